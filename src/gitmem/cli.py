@@ -1,0 +1,186 @@
+"""The ``gitmem`` command: parse, call one core function, render.
+
+Core modules raise ``GitmemError``; ``error_handler`` is the one place that
+turns an exception into a message and an exit code. No command calls
+``sys.exit``; a command that picks its own status raises ``typer.Exit``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import platform
+import sys
+import traceback
+from pathlib import Path
+from typing import Iterator, Optional
+
+import typer
+from typer.exceptions import TyperException
+
+from gitmem import __version__
+from gitmem.errors import ExitCode, GitmemError
+
+logger = logging.getLogger("gitmem")
+
+app = typer.Typer(
+    name="gitmem",
+    help="Memory for AI coding assistants, kept in your git repository.",
+    pretty_exceptions_show_locals=False,
+    pretty_exceptions_enable=False,
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+
+def _log_path() -> Path:
+    """Where unexpected errors are logged: the repository's state folder, else GITMEM_HOME."""
+    from gitmem.config import gitmem_home, state_dir
+    from gitmem.git import discover
+
+    try:
+        repo = discover()
+        folder = state_dir(repo.common_dir)
+        if folder.is_dir():
+            return folder / "gitmem.log"
+    except Exception:  # noqa: BLE001 - the log path must be found even when git is broken
+        pass
+    return gitmem_home() / "gitmem.log"
+
+
+def _write_crash_log(exc: BaseException) -> Path:
+    from gitmem.git import git_version
+
+    path = _log_path()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8") as fh:
+            fh.write(f"--- gitmem {__version__}, {git_version()}, Python {platform.python_version()}, "
+                     f"argv {sys.argv[1:]}\n")
+            fh.write("".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
+    except OSError:
+        pass
+    return path
+
+
+@contextlib.contextmanager
+def error_handler() -> Iterator[list[int]]:
+    """Render any exception once and record the exit code in the yielded cell."""
+    code = [int(ExitCode.OK)]
+    try:
+        yield code
+    except GitmemError as exc:
+        typer.echo(f"gitmem: error: {exc.message}", err=True)
+        if exc.hint:
+            typer.echo(f"hint: {exc.hint}", err=True)
+        code[0] = int(exc.exit_code)
+    except (typer.Abort, KeyboardInterrupt):
+        typer.echo("gitmem: interrupted", err=True)
+        code[0] = int(ExitCode.INTERRUPTED)
+    except TyperException as exc:
+        # typer's own click errors (usage, bad parameter) know how to show themselves.
+        exc.show()  # type: ignore[attr-defined]
+        code[0] = int(getattr(exc, "exit_code", ExitCode.USAGE))
+    except Exception as exc:  # noqa: BLE001 - the last resort that keeps tracebacks off the terminal
+        path = _write_crash_log(exc)
+        typer.echo(f"gitmem: unexpected error ({type(exc).__name__}), details in {path}", err=True)
+        typer.echo("hint: please report it with that file attached.", err=True)
+        code[0] = int(ExitCode.UNEXPECTED)
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    with error_handler() as code:
+        result = app(args=argv, prog_name="gitmem", standalone_mode=False)
+        if isinstance(result, int):
+            code[0] = result
+    return code[0]
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"gitmem {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log debug details to stderr."),
+    version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
+                                 help="Print the version and exit."),
+) -> None:
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING,
+                        format="gitmem: %(levelname)s: %(name)s: %(message)s", stream=sys.stderr)
+
+
+def _repo():
+    from gitmem.project import open_repo
+
+    return open_repo()
+
+
+def _emit_json(data: object) -> None:
+    typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+@app.command()
+def init() -> None:
+    """Set up gitmem in this repository: settings, decision folder, local state."""
+    from gitmem.project import init_repository
+
+    result = init_repository(_repo())
+    if result.created:
+        for item in result.created:
+            typer.echo(f"created {item}")
+    else:
+        typer.echo("gitmem is already set up here; nothing to do.")
+    typer.echo(f"memory ref: refs/notes/gitmem; local state: {result.state_dir}")
+
+
+@app.command("log")
+def log_cmd(
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+    limit: int = typer.Option(50, "--limit", "-n", min=1, help="How many sessions to show."),
+) -> None:
+    """List recorded sessions, newest first: date, author, branch, title, id."""
+    from gitmem import render, store
+
+    repo = _repo()
+    memory = store.read_memory(repo, summaries_only=True)
+    rows = render.session_rows(memory)[:limit]
+    if as_json:
+        _emit_json([r.to_json() for r in rows])
+    elif not rows:
+        typer.echo("no sessions recorded yet.")
+    else:
+        typer.echo(render.session_table(rows))
+    for err in memory.errors:
+        typer.echo(f"gitmem: warning: skipped {err.message}", err=True)
+
+
+@app.command()
+def show(
+    session: str = typer.Argument(..., help="A session id or a unique prefix of one."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Show one session: its summary and its observations."""
+    from gitmem import render, store
+
+    record = store.find_session(_repo(), session)
+    if as_json:
+        _emit_json(render.session_json(record))
+    else:
+        typer.echo(render.session_text(record))
+
+
+@app.command()
+def status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Is gitmem set up here, and how much memory is there."""
+    from gitmem import render
+    from gitmem.project import repository_status
+
+    st = repository_status(_repo())
+    if as_json:
+        _emit_json(render.status_json(st))
+    else:
+        typer.echo(render.status_text(st))

@@ -1,0 +1,326 @@
+"""Read and write records in the memory ref ``refs/notes/gitmem``.
+
+Invariants:
+- Writes go through ``git fast-import`` with ``from <tip we read>``; git then
+  refuses a stale parent and updates the ref in a transaction whose old
+  value is the tip it checked, so every write is a compare-and-swap. A lost
+  race re-reads the tip and rebuilds the commit; nothing is lost.
+- Nothing here touches the user's index, work tree, HEAD or branches.
+- A write costs what it adds: fast-import copies the untouched subtrees by id.
+- Each session owns ``sessions/<yyyy-mm>/<session-id>/`` so two machines
+  never write the same path. Paths built from payload values are validated.
+- Reading never fails as a whole: a damaged record becomes an error naming
+  its path and line, and every other record still loads.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Iterable, Mapping
+
+from gitmem.config import MEMORY_REF
+from gitmem.errors import GitmemError, NotFoundError, RecordError, RefUpdateConflict
+from gitmem.git import Repo
+from gitmem.records import Observation, ObservationBatch, SessionSummary
+
+logger = logging.getLogger(__name__)
+
+SESSIONS_DIR = "sessions"
+SUMMARY_FILE = "summary.md"
+_SESSION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+_MONTH = re.compile(r"^\d{4}-\d{2}$")
+_OBS_FILE = re.compile(r"^obs-(\d{4,})\.yaml$")
+MAX_WRITE_ATTEMPTS = 40
+
+
+def validate_session_id(session_id: str) -> str:
+    """Refuse ids that could escape the session folder or the spool."""
+    if not isinstance(session_id, str) or not _SESSION_ID.match(session_id) or ".." in session_id:
+        raise RecordError(f"invalid session id {session_id!r}",
+                          hint="a session id is 1-128 letters, digits, '.', '_' or '-', and no '..'.")
+    return session_id
+
+
+def month_of(timestamp: str) -> str:
+    month = timestamp[:7]
+    if not _MONTH.match(month):
+        raise RecordError(f"timestamp {timestamp!r} does not start with yyyy-mm",
+                          hint="use ISO 8601 timestamps such as 2026-11-24T08:00:00Z.")
+    return month
+
+
+def obs_file_name(seq: int) -> str:
+    return f"obs-{seq:04d}.yaml"
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRecord:
+    """One session folder of the memory ref, as read."""
+
+    session_id: str
+    path: str
+    summary: SessionSummary | None
+    batches: tuple[ObservationBatch, ...] = ()
+
+    @property
+    def observations(self) -> tuple[Observation, ...]:
+        return tuple(o for b in self.batches for o in b.observations)
+
+
+@dataclass(frozen=True, slots=True)
+class Memory:
+    """Everything read from the ref: the sessions that loaded and the errors of those that did not."""
+
+    tip: str | None
+    sessions: tuple[SessionRecord, ...] = ()
+    errors: tuple[RecordError, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class WriteResult:
+    commit: str
+    paths: tuple[str, ...]
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class StoreStats:
+    tip: str | None
+    sessions: int
+    observation_files: int
+    observations: int
+    commit_notes: int
+    ref_bytes: int
+    commits: int
+    errors: int = 0
+
+
+# -- writing -----------------------------------------------------------------------
+
+
+def _quote_path(path: str) -> str:
+    if any(c in path for c in ' "\\\n\t') or path.startswith('"'):
+        escaped = path.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
+        return f'"{escaped}"'
+    return path
+
+
+def _data(payload: bytes) -> bytes:
+    return b"data %d\n" % len(payload) + payload + b"\n"
+
+
+def build_commit_stream(ref: str, parent: str | None, author: str, committer: str, message: str,
+                        files: Mapping[str, bytes], notes: Mapping[str, bytes] | None = None,
+                        deletes: Iterable[str] = ()) -> bytes:
+    """A fast-import stream for one commit on ``ref`` that adds, replaces or deletes paths."""
+    parts = [f"commit {ref}\n".encode(), f"author {author}\n".encode(), f"committer {committer}\n".encode(),
+             _data(message.encode())]
+    if parent:
+        parts.append(f"from {parent}\n".encode())
+    for path in deletes:
+        parts.append(f"D {_quote_path(path)}\n".encode())
+    for path, content in files.items():
+        parts.append(f"M 100644 inline {_quote_path(path)}\n".encode())
+        parts.append(_data(content))
+    for commit, content in (notes or {}).items():
+        parts.append(f"N inline {commit}\n".encode())
+        parts.append(_data(content))
+    parts.append(b"\ndone\n")
+    return b"".join(parts)
+
+
+def memory_tip(repo: Repo, ref: str = MEMORY_REF) -> str | None:
+    return repo.resolve(ref)
+
+
+def write_files(repo: Repo, files: Mapping[str, bytes], message: str, *, ref: str = MEMORY_REF,
+                notes: Mapping[str, bytes] | None = None, parent: str | None = None,
+                author: str | None = None) -> str:
+    """One commit on ``ref`` whose parent is ``parent``; RefUpdateConflict when the ref moved."""
+    author = author or repo.ident("AUTHOR")
+    committer = repo.ident("COMMITTER")
+    repo.fast_import(build_commit_stream(ref, parent, author, committer, message, files, notes), ref)
+    new = repo.resolve(ref)
+    if new is None:  # pragma: no cover - fast-import succeeded, so the ref exists
+        raise GitmemError(f"{ref} is missing after a successful write")
+    return new
+
+
+def _session_dirs(repo: Repo, tip: str, session_id: str) -> list[str]:
+    """Folders of ``session_id`` in any month (normally one)."""
+    months = [e.path for e in repo.ls_tree(tip, SESSIONS_DIR + "/") if e.type == "tree"]
+    if not months:
+        return []
+    probe = "".join(f"{tip}:{m}/{session_id}\n" for m in months)
+    out = repo.git_bytes("cat-file", "--batch-check=%(objecttype)", input=probe.encode()).stdout.decode().split("\n")
+    return [m + "/" + session_id for m, kind in zip(months, out) if kind == "tree"]
+
+
+def _existing_session_dir(repo: Repo, tip: str | None, session_id: str, started_at: str) -> tuple[str, int]:
+    """The session's folder (existing, or new for its month) and the next obs sequence number."""
+    if tip is not None:
+        dirs = _session_dirs(repo, tip, session_id)
+        if dirs:
+            folder = sorted(dirs)[0]
+            seqs = [int(m.group(1)) for e in repo.ls_tree(tip, folder + "/")
+                    if (m := _OBS_FILE.match(e.path.rsplit("/", 1)[-1]))]
+            return folder, max(seqs, default=0) + 1
+    return f"{SESSIONS_DIR}/{month_of(started_at)}/{session_id}", 1
+
+
+def write_session(repo: Repo, session_id: str, started_at: str, observations: Iterable[Observation] = (),
+                  summary: SessionSummary | None = None, *, commit_notes: Mapping[str, str] | None = None,
+                  message: str | None = None, ref: str = MEMORY_REF,
+                  max_attempts: int = MAX_WRITE_ATTEMPTS) -> WriteResult:
+    """Append one observation file and/or replace the summary of a session, in one commit.
+
+    A session that already has a folder (a resumed session) keeps it and gets
+    the next ``obs-NNNN.yaml``. Retries with jitter when another writer wins.
+    """
+    validate_session_id(session_id)
+    obs = tuple(observations)
+    if summary is not None and summary.id != session_id:
+        raise RecordError(f"summary id {summary.id!r} does not match session {session_id!r}")
+    title = summary.title if summary is not None else f"{len(obs)} observations"
+    msg = message or f"gitmem: session {session_id[:8]}: {title}\n\nSession: {session_id}\n"
+    notes = {c: t.encode() for c, t in (commit_notes or {}).items()}
+    for attempt in range(1, max_attempts + 1):
+        tip = memory_tip(repo, ref)
+        folder, seq = _existing_session_dir(repo, tip, session_id, started_at)
+        files: dict[str, bytes] = {}
+        if obs:
+            batch = ObservationBatch(session_id=session_id, seq=seq, observations=obs)
+            files[f"{folder}/{obs_file_name(seq)}"] = batch.to_text().encode()
+        if summary is not None:
+            files[f"{folder}/{SUMMARY_FILE}"] = summary.to_text().encode()
+        if not files and not notes:
+            return WriteResult(tip or "", (), attempt)
+        try:
+            commit = write_files(repo, files, msg, ref=ref, notes=notes, parent=tip)
+        except RefUpdateConflict:
+            logger.debug("memory ref moved during write (attempt %d); retrying", attempt)
+            time.sleep(random.uniform(0.005, 0.02) * min(attempt, 10))
+            continue
+        return WriteResult(commit, tuple(files), attempt)
+    raise RefUpdateConflict(["git", "fast-import", ref], 1,
+                            f"the memory ref kept moving; gave up after {max_attempts} attempts",
+                            hint="retry; the data is still in the spool.")
+
+
+# -- reading -------------------------------------------------------------------------
+
+
+def _parse_session_files(session_files: dict[str, dict[str, bytes]]) -> tuple[list[SessionRecord], list[RecordError]]:
+    records: list[SessionRecord] = []
+    errors: list[RecordError] = []
+    for folder in sorted(session_files):
+        files = session_files[folder]
+        session_id = folder.rsplit("/", 1)[-1]
+        summary = None
+        batches: list[ObservationBatch] = []
+        for name in sorted(files):
+            path = f"{folder}/{name}"
+            try:
+                text = files[name].decode("utf-8")
+            except UnicodeDecodeError as exc:
+                errors.append(RecordError(f"not UTF-8 text (byte {exc.start})", path,
+                                          hint="restore the file from the ref's history (`git log refs/notes/gitmem`)."))
+                continue
+            try:
+                if name == SUMMARY_FILE:
+                    summary = SessionSummary.from_text(text, path)
+                elif _OBS_FILE.match(name):
+                    batches.append(ObservationBatch.from_text(text, path))
+            except RecordError as exc:
+                errors.append(exc)
+        records.append(SessionRecord(session_id, folder, summary, tuple(batches)))
+    return records, errors
+
+
+def _group(entries: Iterable[tuple[str, str]]) -> dict[str, dict[str, str]]:
+    """{session folder: {file name: blob id}} for ``sessions/<m>/<id>/<file>`` paths."""
+    grouped: dict[str, dict[str, str]] = {}
+    for path, oid in entries:
+        parts = path.split("/")
+        if len(parts) != 4 or parts[0] != SESSIONS_DIR:
+            continue
+        grouped.setdefault("/".join(parts[:3]), {})[parts[3]] = oid
+    return grouped
+
+
+def read_memory(repo: Repo, *, ref: str = MEMORY_REF, summaries_only: bool = False) -> Memory:
+    """All sessions in the ref, read with one ``ls-tree`` and one ``cat-file --batch``."""
+    tip = memory_tip(repo, ref)
+    if tip is None:
+        return Memory(tip=None)
+    entries = [(e.path, e.oid) for e in repo.ls_tree(tip, SESSIONS_DIR + "/", recursive=True) if e.type == "blob"]
+    if summaries_only:
+        entries = [(p, o) for p, o in entries if p.endswith("/" + SUMMARY_FILE)]
+    grouped = _group(entries)
+    blobs = repo.read_blobs([oid for files in grouped.values() for oid in files.values()])
+    contents = {folder: {name: blobs.get(oid, b"") for name, oid in files.items()} for folder, files in grouped.items()}
+    records, errors = _parse_session_files(contents)
+    return Memory(tip=tip, sessions=tuple(records), errors=tuple(errors))
+
+
+def _session_folders(repo: Repo, tip: str) -> list[str]:
+    """``sessions/<month>/<id>`` for every session, from one ``ls-tree -r -d`` (trees only)."""
+    out = repo.git_bytes("ls-tree", "-r", "-d", "-z", "--name-only", tip, SESSIONS_DIR + "/").stdout
+    return [p for p in out.decode("utf-8", "surrogateescape").split("\0") if p.count("/") == 2]
+
+
+def find_session(repo: Repo, id_or_prefix: str, *, ref: str = MEMORY_REF) -> SessionRecord:
+    """The session whose id is or starts with ``id_or_prefix``."""
+    tip = memory_tip(repo, ref)
+    if tip is None:
+        raise NotFoundError("the memory ref is empty: no sessions recorded yet",
+                            hint="sessions are recorded by the Claude Code hooks after `gitmem init`.")
+    if not id_or_prefix or "/" in id_or_prefix:
+        raise NotFoundError(f"no session matches {id_or_prefix!r}")
+    matches = sorted(folder for folder in _session_folders(repo, tip)
+                     if folder.rsplit("/", 1)[-1].startswith(id_or_prefix))
+    if not matches:
+        raise NotFoundError(f"no session matches {id_or_prefix!r}")
+    ids = {m.rsplit("/", 1)[-1] for m in matches}
+    if len(ids) > 1:
+        shown = ", ".join(sorted(ids)[:5])
+        raise NotFoundError(f"{id_or_prefix!r} matches {len(ids)} sessions: {shown}",
+                            hint="give more characters of the id.")
+    entries = [(e.path, e.oid) for m in matches for e in repo.ls_tree(tip, m + "/", recursive=True)]
+    grouped = _group(entries)
+    blobs = repo.read_blobs([oid for files in grouped.values() for oid in files.values()])
+    contents = {f: {n: blobs.get(o, b"") for n, o in files.items()} for f, files in grouped.items()}
+    records, errors = _parse_session_files(contents)
+    for err in errors:
+        raise err
+    return records[0]
+
+
+def commit_notes(repo: Repo, *, ref: str = MEMORY_REF) -> int:
+    tip = memory_tip(repo, ref)
+    if tip is None:
+        return 0
+    out = repo.git_bytes("notes", f"--ref={ref}", "list", check=False).stdout
+    return len([line for line in out.splitlines() if line.strip()])
+
+
+def store_stats(repo: Repo, *, ref: str = MEMORY_REF) -> StoreStats:
+    memory = read_memory(repo, ref=ref)
+    if memory.tip is None:
+        return StoreStats(None, 0, 0, 0, 0, 0, 0, 0)
+    size = repo.git("rev-list", "--objects", "--disk-usage", ref).strip()
+    commits = repo.git("rev-list", "--count", ref).strip()
+    return StoreStats(
+        tip=memory.tip,
+        sessions=len(memory.sessions),
+        observation_files=sum(len(s.batches) for s in memory.sessions),
+        observations=sum(len(s.observations) for s in memory.sessions),
+        commit_notes=commit_notes(repo, ref=ref),
+        ref_bytes=int(size or 0),
+        commits=int(commits or 0),
+        errors=len(memory.errors),
+    )
