@@ -1,0 +1,89 @@
+"""Wall time of the installed hook command against a bare interpreter start.
+
+Runs, interleaved in one loop so machine noise hits both alike:
+  A: <python> -c pass                                   (the baseline)
+  B: <python> -I -S <gitmem>/_hook.py PostToolUse       (the installed fast command)
+  C: gitmem hook PostToolUse                            (the portable console script, --shared)
+  D: <python> -I -S <gitmem>/_hook.py Stop              (append + detached worker start; worker disabled)
+each fed the real PostToolUse payload from the Claude Code fixture, in an
+initialized temporary repository. Prints medians and ratios to the baseline.
+
+Usage: .venv/bin/python benchmarks/bench_hook.py [--runs 40] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import gitmem
+from gitmem.git import discover
+from gitmem.project import init_repository
+
+HOOK = Path(gitmem.__file__).parent / "_hook.py"
+FIXTURE = Path(__file__).resolve().parents[1] / "tests" / "data" / "session-hooks.jsonl"
+
+
+def payload(event: str) -> bytes:
+    for line in FIXTURE.read_text().splitlines():
+        if json.loads(line)["hook_event_name"] == event:
+            return line.encode()
+    raise SystemExit(f"no {event} payload in {FIXTURE}")
+
+
+def timed(argv: list[str], stdin: bytes, cwd: Path, env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(argv, input=stdin, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                   check=True)
+    return time.perf_counter() - start
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=40)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    python = sys.executable
+    gitmem_bin = str(Path(python).parent / "gitmem")
+    post, stop = payload("PostToolUse"), payload("Stop")
+    with tempfile.TemporaryDirectory(prefix="gitmem-bench-hook-") as tmp:
+        root = Path(tmp) / "repo"
+        root.mkdir()
+        subprocess.run(["git", "init", "-q"], cwd=root, check=True)
+        init_repository(discover(root))
+        env = {**os.environ, "GITMEM_NO_WORKER": "1"}
+        cases = {
+            "python -c pass": ([python, "-c", "pass"], b""),
+            "_hook.py PostToolUse (installed)": ([python, "-I", "-S", str(HOOK), "PostToolUse"], post),
+            "gitmem hook PostToolUse (--shared)": ([gitmem_bin, "hook", "PostToolUse"], post),
+            "_hook.py Stop (append + flush request)": ([python, "-I", "-S", str(HOOK), "Stop"], stop),
+        }
+        for argv, stdin in cases.values():  # warm the page cache once
+            timed(argv, stdin, root, env)
+        samples: dict[str, list[float]] = {name: [] for name in cases}
+        for _ in range(args.runs):
+            for name, (argv, stdin) in cases.items():
+                samples[name].append(timed(argv, stdin, root, env))
+    base = statistics.median(samples["python -c pass"])
+    results = {name: {"median_ms": statistics.median(v) * 1000, "ratio": statistics.median(v) / base}
+               for name, v in samples.items()}
+    if args.json:
+        print(json.dumps({"runs": args.runs, "python": python, "results": results}, indent=2))
+        return 0
+    print(f"hook wall time, median of {args.runs} interleaved runs ({python})\n")
+    print("| command | median ms | ratio to `python -c pass` |")
+    print("|---|---:|---:|")
+    for name, r in results.items():
+        print(f"| {name} | {r['median_ms']:.1f} | {r['ratio']:.2f}x |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,22 @@
+"""The ``gitmem`` console script.
+
+``gitmem hook <Event>`` is what a committed, portable hook command runs on
+every tool call, so it goes straight to ``hook.main`` without the CLI
+framework (importing typer, with rich and pydantic, costs about 14 starts of
+the interpreter here). Everything else is the typer app in ``cli``.
+"""
+
+from __future__ import annotations
+
+import sys
+
+
+def main() -> int:
+    argv = sys.argv
+    if len(argv) == 3 and argv[1] == "hook" and not argv[2].startswith("-"):
+        from gitmem import hook
+
+        return hook.main(argv[1:])
+    from gitmem.cli import main as cli_main
+
+    return cli_main()
