@@ -274,3 +274,9 @@ def test_full_disk_fails_open(initialized: Path) -> None:
     proc = run_hook(initialized, "PostToolUse", b'{"session_id":"full"}')
     assert proc.returncode == 0 and proc.stdout == b""
     assert "No space left on device" in hook_log(initialized)
+
+
+def test_disabled_by_environment_records_nothing(initialized: Path) -> None:
+    proc = run_hook(initialized, "PostToolUse", b'{"session_id":"off"}', env={"GITMEM_DISABLE": "1"})
+    assert proc.returncode == 0 and proc.stdout == b"" and proc.stderr == b""
+    assert not (initialized / ".git" / "gitmem" / "spool" / "off.jsonl").exists()

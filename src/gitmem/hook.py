@@ -272,6 +272,8 @@ def _start_dir():
 
 
 def run(argv):
+    if _env(b"GITMEM_DISABLE") == b"1":
+        return  # set for gitmem's own `claude` summarizer run: never record gitmem itself
     if len(argv) < 2:
         raise HookError("usage: hook.py <Event>  (for example PostToolUse)")
     event = event_name(argv[1])
