@@ -83,7 +83,7 @@ def test_install_writes_fast_commands_for_every_event(repo: Path, hook: Path):
     for event in CLAUDE_EVENTS:
         (group,) = settings["hooks"][event]
         (handler,) = group["hooks"]
-        assert handler["command"] == f"{shlex.quote(sys.executable)} -I -S {hook} {event}"
+        assert handler["command"] == f"{shlex.quote(sys.executable)} -I -S {hook} {event} || true"
         assert handler["type"] == "command" and 0 < handler["timeout"] <= 15
         assert group.get("matcher") == ("*" if event in ("PostToolUse", "PostToolUseFailure") else None)
 
@@ -111,7 +111,8 @@ def test_hook_command_is_the_package_hook_file_and_quotes_paths_with_spaces(tmp_
     assert install.hook_file() == Path(gitmem.__file__).parent / "_hook.py"
     assert install.hook_file().is_file()
     command = install.fast_command("Stop", "/opt/my env/bin/python", "/opt/my env/gitmem/_hook.py")
-    assert shlex.split(command) == ["/opt/my env/bin/python", "-I", "-S", "/opt/my env/gitmem/_hook.py", "Stop"]
+    assert shlex.split(command) == ["/opt/my env/bin/python", "-I", "-S", "/opt/my env/gitmem/_hook.py", "Stop",
+                                    "||", "true"]
     assert is_gitmem_command(command)
 
 
@@ -201,7 +202,7 @@ def test_shared_install_is_portable(repo: Path, tmp_path: Path):
     settings = json.loads(text)
     for event in CLAUDE_EVENTS:
         (mine,) = handlers(settings, event)
-        assert mine["command"] == f"gitmem hook {event}"
+        assert mine["command"] == f"gitmem hook {event} || true"
         assert not any(word.startswith("/") for word in shlex.split(mine["command"]))
     assert exclude.read_bytes() == exclude_before
     assert "?? .claude/" in git(repo, "status", "--porcelain")  # ready to commit and share
@@ -496,3 +497,14 @@ def test_plugin_hooks_are_generated_and_cover_the_same_events():
     assert text == install.render_plugin_hooks()
     assert tuple(plugin["hooks"]) == CLAUDE_EVENTS
     assert plugin["hooks"] == install.hooks_config(install.portable_command)
+
+
+def test_a_broken_install_never_blocks_the_session(tmp_path: Path):
+    """python exits 2 for a missing script, and 2 means "block" to Claude Code: the command must still exit 0."""
+    import subprocess
+
+    for command in (install.fast_command("UserPromptSubmit", sys.executable, tmp_path / "gone" / "_hook.py"),
+                    install.portable_command("UserPromptSubmit").replace("gitmem", str(tmp_path / "no-gitmem"), 1)):
+        proc = subprocess.run(["sh", "-c", command], input=b"{}", capture_output=True, timeout=60)
+        assert proc.returncode == 0, (command, proc.stderr)
+        assert proc.stdout == b""

@@ -107,13 +107,18 @@ def hook_file() -> Path:
     return Path(gitmem.__file__).absolute().parent / HOOK_LAUNCHER
 
 
+# Exit status 2 means "block" to Claude Code (it erases the prompt on UserPromptSubmit); python exits 2
+# when the hook file is gone, so the commands end in `|| true`: a broken install never blocks a session.
+NEVER_BLOCK = " || true"
+
+
 def fast_command(event: str, python: str, hook: str | Path) -> str:
-    """``<venv python> -I -S <_hook.py> <Event>``: no shim, no site, no -m (MEASUREMENTS.md)."""
-    return f"{shlex.quote(python)} -I -S {shlex.quote(str(hook))} {event}"
+    """``<venv python> -I -S <_hook.py> <Event> || true``: no shim, no site, no -m (MEASUREMENTS.md)."""
+    return f"{shlex.quote(python)} -I -S {shlex.quote(str(hook))} {event}{NEVER_BLOCK}"
 
 
 def portable_command(event: str) -> str:
-    return f"{PORTABLE_COMMAND} {event}"
+    return f"{PORTABLE_COMMAND} {event}{NEVER_BLOCK}"
 
 
 def is_gitmem_command(command: str) -> bool:
