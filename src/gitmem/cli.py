@@ -123,9 +123,28 @@ def _emit_json(data: object) -> None:
     typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
 
+def _render_install(results, unchanged: str = "gitmem's hooks already up to date") -> None:
+    import os
+
+    for r in results:
+        rel = os.path.relpath(r.path)
+        if r.unchanged:
+            typer.echo(f"{rel}: {unchanged}")
+        for label, events in (("added", r.added), ("updated", r.replaced), ("removed", r.removed)):
+            if events:
+                typer.echo(f"{rel}: {label} hooks for {', '.join(events)}")
+        for note in r.notes:
+            typer.echo(f"note: {note}")
+
+
 @app.command()
-def init() -> None:
-    """Set up gitmem in this repository: settings, decision folder, local state."""
+def init(
+    shared: bool = typer.Option(False, "--shared", help="Write portable `gitmem hook` commands to "
+                                "the committed .claude/settings.json instead of .claude/settings.local.json."),
+    no_hooks: bool = typer.Option(False, "--no-hooks", help="Do not install the Claude Code hooks."),
+) -> None:
+    """Set up gitmem in this repository: settings, decision folder, local state, Claude Code hooks."""
+    from gitmem.install import install_claude
     from gitmem.project import init_repository
 
     result = init_repository(_repo())
@@ -133,8 +152,46 @@ def init() -> None:
         for item in result.created:
             typer.echo(f"created {item}")
     else:
-        typer.echo("gitmem is already set up here; nothing to do.")
+        typer.echo("gitmem is already set up here.")
+    if not no_hooks:
+        _render_install([install_claude(result.root, shared=shared)])
     typer.echo(f"memory ref: refs/notes/gitmem; local state: {result.state_dir}")
+
+
+@app.command()
+def install(
+    target: str = typer.Argument(..., help="What to hook gitmem into: claude."),
+    shared: bool = typer.Option(False, "--shared", help="Portable `gitmem hook` commands in "
+                                ".claude/settings.json, for the team to commit (costs 1.25x a Python start "
+                                "per tool call against 0.83x for the default)."),
+) -> None:
+    """Hook gitmem into Claude Code for this repository (`gitmem install claude`)."""
+    from gitmem.install import install_claude
+    from gitmem.project import init_repository, root_of
+
+    if target != "claude":
+        raise typer.BadParameter("only `claude` is supported", param_hint="TARGET")
+    repo = _repo()
+    init_repository(repo)  # the hook records nothing without the state folder
+    _render_install([install_claude(root_of(repo), shared=shared)])
+
+
+@app.command()
+def uninstall(
+    target: str = typer.Argument(..., help="What to unhook gitmem from: claude."),
+    shared: bool = typer.Option(False, "--shared", help="Only .claude/settings.json."),
+    local: bool = typer.Option(False, "--local", help="Only .claude/settings.local.json."),
+) -> None:
+    """Remove exactly the Claude Code hooks gitmem added (both settings files by default)."""
+    from gitmem.install import uninstall_claude
+    from gitmem.project import root_of
+
+    if target != "claude":
+        raise typer.BadParameter("only `claude` is supported", param_hint="TARGET")
+    if shared and local:
+        raise typer.BadParameter("choose one of --shared and --local")
+    _render_install(uninstall_claude(root_of(_repo()), shared=True if shared else False if local else None),
+                    unchanged="no gitmem hooks here")
 
 
 @app.command("log")
@@ -184,3 +241,35 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) ->
         _emit_json(render.status_json(st))
     else:
         typer.echo(render.status_text(st))
+
+
+@app.command()
+def hook(event: str = typer.Argument(..., help="The Claude Code hook event, e.g. PostToolUse or post-tool-use.")) -> None:
+    """Record one Claude Code hook event from stdin (what the installed hooks run)."""
+    from gitmem import hook as hook_module
+
+    hook_module.main(["gitmem-hook", event])
+
+
+@app.command()
+def flush() -> None:
+    """Write every spooled session into the memory ref now, in the foreground."""
+    from gitmem import flush as flush_module
+    from gitmem.project import require_initialized
+
+    repo = _repo()
+    require_initialized(repo)
+    report = flush_module.flush_now(repo.common_dir)
+    if not report.ran:
+        typer.echo("a flush worker is already running in this repository; it will take the work.")
+        return
+    for s in report.sessions:
+        typer.echo(f"session {s.session_id[:8]}: {s.new_observations} new observations"
+                   + (f", {s.skipped_duplicates} already recorded" if s.skipped_duplicates else "")
+                   + (f", {s.bad_lines} unreadable lines kept aside" if s.bad_lines else ""))
+    if not report.sessions and not report.errors:
+        typer.echo("nothing to flush.")
+    for err in report.errors:
+        typer.echo(f"gitmem: error: {err}", err=True)
+    if report.errors:
+        raise typer.Exit(int(ExitCode.ERROR))

@@ -10,7 +10,8 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from gitmem import store
+from gitmem import spool, store
+from gitmem.install import ClaudeHooksStatus, claude_hooks_status
 from gitmem.config import CONFIG_FILE, DECISIONS_DIR, load_config, read_template, state_dir
 from gitmem.errors import NotARepositoryError, NotInitializedError
 from gitmem.git import Repo, discover
@@ -33,6 +34,10 @@ class Status:
     state_dir: Path
     state_bytes: int
     stats: store.StoreStats
+    hooks: ClaudeHooksStatus
+    backlog: spool.Backlog
+    last_flush: dict | None
+    worker_running: bool
 
 
 def open_repo(path: str | Path | None = None) -> Repo:
@@ -96,4 +101,8 @@ def repository_status(repo: Repo) -> Status:
         state_dir=local,
         state_bytes=_tree_bytes(local),
         stats=store.store_stats(repo),
+        hooks=claude_hooks_status(root),
+        backlog=spool.backlog(spool.spool_dir(repo.common_dir)),
+        last_flush=spool.read_flush_status(repo.common_dir),
+        worker_running=local.is_dir() and spool.worker_running(repo.common_dir),
     )

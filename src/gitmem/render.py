@@ -132,6 +132,11 @@ def status_json(st: Status) -> dict[str, Any]:
             "ref_bytes": st.stats.ref_bytes,
             "unreadable_records": st.stats.errors,
         },
+        "claude_hooks": st.hooks.to_json(),
+        "spool": {"sessions": st.backlog.sessions, "files": st.backlog.files, "bytes": st.backlog.bytes,
+                  "unreadable_files": st.backlog.bad_files, "flush_requests": st.backlog.requests},
+        "last_flush": st.last_flush,
+        "worker_running": st.worker_running,
     }
 
 
@@ -149,4 +154,25 @@ def status_text(st: Status) -> str:
     ]
     if m.errors:
         lines.append(f"unreadable:   {m.errors} records (see `gitmem log` warnings)")
+    if st.hooks.installed:
+        where = sorted({f for files in st.hooks.events.values() for f in files})
+        lines.append(f"claude hooks: installed in {', '.join(where)}")
+    elif st.hooks.events:
+        lines.append(f"claude hooks: incomplete, missing {', '.join(st.hooks.missing)} (run `gitmem install claude`)")
+    else:
+        lines.append("claude hooks: not installed (run `gitmem install claude`)")
+    for problem in st.hooks.problems:
+        lines.append(f"  problem: {problem}")
+    b = st.backlog
+    lines.append(f"spool:        {b.sessions} sessions waiting, {_human_bytes(b.bytes)}"
+                 + (f", {b.bad_files} files of unreadable lines kept aside" if b.bad_files else ""))
+    if st.last_flush:
+        lf = st.last_flush
+        lines.append(f"last flush:   {lf.get('time', '?')} {lf.get('outcome', '?')}, "
+                     f"{len(lf.get('sessions', []))} sessions, {lf.get('observations', 0)} observations")
+        for err in lf.get("errors", [])[:3]:
+            lines.append(f"  error: {err}")
+    else:
+        lines.append("last flush:   never")
+    lines.append(f"worker:       {'running' if st.worker_running else 'not running'}")
     return "\n".join(lines)

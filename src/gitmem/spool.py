@@ -18,6 +18,7 @@ the lock later sees the inode changed and writes to a new live file.
 from __future__ import annotations
 
 import fcntl
+import json
 import logging
 import os
 import time
@@ -35,6 +36,7 @@ TAKEN_SUFFIX = ".taken"
 BAD_SUFFIX = ".bad"
 SWEEP = "_sweep"             # hook.SWEEP
 LOCK_FILE = "flush.lock"     # hook.LOCK_FILE
+FLUSH_STATUS_FILE = "last-flush.json"
 
 
 def spool_dir(common_dir: Path) -> Path:
@@ -167,3 +169,19 @@ def worker_running(common_dir: Path) -> bool:
         return True
     unlock(fd)
     return False
+
+
+def write_flush_status(common_dir: Path, status: dict) -> None:
+    """What the last flush did, for ``gitmem status`` (written atomically)."""
+    path = state_dir(common_dir) / FLUSH_STATUS_FILE
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(status, indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def read_flush_status(common_dir: Path) -> dict | None:
+    try:
+        data = json.loads((state_dir(common_dir) / FLUSH_STATUS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None

@@ -1,0 +1,289 @@
+"""The flush worker: spool -> observations -> redaction -> summary -> memory ref.
+
+Started detached by the hook (``python -I -m gitmem.flush --common-dir D``)
+or run in the foreground by ``gitmem flush``. There is no daemon: a worker
+handles the flush requests it finds, re-checks after releasing its lock so a
+request that arrived meanwhile is never stranded, and exits.
+
+Invariants:
+- At most one worker per repository: ``flush.lock`` decides; a second worker
+  exits at once and the first picks the new request up.
+- Nothing in the spool is deleted before its records are in the ref. A
+  worker killed at any point leaves taken files behind; the next worker
+  writes them again and the ref keeps each event once (by event id).
+- Redaction runs before anything is summarized or written.
+- The whole run has a deadline (SIGALRM), and every git child has its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import logging.handlers
+import os
+import signal
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Sequence
+
+from gitmem import capture, redact, spool, store, summarize
+from gitmem.config import load_config, state_dir
+from gitmem.errors import GitmemError
+from gitmem.git import Repo, discover
+from gitmem.records import Observation, SessionSummary
+
+logger = logging.getLogger(__name__)
+
+WORKER_DEADLINE_SECONDS = 15 * 60
+MAX_ROUNDS = 50
+LOG_FILE = "gitmem.log"
+MAX_COMMIT_NOTES = 50
+
+
+@dataclass(frozen=True, slots=True)
+class SessionFlush:
+    session_id: str
+    new_observations: int
+    skipped_duplicates: int
+    bad_lines: int
+    commit: str
+    summarizer: str
+
+
+@dataclass(frozen=True, slots=True)
+class FlushReport:
+    ran: bool
+    sessions: tuple[SessionFlush, ...] = ()
+    errors: tuple[str, ...] = ()
+    rounds: int = 0
+
+
+def _iso(epoch: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
+
+
+def _merge_unique(*groups: Sequence[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(x for g in groups for x in g if x))
+
+
+def _repo_for(common_dir: Path, cwd: str) -> Repo:
+    """The work tree the session ran in (a linked worktree has its own), else the main one."""
+    for candidate in (cwd, str(common_dir)):
+        if candidate and os.path.isdir(candidate):
+            try:
+                repo = discover(candidate)
+            except GitmemError:
+                continue
+            if repo.root is not None:
+                return repo
+    return discover(common_dir.parent)
+
+
+def flush_session(common_dir: Path, session_id: str) -> SessionFlush | None:
+    """Write everything spooled for one session into the ref, then release the spool."""
+    folder = spool.spool_dir(common_dir)
+    spool.take(folder, session_id)
+    files = spool.taken_files(folder, session_id)
+    if not files:
+        return None
+    events: list[capture.SpoolEvent] = []
+    bad: list[bytes] = []
+    for path in files:
+        for line in spool.read_lines(path):
+            ev = capture.parse_spool_line(line)
+            if ev is None:
+                bad.append(line)
+            else:
+                events.append(ev)
+    facts = capture.session_facts(events, None) if events else None
+    repo = _repo_for(common_dir, facts.cwd if facts else "")
+    root = str(repo.root) if repo.root else None
+    facts = capture.session_facts(events, root) if events else None
+    observations = [redact.redact_observation(o)[0] for o in capture.compact_events(events, root)]
+
+    try:
+        previous = store.find_session(repo, session_id)
+    except GitmemError:
+        previous = None
+    seen = {o.event_id for o in previous.observations if o.event_id} if previous else set()
+    new_obs = [o for o in observations if not o.event_id or o.event_id not in seen]
+    skipped = len(observations) - len(new_obs)
+
+    if not new_obs and previous is not None and previous.summary is not None:
+        spool.quarantine(folder, session_id, bad)
+        spool.release(files)
+        return SessionFlush(session_id, 0, skipped, len(bad), "", previous.summary.summarizer)
+
+    all_obs = tuple(previous.observations if previous else ()) + tuple(new_obs)
+    summary = build_summary(repo, session_id, all_obs, facts, previous.summary if previous else None)
+    notes = _commit_notes(summary)
+    result = store.write_session(repo, session_id, summary.started_at, new_obs, summary, commit_notes=notes)
+    spool.quarantine(folder, session_id, bad)
+    spool.release(files)  # only now: the records are in the ref
+    logger.info("flushed session %s: %d new observations (%d duplicates) in %s", session_id, len(new_obs),
+                skipped, result.commit[:10])
+    return SessionFlush(session_id, len(new_obs), skipped, len(bad), result.commit, summary.summarizer)
+
+
+def build_summary(repo: Repo, session_id: str, observations: tuple[Observation, ...],
+                  facts: "capture.SessionFacts | None", previous: SessionSummary | None) -> SessionSummary:
+    config = load_config(repo.root)
+    head = repo.resolve("HEAD") or ""
+    started = previous.started_at if previous else (facts.started_at if facts and facts.started_at else _iso(time.time()))
+    ended = (facts.ended_at if facts and facts.ended_at else "") or _iso(time.time())
+    head_start = previous.head_start if previous and previous.head_start else head
+    commits: tuple[str, ...] = ()
+    if head_start and head and head_start != head:
+        out = repo.git_bytes("rev-list", "--max-count=100", f"{head_start}..{head}", check=False)
+        commits = tuple(reversed(out.stdout.decode().split())) if out.returncode == 0 else ()
+    draft = summarize.summarize_session(summarize.SessionInput(
+        session_id=session_id,
+        observations=observations,
+        previous=previous,
+        last_message=facts.last_assistant_message if facts else "",
+    ), config)
+    done = [o for o in observations if o.outcome in ("ok", "")]  # failed or attempted edits changed nothing
+    files_read = _merge_unique(previous.files_read if previous else (), *(o.files for o in done if o.kind == "read"))
+    files_modified = _merge_unique(previous.files_modified if previous else (),
+                                   *(o.files for o in done if o.kind in ("edit", "write")))
+    return SessionSummary(
+        id=session_id,
+        title=draft.title,
+        started_at=started,
+        ended_at=ended,
+        author=_author(repo),
+        agent="claude-code",
+        branch=repo.current_branch(),
+        head_start=head_start,
+        head_end=head,
+        commits=_merge_unique(previous.commits if previous else (), commits),
+        request=draft.request,
+        investigated=draft.investigated,
+        learned=draft.learned,
+        completed=draft.completed,
+        next_steps=draft.next_steps,
+        dead_ends=draft.dead_ends,
+        decisions=draft.decisions,
+        files_read=files_read,
+        files_modified=files_modified,
+        tags=draft.tags,
+        observation_count=len(observations),
+        summarizer=draft.summarizer,
+        model=draft.model,
+        tokens_in=(previous.tokens_in if previous else 0) + draft.tokens_in,
+        tokens_out=(previous.tokens_out if previous else 0) + draft.tokens_out,
+        fallback_reason=draft.fallback_reason,
+    )
+
+
+def _author(repo: Repo) -> str:
+    ident = repo.ident("AUTHOR")
+    return ident.rsplit(" ", 2)[0] if ident.count(" ") >= 2 else ident
+
+
+def _commit_notes(summary: SessionSummary) -> dict[str, str]:
+    text = f"gitmem session {summary.id}: {summary.title}\n"
+    if summary.request:
+        text += f"\nAsked: {' '.join(summary.request.split())[:500]}\n"
+    text += f"\nDetails: gitmem show {summary.id[:8]}\n"
+    return {c: text for c in summary.commits[-MAX_COMMIT_NOTES:]}
+
+
+def _sessions_for(folder: Path, request: str) -> list[str]:
+    return spool.sessions_with_data(folder) if request == spool.SWEEP else [request]
+
+
+def run_worker(common_dir: Path) -> FlushReport:
+    """Handle every flush request, holding the repository's flush lock; at most one runs."""
+    folder = spool.spool_dir(common_dir)
+    lock_path = state_dir(common_dir) / spool.LOCK_FILE
+    done: list[SessionFlush] = []
+    errors: list[str] = []
+    rounds = 0
+    ran = False
+    while rounds < MAX_ROUNDS:
+        fd = spool.try_lock(lock_path)
+        if fd is None:
+            break  # another worker holds it and will see our request
+        ran = True
+        try:
+            while rounds < MAX_ROUNDS:
+                pending = spool.requests(folder)
+                leftovers = spool.sessions_with_taken(folder)
+                if not pending and not leftovers:
+                    break
+                rounds += 1
+                targets: list[str] = list(leftovers)
+                for request in pending:
+                    spool.clear_request(folder, request)  # cleared first: a new request re-creates it
+                    targets.extend(_sessions_for(folder, request))
+                for session_id in dict.fromkeys(targets):
+                    try:
+                        flushed = flush_session(common_dir, session_id)
+                    except Exception as exc:  # noqa: BLE001 - one bad session must not stop the others
+                        logger.exception("flushing session %s failed", session_id)
+                        errors.append(f"{session_id}: {type(exc).__name__}: {exc}")
+                        continue
+                    if flushed is not None:
+                        done.append(flushed)
+        finally:
+            spool.unlock(fd)
+        if not spool.requests(folder) or errors:
+            break  # nothing arrived while we held the lock (or we are failing: leave it for next time)
+    report = FlushReport(ran=ran, sessions=tuple(done), errors=tuple(errors), rounds=rounds)
+    if ran:
+        _write_status(common_dir, report)
+    return report
+
+
+def flush_now(common_dir: Path) -> FlushReport:
+    """Ask for a sweep of every spooled session and run the worker in this process."""
+    folder = spool.spool_dir(common_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / (spool.SWEEP + spool.REQUEST_SUFFIX)).touch()
+    return run_worker(common_dir)
+
+
+def _write_status(common_dir: Path, report: FlushReport) -> None:
+    spool.write_flush_status(common_dir, {
+        "time": _iso(time.time()),
+        "outcome": "error" if report.errors else "ok",
+        "sessions": [s.session_id for s in report.sessions],
+        "observations": sum(s.new_observations for s in report.sessions),
+        "errors": list(report.errors),
+    })
+
+
+def read_status(common_dir: Path) -> dict | None:
+    return spool.read_flush_status(common_dir)
+
+
+def configure_file_logging(common_dir: Path) -> None:
+    path = state_dir(common_dir) / LOG_FILE
+    handler = logging.handlers.RotatingFileHandler(path, maxBytes=1 << 20, backupCount=2, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger("gitmem")
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="gitmem-flush", description="Flush spooled sessions into the memory ref.")
+    parser.add_argument("--common-dir", required=True, type=Path)
+    args = parser.parse_args(argv)
+    common = args.common_dir.resolve()
+    if not state_dir(common).is_dir():
+        return 0
+    configure_file_logging(common)
+    signal.alarm(WORKER_DEADLINE_SECONDS)  # default action ends the process: no worker outlives its deadline
+    try:
+        report = run_worker(common)
+    except Exception:  # noqa: BLE001 - detached: the log is the only place to report
+        logger.exception("flush worker failed")
+        return 1
+    return 1 if report.errors else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

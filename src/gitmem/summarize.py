@@ -1,0 +1,670 @@
+"""Session summaries: one summarizer call per flush, never one per tool call.
+
+``summarize_session`` picks a backend from the config and always returns a
+``Draft``: a backend that fails falls back to the offline summarizer, and the
+draft records why (``fallback_reason``). Nothing here raises into the worker.
+
+Invariants:
+- Bounded: every model call gets at most ``summarizer_max_input_chars`` of
+  session text (longer sessions go in parts, each folded into the summary so
+  far, so cost grows linearly), and the whole call, retries included, ends
+  by ``summarizer_timeout_seconds``.
+- Incremental: a session summarized before by a model sends only the
+  observations that arrived since, with the previous summary.
+- The session text is fenced as untrusted data, fence-breaking tags inside it
+  are neutralised, and the final prompt goes through ``redact.redact_text``
+  when that module exists (a redaction that fails sends nothing).
+- The ``claude`` child is isolated (temporary cwd, no ``GIT_*``, hooks off,
+  ``GITMEM_DISABLE=1``), has a deadline, runs at most once per repository and
+  its whole process group is killed when it ends.
+- The offline summarizer is deterministic and needs no network.
+
+This is the only module that imports anthropic (inside the function that uses it).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import logging
+import os
+import random
+import re
+import shutil
+import signal
+import string
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Iterator, Mapping, Sequence
+
+from gitmem.config import Config, read_template
+from gitmem.errors import SummarizeError
+from gitmem.records import DecisionNote, Observation, SessionSummary
+
+logger = logging.getLogger(__name__)
+
+OFFLINE, ANTHROPIC, CLAUDE = "offline", "anthropic", "claude"
+TOOL_NAME = "record_session_summary"
+CLAUDE_LOCK = "claude.lock"
+MAX_OUTPUT_TOKENS = 2048
+MAX_RETRIES = 4
+LOCK_WAIT_SECONDS = 60.0
+
+_LIST = {"type": "array", "items": {"type": "string"}}
+_TEXT = {"type": "string"}
+SUMMARY_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "title": {"type": "string", "description": "what the session did, <= 80 chars"},
+        "request": {"type": "string", "description": "what the user asked"},
+        "investigated": _LIST, "learned": _LIST, "completed": _LIST, "next_steps": _LIST,
+        "dead_ends": {**_LIST, "description": "tried, did not work, and why"},
+        "decisions": {"type": "array", "items": {"type": "object", "properties": {
+            "title": _TEXT, "context": _TEXT, "decision": _TEXT, "rationale": _TEXT,
+            "alternatives": _LIST, "files": _LIST}, "required": ["title", "decision"]}},
+        "tags": _LIST,
+    },
+    "required": ["title", "request", "completed", "decisions"],
+}
+_LIST_LIMITS = {"investigated": 12, "learned": 10, "completed": 15, "next_steps": 10, "dead_ends": 10}
+_FENCE_TAG = re.compile(r"<(\s*/?\s*)(session_data|previous_summary)", re.IGNORECASE)
+
+_DECISION_CUE = re.compile(
+    r"\b(decided|decide to|we will|we'll go|let's go with|going with|chose|settled on|switch(?:ed)? to|"
+    r"instead of|rather than)\b", re.IGNORECASE)
+_DECISION_LEAD = re.compile(r"^(?:so,?\s+)?(?:we(?:'ve| have)?\s+decided\s+to|we'll\s+go\s+with|let's\s+go\s+with|"
+                            r"going\s+with|we\s+chose\s+to|we\s+chose|settled\s+on)\s+", re.IGNORECASE)
+_BECAUSE = re.compile(r"\b(?:because|since|so that|as it|due to)\b(.+)$", re.IGNORECASE)
+_LEARNED_CUE = re.compile(r"\b(turns out|found that|learned|the cause|root cause|it seems|note that|"
+                          r"must|always|never|requires?)\b", re.IGNORECASE)
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+_OPEN_TODO = ("[ ]", "[>]", "[pending]", "[in_progress]")
+
+
+@dataclass(frozen=True, slots=True)
+class SessionInput:
+    session_id: str
+    observations: tuple[Observation, ...]
+    previous: SessionSummary | None = None
+    last_message: str = ""
+    state_dir: Path | None = None  # <common-dir>/gitmem: where the claude lock lives
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """What a summarizer produced; the flush worker adds git metadata to make a SessionSummary."""
+
+    title: str
+    request: str = ""
+    investigated: tuple[str, ...] = ()
+    learned: tuple[str, ...] = ()
+    completed: tuple[str, ...] = ()
+    next_steps: tuple[str, ...] = ()
+    dead_ends: tuple[str, ...] = ()
+    decisions: tuple[DecisionNote, ...] = ()
+    tags: tuple[str, ...] = ()
+    summarizer: str = OFFLINE
+    model: str = ""
+    tokens_in: int = 0
+    tokens_out: int = 0
+    fallback_reason: str = ""
+    calls: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    data: Any
+    model: str
+    tokens_in: int
+    tokens_out: int
+
+
+def _clip(text: str, limit: int) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _unique(items: Sequence[str], limit: int) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(i for i in items if i))[:limit]
+
+
+def _sentences(text: str) -> list[str]:
+    return [s.strip(" -*•\t") for s in _SENTENCE.split(text or "") if len(s.strip()) > 12]
+
+
+def _title_key(title: str) -> str:
+    return " ".join(re.sub(r"[^\w\s]", " ", title.casefold()).split())
+
+
+# -- offline --------------------------------------------------------------------------------
+
+
+def _decisions_from(texts: Sequence[str], files: tuple[str, ...]) -> tuple[DecisionNote, ...]:
+    notes: list[DecisionNote] = []
+    for text in texts:
+        for sentence in _sentences(text):
+            if not _DECISION_CUE.search(sentence):
+                continue
+            because = _BECAUSE.search(sentence)
+            head = sentence[: because.start()].rstrip(" ,;") if because else sentence.rstrip(".")
+            head = _DECISION_LEAD.sub("", head)
+            notes.append(DecisionNote(title=_clip(head[:1].upper() + head[1:], 100), decision=_clip(sentence, 300),
+                                      rationale=_clip(because.group(1).rstrip("."), 300) if because else "",
+                                      files=files[:10]))
+    seen: dict[str, DecisionNote] = {}
+    for n in notes:
+        seen.setdefault(_title_key(n.title), n)
+    return tuple(seen.values())[:5]
+
+
+def summarize_offline(inp: SessionInput) -> Draft:
+    """An extractive summary built only from the observations: same input, same output."""
+    obs = inp.observations
+    prompts = [o.text for o in obs if o.kind == "prompt" and o.text]
+    modified = _unique([f for o in obs if o.kind in ("edit", "write") and o.outcome != "attempted" for f in o.files], 50)
+    read = _unique([f for o in obs if o.kind == "read" for f in o.files], 50)
+    searches = _unique([_clip(o.text, 120) for o in obs if o.kind == "search" and o.text], 8)
+    fetches = _unique([_clip(o.text or o.command, 120) for o in obs if o.kind == "fetch"], 5)
+
+    completed: list[str] = []
+    for f in modified:
+        kinds = [o for o in obs if f in o.files and o.kind in ("edit", "write")]
+        created = any(o.kind == "write" and "created" in (o.text or "").lower() for o in kinds)
+        completed.append(f"{'Created' if created else 'Changed'} {f}" + (f" ({len(kinds)} edits)" if len(kinds) > 1 else ""))
+    # Commands: the last outcome of each command counts; a failure never followed by success is a dead end.
+    last_outcome: dict[str, Observation] = {}
+    for o in obs:
+        if o.kind == "command" and o.command and o.outcome != "attempted":
+            last_outcome[o.command] = o
+    dead_ends = []
+    for cmd, o in last_outcome.items():
+        if o.outcome == "error":
+            dead_ends.append(_clip(f"Tried `{cmd}`: failed" + (f" ({o.detail})" if o.detail else ""), 240))
+        else:
+            completed.append(_clip(f"Ran `{cmd}`", 160))
+    for o in obs:
+        if o.kind == "error" or (o.kind != "command" and o.outcome == "error"):
+            dead_ends.append(_clip(f"Tried {o.tool or o.kind}: failed ({o.detail or o.text})", 240))
+
+    next_steps: list[str] = []
+    todos = [o for o in obs if o.kind == "todo" and o.detail]
+    for line in (todos[-1].detail.splitlines() if todos else []):  # the last list is the current one
+        if line.startswith(_OPEN_TODO):
+            next_steps.append(_clip(line.split("]", 1)[1], 200))
+    texts = prompts + [o.text for o in obs if o.kind == "stop" and o.text] + \
+        ([inp.last_message] if inp.last_message else [])
+    learned = [_clip(s, 240) for t in texts[len(prompts):] for s in _sentences(t) if _LEARNED_CUE.search(s)]
+    investigated = [f"Read {f}" for f in read[:10]] + [f"Searched {s}" for s in searches] + \
+        [f"Fetched {f}" for f in fetches]
+    title = _clip(prompts[0], 80) if prompts else (
+        f"Changed {', '.join(modified[:3])}" if modified else f"Session {inp.session_id[:8]}")
+    if inp.previous is not None and inp.previous.title and not prompts:
+        title = inp.previous.title
+    return Draft(
+        title=title,
+        request=_clip(" / ".join(dict.fromkeys(prompts)), 600),
+        investigated=_unique(investigated, 12),
+        learned=_unique(learned, 8),
+        completed=_unique(completed, 15),
+        next_steps=_unique(next_steps, 10),
+        dead_ends=_unique(dead_ends, 8),
+        decisions=_decisions_from(texts, modified),
+        tags=(),
+        summarizer=OFFLINE,
+    )
+
+
+# -- choosing a backend ------------------------------------------------------------------------
+
+
+def backends_for(config: Config, environ: Mapping[str, str]) -> tuple[str, ...]:
+    """The backends to try in order; offline is always last and always works."""
+    if config.summarizer == OFFLINE:
+        return (OFFLINE,)
+    if config.summarizer != "auto":
+        return (config.summarizer, OFFLINE)
+    order = []
+    if environ.get("ANTHROPIC_API_KEY"):
+        order.append(ANTHROPIC)
+    if shutil.which("claude", path=environ.get("PATH")):
+        order.append(CLAUDE)
+    return (*order, OFFLINE)
+
+
+def summarize_session(inp: SessionInput, config: Config, environ: Mapping[str, str] | None = None) -> Draft:
+    """One summary: the first backend that works, else the offline summarizer with the reasons recorded."""
+    env = os.environ if environ is None else environ
+    deadline = time.monotonic() + config.summarizer_timeout_seconds
+    reasons: list[str] = []
+    spent = [0, 0]
+    for backend in backends_for(config, env):
+        if backend == OFFLINE:
+            break
+        try:
+            return summarize_with_model(backend, inp, config, deadline, env)
+        except SummarizeError as exc:
+            logger.warning("%s summarizer failed for session %s: %s", backend, inp.session_id, exc.message)
+            reasons.append(f"{backend}: {exc.message}")
+            spent = [a + b for a, b in zip(spent, getattr(exc, "spent", (0, 0)))]
+        except Exception as exc:  # noqa: BLE001 - a summarizer bug must never lose the session
+            logger.exception("%s summarizer crashed for session %s", backend, inp.session_id)
+            reasons.append(f"{backend}: unexpected {type(exc).__name__}: {exc}")
+    draft = summarize_offline(inp)
+    if not reasons:
+        return draft
+    return replace(draft, fallback_reason=_clip("; ".join(reasons), 500), tokens_in=spent[0], tokens_out=spent[1])
+
+
+# -- the model's input -------------------------------------------------------------------------
+
+
+def _obs_line(o: Observation) -> str:
+    files = ", ".join(o.files[:5]) + (f" (+{len(o.files) - 5} more)" if len(o.files) > 5 else "")
+    if o.kind == "prompt":
+        return f"user: {o.text}"
+    if o.kind == "stop":
+        return f"assistant: {o.text}" if o.text else ""
+    if o.kind == "session":
+        return "(context compacted)" if o.text == "compact" else ""
+    if o.kind == "command":
+        line = f"$ {o.command or o.text}"
+        if o.outcome and o.outcome != "ok":
+            line += f" -> {o.outcome}" + (f": {o.detail}" if o.detail else "")
+        return line
+    if o.kind == "todo":
+        return f"todos: {o.detail.replace(chr(10), '; ')}" if o.detail else f"todos: {o.text}"
+    line = " ".join(p for p in (o.tool or o.kind, files) if p) + (f": {o.text}" if o.text else "")
+    if o.outcome not in ("", "ok"):
+        line += f" -> {o.outcome}"
+    if o.detail and (o.outcome not in ("", "ok") or o.kind in ("edit", "search")):
+        line += f" [{o.detail}]"
+    return line
+
+
+def session_lines(observations: Sequence[Observation], last_message: str = "", limit: int = 400) -> list[str]:
+    """One short line per meaningful observation; a run of identical lines is written once with a count."""
+    out: list[str] = []
+    counts: list[int] = []
+    for o in observations:
+        line = _clip(_obs_line(o), limit)
+        if not line:
+            continue
+        if out and out[-1] == line:
+            counts[-1] += 1
+            continue
+        out.append(line)
+        counts.append(1)
+    lines = [f"{line} (x{n})" if n > 1 else line for line, n in zip(out, counts)]
+    last = " ".join(last_message.split())
+    if last and not any(last.startswith(line[len("assistant: "):].rstrip("…")) for line in lines[-3:]
+                        if line.startswith("assistant: ")):
+        lines.append(_clip(f"assistant (final): {last}", max(limit, 2000)))
+    return lines
+
+
+def _neutralise(text: str) -> str:
+    """Fence tags inside data can no longer close or open a fence."""
+    return _FENCE_TAG.sub(lambda m: "‹" + m.group(1) + m.group(2), text)
+
+
+def _as_data(draft: Draft | Mapping[str, Any]) -> dict[str, Any]:
+    if isinstance(draft, Draft):
+        data = {k: getattr(draft, k) for k in ("title", "request", *_LIST_LIMITS, "tags")}
+        data["decisions"] = [{k: v for k, v in d.to_dict().items() if v} for d in draft.decisions]
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in data.items() if v}
+    return dict(draft)
+
+
+def _previous_block(previous: Mapping[str, Any] | None, cap: int) -> str:
+    """The summary so far as compact JSON, shortened (lists halved) until it fits ``cap``."""
+    if not previous:
+        return ""
+    data = dict(previous)
+    cap = max(cap - len("<previous_summary>\n\n</previous_summary>\n"), 50)
+    for _ in range(8):
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        if len(text) <= cap:
+            break
+        data = {k: (v[: len(v) // 2] if isinstance(v, list) else v) for k, v in data.items()}
+    text = _clip(text, cap)
+    return f"<previous_summary>\n{_neutralise(text)}\n</previous_summary>\n"
+
+
+def chunk_lines(lines: Sequence[str], budget: int) -> list[list[str]]:
+    """Consecutive lines in parts of at most ``budget`` characters (a longer line is clipped)."""
+    chunks: list[list[str]] = [[]]
+    size = 0
+    for line in lines:
+        line = _clip(line, max(budget - 1, 20))
+        if chunks[-1] and size + len(line) + 1 > budget:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(line)
+        size += len(line) + 1
+    return chunks
+
+
+def build_user_prompt(previous: Mapping[str, Any] | None, lines: Sequence[str], part: str, max_chars: int) -> str:
+    template = string.Template(read_template("summarize-user.md"))
+    prev = _previous_block(previous, max_chars // 3)
+    return template.safe_substitute(previous=prev, part=part, session=_neutralise("\n".join(lines)))
+
+
+def _redact(text: str) -> str:
+    try:
+        from gitmem.redact import redact_text  # written by the redaction module; optional here
+    except ImportError:
+        return text
+    try:
+        result = redact_text(text)
+    except Exception as exc:  # noqa: BLE001 - fail closed: nothing unredacted leaves the machine
+        raise SummarizeError(f"redaction failed ({type(exc).__name__}); nothing was sent") from None
+    return result.text if hasattr(result, "text") else str(result[0])
+
+
+# -- parsing the model's answer ------------------------------------------------------------------
+
+
+def _text_of(value: Any, field: str, limit: int) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str):
+        raise SummarizeError(f"the answer's `{field}` is {type(value).__name__}, not text")
+    return _clip(value, limit)
+
+
+def _texts_of(value: Any, field: str, limit: int, item_limit: int = 300) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list):
+        raise SummarizeError(f"the answer's `{field}` is {type(value).__name__}, not a list")
+    return _unique([_text_of(v, field, item_limit) for v in value if isinstance(v, (str, int, float))], limit)
+
+
+def draft_from_answer(data: Any) -> Draft:
+    """A Draft from a model's tool input / JSON answer; anything off-schema is a SummarizeError."""
+    if not isinstance(data, dict):
+        raise SummarizeError(f"the answer is {type(data).__name__}, not an object")
+    title = _text_of(data.get("title"), "title", 100)
+    if not title:
+        raise SummarizeError("the answer has no title")
+    raw = data.get("decisions") or []
+    if not isinstance(raw, list):
+        raise SummarizeError(f"the answer's `decisions` is {type(raw).__name__}, not a list")
+    decisions: dict[str, DecisionNote] = {}
+    for item in raw[:10]:
+        if not isinstance(item, dict):
+            raise SummarizeError("a decision in the answer is not an object")
+        note = DecisionNote(title=_text_of(item.get("title"), "decisions.title", 120),
+                            decision=_text_of(item.get("decision"), "decisions.decision", 600),
+                            context=_text_of(item.get("context"), "decisions.context", 600),
+                            rationale=_text_of(item.get("rationale"), "decisions.rationale", 600),
+                            alternatives=_texts_of(item.get("alternatives"), "decisions.alternatives", 6),
+                            files=tuple(f for f in _texts_of(item.get("files"), "decisions.files", 20)
+                                        if "\x00" not in f))
+        if note.title:
+            decisions.setdefault(_title_key(note.title), note)
+    tags = _texts_of(data.get("tags"), "tags", 8, 40)
+    return Draft(
+        title=title,
+        request=_text_of(data.get("request"), "request", 600),
+        **{k: _texts_of(data.get(k), k, n) for k, n in _LIST_LIMITS.items()},  # type: ignore[arg-type]
+        decisions=tuple(decisions.values())[:8],
+        tags=_unique([re.sub(r"[^a-z0-9._-]+", "-", t.lower()).strip("-") for t in tags], 8),
+    )
+
+
+def _json_in(text: str) -> Any:
+    """The JSON object in a model's text reply (tolerates a code fence or words around it)."""
+    text = text.strip()
+    try:
+        return json.loads(text)
+    except ValueError:
+        pass
+    start, end = text.find("{"), text.rfind("}")
+    if start < 0 or end <= start:
+        raise SummarizeError(f"the reply holds no JSON object: {_clip(text, 120)!r}")
+    try:
+        return json.loads(text[start:end + 1])
+    except ValueError as exc:
+        raise SummarizeError(f"the reply's JSON is invalid ({exc.msg})") from None
+
+
+# -- one summary through a model ------------------------------------------------------------------
+
+
+def summarize_with_model(backend: str, inp: SessionInput, config: Config, deadline: float,
+                         environ: Mapping[str, str]) -> Draft:
+    """Summarize with ``backend`` (anthropic or claude): new observations in parts, each folded
+    into the summary so far. Raises SummarizeError; the caller falls back."""
+    prev = inp.previous
+    base: Draft | None = None
+    new = inp.observations
+    if prev is not None and prev.summarizer in (ANTHROPIC, CLAUDE) and 0 < prev.observation_count <= len(new):
+        base = Draft(title=prev.title, request=prev.request, investigated=prev.investigated, learned=prev.learned,
+                     completed=prev.completed, next_steps=prev.next_steps, dead_ends=prev.dead_ends,
+                     decisions=prev.decisions, tags=prev.tags)
+        new = new[prev.observation_count:]
+    lines = session_lines(new, inp.last_message)
+    if not lines and base is not None:
+        return replace(base, summarizer=backend, model=prev.model if prev else "")
+    system = read_template("summarize-system.md").strip()
+    overhead = len(string.Template(read_template("summarize-user.md")).safe_substitute(previous="", part="99 of 99",
+                                                                                       session=""))
+    max_chars = config.summarizer_max_input_chars
+    so_far: dict[str, Any] | None = _as_data(base) if base is not None else None
+    prev_len = len(_previous_block(so_far, max_chars // 3)) if so_far else 0
+    lines = lines or ["(no new events)"]
+    if overhead + prev_len + sum(len(line) + 1 for line in lines) <= max_chars:
+        chunks = [list(lines)]
+    else:  # later parts carry the summary so far (at most a third of the budget): leave room for it
+        chunks = chunk_lines(lines, max(max_chars - overhead - max_chars // 3, 100))
+    call = _call_anthropic if backend == ANTHROPIC else _call_claude
+    tokens_in = tokens_out = 0
+    model = ""
+    draft: Draft | None = None
+    with _claude_lock(inp.state_dir, deadline) if backend == CLAUDE else contextlib.nullcontext():
+        for i, chunk in enumerate(chunks, 1):
+            try:
+                user = _redact(build_user_prompt(so_far, chunk, f"{i} of {len(chunks)}", max_chars))
+                answer = call(system, user, config, deadline, environ)
+                tokens_in += answer.tokens_in
+                tokens_out += answer.tokens_out
+                model = answer.model or model
+                draft = draft_from_answer(answer.data)
+            except SummarizeError as exc:
+                exc.spent = (tokens_in, tokens_out)  # type: ignore[attr-defined] - paid for even if unused
+                raise
+            so_far = _as_data(draft)
+    assert draft is not None
+    if base is not None:  # a decision made earlier in the session stays recorded even if the model drops it
+        known = {_title_key(d.title) for d in draft.decisions}
+        draft = replace(draft, decisions=draft.decisions + tuple(d for d in base.decisions
+                                                                 if _title_key(d.title) not in known))
+    return replace(draft, summarizer=backend, model=model or config.model, tokens_in=tokens_in,
+                   tokens_out=tokens_out, calls=len(chunks))
+
+
+# -- anthropic ----------------------------------------------------------------------------------------
+
+
+def _retry_after(headers: Any) -> float | None:
+    for name, scale in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
+        try:
+            value = float(headers.get(name)) / scale
+        except (TypeError, ValueError, AttributeError):
+            continue
+        if value >= 0:
+            return value
+    return None
+
+
+def _error_text(exc: Any) -> str:
+    body = getattr(exc, "body", None)
+    err = body.get("error") if isinstance(body, dict) else None
+    if isinstance(err, dict):
+        return _clip(f"{err.get('type', 'error')}: {err.get('message', '')}", 200)
+    return _clip(getattr(exc, "message", "") or str(exc), 200)
+
+
+def _call_anthropic(system: str, user: str, config: Config, deadline: float, env: Mapping[str, str]) -> _Answer:
+    """One Messages API call with a forced tool; own retries (429, 5xx, connection) inside the deadline."""
+    key = env.get("ANTHROPIC_API_KEY")
+    if not key:
+        raise SummarizeError("ANTHROPIC_API_KEY is not set")
+    import anthropic  # 2.7 s to import: only here, in the worker
+
+    # The SDK's own retries honour any Retry-After, however long; ours stop at the deadline.
+    client = anthropic.Anthropic(api_key=key, base_url=env.get("ANTHROPIC_BASE_URL") or None, max_retries=0,
+                                 timeout=max(deadline - time.monotonic(), 0.1))
+    tool = {"name": TOOL_NAME, "description": "Record the summary of the coding session.",
+            "input_schema": SUMMARY_SCHEMA}
+    attempt = 0
+    with client:
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0.05:
+                raise SummarizeError(f"no answer within {config.summarizer_timeout_seconds}s")
+            try:
+                message = client.messages.create(
+                    model=config.model, max_tokens=MAX_OUTPUT_TOKENS, system=system,
+                    messages=[{"role": "user", "content": user}], tools=[tool],
+                    tool_choice={"type": "tool", "name": TOOL_NAME}, timeout=remaining)
+                break
+            except anthropic.APITimeoutError:
+                raise SummarizeError(f"no answer within {config.summarizer_timeout_seconds}s") from None
+            except anthropic.APIStatusError as exc:
+                status = exc.status_code
+                what = f"HTTP {status} {_error_text(exc)}"
+                if not (status in (408, 409, 429) or status >= 500) or attempt >= MAX_RETRIES:
+                    raise SummarizeError(what + (f" (after {attempt + 1} attempts)" if attempt else "")) from None
+                wait = _retry_after(exc.response.headers)
+            except anthropic.APIConnectionError as exc:
+                what = f"cannot reach the API ({_clip(str(exc), 120)})"
+                if attempt >= MAX_RETRIES:
+                    raise SummarizeError(what) from None
+                wait = None
+            if wait is None:
+                wait = min(0.5 * 2 ** attempt, 8.0) * (0.75 + 0.25 * random.random())
+            if time.monotonic() + wait >= deadline:
+                raise SummarizeError(f"{what}; a retry in {wait:.1f}s would pass the deadline")
+            logger.info("summarizer: %s; retrying in %.1fs", what, wait)
+            time.sleep(wait)
+            attempt += 1
+    usage = getattr(message, "usage", None)
+    tokens_in = sum(getattr(usage, k, 0) or 0 for k in ("input_tokens", "cache_creation_input_tokens",
+                                                          "cache_read_input_tokens"))
+    tokens_out = getattr(usage, "output_tokens", 0) or 0
+    for block in message.content or ():
+        if getattr(block, "type", "") == "tool_use" and getattr(block, "name", "") == TOOL_NAME:
+            return _Answer(block.input, getattr(message, "model", "") or config.model, tokens_in, tokens_out)
+    raise SummarizeError(f"the answer did not call {TOOL_NAME} (stop_reason {message.stop_reason})")
+
+
+# -- claude (the user's Claude Code login) --------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _claude_lock(state_dir: Path | None, deadline: float) -> Iterator[None]:
+    """At most one claude child per repository; wait for it within the deadline (and LOCK_WAIT_SECONDS)."""
+    if state_dir is None:
+        yield
+        return
+    state_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(state_dir / CLAUDE_LOCK, os.O_RDWR | os.O_CREAT, 0o600)  # not inherited by the child
+    try:
+        give_up = min(deadline, time.monotonic() + LOCK_WAIT_SECONDS)
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() + 0.1 >= give_up:
+                    raise SummarizeError("another claude summarizer is still running in this repository") from None
+                time.sleep(0.1)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _kill_group(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)
+
+
+def _child_env(env: Mapping[str, str]) -> dict[str, str]:
+    drop = ("CLAUDECODE", "CLAUDE_PROJECT_DIR", "CLAUDE_CODE_ENTRYPOINT")
+    out = {k: v for k, v in env.items() if not k.startswith("GIT_") and k not in drop}
+    out["GITMEM_DISABLE"] = "1"  # gitmem's hook records nothing of the summarizer's own session
+    return out
+
+
+def claude_argv(exe: str, model: str) -> list[str]:
+    settings = {"disableAllHooks": True, "hooks": {}}
+    return [exe, "-p", "--output-format", "json", "--model", model, "--max-turns", "1",
+            "--settings", json.dumps(settings), "--strict-mcp-config"]
+
+
+def _call_claude(system: str, user: str, config: Config, deadline: float, env: Mapping[str, str]) -> _Answer:
+    exe = shutil.which("claude", path=env.get("PATH"))
+    if not exe:
+        raise SummarizeError("the `claude` command is not on PATH")
+    schema = json.dumps(SUMMARY_SCHEMA, separators=(",", ":"))
+    prompt = system + string.Template(read_template("summarize-claude.md")).safe_substitute(schema=schema) + \
+        "\n" + user
+    with tempfile.TemporaryDirectory(prefix="gitmem-claude-") as cwd:
+        proc = subprocess.Popen(claude_argv(exe, config.model), cwd=cwd, env=_child_env(env),
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                start_new_session=True)
+        try:
+            out, err = proc.communicate(prompt.encode("utf-8"), timeout=max(deadline - time.monotonic(), 0.1))
+        except subprocess.TimeoutExpired:
+            _kill_group(proc.pid)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.communicate(timeout=5)
+            raise SummarizeError(f"claude gave no answer within {config.summarizer_timeout_seconds}s; "
+                                 "stopped it") from None
+        finally:
+            _kill_group(proc.pid)  # anything it left running in its group
+            if proc.returncode is None:
+                proc.kill()
+                proc.wait()
+    return _claude_answer(out, err, proc.returncode, config.model)
+
+
+def _claude_answer(out: bytes, err: bytes, returncode: int, model: str) -> _Answer:
+    text = out.decode("utf-8", "replace").strip()
+    try:
+        result = json.loads(text)
+    except ValueError:
+        tail = _clip(err.decode("utf-8", "replace")[-300:] or text[:200], 200)
+        raise SummarizeError(f"claude exited {returncode} without a JSON result: {tail!r}") from None
+    if isinstance(result, list):  # some versions print every message; the result is the last one
+        result = next((m for m in reversed(result) if isinstance(m, dict) and m.get("type") == "result"), None)
+    if not isinstance(result, dict):
+        raise SummarizeError("claude printed JSON that is not a result object")
+    if result.get("is_error") or result.get("subtype", "success") != "success":
+        raise SummarizeError(f"claude reported an error ({result.get('subtype', 'error')}): "
+                             f"{_clip(str(result.get('result', '')), 160)}")
+    usage = result.get("usage") if isinstance(result.get("usage"), dict) else {}
+    tokens_in = sum(int(usage.get(k) or 0) for k in ("input_tokens", "cache_creation_input_tokens",
+                                                      "cache_read_input_tokens"))
+    models = result.get("modelUsage")
+    used = next(iter(models), "") if isinstance(models, dict) and models else ""
+    if result.get("total_cost_usd") is not None:
+        logger.info("claude summarizer cost %s USD", result.get("total_cost_usd"))
+    data = result.get("structured_output")
+    if not isinstance(data, dict):
+        reply = result.get("result")
+        if not isinstance(reply, str):
+            raise SummarizeError("claude's result has no text")
+        data = _json_in(reply)
+    return _Answer(data, used or model, tokens_in, int(usage.get("output_tokens") or 0))

@@ -1,0 +1,247 @@
+"""The flush worker: spool -> ref, exactly once, one worker per repository, no leftovers."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import gitmem
+from gitmem import flush, spool, store
+from gitmem.git import discover
+from gitmem.project import init_repository
+
+from conftest import FIXTURES, git
+
+LAUNCHER = Path(gitmem.__file__).parent / "_hook.py"
+FIXTURE_EVENTS = [json.loads(line) for line in (FIXTURES / "session-hooks.jsonl").read_text().splitlines()]
+SID = FIXTURE_EVENTS[0]["session_id"]
+
+
+@pytest.fixture
+def initialized(repo: Path) -> Path:
+    init_repository(discover(repo))
+    return repo
+
+
+def hook(cwd: Path, event: str, payload: dict | bytes, worker: bool = False) -> None:
+    raw = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+    env = {**os.environ}
+    if not worker:
+        env["GITMEM_NO_WORKER"] = "1"
+    proc = subprocess.run([sys.executable, "-I", "-S", str(LAUNCHER), event], cwd=cwd, input=raw,
+                          capture_output=True, env=env, timeout=60)
+    assert proc.returncode == 0 and proc.stdout == b"", proc.stderr
+
+
+def with_cwd(payload: dict, root: Path, sid: str | None = None) -> dict:
+    """The fixture payload as if recorded in ``root`` (the fixture was captured in /home/dev/payments)."""
+    text = json.dumps(payload).replace("/home/dev/payments", str(root))
+    data = json.loads(text)
+    if sid:
+        data["session_id"] = sid
+    return data
+
+
+def replay(root: Path, sid: str | None = None, worker: bool = False, events=FIXTURE_EVENTS) -> None:
+    for payload in events:
+        hook(root, payload["hook_event_name"], with_cwd(payload, root, sid), worker=worker)
+
+
+def flush_processes(common: Path) -> list[int]:
+    """PIDs of flush workers for this repository, read from /proc."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmd = (entry / "cmdline").read_bytes().split(b"\0")
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if b"gitmem.flush" in cmd and str(common).encode() in b" ".join(cmd) and state != "Z":
+            pids.append(int(entry.name))
+    return pids
+
+
+def wait_until(predicate, timeout: float = 60.0, step: float = 0.05) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(step)
+    return predicate()
+
+
+def test_replayed_fixture_session_lands_in_the_ref(initialized: Path) -> None:
+    replay(initialized)
+    repo = discover(initialized)
+    report = flush.flush_now(repo.common_dir)
+    assert report.ran and not report.errors
+    rec = store.find_session(repo, SID)
+    kinds = [o.kind for o in rec.observations]
+    assert "prompt" in kinds and "edit" in kinds and "write" in kinds and "command" in kinds
+    assert rec.summary is not None
+    assert rec.summary.request == "Split the payment service"
+    assert "app.py" in rec.summary.files_modified
+    assert rec.summary.observation_count == len(rec.observations)
+    assert rec.summary.author.startswith("Test Author")
+    assert rec.summary.branch == "main"
+    # the spool is empty once the records are in the ref, and nothing of the user's changed
+    folder = spool.spool_dir(repo.common_dir)
+    assert not list(folder.glob("*.jsonl")) and not list(folder.glob("*.taken"))
+    assert git(initialized, "status", "--porcelain") == ""
+    assert flush.read_status(repo.common_dir)["outcome"] == "ok"
+
+
+def test_raw_tool_output_never_reaches_the_ref(initialized: Path) -> None:
+    marker = "UNIQUE-OUTPUT-LINE-" + "q" * 20
+    events = [
+        {"session_id": "out-1", "hook_event_name": "UserPromptSubmit", "prompt": "show the file", "cwd": str(initialized)},
+        {"session_id": "out-1", "hook_event_name": "PostToolUse", "tool_name": "Read", "cwd": str(initialized),
+         "tool_input": {"file_path": str(initialized / "README.md")}, "tool_use_id": "t1",
+         "tool_response": {"type": "text", "file": {"filePath": str(initialized / "README.md"),
+                                                    "content": marker * 100, "numLines": 1}}},
+        {"session_id": "out-1", "hook_event_name": "Stop", "cwd": str(initialized)},
+    ]
+    replay(initialized, events=events)
+    repo = discover(initialized)
+    flush.flush_now(repo.common_dir)
+    dump = git(initialized, "log", "-p", "refs/notes/gitmem")
+    assert "README.md" in dump
+    assert marker not in dump
+
+
+def test_resumed_session_appends_and_updates_its_summary(initialized: Path) -> None:
+    repo = discover(initialized)
+    first, second = FIXTURE_EVENTS[:8], FIXTURE_EVENTS[8:]
+    replay(initialized, events=first)
+    flush.flush_now(repo.common_dir)
+    before = store.find_session(repo, SID)
+    resume = dict(FIXTURE_EVENTS[0], source="resume")
+    replay(initialized, events=[resume] + second)
+    flush.flush_now(repo.common_dir)
+    after = store.find_session(repo, SID)
+    assert after.path == before.path
+    assert [b.seq for b in after.batches] == [1, 2]
+    assert len(after.observations) > len(before.observations)
+    assert after.summary.observation_count == len(after.observations)
+    assert after.summary.started_at == before.summary.started_at
+    assert len(store.read_memory(repo).sessions) == 1
+
+
+def test_worker_started_by_the_hook_flushes_and_exits(initialized: Path) -> None:
+    repo = discover(initialized)
+    replay(initialized, worker=True)
+    assert wait_until(lambda: store.memory_tip(repo) is not None and not flush_processes(repo.common_dir), 60)
+    assert wait_until(lambda: not spool.requests(spool.spool_dir(repo.common_dir))
+                      and store.find_session(repo, SID).summary is not None, 60)
+    assert not flush_processes(repo.common_dir)
+
+
+def _event_ids(repo) -> list[str]:
+    return [o.event_id for s in store.read_memory(repo).sessions for o in s.observations]
+
+
+def test_sigkill_at_random_points_loses_and_duplicates_nothing(initialized: Path) -> None:
+    repo = discover(initialized)
+    rng = random.Random(1234)
+    sessions = [f"kill-{i}" for i in range(6)]
+    for sid in sessions:
+        replay(initialized, sid=sid)
+    expected = None
+    for attempt in range(8):
+        proc = subprocess.Popen([sys.executable, "-I", "-m", "gitmem.flush", "--common-dir", str(repo.common_dir)],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        time.sleep(rng.uniform(0.0, 0.6))
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait(timeout=30)
+    # a last, undisturbed run finishes the work
+    (spool.spool_dir(repo.common_dir) / (spool.SWEEP + spool.REQUEST_SUFFIX)).touch()
+    report = flush.run_worker(repo.common_dir)
+    assert not report.errors
+    ids = _event_ids(repo)
+    assert len(ids) == len(set(ids)), "an event was written twice"
+    memory = store.read_memory(repo)
+    assert sorted(s.session_id for s in memory.sessions) == sorted(sessions)
+    # the same session replayed into a fresh repository gives the reference observation count
+    per_session = {s.session_id: len(s.observations) for s in memory.sessions}
+    expected = per_session[sessions[0]]
+    assert expected > 0 and set(per_session.values()) == {expected}
+    assert not list(spool.spool_dir(repo.common_dir).glob("*.taken"))
+
+
+def test_fifty_sessions_ending_at_once_leave_one_worker_then_none(initialized: Path) -> None:
+    repo = discover(initialized)
+    n = 50
+    for i in range(n):
+        hook(initialized, "UserPromptSubmit", {"session_id": f"many-{i}", "prompt": f"task {i}",
+                                               "cwd": str(initialized)})
+    procs = [subprocess.Popen([sys.executable, "-I", "-S", str(LAUNCHER), "Stop"], cwd=initialized,
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+             for _ in range(n)]
+    for i, p in enumerate(procs):
+        out, _ = p.communicate(json.dumps({"session_id": f"many-{i}", "hook_event_name": "Stop"}).encode(), timeout=60)
+        assert p.returncode == 0 and out == b""
+    peak = 0
+
+    def done() -> bool:
+        nonlocal peak
+        running = flush_processes(repo.common_dir)
+        peak = max(peak, len(running))
+        return not running and not spool.requests(spool.spool_dir(repo.common_dir))
+
+    assert wait_until(done, timeout=120, step=0.02)
+    assert len(store.read_memory(repo).sessions) == n
+    assert not flush_processes(repo.common_dir)
+    # workers that lose the lock exit at once; allow that brief overlap but no pile-up
+    assert peak <= 3, peak
+
+
+def test_crashed_session_is_flushed_at_the_next_session_start(initialized: Path) -> None:
+    repo = discover(initialized)
+    crashed = [e for e in FIXTURE_EVENTS if e["hook_event_name"] not in ("Stop", "SessionEnd")]
+    replay(initialized, sid="crashed-1", events=crashed)
+    assert store.memory_tip(repo) is None
+    hook(initialized, "SessionStart", {"session_id": "next-1", "hook_event_name": "SessionStart",
+                                       "source": "startup", "cwd": str(initialized)}, worker=True)
+    assert wait_until(lambda: store.memory_tip(repo) is not None and not flush_processes(repo.common_dir), 60)
+    assert wait_until(lambda: any(s.session_id == "crashed-1" for s in store.read_memory(repo).sessions), 30)
+
+
+def test_unparseable_lines_are_kept_aside_not_lost(initialized: Path) -> None:
+    repo = discover(initialized)
+    hook(initialized, "UserPromptSubmit", {"session_id": "mixed", "prompt": "hello", "cwd": str(initialized)})
+    hook(initialized, "PostToolUse", b'{"session_id":"mixed","tool_name":"Bash","tool_input":{')
+    report = flush.flush_now(repo.common_dir)
+    assert report.sessions[0].bad_lines == 1
+    bad = list(spool.spool_dir(repo.common_dir).glob("mixed.*.bad"))
+    assert len(bad) == 1 and b'"tool_input":{' in bad[0].read_bytes()
+    assert store.find_session(repo, "mixed").summary.request == "hello"
+
+
+def test_worker_in_a_linked_worktree_uses_that_checkout(initialized: Path, tmp_path: Path) -> None:
+    wt = tmp_path / "wt"
+    git(initialized, "worktree", "add", "-q", str(wt), "-b", "feature/wt")
+    events = [{"session_id": "wt-1", "hook_event_name": "UserPromptSubmit", "prompt": "work in the worktree",
+               "cwd": str(wt)},
+              {"session_id": "wt-1", "hook_event_name": "PostToolUse", "tool_name": "Edit", "tool_use_id": "e1",
+               "cwd": str(wt), "tool_input": {"file_path": str(wt / "README.md"), "old_string": "a",
+                                              "new_string": "b"}, "tool_response": {}},
+              {"session_id": "wt-1", "hook_event_name": "Stop", "cwd": str(wt)}]
+    replay(wt, events=events)
+    repo = discover(wt)
+    flush.flush_now(repo.common_dir)
+    rec = store.find_session(discover(initialized), "wt-1")
+    assert rec.summary.branch == "feature/wt"
+    assert rec.summary.files_modified == ("README.md",)
