@@ -205,8 +205,9 @@ class Repo:
         proc = self.git_bytes("cat-file", "blob", spec, check=False)
         return proc.stdout if proc.returncode == 0 else None
 
-    def fast_import(self, stream: bytes, ref: str) -> None:
-        """Feed a fast-import stream; raise RefUpdateConflict when ``ref`` moved meanwhile.
+    def fast_import(self, stream: bytes, ref: str) -> bytes:
+        """Feed a fast-import stream and return its stdout (``get-mark``/``cat-blob`` answers);
+        raise RefUpdateConflict when ``ref`` moved meanwhile.
 
         With ``from <old tip>`` fast-import refuses to move a ref that no longer
         contains that tip, and updates it in a ref transaction whose old value
@@ -217,9 +218,12 @@ class Repo:
         if proc.returncode != 0:
             stderr = proc.stderr.decode("utf-8", "replace")
             argv = ["git", "fast-import", f"({ref})"]
-            if "not updating" in stderr or "cannot lock ref" in stderr or "but expected" in stderr:
+            # git says "warning: Not updating <ref> (new tip ... does not contain ...)": match case-insensitively.
+            lowered = stderr.lower()
+            if "not updating" in lowered or "cannot lock ref" in lowered or "but expected" in lowered:
                 raise RefUpdateConflict(argv, proc.returncode, stderr)
             raise GitError(argv, proc.returncode, stderr)
+        return proc.stdout
 
     def is_ancestor(self, a: str, b: str) -> bool:
         return self.git_bytes("merge-base", "--is-ancestor", a, b, check=False).returncode == 0

@@ -41,7 +41,15 @@ class _Dumper(yaml.SafeDumper):
     """
 
 
+# YAML 1.1 also counts NEL, LS and PS as line breaks, and a reader folds NEL
+# into "\n" (or a space) inside literal and single-quoted scalars; only the
+# double-quoted style escapes them (\N, \L, \P), so it is forced for them.
+_YAML_ONLY_BREAKS = ("\x85", "\u2028", "\u2029")
+
+
 def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    if any(ch in value for ch in _YAML_ONLY_BREAKS):
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style='"')
     if "\n" in value:
         return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
     return dumper.represent_scalar("tag:yaml.org,2002:str", value)
@@ -64,6 +72,14 @@ def load_yaml(text: str, path: str, line_offset: int = 0) -> Any:
         problem = exc.problem or str(exc)
         raise RecordError(f"invalid YAML: {problem}", path, line,
                           hint="fix the YAML syntax at that line (quote values that contain ': ' or start with a special character).") from None
+    except yaml.reader.ReaderError as exc:
+        # Raised for control characters before any parsing, with a character offset instead of a mark.
+        line = text.count("\n", 0, exc.position) + 1 + line_offset
+        raise RecordError(f"invalid YAML: control character {exc.character:#04x} is not allowed", path, line,
+                          hint="remove the character, or write it as an escape inside double quotes.") from None
+    except RecursionError:
+        raise RecordError("invalid YAML: nested too deeply", path, line_offset + 1,
+                          hint="restore the record from the ref's history.") from None
     except yaml.YAMLError as exc:
         raise RecordError(f"invalid YAML: {exc}", path, hint="fix the YAML syntax.") from None
 
@@ -93,6 +109,43 @@ def _line_of_key(front: str, key: str, first_line: int) -> int | None:
     return None
 
 
+def _node_line(node: Any, parts: list[str | int]) -> int | None:
+    """0-based line of the key (or list item) that ``parts`` leads to in a composed YAML tree."""
+    line = None
+    for part in parts:
+        if isinstance(node, yaml.MappingNode) and isinstance(part, str):
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode) and key.value == part:
+                    line, node = key.start_mark.line, value
+                    break
+            else:
+                return None
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+            line = node.start_mark.line
+        else:
+            return None
+    return line
+
+
+def _line_of(front: str, where: str, first_line: int, parent: bool = False) -> int:
+    """The file line of field ``where`` (``tokens_in``, ``observations[2].ts``), or of the
+    mapping holding it when ``parent``; the first line when it cannot be found."""
+    parts: list[str | int] = [int(p[1:-1]) if p.startswith("[") else p
+                              for p in re.findall(r"\[\d+\]|[^.\[\]]+", where)]
+    if parent:
+        parts = parts[:-1]
+        if not parts:
+            return first_line
+    try:
+        line = _node_line(yaml.compose(front, Loader=yaml.SafeLoader), parts)
+    except (yaml.YAMLError, RecursionError):
+        line = None
+    if line is not None:
+        return first_line + line
+    return _line_of_key(front, where, first_line) or first_line
+
+
 def canonical_json(data: Any) -> str:
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
@@ -101,6 +154,32 @@ def content_id(prefix: str, data: Any, length: int = 16) -> str:
     """A stable id: scheme tag plus the hash of the record's canonical JSON."""
     digest = hashlib.sha256(canonical_json(data).encode()).hexdigest()
     return f"{prefix}{digest[:length]}"
+
+
+# -- text normalisation --------------------------------------------------------------
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _scrub(value: Any) -> Any:
+    """Text UTF-8 can hold: surrogate halves (JSON's "\\ud83d\\ude00" escapes, broken ones
+    included) become the character they pair into, or U+FFFD when unpaired."""
+    if isinstance(value, str):
+        if _SURROGATE.search(value):
+            return value.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+        return value
+    if isinstance(value, tuple) and any(isinstance(v, str) and _SURROGATE.search(v) for v in value):
+        return tuple(_scrub(v) for v in value)
+    return value
+
+
+def _normalize_text(record: Any) -> None:
+    """Called from ``__post_init__``: a record never holds text it could not write as UTF-8."""
+    for f in dataclasses.fields(record):
+        value = getattr(record, f.name)
+        clean = _scrub(value)
+        if clean is not value:
+            object.__setattr__(record, f.name, clean)
 
 
 # -- generic dict <-> dataclass ------------------------------------------------------
@@ -173,26 +252,24 @@ def _from_mapping(cls: Any, data: Any, path: str, front: str = "", first_line: i
     schema = data.get("schema", SCHEMA_VERSION)
     if isinstance(schema, int) and schema > SCHEMA_VERSION:
         raise RecordError(f"schema {schema} is newer than this gitmem understands ({SCHEMA_VERSION})", path,
-                          _line_of_key(front, "schema", first_line),
+                          _line_of(front, "schema", first_line),
                           hint="upgrade gitmem to read this record.")
     try:
         return _build(cls, data)
     except KeyError as exc:
         key = str(exc.args[0])
         allowed = ", ".join(f.name for f in dataclasses.fields(cls))
-        raise RecordError(f"unknown field `{key}`", path, _line_of_key(front, key.split(".")[0], first_line),
+        raise RecordError(f"unknown field `{key}`", path, _line_of(front, key, first_line),
                           hint=f"remove it or fix its spelling; known fields: {allowed}.") from None
     except LookupError as exc:
         key = str(exc.args[0])
-        raise RecordError(f"missing required field `{key}`", path, first_line,
+        raise RecordError(f"missing required field `{key}`", path, _line_of(front, key, first_line, parent=True),
                           hint=f"add `{key}: ...` to the front matter.") from None
-    except TypeError as exc:
+    except (TypeError, ValueError) as exc:
+        # Both messages start with the field: "tokens_in must be ...", "status `x` is not one of ...".
         msg = str(exc)
-        key = msg.split(" ", 1)[0].split(".")[0].split("[")[0]
-        raise RecordError(msg, path, _line_of_key(front, key, first_line),
-                          hint="correct the value's type at that line.") from None
-    except ValueError as exc:
-        raise RecordError(str(exc), path, first_line, hint="correct the value.") from None
+        raise RecordError(msg, path, _line_of(front, msg.split(" ", 1)[0], first_line),
+                          hint="correct the value at that line.") from None
 
 
 # -- observations -------------------------------------------------------------------
@@ -211,6 +288,9 @@ class Observation:
     outcome: str = ""
     detail: str = ""
     event_id: str = ""
+
+    def __post_init__(self) -> None:
+        _normalize_text(self)
 
     def to_dict(self) -> dict[str, Any]:
         return {k: v for k, v in _dataclass_to_dict(self).items() if v not in ("", [], ()) or k in ("ts", "kind")}
@@ -232,6 +312,9 @@ class ObservationBatch:
     seq: int
     observations: tuple[Observation, ...] = ()
     schema: int = SCHEMA_VERSION
+
+    def __post_init__(self) -> None:
+        _normalize_text(self)
 
     def to_dict(self) -> dict[str, Any]:
         return {"schema": self.schema, "session_id": self.session_id, "seq": self.seq,
@@ -262,6 +345,9 @@ class DecisionNote:
     rationale: str = ""
     alternatives: tuple[str, ...] = ()
     files: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        _normalize_text(self)
 
     def to_dict(self) -> dict[str, Any]:
         return _dataclass_to_dict(self)
@@ -298,6 +384,9 @@ class SessionSummary:
     tokens_out: int = 0
     fallback_reason: str = ""
     schema: int = SCHEMA_VERSION
+
+    def __post_init__(self) -> None:
+        _normalize_text(self)
 
     def to_dict(self) -> dict[str, Any]:
         return _dataclass_to_dict(self)
@@ -373,6 +462,7 @@ class Decision:
     schema: int = SCHEMA_VERSION
 
     def __post_init__(self) -> None:
+        _normalize_text(self)
         if self.status not in DECISION_STATUSES:
             raise ValueError(f"status `{self.status}` is not one of {', '.join(DECISION_STATUSES)}")
 

@@ -39,7 +39,8 @@ MAX_WRITE_ATTEMPTS = 40
 
 def validate_session_id(session_id: str) -> str:
     """Refuse ids that could escape the session folder or the spool."""
-    if not isinstance(session_id, str) or not _SESSION_ID.match(session_id) or ".." in session_id:
+    # fullmatch: with match, `$` would also accept a trailing newline ("abc\n").
+    if not isinstance(session_id, str) or not _SESSION_ID.fullmatch(session_id) or ".." in session_id:
         raise RecordError(f"invalid session id {session_id!r}",
                           hint="a session id is 1-128 letters, digits, '.', '_' or '-', and no '..'.")
     return session_id
@@ -116,8 +117,11 @@ def _data(payload: bytes) -> bytes:
 def build_commit_stream(ref: str, parent: str | None, author: str, committer: str, message: str,
                         files: Mapping[str, bytes], notes: Mapping[str, bytes] | None = None,
                         deletes: Iterable[str] = ()) -> bytes:
-    """A fast-import stream for one commit on ``ref`` that adds, replaces or deletes paths."""
-    parts = [f"commit {ref}\n".encode(), f"author {author}\n".encode(), f"committer {committer}\n".encode(),
+    """A fast-import stream for one commit on ``ref`` that adds, replaces or deletes paths.
+
+    It ends with ``get-mark``, so fast-import prints the id of the commit it made.
+    """
+    parts = [f"commit {ref}\nmark :1\n".encode(), f"author {author}\n".encode(), f"committer {committer}\n".encode(),
              _data(message.encode())]
     if parent:
         parts.append(f"from {parent}\n".encode())
@@ -129,7 +133,7 @@ def build_commit_stream(ref: str, parent: str | None, author: str, committer: st
     for commit, content in (notes or {}).items():
         parts.append(f"N inline {commit}\n".encode())
         parts.append(_data(content))
-    parts.append(b"\ndone\n")
+    parts.append(b"\nget-mark :1\ndone\n")
     return b"".join(parts)
 
 
@@ -143,10 +147,12 @@ def write_files(repo: Repo, files: Mapping[str, bytes], message: str, *, ref: st
     """One commit on ``ref`` whose parent is ``parent``; RefUpdateConflict when the ref moved."""
     author = author or repo.ident("AUTHOR")
     committer = repo.ident("COMMITTER")
-    repo.fast_import(build_commit_stream(ref, parent, author, committer, message, files, notes), ref)
-    new = repo.resolve(ref)
-    if new is None:  # pragma: no cover - fast-import succeeded, so the ref exists
-        raise GitmemError(f"{ref} is missing after a successful write")
+    # The commit id comes from fast-import itself: re-reading the ref afterwards
+    # could already return another writer's commit.
+    out = repo.fast_import(build_commit_stream(ref, parent, author, committer, message, files, notes), ref)
+    new = out.decode("ascii", "replace").strip()
+    if not new:  # pragma: no cover - get-mark always answers after a successful import
+        raise GitmemError(f"git fast-import did not report the commit it wrote to {ref}")
     return new
 
 
@@ -186,7 +192,8 @@ def write_session(repo: Repo, session_id: str, started_at: str, observations: It
     if summary is not None and summary.id != session_id:
         raise RecordError(f"summary id {summary.id!r} does not match session {session_id!r}")
     title = summary.title if summary is not None else f"{len(obs)} observations"
-    msg = message or f"gitmem: session {session_id[:8]}: {title}\n\nSession: {session_id}\n"
+    # One subject line even when a title holds newlines.
+    msg = message or f"gitmem: session {session_id[:8]}: {' '.join(title.split())}\n\nSession: {session_id}\n"
     notes = {c: t.encode() for c, t in (commit_notes or {}).items()}
     for attempt in range(1, max_attempts + 1):
         tip = memory_tip(repo, ref)
@@ -227,7 +234,8 @@ def _parse_session_files(session_files: dict[str, dict[str, bytes]]) -> tuple[li
             try:
                 text = files[name].decode("utf-8")
             except UnicodeDecodeError as exc:
-                errors.append(RecordError(f"not UTF-8 text (byte {exc.start})", path,
+                line = files[name].count(b"\n", 0, exc.start) + 1
+                errors.append(RecordError(f"not UTF-8 text (byte {exc.start})", path, line,
                                           hint="restore the file from the ref's history (`git log refs/notes/gitmem`)."))
                 continue
             try:
@@ -286,6 +294,9 @@ def find_session(repo: Repo, id_or_prefix: str, *, ref: str = MEMORY_REF) -> Ses
     if not matches:
         raise NotFoundError(f"no session matches {id_or_prefix!r}")
     ids = {m.rsplit("/", 1)[-1] for m in matches}
+    if id_or_prefix in ids:  # a full id wins over longer ids it is a prefix of
+        matches = [m for m in matches if m.rsplit("/", 1)[-1] == id_or_prefix]
+        ids = {id_or_prefix}
     if len(ids) > 1:
         shown = ", ".join(sorted(ids)[:5])
         raise NotFoundError(f"{id_or_prefix!r} matches {len(ids)} sessions: {shown}",
