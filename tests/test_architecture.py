@@ -1,0 +1,296 @@
+"""The module map of STYLE.md, checked by parsing every module's imports with ``ast``.
+
+Dependencies point one way: entry points (``cli``, ``hook``) -> feature
+modules -> ``store`` -> ``git``, ``records``, ``config`` -> ``errors``. A module
+may import modules of its own layer or below, never above. Imports inside
+functions count too: a lazy import is still a dependency.
+
+A new module must be placed in ``LAYERS`` below; the test fails until it is.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+import gitmem
+
+PACKAGE_DIR = Path(gitmem.__file__).parent
+
+BASE, FOUNDATION, STORAGE, FEATURE, VIEW, ENTRY = range(6)
+LAYER_NAMES = {BASE: "base", FOUNDATION: "foundation", STORAGE: "storage", FEATURE: "feature", VIEW: "view",
+               ENTRY: "entry point"}
+
+# Every module of src/gitmem, by layer. Modules listed here that do not exist yet are skipped.
+LAYERS: dict[str, int] = {
+    "gitmem": BASE,                 # __init__: __version__ only
+    "gitmem.errors": BASE,
+    "gitmem.git": FOUNDATION,       # the only code that runs git
+    "gitmem.records": FOUNDATION,
+    "gitmem.config": FOUNDATION,
+    "gitmem.jsondoc": FOUNDATION,   # reading and atomically writing the user's JSON settings files
+    "gitmem.redact": FOUNDATION,    # pure text scrubbing, used by capture, summarize and flush
+    "gitmem.store": STORAGE,        # records <-> the memory ref
+    "gitmem.spool": STORAGE,        # the hook's raw event files
+    "gitmem.capture": FEATURE,
+    "gitmem.summarize": FEATURE,
+    "gitmem.claude_cli": FEATURE,   # the `claude` command run headless, isolated and bounded, for summarize
+    "gitmem.decisions": FEATURE,
+    "gitmem.inject": FEATURE,
+    "gitmem.search": FEATURE,
+    "gitmem.migrations": FEATURE,
+    "gitmem.sync": FEATURE,
+    "gitmem.install": FEATURE,
+    "gitmem.watch": FEATURE,
+    "gitmem.flush": FEATURE,        # the detached worker: spool -> capture -> summarize -> store
+    "gitmem.project": FEATURE,      # init and status of a repository
+    "gitmem.render": VIEW,          # records -> terminal text and JSON, for cli
+    "gitmem.cli": ENTRY,
+    "gitmem.hook": ENTRY,
+    "gitmem._hook": ENTRY,          # the launcher script the installed hook command runs
+    "gitmem.entry": ENTRY,          # the console script
+    "gitmem.__main__": ENTRY,
+    "gitmem.demo": ENTRY,           # `make demo`
+}
+LOWER_LAYERS = (BASE, FOUNDATION, STORAGE)
+
+# Third-party packages (top-level names) and the only modules allowed to import them.
+EXCLUSIVE_IMPORTS = {
+    "typer": {"gitmem.cli"},
+    "click": {"gitmem.cli"},
+    "rich": {"gitmem.cli"},
+    "anthropic": {"gitmem.summarize"},
+    "watchdog": {"gitmem.watch"},
+    "git": {"gitmem.git"},          # GitPython, if it is ever used, stays behind gitmem.git
+}
+
+# What hook.py may import at module level: modules the interpreter has already
+# loaded at start-up plus tiny C modules (see MEASUREMENTS.md). posix is os's C core.
+HOOK_TOP_LEVEL = {"os", "posix", "sys", "fcntl", "errno", "time"}
+
+
+@dataclass(frozen=True)
+class Import:
+    importer: str
+    target: str          # a gitmem module name, or a top-level third-party/stdlib name
+    line: int
+    top_level: bool      # runs when the module is imported (not inside a function)
+
+    @property
+    def internal(self) -> bool:
+        return self.target == "gitmem" or self.target.startswith("gitmem.")
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(PACKAGE_DIR.parent).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _modules() -> dict[str, Path]:
+    return {module_name(p): p for p in sorted(PACKAGE_DIR.rglob("*.py")) if "__pycache__" not in p.parts}
+
+
+MODULES = _modules()
+
+
+def _resolve(importer: str, node: ast.Import | ast.ImportFrom) -> list[str]:
+    """The modules an import statement loads, as dotted names (gitmem submodules resolved)."""
+    if isinstance(node, ast.Import):
+        names = [alias.name for alias in node.names]
+        if importer == "gitmem._hook":  # it puts its own folder on sys.path: `import hook` is gitmem.hook
+            names = [f"gitmem.{n}" if f"gitmem.{n}" in MODULES else n for n in names]
+        return [n if n.startswith("gitmem") else n.split(".")[0] for n in names]
+    if node.level:
+        package = importer if MODULES.get(importer, Path()).name == "__init__.py" else importer.rpartition(".")[0]
+        for _ in range(node.level - 1):
+            package = package.rpartition(".")[0]
+        base = f"{package}.{node.module}" if node.module else package
+    else:
+        base = node.module or ""
+    if not base.startswith("gitmem"):
+        return [base.split(".")[0]]
+    # `from gitmem import store` imports the submodule gitmem.store; `from gitmem import __version__` the package
+    subs = [f"{base}.{alias.name}" for alias in node.names if f"{base}.{alias.name}" in MODULES]
+    return subs + ([base] if len(subs) < len(node.names) else [])
+
+
+def imports_of(name: str) -> list[Import]:
+    tree = ast.parse(MODULES[name].read_text(encoding="utf-8"), filename=str(MODULES[name]))
+    found: list[Import] = []
+
+    def visit(node: ast.AST, in_function: bool) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.Import, ast.ImportFrom)):
+                if isinstance(child, ast.ImportFrom) and child.module == "__future__":
+                    continue
+                for target in _resolve(name, child):
+                    found.append(Import(name, target, child.lineno, not in_function))
+            visit(child, in_function or isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)))
+
+    visit(tree, False)
+    return found
+
+
+def existing(names) -> list[str]:
+    return [n for n in names if n in MODULES]
+
+
+def _where(imp: Import) -> str:
+    path = MODULES[imp.importer]
+    shown = path.relative_to(PACKAGE_DIR.parent) if path.is_relative_to(PACKAGE_DIR.parent) else path
+    return f"{shown}:{imp.line}"
+
+
+# -- the table itself -----------------------------------------------------------------------------
+
+
+def test_every_module_is_placed_in_a_layer() -> None:
+    missing = sorted(set(MODULES) - set(LAYERS))
+    assert not missing, (
+        f"new module(s) {', '.join(missing)} are not in the layer table; add each to LAYERS in "
+        f"tests/test_architecture.py (base, foundation, storage, feature, view or entry point; see STYLE.md)")
+
+
+def test_the_core_modules_exist() -> None:
+    # the table must be checking something: if these move, update the table
+    assert {"gitmem.errors", "gitmem.git", "gitmem.records", "gitmem.config", "gitmem.store",
+            "gitmem.cli"} <= set(MODULES)
+
+
+def test_the_import_parser_sees_known_edges() -> None:
+    edges = {(i.importer, i.target) for i in imports_of("gitmem.store")}
+    assert ("gitmem.store", "gitmem.git") in edges
+    assert ("gitmem.store", "gitmem.records") in edges
+    cli = {(i.target, i.top_level) for i in imports_of("gitmem.cli")}
+    assert ("typer", True) in cli
+    assert ("gitmem.store", False) in cli  # imported inside a command
+
+
+def test_the_import_parser_resolves_every_import_form(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    sample = tmp_path / "store.py"
+    sample.write_text("from __future__ import annotations\n"
+                      "from . import cli\nfrom .render import session_rows\nimport gitmem.flush\n"
+                      "from gitmem import errors, __version__\nimport typer.testing\n"
+                      "class C:\n    import yaml\n"
+                      "def f():\n    import anthropic\n")
+    monkeypatch.setitem(MODULES, "gitmem.store", sample)
+
+    found = {(i.target, i.top_level) for i in imports_of("gitmem.store")}
+
+    assert found == {("gitmem.cli", True), ("gitmem.render", True), ("gitmem.flush", True),
+                     ("gitmem.errors", True), ("gitmem", True), ("typer", True), ("yaml", True),
+                     ("anthropic", False)}
+
+
+# -- direction ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(set(MODULES) & set(LAYERS)))
+def test_imports_point_down_the_layers(name: str) -> None:
+    layer = LAYERS[name]
+    upward = [
+        f"{_where(i)} imports {i.target} ({LAYER_NAMES[LAYERS[i.target]]})"
+        for i in imports_of(name)
+        if i.internal and i.target in LAYERS and LAYERS[i.target] > layer
+    ]
+    assert not upward, f"{name} is a {LAYER_NAMES[layer]} module and may not import upward:\n" + "\n".join(upward)
+
+
+@pytest.mark.parametrize("name", existing(n for n, layer in LAYERS.items() if layer in LOWER_LAYERS))
+def test_lower_layers_never_import_features_cli_or_typer(name: str) -> None:
+    bad = [f"{_where(i)} imports {i.target}" for i in imports_of(name)
+           if i.target in ("typer", "click", "rich")
+           or (i.internal and LAYERS.get(i.target, ENTRY) >= FEATURE)]
+    assert not bad, "\n".join(bad)
+
+
+def test_gitmem_modules_do_not_import_each_other_in_a_cycle() -> None:
+    graph = {name: {i.target for i in imports_of(name) if i.internal and i.target in MODULES and i.target != name}
+             for name in MODULES}
+    # gitmem (the package __init__) is imported by every submodule implicitly; its own edges suffice
+    state: dict[str, int] = {}
+    cycles: list[list[str]] = []
+
+    def walk(node: str, path: list[str]) -> None:
+        state[node] = 1
+        for nxt in sorted(graph[node]):
+            if state.get(nxt) == 1:
+                cycles.append(path[path.index(nxt):] + [nxt] if nxt in path else [node, nxt])
+            elif nxt not in state:
+                walk(nxt, path + [nxt])
+        state[node] = 2
+
+    for name in sorted(graph):
+        if name not in state:
+            walk(name, [name])
+    assert not cycles, "import cycles: " + "; ".join(" -> ".join(c) for c in cycles)
+
+
+# -- third-party packages kept to one module -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("package", sorted(EXCLUSIVE_IMPORTS))
+def test_heavy_packages_are_imported_by_one_module_only(package: str) -> None:
+    allowed = EXCLUSIVE_IMPORTS[package]
+    bad = [f"{_where(i)} imports {package}" for name in MODULES for i in imports_of(name)
+           if i.target == package and name not in allowed]
+    assert not bad, f"only {', '.join(sorted(allowed))} may import {package}:\n" + "\n".join(bad)
+
+
+def test_summarize_imports_anthropic_only_inside_a_function() -> None:
+    if "gitmem.summarize" not in MODULES:
+        pytest.skip("summarize.py does not exist yet")
+    top = [i for i in imports_of("gitmem.summarize") if i.target == "anthropic" and i.top_level]
+    assert not top, f"{_where(top[0])}: anthropic takes 2.7 s to import; import it where it is used"
+
+
+# -- the hook stays import-light --------------------------------------------------------------------------
+
+
+def test_hook_imports_only_preloaded_and_tiny_modules_at_top_level() -> None:
+    if "gitmem.hook" not in MODULES:
+        pytest.skip("hook.py does not exist yet")
+    top = [i for i in imports_of("gitmem.hook") if i.top_level]
+    assert top, "the parser found no imports in hook.py at all"
+    bad = [f"{_where(i)} imports {i.target}" for i in top if i.target not in HOOK_TOP_LEVEL]
+    assert not bad, f"hook.py may import only {', '.join(sorted(HOOK_TOP_LEVEL))} at top level:\n" + "\n".join(bad)
+
+
+def test_hook_launcher_imports_only_sys_and_the_hook() -> None:
+    if "gitmem._hook" not in MODULES:
+        pytest.skip("_hook.py does not exist yet")
+    targets = {i.target for i in imports_of("gitmem._hook")}
+    assert targets <= {"sys", "gitmem.hook"}, targets
+
+
+# -- lower layers never print ---------------------------------------------------------------------------------
+
+
+def _prints(path: Path) -> list[str]:
+    """``print(...)`` calls and uses of ``sys.stdout`` / ``sys.stderr`` in a file."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "print":
+            found.append(f"{path.name}:{node.lineno}: print(...)")
+        elif (isinstance(node, ast.Attribute) and node.attr in ("stdout", "stderr")
+              and isinstance(node.value, ast.Name) and node.value.id == "sys"):
+            found.append(f"{path.name}:{node.lineno}: sys.{node.attr}")
+    return found
+
+
+@pytest.mark.parametrize("name", existing(n for n, layer in LAYERS.items() if layer in LOWER_LAYERS))
+def test_lower_layers_never_print(name: str) -> None:
+    found = _prints(MODULES[name])
+    assert not found, "core code logs through `logging`; only cli (and the hook) write to the terminal:\n" + \
+        "\n".join(found)
+
+
+def test_the_print_check_sees_prints_and_std_streams(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text("import sys\nprint('x')\nsys.stdout.write('y')\nlogger.info('print(z)')\n")
+    assert _prints(sample) == ["sample.py:2: print(...)", "sample.py:3: sys.stdout"]

@@ -1,0 +1,58 @@
+"""Every command is documented: help text on the command and its parameters,
+and an entry in README.md (as sqlite-utils' test_docs.py does).
+
+A new command fails this test until the README shows ``gitmem <command>``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import click
+import pytest
+import typer.main
+
+from gitmem.cli import app
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def _commands(group: click.Group, prefix: tuple[str, ...] = ()) -> dict[str, click.Command]:
+    """``"sub command" -> click command`` for every visible command, sub-apps included."""
+    found: dict[str, click.Command] = {}
+    for name, cmd in sorted(group.commands.items()):
+        if cmd.hidden:
+            continue
+        path = (*prefix, name)
+        found[" ".join(path)] = cmd
+        if isinstance(cmd, click.Group):
+            found.update(_commands(cmd, path))
+    return found
+
+
+COMMANDS = _commands(typer.main.get_command(app))  # type: ignore[arg-type]
+
+
+def test_the_app_has_commands() -> None:
+    assert {"init", "log", "show", "status"} <= set(COMMANDS)
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_command_has_help_text(name: str) -> None:
+    cmd = COMMANDS[name]
+    assert (cmd.help or "").strip(), f"`gitmem {name}` has no help text: give its function a docstring"
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_command_parameters_have_help_text(name: str) -> None:
+    undocumented = [p.name for p in COMMANDS[name].params
+                    if not (getattr(p, "help", None) or "").strip() and p.name != "help"]
+    assert not undocumented, f"`gitmem {name}`: add help= to {', '.join(undocumented)}"
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_command_is_in_the_readme(name: str) -> None:
+    text = README.read_text(encoding="utf-8")
+    pattern = r"\bgitmem\s+" + r"\s+".join(map(re.escape, name.split())) + r"(?![\w-])"
+    assert re.search(pattern, text), f"README.md does not mention `gitmem {name}`; document it with an example"
