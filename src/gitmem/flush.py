@@ -27,7 +27,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Sequence
 
-from gitmem import capture, redact, spool, store, summarize
+from gitmem import capture, decisions, redact, spool, store, summarize
 from gitmem.config import load_config, state_dir
 from gitmem.errors import GitmemError
 from gitmem.git import Repo, discover
@@ -121,9 +121,19 @@ def flush_session(common_dir: Path, session_id: str) -> SessionFlush | None:
     result = store.write_session(repo, session_id, summary.started_at, new_obs, summary, commit_notes=notes)
     spool.quarantine(folder, session_id, bad)
     spool.release(files)  # only now: the records are in the ref
+    _propose_decisions(repo, summary)
     logger.info("flushed session %s: %d new observations (%d duplicates) in %s", session_id, len(new_obs),
                 skipped, result.commit[:10])
     return SessionFlush(session_id, len(new_obs), skipped, len(bad), result.commit, summary.summarizer)
+
+
+def _propose_decisions(repo: Repo, summary: SessionSummary) -> None:
+    """Proposed decision files in the session's work tree; a failure here never fails the flush."""
+    try:
+        if repo.root is not None and load_config(repo.root).propose_decisions:
+            decisions.propose_decisions(repo.root, summary, state_dir(repo.common_dir))
+    except Exception:  # noqa: BLE001 - the session is safe in the ref already
+        logger.exception("proposing the decisions of session %s failed", summary.id)
 
 
 def build_summary(repo: Repo, session_id: str, observations: tuple[Observation, ...],
@@ -142,6 +152,7 @@ def build_summary(repo: Repo, session_id: str, observations: tuple[Observation, 
         observations=observations,
         previous=previous,
         last_message=facts.last_assistant_message if facts else "",
+        state_dir=state_dir(repo.common_dir),
     ), config)
     done = [o for o in observations if o.outcome in ("ok", "")]  # failed or attempted edits changed nothing
     files_read = _merge_unique(previous.files_read if previous else (), *(o.files for o in done if o.kind == "read"))

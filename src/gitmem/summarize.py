@@ -14,9 +14,10 @@ Invariants:
 - The session text is fenced as untrusted data, fence-breaking tags inside it
   are neutralised, and the final prompt goes through ``redact.redact_text``
   when that module exists (a redaction that fails sends nothing).
-- The ``claude`` child is isolated (temporary cwd, no ``GIT_*``, hooks off,
-  ``GITMEM_DISABLE=1``), has a deadline, runs at most once per repository and
-  its whole process group is killed when it ends.
+- The ``claude`` backend runs through ``claude_cli``: isolated, within the
+  same deadline, at most one per repository, its process group killed.
+- Model output is data too: it is checked against the schema, clipped, and a
+  decision recorded earlier in the session is never dropped by a later part.
 - The offline summarizer is deterministic and needs no network.
 
 This is the only module that imports anthropic (inside the function that uses it).
@@ -25,7 +26,6 @@ This is the only module that imports anthropic (inside the function that uses it
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import logging
 import os
@@ -34,13 +34,12 @@ import re
 import shutil
 import signal
 import string
-import subprocess
-import tempfile
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
+from gitmem import claude_cli
 from gitmem.config import Config, read_template
 from gitmem.errors import SummarizeError
 from gitmem.records import DecisionNote, Observation, SessionSummary
@@ -49,10 +48,10 @@ logger = logging.getLogger(__name__)
 
 OFFLINE, ANTHROPIC, CLAUDE = "offline", "anthropic", "claude"
 TOOL_NAME = "record_session_summary"
-CLAUDE_LOCK = "claude.lock"
+CLAUDE_LOCK = claude_cli.LOCK_FILE
 MAX_OUTPUT_TOKENS = 2048
 MAX_RETRIES = 4
-LOCK_WAIT_SECONDS = 60.0
+ALARM_MARGIN_SECONDS = 10
 
 _LIST = {"type": "array", "items": {"type": "string"}}
 _TEXT = {"type": "string"}
@@ -238,11 +237,18 @@ def backends_for(config: Config, environ: Mapping[str, str]) -> tuple[str, ...]:
 def summarize_session(inp: SessionInput, config: Config, environ: Mapping[str, str] | None = None) -> Draft:
     """One summary: the first backend that works, else the offline summarizer with the reasons recorded."""
     env = os.environ if environ is None else environ
-    deadline = time.monotonic() + config.summarizer_timeout_seconds
     reasons: list[str] = []
     spent = [0, 0]
+    # The flush worker ends itself with SIGALRM; a summarizer must finish (and kill its child) before that.
+    alarm = signal.getitimer(signal.ITIMER_REAL)[0]
+    if alarm and alarm - ALARM_MARGIN_SECONDS < config.summarizer_timeout_seconds:
+        config = replace(config, summarizer_timeout_seconds=max(int(alarm - ALARM_MARGIN_SECONDS), 1))
+    deadline = time.monotonic() + config.summarizer_timeout_seconds
     for backend in backends_for(config, env):
         if backend == OFFLINE:
+            break
+        if alarm and alarm < ALARM_MARGIN_SECONDS + 1:
+            reasons.append(f"{backend}: the flush worker's own deadline is too close")
             break
         try:
             return summarize_with_model(backend, inp, config, deadline, env)
@@ -311,12 +317,11 @@ def _neutralise(text: str) -> str:
     return _FENCE_TAG.sub(lambda m: "‹" + m.group(1) + m.group(2), text)
 
 
-def _as_data(draft: Draft | Mapping[str, Any]) -> dict[str, Any]:
-    if isinstance(draft, Draft):
-        data = {k: getattr(draft, k) for k in ("title", "request", *_LIST_LIMITS, "tags")}
-        data["decisions"] = [{k: v for k, v in d.to_dict().items() if v} for d in draft.decisions]
-        return {k: list(v) if isinstance(v, tuple) else v for k, v in data.items() if v}
-    return dict(draft)
+def _as_data(draft: Draft) -> dict[str, Any]:
+    """A draft in the answer's own shape (what the model is asked to update), empty fields left out."""
+    data: dict[str, Any] = {k: getattr(draft, k) for k in ("title", "request", *_LIST_LIMITS, "tags")}
+    data["decisions"] = [{k: v for k, v in d.to_dict().items() if v} for d in draft.decisions]
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in data.items() if v}
 
 
 def _previous_block(previous: Mapping[str, Any] | None, cap: int) -> str:
@@ -422,22 +427,6 @@ def draft_from_answer(data: Any) -> Draft:
     )
 
 
-def _json_in(text: str) -> Any:
-    """The JSON object in a model's text reply (tolerates a code fence or words around it)."""
-    text = text.strip()
-    try:
-        return json.loads(text)
-    except ValueError:
-        pass
-    start, end = text.find("{"), text.rfind("}")
-    if start < 0 or end <= start:
-        raise SummarizeError(f"the reply holds no JSON object: {_clip(text, 120)!r}")
-    try:
-        return json.loads(text[start:end + 1])
-    except ValueError as exc:
-        raise SummarizeError(f"the reply's JSON is invalid ({exc.msg})") from None
-
-
 # -- one summary through a model ------------------------------------------------------------------
 
 
@@ -471,7 +460,8 @@ def summarize_with_model(backend: str, inp: SessionInput, config: Config, deadli
     tokens_in = tokens_out = 0
     model = ""
     draft: Draft | None = None
-    with _claude_lock(inp.state_dir, deadline) if backend == CLAUDE else contextlib.nullcontext():
+    so_far_draft = base
+    with claude_cli.repository_lock(inp.state_dir, deadline) if backend == CLAUDE else contextlib.nullcontext():
         for i, chunk in enumerate(chunks, 1):
             try:
                 user = _redact(build_user_prompt(so_far, chunk, f"{i} of {len(chunks)}", max_chars))
@@ -479,18 +469,24 @@ def summarize_with_model(backend: str, inp: SessionInput, config: Config, deadli
                 tokens_in += answer.tokens_in
                 tokens_out += answer.tokens_out
                 model = answer.model or model
-                draft = draft_from_answer(answer.data)
-            except SummarizeError as exc:
-                exc.spent = (tokens_in, tokens_out)  # type: ignore[attr-defined] - paid for even if unused
+                draft = _keep_decisions(draft_from_answer(answer.data), so_far_draft)
+            except SummarizeError as exc:  # what was paid for is recorded, even if unusable
+                lost = getattr(exc, "spent", (0, 0))
+                exc.spent = (tokens_in + lost[0], tokens_out + lost[1])  # type: ignore[attr-defined]
                 raise
-            so_far = _as_data(draft)
+            so_far, so_far_draft = _as_data(draft), draft
     assert draft is not None
-    if base is not None:  # a decision made earlier in the session stays recorded even if the model drops it
-        known = {_title_key(d.title) for d in draft.decisions}
-        draft = replace(draft, decisions=draft.decisions + tuple(d for d in base.decisions
-                                                                 if _title_key(d.title) not in known))
     return replace(draft, summarizer=backend, model=model or config.model, tokens_in=tokens_in,
                    tokens_out=tokens_out, calls=len(chunks))
+
+
+def _keep_decisions(draft: Draft, earlier: Draft | None) -> Draft:
+    """A decision recorded earlier in the session stays recorded even if the model drops it."""
+    if earlier is None:
+        return draft
+    known = {_title_key(d.title) for d in draft.decisions}
+    kept = tuple(d for d in earlier.decisions if _title_key(d.title) not in known)
+    return replace(draft, decisions=draft.decisions + kept) if kept else draft
 
 
 # -- anthropic ----------------------------------------------------------------------------------------
@@ -566,105 +562,19 @@ def _call_anthropic(system: str, user: str, config: Config, deadline: float, env
     for block in message.content or ():
         if getattr(block, "type", "") == "tool_use" and getattr(block, "name", "") == TOOL_NAME:
             return _Answer(block.input, getattr(message, "model", "") or config.model, tokens_in, tokens_out)
-    raise SummarizeError(f"the answer did not call {TOOL_NAME} (stop_reason {message.stop_reason})")
+    exc = SummarizeError(f"the answer did not call {TOOL_NAME} (stop_reason {message.stop_reason})")
+    exc.spent = (tokens_in, tokens_out)  # type: ignore[attr-defined]
+    raise exc
 
 
 # -- claude (the user's Claude Code login) --------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def _claude_lock(state_dir: Path | None, deadline: float) -> Iterator[None]:
-    """At most one claude child per repository; wait for it within the deadline (and LOCK_WAIT_SECONDS)."""
-    if state_dir is None:
-        yield
-        return
-    state_dir.mkdir(parents=True, exist_ok=True)
-    fd = os.open(state_dir / CLAUDE_LOCK, os.O_RDWR | os.O_CREAT, 0o600)  # not inherited by the child
-    try:
-        give_up = min(deadline, time.monotonic() + LOCK_WAIT_SECONDS)
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() + 0.1 >= give_up:
-                    raise SummarizeError("another claude summarizer is still running in this repository") from None
-                time.sleep(0.1)
-        yield
-    finally:
-        os.close(fd)
-
-
-def _kill_group(pid: int) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, signal.SIGKILL)
-
-
-def _child_env(env: Mapping[str, str]) -> dict[str, str]:
-    drop = ("CLAUDECODE", "CLAUDE_PROJECT_DIR", "CLAUDE_CODE_ENTRYPOINT")
-    out = {k: v for k, v in env.items() if not k.startswith("GIT_") and k not in drop}
-    out["GITMEM_DISABLE"] = "1"  # gitmem's hook records nothing of the summarizer's own session
-    return out
-
-
-def claude_argv(exe: str, model: str) -> list[str]:
-    settings = {"disableAllHooks": True, "hooks": {}}
-    return [exe, "-p", "--output-format", "json", "--model", model, "--max-turns", "1",
-            "--settings", json.dumps(settings), "--strict-mcp-config"]
-
-
 def _call_claude(system: str, user: str, config: Config, deadline: float, env: Mapping[str, str]) -> _Answer:
-    exe = shutil.which("claude", path=env.get("PATH"))
-    if not exe:
-        raise SummarizeError("the `claude` command is not on PATH")
     schema = json.dumps(SUMMARY_SCHEMA, separators=(",", ":"))
     prompt = system + string.Template(read_template("summarize-claude.md")).safe_substitute(schema=schema) + \
         "\n" + user
-    with tempfile.TemporaryDirectory(prefix="gitmem-claude-") as cwd:
-        proc = subprocess.Popen(claude_argv(exe, config.model), cwd=cwd, env=_child_env(env),
-                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                start_new_session=True)
-        try:
-            out, err = proc.communicate(prompt.encode("utf-8"), timeout=max(deadline - time.monotonic(), 0.1))
-        except subprocess.TimeoutExpired:
-            _kill_group(proc.pid)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                proc.communicate(timeout=5)
-            raise SummarizeError(f"claude gave no answer within {config.summarizer_timeout_seconds}s; "
-                                 "stopped it") from None
-        finally:
-            _kill_group(proc.pid)  # anything it left running in its group
-            if proc.returncode is None:
-                proc.kill()
-                proc.wait()
-    return _claude_answer(out, err, proc.returncode, config.model)
-
-
-def _claude_answer(out: bytes, err: bytes, returncode: int, model: str) -> _Answer:
-    text = out.decode("utf-8", "replace").strip()
-    try:
-        result = json.loads(text)
-    except ValueError:
-        tail = _clip(err.decode("utf-8", "replace")[-300:] or text[:200], 200)
-        raise SummarizeError(f"claude exited {returncode} without a JSON result: {tail!r}") from None
-    if isinstance(result, list):  # some versions print every message; the result is the last one
-        result = next((m for m in reversed(result) if isinstance(m, dict) and m.get("type") == "result"), None)
-    if not isinstance(result, dict):
-        raise SummarizeError("claude printed JSON that is not a result object")
-    if result.get("is_error") or result.get("subtype", "success") != "success":
-        raise SummarizeError(f"claude reported an error ({result.get('subtype', 'error')}): "
-                             f"{_clip(str(result.get('result', '')), 160)}")
-    usage = result.get("usage") if isinstance(result.get("usage"), dict) else {}
-    tokens_in = sum(int(usage.get(k) or 0) for k in ("input_tokens", "cache_creation_input_tokens",
-                                                      "cache_read_input_tokens"))
-    models = result.get("modelUsage")
-    used = next(iter(models), "") if isinstance(models, dict) and models else ""
-    if result.get("total_cost_usd") is not None:
-        logger.info("claude summarizer cost %s USD", result.get("total_cost_usd"))
-    data = result.get("structured_output")
-    if not isinstance(data, dict):
-        reply = result.get("result")
-        if not isinstance(reply, str):
-            raise SummarizeError("claude's result has no text")
-        data = _json_in(reply)
-    return _Answer(data, used or model, tokens_in, int(usage.get("output_tokens") or 0))
+    result = claude_cli.run_claude(prompt, config.model, deadline, env, config.summarizer_timeout_seconds)
+    if result.cost_usd is not None:
+        logger.info("claude summarizer cost %s USD", result.cost_usd)
+    return _Answer(result.data, result.model, result.tokens_in, result.tokens_out)

@@ -1,0 +1,1 @@
+"""Stand-ins for the services gitmem talks to: real servers and executables, not mocks."""

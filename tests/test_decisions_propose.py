@@ -1,0 +1,129 @@
+"""Proposed decision files: written beside the code, never overwriting, once per session and title."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from gitmem import decisions
+from gitmem.config import DECISIONS_DIR
+from gitmem.records import Decision, DecisionNote, SessionSummary
+
+from conftest import git
+
+OUTBOX = DecisionNote(title="Use the outbox pattern for payment events",
+                      context="Splitting the payment service needs reliable events",
+                      decision="Write events to an outbox table in the same transaction",
+                      rationale="The ledger must stay consistent",
+                      alternatives=("Two-phase commit", "Direct HTTP calls"),
+                      files=("outbox.py", "app.py"))
+
+
+def summary(*notes: DecisionNote, sid: str = "a0ef3c6b-7e93", tags: tuple[str, ...] = ("payments",)) -> SessionSummary:
+    return SessionSummary(id=sid, title="Split the payment service", started_at="2026-11-24T09:00:00Z",
+                          ended_at="2026-11-24T10:30:00Z", author="Test Author", summarizer="anthropic",
+                          decisions=notes or (OUTBOX,), tags=tags)
+
+
+def read(path: Path) -> Decision:
+    return Decision.from_text(path.read_text(encoding="utf-8"), str(path))
+
+
+def test_a_decision_becomes_a_proposed_file_beside_the_code(repo: Path, tmp_path: Path) -> None:
+    result = decisions.propose_decisions(repo, summary(), tmp_path / "state")
+    [path] = result.written
+    assert path == repo / DECISIONS_DIR / "2026-11-24-use-the-outbox-pattern-for-payment-events.md"
+    d = read(path)
+    assert (d.status, d.session, d.date, d.authors) == ("proposed", "a0ef3c6b-7e93", "2026-11-24", ("Test Author",))
+    assert d.files == ("outbox.py", "app.py") and d.tags == ("payments",)
+    assert d.title == OUTBOX.title and d.id.startswith("d-")
+    for text in ("## Context", OUTBOX.context, "## Decision", OUTBOX.decision, "## Rationale", OUTBOX.rationale,
+                 "- Two-phase commit", "- Direct HTTP calls", "session a0ef3c6b-7e93"):
+        assert text in d.body
+    assert Decision.from_text(d.to_text()) == d and path.read_text(encoding="utf-8") == d.to_text()
+    # it shows up in `git status` as a new file, and the index is untouched
+    assert git(repo, "status", "--porcelain", "--untracked-files=all").splitlines() == [
+        "?? .gitmem/decisions/2026-11-24-use-the-outbox-pattern-for-payment-events.md"]
+    assert git(repo, "diff", "--cached", "--name-only") == ""
+
+
+def test_empty_fields_say_so_instead_of_inventing_text(repo: Path) -> None:
+    [path] = decisions.propose_decisions(repo, summary(DecisionNote(title="Keep SQLite"))).written
+    body = read(path).body
+    assert body.count("_Not stated in the session._") == 3  # context, rationale, alternatives
+    assert "## Decision\n\nKeep SQLite\n" in body  # the decision falls back to its title
+
+
+def test_reflushing_the_same_session_proposes_nothing_new(repo: Path, tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    first = decisions.propose_decisions(repo, summary(), state)
+    again = decisions.propose_decisions(repo, summary(OUTBOX, DecisionNote(title="use  the OUTBOX pattern, for payment events!")), state)
+    assert again.written == () and len(again.already) == 2
+    assert sorted((repo / DECISIONS_DIR).glob("*.md")) == list(first.written)
+
+
+def test_an_edited_or_deleted_proposal_is_not_proposed_again(repo: Path, tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    [path] = decisions.propose_decisions(repo, summary(), state).written
+    path.write_text(path.read_text().replace(OUTBOX.title, "Outbox table for payment events"))
+    assert decisions.propose_decisions(repo, summary(), state).written == ()
+    path.unlink()  # a reviewer rejected it by deleting the file
+    assert decisions.propose_decisions(repo, summary(), state).written == ()
+    ledger = [json.loads(line) for line in (state / decisions.LEDGER_FILE).read_text().splitlines()]
+    assert [e["path"] for e in ledger] == [path.name]
+
+
+def test_another_session_proposes_its_own_decision_under_a_new_name(repo: Path) -> None:
+    folder = repo / DECISIONS_DIR
+    folder.mkdir(parents=True)
+    taken = folder / "2026-11-24-use-the-outbox-pattern-for-payment-events.md"
+    taken.write_text("a person's own notes, not even front matter\n")
+    first = decisions.propose_decisions(repo, summary(sid="s-one")).written
+    second = decisions.propose_decisions(repo, summary(sid="s-two")).written
+    assert taken.read_text() == "a person's own notes, not even front matter\n"
+    names = [p.name for p in first + second]
+    assert len(set(names)) == 2 and all(n.startswith("2026-11-24-use-the-outbox-pattern-for-payment-events-")
+                                        for n in names)
+    assert [read(p).session for p in first + second] == ["s-one", "s-two"]
+
+
+def test_same_suffix_taken_too_gets_a_counter(repo: Path) -> None:
+    folder = repo / DECISIONS_DIR
+    folder.mkdir(parents=True)
+    stem = "2026-11-24-use-the-outbox-pattern-for-payment-events"
+    (folder / f"{stem}.md").write_text("x")
+    decisions.propose_decisions(repo, summary(sid="s-one"))
+    [path] = list(set(folder.glob("*.md")) - {folder / f"{stem}.md"})
+    path.write_text("kept")  # the same session's proposal, rewritten without front matter by a person
+    [again] = decisions.propose_decisions(repo, summary(sid="s-one"), None).written  # no ledger: proposes again
+    assert again.name.endswith("-2.md") and path.read_text() == "kept"
+
+
+@pytest.mark.parametrize("title,slug", [
+    ("Use Postgres, not MySQL!", "use-postgres-not-mysql"),
+    ("Café déjà vu: naïve façade", "cafe-deja-vu-naive-facade"),
+    ("../../etc/passwd", "etc-passwd"),
+    ("日本語だけ", "decision"),
+    ("a" * 80, "a" * 60),
+    ("word " * 30, ("word-" * 12).rstrip("-")),
+])
+def test_slugs_are_short_safe_file_names(title: str, slug: str) -> None:
+    assert decisions.slugify(title) == slug
+
+
+def test_hostile_titles_and_files_stay_inside_the_decisions_folder(repo: Path) -> None:
+    note = DecisionNote(title="../../../outside\nstatus: accepted", decision="d",
+                        files=("/etc/passwd", "../secrets.txt", "src/ok.py", "docs/*.md", "a\x00b", "~/x"))
+    [path] = decisions.propose_decisions(repo, summary(note)).written
+    assert path.parent == repo / DECISIONS_DIR
+    d = read(path)
+    assert d.status == "proposed" and d.title == "../../../outside status: accepted"
+    assert d.files == ("src/ok.py", "docs/*.md")
+
+
+def test_no_decisions_writes_nothing(repo: Path) -> None:
+    empty = SessionSummary(id="s", title="t", started_at="2026-11-24T00:00:00Z")
+    assert decisions.propose_decisions(repo, empty) == decisions.ProposeResult()
+    assert not (repo / DECISIONS_DIR).exists()
