@@ -53,6 +53,8 @@ def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     monkeypatch.setenv("GIT_COMMITTER_EMAIL", AUTHOR_EMAIL)
     monkeypatch.setenv("GIT_ALLOW_PROTOCOL", "file")
     monkeypatch.setenv("GIT_TERMINAL_PROMPT", "0")
+    # A developer's own `claude` login or API key must never be used by a test that did not ask for it.
+    monkeypatch.setenv("GITMEM_SUMMARIZER", "offline")
     # The guard: code that falls back to the real home directory gets a folder that does not exist.
     monkeypatch.setattr(Path, "home", classmethod(lambda cls: home))
     return home

@@ -205,8 +205,9 @@ def test_fifty_sessions_ending_at_once_leave_one_worker_then_none(initialized: P
     assert wait_until(done, timeout=120, step=0.02)
     assert len(store.read_memory(repo).sessions) == n
     assert not flush_processes(repo.common_dir)
-    # workers that lose the lock exit at once; allow that brief overlap but no pile-up
-    assert peak <= 3, peak
+    # Only the hook that wins the flush lock starts a worker and hands it the lock. A second process can
+    # exist only briefly: a worker that released the lock and is exiting while a later Stop starts the next.
+    assert peak <= 2, peak
 
 
 def test_crashed_session_is_flushed_at_the_next_session_start(initialized: Path) -> None:

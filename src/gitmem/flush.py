@@ -205,8 +205,13 @@ def _sessions_for(folder: Path, request: str) -> list[str]:
     return spool.sessions_with_data(folder) if request == spool.SWEEP else [request]
 
 
-def run_worker(common_dir: Path) -> FlushReport:
-    """Handle every flush request, holding the repository's flush lock; at most one runs."""
+def run_worker(common_dir: Path, lock_fd: int | None = None) -> FlushReport:
+    """Handle every flush request, holding the repository's flush lock; at most one runs.
+
+    ``lock_fd`` is a descriptor that already holds the lock: the hook takes it
+    before starting the worker and hands it over, so of fifty sessions ending
+    at once only the one hook that won the lock starts a worker at all.
+    """
     folder = spool.spool_dir(common_dir)
     lock_path = state_dir(common_dir) / spool.LOCK_FILE
     done: list[SessionFlush] = []
@@ -214,7 +219,7 @@ def run_worker(common_dir: Path) -> FlushReport:
     rounds = 0
     ran = False
     while rounds < MAX_ROUNDS:
-        fd = spool.try_lock(lock_path)
+        fd, lock_fd = (lock_fd, None) if lock_fd is not None else (spool.try_lock(lock_path), None)
         if fd is None:
             break  # another worker holds it and will see our request
         ran = True
@@ -279,17 +284,33 @@ def configure_file_logging(common_dir: Path) -> None:
     root.setLevel(logging.INFO)
 
 
+class WorkerDeadline(BaseException):
+    """Raised by SIGALRM; a BaseException so no ``except Exception`` swallows it and ``finally`` blocks run."""
+
+
+def _on_alarm(signum: int, frame: object) -> None:
+    signal.alarm(30)  # if cleanup itself hangs, the default action ends the process 30 s later
+    signal.signal(signal.SIGALRM, signal.SIG_DFL)
+    raise WorkerDeadline(f"flush worker passed its {WORKER_DEADLINE_SECONDS} s deadline")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="gitmem-flush", description="Flush spooled sessions into the memory ref.")
     parser.add_argument("--common-dir", required=True, type=Path)
+    parser.add_argument("--lock-fd", type=int, default=None,
+                        help="an inherited descriptor that already holds the flush lock (set by the hook)")
     args = parser.parse_args(argv)
     common = args.common_dir.resolve()
     if not state_dir(common).is_dir():
         return 0
     configure_file_logging(common)
-    signal.alarm(WORKER_DEADLINE_SECONDS)  # default action ends the process: no worker outlives its deadline
+    signal.signal(signal.SIGALRM, _on_alarm)
+    signal.alarm(WORKER_DEADLINE_SECONDS)  # no worker outlives its deadline; children die in finally blocks
     try:
-        report = run_worker(common)
+        report = run_worker(common, lock_fd=args.lock_fd)
+    except WorkerDeadline as exc:
+        logger.error("%s; the rest stays in the spool for the next worker", exc)
+        return 1
     except Exception:  # noqa: BLE001 - detached: the log is the only place to report
         logger.exception("flush worker failed")
         return 1

@@ -196,25 +196,30 @@ def _touch(path):
     posix.close(posix.open(path, posix.O_WRONLY | posix.O_CREAT | posix.O_CLOEXEC, 0o600))
 
 
-def worker_running(state):
-    """True when a flush worker holds the repository's flush lock."""
+def claim_worker_lock(state):
+    """A descriptor holding the repository's flush lock, or None when a worker already holds it.
+
+    The winner hands this descriptor to the worker it starts (an flock belongs
+    to the open file, which the child shares), so at most one worker starts
+    however many sessions end at once.
+    """
     fd = posix.open(_join(state, LOCK_FILE), posix.O_RDWR | posix.O_CREAT | posix.O_CLOEXEC, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
-        return True
-    finally:
         posix.close(fd)
-    return False
+        return None
+    return fd
 
 
-def spawn_worker(common):
-    """Start ``python -m gitmem.flush`` detached: its own session, no inherited stdio."""
+def spawn_worker(common, lock_fd):
+    """Start ``python -m gitmem.flush`` detached: its own session, no inherited stdio, the lock on fd 3."""
     python = _env(b"GITMEM_PYTHON") or sys.executable.encode("utf-8", "surrogateescape")
     actions = [(posix.POSIX_SPAWN_OPEN, 0, "/dev/null", posix.O_RDONLY, 0),
                (posix.POSIX_SPAWN_OPEN, 1, "/dev/null", posix.O_WRONLY, 0),
-               (posix.POSIX_SPAWN_OPEN, 2, "/dev/null", posix.O_WRONLY, 0)]
-    posix.posix_spawn(python, [python, b"-I", b"-m", b"gitmem.flush", b"--common-dir", common],
+               (posix.POSIX_SPAWN_OPEN, 2, "/dev/null", posix.O_WRONLY, 0),
+               (posix.POSIX_SPAWN_DUP2, lock_fd, 3)]
+    posix.posix_spawn(python, [python, b"-I", b"-m", b"gitmem.flush", b"--common-dir", common, b"--lock-fd", b"3"],
                       posix.environ, file_actions=actions, setsid=True)
 
 
@@ -296,8 +301,13 @@ def run(argv):
     append_line(_join(spool, sid.encode() + b".jsonl"), line)
     if event in FLUSH_EVENTS or event == "SessionStart":
         _touch(_join(spool, (sid.encode() if event != "SessionStart" else SWEEP) + b".flush"))
-        if _env(b"GITMEM_NO_WORKER") != b"1" and not worker_running(state):
-            spawn_worker(common)
+        if _env(b"GITMEM_NO_WORKER") != b"1":
+            lock_fd = claim_worker_lock(state)
+            if lock_fd is not None:
+                try:
+                    spawn_worker(common, lock_fd)
+                finally:
+                    posix.close(lock_fd)
 
 
 def main(argv=None):
