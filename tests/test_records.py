@@ -300,7 +300,9 @@ def test_control_character_in_hand_edited_yaml_names_the_line():
 def test_deeply_nested_yaml_is_an_error_not_a_crash():
     text, line = _replace_line(GOOD_SUMMARY, "branch", "branch: " + "[" * 1500 + "]" * 1500)
     err = _error(SessionSummary, text)
-    assert "nested too deeply" in err.message
+    # libyaml parses the nesting and the field check refuses it; the pure-Python parser stops on depth.
+    assert "nested too deeply" in err.message or "branch must be text" in err.message
+    assert err.line == line
 
 
 def test_crlf_front_matter_reads_and_lines_still_count():
