@@ -78,7 +78,9 @@ def session_json(rec: SessionRecord) -> dict[str, Any]:
 
 
 def _observation_line(o: Any) -> str:
-    what = o.text or o.command or ", ".join(o.files)
+    what = (o.command if o.kind == "command" and o.command else o.text) or ""
+    if o.files:
+        what = f"{', '.join(o.files[:3])}{' …' if len(o.files) > 3 else ''}: {what}" if what else ", ".join(o.files)
     outcome = f" [{o.outcome}]" if o.outcome and o.outcome != "ok" else ""
     return f"  {short_time(o.ts)}  {o.kind:8} {_cut(what, 100)}{outcome}"
 
@@ -169,7 +171,7 @@ def status_text(st: Status) -> str:
     if st.last_flush:
         lf = st.last_flush
         lines.append(f"last flush:   {lf.get('time', '?')} {lf.get('outcome', '?')}, "
-                     f"{len(lf.get('sessions', []))} sessions, {lf.get('observations', 0)} observations")
+                     f"{len(set(lf.get('sessions', [])))} sessions, {lf.get('observations', 0)} observations")
         for err in lf.get("errors", [])[:3]:
             lines.append(f"  error: {err}")
     else:
