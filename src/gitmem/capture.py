@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
 from gitmem.records import Observation
+from gitmem.redact import is_sensitive_path, redact_text
 
 logger = logging.getLogger(__name__)
 
@@ -164,7 +165,8 @@ def clip(value: Any, limit: int, *, tail: bool = False, oneline: bool = False) -
         return ""
     window = limit * 2 + 64
     cut = len(value) > window
-    text = _clean(value[-window:] if tail else value[:window], oneline)
+    # Redact the whole window before cutting, so a secret that straddles the cut is still recognised.
+    text = redact_text(_clean(value[-window:] if tail else value[:window], oneline)).text
     if not cut and len(text) <= limit:
         return text
     keep = limit - 1
@@ -312,13 +314,14 @@ def _tool_fields(name: str, inp: dict, resp: dict, root: str | None, cwd: str) -
         if added or removed:
             text += f" (+{added} -{removed} lines)"
         out["text"] = text
-        out["detail"] = _excerpt(inp.get("old_string"), inp.get("new_string"))
+        if not is_sensitive_path(_str(inp.get("file_path"))):
+            out["detail"] = _excerpt(inp.get("old_string"), inp.get("new_string"))
     elif name == "MultiEdit":
         out["files"] = (path_of("file_path"),)
         edits = [e for e in inp.get("edits", []) if isinstance(e, dict)] if isinstance(inp.get("edits"), list) else []
         added, removed = _patch_counts(resp.get("structuredPatch"))
         out["text"] = f"applied {_plural(len(edits), 'edit')}" + (f" (+{added} -{removed} lines)" if added or removed else "")
-        if edits:
+        if edits and not is_sensitive_path(_str(inp.get("file_path"))):
             more = f"\n(+{len(edits) - 1} more)" if len(edits) > 1 else ""
             out["detail"] = _excerpt(edits[0].get("old_string"), edits[0].get("new_string")) + more
     elif name == "NotebookEdit":
@@ -327,7 +330,7 @@ def _tool_fields(name: str, inp: dict, resp: dict, root: str | None, cwd: str) -
         verb = {"replace": "replaced", "insert": "inserted", "delete": "deleted"}.get(mode, clip(mode, 20, oneline=True))
         cell = clip(inp.get("cell_id"), 60, oneline=True)
         out["text"] = f"{verb} cell" + (f" {cell}" if cell else "")
-        if mode != "delete" and _str(inp.get("new_source")):
+        if mode != "delete" and _str(inp.get("new_source")) and not is_sensitive_path(_str(inp.get("notebook_path"))):
             out["detail"] = "+ " + clip(inp.get("new_source"), MAX_EXCERPT - 2, oneline=True)
     elif name == "Write":
         out["files"] = (path_of("file_path"),)

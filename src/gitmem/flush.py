@@ -151,7 +151,7 @@ def build_summary(repo: Repo, session_id: str, observations: tuple[Observation, 
         session_id=session_id,
         observations=observations,
         previous=previous,
-        last_message=facts.last_assistant_message if facts else "",
+        last_message=redact.redact_text(facts.last_assistant_message).text if facts else "",
         state_dir=state_dir(repo.common_dir),
     ), config)
     done = [o for o in observations if o.outcome in ("ok", "")]  # failed or attempted edits changed nothing
