@@ -265,3 +265,213 @@ def git_version() -> str:
         return run_git("--version").strip()
     except GitError as exc:
         return f"git unavailable ({exc.stderr})"
+
+
+# -- sync plumbing (used by gitmem.sync) ---------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DiffEntry:
+    """One line of ``git diff-tree -r -z --raw``: a blob that was added, modified or deleted."""
+
+    old_mode: str
+    new_mode: str
+    old_oid: str | None    # None when the path was added
+    new_oid: str | None    # None when the path was deleted
+    status: str
+    path: str
+
+
+@dataclass(frozen=True, slots=True)
+class PushStatus:
+    """One ref line of ``git push --porcelain``."""
+
+    flag: str              # ' ' fast-forward, '*' new, '=' up to date, '!' rejected, '+' forced, '-' deleted
+    src: str
+    dst: str
+    summary: str           # e.g. "[rejected] (fetch first)", "[remote rejected] (hook declined)"
+
+    @property
+    def accepted(self) -> bool:
+        return self.flag in (" ", "*", "=", "+", "-")
+
+
+def empty_tree(repo: Repo) -> str:
+    """The id of the empty tree in this repository's hash (git knows it without storing it)."""
+    return repo.git_bytes("hash-object", "-t", "tree", "--stdin", input=b"").stdout.decode().strip()
+
+
+def merge_base(repo: Repo, a: str, b: str) -> str | None:
+    """The best common ancestor of two commits, or None when their histories are unrelated."""
+    proc = repo.git_bytes("merge-base", a, b, check=False)
+    if proc.returncode == 1:
+        return None
+    if proc.returncode != 0:
+        raise GitError(["git", "merge-base", a, b], proc.returncode, proc.stderr.decode("utf-8", "replace"))
+    return proc.stdout.decode().strip() or None
+
+
+def _parse_raw_diff(out: bytes) -> list[DiffEntry]:
+    entries: list[DiffEntry] = []
+    items = out.split(b"\0")
+    i = 0
+    while i + 1 < len(items):
+        meta = items[i].decode()
+        if not meta.startswith(":"):
+            i += 1
+            continue
+        old_mode, new_mode, old_oid, new_oid, status = meta[1:].split(" ")
+        path = items[i + 1].decode("utf-8", "surrogateescape")
+        entries.append(DiffEntry(old_mode, new_mode, None if set(old_oid) == {"0"} else old_oid,
+                                 None if set(new_oid) == {"0"} else new_oid, status[:1], path))
+        i += 2
+    return entries
+
+
+def diff_tree(repo: Repo, a: str, b: str) -> list[DiffEntry]:
+    """Every blob that differs between two tree-ish (``-r``, no rename detection).
+
+    git skips subtrees whose ids are equal, so the cost follows the size of the
+    change, not of the trees.
+    """
+    out = repo.git_bytes("diff-tree", "-r", "-z", "--raw", "--no-renames", "--no-abbrev", a, b).stdout
+    return _parse_raw_diff(out)
+
+
+def run_git_parallel(repo: Repo, argvs: Sequence[Sequence[str]],
+                     timeout: float = GIT_TIMEOUT_SECONDS) -> list[subprocess.CompletedProcess[bytes]]:
+    """Several git commands side by side (their results in order); no check of return codes."""
+    procs = [subprocess.Popen(["git", *argv], cwd=repo.cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, env=_git_env(), start_new_session=True)
+             for argv in argvs]
+    results: list[subprocess.CompletedProcess[bytes]] = []
+    try:
+        for proc, argv in zip(procs, argvs):
+            try:
+                out, err = proc.communicate(timeout=timeout)
+            except subprocess.TimeoutExpired as exc:
+                raise GitError(["git", *argv], -1, f"timed out after {timeout:.0f} s") from exc
+            results.append(subprocess.CompletedProcess(["git", *argv], proc.returncode, out, err))
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    return results
+
+
+def _diff_argv(a: str, b: str) -> list[str]:
+    return ["diff-tree", "-r", "-z", "--raw", "--no-renames", "--no-abbrev", a, b]
+
+
+def diff_trees(repo: Repo, pairs: Sequence[tuple[str, str]],
+               timeout: float = GIT_TIMEOUT_SECONDS) -> list[list[DiffEntry]]:
+    """``diff_tree`` for several pairs at once: one git process per pair, run side by side."""
+    results = []
+    for proc in run_git_parallel(repo, [_diff_argv(a, b) for a, b in pairs], timeout):
+        if proc.returncode != 0:
+            raise GitError(proc.args, proc.returncode, proc.stderr.decode("utf-8", "replace"))
+        results.append(_parse_raw_diff(proc.stdout))
+    return results
+
+
+@dataclass(frozen=True, slots=True)
+class ConflictStage:
+    """One stage of a conflicted path in ``merge-tree`` output: 1 base, 2 ours, 3 theirs."""
+
+    mode: str
+    oid: str
+    stage: int
+    path: str
+
+
+@dataclass(frozen=True, slots=True)
+class MergeTree:
+    tree: str
+    conflicts: tuple[ConflictStage, ...] = ()
+
+
+def _merge_tree_argv(ours: str, theirs: str) -> list[str]:
+    return ["merge-tree", "--write-tree", "-z", "--no-messages", "--allow-unrelated-histories", ours, theirs]
+
+
+def _parse_merge_tree(proc: subprocess.CompletedProcess[bytes]) -> MergeTree:
+    if proc.returncode not in (0, 1):
+        raise GitError(proc.args, proc.returncode, proc.stderr.decode("utf-8", "replace"),
+                       hint="gitmem needs git 2.38 or newer for `git merge-tree --write-tree`.")
+    parts = proc.stdout.split(b"\0")
+    stages = []
+    if proc.returncode == 1:
+        for item in parts[1:]:
+            if not item:
+                break
+            meta, _, path = item.partition(b"\t")
+            mode, oid, stage = meta.decode().split(" ")
+            stages.append(ConflictStage(mode, oid, int(stage), path.decode("utf-8", "surrogateescape")))
+    return MergeTree(parts[0].decode().strip(), tuple(stages))
+
+
+def merge_tree(repo: Repo, ours: str, theirs: str) -> MergeTree:
+    """``git merge-tree --write-tree`` (git >= 2.38): the merged tree, and the stages of conflicted paths."""
+    return _parse_merge_tree(repo.git_bytes(*_merge_tree_argv(ours, theirs), check=False))
+
+
+def merge_tree_with_sides(repo: Repo, ours: str, theirs: str) -> tuple[MergeTree, str, str]:
+    """``merge-tree --write-tree`` and the trees of both sides (one ``rev-parse``), side by side.
+
+    A merged tree that equals neither side's proves the sides diverged, so a
+    caller needs no ``merge-base`` to rule out a fast-forward; a merge then
+    costs what ``merge-tree`` alone costs.
+    """
+    tree_proc, sides_proc = run_git_parallel(repo, [_merge_tree_argv(ours, theirs),
+                                                    ["rev-parse", f"{ours}^{{tree}}", f"{theirs}^{{tree}}"]])
+    if sides_proc.returncode != 0:
+        raise GitError(sides_proc.args, sides_proc.returncode, sides_proc.stderr.decode("utf-8", "replace"))
+    ours_tree, theirs_tree = sides_proc.stdout.decode().split()[:2]
+    return _parse_merge_tree(tree_proc), ours_tree, theirs_tree
+
+
+def _run_transport(repo: Repo, argv: list[str], *, progress: bool, env: dict[str, str] | None,
+                   timeout: float) -> subprocess.CompletedProcess[bytes]:
+    """Run a fetch or push; with ``progress`` git's stderr (its progress meter) goes to ours."""
+    try:
+        return subprocess.run(argv, cwd=repo.cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                              stderr=None if progress else subprocess.PIPE, env=_git_env(env),
+                              timeout=timeout, start_new_session=True)
+    except subprocess.TimeoutExpired as exc:
+        raise GitError(argv, -1, f"timed out after {timeout:.0f} s",
+                       hint="check the network and the remote, then run `gitmem sync`.") from exc
+
+
+def fetch(repo: Repo, remote: str, refspecs: Sequence[str], *, progress: bool = False,
+          env: dict[str, str] | None = None, timeout: float = GIT_TIMEOUT_SECONDS) -> None:
+    """``git fetch`` of exactly ``refspecs``: no tags, no FETCH_HEAD, no submodules, no auto gc."""
+    argv = ["git", "fetch", "--no-tags", "--no-write-fetch-head", "--recurse-submodules=no",
+            "--no-auto-maintenance", "--progress" if progress else "--quiet", "--", remote, *refspecs]
+    proc = _run_transport(repo, argv, progress=progress, env=env, timeout=timeout)
+    if proc.returncode != 0:
+        stderr = proc.stderr.decode("utf-8", "replace") if proc.stderr is not None else "(see above)"
+        raise GitError(argv, proc.returncode, stderr)
+
+
+def push(repo: Repo, remote: str, refspecs: Sequence[str], *, progress: bool = False,
+         env: dict[str, str] | None = None, timeout: float = GIT_TIMEOUT_SECONDS) -> tuple[list[PushStatus], str]:
+    """``git push --porcelain --no-verify`` without force; the status of each ref and git's stderr.
+
+    No hooks run (``--no-verify``), no tags follow and nothing is signed: this
+    pushes exactly ``refspecs``. A rejection is a status, not an exception;
+    a failure with no status line (no such remote, network) raises GitError.
+    """
+    argv = ["git", "push", "--porcelain", "--no-verify", "--no-follow-tags", "--no-signed",
+            "--recurse-submodules=no", "--progress" if progress else "--no-progress", "--", remote, *refspecs]
+    proc = _run_transport(repo, argv, progress=progress, env=env, timeout=timeout)
+    stderr = proc.stderr.decode("utf-8", "replace") if proc.stderr is not None else ""
+    statuses: list[PushStatus] = []
+    for line in proc.stdout.decode("utf-8", "replace").splitlines():
+        parts = line.split("\t")
+        if len(parts) >= 3 and len(parts[0]) == 1:
+            src, _, dst = parts[1].partition(":")
+            statuses.append(PushStatus(parts[0], src, dst, parts[2].strip()))
+    if proc.returncode != 0 and not statuses:
+        raise GitError(argv, proc.returncode, stderr or "(see above)")
+    return statuses, stderr

@@ -10,7 +10,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from gitmem import spool, store
+from gitmem import spool, store, sync
 from gitmem.install import ClaudeHooksStatus, claude_hooks_status
 from gitmem.config import CONFIG_FILE, DECISIONS_DIR, load_config, read_template, state_dir
 from gitmem.errors import NotARepositoryError, NotInitializedError
@@ -81,6 +81,7 @@ def init_repository(repo: Repo) -> InitResult:
     if not local.is_dir():
         local.mkdir(parents=True)
         created.append(str(local))
+    created += sync.setup_sync(repo).created  # memory refspecs, notes.rewrite*, pre-push hook (issue 7)
     logger.info("initialized gitmem in %s (created: %s)", root, ", ".join(created) or "nothing")
     return InitResult(root=root, created=tuple(created), state_dir=local)
 

@@ -1,0 +1,812 @@
+"""Team memory over git: refspecs, the pre-push hook, the tree-union merge, push retries.
+
+Real bare remotes, real clones, real ``git push``/``git pull`` and real
+background processes; git is never mocked. Every background sync a test
+starts is waited for (bounded loop over /proc) and checked gone afterwards.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import stat
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from gitmem import store, sync
+from gitmem.config import MEMORY_REF
+from gitmem.errors import RefUpdateConflict
+from gitmem.git import Repo, discover
+from gitmem.project import init_repository
+from gitmem.records import Observation, SessionSummary
+
+from conftest import AUTHOR_EMAIL, AUTHOR_NAME, git, make_repo
+
+TS = "2026-11-24T08:00:00Z"
+BACKGROUND_WAIT_SECONDS = 120
+
+
+# -- helpers -------------------------------------------------------------------------------------------
+
+
+def write(path: Path, sid: str, *texts: str, ended_at: str = "2026-11-24T09:00:00Z", title: str = "a session",
+          commit_notes: dict[str, str] | None = None) -> store.WriteResult:
+    s = SessionSummary(id=sid, title=title, started_at=TS, ended_at=ended_at, observation_count=len(texts))
+    obs = tuple(Observation(ts=TS, kind="prompt", text=t) for t in texts) or (Observation(ts=TS, kind="prompt",
+                                                                                            text=sid),)
+    return store.write_session(discover(path), sid, TS, obs, s, commit_notes=commit_notes)
+
+
+def seed(remote: Path, tmp_path: Path) -> None:
+    """Give the bare remote a `main` branch, as a team's server has."""
+    path = make_repo(tmp_path / "seed")
+    git(path, "remote", "add", "origin", str(remote))
+    git(path, "push", "-q", "origin", "main")
+
+
+def setup(path: Path) -> Repo:
+    gm = discover(path)
+    sync.setup_sync(gm)
+    return gm
+
+
+def tree_of(path: Path, ref: str = MEMORY_REF) -> str:
+    return git(path, "rev-parse", f"{ref}^{{tree}}").strip()
+
+
+def sessions_in(path: Path, ref: str = MEMORY_REF) -> list[str]:
+    """Session ids in ``ref``, one per folder (duplicates would show twice)."""
+    out = git(path, "ls-tree", "-r", "-d", "--name-only", "--full-tree", ref, "sessions/", check=False)
+    return sorted(p.rsplit("/", 1)[-1] for p in out.split() if p.count("/") == 2)
+
+
+def has_ref(path: Path, ref: str) -> bool:
+    return git(path, "rev-parse", "--verify", "-q", ref, check=False).strip() != ""
+
+
+def background_syncs(root: Path) -> list[int]:
+    """Live ``gitmem.sync --after-push`` processes whose working directory is under ``root``."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            cmd = Path(f"/proc/{entry}/cmdline").read_bytes()
+            if b"gitmem.sync\0--after-push" not in cmd:
+                continue
+            if Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z":
+                continue
+            if os.readlink(f"/proc/{entry}/cwd").startswith(str(root)):
+                found.append(int(entry))
+        except OSError:
+            continue
+    return found
+
+
+def wait_for_background(root: Path, timeout: float = BACKGROUND_WAIT_SECONDS) -> None:
+    deadline = time.monotonic() + timeout
+    while background_syncs(root):
+        if time.monotonic() > deadline:
+            pytest.fail(f"background syncs still running after {timeout:.0f} s: {background_syncs(root)}")
+        time.sleep(0.05)
+
+
+@pytest.fixture(autouse=True)
+def no_leftover_processes(tmp_path: Path):
+    """Every background sync a test started is gone when it ends; stray ones are stopped by pid."""
+    yield
+    deadline = time.monotonic() + BACKGROUND_WAIT_SECONDS
+    while background_syncs(tmp_path) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    left = background_syncs(tmp_path)
+    for pid in left:
+        try:
+            os.kill(pid, 9)
+        except ProcessLookupError:
+            pass
+    assert not left, f"background syncs left running: {left}"
+
+
+def make_hook(path: Path, body: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("#!/bin/sh\n" + textwrap.dedent(body))
+    path.chmod(path.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+    return path
+
+
+@pytest.fixture
+def team(tmp_path: Path, remote: Path, clone):
+    """A seeded remote and a factory of set-up clones."""
+    seed(remote, tmp_path)
+
+    def _member(name: str) -> Path:
+        path = clone(name)
+        setup(path)
+        return path
+
+    return _member
+
+
+# -- set-up: refspecs, config, hook ----------------------------------------------------------------------------
+
+
+def test_setup_adds_a_memory_refspec_per_remote_and_never_a_push_refspec(repo: Path, tmp_path: Path):
+    for name in ("origin", "backup"):
+        git(tmp_path, "init", "-q", "--bare", str(tmp_path / f"{name}.git"))
+        git(repo, "remote", "add", name, str(tmp_path / f"{name}.git"))
+
+    result = sync.setup_sync(discover(repo))
+
+    assert result.remotes == ("backup", "origin")
+    for name in ("origin", "backup"):
+        specs = git(repo, "config", "--get-all", f"remote.{name}.fetch").split()
+        assert specs == [f"+refs/heads/*:refs/remotes/{name}/*",
+                         f"+refs/notes/gitmem*:refs/gitmem/remotes/{name}/memory*"]
+        assert git(repo, "config", "--get-all", f"remote.{name}.push", check=False) == ""
+    assert git(repo, "config", "--get-all", "notes.rewriteRef").split() == [MEMORY_REF]
+    assert git(repo, "config", "notes.rewrite.amend").strip() == "true"
+    assert git(repo, "config", "notes.rewrite.rebase").strip() == "true"
+    hook = repo / ".git" / "hooks" / "pre-push"
+    assert result.hook_state == "installed" and result.hook_path == hook
+    assert os.access(hook, os.X_OK) and sync.HOOK_MARKER in hook.read_text()
+    assert sys.executable in hook.read_text()
+
+
+def test_setup_is_idempotent_and_keeps_other_rewrite_refs(repo: Path, remote: Path):
+    git(repo, "remote", "add", "origin", str(remote))
+    git(repo, "config", "--add", "notes.rewriteRef", "refs/notes/commits")
+    first = sync.setup_sync(discover(repo))
+    config_before = (repo / ".git" / "config").read_text()
+    hook_before = (repo / ".git" / "hooks" / "pre-push").read_text()
+
+    second = sync.setup_sync(discover(repo))
+
+    assert first.created and second.created == ()
+    assert second.hook_state == "unchanged"
+    assert (repo / ".git" / "config").read_text() == config_before
+    assert (repo / ".git" / "hooks" / "pre-push").read_text() == hook_before
+    assert git(repo, "config", "--get-all", "notes.rewriteRef").split() == ["refs/notes/commits", MEMORY_REF]
+
+
+def test_setup_respects_a_rewrite_setting_the_user_turned_off(repo: Path):
+    git(repo, "config", "notes.rewrite.rebase", "false")
+    result = sync.setup_sync(discover(repo))
+    assert git(repo, "config", "notes.rewrite.rebase").strip() == "false"
+    assert any("notes.rewrite.rebase" in n for n in result.notes)
+
+
+def test_init_repository_sets_up_sync(repo: Path, remote: Path):
+    git(repo, "remote", "add", "origin", str(remote))
+    result = init_repository(discover(repo))
+    assert any("pre-push hook" in c for c in result.created)
+    assert any("refs/gitmem/remotes/origin/memory" in c for c in result.created)
+    assert (repo / ".git" / "hooks" / "pre-push").exists()
+
+
+def test_hooks_path_set_means_nothing_written_and_an_exact_line_returned(repo: Path):
+    custom = repo / "githooks"
+    custom.mkdir()
+    git(repo, "config", "core.hooksPath", "githooks")
+
+    result = sync.setup_sync(discover(repo))
+
+    assert result.hook_state == "manual" and result.hook_path is None
+    assert list(custom.iterdir()) == []
+    assert not (repo / ".git" / "hooks" / "pre-push").exists()
+    assert sync.hook_line(sys.executable) in result.instruction
+    assert f"{custom / 'pre-push'} (an executable" in result.instruction
+    # the config part still happened: memory can still be shared with `gitmem sync`
+    assert git(repo, "config", "notes.rewriteRef").strip() == MEMORY_REF
+
+
+def test_husky_gets_the_line_for_its_own_pre_push_file(repo: Path):
+    (repo / ".husky" / "_").mkdir(parents=True)
+    git(repo, "config", "core.hooksPath", ".husky/_")
+
+    result = sync.setup_sync(discover(repo))
+
+    assert result.hook_state == "manual"
+    assert result.instruction.startswith("husky owns the git hooks")
+    assert f"{repo / '.husky' / 'pre-push'} (an executable" in result.instruction
+    assert list((repo / ".husky").rglob("*")) == [repo / ".husky" / "_"]
+
+
+def test_the_instruction_line_works_when_pasted_into_a_hook(team, remote: Path, tmp_path: Path):
+    a = team("a")
+    (a / ".git" / "hooks" / "pre-push").unlink()
+    (a / "githooks").mkdir()
+    git(a, "config", "core.hooksPath", "githooks")
+    line = sync.setup_sync(discover(a)).instruction.split("\n")[1].strip()
+    make_hook(a / "githooks" / "pre-push", line + "\nexit 0\n")
+    write(a, "s1")
+
+    git(a, "push", "-q", "origin", "main")
+    wait_for_background(tmp_path)
+
+    assert sessions_in(remote) == ["s1"]
+
+
+def test_a_hook_managers_pre_push_is_left_alone(repo: Path):
+    hook = make_hook(repo / ".git" / "hooks" / "pre-push",
+                     "# File generated by pre-commit: https://pre-commit.com\nexec pre-commit hook-impl\n")
+    before = hook.read_text()
+
+    result = sync.setup_sync(discover(repo))
+
+    assert result.hook_state == "manual"
+    assert "pre-commit manages" in result.instruction and sync.hook_line(sys.executable) in result.instruction
+    assert hook.read_text() == before
+    assert not (hook.parent / sync.CHAINED_HOOK).exists()
+
+
+def test_an_existing_hook_is_chained_and_restored_on_removal(repo: Path):
+    hooks = repo / ".git" / "hooks"
+    original = make_hook(hooks / "pre-push", "exit 0\n").read_text()
+
+    result = sync.setup_sync(discover(repo))
+
+    assert result.hook_state == "chained"
+    assert (hooks / sync.CHAINED_HOOK).read_text() == original
+    assert sync.HOOK_MARKER in (hooks / "pre-push").read_text()
+    removed = sync.remove_sync_setup(discover(repo))
+    assert (hooks / "pre-push").read_text() == original
+    assert not (hooks / sync.CHAINED_HOOK).exists()
+    assert any("restored" in r for r in removed)
+
+
+# -- plain git still works -------------------------------------------------------------------------------------
+
+
+def test_plain_git_push_still_pushes_the_branch(team, remote: Path, tmp_path: Path):
+    a = team("a")
+    (a / "f.txt").write_text("change\n")
+    git(a, "add", "f.txt")
+    git(a, "commit", "-q", "-m", "change")
+
+    push = subprocess.run(["git", "push"], cwd=a, capture_output=True, text=True, timeout=60)
+
+    assert push.returncode == 0, push.stderr
+    assert git(remote, "rev-parse", "main").strip() == git(a, "rev-parse", "HEAD").strip()
+    wait_for_background(tmp_path)
+
+
+def test_plain_fetch_and_pull_work_before_and_after_the_remote_has_memory(team, remote: Path, tmp_path: Path):
+    a, b = team("a"), team("b")
+    # no memory on the remote yet: the refspec is a pattern, so this is not an error
+    assert subprocess.run(["git", "fetch"], cwd=b, capture_output=True, timeout=60).returncode == 0
+    assert subprocess.run(["git", "pull", "-q"], cwd=b, capture_output=True, timeout=60).returncode == 0
+    write(a, "from-a")
+    assert sync.sync(discover(a)).ok
+    write(b, "local-b")
+    local_before = git(b, "rev-parse", MEMORY_REF).strip()
+
+    pull = subprocess.run(["git", "pull"], cwd=b, capture_output=True, text=True, timeout=60)
+
+    assert pull.returncode == 0, pull.stderr
+    # the remote's memory is in the tracking ref; the local memory ref was not touched
+    assert git(b, "rev-parse", "refs/gitmem/remotes/origin/memory").strip() == git(remote, "rev-parse",
+                                                                                  MEMORY_REF).strip()
+    assert git(b, "rev-parse", MEMORY_REF).strip() == local_before
+    [result] = sync.merge_fetched(discover(b))
+    assert result.kind == "merge" and result.sessions_in == 1
+    assert sessions_in(b) == ["from-a", "local-b"]
+
+
+# -- merging and converging ---------------------------------------------------------------------------------
+
+
+def test_sync_merges_records_from_two_clones_and_reports_counts(team, remote: Path):
+    a, b = team("a"), team("b")
+    write(a, "a1")
+    write(a, "a2")
+    write(b, "b1")
+
+    ra = sync.sync(discover(a))
+    rb = sync.sync(discover(b))
+    ra2 = sync.sync(discover(a))
+
+    assert (ra.pushed, ra.fetched, ra.ok) == (2, 0, True)
+    assert (rb.fetched, rb.pushed, rb.merged) == (2, 1, True)
+    assert (ra2.fetched, ra2.pushed, ra2.fast_forward, ra2.merged) == (1, 0, True, False)
+    assert sessions_in(a) == sessions_in(b) == sessions_in(remote) == ["a1", "a2", "b1"]
+    assert tree_of(a) == tree_of(b) == tree_of(remote)
+    merge = git(b, "rev-list", "--parents", "-n1", MEMORY_REF).split()
+    assert len(merge) == 3, "a merge commit has both parents"
+    assert git(b, "log", "-1", "--format=%an <%ae>|%cn", MEMORY_REF).strip() == (
+        f"{AUTHOR_NAME} <{AUTHOR_EMAIL}>|{AUTHOR_NAME}")
+
+
+@pytest.mark.parametrize("order", list(itertools.permutations(range(2))) + list(itertools.permutations(range(3))),
+                         ids=lambda o: "".join("abc"[i] for i in o))
+def test_clones_converge_to_one_tree_in_every_order(team, remote: Path, order):
+    clones = [team(name) for name in "abc"[:len(order)]]
+    expected = []
+    for i, path in enumerate(clones):
+        for n in range(2):
+            write(path, f"s{i}{n}", ended_at=f"2026-11-24T1{n}:00:00Z")
+            expected.append(f"s{i}{n}")
+        write(path, "shared", f"from clone {i}", ended_at=f"2026-11-24T0{i}:30:00Z")  # one conflict per pair
+
+    for i in [*order, *order]:
+        assert sync.sync(discover(clones[i])).ok
+
+    trees = {tree_of(c) for c in clones} | {tree_of(remote)}
+    assert len(trees) == 1
+    assert sessions_in(remote) == sorted(expected + ["shared"])
+    # the summary with the latest ended_at won everywhere: the last clone's
+    summary = git(remote, "show", f"{MEMORY_REF}:sessions/2026-11/shared/summary.md")
+    assert f"ended_at: '2026-11-24T0{len(clones) - 1}:30:00Z'" in summary or \
+        f"ended_at: 2026-11-24T0{len(clones) - 1}:30:00Z" in summary
+
+
+@pytest.mark.parametrize("engine", sync.ENGINES)
+def test_same_path_conflict_is_resolved_by_rule_reported_and_the_loser_stays_reachable(
+        team, remote: Path, monkeypatch: pytest.MonkeyPatch, engine: str):
+    monkeypatch.setenv("GITMEM_MERGE_ENGINE", engine)
+    a, b = team("a"), team("b")
+    write(a, "same", "one", ended_at="2026-11-24T10:00:00Z")             # later summary, fewer observations
+    write(b, "same", "one", "two", ended_at="2026-11-24T09:00:00Z")      # earlier summary, more observations
+    a_summary = git(a, "rev-parse", f"{MEMORY_REF}:sessions/2026-11/same/summary.md").strip()
+    b_summary = git(b, "rev-parse", f"{MEMORY_REF}:sessions/2026-11/same/summary.md").strip()
+    b_obs = git(b, "rev-parse", f"{MEMORY_REF}:sessions/2026-11/same/obs-0001.yaml").strip()
+    a_obs = git(a, "rev-parse", f"{MEMORY_REF}:sessions/2026-11/same/obs-0001.yaml").strip()
+
+    assert sync.sync(discover(a)).ok
+    rb = sync.sync(discover(b))
+    assert sync.sync(discover(a)).ok
+
+    by_kind = {c.kind: c for c in rb.conflicts}
+    assert set(by_kind) == {"summary", "observations"}
+    assert (by_kind["summary"].kept, by_kind["summary"].lost) == (a_summary, b_summary)
+    assert (by_kind["observations"].kept, by_kind["observations"].lost) == (b_obs, a_obs)
+    assert tree_of(a) == tree_of(b) == tree_of(remote)
+    assert git(remote, "rev-parse", f"{MEMORY_REF}:sessions/2026-11/same/summary.md").strip() == a_summary
+    assert git(remote, "rev-parse", f"{MEMORY_REF}:sessions/2026-11/same/obs-0001.yaml").strip() == b_obs
+    reachable = set(git(remote, "rev-list", "--objects", MEMORY_REF).split())
+    assert {a_summary, b_summary, a_obs, b_obs} <= reachable
+    assert "same/summary.md" in git(remote, "log", "-1", "--format=%B", MEMORY_REF)
+
+
+@pytest.mark.parametrize("engine", sync.ENGINES)
+def test_notes_on_commits_from_both_sides_are_kept(team, remote: Path, monkeypatch: pytest.MonkeyPatch,
+                                                   engine: str):
+    monkeypatch.setenv("GITMEM_MERGE_ENGINE", engine)
+    a, b = team("a"), team("b")
+    head = git(a, "rev-parse", "HEAD").strip()
+    (b / "g.txt").write_text("b\n")
+    git(b, "add", "g.txt")
+    git(b, "commit", "-q", "-m", "b's commit")
+    b_commit = git(b, "rev-parse", "HEAD").strip()
+    write(a, "sa", commit_notes={head: "gitmem session sa: refunds\n\nDetails: gitmem show sa\n"})
+    write(b, "sb", commit_notes={head: "gitmem session sb: auth\n\nDetails: gitmem show sb\n",
+                                  b_commit: "gitmem session sb: auth\n"})
+
+    assert sync.sync(discover(a)).ok
+    rb = sync.sync(discover(b))
+    assert sync.sync(discover(a)).ok
+
+    assert tree_of(a) == tree_of(b) == tree_of(remote)
+    note = git(b, "notes", "--ref=gitmem", "show", head)
+    assert note == ("gitmem session sa: refunds\n\nDetails: gitmem show sa\n\n"
+                    "gitmem session sb: auth\n\nDetails: gitmem show sb\n")
+    assert git(a, "cat-file", "-p", f"{MEMORY_REF}:{b_commit}") == "gitmem session sb: auth\n"
+    assert [c.kind for c in rb.conflicts] == ["note"]
+    assert sessions_in(remote) == ["sa", "sb"]
+
+
+def test_combine_notes_keeps_foreign_text_and_is_symmetric():
+    assert sync.combine_notes(b"looks ok\n", b"ok\n") == sync.combine_notes(b"ok\n", b"looks ok\n")
+    assert sync.combine_notes(b"looks ok\n", b"ok\n") == b"looks ok\n\nok\n"
+    assert sync.combine_notes(b"a\n\nb\n", b"b\n") == b"a\n\nb\n"   # a paragraph already there
+
+
+units = st.lists(st.sampled_from([f"gitmem session s{i}: title {i}\n\nDetails: gitmem show s{i}" for i in range(5)]),
+                 min_size=1, max_size=3)
+
+
+@settings(max_examples=60, deadline=None)
+@given(units, units, units)
+def test_combining_gitmem_notes_is_order_free(x, y, z):
+    a, b, c = ("\n\n".join(u).encode() + b"\n" for u in (x, y, z))
+    combine = sync.combine_notes
+    assert combine(a, b) == combine(b, a)
+    assert combine(combine(a, b), c) == combine(a, combine(b, c)) == combine(combine(c, a), b)
+    assert combine(combine(a, b), a) == combine(a, b)
+
+
+def test_a_note_stored_at_two_fanouts_is_combined_into_one_path(gm_repo: Repo, repo: Path):
+    commit = git(repo, "rev-parse", "HEAD").strip()
+    base = store.write_files(gm_repo, {"sessions/2026-11/x/summary.md": b"x\n"}, "base")
+    ours = store.write_files(gm_repo, {commit: b"gitmem session o: ours\n"}, "flat note", parent=base)
+    theirs = store.write_files(gm_repo, {f"{commit[:2]}/{commit[2:]}": b"gitmem session t: theirs\n"},
+                               "fanned-out note", ref="refs/theirs", parent=base)
+    git(repo, "update-ref", "refs/ours", ours)
+
+    one = sync.merge_commits(gm_repo, ours, theirs, engine="union")
+    two = sync.merge_commits(gm_repo, theirs, ours, ref="refs/theirs", engine="union")
+
+    assert tree_of(repo) == tree_of(repo, "refs/theirs")
+    names = git(repo, "ls-tree", "-r", "--name-only", MEMORY_REF).split()
+    assert names == [f"{commit[:2]}/{commit[2:]}", "sessions/2026-11/x/summary.md"]
+    assert git(repo, "notes", "--ref=gitmem", "show", commit) == (
+        "gitmem session o: ours\n\ngitmem session t: theirs\n")
+    assert one.conflicts and two.conflicts
+
+
+@pytest.mark.parametrize("engine", sync.ENGINES)
+@pytest.mark.parametrize("conflicting", [False, True], ids=["clean", "conflict"])
+def test_a_merge_refuses_to_move_a_ref_that_moved_meanwhile(gm_repo: Repo, repo: Path, engine: str,
+                                                            conflicting: bool):
+    base = store.write_files(gm_repo, {"sessions/2026-11/b/summary.md": b"base\n"}, "base")
+    path = "sessions/2026-11/b/summary.md" if conflicting else "sessions/2026-11/t/summary.md"
+    theirs = store.write_files(gm_repo, {path: b"theirs\n"}, "t", ref="refs/theirs", parent=base)
+    stale = store.write_files(gm_repo, {"sessions/2026-11/o/summary.md": b"o\n", **({path: b"ours\n"} if conflicting
+                                                                               else {})}, "o", parent=base)
+    newer = store.write_files(gm_repo, {"sessions/2026-11/n/summary.md": b"n\n"}, "n", parent=stale)
+
+    with pytest.raises(RefUpdateConflict):
+        sync.merge_commits(gm_repo, stale, theirs, engine=engine)
+
+    assert gm_repo.resolve(MEMORY_REF) == newer
+    result = sync.merge_memory(gm_repo, theirs, engine=engine)
+    assert result.kind == "merge" and result.attempts == 1
+    assert git(repo, "rev-list", "--parents", "-n1", MEMORY_REF).split()[1:] == [newer, theirs]
+
+
+def test_merge_memory_creates_and_fast_forwards(gm_repo: Repo, repo: Path):
+    one = store.write_files(gm_repo, {"sessions/2026-11/a/summary.md": b"a\n"}, "a", ref="refs/theirs")
+    assert sync.merge_memory(gm_repo, one).kind == "created"
+    two = store.write_files(gm_repo, {"sessions/2026-11/b/summary.md": b"b\n"}, "b", ref="refs/theirs",
+                            parent=one)
+    result = sync.merge_memory(gm_repo, two)
+    assert (result.kind, result.commit, result.sessions_in) == ("fast-forward", two, 1)
+    assert sync.merge_memory(gm_repo, one).kind == "up-to-date"
+    assert gm_repo.resolve(MEMORY_REF) == two
+
+
+# -- property: random interleavings on three clones ------------------------------------------------------
+
+
+OPS = st.lists(st.tuples(st.sampled_from(["session", "push", "pull", "sync"]), st.integers(0, 2)),
+               min_size=1, max_size=10)
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                 HealthCheck.too_slow])
+@given(ops=OPS)
+def test_random_interleavings_end_with_every_record_everywhere_exactly_once(ops):
+    with tempfile.TemporaryDirectory(prefix="gitmem-prop-") as tmp:
+        root = Path(tmp)
+        remote = root / "remote.git"
+        git(root, "init", "-q", "--bare", "-b", "main", str(remote))
+        seed(remote, root)
+        clones = []
+        for i in range(3):
+            git(root, "clone", "-q", str(remote), str(root / f"c{i}"))
+            clones.append(root / f"c{i}")
+            setup(clones[i])
+        written: dict[str, str] = {}
+        for n, (op, i) in enumerate(ops):
+            gm = discover(clones[i])
+            if op == "session":
+                sid = f"s{n}-c{i}"
+                write(clones[i], sid, f"observation of {sid}")
+                written[sid] = f"observation of {sid}"
+            elif op == "push":
+                if gm.resolve(MEMORY_REF):
+                    sync.push_memory(gm, "origin")  # one attempt; a rejection is fine
+            elif op == "pull":
+                git(clones[i], "pull", "-q")
+                sync.merge_fetched(gm)
+            else:
+                assert sync.sync(gm).ok
+        for _round in range(2):
+            for path in clones:
+                assert sync.sync(discover(path)).ok
+        for path in [*clones, remote]:
+            assert sessions_in(path) == sorted(written)
+        assert len({tree_of(p) for p in [*clones, remote]} if written else {0}) == 1
+        for path in clones:
+            memory = store.read_memory(discover(path))
+            assert memory.errors == ()
+            texts = [o.text for s in memory.sessions for o in s.observations]
+            assert sorted(texts) == sorted(written.values())
+
+
+# -- the remote and the network --------------------------------------------------------------------------------
+
+
+def test_a_remote_that_refuses_the_memory_ref_keeps_the_branch_push_and_reports(team, remote: Path,
+                                                                                tmp_path: Path):
+    make_hook(remote / "hooks" / "update", """\
+        if [ "$1" = refs/notes/gitmem ]; then echo "memory is not welcome here" >&2; exit 1; fi
+        exit 0
+    """)
+    a = team("a")
+    write(a, "s1")
+    (a / "f.txt").write_text("x\n")
+    git(a, "add", "f.txt")
+    git(a, "commit", "-q", "-m", "work")
+
+    push = subprocess.run(["git", "push", "origin", "main"], cwd=a, capture_output=True, text=True, timeout=60)
+    wait_for_background(tmp_path)
+
+    assert push.returncode == 0, push.stderr
+    assert git(remote, "rev-parse", "main").strip() == git(a, "rev-parse", "HEAD").strip()
+    assert not has_ref(remote, MEMORY_REF)
+    report = sync.last_sync(discover(a).common_dir)
+    assert report is not None and "rejected" in report["error"] and "memory is not welcome here" in report["error"]
+    assert sessions_in(a) == ["s1"]  # nothing lost locally
+    result = sync.sync(discover(a))
+    assert not result.ok and "hook declined" in result.error and result.retries == 0
+    assert (discover(a).common_dir / "gitmem" / sync.SYNC_LOG_FILE).read_text().count("rejected") >= 1
+
+
+def test_a_lost_push_race_is_fetched_merged_and_retried(team, remote: Path):
+    a, b = team("a"), team("b")
+    write(b, "racer")
+    git(b, "push", "-q", "--no-verify", "origin", f"{MEMORY_REF}:refs/heads/racer")
+    make_hook(remote / "hooks" / "update", """\
+        # the first memory push loses a race: another push lands just before it
+        if [ "$1" = refs/notes/gitmem ] && [ ! -e raced ]; then
+            touch raced
+            git update-ref refs/notes/gitmem "$(git rev-parse refs/heads/racer)"
+        fi
+        exit 0
+    """)
+    write(a, "mine")
+
+    result = sync.sync(discover(a))
+
+    assert result.ok and result.retries == 1 and result.fetched == 1
+    assert sessions_in(remote) == ["mine", "racer"]
+    assert git(remote, "rev-parse", MEMORY_REF).strip() == git(a, "rev-parse", MEMORY_REF).strip()
+
+
+def test_a_push_that_keeps_losing_gives_up_with_a_clear_message_and_loses_nothing(team, remote: Path):
+    a, b = team("a"), team("b")
+    write(b, "first")
+    assert sync.sync(discover(b)).ok
+    make_hook(remote / "hooks" / "update", """\
+        # every memory push loses a race to a new commit on the remote
+        if [ "$1" = refs/notes/gitmem ]; then
+            git update-ref refs/notes/gitmem \\
+                "$(git commit-tree -p refs/notes/gitmem -m race refs/notes/gitmem^{tree})"
+        fi
+        exit 0
+    """)
+    write(a, "mine")
+
+    result = sync.sync(discover(a), max_attempts=3)
+
+    assert not result.ok and result.retries == 2
+    assert "rejected 3 time(s)" in result.error and "nothing is lost" in result.error
+    assert sessions_in(a) == ["first", "mine"]
+    assert "mine" not in sessions_in(remote)
+
+
+def test_a_shallow_clone_syncs(team, remote: Path, tmp_path: Path):
+    a = team("a")
+    (a / "more.txt").write_text("1\n")
+    git(a, "add", "more.txt")
+    git(a, "commit", "-q", "-m", "second")
+    git(a, "push", "-q", "--no-verify", "origin", "main")
+    write(a, "from-a")
+    assert sync.sync(discover(a)).ok
+    shallow = tmp_path / "shallow"
+    git(tmp_path, "clone", "-q", "--depth", "1", f"file://{remote}", str(shallow))
+    assert git(shallow, "rev-parse", "--is-shallow-repository").strip() == "true"
+    setup(shallow)
+    write(shallow, "from-shallow")
+
+    result = sync.sync(discover(shallow))
+
+    assert result.ok and result.fetched == 1 and result.pushed == 1
+    assert sessions_in(remote) == sessions_in(shallow) == ["from-a", "from-shallow"]
+    assert git(shallow, "rev-parse", "--is-shallow-repository").strip() == "true"
+
+
+def test_a_clone_with_no_memory_anywhere_yet(team, remote: Path):
+    a = team("a")
+    nothing = sync.sync(discover(a))
+    assert nothing.ok and (nothing.fetched, nothing.pushed, nothing.local_tip, nothing.remote_tip) == (0, 0, None,
+                                                                                                      None)
+    assert not has_ref(remote, MEMORY_REF)
+    write(a, "first")
+    first = sync.sync(discover(a))
+    assert first.ok and first.pushed == 1 and sessions_in(remote) == ["first"]
+    fresh = team("fresh")  # cloned after the memory existed: no local memory ref yet
+    assert not has_ref(fresh, MEMORY_REF)
+    got = sync.sync(discover(fresh))
+    assert got.ok and got.fetched == 1 and got.fast_forward and sessions_in(fresh) == ["first"]
+
+
+def test_sync_to_a_url_that_is_not_a_named_remote(team, remote: Path):
+    a = team("a")
+    write(a, "s1")
+    result = sync.sync(discover(a), f"file://{remote}")
+    assert result.ok and sessions_in(remote) == ["s1"]
+    assert any(r.startswith("refs/gitmem/remotes/url-") for r in git(a, "for-each-ref", "--format=%(refname)")
+               .split())
+
+
+def test_default_remote_is_the_branch_remote_then_origin(repo: Path, tmp_path: Path):
+    gm = discover(repo)
+    with pytest.raises(Exception, match="no remote"):
+        sync.default_remote(gm)
+    for name in ("upstream", "origin"):
+        git(tmp_path, "init", "-q", "--bare", str(tmp_path / f"{name}.git"))
+        git(repo, "remote", "add", name, str(tmp_path / f"{name}.git"))
+    assert sync.default_remote(gm) == "origin"
+    git(repo, "config", "branch.main.remote", "upstream")
+    assert sync.default_remote(gm) == "upstream"
+
+
+# -- the pre-push hook ---------------------------------------------------------------------------------------
+
+
+def test_the_hook_chains_the_existing_hook_and_pushes_memory_after_the_user_push(
+        tmp_path: Path, remote: Path, clone):
+    seed(remote, tmp_path)
+    make_hook(remote / "hooks" / "update", 'echo "$1" >> updates.log\nexit 0\n')
+    a = clone("a")
+    log = tmp_path / "user-hook.log"
+    make_hook(a / ".git" / "hooks" / "pre-push", f"""\
+        echo "args: $1 $2" >> "{log}"
+        while read local_ref local_sha remote_ref remote_sha; do echo "ref: $local_ref $remote_ref" >> "{log}"; done
+        exit 0
+    """)
+    assert setup(a) and (a / ".git" / "hooks" / sync.CHAINED_HOOK).exists()
+    write(a, "s1")
+    (a / "f.txt").write_text("x\n")
+    git(a, "add", "f.txt")
+    git(a, "commit", "-q", "-m", "work")
+
+    push = subprocess.run(["git", "push", "origin", "main"], cwd=a, capture_output=True, text=True, timeout=60)
+    wait_for_background(tmp_path)
+
+    assert push.returncode == 0, push.stderr
+    assert log.read_text().splitlines() == [f"args: origin {remote}", "ref: refs/heads/main refs/heads/main"]
+    assert (remote / "updates.log").read_text().splitlines() == ["refs/heads/main", "refs/notes/gitmem"]
+    assert sessions_in(remote) == ["s1"]
+    report = sync.last_sync(discover(a).common_dir)
+    assert report["error"] == "" and report["pushed"] == 1 and report["trigger"] == "pre-push"
+
+
+def test_a_failing_chained_hook_still_blocks_the_push_and_no_sync_starts(tmp_path: Path, remote: Path, clone):
+    seed(remote, tmp_path)
+    a = clone("a")
+    make_hook(a / ".git" / "hooks" / "pre-push", 'echo "tests failed, not pushing" >&2\nexit 3\n')
+    setup(a)
+    write(a, "s1")
+    (a / "f.txt").write_text("x\n")
+    git(a, "add", "f.txt")
+    git(a, "commit", "-q", "-m", "work")
+
+    push = subprocess.run(["git", "push", "origin", "main"], cwd=a, capture_output=True, text=True, timeout=60)
+
+    assert push.returncode != 0
+    assert "tests failed, not pushing" in push.stderr
+    assert background_syncs(tmp_path) == []
+    assert git(remote, "rev-parse", "main").strip() != git(a, "rev-parse", "HEAD").strip()
+    assert not has_ref(remote, MEMORY_REF)
+    assert sync.last_sync(discover(a).common_dir) is None
+
+
+def test_the_hook_does_nothing_inside_gitmems_own_push(team, remote: Path, tmp_path: Path):
+    a = team("a")
+    write(a, "s1")
+    (a / "f.txt").write_text("x\n")
+    git(a, "add", "f.txt")
+    git(a, "commit", "-q", "-m", "work")
+
+    git(a, "push", "-q", "origin", "main", env={sync.SYNC_ENV: "1"})
+
+    assert background_syncs(tmp_path) == []
+    assert not has_ref(remote, MEMORY_REF)
+    assert sync.last_sync(discover(a).common_dir) is None
+
+
+def test_ten_clones_pushing_at_the_same_moment_all_land_their_memory(team, remote: Path, tmp_path: Path):
+    clones = [team(f"c{i}") for i in range(10)]
+    for i, path in enumerate(clones):
+        write(path, f"session-{i}")
+        (path / f"f{i}.txt").write_text(f"{i}\n")
+        git(path, "add", f"f{i}.txt")
+        git(path, "commit", "-q", "-m", f"work {i}")
+
+    pushes = [subprocess.Popen(["git", "push", "-q", "origin", f"HEAD:refs/heads/c{i}"], cwd=path,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+              for i, path in enumerate(clones)]
+    for proc in pushes:
+        _out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+    wait_for_background(tmp_path)
+
+    assert sessions_in(remote) == sorted(f"session-{i}" for i in range(10))
+    retries = []
+    for path in clones:
+        report = sync.last_sync(discover(path).common_dir)
+        assert report is not None and report["error"] == "", report
+        retries.append(report["retries"])
+    assert max(retries) <= sync.MAX_PUSH_ATTEMPTS - 1
+
+
+def test_after_push_waits_for_the_push_process_to_end(team, remote: Path, tmp_path: Path):
+    a = team("a")
+    write(a, "s1")
+    sleeper = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE)
+    bg = subprocess.Popen([sys.executable, "-I", "-m", "gitmem.sync", "--after-push", "origin",
+                           "--wait-pid", str(sleeper.pid)], cwd=a)
+    try:
+        # while the "push" runs, the background job waits and has pushed nothing
+        deadline = time.monotonic() + 1.0
+        while time.monotonic() < deadline:
+            assert bg.poll() is None and not has_ref(remote, MEMORY_REF)
+            time.sleep(0.05)
+    finally:
+        sleeper.communicate(b"", timeout=10)
+    assert bg.wait(timeout=120) == 0
+    assert sessions_in(remote) == ["s1"]
+
+
+# -- notes follow rewrites -------------------------------------------------------------------------------------
+
+
+def test_a_note_follows_amend_and_sessions_survive_it(repo: Path):
+    init_repository(discover(repo))
+    write(repo, "s1")
+    git(repo, "notes", "--ref=gitmem", "add", "-m", "why this commit was made", "HEAD")
+    old = git(repo, "rev-parse", "HEAD").strip()
+
+    git(repo, "commit", "-q", "--amend", "-m", "amended")
+
+    new = git(repo, "rev-parse", "HEAD").strip()
+    assert new != old
+    assert git(repo, "notes", "--ref=gitmem", "show", new) == "why this commit was made\n"
+    assert "why this commit was made" in git(repo, "log", "-1", "--notes=gitmem")
+    assert sessions_in(repo) == ["s1"]
+
+
+def test_a_note_follows_rebase(repo: Path):
+    init_repository(discover(repo))
+    git(repo, "checkout", "-q", "-b", "topic")
+    (repo / "t.txt").write_text("t\n")
+    git(repo, "add", "t.txt")
+    git(repo, "commit", "-q", "-m", "topic work")
+    git(repo, "notes", "--ref=gitmem", "add", "-m", "decided in session s1", "HEAD")
+    git(repo, "checkout", "-q", "main")
+    (repo / "m.txt").write_text("m\n")
+    git(repo, "add", "m.txt")
+    git(repo, "commit", "-q", "-m", "main work")
+    git(repo, "checkout", "-q", "topic")
+
+    git(repo, "rebase", "-q", "main")
+
+    assert git(repo, "notes", "--ref=gitmem", "show", "HEAD") == "decided in session s1\n"
+
+
+def test_a_merge_without_a_configured_identity_still_lands(gm_repo: Repo, repo: Path,
+                                                           monkeypatch: pytest.MonkeyPatch):
+    base = store.write_files(gm_repo, {"sessions/2026-11/b/summary.md": b"b\n"}, "base")
+    theirs = store.write_files(gm_repo, {"sessions/2026-11/t/summary.md": b"t\n"}, "t", ref="refs/theirs",
+                               parent=base)
+    ours = store.write_files(gm_repo, {"sessions/2026-11/o/summary.md": b"o\n"}, "o", parent=base)
+    for name in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL"):
+        monkeypatch.delenv(name)
+    git(repo, "config", "user.useConfigOnly", "true")
+
+    result = sync.merge_commits(gm_repo, ours, theirs, engine="merge-tree")
+
+    assert result.kind == "merge" and gm_repo.resolve(MEMORY_REF) == result.commit
+    assert git(repo, "rev-list", "--parents", "-n1", MEMORY_REF).split()[1:] == [ours, theirs]
+    assert sessions_in(repo) == ["b", "o", "t"]
+    assert git(repo, "log", "-1", "--format=%ae", MEMORY_REF).strip() == "unknown@gitmem.invalid"
