@@ -144,15 +144,22 @@ def init(
     no_hooks: bool = typer.Option(False, "--no-hooks", help="Do not install the Claude Code hooks."),
 ) -> None:
     """Set up gitmem in this repository: settings, decision folder, local state, Claude Code hooks."""
+    from gitmem import sync
     from gitmem.install import install_claude
     from gitmem.project import init_repository
 
-    result = init_repository(_repo())
+    repo = _repo()
+    result = init_repository(repo)
     if result.created:
         for item in result.created:
             typer.echo(f"created {item}")
     else:
         typer.echo("gitmem is already set up here.")
+    setup = sync.setup_sync(repo, write=False)  # report only: init_repository did the work
+    if setup.instruction:
+        typer.echo(f"note: {setup.instruction}")
+    for note in setup.notes:
+        typer.echo(f"note: {note}")
     if not no_hooks:
         _render_install([install_claude(result.root, shared=shared)])
     typer.echo(f"memory ref: refs/notes/gitmem; local state: {result.state_dir}")
@@ -272,4 +279,30 @@ def flush() -> None:
     for err in report.errors:
         typer.echo(f"gitmem: error: {err}", err=True)
     if report.errors:
+        raise typer.Exit(int(ExitCode.ERROR))
+
+
+@app.command("sync")
+def sync_cmd(
+    remote: Optional[str] = typer.Argument(None, help="Remote name or URL (default: the branch's remote, else origin)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of text."),
+) -> None:
+    """Fetch teammates' memory, merge it into yours and push the result (what runs after every `git push`)."""
+    from gitmem import sync
+    from gitmem.project import require_initialized
+
+    repo = _repo()
+    require_initialized(repo)
+    result = sync.sync(repo, remote, progress=not as_json and sys.stderr.isatty())
+    if as_json:
+        _emit_json(result.to_dict())
+    else:
+        how = ", merged" if result.merged else ", fast-forward" if result.fast_forward else ""
+        retries = f", {result.retries} retr{'y' if result.retries == 1 else 'ies'}" if result.retries else ""
+        typer.echo(f"{result.remote}: {result.fetched} session(s) in, {result.pushed} out{how}{retries}")
+        for c in result.conflicts:
+            lost = f"; the other version ({c.lost[:10]}) stays in history" if c.lost else ""
+            typer.echo(f"conflict: {c.path}: {c.rule}{lost}")
+    if result.error:
+        typer.echo(f"gitmem: error: {result.error}", err=True)
         raise typer.Exit(int(ExitCode.ERROR))

@@ -38,6 +38,7 @@ class Status:
     backlog: spool.Backlog
     last_flush: dict | None
     worker_running: bool
+    last_sync: dict | None
 
 
 def open_repo(path: str | Path | None = None) -> Repo:
@@ -106,4 +107,5 @@ def repository_status(repo: Repo) -> Status:
         backlog=spool.backlog(spool.spool_dir(repo.common_dir)),
         last_flush=spool.read_flush_status(repo.common_dir),
         worker_running=local.is_dir() and spool.worker_running(repo.common_dir),
+        last_sync=sync.last_sync(repo.common_dir),
     )

@@ -139,6 +139,7 @@ def status_json(st: Status) -> dict[str, Any]:
                   "unreadable_files": st.backlog.bad_files, "flush_requests": st.backlog.requests},
         "last_flush": st.last_flush,
         "worker_running": st.worker_running,
+        "last_sync": st.last_sync,
     }
 
 
@@ -177,4 +178,10 @@ def status_text(st: Status) -> str:
     else:
         lines.append("last flush:   never")
     lines.append(f"worker:       {'running' if st.worker_running else 'not running'}")
+    if st.last_sync:
+        ls = st.last_sync
+        outcome = f"failed: {ls['error']}" if ls.get("error") else "ok"
+        lines.append(f"last sync:    {ls.get('remote', '?')} {outcome}")
+    else:
+        lines.append("last sync:    never (memory is pushed after your next `git push`, or run `gitmem sync`)")
     return "\n".join(lines)
