@@ -251,6 +251,23 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) ->
 
 
 @app.command()
+def context(as_json: bool = typer.Option(False, "--json", help="Print the hook JSON Claude Code receives.")) -> None:
+    """Print the brief a new Claude Code session in this checkout would receive."""
+    from gitmem import inject
+    from gitmem.project import require_initialized
+
+    repo = _repo()
+    require_initialized(repo)
+    brief = inject.render_brief(repo)
+    if as_json:
+        typer.echo(brief.hook_output())
+    else:
+        typer.echo(brief.text)
+        typer.echo(f"\n({brief.tokens} of {brief.budget_chars * 2 // 7} tokens budgeted; "
+                   f"{len(brief.items)} items shown, {brief.dropped} left out)", err=True)
+
+
+@app.command()
 def hook(event: str = typer.Argument(..., help="The Claude Code hook event, e.g. PostToolUse or post-tool-use.")) -> None:
     """Record one Claude Code hook event from stdin (what the installed hooks run)."""
     from gitmem import hook as hook_module

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Sequence
 
-from gitmem import capture, decisions, redact, spool, store, summarize
+from gitmem import capture, decisions, inject, redact, spool, store, summarize
 from gitmem.config import load_config, state_dir
 from gitmem.errors import GitmemError
 from gitmem.git import Repo, discover
@@ -49,6 +49,7 @@ class SessionFlush:
     bad_lines: int
     commit: str
     summarizer: str
+    root: str = ""  # the work tree the session ran in
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +114,7 @@ def flush_session(common_dir: Path, session_id: str) -> SessionFlush | None:
     if not new_obs and previous is not None and previous.summary is not None:
         spool.quarantine(folder, session_id, bad)
         spool.release(files)
-        return SessionFlush(session_id, 0, skipped, len(bad), "", previous.summary.summarizer)
+        return SessionFlush(session_id, 0, skipped, len(bad), "", previous.summary.summarizer, str(repo.root or ""))
 
     all_obs = tuple(previous.observations if previous else ()) + tuple(new_obs)
     summary = build_summary(repo, session_id, all_obs, facts, previous.summary if previous else None)
@@ -124,7 +125,8 @@ def flush_session(common_dir: Path, session_id: str) -> SessionFlush | None:
     _propose_decisions(repo, summary)
     logger.info("flushed session %s: %d new observations (%d duplicates) in %s", session_id, len(new_obs),
                 skipped, result.commit[:10])
-    return SessionFlush(session_id, len(new_obs), skipped, len(bad), result.commit, summary.summarizer)
+    return SessionFlush(session_id, len(new_obs), skipped, len(bad), result.commit, summary.summarizer,
+                        str(repo.root or ""))
 
 
 def _propose_decisions(repo: Repo, summary: SessionSummary) -> None:
@@ -250,6 +252,8 @@ def run_worker(common_dir: Path, lock_fd: int | None = None) -> FlushReport:
     report = FlushReport(ran=ran, sessions=tuple(done), errors=tuple(errors), rounds=rounds)
     if ran:
         _write_status(common_dir, report)
+        for root in dict.fromkeys(s.root for s in done if s.root and s.commit):
+            inject.refresh_brief(discover(root))  # the next session starts with what this one left
     return report
 
 

@@ -31,6 +31,8 @@ STATE = b"gitmem"
 LOCK_FILE = b"flush.lock"
 HOOK_LOG = b"hook.log"
 SWEEP = b"_sweep"
+BRIEF_DIR = b"briefs"
+MAX_BRIEF_BYTES = 64 * 1024
 FLUSH_EVENTS = ("Stop", "SubagentStop", "SessionEnd", "PreCompact")
 MAX_LOG_BYTES = 1 << 20
 _ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
@@ -145,27 +147,38 @@ def _read_gitdir_file(path):
     return _absolute(text[len(b"gitdir:"):].strip(), _dirname(path))
 
 
-def common_dir(start):
-    """The repository's common git dir (bytes), found with stat calls only (no git process)."""
+def locate(start):
+    """(common git dir, git dir, work tree root) as bytes, found with stat calls only (no git process).
+
+    None when ``start`` is not inside a repository. The root is None when git
+    is pointed at a repository through GIT_DIR.
+    """
     cwd = posix.getcwdb()
     env_dir = _env(b"GIT_COMMON_DIR") or _env(b"GIT_DIR")
     if env_dir:
-        return _absolute(env_dir, cwd)
+        git_dir = _absolute(_env(b"GIT_DIR") or env_dir, cwd)
+        return _absolute(env_dir, cwd), git_dir, None
     d = _absolute(start, cwd)
     while True:
         dot = _join(d, b".git")
         kind = _mode(dot)
         if kind == _S_IFDIR:
-            return dot
+            return dot, dot, d
         if kind == _S_IFREG:
             gitdir = _read_gitdir_file(dot)
             commondir = _join(gitdir, b"commondir")
             if _mode(commondir) == _S_IFREG:
-                return _absolute(_read_small(commondir), gitdir)
-            return gitdir
+                return _absolute(_read_small(commondir), gitdir), gitdir, d
+            return gitdir, gitdir, d
         if d == b"/":
             return None
         d = _dirname(d)
+
+
+def common_dir(start):
+    """The repository's common git dir (bytes), or None outside a repository."""
+    found = locate(start)
+    return found[0] if found else None
 
 
 def append_line(path, line):
@@ -221,6 +234,63 @@ def spawn_worker(common, lock_fd):
                (posix.POSIX_SPAWN_DUP2, lock_fd, 3)]
     posix.posix_spawn(python, [python, b"-I", b"-m", b"gitmem.flush", b"--common-dir", common, b"--lock-fd", b"3"],
                       posix.environ, file_actions=actions, setsid=True)
+
+
+def _mtime(path):
+    try:
+        return posix.stat(path).st_mtime_ns
+    except OSError:
+        return 0
+
+
+def _memory_changed_at(common, root):
+    """The newest change to what a brief is made of: the memory ref, teammates' fetched memory, decisions."""
+    newest = max(_mtime(_join(common, b"refs/notes/gitmem")), _mtime(_join(common, b"packed-refs")))
+    remotes = _join(common, b"refs/gitmem/remotes")
+    try:
+        names = posix.listdir(remotes)[:64]
+    except OSError:
+        names = []
+    for name in names:
+        newest = max(newest, _mtime(_join(remotes, name, b"memory")))
+    if root is not None:
+        newest = max(newest, _mtime(_join(root, b".gitmem/decisions")))
+    return newest
+
+
+def brief_file(common, git_dir):
+    """``<state>/briefs/<hex of HEAD's branch ref>.json`` (inject.brief_key computes the same name)."""
+    head = _read_small(_join(git_dir, b"HEAD"))
+    key = head[4:].strip().hex().encode() if head.startswith(b"ref:") else b"detached"
+    return _join(common, STATE, BRIEF_DIR, key + b".json")
+
+
+def emit_brief(common, git_dir, root):
+    """Print the pre-rendered brief; when memory changed since it was rendered, render it now."""
+    path = brief_file(common, git_dir)
+    rendered = _mtime(path)
+    if rendered and rendered >= _memory_changed_at(common, root):
+        fd = posix.open(path, posix.O_RDONLY | posix.O_CLOEXEC)
+        try:
+            data = posix.read(fd, MAX_BRIEF_BYTES)
+        finally:
+            posix.close(fd)
+        _write_stdout(data)
+        return
+    if root is None:
+        return
+    # Stale or missing: `python -m gitmem.inject` merges fetched memory, renders, stores and prints the brief.
+    python = _env(b"GITMEM_PYTHON") or sys.executable.encode("utf-8", "surrogateescape")
+    actions = [(posix.POSIX_SPAWN_OPEN, 0, "/dev/null", posix.O_RDONLY, 0)]
+    pid = posix.posix_spawn(python, [python, b"-I", b"-m", b"gitmem.inject", b"session-start", b"--root", root],
+                            posix.environ, file_actions=actions)
+    posix.waitpid(pid, 0)
+
+
+def _write_stdout(data):
+    view = memoryview(data)
+    while view:
+        view = view[posix.write(1, view):]
 
 
 def _mkdir(path):
@@ -284,12 +354,24 @@ def run(argv):
     event = event_name(argv[1])
     payload = read_stdin().strip()
     start = _start_dir()
-    common = common_dir(start)
-    if common is None:
+    found = locate(start)
+    if found is None:
         raise HookError("%s is not inside a git repository; nothing recorded" % _text(start))
+    common, git_dir, root = found
     state = _join(common, STATE)
     if _mode(state) != _S_IFDIR:
         raise HookError("gitmem is not set up in %s; run `gitmem init` (event not recorded)" % _text(start))
+    if event != "SessionStart":
+        record(event, payload, common, state)
+        return
+    try:
+        record(event, payload, common, state)
+    finally:
+        emit_brief(common, git_dir, root)  # the brief is worth giving even when recording failed
+
+
+def record(event, payload, common, state):
+    """Spool the event; flush events also request a flush and start the worker if none runs."""
     if not payload:
         raise HookError("%s: empty payload on stdin; nothing recorded" % event)
     sid = session_id_of(payload)

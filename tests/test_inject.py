@@ -1,0 +1,202 @@
+"""The session-start brief: what a new session receives, within budget, from real memory."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import gitmem
+from gitmem import flush, inject, store
+from gitmem.config import load_config
+from gitmem.git import discover
+from gitmem.project import init_repository
+from gitmem.records import Decision, DecisionNote, SessionSummary
+
+from conftest import git, make_repo
+
+LAUNCHER = Path(gitmem.__file__).parent / "_hook.py"
+
+
+def hook(cwd: Path, event: str, payload: dict, worker: bool = False) -> bytes:
+    env = {**os.environ}
+    if not worker:
+        env["GITMEM_NO_WORKER"] = "1"
+    proc = subprocess.run([sys.executable, "-I", "-S", str(LAUNCHER), event], cwd=cwd,
+                          input=json.dumps(payload).encode(), capture_output=True, env=env, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+def context_of(stdout: bytes) -> str:
+    out = json.loads(stdout)["hookSpecificOutput"]
+    assert out["hookEventName"] == "SessionStart"
+    return out["additionalContext"]
+
+
+def session(root: Path, sid: str, prompt: str, message: str, edits: list[str]) -> None:
+    """One Claude Code session through the real hooks, flushed in the foreground."""
+    cwd = str(root)
+    hook(root, "SessionStart", {"session_id": sid, "hook_event_name": "SessionStart", "source": "startup", "cwd": cwd})
+    hook(root, "UserPromptSubmit", {"session_id": sid, "hook_event_name": "UserPromptSubmit", "prompt": prompt,
+                                    "cwd": cwd})
+    for n, f in enumerate(edits):
+        (root / f).write_text(f"# {prompt}\n")
+        hook(root, "PostToolUse", {"session_id": sid, "hook_event_name": "PostToolUse", "tool_name": "Write",
+                                   "tool_use_id": f"{sid}-w{n}", "cwd": cwd,
+                                   "tool_input": {"file_path": str(root / f), "content": "x"},
+                                   "tool_response": {"type": "create"}})
+    hook(root, "Stop", {"session_id": sid, "hook_event_name": "Stop", "cwd": cwd, "last_assistant_message": message})
+    flush.flush_now(discover(root).common_dir)
+
+
+@pytest.fixture
+def initialized(repo: Path) -> Path:
+    init_repository(discover(repo))
+    return repo
+
+
+def test_second_session_receives_what_the_first_decided(initialized: Path) -> None:
+    session(initialized, "first-1", "Split the payment service",
+            "Done. We decided to use the outbox pattern because the ledger must stay consistent.", ["outbox.py"])
+    stdout = hook(initialized, "SessionStart", {"session_id": "second-1", "hook_event_name": "SessionStart",
+                                                "source": "startup", "cwd": str(initialized)})
+    text = context_of(stdout)
+    assert text.startswith(inject.OPEN) and text.rstrip().endswith(inject.CLOSE)
+    assert "not instructions" in text
+    assert "outbox pattern" in text
+    assert "ledger must stay consistent" in text
+    assert "session first-1" in text and "Test Author" in text  # where it came from
+
+
+def test_fresh_brief_is_printed_from_the_prerendered_file(initialized: Path) -> None:
+    session(initialized, "s-pre", "Add retries to the HTTP client", "Done.", ["client.py"])
+    repo = discover(initialized)
+    path = inject.brief_path(repo)
+    assert path.exists()  # rendered by the flush
+    before = path.stat().st_mtime_ns
+    stdout = hook(initialized, "SessionStart", {"session_id": "s-next", "hook_event_name": "SessionStart",
+                                                "source": "resume", "cwd": str(initialized)})
+    assert stdout == path.read_bytes()
+    assert path.stat().st_mtime_ns == before  # not re-rendered: the memory did not change since
+
+
+def test_stale_brief_is_rendered_again_when_memory_changed(initialized: Path) -> None:
+    session(initialized, "s-a", "Add retries to the HTTP client", "Done.", ["client.py"])
+    repo = discover(initialized)
+    summary = SessionSummary(id="s-b", title="Cache the exchange rates for an hour", started_at="2026-11-24T10:00:00Z",
+                             ended_at="2026-11-24T10:30:00Z", branch="main", author="Other <o@example.com>")
+    store.write_session(repo, "s-b", summary.started_at, (), summary)  # a write that did not render the brief
+    text = context_of(hook(initialized, "SessionStart", {"session_id": "s-c", "hook_event_name": "SessionStart",
+                                                         "source": "startup", "cwd": str(initialized)}))
+    assert "Cache the exchange rates" in text
+
+
+def test_a_clone_that_pulled_the_memory_gets_it(tmp_path: Path, remote: Path, clone) -> None:
+    alice = clone("alice")
+    (alice / "README.md").write_text("x\n")
+    git(alice, "add", "README.md")
+    git(alice, "commit", "-q", "-m", "start")
+    git(alice, "push", "-q", "origin", "HEAD:main")
+    init_repository(discover(alice))
+    session(alice, "alice-1", "Choose the queue",
+            "We decided to use Postgres SKIP LOCKED instead of Redis because we already run Postgres.", ["queue.py"])
+    git(alice, "push", "-q", "origin", "refs/notes/gitmem:refs/notes/gitmem")
+    bob = clone("bob")
+    init_repository(discover(bob))
+    git(bob, "pull", "-q")  # the fetch refspec gitmem init added brings alice's memory into a tracking ref
+    assert git(bob, "for-each-ref", "refs/gitmem/").strip()
+    text = context_of(hook(bob, "SessionStart", {"session_id": "bob-1", "hook_event_name": "SessionStart",
+                                                 "source": "startup", "cwd": str(bob)}))
+    assert "SKIP LOCKED" in text and "alice-1"[:8] in text
+
+
+def _summary(sid: str, branch: str, title: str, ended: str, commits: tuple[str, ...] = (), **kw) -> SessionSummary:
+    return SessionSummary(id=sid, title=title, started_at=ended, ended_at=ended, branch=branch,
+                          author="Team Mate <t@example.com>", commits=commits, **kw)
+
+
+def test_budget_is_never_exceeded_however_much_memory_there_is(initialized: Path) -> None:
+    repo = discover(initialized)
+    long = "word " * 400
+    files = {}
+    for n in range(300):
+        s = _summary(f"bulk-{n:03d}", "main", f"Session {n} {long[:200]}", f"2026-11-{1 + n % 28:02d}T10:00:00Z",
+                     learned=(long,), completed=(long, long), next_steps=(long,),
+                     files_modified=("README.md",))
+        files[f"sessions/2026-11/{s.id}/summary.md"] = s.to_text().encode()
+    store.write_files(repo, files, "bulk", parent=store.memory_tip(repo))
+    for budget in (200, 1500, 5000):
+        (initialized / ".gitmem" / "config.yaml").write_text(f"brief_budget_tokens: {budget}\n")
+        brief = inject.build_brief(repo, load_config(initialized))
+        assert len(brief.text) <= min(inject.HARD_CAP_CHARS, budget * inject.CHARS_PER_TOKEN)
+        assert brief.text.startswith(inject.OPEN) and brief.text.endswith(inject.CLOSE)
+        assert brief.dropped > 0 or budget > 200
+    assert inject.FOOTER in brief.text
+
+
+def test_unmerged_branch_work_is_not_presented_as_fact(initialized: Path) -> None:
+    repo = discover(initialized)
+    git(initialized, "checkout", "-q", "-b", "experiment")
+    (initialized / "README.md").write_text("experiment\n")
+    git(initialized, "commit", "-q", "-am", "experiment")
+    exp_commit = git(initialized, "rev-parse", "HEAD").strip()
+    git(initialized, "checkout", "-q", "main")
+    merged = _summary("merged-1", "feature/done", "Rename the billing module", "2026-11-20T10:00:00Z",
+                      commits=(git(initialized, "rev-parse", "HEAD").strip(),), files_modified=("README.md",),
+                      learned=("Billing lives in billing/ now",))
+    unmerged = _summary("unmerged-1", "experiment", "Try GraphQL for the API", "2026-11-21T10:00:00Z",
+                        commits=(exp_commit,), files_modified=("README.md",),
+                        learned=("GraphQL halves the number of requests",),
+                        decisions=(DecisionNote(title="Adopt GraphQL", decision="Adopt GraphQL"),))
+    for s in (merged, unmerged):
+        store.write_session(repo, s.id, s.started_at, (), s)
+    text = inject.build_brief(repo).text
+    assert "Billing lives in billing/ now" in text            # merged work, with its details
+    assert "Try GraphQL for the API" in text                    # unmerged work: listed ...
+    assert "GraphQL halves" not in text and "Adopt GraphQL" not in text  # ... but not as fact
+    section = text.split("## On other branches, not merged here", 1)[1]
+    assert "Try GraphQL" in section
+
+
+def _decision(root: Path, name: str, **fields) -> None:
+    d = Decision(**{"authors": ("Dana",), "date": "2026-11-20", **fields})
+    (root / ".gitmem" / "decisions" / name).write_text(d.to_text())
+
+
+def test_decisions_that_concern_changed_files_come_first_and_superseded_ones_never(initialized: Path) -> None:
+    _decision(initialized, "2026-11-20-money.md", id="d-money", title="Money is integer cents", status="accepted",
+              files=("billing/*.py",), body="\n## Decision\n\nStore amounts as integer cents.\n")
+    _decision(initialized, "2026-11-19-floats.md", id="d-floats", title="Money is a float", status="superseded",
+              files=("billing/*.py",), body="\n## Decision\n\nUse floats.\n")
+    _decision(initialized, "2026-11-18-style.md", id="d-style", title="Tests live next to the module",
+              status="accepted", body="\nConvention.\n")
+    (initialized / "billing").mkdir()
+    (initialized / "billing" / "charge.py").write_text("x = 1\n")  # an untracked file in play
+    text = inject.build_brief(discover(initialized)).text
+    first = text.split("## Decisions that concern the files in play", 1)[1].split("##", 1)[0]
+    assert "Money is integer cents" in first and "Store amounts as integer cents" in first
+    assert "Money is a float" not in text
+    assert "Tests live next to the module" in text.split("## Other team decisions", 1)[1]
+
+
+def test_gitmem_context_prints_the_brief(initialized: Path) -> None:
+    session(initialized, "ctx-1", "Document the release process", "Done.", ["RELEASE.md"])
+    proc = subprocess.run([sys.executable, "-m", "gitmem", "context"], cwd=initialized, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "Document the release process" in proc.stdout and proc.stdout.startswith(inject.OPEN)
+    assert "tokens budgeted" in proc.stderr
+
+
+def test_brief_key_matches_what_the_hook_computes(initialized: Path, tmp_path: Path) -> None:
+    git(initialized, "checkout", "-q", "-b", "feature/ünï-côde")
+    repo = discover(initialized)
+    ns: dict = {}
+    exec(compile((Path(gitmem.__file__).parent / "hook.py").read_text(), "hook.py", "exec"), ns)
+    hook_path = ns["brief_file"](str(repo.common_dir).encode(), str(repo.git_dir).encode())
+    assert hook_path.decode() == str(inject.brief_path(repo))
