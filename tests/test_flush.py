@@ -216,6 +216,9 @@ def test_crashed_session_is_flushed_at_the_next_session_start(initialized: Path)
     crashed = [e for e in FIXTURE_EVENTS if e["hook_event_name"] not in ("Stop", "SessionEnd")]
     replay(initialized, sid="crashed-1", events=crashed)
     assert store.memory_tip(repo) is None
+    live = spool.spool_dir(repo.common_dir) / "crashed-1.jsonl"
+    old = time.time() - flush.SWEEP_IDLE_SECONDS - 5
+    os.utime(live, (old, old))  # the client died a while ago
     hook(initialized, "SessionStart", {"session_id": "next-1", "hook_event_name": "SessionStart",
                                        "source": "startup", "cwd": str(initialized)}, worker=True)
     assert wait_until(lambda: store.memory_tip(repo) is not None and not flush_processes(repo.common_dir), 60)
@@ -248,3 +251,21 @@ def test_worker_in_a_linked_worktree_uses_that_checkout(initialized: Path, tmp_p
     rec = store.find_session(discover(initialized), "wt-1")
     assert rec.summary.branch == "feature/wt"
     assert rec.summary.files_modified == ("README.md",)
+
+
+def test_session_start_sweep_leaves_running_sessions_alone(initialized: Path) -> None:
+    repo = discover(initialized)
+    hook(initialized, "UserPromptSubmit", {"session_id": "running-1", "prompt": "still working", "cwd": str(initialized)})
+    (spool.spool_dir(repo.common_dir) / (spool.SWEEP + spool.REQUEST_SUFFIX)).touch()
+    report = flush.run_worker(repo.common_dir)
+    assert report.ran and not report.sessions
+    assert (spool.spool_dir(repo.common_dir) / "running-1.jsonl").exists()
+
+
+def test_a_session_with_nothing_asked_or_done_leaves_no_record(initialized: Path) -> None:
+    repo = discover(initialized)
+    for event in ("SessionStart", "SessionEnd"):
+        hook(initialized, event, {"session_id": "empty-1", "hook_event_name": event, "cwd": str(initialized)})
+    flush.flush_now(repo.common_dir)
+    assert store.memory_tip(repo) is None
+    assert not list(spool.spool_dir(repo.common_dir).glob("empty-1*"))

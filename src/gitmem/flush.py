@@ -39,6 +39,7 @@ WORKER_DEADLINE_SECONDS = 15 * 60
 MAX_ROUNDS = 50
 LOG_FILE = "gitmem.log"
 MAX_COMMIT_NOTES = 50
+SWEEP_IDLE_SECONDS = 120  # a SessionStart sweep takes live spool files untouched this long: clients that died
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +116,12 @@ def flush_session(common_dir: Path, session_id: str) -> SessionFlush | None:
         spool.quarantine(folder, session_id, bad)
         spool.release(files)
         return SessionFlush(session_id, 0, skipped, len(bad), "", previous.summary.summarizer, str(repo.root or ""))
+
+    if previous is None and all(o.kind == "session" for o in new_obs):
+        # Opened and closed with nothing asked or done: not worth a record in everyone's memory.
+        spool.quarantine(folder, session_id, bad)
+        spool.release(files)
+        return SessionFlush(session_id, 0, skipped, len(bad), "", "", str(repo.root or ""))
 
     all_obs = tuple(previous.observations if previous else ()) + tuple(new_obs)
     summary = build_summary(repo, session_id, all_obs, facts, previous.summary if previous else None)
@@ -203,11 +210,11 @@ def _commit_notes(summary: SessionSummary) -> dict[str, str]:
     return {c: text for c in summary.commits[-MAX_COMMIT_NOTES:]}
 
 
-def _sessions_for(folder: Path, request: str) -> list[str]:
-    return spool.sessions_with_data(folder) if request == spool.SWEEP else [request]
+def _sessions_for(folder: Path, request: str, sweep_idle: float) -> list[str]:
+    return spool.sessions_with_data(folder, sweep_idle) if request == spool.SWEEP else [request]
 
 
-def run_worker(common_dir: Path, lock_fd: int | None = None) -> FlushReport:
+def run_worker(common_dir: Path, lock_fd: int | None = None, sweep_idle: float = SWEEP_IDLE_SECONDS) -> FlushReport:
     """Handle every flush request, holding the repository's flush lock; at most one runs.
 
     ``lock_fd`` is a descriptor that already holds the lock: the hook takes it
@@ -235,7 +242,7 @@ def run_worker(common_dir: Path, lock_fd: int | None = None) -> FlushReport:
                 targets: list[str] = list(leftovers)
                 for request in pending:
                     spool.clear_request(folder, request)  # cleared first: a new request re-creates it
-                    targets.extend(_sessions_for(folder, request))
+                    targets.extend(_sessions_for(folder, request, sweep_idle))
                 for session_id in dict.fromkeys(targets):
                     try:
                         flushed = flush_session(common_dir, session_id)
@@ -262,7 +269,7 @@ def flush_now(common_dir: Path) -> FlushReport:
     folder = spool.spool_dir(common_dir)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / (spool.SWEEP + spool.REQUEST_SUFFIX)).touch()
-    return run_worker(common_dir)
+    return run_worker(common_dir, sweep_idle=0)
 
 
 def _write_status(common_dir: Path, report: FlushReport) -> None:

@@ -70,13 +70,22 @@ def clear_request(spool: Path, name: str) -> None:
         pass
 
 
-def sessions_with_data(spool: Path) -> list[str]:
+def sessions_with_data(spool: Path, idle_seconds: float = 0.0) -> list[str]:
+    """Sessions with spooled events; live files count only when untouched for ``idle_seconds``.
+
+    A sweep at SessionStart passes an idle time, so it picks up sessions whose
+    client died and leaves alone the one starting now and others still running
+    (their own Stop flushes them).
+    """
     if not spool.is_dir():
         return []
     found = set()
+    cutoff = time.time() - idle_seconds
     for p in spool.iterdir():
-        if p.name.endswith(LIVE_SUFFIX) and p.stat().st_size > 0:
-            found.add(p.name[: -len(LIVE_SUFFIX)])
+        if p.name.endswith(LIVE_SUFFIX):
+            st = p.stat()
+            if st.st_size > 0 and (idle_seconds <= 0 or st.st_mtime <= cutoff):
+                found.add(p.name[: -len(LIVE_SUFFIX)])
         elif p.name.endswith(TAKEN_SUFFIX):
             found.add(_session_of(p.name))
     return sorted(found)
