@@ -335,3 +335,29 @@ def store_stats(repo: Repo, *, ref: str = MEMORY_REF) -> StoreStats:
         commits=int(commits or 0),
         errors=len(memory.errors),
     )
+
+
+def read_sessions(repo: Repo, folders: Iterable[str], *, tip: str) -> Memory:
+    """The session folders ``sessions/<month>/<id>`` named in ``folders``, as they are at ``tip``.
+
+    One ``ls-tree`` (the folders as pathspecs) and one ``cat-file --batch``; a
+    folder that does not exist at ``tip`` (a deleted session) is simply absent.
+    The search index re-reads only the folders a ref update changed with it.
+    """
+    wanted = {f.rstrip("/") for f in folders}
+    if not wanted:
+        return Memory(tip=tip)
+    out = repo.git_bytes("ls-tree", "-r", "-z", "--full-tree", tip, "--", *sorted(f + "/" for f in wanted)).stdout
+    entries = []
+    for item in out.split(b"\0"):
+        meta, _, name = item.partition(b"\t")
+        if not name:
+            continue
+        _mode, otype, oid = meta.decode().split(" ")
+        if otype == "blob":
+            entries.append((name.decode("utf-8", "surrogateescape"), oid))
+    grouped = {folder: files for folder, files in _group(entries).items() if folder in wanted}
+    blobs = repo.read_blobs([oid for files in grouped.values() for oid in files.values()])
+    contents = {folder: {name: blobs.get(oid, b"") for name, oid in files.items()} for folder, files in grouped.items()}
+    records, errors = _parse_session_files(contents)
+    return Memory(tip=tip, sessions=tuple(records), errors=tuple(errors))
