@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from gitmem import __version__, store
+from gitmem import __version__, search, store
 from gitmem.cli import app, main
 from gitmem.git import discover
 from gitmem.records import Observation, SessionSummary
@@ -344,7 +344,7 @@ def test_an_unexpected_error_exits_3_and_logs_the_traceback(in_repo: Path, isola
         expected_log = common_dir(in_repo) / "gitmem" / "gitmem.log"
     else:
         expected_log = Path(os.environ["GITMEM_HOME"]) / "gitmem.log"
-    monkeypatch.setattr(store, "read_memory", _boom)
+    monkeypatch.setattr(search, "search", _boom)
 
     code, out, err = run(capsys, "log")
 
@@ -378,7 +378,7 @@ def test_an_unexpected_error_outside_a_repository_logs_under_gitmem_home(outside
 
 
 def test_errors_append_to_the_log_rather_than_replace_it(in_repo: Path, monkeypatch, capsys) -> None:
-    monkeypatch.setattr(store, "read_memory", _boom)
+    monkeypatch.setattr(search, "search", _boom)
     assert run(capsys, "log")[0] == 3
     assert run(capsys, "log")[0] == 3
 

@@ -205,21 +205,21 @@ def uninstall(
 def log_cmd(
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
     limit: int = typer.Option(50, "--limit", "-n", min=1, help="How many sessions to show."),
+    branch: Optional[str] = typer.Option(None, "--branch", help="Only sessions on this branch."),
+    author: Optional[str] = typer.Option(None, "--author", help="Only sessions by this author (name or email words)."),
+    since: Optional[str] = typer.Option(None, "--since", help="Only sessions since: 7d, 2w, 12h or an ISO date."),
 ) -> None:
     """List recorded sessions, newest first: date, author, branch, title, id."""
-    from gitmem import render, store
+    from gitmem import render, search
 
-    repo = _repo()
-    memory = store.read_memory(repo, summaries_only=True)
-    rows = render.session_rows(memory)[:limit]
+    hits = search.search(_repo(), "", types="session", branch=branch, author=author, since=since, limit=limit)
+    rows = render.session_rows_from_hits(hits)
     if as_json:
         _emit_json([r.to_json() for r in rows])
     elif not rows:
         typer.echo("no sessions recorded yet.")
     else:
         typer.echo(render.session_table(rows))
-    for err in memory.errors:
-        typer.echo(f"gitmem: warning: skipped {err.message}", err=True)
 
 
 @app.command()
@@ -235,6 +235,39 @@ def show(
         _emit_json(render.session_json(record))
     else:
         typer.echo(render.session_text(record))
+
+
+@app.command("search")
+def search_cmd(
+    query: Optional[list[str]] = typer.Argument(None, help="Words to find (all must match); word* for a prefix."),
+    type_: Optional[list[str]] = typer.Option(None, "--type", help="session, observation or decision (repeatable)."),
+    author: Optional[str] = typer.Option(None, "--author", help="Words of the author's name or email."),
+    branch: Optional[str] = typer.Option(None, "--branch", help="The exact branch name."),
+    file: Optional[str] = typer.Option(None, "--file", help="A path, folder or glob such as src/*.py."),
+    since: Optional[str] = typer.Option(None, "--since", help="7d, 2w, 12h, 3m, 1y or an ISO date."),
+    limit: int = typer.Option(20, "--limit", "-n", min=1, help="How many results."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Search sessions, observations and decisions (a SQLite FTS5 index kept in step with the ref)."""
+    from gitmem import render, search
+
+    hits = search.search(_repo(), " ".join(query or []), types=type_ or None, author=author, branch=branch,
+                         file=file, since=since, limit=limit)
+    if as_json:
+        _emit_json([h.to_dict() for h in hits])
+    elif not hits:
+        typer.echo("nothing found.")
+    else:
+        typer.echo(render.search_text(hits))
+
+
+@app.command()
+def reindex() -> None:
+    """Rebuild the search index from the memory ref and the decision files (it is a cache)."""
+    from gitmem import search
+
+    update = search.rebuild_index(_repo())
+    typer.echo(f"search index rebuilt at {update.tip[:10] if update.tip else 'an empty memory ref'}")
 
 
 @app.command()

@@ -10,7 +10,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from gitmem import spool, store, sync
+from gitmem import mcp_config, spool, store, sync
 from gitmem.install import ClaudeHooksStatus, claude_hooks_status
 from gitmem.config import CONFIG_FILE, DECISIONS_DIR, load_config, read_template, state_dir
 from gitmem.errors import NotARepositoryError, NotInitializedError
@@ -83,6 +83,7 @@ def init_repository(repo: Repo) -> InitResult:
         local.mkdir(parents=True)
         created.append(str(local))
     created += sync.setup_sync(repo).created  # memory refspecs, notes.rewrite*, pre-push hook (issue 7)
+    created += mcp_config.register_mcp_server(root).report()  # .mcp.json: the MCP server for Claude Code (issue 5)
     logger.info("initialized gitmem in %s (created: %s)", root, ", ".join(created) or "nothing")
     return InitResult(root=root, created=tuple(created), state_dir=local)
 
@@ -91,6 +92,17 @@ def _tree_bytes(path: Path) -> int:
     if not path.exists():
         return 0
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def _stats(repo: Repo) -> store.StoreStats:
+    stats = store.store_stats(repo)
+    if stats.tip is None:
+        return stats
+    from dataclasses import replace
+
+    from gitmem import search
+
+    return replace(stats, observations=search.record_counts(repo)["observation"])
 
 
 def repository_status(repo: Repo) -> Status:
@@ -102,7 +114,7 @@ def repository_status(repo: Repo) -> Status:
         config_path=root / CONFIG_FILE,
         state_dir=local,
         state_bytes=_tree_bytes(local),
-        stats=store.store_stats(repo),
+        stats=_stats(repo),
         hooks=claude_hooks_status(root),
         backlog=spool.backlog(spool.spool_dir(repo.common_dir)),
         last_flush=spool.read_flush_status(repo.common_dir),

@@ -55,6 +55,26 @@ def session_rows(memory: Memory) -> list[SessionRow]:
     return rows
 
 
+def session_rows_from_hits(hits: list[Any]) -> list[SessionRow]:
+    """Rows for `gitmem log` from the search index's session hits (already newest first)."""
+    return [SessionRow(h.session_id or h.id, h.date, h.author, h.branch, h.title, h.path.rsplit("/", 1)[0], 0)
+            for h in hits]
+
+
+def search_text(hits: list[Any]) -> str:
+    """One block per hit: type, id, date, author, title; the snippet; how to see the whole record."""
+    out = []
+    for h in hits:
+        where = h.path if h.type == "decision" or not h.session_id else f"gitmem show {h.session_id[:8]}"
+        out.append(f"{h.type:11} {h.id[:12]:12}  {short_time(h.date)}  {_cut(author_name(h.author) or '-', 18)}  "
+                   f"{_cut(h.title, 70)}")
+        snippet = " ".join(h.snippet.replace("**", "").split())
+        if snippet and snippet != h.title:
+            out.append(f"            {_cut(snippet, 110)}")
+        out.append(f"            -> {where}")
+    return "\n".join(out)
+
+
 def _cut(text: str, width: int) -> str:
     text = " ".join(text.split())
     return text if len(text) <= width else text[: width - 1] + "…"
@@ -185,3 +205,68 @@ def status_text(st: Status) -> str:
     else:
         lines.append("last sync:    never (memory is pushed after your next `git push`, or run `gitmem sync`)")
     return "\n".join(lines)
+
+
+# -- decision notes: `gitmem decisions`, `gitmem decide`, `gitmem check`, `gitmem why` ----------------------
+
+
+def decision_json(f: Any, superseded_by: dict[str, tuple[str, ...]]) -> dict[str, Any]:
+    """A decision file (``decisions.DecisionFile``) as plain data, with what supersedes it."""
+    d = f.decision
+    return {"id": d.id, "title": d.title, "status": d.status, "date": d.date, "authors": list(d.authors),
+            "supersedes": list(d.supersedes), "superseded_by": list(superseded_by.get(d.id, ())),
+            "files": list(d.files), "tags": list(d.tags), "session": d.session, "path": f.path}
+
+
+def _decision_line(f: Any, superseded_by: dict[str, tuple[str, ...]], indent: str = "") -> str:
+    d = f.decision
+    note = f"  (superseded by {', '.join(superseded_by[d.id])})" if d.status == "superseded" and \
+        superseded_by.get(d.id) else ""
+    return f"{indent}{d.status:10}  {d.date or '-':10}  {d.id:12}  {_cut(d.title, 72)}{note}".rstrip()
+
+
+def decision_table(files: Any, superseded_by: dict[str, tuple[str, ...]]) -> str:
+    """One line per decision: status, date, id, title (and what superseded it)."""
+    return "\n".join(_decision_line(f, superseded_by) for f in files)
+
+
+def edit_lines(result: Any) -> list[str]:
+    """What ``decision_status`` did, one line per file (``EditResult``)."""
+    return [f"{e.id}: {e.change}  ({e.path})" for e in result.edits]
+
+
+def check_text(result: Any) -> str:
+    """``gitmem check`` output (``check.CheckResult``): one line per problem, then a count."""
+    lines = [str(p) for p in result.problems]
+    errors, warnings = len(result.errors), len(result.warnings)
+    files = len(result.checked)
+    if not result.problems:
+        lines.append(f"gitmem check: {files} file{'s' if files != 1 else ''} checked, no problems")
+    else:
+        lines.append(f"gitmem check: {errors} error{'s' if errors != 1 else ''}, {warnings} "
+                     f"warning{'s' if warnings != 1 else ''} in {files} file{'s' if files != 1 else ''}")
+    return "\n".join(lines)
+
+
+def why_json(why: Any) -> dict[str, Any]:
+    return {"path": why.path, "decisions": [decision_json(f, why.superseded_by) for f in why.decisions],
+            "sessions": [s.to_dict() for s in why.sessions]}
+
+
+def why_text(why: Any) -> str:
+    """``gitmem why``: the decisions about a path, then the sessions that touched it, newest first."""
+    shown = why.path if why.path != "/" else "the repository"
+    if not why.decisions and not why.sessions:
+        return f"no decision or session mentions {shown}."
+    out = []
+    if why.decisions:
+        out.append(f"decisions about {shown}:")
+        out += [_decision_line(f, why.superseded_by, "  ") for f in why.decisions]
+    if why.sessions:
+        if out:
+            out.append("")
+        out.append(f"sessions that touched {shown}:")
+        for s in why.sessions:
+            out.append(f"  {short_time(s.date):16}  session     {s.id[:12]:12}  {_cut(s.title, 60)}  "
+                       f"({_cut(author_name(s.author) or '-', 18)}, {s.branch or '-'})")
+    return "\n".join(out)

@@ -556,6 +556,18 @@ def _open_current(repo: Repo) -> tuple[sqlite3.Connection, IndexUpdate]:
     return conn, update
 
 
+def record_counts(repo: Repo) -> dict[str, int]:
+    """How many sessions, observations and decisions the (up-to-date) index holds."""
+    conn, _update = _open_current(repo)
+    try:
+        worktree = _worktree(repo)
+        rows = conn.execute("SELECT type, count(*) FROM records WHERE type != 'decision' OR worktree = ? "
+                            "GROUP BY type", (worktree,)).fetchall()
+    finally:
+        conn.close()
+    return {t: 0 for t in TYPES} | {t: n for t, n in rows}
+
+
 def ensure_index(repo: Repo) -> IndexUpdate:
     """Bring the index up to date with the memory ref and this work tree's decision files."""
     conn, update = _open_current(repo)

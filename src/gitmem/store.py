@@ -320,20 +320,27 @@ def commit_notes(repo: Repo, *, ref: str = MEMORY_REF) -> int:
 
 
 def store_stats(repo: Repo, *, ref: str = MEMORY_REF) -> StoreStats:
-    memory = read_memory(repo, ref=ref)
-    if memory.tip is None:
+    """Counts and sizes from tree listings alone: no record is parsed, so it stays fast at any size.
+
+    ``observations`` and ``errors`` are left at 0 here; the search index knows them.
+    """
+    tip = memory_tip(repo, ref)
+    if tip is None:
         return StoreStats(None, 0, 0, 0, 0, 0, 0, 0)
+    names = repo.git_bytes("ls-tree", "-r", "-z", "--name-only", tip, SESSIONS_DIR + "/").stdout.split(b"\0")
+    folders = {n.rsplit(b"/", 1)[0] for n in names if n.count(b"/") == 3}
+    obs_files = sum(1 for n in names if _OBS_FILE.match(n.rsplit(b"/", 1)[-1].decode("utf-8", "replace")))
     size = repo.git("rev-list", "--objects", "--disk-usage", ref).strip()
     commits = repo.git("rev-list", "--count", ref).strip()
     return StoreStats(
-        tip=memory.tip,
-        sessions=len(memory.sessions),
-        observation_files=sum(len(s.batches) for s in memory.sessions),
-        observations=sum(len(s.observations) for s in memory.sessions),
+        tip=tip,
+        sessions=len(folders),
+        observation_files=obs_files,
+        observations=0,
         commit_notes=commit_notes(repo, ref=ref),
         ref_bytes=int(size or 0),
         commits=int(commits or 0),
-        errors=len(memory.errors),
+        errors=0,
     )
 
 
