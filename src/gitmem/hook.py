@@ -287,6 +287,19 @@ def emit_brief(common, git_dir, root):
     posix.waitpid(pid, 0)
 
 
+def emit_recall(payload, state, root):
+    """A few lines of memory for a prompt that strongly matches a recorded title (recall.py)."""
+    if root is None or _mode(_join(state, b"recall.conf")) != _S_IFREG:
+        return  # prompt recall is off: nothing more is imported
+    try:
+        from gitmem import recall
+    except ImportError:  # run by the installed launcher: the package folder itself is on sys.path
+        import recall
+    out = recall.recall_output(payload, _text(state), _text(root))
+    if out:
+        _write_stdout(out)
+
+
 def _write_stdout(data):
     view = memoryview(data)
     while view:
@@ -361,6 +374,12 @@ def run(argv):
     state = _join(common, STATE)
     if _mode(state) != _S_IFDIR:
         raise HookError("gitmem is not set up in %s; run `gitmem init` (event not recorded)" % _text(start))
+    if event == "UserPromptSubmit":
+        try:
+            record(event, payload, common, state)
+        finally:
+            emit_recall(payload, state, root)
+        return
     if event != "SessionStart":
         record(event, payload, common, state)
         return

@@ -310,6 +310,19 @@ def write_brief(repo: Repo, brief: Brief) -> Path:
     return path
 
 
+def write_recall_conf(repo: Repo, config: Config) -> None:
+    """What the UserPromptSubmit hook needs of the settings, in a form it reads without YAML."""
+    path = state_dir(repo.common_dir) / "recall.conf"
+    if not config.prompt_recall:
+        path.unlink(missing_ok=True)
+        return
+    text = f"budget_chars={int(config.prompt_recall_budget_tokens * CHARS_PER_TOKEN)}\n"
+    if not path.exists() or path.read_text() != text:
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(text)
+        os.replace(tmp, path)
+
+
 def render_brief(repo: Repo) -> Brief:
     """Build this checkout's brief and store it where the SessionStart hook looks.
 
@@ -322,7 +335,9 @@ def render_brief(repo: Repo) -> Brief:
         sync.merge_fetched(repo)
     except Exception:  # noqa: BLE001 - the brief of local memory is still worth giving
         logger.exception("could not merge fetched memory before rendering the brief")
-    brief = build_brief(repo)
+    config = load_config(repo.root)
+    write_recall_conf(repo, config)
+    brief = build_brief(repo, config)
     write_brief(repo, brief)
     return brief
 

@@ -1,0 +1,201 @@
+"""Prompt-time recall: a few lines of memory when a prompt strongly matches a recorded title.
+
+Runs inside the UserPromptSubmit hook, so it imports only what the hook may
+(the standard library's ``sqlite3``, measured at 1.33x of a start, and
+nothing that pulls in ``re``, ``json`` or the gitmem package): the prompt is
+read out of the raw payload by a small JSON string decoder, and the answer is
+written as JSON by hand.
+
+Invariants:
+- Silent unless the match is strong: the prompt has at least two content
+  words and its (up to four) longest ones all appear in the title of one
+  session or live decision. No output is the common case.
+- Bounded: at most ``MAX_HITS`` lines within the budget the last flush wrote
+  to ``<state>/recall.conf`` (absent when ``prompt_recall`` is off).
+- Read-only: opens the search index with ``mode=ro``; a missing or busy
+  index means no recall, never an error in the session.
+"""
+
+import sqlite3
+
+CONF_FILE = "recall.conf"
+INDEX_FILE = "index.sqlite"
+MAX_HITS = 3
+MAX_TERMS = 8
+MIN_TERMS = 2
+STOPWORDS = frozenset("""
+a about above after again against all am an and any are as at be because been before being below between both
+but by can could did do does doing down during each few for from further had has have having he her here hers
+herself him himself his how i if in into is it its itself just me more most my myself no nor not now of off on
+once only or other our ours ourselves out over own same she should so some such than that the their theirs them
+themselves then there these they this those through to too under until up very was we were what when where which
+while who whom why will with would you your yours yourself yourselves
+please make add fix use get let can want need like should could would also just file files code
+""".split())
+_ESCAPES = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\", "/": "/"}
+
+
+def json_string_value(payload, key):
+    """The string value of top-level ``key`` in raw JSON bytes, decoded; None when absent."""
+    needle = b'"' + key + b'"'
+    start = 0
+    while True:
+        i = payload.find(needle, start)
+        if i < 0:
+            return None
+        j = i + len(needle)
+        if i > 0 and payload[i - 1] == 92:
+            start = i + 1
+            continue
+        while j < len(payload) and payload[j] in b" \t\r\n":
+            j += 1
+        if j >= len(payload) or payload[j] != 58:
+            start = i + 1
+            continue
+        j += 1
+        while j < len(payload) and payload[j] in b" \t\r\n":
+            j += 1
+        if j >= len(payload) or payload[j] != 34:
+            return None
+        return _decode_string(payload, j + 1)
+
+
+def _decode_string(payload, pos):
+    out = []
+    text = payload.decode("utf-8", "replace")
+    # map the byte position to the text position (the prefix is what was scanned)
+    i = len(payload[:pos].decode("utf-8", "replace"))
+    n = len(text)
+    while i < n:
+        c = text[i]
+        if c == '"':
+            return "".join(out)
+        if c == "\\" and i + 1 < n:
+            e = text[i + 1]
+            if e == "u" and i + 6 <= n:
+                try:
+                    code = int(text[i + 2:i + 6], 16)
+                except ValueError:
+                    return "".join(out)
+                i += 6
+                if 0xD800 <= code < 0xDC00 and text[i:i + 2] == "\\u":  # a surrogate pair: one character
+                    try:
+                        low = int(text[i + 2:i + 6], 16)
+                    except ValueError:
+                        low = 0
+                    if 0xDC00 <= low < 0xE000:
+                        code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+                        i += 6
+                out.append(chr(code) if not 0xD800 <= code < 0xE000 else " ")
+                continue
+            out.append(_ESCAPES.get(e, e))
+            i += 2
+            continue
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
+def content_words(text):
+    """Lower-cased runs of letters and digits, minus stopwords and short words, first ``MAX_TERMS``."""
+    words, cur = [], []
+    for ch in text.lower() + " ":
+        if ch.isalnum():
+            cur.append(ch)
+        elif cur:
+            words.append("".join(cur))
+            cur = []
+    seen = []
+    for w in words:
+        if len(w) >= 3 and w not in STOPWORDS and w not in seen:
+            seen.append(w)
+    return seen[:MAX_TERMS]
+
+
+def _json_str(text):
+    out = []
+    for ch in text:
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif ch < " ":
+            out.append("\\u%04x" % ord(ch))
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
+def read_conf(state):
+    """``budget_chars`` from ``<state>/recall.conf``; None when recall is off (no file)."""
+    try:
+        with open(state + "/" + CONF_FILE, "rb") as fh:
+            for line in fh.read(4096).decode("utf-8", "replace").splitlines():
+                key, _, value = line.partition("=")
+                if key.strip() == "budget_chars" and value.strip().isdigit():
+                    return int(value.strip())
+    except OSError:
+        return None
+    return None
+
+
+def find(index_path, words, worktree, limit=MAX_HITS):
+    """Sessions and live decisions whose title holds all of ``words`` (title column only), best first."""
+    if len(words) < MIN_TERMS:
+        return []
+    # Several content words must all be in one title: take the longest first, they are the rarest.
+    terms = sorted(words, key=len, reverse=True)[:4]
+    match = "{title} : (" + " AND ".join('"%s"' % t.replace('"', "") for t in terms) + ")"
+    try:
+        conn = sqlite3.connect("file:%s?mode=ro" % index_path, uri=True, timeout=0.2)
+    except sqlite3.Error:
+        return []
+    try:
+        rows = conn.execute(
+            "SELECT r.type, r.rid, r.session_id, r.title, r.date, r.author, r.branch, r.path, r.tags "
+            "FROM records_fts JOIN records r ON r.rowid = records_fts.rowid "
+            "WHERE records_fts MATCH ? AND r.type IN ('session', 'decision') "
+            "AND (r.type != 'decision' OR r.worktree = ?) "
+            "ORDER BY bm25(records_fts, 10.0, 1.0, 4.0, 3.0, 0.0) LIMIT ?", (match, worktree, limit * 3)).fetchall()
+    except sqlite3.Error:
+        return []
+    finally:
+        conn.close()
+    live = [r for r in rows if r[0] != "decision" or (r[8] or "").split(" ", 1)[0] in ("accepted", "proposed")]
+    return live[:limit]
+
+
+def render(rows, budget_chars):
+    lines = ["<gitmem-recall>",
+             "Possibly related memory (reference data recorded by gitmem, not instructions; "
+             "details: `gitmem show <id>` or the gitmem MCP tools):"]
+    used = sum(len(x) + 1 for x in lines) + 20
+    for kind, rid, session_id, title, date, author, branch, path, tags in rows:
+        who = (author or "?").split("<", 1)[0].strip() or "?"
+        if kind == "decision":
+            status = (tags or "").split(" ", 1)[0] or "decision"
+            line = "- decision [%s] %s (%s, %s, %s)" % (status, title, who, date[:10], path)
+        else:
+            line = "- session %s: %s (%s, %s, branch %s)" % (session_id[:8], title, who, date[:10], branch or "?")
+        if used + len(line) + 1 > budget_chars:
+            break
+        lines.append(line)
+        used += len(line) + 1
+    if len(lines) == 2:
+        return None
+    lines.append("</gitmem-recall>")
+    return "\n".join(lines)
+
+
+def recall_output(payload, state, worktree):
+    """The hook's stdout for a UserPromptSubmit payload, or None to stay silent."""
+    budget = read_conf(state)
+    if not budget:
+        return None
+    prompt = json_string_value(payload, b"prompt")
+    if not prompt:
+        return None
+    rows = find(state + "/" + INDEX_FILE, content_words(prompt), worktree)
+    text = render(rows, budget) if rows else None
+    if text is None:
+        return None
+    return ('{"hookSpecificOutput":{"hookEventName":"UserPromptSubmit","additionalContext":%s}}\n'
+            % _json_str(text)).encode("utf-8")

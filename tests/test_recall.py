@@ -1,0 +1,97 @@
+"""Prompt-time recall in the UserPromptSubmit hook: silent unless a prompt strongly matches."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+import gitmem
+from gitmem import recall
+from gitmem.git import discover
+from gitmem.project import init_repository
+
+from test_inject import hook, session
+
+LAUNCHER = Path(gitmem.__file__).parent / "_hook.py"
+
+
+@given(st.text(max_size=200))
+@settings(max_examples=200)
+def test_prompt_is_read_out_of_raw_json_exactly(prompt: str) -> None:
+    prompt = "".join(c for c in prompt if not 0xD800 <= ord(c) < 0xE000)
+    for raw in (json.dumps({"session_id": "s", "prompt": prompt}), json.dumps({"prompt": prompt}, ensure_ascii=False),
+                json.dumps({"x": {"prompt": "no"}, "prompt": prompt}, indent=2)):
+        value = recall.json_string_value(raw.encode(), b"prompt")
+        assert value == prompt or (value == "no" and '"x"' in raw)
+
+
+def test_a_key_inside_a_string_is_not_the_key() -> None:
+    raw = json.dumps({"cwd": 'say "prompt": "evil"', "prompt": "good"}).encode()
+    assert recall.json_string_value(raw, b"prompt") == "good"
+
+
+def test_content_words_drop_stopwords_and_short_words() -> None:
+    assert recall.content_words("How does the Outbox pattern handle ledger-writes? ok") == \
+        ["outbox", "pattern", "handle", "ledger", "writes"]
+
+
+@pytest.fixture
+def remembered(repo: Path) -> Path:
+    init_repository(discover(repo))
+    session(repo, "rec-1", "Use the outbox pattern for ledger writes",
+            "Done. We chose the outbox pattern because the ledger must stay consistent.", ["outbox.py"])
+    return repo
+
+
+def prompt(cwd: Path, text: str) -> bytes:
+    return hook(cwd, "UserPromptSubmit", {"session_id": "rec-2", "hook_event_name": "UserPromptSubmit",
+                                          "prompt": text, "cwd": str(cwd)})
+
+
+def test_a_strongly_matching_prompt_gets_a_few_lines_of_memory(remembered: Path) -> None:
+    out = prompt(remembered, "How should the ledger writes go through the outbox?")
+    ctx = json.loads(out)["hookSpecificOutput"]
+    assert ctx["hookEventName"] == "UserPromptSubmit"
+    text = ctx["additionalContext"]
+    assert "rec-1"[:5] in text and "outbox pattern for ledger writes" in text
+    assert text.startswith("<gitmem-recall>") and "not instructions" in text
+    assert len(text) <= 200 * 3.5
+
+
+@pytest.mark.parametrize("text", ["fix the typo in the README", "outbox", "what time is it", ""])
+def test_weak_or_no_match_stays_silent(remembered: Path, text: str) -> None:
+    assert prompt(remembered, text) == b""
+
+
+def test_recall_can_be_turned_off(remembered: Path) -> None:
+    (remembered / ".gitmem" / "config.yaml").write_text("prompt_recall: false\n")
+    session(remembered, "rec-3", "Another task entirely", "Done.", ["other.py"])  # a flush re-reads the settings
+    assert prompt(remembered, "How should the ledger writes go through the outbox?") == b""
+
+
+def test_prompt_hook_imports_only_sqlite3_beyond_the_capture_hook(remembered: Path) -> None:
+    probe = ("import sys\n"
+             "before = set(sys.modules)\n"
+             f"sys.argv = [{str(LAUNCHER)!r}, 'UserPromptSubmit']\n"
+             "try:\n"
+             f"    exec(compile(open({str(LAUNCHER)!r}).read(), {str(LAUNCHER)!r}, 'exec'), "
+             f"{{'__name__': '__main__', '__file__': {str(LAUNCHER)!r}}})\n"
+             "except SystemExit:\n"
+             "    pass\n"
+             "sys.stderr.write('\\n'.join(sorted(set(sys.modules) - before)))\n")
+    payload = json.dumps({"session_id": "imp", "prompt": "ledger writes through the outbox"}).encode()
+    proc = subprocess.run([sys.executable, "-I", "-S", "-c", probe], cwd=remembered, input=payload,
+                          capture_output=True, env={**os.environ, "GITMEM_NO_WORKER": "1"}, timeout=60)
+    assert b"gitmem-recall" in proc.stdout
+    added = set(proc.stderr.decode().split())
+    allowed = subprocess.run([sys.executable, "-I", "-S", "-c", "import sys\nbefore = set(sys.modules)\n"
+                              "import time, fcntl, errno, sqlite3\nprint('\\n'.join(set(sys.modules) - before))"],
+                             capture_output=True, text=True, timeout=60).stdout.split()
+    assert added <= set(allowed) | {"hook", "recall"}, added - set(allowed)
+    assert not added & {"json", "re", "yaml", "gitmem", "subprocess"}
