@@ -4,6 +4,7 @@ Runs, interleaved in one loop so machine noise hits both alike:
   A: <python> -c pass                                   (the baseline)
   B: <python> -I -S <gitmem>/_hook.py PostToolUse       (the installed fast command)
   C: gitmem hook PostToolUse                            (the portable console script, --shared)
+  E: <python> -I -S <gitmem>/_hook.py UserPromptSubmit (prompt-time recall that finds a match)
   D: <python> -I -S <gitmem>/_hook.py Stop              (append + detached worker start; worker disabled)
 each fed the real PostToolUse payload from the Claude Code fixture, in an
 initialized temporary repository. Prints medians and ratios to the baseline.
@@ -24,8 +25,10 @@ import time
 from pathlib import Path
 
 import gitmem
+from gitmem import inject, store
 from gitmem.git import discover
 from gitmem.project import init_repository
+from gitmem.records import SessionSummary
 
 HOOK = Path(gitmem.__file__).parent / "_hook.py"
 FIXTURE = Path(__file__).resolve().parents[1] / "tests" / "data" / "session-hooks.jsonl"
@@ -57,13 +60,24 @@ def main() -> int:
         root = Path(tmp) / "repo"
         root.mkdir()
         subprocess.run(["git", "init", "-q"], cwd=root, check=True)
-        init_repository(discover(root))
-        env = {**os.environ, "GITMEM_NO_WORKER": "1"}
+        repo = discover(root)
+        init_repository(repo)
+        summary = SessionSummary(id="bench-1", title="Use the outbox pattern for ledger writes",
+                                 started_at="2026-11-24T08:00:00Z", ended_at="2026-11-24T09:00:00Z", branch="main")
+        env = {**os.environ, "GITMEM_NO_WORKER": "1", "GIT_AUTHOR_NAME": "B", "GIT_AUTHOR_EMAIL": "b@example.com",
+               "GIT_COMMITTER_NAME": "B", "GIT_COMMITTER_EMAIL": "b@example.com"}
+        os.environ.update({k: v for k, v in env.items() if k.startswith("GIT_")})
+        store.write_session(repo, summary.id, summary.started_at, (), summary)
+        inject.render_brief(repo)  # what a flush does: index, brief, recall settings
+        prompt = json.dumps({"session_id": "bench-2", "hook_event_name": "UserPromptSubmit",
+                             "prompt": "How should ledger writes go through the outbox?"}).encode()
         cases = {
             "python -c pass": ([python, "-c", "pass"], b""),
             "_hook.py PostToolUse (installed)": ([python, "-I", "-S", str(HOOK), "PostToolUse"], post),
             "gitmem hook PostToolUse (--shared)": ([gitmem_bin, "hook", "PostToolUse"], post),
             "_hook.py Stop (append + flush request)": ([python, "-I", "-S", str(HOOK), "Stop"], stop),
+            "_hook.py UserPromptSubmit (append + recall that matches)": (
+                [python, "-I", "-S", str(HOOK), "UserPromptSubmit"], prompt),
         }
         for argv, stdin in cases.values():  # warm the page cache once
             timed(argv, stdin, root, env)
