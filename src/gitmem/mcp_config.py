@@ -1,0 +1,222 @@
+"""Register gitmem's MCP server for Claude Code in the project's ``.mcp.json``.
+
+``.mcp.json`` at the top of the work tree is Claude Code's project scope: it is
+meant to be committed, so every teammate's Claude Code starts the same servers.
+The entry gitmem writes is therefore portable when it can be:
+``{"type": "stdio", "command": "gitmem", "args": ["mcp"]}`` when ``gitmem`` is on
+PATH, else ``<absolute python> -m gitmem mcp`` with a note that this path is
+personal. Claude Code starts the server with the project folder as its working
+directory, which is where ``gitmem mcp`` finds the repository.
+
+Invariants this module keeps (the same as ``install`` for the hooks):
+
+- It touches only ``mcpServers.gitmem``: other servers, other keys and their
+  order stay as they were. An entry of that name that does not run gitmem is
+  left alone and reported. A portable entry is never swapped for a personal
+  path (the file is shared); a personal path is upgraded to the portable form.
+- A file is written only when its content changes (a second register leaves it
+  byte-identical), atomically, in the file's own indentation and newline style.
+- Register then unregister gives back the original bytes: unregister removes
+  the ``mcpServers`` object and the file only when register created them, as
+  recorded in ``<git-common-dir>/gitmem/mcp-install.json``. Without a record it
+  removes only what its own removal emptied, and never the file.
+- A file that is not valid JSON, or whose ``mcpServers`` has the wrong shape, is
+  a ``ConfigError`` naming the file and the line, and the file is left alone.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from gitmem.config import state_dir
+from gitmem.errors import ConfigError
+from gitmem.git import discover
+from gitmem.jsondoc import JsonDoc, json_kind, read_json_doc, write_atomic
+
+logger = logging.getLogger(__name__)
+
+MCP_FILE = ".mcp.json"
+SERVER_NAME = "gitmem"
+RECORD_FILE = "mcp-install.json"
+PORTABLE_ENTRY: dict[str, Any] = {"type": "stdio", "command": "gitmem", "args": ["mcp"]}
+
+
+@dataclass(frozen=True, slots=True)
+class McpConfigResult:
+    """What one register or unregister did to ``.mcp.json``."""
+
+    path: Path
+    action: str                 # added | updated | unchanged | kept | removed | absent
+    entry: dict[str, Any] | None = None
+    notes: tuple[str, ...] = ()
+
+    @property
+    def changed(self) -> bool:
+        return self.action in ("added", "updated", "removed")
+
+    def report(self) -> tuple[str, ...]:
+        """What ``gitmem init`` lists as set up: one line when the entry was added or updated, else nothing."""
+        if self.action not in ("added", "updated") or self.entry is None:
+            return ()
+        shown = " ".join([str(self.entry.get("command", "")), *map(str, self.entry.get("args", []))])
+        prefix = "updated " if self.action == "updated" else ""
+        personal = "" if is_portable(self.entry) else (
+            "; a path on this machine, as `gitmem` is not on PATH: keep it out of commits, or put gitmem on "
+            "PATH and rerun `gitmem init`")
+        return (f"{prefix}MCP server `{SERVER_NAME}` in {MCP_FILE} (runs `{shown}`{personal})",)
+
+
+def absolute_entry(python: str | None = None) -> dict[str, Any]:
+    return {"type": "stdio", "command": python or sys.executable, "args": ["-m", "gitmem", "mcp"]}
+
+
+def wanted_entry(portable: bool | None = None, python: str | None = None) -> dict[str, Any]:
+    """The portable entry when ``gitmem`` is on PATH (or ``portable`` says so), else the absolute one."""
+    if portable is None:
+        portable = shutil.which("gitmem") is not None
+    return dict(PORTABLE_ENTRY) if portable else absolute_entry(python)
+
+
+def _command(entry: Any) -> tuple[str, list[str]] | None:
+    if not isinstance(entry, dict) or not isinstance(entry.get("command"), str):
+        return None
+    args = entry.get("args", [])
+    if not isinstance(args, list) or not all(isinstance(a, str) for a in args):
+        return None
+    return entry["command"], args
+
+
+def is_gitmem_entry(entry: Any) -> bool:
+    """True for an entry that runs ``gitmem mcp`` or ``<python> -m gitmem mcp``."""
+    found = _command(entry)
+    if found is None:
+        return False
+    command, args = found
+    if os.path.basename(command) == "gitmem":
+        return args[:1] == ["mcp"]
+    return args[:3] == ["-m", "gitmem", "mcp"]
+
+
+def is_portable(entry: Any) -> bool:
+    found = _command(entry)
+    return found is not None and found[0] == "gitmem" and found[1][:1] == ["mcp"]
+
+
+def mcp_path(root: Path) -> Path:
+    return Path(root) / MCP_FILE
+
+
+def _read(path: Path) -> JsonDoc:
+    hint = f"fix it and rerun `gitmem init`; gitmem left {MCP_FILE} unchanged."
+    doc = read_json_doc(path, f"MCP settings file {MCP_FILE}", hint)
+    servers = doc.data.get("mcpServers", {})
+    if not isinstance(servers, dict):
+        raise ConfigError(f"MCP settings file {MCP_FILE}: `mcpServers` must be an object of server names, not "
+                          f"{json_kind(servers)} (line {doc.key_line('mcpServers')})", hint=hint)
+    return doc
+
+
+def _record_path(root: Path) -> Path:
+    return state_dir(discover(root).common_dir) / RECORD_FILE
+
+
+def _load_record(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if isinstance(data, dict) and isinstance(data.get("files"), dict):
+            return data
+    except FileNotFoundError:
+        pass
+    except (OSError, ValueError) as exc:
+        logger.warning("ignoring unreadable %s: %s", path, exc)
+    return {"version": 1, "files": {}}
+
+
+def _save_record(path: Path, record: dict[str, Any]) -> None:
+    write_atomic(path, (json.dumps(record, indent=2, sort_keys=True) + "\n").encode())
+
+
+def _kept(path: Path, current: Any, note: str) -> McpConfigResult:
+    logger.warning("%s", note)  # `gitmem init` shows warnings; the result carries the note for other callers
+    return McpConfigResult(path, "kept", current, (note,))
+
+
+def register_mcp_server(root: Path, *, portable: bool | None = None, python: str | None = None) -> McpConfigResult:
+    """Add (or bring up to date) ``mcpServers.gitmem`` in ``<root>/.mcp.json``."""
+    root = Path(root).absolute()
+    path = mcp_path(root)
+    doc = _read(path)
+    wanted = wanted_entry(portable, python)
+    created: list[str] = [] if doc.existed else ["file"]
+    if "mcpServers" not in doc.data:
+        doc.data["mcpServers"] = {}
+        created.append("mcpServers")
+    servers = doc.data["mcpServers"]
+    current = servers.get(SERVER_NAME)
+    notes: list[str] = []
+    if current is None:
+        servers[SERVER_NAME] = wanted
+        action, entry = "added", wanted
+    elif not is_gitmem_entry(current):
+        return _kept(path, current, f"{MCP_FILE} already has a server named `{SERVER_NAME}` that does not run "
+                                    "gitmem; gitmem left it alone")
+    elif is_portable(current) and not is_portable(wanted):
+        # The shared, portable entry works for the team; a personal path must not replace it.
+        return _kept(path, current, f"{MCP_FILE} runs `gitmem mcp`, but `gitmem` is not on PATH here, so Claude "
+                                    "Code cannot start it; put gitmem on PATH (e.g. `pipx install gitmem`)")
+    else:
+        entry = {**current, "command": wanted["command"], "args": wanted["args"]}
+        if entry == current:
+            return McpConfigResult(path, "unchanged", current)
+        servers[SERVER_NAME] = entry
+        action = "updated"
+    if not is_portable(entry):
+        notes.append(f"{MCP_FILE} runs {entry['command']} because `gitmem` is not on PATH; that path is yours "
+                     f"alone, so keep it out of commits, or put gitmem on PATH (e.g. `pipx install gitmem`) and "
+                     f"rerun `gitmem init` for a portable `gitmem mcp` entry")
+    if not doc.round_trips():
+        notes.append(f"reformatted {MCP_FILE}: its layout differed from standard JSON indentation")
+    write_atomic(path, doc.render())
+    logger.info("%s: %s MCP server %s", path, action, SERVER_NAME)
+    if created:
+        record_path = _record_path(root)
+        record = _load_record(record_path)
+        record["files"][str(path)] = {"created": sorted(created)}
+        _save_record(record_path, record)
+    return McpConfigResult(path, action, entry, tuple(notes))
+
+
+def unregister_mcp_server(root: Path) -> McpConfigResult:
+    """Remove gitmem's entry from ``<root>/.mcp.json``, and what register created along with it."""
+    root = Path(root).absolute()
+    path = mcp_path(root)
+    if not path.exists():
+        return McpConfigResult(path, "absent")
+    doc = _read(path)
+    servers = doc.data.get("mcpServers", {})
+    current = servers.get(SERVER_NAME)
+    if not is_gitmem_entry(current):
+        return McpConfigResult(path, "absent" if current is None else "kept", current)
+    record_path = _record_path(root)
+    record = _load_record(record_path)
+    entry = record["files"].pop(str(path), None)
+    made = set(entry["created"]) if isinstance(entry, dict) and isinstance(entry.get("created"), list) else set()
+    del servers[SERVER_NAME]
+    notes: list[str] = []
+    if not servers and (not made or "mcpServers" in made):
+        del doc.data["mcpServers"]
+    if not doc.data and "file" in made:
+        path.unlink()
+        notes.append(f"deleted {MCP_FILE}, which gitmem had created")
+    else:
+        write_atomic(path, doc.render())
+    if entry is not None:
+        _save_record(record_path, record)
+    return McpConfigResult(path, "removed", current, tuple(notes))
