@@ -45,6 +45,8 @@ LAYERS: dict[str, int] = {
     "gitmem.why": FEATURE,          # `gitmem why`: decisions and sessions that concern a path
     "gitmem.inject": FEATURE,
     "gitmem.recall": FEATURE,       # prompt-time recall, run inside the hook: standard library only
+    "gitmem.mcp_config": FEATURE,   # gitmem's entry in Claude Code's .mcp.json
+    "gitmem.mcp_server": ENTRY,     # `gitmem mcp`: the stdio MCP server, the only importer of mcp
     "gitmem.search": FEATURE,
     "gitmem.migrations": FEATURE,
     "gitmem.sync": FEATURE,
@@ -70,6 +72,8 @@ EXCLUSIVE_IMPORTS = {
     "anthropic": {"gitmem.summarize"},
     "watchdog": {"gitmem.watch"},
     "git": {"gitmem.git"},          # GitPython, if it is ever used, stays behind gitmem.git
+    "mcp": {"gitmem.mcp_server"},
+    "pydantic": {"gitmem.mcp_server"},
 }
 
 # What hook.py may import at module level: modules the interpreter has already

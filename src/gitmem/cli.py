@@ -197,8 +197,17 @@ def uninstall(
         raise typer.BadParameter("only `claude` is supported", param_hint="TARGET")
     if shared and local:
         raise typer.BadParameter("choose one of --shared and --local")
-    _render_install(uninstall_claude(root_of(_repo()), shared=True if shared else False if local else None),
+    root = root_of(_repo())
+    _render_install(uninstall_claude(root, shared=True if shared else False if local else None),
                     unchanged="no gitmem hooks here")
+    if not shared and not local:
+        from gitmem.mcp_config import unregister_mcp_server
+
+        r = unregister_mcp_server(root)
+        if r.action == "removed":
+            typer.echo(".mcp.json: removed MCP server gitmem")
+        for note in r.notes:
+            typer.echo(f"note: {note}")
 
 
 @app.command("log")
@@ -301,6 +310,17 @@ def context(as_json: bool = typer.Option(False, "--json", help="Print the hook J
 
 
 @app.command()
+def mcp(
+    repo: Optional[Path] = typer.Option(None, "--repo", help="The repository to serve (default: the current "
+                                        "folder, which is where Claude Code starts it)."),
+) -> None:
+    """Run gitmem's MCP server on stdio for Claude Code (`gitmem init` registers it in .mcp.json)."""
+    from gitmem.mcp_server import serve
+
+    serve(repo)  # blocks until the client closes stdin
+
+
+@app.command()
 def hook(event: str = typer.Argument(..., help="The Claude Code hook event, e.g. PostToolUse or post-tool-use.")) -> None:
     """Record one Claude Code hook event from stdin (what the installed hooks run)."""
     from gitmem import hook as hook_module
@@ -356,3 +376,178 @@ def sync_cmd(
     if result.error:
         typer.echo(f"gitmem: error: {result.error}", err=True)
         raise typer.Exit(int(ExitCode.ERROR))
+
+
+# -- decision notes (issue 8): decide, decisions, check, why ---------------------------------------------
+
+
+def _render_edits(result) -> None:
+    from gitmem import render
+
+    for line in render.edit_lines(result):
+        typer.echo(line)
+    for warning in result.warnings:
+        typer.echo(f"gitmem: warning: {warning}", err=True)
+
+
+def _wants_editor(edit: Optional[bool]) -> bool:
+    import os
+
+    if edit is not None:
+        return edit
+    return sys.stdin.isatty() and bool(os.environ.get("VISUAL") or os.environ.get("EDITOR"))
+
+
+def _run_editor(path: Path) -> None:
+    """Open ``$VISUAL`` or ``$EDITOR`` on ``path`` and wait, run through the shell as git runs its editor."""
+    import os
+    import subprocess
+
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+    proc = subprocess.run(["sh", "-c", f'{editor} "$@"', editor, str(path)], check=False)
+    if proc.returncode != 0:
+        raise GitmemError(f"the editor `{editor}` exited with code {proc.returncode}",
+                          hint=f"the decision is saved in {path}; edit it there, then run `gitmem check`.")
+
+
+@app.command()
+def decide(
+    title: str = typer.Argument(..., help="The decision as a short sentence, e.g. \"Use SQLite for the index\"."),
+    status: str = typer.Option("proposed", "--status", help="proposed, accepted, superseded or rejected."),
+    file: Optional[list[str]] = typer.Option(None, "--file", "-f", help="A path or glob it concerns (repeatable)."),
+    tag: Optional[list[str]] = typer.Option(None, "--tag", "-t", help="A tag (repeatable)."),
+    supersedes: Optional[list[str]] = typer.Option(None, "--supersedes", help="A decision it replaces: id, id "
+                                                   "prefix or file name (repeatable)."),
+    context: str = typer.Option("", "--context", help="Why a decision was needed: the problem and its forces."),
+    decision: str = typer.Option("", "--decision", help="What was decided."),
+    consequences: str = typer.Option("", "--consequences", help="What follows from it, good and bad."),
+    alternative: Optional[list[str]] = typer.Option(None, "--alternative", help="An alternative that was "
+                                                    "considered (repeatable)."),
+    author: Optional[list[str]] = typer.Option(None, "--author", help="Who decided (repeatable; default: your "
+                                               "git identity)."),
+    date: Optional[str] = typer.Option(None, "--date", help="The day it was decided, yyyy-mm-dd (default: today)."),
+    edit: Optional[bool] = typer.Option(None, "--edit/--no-edit", help="Open $VISUAL or $EDITOR on the new file "
+                                        "(default: when stdin is a terminal and an editor is set)."),
+) -> None:
+    """Write a new decision note to .gitmem/decisions/, then open it in your editor when interactive."""
+    from gitmem import check as check_module
+    from gitmem import decision_status, decisions, render
+    from gitmem.project import root_of
+
+    repo = _repo()
+    root = root_of(repo)
+    result = decision_status.decide(
+        root, title, status=status, date=date, authors=author or [decisions.author_of(repo)], files=file or [],
+        tags=tag or [], supersedes=supersedes or [], context=context, decision=decision,
+        consequences=consequences, alternatives=alternative or [])
+    created = result.edits[0]
+    _render_edits(result)
+    if _wants_editor(edit):
+        _run_editor(root / created.path)
+        problems = check_module.check(root, [created.path])
+        if problems.problems:
+            typer.echo(render.check_text(problems), err=True)
+        if problems.errors:
+            raise typer.Exit(int(ExitCode.ERROR))
+
+
+decisions_app = typer.Typer(help="List decision notes; accept, reject or supersede one.", no_args_is_help=False)
+app.add_typer(decisions_app, name="decisions")
+
+
+@decisions_app.callback(invoke_without_command=True)
+def decisions_list(
+    ctx: typer.Context,
+    status: Optional[list[str]] = typer.Option(None, "--status", "-s", help="Only this status (repeatable)."),
+    file: Optional[list[str]] = typer.Option(None, "--file", "-f", help="Only decisions whose files or globs "
+                                             "cover this path (repeatable)."),
+    tag: Optional[list[str]] = typer.Option(None, "--tag", "-t", help="Only decisions with this tag (repeatable)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """List decision notes, newest first: status, date, id, title. Subcommands change a decision's status."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from gitmem import decisions, render
+    from gitmem.project import root_of
+
+    found = decisions.list_decisions(root_of(_repo()), statuses=status or (), files=file or (), tags=tag or ())
+    superseded_by = decisions.read_decisions(root_of(_repo())).superseded_by()
+    if as_json:
+        _emit_json([render.decision_json(f, superseded_by) for f in found.files])
+    elif not found.files:
+        typer.echo("no decisions match." if status or file or tag else
+                   'no decisions yet; write one with `gitmem decide "..."`.')
+    else:
+        typer.echo(render.decision_table(found.files, superseded_by))
+    for err in found.errors:
+        typer.echo(f"gitmem: warning: skipped {err.message} (run `gitmem check`)", err=True)
+
+
+@decisions_app.command("accept")
+def decisions_accept(ref: str = typer.Argument(..., help="Decision id, unique id prefix, or file name.")) -> None:
+    """Set a decision's status to accepted (and the decisions it supersedes to superseded)."""
+    from gitmem import decision_status
+    from gitmem.project import root_of
+
+    _render_edits(decision_status.accept(root_of(_repo()), ref))
+
+
+@decisions_app.command("reject")
+def decisions_reject(ref: str = typer.Argument(..., help="Decision id, unique id prefix, or file name.")) -> None:
+    """Set a decision's status to rejected."""
+    from gitmem import decision_status
+    from gitmem.project import root_of
+
+    _render_edits(decision_status.reject(root_of(_repo()), ref))
+
+
+@decisions_app.command("supersede")
+def decisions_supersede(
+    ref: str = typer.Argument(..., help="The decision that no longer holds: id, id prefix or file name."),
+    by: Optional[str] = typer.Option(None, "--by", help="The decision that replaces it; it lists the old id in "
+                                     "its supersedes and is accepted."),
+) -> None:
+    """Mark a decision superseded, by the decision named with --by."""
+    from gitmem import decision_status
+    from gitmem.project import root_of
+
+    _render_edits(decision_status.supersede(root_of(_repo()), ref, by))
+
+
+@app.command("check")
+def check_cmd(
+    files: Optional[list[str]] = typer.Argument(None, help="Report only on these files (pre-commit passes the "
+                                                "changed ones); default: all of .gitmem/."),
+    strict: bool = typer.Option(False, "--strict", help="Exit 1 on warnings too."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Validate the decision notes and .gitmem/config.yaml: every problem with file, line and fix; exit 1 if any."""
+    from gitmem import check as check_module
+    from gitmem import render
+    from gitmem.project import root_of
+
+    result = check_module.check(root_of(_repo()), files)
+    if as_json:
+        _emit_json({"checked": list(result.checked), "problems": [p.to_dict() for p in result.problems]})
+    else:
+        typer.echo(render.check_text(result))
+    if result.errors or (strict and result.warnings):
+        raise typer.Exit(int(ExitCode.ERROR))
+
+
+@app.command("why")
+def why_cmd(
+    path: str = typer.Argument(..., help="A file or folder of this repository."),
+    limit: int = typer.Option(20, "--limit", "-n", min=1, help="How many sessions to show."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Which decisions and sessions concern a file, newest first: status, date, id, title."""
+    from gitmem import render, why
+    from gitmem.project import root_of
+
+    repo = _repo()
+    result = why.why(repo, why.repo_path(root_of(repo), Path.cwd(), path), limit=limit)
+    if as_json:
+        _emit_json(render.why_json(result))
+    else:
+        typer.echo(render.why_text(result))

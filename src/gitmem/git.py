@@ -205,7 +205,7 @@ class Repo:
         proc = self.git_bytes("cat-file", "blob", spec, check=False)
         return proc.stdout if proc.returncode == 0 else None
 
-    def fast_import(self, stream: bytes, ref: str) -> bytes:
+    def fast_import(self, stream: bytes, ref: str, *, bulk: bool = False) -> bytes:
         """Feed a fast-import stream and return its stdout (``get-mark``/``cat-blob`` answers);
         raise RefUpdateConflict when ``ref`` moved meanwhile.
 
@@ -213,8 +213,10 @@ class Repo:
         contains that tip, and updates it in a ref transaction whose old value
         is the one it checked, which makes the write a compare-and-swap.
         """
-        proc = self.git_bytes("fast-import", "--quiet", "--done", "--date-format=raw",
-                              input=stream, check=False)
+        # bulk: thousands of files at once (a rebuild or an import). No delta search and light
+        # compression halve the time for a pack a few percent larger; `git gc` deltifies later.
+        tuning = ("-c", "pack.compression=1", "fast-import", "--depth=0") if bulk else ("fast-import",)
+        proc = self.git_bytes(*tuning, "--quiet", "--done", "--date-format=raw", input=stream, check=False)
         if proc.returncode != 0:
             stderr = proc.stderr.decode("utf-8", "replace")
             argv = ["git", "fast-import", f"({ref})"]
