@@ -30,8 +30,8 @@ herself him himself his how i if in into is it its itself just me more most my m
 once only or other our ours ourselves out over own same she should so some such than that the their theirs them
 themselves then there these they this those through to too under until up very was we were what when where which
 while who whom why will with would you your yours yourself yourselves
-please make add fix use get let can want need like should could would also just file files code
-""".split())
+""".split())  # function words that match most rows and say nothing (search.py uses the same list)
+PROMPT_FILLER = frozenset("please make add fix use get let want need like also file files code".split())
 _ESCAPES = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\", "/": "/"}
 
 
@@ -107,7 +107,7 @@ def content_words(text):
             cur = []
     seen = []
     for w in words:
-        if len(w) >= 3 and w not in STOPWORDS and w not in seen:
+        if len(w) >= 3 and w not in STOPWORDS and w not in PROMPT_FILLER and w not in seen:
             seen.append(w)
     return seen[:MAX_TERMS]
 

@@ -43,6 +43,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 from gitmem.config import DECISIONS_DIR, state_dir
 from gitmem.errors import GitmemError, RecordError
 from gitmem.git import Repo
+from gitmem.recall import STOPWORDS  # a query of only these lists recent records
 from gitmem.migrations import UnknownMigrationError, apply_migrations, pending_migrations
 from gitmem.records import Decision, Observation
 from gitmem.store import SESSIONS_DIR, SUMMARY_FILE, SessionRecord, memory_tip, obs_file_name, read_memory, \
@@ -62,15 +63,7 @@ MAX_LIMIT = 1_000
 BUSY_TIMEOUT_SECONDS = 10.0
 SNIPPET_TOKENS = 12
 
-# Function words that match most rows and say nothing; a query of only these lists recent records.
-STOPWORDS = frozenset("""
-a about above after again against all am an and any are as at be because been before being below between both
-but by can could did do does doing down during each few for from further had has have having he her here hers
-herself him himself his how i if in into is it its itself just me more most my myself no nor not now of off on
-once only or other our ours ourselves out over own same she should so some such than that the their theirs them
-themselves then there these they this those through to too under until up very was we were what when where which
-while who whom why will with would you your yours yourself yourselves
-""".split())
+
 
 _COLUMNS = ("type", "rid", "session_id", "folder", "worktree", "path", "date", "author", "branch", "label",
             "title", "body", "files", "tags", "facets")
