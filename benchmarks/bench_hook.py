@@ -28,6 +28,7 @@ import gitmem
 from gitmem import inject, store
 from gitmem.git import discover
 from gitmem.project import init_repository
+from timing import timed  # benchmarks/timing.py, beside this script
 from gitmem.records import SessionSummary
 
 HOOK = Path(gitmem.__file__).parent / "_hook.py"
@@ -39,13 +40,6 @@ def payload(event: str) -> bytes:
         if json.loads(line)["hook_event_name"] == event:
             return line.encode()
     raise SystemExit(f"no {event} payload in {FIXTURE}")
-
-
-def timed(argv: list[str], stdin: bytes, cwd: Path, env: dict[str, str]) -> float:
-    start = time.perf_counter()
-    subprocess.run(argv, input=stdin, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                   check=True)
-    return time.perf_counter() - start
 
 
 def main() -> int:

@@ -29,6 +29,7 @@ import gitmem
 from gitmem import inject, store
 from gitmem.git import discover
 from gitmem.project import init_repository
+from timing import timed  # benchmarks/timing.py, beside this script
 from gitmem.records import DecisionNote, SessionSummary
 
 LAUNCHER = Path(gitmem.__file__).parent / "_hook.py"
@@ -55,13 +56,6 @@ def build(root: Path, n: int) -> None:
             decisions=(DecisionNote(title=f"Use {rng.choice(WORDS)}", rationale=words),), observation_count=20)
         files[f"sessions/{month}/{s.id}/summary.md"] = s.to_text().encode()
     store.write_files(repo, files, f"{n} sessions", parent=None)
-
-
-def timed(argv: list[str], stdin: bytes, cwd: Path, env: dict[str, str]) -> float:
-    start = time.perf_counter()
-    subprocess.run(argv, input=stdin, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                   check=True)
-    return time.perf_counter() - start
 
 
 def main() -> int:
