@@ -470,8 +470,10 @@ def decisions_list(
     from gitmem import decisions, render
     from gitmem.project import root_of
 
-    found = decisions.list_decisions(root_of(_repo()), statuses=status or (), files=file or (), tags=tag or ())
-    superseded_by = decisions.read_decisions(root_of(_repo())).superseded_by()
+    root = root_of(_repo())
+    everything = decisions.read_decisions(root)
+    found = decisions.list_decisions(root, statuses=status or (), files=file or (), tags=tag or (), found=everything)
+    superseded_by = everything.superseded_by()
     if as_json:
         _emit_json([render.decision_json(f, superseded_by) for f in found.files])
     elif not found.files:
@@ -516,12 +518,12 @@ def decisions_supersede(
 
 @app.command("check")
 def check_cmd(
-    files: Optional[list[str]] = typer.Argument(None, help="Report only on these files (pre-commit passes the "
-                                                "changed ones); default: all of .gitmem/."),
+    files: Optional[list[str]] = typer.Argument(None, help="Report only on these files (every decision file is "
+                                                "still read for the checks across files); default: all of .gitmem/."),
     strict: bool = typer.Option(False, "--strict", help="Exit 1 on warnings too."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """Validate the decision notes and .gitmem/config.yaml: every problem with file, line and fix; exit 1 if any."""
+    """Validate the decision notes and .gitmem/config.yaml: each problem with file, line and fix; exit 1 on errors."""
     from gitmem import check as check_module
     from gitmem import render
     from gitmem.project import root_of

@@ -1,23 +1,29 @@
-"""Proposed decision files: the decisions a session made, as Markdown beside the code.
+"""Decision files: ``.gitmem/decisions/<yyyy-mm-dd>-<slug>.md``, beside the code, owned by people.
 
-Each ``DecisionNote`` of a summary becomes ``.gitmem/decisions/<yyyy-mm-dd>-<slug>.md``
-in the session's work tree with ``status: proposed``, the session id and the
-files it concerns, so it shows up in ``git status`` and in the pull request.
+Sessions propose them (``propose_decisions``); people create them
+(``create_decision``) and everything reads and filters them
+(``read_decisions``, ``find_decision``, ``decisions_for_files``). Status
+changes live in ``decision_status``, validation in ``check``.
 
 Invariants:
-- Never overwrites a file: a new file appears whole under a free name (a
-  taken name gets a short suffix), by a hard link that fails if the name exists.
+- Never overwrites a file when creating one: a new file appears whole under a
+  free name (a taken name gets a short suffix), by a hard link that fails if
+  the name exists. No sequential numbers: two branches that add decisions the
+  same day never pick the same name or id.
 - Proposes each (session, title) once. A re-flush of the same session finds
   the earlier proposal by its front matter, or in the local ledger
   ``<common-dir>/gitmem/proposed-decisions.jsonl`` when a person edited,
   renamed or deleted (rejected) the file.
-- Writes only inside ``.gitmem/decisions/``; never touches the index.
+- Writes only inside ``.gitmem/decisions/``; never touches the index (it sees
+  the change by the folder's signature).
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime
+import fnmatch
 import hashlib
 import json
 import logging
@@ -27,11 +33,12 @@ import string
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable, Sequence
 
 from gitmem.config import DECISIONS_DIR, read_template
-from gitmem.errors import RecordError
-from gitmem.records import Decision, DecisionNote, SessionSummary, new_decision_id
+from gitmem.errors import GitmemError, NotFoundError, RecordError
+from gitmem.git import Repo
+from gitmem.records import DECISION_STATUSES, Decision, DecisionNote, SessionSummary, content_id, new_decision_id
 
 logger = logging.getLogger(__name__)
 
@@ -168,3 +175,328 @@ def propose_decisions(root: Path, summary: SessionSummary, state: Path | None = 
                 fh.write(json.dumps({"session": summary.id, "key": key, "path": path.name, "id": decision.id}) + "\n")
         logger.info("proposed decision %s (session %s)", path.name, summary.id)
     return ProposeResult(written=tuple(written), already=tuple(already))
+
+
+def propose_decision(root: Path, title: str, decision: str, rationale: str = "", context: str = "",
+                     alternatives: Iterable[str] = (), files: Iterable[str] = (), tags: Iterable[str] = (),
+                     session: str = "", author: str = "", source: str = "") -> Path:
+    """Write one proposed decision from the given fields (an assistant's ``save_decision``); return its file.
+
+    Same template, slug and never-overwrite naming as ``propose_decisions``; every
+    text is redacted first, since the file is meant to be committed. Saving the
+    same text twice (a retried call) returns the first file instead of a copy.
+    """
+    import dataclasses
+
+    from gitmem.records import content_id
+    from gitmem.redact import redact_text
+
+    def clean(text: str) -> str:
+        return redact_text(text or "").text.strip()
+
+    note = DecisionNote(title=" ".join(clean(title).split()), decision=clean(decision), context=clean(context),
+                        rationale=clean(rationale), alternatives=tuple(a for a in map(clean, alternatives) if a),
+                        files=tuple(files))
+    if not title_key(note.title):
+        raise RecordError("a decision needs a title with at least one letter or digit",
+                          hint="give a short title such as `Use SQLite FTS5 for search`.")
+    date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")
+    stand_in = SessionSummary(id=session, title=note.title, started_at=date, author=author,
+                              summarizer=source or "gitmem", tags=tuple(dict.fromkeys(t for t in map(clean, tags) if t)))
+    made = build_decision(note, stand_in)
+    # Two different decisions may share a title on one day: the id covers the text too.
+    key = {"title": made.title, "date": date, "authors": list(made.authors), "session": session,
+           "note": note.to_dict()}
+    body = made.body
+    if not session:
+        # The template's first line names the session it came from; this one came from no recorded session.
+        first, sep, rest = body.lstrip("\n").partition("\n")
+        if first.startswith("<!--") and first.endswith("-->"):
+            body = (f"\n<!-- Proposed through {source or 'gitmem'}. Review it like code: edit it, then set "
+                    f"status to accepted, or to rejected. -->{sep}{rest}")
+    made = dataclasses.replace(made, id=content_id("d-", key, 10), body=body)
+    text = made.to_text()
+    folder = root / DECISIONS_DIR
+    stem = f"{made.date}-{slugify(made.title)}"
+    for existing in sorted(folder.glob(f"{stem}*.md")) if folder.is_dir() else ():
+        with contextlib.suppress(OSError, UnicodeDecodeError):
+            if existing.read_text(encoding="utf-8") == text:
+                return existing
+    folder.mkdir(parents=True, exist_ok=True)
+    suffix = hashlib.sha256(f"{session}\0{title_key(made.title)}\0{author}".encode()).hexdigest()[:6]
+    path = _create_new(folder, stem, suffix, text)
+    logger.info("proposed decision %s (%s)", path.name, source or "gitmem")
+    return path
+
+
+# -- reading ---------------------------------------------------------------------------------
+
+
+FILE_NAME = re.compile(r"^(?P<date>\d{4}-\d{2}-\d{2})-(?P<slug>[a-z0-9]+(?:-[a-z0-9]+)*)\.md$")
+_GLOB = re.compile(r"[*?\[]")
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionFile:
+    """One decision file as read: its path relative to the work tree root and what it says."""
+
+    path: str
+    decision: Decision
+
+    @property
+    def stem(self) -> str:
+        return self.path.rsplit("/", 1)[-1].removesuffix(".md")
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionFiles:
+    """The readable decision files, newest first, and the errors of those that are not readable."""
+
+    files: tuple[DecisionFile, ...] = ()
+    errors: tuple[RecordError, ...] = ()
+
+    def superseded_by(self) -> dict[str, tuple[str, ...]]:
+        """``id -> ids of the decisions whose supersedes name it``."""
+        out: dict[str, list[str]] = {}
+        for f in self.files:
+            for old in f.decision.supersedes:
+                out.setdefault(old, []).append(f.decision.id)
+        return {k: tuple(v) for k, v in out.items()}
+
+
+def decision_paths(root: Path) -> list[Path]:
+    """The ``*.md`` files directly in ``.gitmem/decisions/`` (hidden temporary files left out), by name."""
+    folder = root / DECISIONS_DIR
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.name.endswith(".md") and not p.name.startswith(".")
+                  and p.is_file())
+
+
+def read_decision_file(root: Path, path: Path) -> DecisionFile:
+    rel = path.relative_to(root).as_posix() if path.is_absolute() else path.as_posix()
+    try:
+        text = (root / rel).read_bytes().decode("utf-8")   # as written: no newline translation
+    except UnicodeDecodeError as exc:
+        raise RecordError(f"is not UTF-8 text ({exc.reason} at byte {exc.start})", rel,
+                          hint="save the file as UTF-8.") from None
+    except OSError as exc:
+        raise RecordError(f"cannot be read: {exc.strerror or exc}", rel) from None
+    try:
+        return DecisionFile(rel, Decision.from_text(text, rel))
+    except ValueError as exc:   # a record's own check (the status) that _from_mapping did not see
+        raise RecordError(str(exc), rel) from None
+
+
+def _newest_first(files: Iterable[DecisionFile]) -> list[DecisionFile]:
+    return sorted(files, key=lambda f: (f.decision.date, f.stem), reverse=True)
+
+
+def read_decisions(root: Path) -> DecisionFiles:
+    """Every decision file of the work tree at ``root``, newest first; broken ones become errors."""
+    files, errors = [], []
+    for path in decision_paths(root):
+        try:
+            files.append(read_decision_file(root, path))
+        except RecordError as exc:
+            errors.append(exc)
+    return DecisionFiles(tuple(_newest_first(files)), tuple(errors))
+
+
+def _slug(stem: str) -> str:
+    m = re.match(r"\d{4}-\d{2}-\d{2}-(.+)$", stem)
+    return m.group(1) if m else stem
+
+
+def find_decision(root: Path, ref: str, found: DecisionFiles | None = None) -> DecisionFile:
+    """The decision ``ref`` names: its id, a unique prefix of the id, its file name or path, or its slug."""
+    want = ref.strip()
+    if not want:
+        raise GitmemError("no decision named", hint="give an id, a unique prefix of one, or a file name.")
+    found = found if found is not None else read_decisions(root)
+    stem = want.replace("\\", "/").rsplit("/", 1)[-1].removesuffix(".md")
+    tests: list[Callable[[DecisionFile], bool]] = [
+        lambda f: f.decision.id == want,
+        lambda f: f.stem == stem,
+        lambda f: _slug(f.stem) == stem,
+        lambda f: (f.decision.id.startswith(want) or f.decision.id.removeprefix("d-").startswith(want)
+                   or f.stem.startswith(stem) or _slug(f.stem).startswith(stem)),
+    ]
+    for test in tests:
+        hits = [f for f in found.files if test(f)]
+        if len(hits) == 1:
+            return hits[0]
+        if len(hits) > 1:
+            names = ", ".join(f"{f.decision.id} ({f.stem})" for f in hits[:6])
+            raise GitmemError(f"`{ref}` matches {len(hits)} decisions: {names}",
+                              hint="give more of the id, or the file name.")
+    for err in found.errors:
+        if err.path.rsplit("/", 1)[-1].removesuffix(".md") == stem:
+            raise err
+    raise NotFoundError(f"no decision `{ref}` in {DECISIONS_DIR}/",
+                        hint="list them with `gitmem decisions`; give an id, a unique prefix of one, or a file name.")
+
+
+# -- which decisions concern a file -------------------------------------------------------------
+
+
+def _clean_path(path: str) -> str:
+    p = path.strip().replace("\\", "/")
+    while p.startswith("./"):
+        p = p[2:]
+    return p
+
+
+def path_matches(pattern: str, path: str) -> bool:
+    """Does a decision's ``files`` entry ``pattern`` cover ``path`` (relative to the work tree root)?
+
+    A plain path covers itself and, as a folder, everything under it. A glob
+    follows fnmatch, where ``*`` also crosses ``/`` (as the search index's file
+    filter does), ``**/`` may also stand for no folder (``src/**/*.py`` covers
+    ``src/app.py``), and a glob that matches a folder covers what is under it.
+    A ``path`` ending in ``/`` is a folder: a pattern inside it concerns it too.
+    """
+    pat, p = _clean_path(pattern), _clean_path(path)
+    if not pat or not p:
+        return False
+    if p.endswith("/"):
+        folder = p.rstrip("/")
+        if not folder or _GLOB.split(pat, 1)[0].startswith(folder + "/") or pat.rstrip("/") == folder:
+            return True
+        p = folder
+    if not _GLOB.search(pat):
+        base = pat.rstrip("/")
+        return p == base or p.startswith(base + "/")
+    globs = {pat.rstrip("/"), pat.rstrip("/").replace("**/", "")}
+    parts = p.split("/")
+    candidates = ["/".join(parts[:i]) for i in range(len(parts), 0, -1)]
+    return any(fnmatch.fnmatchcase(c, g) for c in candidates for g in globs)
+
+
+def concerns(decision: Decision, paths: Iterable[str]) -> bool:
+    """Does any of ``decision.files`` cover any of ``paths``?"""
+    paths = list(paths)
+    return any(path_matches(pattern, p) for pattern in decision.files for p in paths)
+
+
+def decisions_for_files(root: Path, paths: Iterable[str], *,
+                        statuses: Sequence[str] = ("accepted", "superseded"),
+                        found: DecisionFiles | None = None) -> list[tuple[str, Decision]]:
+    """``(path, decision)`` for the decisions whose ``files`` cover any of ``paths``, newest first.
+
+    By default the accepted decisions plus the superseded ones, which say so in
+    their ``status`` (``DecisionFiles.superseded_by`` names their replacements).
+    ``paths`` are relative to ``root`` (the work tree); a folder ends in ``/``.
+    Unreadable files are left out (``gitmem check`` reports them).
+    """
+    found = found if found is not None else read_decisions(root)
+    paths = [p for p in paths if p]
+    return [(f.path, f.decision) for f in found.files
+            if f.decision.status in statuses and concerns(f.decision, paths)]
+
+
+def list_decisions(root: Path, *, statuses: Sequence[str] = (), files: Sequence[str] = (),
+                   tags: Sequence[str] = (), found: DecisionFiles | None = None) -> DecisionFiles:
+    """The decisions having any of ``statuses``, concerning any of ``files`` and tagged any of ``tags``."""
+    for s in statuses:
+        if s not in DECISION_STATUSES:
+            raise GitmemError(f"unknown status `{s}`", hint=f"use one of: {', '.join(DECISION_STATUSES)}.")
+    found = found if found is not None else read_decisions(root)
+    wanted_tags = {t.casefold() for t in tags}
+    keep = [f for f in found.files
+            if (not statuses or f.decision.status in statuses)
+            and (not files or concerns(f.decision, files) or any(_clean_path(x) in f.decision.files for x in files))
+            and (not wanted_tags or wanted_tags & {t.casefold() for t in f.decision.tags})]
+    return DecisionFiles(tuple(keep), found.errors)
+
+
+# -- creating ------------------------------------------------------------------------------------------
+
+
+_PROMPTS = {
+    "context": "<!-- What forces this decision: the problem, the constraints, what was measured. -->",
+    "decision": "<!-- What we do, in a few sentences. -->",
+    "consequences": "<!-- What becomes easier or harder; what to watch for. -->",
+    "alternatives": "<!-- What else was considered, and why not. -->",
+}
+
+
+def render_decision_body(context: str = "", decision: str = "", consequences: str = "",
+                         alternatives: Sequence[str] = ()) -> str:
+    """The Markdown body of a new decision from ``templates/decision.md``; an empty part gets a prompt."""
+    alts = "\n".join(f"- {a.strip()}" for a in alternatives if a.strip())
+    body = string.Template(read_template("decision.md")).safe_substitute(
+        context=context.strip() or _PROMPTS["context"], decision=decision.strip() or _PROMPTS["decision"],
+        consequences=consequences.strip() or _PROMPTS["consequences"], alternatives=alts or _PROMPTS["alternatives"])
+    return "\n" + body.strip("\n") + "\n"
+
+
+def repo_relative(root: Path, path: str) -> str:
+    """A path or glob for ``files``: relative to the work tree root; ``GitmemError`` for one outside it."""
+    p = path.strip()
+    if os.path.isabs(p):
+        try:
+            p = Path(p).resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            raise GitmemError(f"`{path}` is outside the repository",
+                              hint="name files relative to the repository root.") from None
+    p = _clean_path(p)
+    if not p or p.startswith("~") or ".." in p.split("/") or re.search(r"[\x00-\x1f]", p):
+        raise GitmemError(f"`{path}` is not a path inside the repository",
+                          hint="name files or globs relative to the repository root, e.g. src/app.py or src/**/*.py.")
+    return p
+
+
+def author_of(repo: Repo) -> str:
+    """``Name <email>`` of the git author identity, the default author of a new decision."""
+    ident = repo.ident("AUTHOR")
+    return ident.rsplit(" ", 2)[0] if ident.count(" ") >= 2 else ident
+
+
+def _free_id(title: str, date: str, authors: tuple[str, ...], session: str, taken: set[str]) -> str:
+    """The content id of the decision, salted only when another decision already has it."""
+    did = new_decision_id(title, date, authors, session)
+    n = 1
+    while did in taken:
+        n += 1
+        did = content_id("d-", {"title": title, "date": date, "authors": list(authors), "session": session,
+                                "n": n}, 10)
+    return did
+
+
+def create_decision(root: Path, title: str, *, status: str = "proposed", date: str | None = None,
+                    authors: Sequence[str] = (), files: Sequence[str] = (), tags: Sequence[str] = (),
+                    supersedes: Sequence[str] = (), session: str = "", context: str = "", decision: str = "",
+                    consequences: str = "", alternatives: Sequence[str] = ()) -> DecisionFile:
+    """Write a new decision file; ``supersedes`` may name decisions by id, prefix or file name.
+
+    Only the new file is written: ``decision_status.decide`` also marks what an
+    accepted decision supersedes.
+    """
+    title = " ".join(title.split())
+    if not title:
+        raise GitmemError("a decision needs a title", hint='gitmem decide "Use SQLite for the index"')
+    if status not in DECISION_STATUSES:
+        raise GitmemError(f"unknown status `{status}`", hint=f"use one of: {', '.join(DECISION_STATUSES)}.")
+    date = date or datetime.date.today().isoformat()
+    try:
+        datetime.date.fromisoformat(date)
+        ok = bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", date))
+    except ValueError:
+        ok = False
+    if not ok:
+        raise GitmemError(f"`{date}` is not a date", hint="give the date as yyyy-mm-dd.")
+    found = read_decisions(root)
+    old = tuple(dict.fromkeys(find_decision(root, ref, found).decision.id for ref in supersedes))
+    auth = tuple(dict.fromkeys(a.strip() for a in authors if a.strip()))
+    did = _free_id(title, date, auth, session, {f.decision.id for f in found.files})
+    record = Decision(id=did, title=title, status=status, date=date, authors=auth, supersedes=old,
+                      files=tuple(dict.fromkeys(repo_relative(root, f) for f in files)),
+                      tags=tuple(dict.fromkeys(t.strip() for t in tags if t.strip())), session=session,
+                      body=render_decision_body(context, decision, consequences, alternatives))
+    folder = root / DECISIONS_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    path = _create_new(folder, f"{date}-{slugify(title)}", did.removeprefix("d-")[:6], record.to_text())
+    rel = f"{DECISIONS_DIR}/{path.name}"
+    logger.info("created decision %s (%s)", rel, did)
+    return DecisionFile(rel, record)

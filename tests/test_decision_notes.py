@@ -1,0 +1,529 @@
+"""Decision notes people own: `gitmem decide`, `gitmem decisions` (list, accept, reject, supersede),
+`decisions_for_files` for the session-start brief, and `gitmem why`.
+
+Everything runs against real repositories and real files; a status change is
+checked byte for byte against the file as the person wrote it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from gitmem import decision_status, decisions, frontmatter, search, store
+from gitmem.cli import main
+from gitmem.config import DECISIONS_DIR
+from gitmem.decisions import path_matches
+from gitmem.git import Repo, discover
+from gitmem.records import Decision, DecisionNote, Observation, SessionSummary
+
+from conftest import AUTHOR_EMAIL, AUTHOR_NAME, git
+
+SID = "5d2c91e0-1111-4000-8000-000000000001"
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def in_repo(repo: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(repo)
+    return repo
+
+
+def write(root: Path, name: str, text: str) -> Path:
+    path = root / DECISIONS_DIR / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(text.encode("utf-8"))
+    return path
+
+
+def read(path: Path) -> Decision:
+    return Decision.from_text(path.read_bytes().decode("utf-8"), str(path))   # no newline translation
+
+
+def only_diff(before: bytes, after: bytes) -> tuple[bytes, bytes]:
+    """The differing middle of two byte strings (common prefix and suffix removed)."""
+    i = 0
+    while i < min(len(before), len(after)) and before[i] == after[i]:
+        i += 1
+    j = 0
+    while j < min(len(before), len(after)) - i and before[-1 - j] == after[-1 - j]:
+        j += 1
+    return before[i:len(before) - j], after[i:len(after) - j]
+
+
+HAND_WRITTEN = (
+    "---\n"
+    "# written by hand; keep this comment\n"
+    "title: 'Payments use an outbox table'   # the title\n"
+    "id: d-0a1b2c3d4e\n"
+    "status: proposed  # until the review\n"
+    "date: 2026-11-20\n"
+    "authors: [Dana Developer]\n"
+    "files:\n"
+    "  - src/payments/**\n"
+    "  - app.py\n"
+    "tags: [payments]\n"
+    "---\n"
+    "\n"
+    "## Context   \n"
+    "\n"
+    "status: proposed is not front matter here\n"
+    "---\n"
+    "Trailing spaces, a CR\r in the middle and no newline at the end"
+)
+
+
+# -- gitmem decide ----------------------------------------------------------------------------------------
+
+
+def test_decide_writes_every_field_from_flags(in_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "decide", "Use SQLite for the search index", "--file", "src/gitmem/search.py",
+                         "--file", "./src/gitmem/migrations.py", "--tag", "storage", "--tag", "search",
+                         "--context", "We need full-text search offline.", "--decision", "SQLite FTS5 in the common dir.",
+                         "--consequences", "The index is a cache we can rebuild.", "--alternative", "Whoosh",
+                         "--alternative", "ripgrep on every query", "--date", "2026-11-24", "--no-edit")
+    assert code == 0, err
+    path = in_repo / DECISIONS_DIR / "2026-11-24-use-sqlite-for-the-search-index.md"
+    d = read(path)
+    assert out.startswith(f"{d.id}: created (proposed)  (.gitmem/decisions/{path.name})")
+    assert re.fullmatch(r"d-[0-9a-f]{10}", d.id)
+    assert (d.title, d.status, d.date, d.session) == ("Use SQLite for the search index", "proposed", "2026-11-24", "")
+    assert d.authors == (f"{AUTHOR_NAME} <{AUTHOR_EMAIL}>",)   # the git identity
+    assert d.files == ("src/gitmem/search.py", "src/gitmem/migrations.py")
+    assert d.tags == ("storage", "search")
+    for part in ("## Context\n\nWe need full-text search offline.\n", "## Decision\n\nSQLite FTS5 in the common dir.\n",
+                 "## Consequences\n\nThe index is a cache we can rebuild.\n",
+                 "## Alternatives considered\n\n- Whoosh\n- ripgrep on every query\n"):
+        assert part in d.body
+    assert git(in_repo, "status", "--porcelain", "--untracked-files=all").splitlines() == [f"?? {DECISIONS_DIR}/{path.name}"]
+
+
+def test_decide_without_text_leaves_prompts_and_today(in_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _out, err = run(capsys, "decide", "Keep it simple", "--author", "Sam <sam@example.com>")
+    assert code == 0, err
+    [path] = (in_repo / DECISIONS_DIR).glob("*-keep-it-simple.md")
+    d = read(path)
+    assert d.authors == ("Sam <sam@example.com>",)
+    assert path.name == f"{d.date}-keep-it-simple.md" and re.fullmatch(r"\d{4}-\d{2}-\d{2}", d.date)
+    assert d.body.count("<!--") == 4   # one prompt per empty section
+
+
+def test_same_title_same_day_never_collides(in_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for _ in range(3):
+        assert run(capsys, "decide", "Retry pushes", "--date", "2026-11-24")[0] == 0
+    files = sorted((in_repo / DECISIONS_DIR).glob("*.md"))
+    assert "2026-11-24-retry-pushes.md" in [f.name for f in files] and len(files) == 3
+    assert len({read(f).id for f in files}) == 3
+    assert all(re.fullmatch(r"2026-11-24-retry-pushes(-[0-9a-f]{6}(-\d+)?)?\.md", f.name) for f in files)
+    assert run(capsys, "check")[0] == 0
+
+
+def test_decide_rejects_bad_input(in_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _out, err = run(capsys, "decide", "X", "--status", "acepted")
+    assert code == 1 and "unknown status `acepted`" in err
+    code, _out, err = run(capsys, "decide", "X", "--file", "../elsewhere.py")
+    assert code == 1 and "not a path inside the repository" in err
+    code, _out, err = run(capsys, "decide", "X", "--date", "2026-13-01")
+    assert code == 1 and "is not a date" in err
+    code, _out, err = run(capsys, "decide", "X", "--supersedes", "d-nothing")
+    assert code == 1 and "no decision `d-nothing`" in err
+    assert not list((in_repo / DECISIONS_DIR).glob("*.md"))   # nothing half-made
+
+
+def test_decide_opens_the_editor_on_the_new_file(in_repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    editor = tmp_path / "editor.py"
+    editor.write_text("import sys\np = sys.argv[1]\ntext = open(p).read()\n"
+                      "open(p, 'w').write(text.replace('<!-- What we do, in a few sentences. -->', 'Edited by hand.'))\n")
+    monkeypatch.setenv("EDITOR", f"{sys.executable} {editor}")
+    monkeypatch.delenv("VISUAL", raising=False)
+    code, _out, err = run(capsys, "decide", "Edited decision", "--edit")
+    assert code == 0, err
+    [path] = (in_repo / DECISIONS_DIR).glob("*-edited-decision.md")
+    assert "## Decision\n\nEdited by hand.\n" in read(path).body
+    # stdin is not a terminal here: without --edit the editor is not started even though EDITOR is set
+    assert run(capsys, "decide", "Not edited")[0] == 0
+    [other] = (in_repo / DECISIONS_DIR).glob("*-not-edited.md")
+    assert "Edited by hand." not in other.read_text()
+
+
+def test_an_edit_that_breaks_the_file_is_reported(in_repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    editor = tmp_path / "editor.py"
+    editor.write_text("import sys\np = sys.argv[1]\ntext = open(p).read()\n"
+                      "open(p, 'w').write(text.replace('status: proposed', 'status: aproved'))\n")
+    monkeypatch.setenv("EDITOR", f"{sys.executable} {editor}")
+    code, _out, err = run(capsys, "decide", "Broken by the editor", "--edit")
+    assert code == 1
+    assert re.search(r"2026-\d\d-\d\d-broken-by-the-editor\.md:4: status `aproved` is not one of", err) or \
+        re.search(r"-broken-by-the-editor\.md:4: status `aproved`", err), err
+
+
+# -- gitmem decisions ----------------------------------------------------------------------------------------
+
+
+def make(root: Path, title: str, date: str, **kw) -> decisions.DecisionFile:
+    return decisions.create_decision(root, title, date=date, authors=["Dana"], **kw)
+
+
+def test_decisions_lists_newest_first_with_filters(in_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    a = make(in_repo, "Old storage choice", "2026-11-01", files=["src/store.py"], tags=["storage"], status="accepted")
+    b = make(in_repo, "Index in SQLite", "2026-11-20", files=["src/index/**"], tags=["search", "storage"])
+    c = make(in_repo, "No daemon", "2026-11-10", status="rejected", tags=["Ops"])
+    code, out, _ = run(capsys, "decisions")
+    assert code == 0
+    lines = out.splitlines()
+    assert [line.split()[2] for line in lines] == [b.decision.id, c.decision.id, a.decision.id]
+    assert lines[0].split()[:2] == ["proposed", "2026-11-20"] and "Index in SQLite" in lines[0]
+
+    def listed(*args: str) -> list[str]:
+        code, out, _ = run(capsys, "decisions", *args, "--json")
+        assert code == 0
+        return [d["id"] for d in json.loads(out)]
+
+    assert listed("--status", "accepted") == [a.decision.id]
+    assert listed("--status", "accepted", "--status", "rejected") == [c.decision.id, a.decision.id]
+    assert listed("--file", "src/index/fts/tokens.py") == [b.decision.id]   # a glob covers it
+    assert listed("--file", "src/index/") == [b.decision.id]                # a folder
+    assert listed("--tag", "storage") == [b.decision.id, a.decision.id]
+    assert listed("--tag", "ops") == [c.decision.id]                        # tags ignore case
+    data = json.loads(run(capsys, "decisions", "--json")[1])[0]
+    assert data["path"] == b.path and data["files"] == ["src/index/**"] and data["superseded_by"] == []
+    code, _out, err = run(capsys, "decisions", "--status", "done")
+    assert code == 1 and "unknown status `done`" in err
+
+
+def test_a_broken_file_is_skipped_with_a_warning(in_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    make(in_repo, "Fine", "2026-11-01")
+    write(in_repo, "2026-11-02-broken.md", "---\nid: [oops\n---\n")
+    code, out, err = run(capsys, "decisions")
+    assert code == 0 and "Fine" in out
+    assert "2026-11-02-broken.md:2: invalid YAML" in err and "gitmem check" in err
+
+
+# -- ids ---------------------------------------------------------------------------------------------------------
+
+
+def test_a_decision_is_found_by_id_prefix_file_name_or_slug(repo: Path) -> None:
+    a = make(repo, "Use an outbox", "2026-11-24")
+    make(repo, "Use a queue", "2026-11-25")
+    did = a.decision.id
+    for ref in (did, did[:6], did[2:8], "2026-11-24-use-an-outbox.md", "2026-11-24-use-an-outbox",
+                f".gitmem/decisions/2026-11-24-use-an-outbox.md", "use-an-outbox", "2026-11-24"):
+        assert decisions.find_decision(repo, ref).path == a.path, ref
+
+
+def test_an_ambiguous_or_unknown_reference_is_an_error(in_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    make(in_repo, "Use an outbox", "2026-11-24")
+    make(in_repo, "Use a queue", "2026-11-25")
+    code, _out, err = run(capsys, "decisions", "accept", "2026-11")
+    assert code == 1 and "`2026-11` matches 2 decisions" in err and "hint:" in err
+    code, _out, err = run(capsys, "decisions", "accept", "d-ffffffffff")
+    assert code == 1 and "no decision `d-ffffffffff`" in err and "gitmem decisions" in err
+
+
+# -- status changes keep the file byte for byte ------------------------------------------------------------------------
+
+
+def test_accept_changes_only_the_status_value(in_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(in_repo, "2026-11-20-payments-use-an-outbox-table.md", HAND_WRITTEN)
+    before = path.read_bytes()
+    code, out, err = run(capsys, "decisions", "accept", "d-0a1b")
+    assert code == 0, err
+    assert out.strip() == "d-0a1b2c3d4e: proposed -> accepted  (.gitmem/decisions/2026-11-20-payments-use-an-outbox-table.md)"
+    after = path.read_bytes()
+    assert after == before.replace(b"status: proposed  #", b"status: accepted  #", 1)
+    assert read(path).status == "accepted"
+    # again: nothing to do, nothing written
+    inode = path.stat().st_ino
+    code, out, _ = run(capsys, "decisions", "accept", "d-0a1b")
+    assert code == 0 and "already accepted" in out and path.stat().st_ino == inode
+    code, out, _ = run(capsys, "decisions", "reject", "payments-use-an-outbox-table")
+    assert code == 0 and path.read_bytes() == before.replace(b"status: proposed  #", b"status: rejected  #", 1)
+
+
+def test_crlf_quoted_and_missing_status_lines(repo: Path) -> None:
+    crlf = write(repo, "2026-11-21-crlf.md", "---\r\nid: d-crlf\r\ntitle: CRLF\r\nstatus: \"proposed\"\r\n"
+                                             "date: '2026-11-21'\r\n---\r\nBody\r\n")
+    decision_status.accept(repo, "d-crlf")
+    assert crlf.read_bytes() == (b"---\r\nid: d-crlf\r\ntitle: CRLF\r\nstatus: accepted\r\n"
+                                 b"date: '2026-11-21'\r\n---\r\nBody\r\n")
+    bare = write(repo, "2026-11-22-no-status.md", "\ufeff---\r\nid: d-bare\r\ntitle: No status\r\n"
+                                                  "date: 2026-11-22\r\n---\r\n\r\nBody\r\n")
+    decision_status.reject(repo, "d-bare")
+    assert bare.read_bytes() == ("\ufeff---\r\nid: d-bare\r\ntitle: No status\r\nstatus: rejected\r\n"
+                                 "date: 2026-11-22\r\n---\r\n\r\nBody\r\n").encode()
+    # an empty value (which no decision reads as; `gitmem check` reports it) is filled in, its comment kept
+    text = "---\nid: d-empty\nstatus:   # to do\ndate: 2026-11-23\n---\n"
+    assert frontmatter.set_value(text, "status", "accepted", "x.md") == \
+        "---\nid: d-empty\nstatus: accepted   # to do\ndate: 2026-11-23\n---\n"
+
+
+@pytest.mark.parametrize("written, expected", [
+    ("supersedes: []\n", "supersedes: [d-old]\n"),
+    ("supersedes: [d-a, 'd-b']  # kept\n", "supersedes: [d-a, 'd-b', d-old]  # kept\n"),
+    ("supersedes:\n- d-a\n", "supersedes:\n- d-a\n- d-old\n"),
+    ("supersedes:\n    -   d-a # note\n", "supersedes:\n    -   d-a # note\n    -   d-old\n"),
+    ("supersedes:\n", "supersedes: [d-old]\n"),
+    ("supersedes: ~\n", "supersedes: [d-old]\n"),
+    ("supersedes: d-a\n", "supersedes: [d-a, d-old]\n"),
+    ("", "supersedes: [d-old]\n"),
+])
+def test_supersede_adds_one_entry_in_the_style_of_the_list(repo: Path, written: str, expected: str) -> None:
+    old = write(repo, "2026-11-01-old.md", "---\nid: d-old\ntitle: Old\nstatus: accepted\ndate: 2026-11-01\n---\nOld body\n")
+    head = "---\nid: d-new\ntitle: New\nstatus: proposed\ndate: 2026-11-30\n"
+    new = write(repo, "2026-11-30-new.md", head + written + "---\n\nNew body\n")
+    for extra in ("d-a", "d-b"):
+        if extra in written:
+            write(repo, f"2026-10-01-{extra}.md", f"---\nid: {extra}\ntitle: {extra}\nstatus: superseded\n"
+                                                  "date: 2026-10-01\n---\n")
+    result = decision_status.supersede(repo, "d-old", by="d-new")
+    assert [e.change for e in result.edits] == ["supersedes += d-old", "proposed -> accepted", "accepted -> superseded"]
+    assert new.read_text() == head.replace("proposed", "accepted") + expected + "---\n\nNew body\n"
+    assert old.read_text() == "---\nid: d-old\ntitle: Old\nstatus: superseded\ndate: 2026-11-01\n---\nOld body\n"
+    assert read(new).supersedes[-1] == "d-old"
+
+
+def test_a_value_that_cannot_be_edited_in_place_is_left_alone(repo: Path) -> None:
+    write(repo, "2026-11-01-old.md", "---\nid: d-old\ntitle: Old\nstatus: accepted\ndate: 2026-11-01\n---\n")
+    text = "---\nid: d-new\ntitle: New\nstatus: accepted\ndate: 2026-11-30\nsupersedes: |\n  d-a\n---\n"
+    new = write(repo, "2026-11-30-new.md", text)
+    with pytest.raises(frontmatter.FrontMatterEditError) as info:
+        decision_status.supersede(repo, "d-old", by="d-new")
+    assert new.read_text() == text and read_status(repo, "d-old") == "accepted"
+    assert "2026-11-30-new.md:6: cannot add to `supersedes`" in str(info.value)
+
+
+def read_status(root: Path, ref: str) -> str:
+    return decisions.find_decision(root, ref).decision.status
+
+
+def test_accepting_a_decision_supersedes_what_it_replaces(in_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    old = make(in_repo, "Poll for changes", "2026-11-01", status="accepted", files=["src/watch.py"])
+    code, out, err = run(capsys, "decide", "Use inotify", "--supersedes", old.decision.id[:6], "--date", "2026-11-20",
+                         "--file", "src/watch.py")
+    assert code == 0, err
+    new = decisions.find_decision(in_repo, "use-inotify")
+    assert new.decision.supersedes == (old.decision.id,) and read_status(in_repo, old.decision.id) == "accepted"
+    code, out, _ = run(capsys, "decisions", "accept", "use-inotify")
+    assert code == 0
+    assert out.splitlines() == [f"{new.decision.id}: proposed -> accepted  ({new.path})",
+                                f"{old.decision.id}: accepted -> superseded  ({old.path})"]
+    assert read_status(in_repo, old.decision.id) == "superseded"
+    # the superseded one cannot be accepted or rejected again by accident
+    code, _out, err = run(capsys, "decisions", "accept", old.decision.id)
+    assert code == 1 and "is superseded" in err
+    # and listing says what replaced it
+    assert f"(superseded by {new.decision.id})" in run(capsys, "decisions")[1]
+
+
+def test_decide_accepted_supersedes_at_once(repo: Path) -> None:
+    old = make(repo, "Poll", "2026-11-01", status="accepted")
+    result = decision_status.decide(repo, "Watch", date="2026-11-02", status="accepted", supersedes=[old.decision.id])
+    assert [e.change for e in result.edits] == ["created (accepted)", "accepted -> superseded"]
+    assert read_status(repo, old.decision.id) == "superseded"
+
+
+def test_supersede_refusals_and_warning(in_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    a = make(in_repo, "A", "2026-11-01", status="accepted")
+    r = make(in_repo, "R", "2026-11-02", status="rejected")
+    code, _out, err = run(capsys, "decisions", "supersede", a.decision.id, "--by", a.decision.id)
+    assert code == 1 and "cannot supersede itself" in err
+    code, _out, err = run(capsys, "decisions", "supersede", a.decision.id, "--by", r.decision.id)
+    assert code == 1 and "is rejected" in err
+    code, _out, err = run(capsys, "decisions", "supersede", r.decision.id)
+    assert code == 1 and "was rejected" in err
+    assert read_status(in_repo, a.decision.id) == "accepted"
+    code, out, err = run(capsys, "decisions", "supersede", a.decision.id)
+    assert code == 0 and "accepted -> superseded" in out and "nothing supersedes" in err
+
+
+bodies = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=300)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=bodies, crlf=st.booleans(), comment=st.sampled_from(["", "  # why", " #x"]),
+       quote=st.sampled_from(["", "'", '"']), block=st.booleans())
+def test_status_edits_keep_every_other_byte(tmp_path_factory: pytest.TempPathFactory, body: str, crlf: bool,
+                                            comment: str, quote: str, block: bool) -> None:
+    root = tmp_path_factory.mktemp("prop")
+    nl = "\r\n" if crlf else "\n"
+    sup = f"supersedes:{nl}  - d-a{nl}" if block else f"supersedes: [d-a]{nl}"
+    text = nl.join(["---", "id: d-new", "title: New", f"status: {quote}proposed{quote}{comment}",
+                    "date: 2026-11-30"]) + nl + sup + "---" + nl + body
+    write(root, "2026-10-01-a.md", "---\nid: d-a\ntitle: A\nstatus: superseded\ndate: 2026-10-01\n---\n")
+    write(root, "2026-11-01-old.md", "---\nid: d-old\ntitle: Old\nstatus: accepted\ndate: 2026-11-01\n---\n")
+    path = write(root, "2026-11-30-new.md", text)
+    decision_status.supersede(root, "d-old", by="d-new")
+    after = path.read_bytes().decode()
+    assert after.endswith("---" + nl + body)
+    head_before, head_after = text.split(nl + "supersedes")[0], after.split(nl + "supersedes")[0]
+    assert head_after == head_before.replace(f"status: {quote}proposed{quote}", "status: accepted", 1)
+    tail_before, tail_after = text[len(head_before):], after[len(head_after):]
+    removed, added = only_diff(tail_before.encode(), tail_after.encode())
+    assert removed == b"" and b"d-old" in added   # the supersedes list only grew
+    assert read(path).supersedes == ("d-a", "d-old") and read(path).body == body
+
+
+# -- which decisions concern a file ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("pattern, path, matches", [
+    ("src/app.py", "src/app.py", True),
+    ("./src/app.py", "src/app.py", True),
+    ("src/app.py", "src/app.pyc", False),
+    ("src", "src/app.py", True),
+    ("src/", "src/deep/app.py", True),
+    ("src", "srcx/app.py", False),
+    ("src/*.py", "src/app.py", True),
+    ("src/*.py", "src/pkg/app.py", True),         # fnmatch: * crosses /
+    ("src/**/*.py", "src/app.py", True),          # **/ may be no folder
+    ("src/**/*.py", "src/a/b/app.py", True),
+    ("src/**", "src/a/b/app.py", True),
+    ("*.md", "docs/guide.md", True),
+    ("docs/*", "docs/a/b.txt", True),            # a glob that matches a folder covers what is under it
+    ("tests/test_?.py", "tests/test_a.py", True),
+    ("tests/test_[ab].py", "tests/test_c.py", False),
+    ("src/app.py", "src/", True),                # a folder query: a pattern inside it concerns it
+    ("src/**/*.py", "src/", True),
+    ("lib/x.py", "src/", False),
+    ("anything", "/", True),                      # the whole repository
+    ("", "src/app.py", False),
+])
+def test_path_matches(pattern: str, path: str, matches: bool) -> None:
+    assert path_matches(pattern, path) is matches
+
+
+def test_decisions_for_files_accepted_and_superseded_newest_first(repo: Path) -> None:
+    old = make(repo, "Old storage", "2026-11-01", files=["src/store/**"], status="accepted")
+    new = make(repo, "New storage", "2026-11-20", files=["src/store/*.py"], status="proposed")
+    make(repo, "Rejected", "2026-11-21", files=["src/store/"], status="rejected")
+    mid = make(repo, "Docs", "2026-11-10", files=["src/store/README.md", "docs/"], status="accepted")
+    make(repo, "Elsewhere", "2026-11-25", files=["web/**"], status="accepted")
+    make(repo, "Everywhere", "2026-11-26", status="accepted")   # no files: concerns no file in particular
+    got = decisions.decisions_for_files(repo, ["src/store/ref.py", "src/store/README.md"])
+    assert [(p, d.id, d.status) for p, d in got] == [(mid.path, mid.decision.id, "accepted"),
+                                                     (old.path, old.decision.id, "accepted")]
+    decision_status.supersede(repo, old.decision.id, by=new.decision.id)
+    got = decisions.decisions_for_files(repo, ["src/store/ref.py"])
+    assert [(d.id, d.status) for _p, d in got] == [(new.decision.id, "accepted"), (old.decision.id, "superseded")]
+    found = decisions.read_decisions(repo)
+    assert found.superseded_by()[old.decision.id] == (new.decision.id,)
+    assert decisions.decisions_for_files(repo, []) == []
+    assert decisions.decisions_for_files(repo, ["docs/"]) == [(mid.path, mid.decision)]
+
+
+# -- the whole life of a decision: proposed by a session, edited, accepted, superseded ------------------------------
+
+
+def add_session(gm: Repo, sid: str, title: str, ended: str, *, modified: tuple[str, ...] = (),
+                observed: tuple[str, ...] = (), decisions_: tuple[DecisionNote, ...] = ()) -> SessionSummary:
+    obs = tuple(Observation(ts=ended, kind="tool", tool="Edit", files=(f,), text=f"edit {f}") for f in observed)
+    summary = SessionSummary(id=sid, title=title, started_at=ended, ended_at=ended, author="Dana <dana@example.com>",
+                             branch="main", files_modified=modified, decisions=decisions_, summarizer="offline")
+    store.write_session(gm, sid, ended, obs, summary)
+    return summary
+
+
+def statuses_in_search(gm: Repo, word: str) -> list[str]:
+    return [h.id for h in search.search(gm, word, types="decision")]
+
+
+def test_a_decision_shows_the_same_status_everywhere(in_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    gm = discover(in_repo)
+    note = DecisionNote(title="Memory lives in a notes ref", decision="Keep sessions in refs/notes/gitmem",
+                        files=("src/gitmem/store.py",))
+    summary = add_session(gm, SID, "Store design", "2026-11-24T10:00:00Z", modified=("src/gitmem/store.py",),
+                          decisions_=(note,))
+    [proposed] = decisions.propose_decisions(in_repo, summary).written
+    did = read(proposed).id
+    assert read(proposed).status == "proposed" and read(proposed).session == SID
+
+    # a person rewrites the body; the status is untouched by that
+    text = proposed.read_text()
+    edited = text.split("\n---\n", 1)[0] + "\n---\n\n## Decision\n\nOne folder per session in the notes ref.\n"
+    proposed.write_text(edited)
+    assert statuses_in_search(gm, "proposed") == [did] and statuses_in_search(gm, "accepted") == []
+
+    code, _out, err = run(capsys, "decisions", "accept", did)
+    assert code == 0, err
+    assert proposed.read_text() == edited.replace("status: proposed", "status: accepted", 1)
+    assert statuses_in_search(gm, "accepted") == [did] and statuses_in_search(gm, "proposed") == []
+    code, out, _ = run(capsys, "why", "src/gitmem/store.py")
+    assert code == 0
+    assert re.search(rf"^  accepted\s+2026-11-24\s+{did}\s+Memory lives in a notes ref$", out, re.M), out
+    assert re.search(rf"^  2026-11-24 10:00\s+session\s+{SID[:12]}\s+Store design", out, re.M), out
+    assert decisions.decisions_for_files(in_repo, ["src/gitmem/store.py"])[0][1].status == "accepted"
+
+    # later: a new decision replaces it
+    code, out, err = run(capsys, "decide", "Memory lives in one ref per branch", "--file", "src/gitmem/*.py",
+                         "--date", "2026-12-01", "--decision", "One ref per branch.")
+    assert code == 0, err
+    new_id = out.split(":", 1)[0]
+    code, out, err = run(capsys, "decisions", "supersede", did, "--by", new_id)
+    assert code == 0, err
+    assert read(proposed).status == "superseded"
+    assert proposed.read_text() == edited.replace("status: proposed", "status: superseded", 1)
+    assert statuses_in_search(gm, "superseded") == [did]
+    assert statuses_in_search(gm, "accepted") == [new_id]
+    code, out, _ = run(capsys, "why", "src/gitmem/store.py", "--json")
+    data = json.loads(out)
+    assert [(d["id"], d["status"]) for d in data["decisions"]] == [(new_id, "accepted"), (did, "superseded")]
+    assert data["decisions"][1]["superseded_by"] == [new_id]
+    assert [s["id"] for s in data["sessions"]] == [SID]
+    text_out = run(capsys, "why", "src/gitmem/store.py")[1]
+    assert f"superseded  2026-11-24  {did}" in text_out and f"(superseded by {new_id})" in text_out
+    assert [(d.id, d.status) for _p, d in decisions.decisions_for_files(in_repo, ["src/gitmem/store.py"])] == [
+        (new_id, "accepted"), (did, "superseded")]
+    assert run(capsys, "check")[0] == 0
+
+
+def test_why_finds_sessions_by_their_observations_and_folders(in_repo: Path, capsys: pytest.CaptureFixture[str],
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    gm = discover(in_repo)
+    add_session(gm, SID, "Touched it in passing", "2026-11-20T09:00:00Z", observed=("src/pkg/mod.py",))
+    add_session(gm, "7e930000-2222-4000-8000-000000000002", "Modified it", "2026-11-22T09:00:00Z",
+                modified=("src/pkg/mod.py",))
+    add_session(gm, "9f000000-3333-4000-8000-000000000003", "Unrelated", "2026-11-23T09:00:00Z",
+                modified=("web/app.js",))
+    (in_repo / "src" / "pkg").mkdir(parents=True)
+    (in_repo / "src" / "pkg" / "mod.py").write_text("")
+    code, out, _ = run(capsys, "why", "src/pkg/mod.py", "--json")
+    data = json.loads(out)
+    assert [(s["title"], s["via"]) for s in data["sessions"]] == [("Modified it", "summary"),
+                                                                  ("Touched it in passing", "observations")]
+    # a folder, named relative to the current directory
+    monkeypatch.chdir(in_repo / "src")
+    data = json.loads(run(capsys, "why", "pkg", "--json")[1])
+    assert data["path"] == "src/pkg/" and len(data["sessions"]) == 2
+    code, out, _ = run(capsys, "why", "nothing/here.py")
+    assert code == 0 and out.strip() == "no decision or session mentions src/nothing/here.py."
+    code, _out, err = run(capsys, "why", "/etc/passwd")
+    assert code == 1 and "outside the repository" in err
+
+
+def test_why_without_any_memory_lists_decisions_and_creates_no_state(in_repo: Path,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    d = make(in_repo, "Keep README short", "2026-11-01", files=["README.md"], status="accepted")
+    code, out, _ = run(capsys, "why", "README.md")
+    assert code == 0 and d.decision.id in out and "sessions" not in out
+    assert not (in_repo / ".git" / "gitmem").exists()
+
+
+def test_frontmatter_yaml_scalar_reads_back() -> None:
+    import yaml
+
+    for value in ("d-0a1b2c3d4e", "0001", "true", "a: b", "x\ny", "ünï", "null", "-d", "d-a #c"):
+        assert yaml.safe_load(frontmatter.yaml_scalar(value)) == value
+    assert frontmatter.yaml_scalar("d-0a1b2c3d4e") == "d-0a1b2c3d4e"
