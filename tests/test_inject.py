@@ -168,11 +168,13 @@ def _decision(root: Path, name: str, **fields) -> None:
     (root / ".gitmem" / "decisions" / name).write_text(d.to_text())
 
 
-def test_decisions_that_concern_changed_files_come_first_and_superseded_ones_never(initialized: Path) -> None:
+def test_decisions_that_concern_changed_files_come_first_and_superseded_ones_are_marked(initialized: Path) -> None:
     _decision(initialized, "2026-11-20-money.md", id="d-money", title="Money is integer cents", status="accepted",
               files=("billing/*.py",), body="\n## Decision\n\nStore amounts as integer cents.\n")
     _decision(initialized, "2026-11-19-floats.md", id="d-floats", title="Money is a float", status="superseded",
               files=("billing/*.py",), body="\n## Decision\n\nUse floats.\n")
+    _decision(initialized, "2026-11-21-cents.md", id="d-cents", title="Cents everywhere", status="accepted",
+              supersedes=("d-floats",), files=("docs/*.md",), body="\nCents.\n")
     _decision(initialized, "2026-11-18-style.md", id="d-style", title="Tests live next to the module",
               status="accepted", body="\nConvention.\n")
     (initialized / "billing").mkdir()
@@ -180,7 +182,9 @@ def test_decisions_that_concern_changed_files_come_first_and_superseded_ones_nev
     text = inject.build_brief(discover(initialized)).text
     first = text.split("## Decisions that concern the files in play", 1)[1].split("##", 1)[0]
     assert "Money is integer cents" in first and "Store amounts as integer cents" in first
-    assert "Money is a float" not in text
+    (line,) = [x for x in text.splitlines() if "Money is a float" in x]  # history, never the current rule
+    assert line.startswith("- [superseded by d-cents; no longer applies]")
+    assert "Use floats" not in text
     assert "Tests live next to the module" in text.split("## Other team decisions", 1)[1]
 
 

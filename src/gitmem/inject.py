@@ -20,17 +20,16 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import fnmatch
 import json
 import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Sequence
 
-from gitmem import search, store
-from gitmem.config import DECISIONS_DIR, Config, load_config, state_dir
-from gitmem.errors import GitmemError, RecordError
+from gitmem import decisions, search, store
+from gitmem.config import Config, load_config, state_dir
+from gitmem.errors import GitmemError
 from gitmem.git import Repo, discover
 from gitmem.records import Decision, SessionSummary
 
@@ -111,29 +110,6 @@ def interest_files(repo: Repo) -> tuple[str, ...]:
     log = repo.git_bytes("log", f"-n{RECENT_COMMITS}", "--name-only", "--format=", "-z", check=False).stdout
     files += [p.decode("utf-8", "surrogateescape").strip() for p in log.split(b"\0")]
     return tuple(dict.fromkeys(f for f in files if f and not f.startswith(".gitmem/")))[:MAX_INTEREST_FILES * 4]
-
-
-def read_decisions(root: Path) -> list[tuple[str, Decision]]:
-    """Every readable decision file of this work tree; a damaged one is skipped (``gitmem check`` reports it)."""
-    folder = root / DECISIONS_DIR
-    found = []
-    for path in sorted(folder.glob("*.md")) if folder.is_dir() else []:
-        rel = f"{DECISIONS_DIR}/{path.name}"
-        try:
-            found.append((rel, Decision.from_text(path.read_text(encoding="utf-8"), rel)))
-        except (RecordError, OSError, UnicodeDecodeError) as exc:
-            logger.warning("brief skips %s: %s", rel, exc)
-    return found
-
-
-def concerns(decision: Decision, files: Iterable[str]) -> bool:
-    """Does any of ``files`` match one of the decision's paths or globs (a folder covers what is under it)?"""
-    for pattern in decision.files:
-        pattern = pattern.strip().lstrip("./")
-        for f in files:
-            if fnmatch.fnmatch(f, pattern) or f == pattern or f.startswith(pattern.rstrip("/") + "/"):
-                return True
-    return False
 
 
 def _is_merged(repo: Repo, summary: SessionSummary, branch: str) -> bool:
@@ -248,12 +224,21 @@ def build_brief(repo: Repo, config: Config | None = None) -> Brief:
     items: list[Item] = []
 
     # Decisions in this work tree: they are on this branch, so they are current unless their status says not.
-    for path, d in sorted(read_decisions(root), key=lambda pd: pd[1].date, reverse=True):
-        if d.status in ("rejected", "superseded"):
+    found = decisions.read_decisions(root)
+    for error in found.errors:
+        logger.warning("brief skips %s", error)
+    replaced_by = found.superseded_by()
+    for f in found.files:
+        d, matched = f.decision, decisions.concerns(f.decision, files)
+        if d.status == "rejected":
             continue
-        matched = concerns(d, files)
+        if d.status == "superseded":
+            if matched:  # said once, as history, so nobody takes it for the current rule
+                by = ", ".join(replaced_by.get(d.id, ())) or "a later decision"
+                items.append(Item(1, 6.0, f"- [superseded by {by}; no longer applies] {_clip(d.title, 100)} ({d.id})"))
+            continue
         rank = (0.0 if d.status == "accepted" else 3.5) if matched else (4.0 if d.status == "accepted" else 7.0)
-        items.append(Item(1 if matched else 5, rank, _decision_line(path, d)))
+        items.append(Item(1 if matched else 5, rank, _decision_line(f.path, d)))
 
     sessions: dict[str, SessionSummary] = {}
     if tip:

@@ -95,6 +95,24 @@ def load_yaml(text: str, path: str, line_offset: int = 0) -> Any:
                           hint="restore the record from the ref's history.") from None
     except yaml.YAMLError as exc:
         raise RecordError(f"invalid YAML: {exc}", path, hint="fix the YAML syntax.") from None
+    except (ValueError, OverflowError) as exc:
+        # A value YAML recognises but cannot build, such as the date 2026-13-01.
+        bad = str(exc).split(":", 1)[0]
+        line = next((i + 1 + line_offset for i, text_line in enumerate(text.split("\n"))
+                     if re.search(r":\s*'?\d{4}-\d{1,2}-\d{1,2}", text_line) and _bad_date(text_line)), None)
+        raise RecordError(f"invalid {'date' if line else 'value'}: {bad}", path, line,
+                          hint="write a real date as yyyy-mm-dd, or quote the value to keep it as text.") from None
+
+
+def _bad_date(line: str) -> bool:
+    m = re.search(r"(\d{4})-(\d{1,2})-(\d{1,2})", line)
+    if not m:
+        return False
+    try:
+        datetime.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        return True
+    return False
 
 
 def split_front_matter(text: str, path: str) -> tuple[str, str, int]:
