@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test bench clean
+.PHONY: demo test bench clean claude-code
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,11 +22,16 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 demo: $(VENV)/.installed
 	$(BIN)/python -m gitmem.demo
 
-test: $(VENV)/.installed-test
+# The pinned Claude Code CLI for tests/test_e2e_claude.py, in .cache/claude-code/ (quick when installed).
+# Without node and npm it prints why and the end-to-end tests skip; GITMEM_E2E=skip turns them off.
+claude-code:
+	bash scripts/install-claude-code.sh
+
+test: $(VENV)/.installed-test claude-code
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/bench_store.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache build dist
+	rm -rf $(VENV) .pytest_cache build dist .cache
