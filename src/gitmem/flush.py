@@ -117,11 +117,12 @@ def flush_session(common_dir: Path, session_id: str) -> SessionFlush | None:
         spool.release(files)
         return SessionFlush(session_id, 0, skipped, len(bad), "", previous.summary.summarizer, str(repo.root or ""))
 
-    if previous is None and all(o.kind == "session" for o in new_obs):
-        # Opened and closed with nothing asked or done: not worth a record in everyone's memory.
+    if all(o.kind == "session" for o in new_obs):
+        # Only start/end markers: a session opened and closed with nothing done is not worth a record in
+        # everyone's memory, and a SessionEnd right after the last Stop's flush is not worth a commit.
         spool.quarantine(folder, session_id, bad)
         spool.release(files)
-        return SessionFlush(session_id, 0, skipped, len(bad), "", "", str(repo.root or ""))
+        return SessionFlush(session_id, 0, skipped + len(new_obs), len(bad), "", "", str(repo.root or ""))
 
     all_obs = tuple(previous.observations if previous else ()) + tuple(new_obs)
     summary = build_summary(repo, session_id, all_obs, facts, previous.summary if previous else None)
