@@ -235,24 +235,32 @@ def run_worker(common_dir: Path, lock_fd: int | None = None, sweep_idle: float =
         ran = True
         try:
             while rounds < MAX_ROUNDS:
-                pending = spool.requests(folder)
+                # A request is claimed by renaming it: a new one arriving meanwhile is a new file, and a
+                # claim left by a killed worker is taken up again here, so no request is ever lost.
+                for request in spool.requests(folder):
+                    spool.claim_request(folder, request)
+                claims = spool.claimed_requests(folder)
                 leftovers = spool.sessions_with_taken(folder)
-                if not pending and not leftovers:
+                if not claims and not leftovers:
                     break
                 rounds += 1
                 targets: list[str] = list(leftovers)
-                for request in pending:
-                    spool.clear_request(folder, request)  # cleared first: a new request re-creates it
-                    targets.extend(_sessions_for(folder, request, sweep_idle))
+                for name, _path in claims:
+                    targets.extend(_sessions_for(folder, name, sweep_idle))
+                failed: set[str] = set()
                 for session_id in dict.fromkeys(targets):
                     try:
                         flushed = flush_session(common_dir, session_id)
                     except Exception as exc:  # noqa: BLE001 - one bad session must not stop the others
                         logger.exception("flushing session %s failed", session_id)
                         errors.append(f"{session_id}: {type(exc).__name__}: {exc}")
+                        failed.add(session_id)
                         continue
                     if flushed is not None:
                         done.append(flushed)
+                spool.release([path for name, path in claims if name not in failed])
+                if failed:
+                    break
         finally:
             spool.unlock(fd)
         if not spool.requests(folder) or errors:

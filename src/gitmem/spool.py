@@ -3,7 +3,9 @@
 Layout under ``<common-dir>/gitmem/spool/``:
 - ``<session>.jsonl``: live file, appended to by hooks (one line per event).
 - ``<session>.flush``: a flush request left by Stop/SessionEnd/PreCompact;
-  ``_sweep.flush`` (SessionStart) asks for every session with spooled events.
+  ``_sweep.flush`` (SessionStart) asks for every idle session with spooled events.
+- ``<session>.<ns>.claimed``: a request a worker is handling; deleted when done,
+  taken up again by the next worker if this one was killed.
 - ``<session>.<ns>.taken``: a live file the worker took by renaming it. It
   stays until its records are in the memory ref, so a killed worker loses
   nothing: the next one finds it and flushes it again (the ref de-duplicates
@@ -31,6 +33,7 @@ logger = logging.getLogger(__name__)
 
 SPOOL_DIR = "spool"          # hook.SPOOL
 REQUEST_SUFFIX = ".flush"
+CLAIMED_SUFFIX = ".claimed"
 LIVE_SUFFIX = ".jsonl"
 TAKEN_SUFFIX = ".taken"
 BAD_SUFFIX = ".bad"
@@ -63,11 +66,21 @@ def requests(spool: Path) -> list[str]:
     return sorted(p.name[: -len(REQUEST_SUFFIX)] for p in spool.iterdir() if p.name.endswith(REQUEST_SUFFIX))
 
 
-def clear_request(spool: Path, name: str) -> None:
+def claim_request(spool: Path, name: str) -> Path | None:
+    """Rename ``<name>.flush`` to ``<name>.<ns>.claimed``; deleted once that flush is done."""
+    claimed = spool / f"{name}.{time.time_ns():020d}{CLAIMED_SUFFIX}"
     try:
-        (spool / (name + REQUEST_SUFFIX)).unlink()
+        os.rename(spool / (name + REQUEST_SUFFIX), claimed)
     except FileNotFoundError:
-        pass
+        return None
+    return claimed
+
+
+def claimed_requests(spool: Path) -> list[tuple[str, Path]]:
+    """Requests a worker claimed and has not finished (its own, or those of a worker that was killed)."""
+    if not spool.is_dir():
+        return []
+    return sorted((_session_of(p.name), p) for p in spool.iterdir() if p.name.endswith(CLAIMED_SUFFIX))
 
 
 def sessions_with_data(spool: Path, idle_seconds: float = 0.0) -> list[str]:
@@ -151,7 +164,7 @@ def backlog(spool: Path) -> Backlog:
         files=len(files),
         bytes=sum(p.stat().st_size for p in files if p.exists()),
         bad_files=len([p for p in spool.iterdir() if p.name.endswith(BAD_SUFFIX)]),
-        requests=len(requests(spool)),
+        requests=len(requests(spool)) + len(claimed_requests(spool)),
     )
 
 
