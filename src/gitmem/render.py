@@ -55,10 +55,10 @@ def session_rows(memory: Memory) -> list[SessionRow]:
     return rows
 
 
-def session_rows_from_hits(hits: list[Any]) -> list[SessionRow]:
+def session_rows_from_hits(hits: list[Any], observations: dict[str, int]) -> list[SessionRow]:
     """Rows for `gitmem log` from the search index's session hits (already newest first)."""
-    return [SessionRow(h.session_id or h.id, h.date, h.author, h.branch, h.title, h.path.rsplit("/", 1)[0], 0)
-            for h in hits]
+    return [SessionRow(h.session_id or h.id, h.date, h.author, h.branch, h.title, h.path.rsplit("/", 1)[0],
+                       observations.get(h.session_id or h.id, 0)) for h in hits]
 
 
 def search_text(hits: list[Any]) -> str:

@@ -207,13 +207,23 @@ def session_rows(record: SessionRecord) -> list[Row]:
     return rows
 
 
-def decision_row(worktree: str, path: str, d: Decision) -> Row:
-    """The row of one decision file; ``path`` is relative to the work tree root."""
+def decision_row(worktree: str, path: str, d: Decision, replaces: Sequence[str] = ()) -> Row:
+    """The row of one decision file; ``path`` is relative to the work tree root. ``replaces`` are the titles of
+    the decisions it supersedes: a search in the words of an old decision also finds what replaced it."""
     stem = path.rsplit("/", 1)[-1].removesuffix(".md")
     date, authors = _norm_date(d.date), ", ".join(d.authors)
+    body = d.body + "".join(f"\nSupersedes: {title}" for title in replaces)
     return ("decision", d.id or stem, d.session, "", worktree, path, date, authors, "", _one_line(d.title) or stem,
-            d.title, d.body, "\n".join(_unique(d.files)), " ".join((d.status, *d.tags)),
+            d.title, body, "\n".join(_unique(d.files)), " ".join((d.status, *d.tags)),
             _facets("decision", authors, "", date))
+
+
+def decision_rows(worktree: str, decisions: Iterable[tuple[str, Decision]]) -> Iterator[Row]:
+    """The rows of a work tree's decision files, each naming the titles of the decisions it supersedes."""
+    found = list(decisions)
+    titles = {d.id: d.title for _, d in found if d.id}
+    for path, d in found:
+        yield decision_row(worktree, path, d, [titles[i] for i in d.supersedes if i in titles])
 
 
 # -- decision files ---------------------------------------------------------------------------------
@@ -318,7 +328,7 @@ def index_decisions(conn: sqlite3.Connection, worktree: str, decisions: Iterable
     """Replace the decision rows of ``worktree`` (a work tree root); return rows added."""
     with _transaction(conn):
         _delete_rows(conn, "worktree = ? AND type = 'decision'", (worktree,))
-        return _add_rows(conn, (decision_row(worktree, path, d) for path, d in decisions))
+        return _add_rows(conn, decision_rows(worktree, decisions))
 
 
 def _json_list(items: Sequence[str]) -> str:
@@ -394,7 +404,7 @@ def build_index_file(path: Path, *, tip: str | None, sessions: Iterable[SessionR
             conn.execute("PRAGMA synchronous = OFF")
             conn.execute("BEGIN IMMEDIATE")
             rows = conn.executemany(_INSERT, (row for rec in _by_date(sessions) for row in session_rows(rec))).rowcount
-            rows += conn.executemany(_INSERT, (decision_row(worktree, p, d) for p, d in decisions)).rowcount
+            rows += conn.executemany(_INSERT, decision_rows(worktree, decisions)).rowcount
             conn.execute("INSERT INTO records_fts (records_fts) VALUES ('rebuild')")
             _set_meta(conn, "ref_tip", tip or "")
             if worktree:
@@ -559,6 +569,20 @@ def record_counts(repo: Repo) -> dict[str, int]:
     finally:
         conn.close()
     return {t: 0 for t in TYPES} | {t: n for t, n in rows}
+
+
+def observation_counts(repo: Repo, session_ids: Sequence[str]) -> dict[str, int]:
+    """Observations per session, from the (up-to-date) index."""
+    if not session_ids:
+        return {}
+    conn, _update = _open_current(repo)
+    try:
+        marks = ",".join("?" * len(session_ids))
+        rows = conn.execute(f"SELECT session_id, count(*) FROM records WHERE type = 'observation' "
+                            f"AND session_id IN ({marks}) GROUP BY session_id", list(session_ids)).fetchall()
+    finally:
+        conn.close()
+    return {sid: 0 for sid in session_ids} | dict(rows)
 
 
 def ensure_index(repo: Repo) -> IndexUpdate:
