@@ -221,8 +221,10 @@ def log_cmd(
     """List recorded sessions, newest first: date, author, branch, title, id."""
     from gitmem import render, search
 
-    hits = search.search(_repo(), "", types="session", branch=branch, author=author, since=since, limit=limit)
-    rows = render.session_rows_from_hits(hits)
+    repo = _repo()
+    hits = search.search(repo, "", types="session", branch=branch, author=author, since=since, limit=limit)
+    counts = search.observation_counts(repo, [h.session_id or h.id for h in hits]) if as_json else {}
+    rows = render.session_rows_from_hits(hits, counts)
     if as_json:
         _emit_json([r.to_json() for r in rows])
     elif not rows:
