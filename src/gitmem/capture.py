@@ -523,7 +523,46 @@ def _observe(ev: SpoolEvent, name: str, root: str | None) -> Observation | None:
         error = next((p[k] for k in ("error", "error_message", "message", "reason") if _str(p.get(k))), "")
         return Observation(ts=ts, kind="error", text=clip(error, MAX_TEXT), outcome="error",
                            detail=clip(p.get("error_type"), 100, oneline=True), event_id=eid)
+    if name in ("FileChange", "FileChanges"):
+        return _file_change(name, p, ts, eid, root, cwd)
     return None  # Notification, SubagentStart/Stop, PostCompact, PermissionRequest, ...: not kept
+
+
+_FILE_CHANGES = ("created", "modified", "deleted", "renamed")
+
+
+def _file_change(name: str, p: dict, ts: str, eid: str, root: str | None, cwd: str) -> Observation | None:
+    """What ``gitmem watch`` saw: one file (``FileChange``) or a burst of many (``FileChanges``).
+
+    Kinds ``write`` (created) and ``edit`` (the rest) with tool ``watch``, so the
+    summary lists the files as modified, as it does for the assistant's edits.
+    """
+    if name == "FileChange":
+        change, path = _str(p.get("change")), rel_path(p.get("path"), root, cwd)
+        if change not in _FILE_CHANGES or not path:
+            return None
+        source = rel_path(p.get("from"), root, cwd) if change == "renamed" else ""
+        return Observation(ts=ts, kind="write" if change == "created" else "edit", tool="watch",
+                           text=f"renamed from {source}" if source else change,
+                           files=(path, source) if source else (path,), outcome="ok", event_id=eid)
+    total = _int(p.get("files"))
+    if not total or total < 0:
+        return None
+    folders = [(clip(f[0], 200, oneline=True), _int(f[1]) or 0) for f in p.get("folders", [])[:20]
+               if isinstance(f, list) and len(f) == 2 and _str(f[0])] if isinstance(p.get("folders"), list) else []
+    where = ", ".join(f"{'the top level' if f == '.' else f + '/'} ({n:,})" for f, n in folders)
+    other = _int(p.get("other")) or 0
+    text = f"{total:,} files changed" + (f" under {where}" if where else "") + (f", {other:,} elsewhere" if other else "")
+    counts = _dict(p.get("changes"))
+    detail = ", ".join(f"{c} {counts[c]:,}" for c in _FILE_CHANGES if _int(counts.get(c)))
+    sample = [rel_path(x, root, cwd) for x in p.get("sample", [])[:10]] if isinstance(p.get("sample"), list) else []
+    if any(sample):
+        detail += "; e.g. " + ", ".join(x for x in sample if x)
+    if p.get("lost_events") is True:
+        detail += "; the kernel dropped events, so the counts are a lower bound"
+    return Observation(ts=ts, kind="edit", tool="watch", text=clip(text, MAX_TEXT, oneline=True),
+                       files=tuple(f for f, _ in folders if f != "."), outcome="ok",
+                       detail=clip(detail.lstrip("; "), MAX_DETAIL), event_id=eid)
 
 
 def compact_events(events: Sequence[SpoolEvent], root: str | None) -> list[Observation]:
