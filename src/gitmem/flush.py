@@ -174,7 +174,7 @@ def build_summary(repo: Repo, session_id: str, observations: tuple[Observation, 
         started_at=started,
         ended_at=ended,
         author=_author(repo),
-        agent="claude-code",
+        agent="watch" if session_id.startswith("watch-") else "claude-code",  # gitmem watch names its sessions
         branch=repo.current_branch(),
         head_start=head_start,
         head_end=head,
