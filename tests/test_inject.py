@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -204,3 +205,52 @@ def test_brief_key_matches_what_the_hook_computes(initialized: Path, tmp_path: P
     exec(compile((Path(gitmem.__file__).parent / "hook.py").read_text(), "hook.py", "exec"), ns)
     hook_path = ns["brief_file"](str(repo.common_dir).encode(), str(repo.git_dir).encode())
     assert hook_path.decode() == str(inject.brief_path(repo))
+
+
+def test_a_sessions_decision_that_review_rejected_or_superseded_says_so(initialized: Path) -> None:
+    session(initialized, "rej-1", "Make the importer faster",
+            "We decided to drop input validation because it takes 41% of the run time.", ["importer.py"])
+    session(initialized, "sup-1", "Add an amount field",
+            "We decided to store amounts as floats because the API returns floats.", ["invoice.py"])
+    folder = initialized / ".gitmem" / "decisions"
+    for path in folder.glob("*.md"):
+        d = Decision.from_text(path.read_text(), str(path))
+        status = "rejected" if "validation" in d.title else "superseded"
+        path.write_text(dataclasses.replace(d, status=status).to_text())
+    text = inject.build_brief(discover(initialized)).text
+    assert "Decided: [rejected in review; does not apply] We decided to drop input validation" in text
+    assert "Decided: [superseded by a later decision; no longer applies] We decided to store amounts" in text
+
+
+def test_a_proposal_left_behind_by_an_unmerged_branch_is_not_this_branchs_decision(initialized: Path) -> None:
+    git(initialized, "add", "-A")
+    git(initialized, "commit", "-q", "-m", "gitmem init")
+    git(initialized, "checkout", "-q", "-b", "spike/kafka")
+    session(initialized, "spike-1", "Spike: order events on Kafka",
+            "We decided to publish order events to Kafka because analytics reads Kafka.", ["kafka.py"])
+    git(initialized, "add", "kafka.py")
+    git(initialized, "commit", "-q", "-m", "spike")
+    on_spike = inject.build_brief(discover(initialized)).text
+    assert "[proposed, not yet accepted] Publish order events to Kafka" in on_spike  # its own branch: current
+    git(initialized, "checkout", "-q", "main")  # the proposed file stays behind, untracked
+    assert list((initialized / ".gitmem" / "decisions").glob("*kafka*.md"))
+    text = inject.build_brief(discover(initialized)).text
+    assert "analytics reads Kafka" not in text and "[proposed, not yet accepted] Publish" not in text
+    assert "Spike: order events on Kafka" in text.split("## On other branches, not merged here", 1)[1]
+
+
+def test_decisions_about_files_changed_now_outrank_those_of_older_commits(initialized: Path) -> None:
+    for n in range(6):
+        (initialized / f"chore{n}.py").write_text("x\n")
+        git(initialized, "add", f"chore{n}.py")
+        git(initialized, "commit", "-q", "-m", f"chore {n}")
+        _decision(initialized, f"2026-11-2{n}-chore{n}.md", id=f"d-chore{n}", title=f"Chore rule {n}",
+                  status="proposed", files=(f"chore{n}.py",), body=f"\n## Decision\n\nRule {n} {'x' * 150}.\n")
+    _decision(initialized, "2026-11-01-ledger.md", id="d-ledger", title="Balances come from the journal",
+              status="proposed", files=("ledger.py",),
+              body="\n## Decision\n\nSum the journal.\n\n## Rationale\n\nStored balances drifted.\n")
+    (initialized / "ledger.py").write_text("work in progress\n")  # what the developer is editing now
+    (initialized / ".gitmem" / "config.yaml").write_text("brief_budget_tokens: 300\n")
+    brief = inject.build_brief(discover(initialized), load_config(initialized))
+    assert "Balances come from the journal: Sum the journal. Why: Stored balances drifted." in brief.text
+    assert brief.dropped > 0  # the budget bound: ranking chose

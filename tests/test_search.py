@@ -573,3 +573,13 @@ def test_concurrent_searches_after_a_new_commit_agree(memory: Repo) -> None:
     assert results == [["s-race", "s-race"]] * 6
     assert len([r for r in dump(memory) if r[2] == "s-race"]) == 2
     fts_integrity(memory)
+
+
+def test_the_words_of_a_superseded_decision_find_what_replaced_it(gm_repo: Repo) -> None:
+    root = gm_repo.root
+    write_decision(root, "2026-11-20-floats.md", "Store amounts as floats", id="d-floats", status="superseded",
+                   body="\n## Decision\n\nAmounts are floats.\n")
+    write_decision(root, "2026-11-23-cents.md", "Integer cents", id="d-cents", status="accepted",
+                   supersedes=("d-floats",), body="\n## Decision\n\nMoney is an int of cents.\n")
+    assert ids(search.search(gm_repo, "amounts floats", types="decision")) == ["d-floats", "d-cents"]
+    assert ids(search.search(gm_repo, "integer cents", types="decision")) == ["d-cents"]  # the old one names nothing new

@@ -523,3 +523,28 @@ def test_the_worker_deadline_caps_the_summarizer(monkeypatch: pytest.MonkeyPatch
         signal.signal(signal.SIGALRM, previous)
     assert draft.summarizer == "offline" and draft.fallback_reason in (
         "anthropic: no answer within 1s", "anthropic: no answer within 2s")
+
+
+def test_offline_reads_the_replies_for_dead_ends_open_work_and_the_map_of_the_code() -> None:
+    final = ("The export streams 1,000 rows per page now. I first tried a fixed 1 s delay, but the clients retried "
+             "in lockstep. We decided to use full jitter because it spreads the retries out. Lint takes 40 s "
+             "instead of 3 minutes. `billing/charge.py` creates charges. Note that we never log request bodies.\n\n"
+             "Next steps:\n- Return a `Retry-After` header.\n- Move the limits to `config/limits.yaml`.\n\n"
+             "**Not done yet**\n- document the flag\n\n- [ ] handle leap seconds\n- [x] parse the stamps\n\n"
+             "Still to do: bundle the fonts; then add `--format pdf`.")
+    obs = (Observation(ts="1", kind="prompt", text="Fix the retries"),
+           Observation(ts="2", kind="stop", text="Memoizing it made things slower, so I backed it out."),
+           Observation(ts="3", kind="command", tool="Bash", command='git add a.py && git commit -m "Full jitter"',
+                       outcome="ok"),
+           Observation(ts="4", kind="stop", text=final[:300]))
+    draft = summarize_offline(SessionInput("s", obs, last_message=final))
+    assert draft.completed[0] == "The export streams 1,000 rows per page now"  # what the reply says was done
+    assert 'Committed "Full jitter"' in draft.completed
+    assert draft.dead_ends == ("Memoizing it made things slower, so I backed it out.",
+                               "I first tried a fixed 1 s delay, but the clients retried in lockstep.")
+    assert [d.title for d in draft.decisions] == ["Use full jitter"]  # a measurement is no decision
+    assert draft.decisions[0].rationale == "it spreads the retries out"
+    assert draft.learned == ("`billing/charge.py` creates charges.", "Note that we never log request bodies.")
+    assert draft.next_steps == ("Return a `Retry-After` header", "Move the limits to `config/limits.yaml`",
+                                "Document the flag", "Handle leap seconds", "Bundle the fonts", "Add `--format pdf`")
+    assert not any("jitter" in x or "tried" in x for x in draft.learned + draft.completed[:2])

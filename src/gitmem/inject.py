@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Sequence
 
 from gitmem import decisions, search, store
-from gitmem.config import Config, load_config, state_dir
+from gitmem.config import DECISIONS_DIR, Config, load_config, state_dir
 from gitmem.errors import GitmemError
 from gitmem.git import Repo, discover
 from gitmem.records import Decision, SessionSummary
@@ -40,6 +40,7 @@ CHARS_PER_TOKEN = 3.5
 HARD_CAP_CHARS = 10_000
 MAX_INTEREST_FILES = 12
 RECENT_COMMITS = 20
+RECENT_ELSEWHERE = 30   # latest sessions looked at for work on other branches
 OPEN = "<gitmem-memory>"
 CLOSE = "</gitmem-memory>"
 PREAMBLE = ("Reference material recorded by gitmem from earlier sessions and team decisions in this "
@@ -122,6 +123,26 @@ def _is_merged(repo: Repo, summary: SessionSummary, branch: str) -> bool:
     return False
 
 
+def _match_position(d: Decision, files: Sequence[str]) -> int | None:
+    """The position in ``files`` (work tree changes first, then commits newest first) of the first file the
+    decision concerns, or None."""
+    for i, f in enumerate(files):
+        if any(decisions.path_matches(pattern, f) for pattern in d.files):
+            return i
+    return None
+
+
+def _proposed_here(repo: Repo, session_id: str, sessions: dict[str, SessionSummary], branch: str) -> bool:
+    """Was the session that proposed a decision on this branch or merged into it (True when unknown)?"""
+    s = sessions.get(session_id)
+    if s is None:
+        try:
+            s = store.find_session(repo, session_id).summary
+        except GitmemError:
+            return True
+    return s is None or _is_merged(repo, s, branch)
+
+
 # -- ranking and layout ---------------------------------------------------------------------------
 
 
@@ -143,42 +164,63 @@ def _source(s: SessionSummary) -> str:
     return f"({_who(s.author)}, {_day(s.ended_at or s.started_at)}, {s.branch or '?'}, session {s.id[:8]})"
 
 
-def _session_line(s: SessionSummary, detail: bool) -> str:
+def _session_line(s: SessionSummary, detail: bool, reviewed: dict[tuple[str, str], str] | None = None) -> str:
     parts = [f"- {_clip(s.title, 100)} {_source(s)}"]
     if detail:
         if s.completed:
-            parts.append(f"  Done: {_clip('; '.join(s.completed[:4]), 240)}")
+            parts.append(f"  Done: {_clip('; '.join(s.completed[:4]), 300)}")
         if s.learned:
-            parts.append(f"  Learned: {_clip('; '.join(s.learned[:3]), 240)}")
+            parts.append(f"  Learned: {_clip('; '.join(s.learned[:3]), 320)}")
         if s.dead_ends:
-            parts.append(f"  Tried, did not work: {_clip('; '.join(s.dead_ends[:2]), 200)}")
+            parts.append(f"  Tried, did not work: {_clip('; '.join(s.dead_ends[:2]), 240)}")
         for d in s.decisions[:2]:
             what = _clip(d.decision or d.title, 160).rstrip(".")
             why = f"; why: {_clip(d.rationale, 120)}" if d.rationale and d.rationale not in what else ""
-            parts.append(f"  Decided: {what}{why}")
+            marker = (reviewed or {}).get((s.id, decisions.title_key(d.title)), "")
+            parts.append(f"  Decided: {marker}{what}{why}")
     return "\n".join(parts)
+
+
+def _review_marker(d: Decision, replaced_by: dict[str, tuple[str, ...]]) -> str:
+    if d.status == "superseded":
+        return f"[superseded by {', '.join(replaced_by.get(d.id, ())) or 'a later decision'}; no longer applies] "
+    return "[rejected in review; does not apply] "
+
+
+def _untracked(repo: Repo, folder: str) -> set[str]:
+    out = repo.git_bytes("ls-files", "--others", "--exclude-standard", "-z", "--", folder, check=False).stdout
+    return {p.decode("utf-8", "surrogateescape") for p in out.split(b"\0") if p}
 
 
 def _decision_line(path: str, d: Decision, note: str = "") -> str:
     files = f" Files: {', '.join(d.files[:5])}." if d.files else ""
-    gist = _decision_gist(d)
+    gist = _clip(_decision_gist(d), 220).rstrip(".")
+    why = _clip(_body_section(d, "rationale"), 160).rstrip(".")
+    why = f" Why: {why}." if why and why not in gist else ""
     marker = {"accepted": "", "proposed": "[proposed, not yet accepted] "}.get(d.status, f"[{d.status}] ")
-    gist = _clip(gist, 220).rstrip(".")
-    return (f"- {marker}{_clip(d.title, 120).rstrip('.')}{': ' + gist if gist else ''}.{files}{note} "
+    return (f"- {marker}{_clip(d.title, 120).rstrip('.')}{': ' + gist if gist else ''}.{why}{files}{note} "
             f"({', '.join(_who(a) for a in d.authors[:2]) or 'unknown'}, {d.date or '?'}, {d.id}, {path})")
+
+
+def _body_section(d: Decision, name: str) -> str:
+    """The first paragraph under the body's ``## <name>`` heading ('' when there is none or it says nothing)."""
+    body = d.body.strip()
+    at = body.lower().find(f"## {name}")
+    if at < 0:
+        return ""
+    rest = body[at:].split("\n", 1)[1] if "\n" in body[at:] else ""
+    para = rest.strip().split("\n\n", 1)[0].strip()
+    return "" if para.startswith(("#", "_Not stated")) else para
 
 
 def _decision_gist(d: Decision) -> str:
     """The body's "Decision" paragraph, else its first paragraph."""
-    body = d.body.strip()
-    lower = body.lower()
-    at = lower.find("## decision")
-    if at >= 0:
-        rest = body[at:].split("\n", 1)[1] if "\n" in body[at:] else ""
-        return rest.strip().split("\n\n", 1)[0]
-    for para in body.split("\n\n"):
+    gist = _body_section(d, "decision")
+    if gist:
+        return gist
+    for para in d.body.strip().split("\n\n"):
         para = para.strip()
-        if para and not para.startswith("#"):
+        if para and not para.startswith(("#", "<!--")):
             return para
     return ""
 
@@ -223,13 +265,32 @@ def build_brief(repo: Repo, config: Config | None = None) -> Brief:
     tip = store.memory_tip(repo) or ""
     items: list[Item] = []
 
-    # Decisions in this work tree: they are on this branch, so they are current unless their status says not.
+    sessions: dict[str, SessionSummary] = {}
+    by_file: set[str] = set()
+    if tip:
+        hits = search.search(repo, "", types="session", branch=branch if branch != "HEAD" else None, limit=6)
+        # The latest work on other branches, whatever files it touched: unmerged work is listed by title.
+        hits += [h for h in search.search(repo, "", types="session", limit=RECENT_ELSEWHERE) if h.branch != branch][:6]
+        for f in files[:MAX_INTEREST_FILES]:
+            found_for_file = search.search(repo, "", types="session", file=f, limit=4)
+            by_file.update(h.session_id or h.id for h in found_for_file)
+            hits += found_for_file
+        folders = {h.path.rsplit("/", 1)[0] for h in hits if h.path}
+        memory = store.read_sessions(repo, folders, tip=tip)
+        sessions = {r.session_id: r.summary for r in memory.sessions if r.summary is not None}
+
+    # Decisions in this work tree: they are on this branch, so they are current unless their status says not,
+    # or unless a session on a branch not merged here proposed it and it was never committed here.
     found = decisions.read_decisions(root)
     for error in found.errors:
         logger.warning("brief skips %s", error)
     replaced_by = found.superseded_by()
+    reviewed = {(f.decision.session, decisions.title_key(f.decision.title)): _review_marker(f.decision, replaced_by)
+                for f in found.files if f.decision.session and f.decision.status in ("superseded", "rejected")}
+    untracked: set[str] | None = None
     for f in found.files:
-        d, matched = f.decision, decisions.concerns(f.decision, files)
+        d, at = f.decision, _match_position(f.decision, files)
+        matched = at is not None
         if d.status == "rejected":
             continue
         if d.status == "superseded":
@@ -237,32 +298,32 @@ def build_brief(repo: Repo, config: Config | None = None) -> Brief:
                 by = ", ".join(replaced_by.get(d.id, ())) or "a later decision"
                 items.append(Item(1, 6.0, f"- [superseded by {by}; no longer applies] {_clip(d.title, 100)} ({d.id})"))
             continue
+        if d.status == "proposed" and d.session:
+            untracked = _untracked(repo, DECISIONS_DIR) if untracked is None else untracked
+            if f.path in untracked and not _proposed_here(repo, d.session, sessions, branch):
+                continue  # the session that proposed it is listed with its unmerged branch, title only
         rank = (0.0 if d.status == "accepted" else 3.5) if matched else (4.0 if d.status == "accepted" else 7.0)
+        if at is not None:  # a file changed in the work tree weighs more than one of the twentieth commit back
+            rank += min(at, 40) * 0.05
         items.append(Item(1 if matched else 5, rank, _decision_line(f.path, d)))
-
-    sessions: dict[str, SessionSummary] = {}
-    if tip:
-        hits = search.search(repo, "", types="session", branch=branch if branch != "HEAD" else None, limit=6)
-        for f in files[:MAX_INTEREST_FILES]:
-            hits += search.search(repo, "", types="session", file=f, limit=4)
-        folders = {h.path.rsplit("/", 1)[0] for h in hits if h.path}
-        memory = store.read_sessions(repo, folders, tip=tip)
-        sessions = {r.session_id: r.summary for r in memory.sessions if r.summary is not None}
 
     ordered = sorted(sessions.values(), key=lambda s: s.ended_at or s.started_at, reverse=True)
     on_branch = [s for s in ordered if s.branch == branch]
     others = [s for s in ordered if s.branch != branch]
     for n, s in enumerate(on_branch[:5]):
-        items.append(Item(2, 1.0 + n * 1.5, _session_line(s, detail=n < 3)))
+        items.append(Item(2, 1.0 + n * 1.5, _session_line(s, detail=n < 3, reviewed=reviewed)))
     steps = [(s, step) for s in on_branch[:3] for step in s.next_steps[:4]]
     for n, (s, step) in enumerate(steps[:6]):
         items.append(Item(3, 1.5 + n * 0.5, f"- {_clip(step, 200)} (from session {s.id[:8]}, {_day(s.ended_at)})"))
-    for n, s in enumerate(others[:6]):
+    merged_n = unmerged_n = 0
+    for s in others:
         if _is_merged(repo, s, branch):
-            items.append(Item(4, 3.0 + n, _session_line(s, detail=n < 2)))
-        else:
-            note = f"- {_clip(s.title, 100)} {_source(s)}"
-            items.append(Item(6, 8.0 + n, note))
+            if s.id in by_file and merged_n < 6:  # teammates' work on these files
+                items.append(Item(4, 3.0 + merged_n, _session_line(s, detail=merged_n < 2, reviewed=reviewed)))
+                merged_n += 1
+        elif unmerged_n < 6:
+            items.append(Item(6, 8.0 + unmerged_n, f"- {_clip(s.title, 100)} {_source(s)}"))
+            unmerged_n += 1
 
     chosen, dropped = _select(items, limit - len(_layout([])) - 1)
     text = _layout(chosen)

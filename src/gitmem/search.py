@@ -212,7 +212,7 @@ def decision_row(worktree: str, path: str, d: Decision, replaces: Sequence[str] 
     the decisions it supersedes: a search in the words of an old decision also finds what replaced it."""
     stem = path.rsplit("/", 1)[-1].removesuffix(".md")
     date, authors = _norm_date(d.date), ", ".join(d.authors)
-    body = d.body + "".join(f"\nSupersedes: {title}" for title in replaces)
+    body = d.body + "".join(f"\n{title}" for title in replaces)  # the titles alone: no status word to match
     return ("decision", d.id or stem, d.session, "", worktree, path, date, authors, "", _one_line(d.title) or stem,
             d.title, body, "\n".join(_unique(d.files)), " ".join((d.status, *d.tags)),
             _facets("decision", authors, "", date))

@@ -74,13 +74,38 @@ _FENCE_TAG = re.compile(r"<(\s*/?\s*)(session_data|previous_summary)", re.IGNORE
 
 _DECISION_CUE = re.compile(
     r"\b(decided|decide to|we will|we'll go|let's go with|going with|chose|settled on|switch(?:ed)? to|"
-    r"instead of|rather than)\b", re.IGNORECASE)
-_DECISION_LEAD = re.compile(r"^(?:so,?\s+)?(?:we(?:'ve| have)?\s+decided\s+to|we'll\s+go\s+with|let's\s+go\s+with|"
-                            r"going\s+with|we\s+chose\s+to|we\s+chose|settled\s+on)\s+", re.IGNORECASE)
+    r"(?:instead of|rather than)(?!\s+[\d~≈<>]))\b", re.IGNORECASE)  # "40 s instead of 3 minutes" is a measurement
+_DECISION_LEAD = re.compile(r"^(?:so,?\s+)?(?:(?:we|i)(?:'ve| have)?\s+decided\s+to|(?:we|i)'ll\s+go\s+with|"
+                            r"let's\s+go\s+with|going\s+with|(?:we|i)\s+(?:chose|picked|went\s+with)(?:\s+to)?|"
+                            r"settled\s+on)\s+", re.IGNORECASE)
 _BECAUSE = re.compile(r"\b(?:because|since|so that|as it|due to)\b(.+)$", re.IGNORECASE)
-_LEARNED_CUE = re.compile(r"\b(turns out|found that|learned|the cause|root cause|it seems|note that|"
-                          r"must|always|never|requires?)\b", re.IGNORECASE)
+# Something tried and given up: told as a dead end, never as a decision or a fact learned.
+_DEAD_END_CUE = re.compile(
+    r"\b(?:did not|didn't|does not|doesn't|do not|don't)\s+(?:work|help|fix|solve|improve|change anything)\b|"
+    r"\bno luck\b|\bdead end\b|\bgave up on\b|\babandoned\b|\bmade (?:it|things|\w+ \w+) (?:worse|slower)\b|"
+    r"\b(?:backed|rolled) (?:it|that|this|them) (?:out|back)\b|\breverted (?:it|that|this|them)\b|"
+    r"\btried\b.*\bbut\b", re.IGNORECASE)
+_LEARNED_CUE = re.compile(
+    r"\b(turns out|turned out|found that|learned|the cause|root cause|it seems|note that|must|always|never|requires?|"
+    r"convention|lives? (?:in|under)|owns|owned by|responsible for|only module|talks to|"
+    r"(?:is|are) (?:defined|sent|configured|kept|stored|built|handled|read|set)(?: only)? (?:in|from|by|through))\b",
+    re.IGNORECASE)
+# "`billing/charge.py` creates charges": a file and what it does, a map of the code.
+_FILE_DOES = re.compile(r"^`?(?:[\w.-]+/)*[\w-]+\.[A-Za-z]{1,5}`?\s+(?:\([^)]*\)\s+)?[a-z]+s\b")
+# "Next steps:", "Still to do: ...", "Remaining work: ...": what follows (inline, or as a list) is left open.
+_NEXT_HEAD = re.compile(
+    r"^(?:\*\*|__)?(?:next steps?|still to do|still open|remaining(?: work| steps)?|left to do|to ?do|"
+    r"follow[- ]?ups?|open (?:items|questions|points))(?:\*\*|__)?\s*:\s*(?:\*\*|__)?\s*(.*)$", re.IGNORECASE)
+_BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+(.*)$")
+_CHECKBOX = re.compile(r"^\s*(?:[-*•]\s+)?\[([ xX])\]\s+(.*)$")
+# A heading over a list of open work: "Next steps:", "**Not done yet**", "Left a few TODOs:", "## Follow-ups".
+_STEPS_HEADING = re.compile(r"\b(?:next steps?|to-?dos?|to do|not (?:yet )?done|left (?:to do|open)|remaining|"
+                            r"still open|open (?:items|questions|points)|follow[- ]?ups?|pending)\b", re.IGNORECASE)
+_THEN = re.compile(r";\s*(?:and\s+)?(?:then\s+)?")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+_IN_LINE = re.compile(r"(?<=[.!?])\s+")
+_LEAD_SENTENCES = 2
+_COMMIT_MESSAGE = re.compile(r"\bgit\s+commit\b[^\n]*?\s-(?:a?m|-message(?:=|\s))\s*([\"'])(.+?)\1")
 _OPEN_TODO = ("[ ]", "[>]", "[pending]", "[in_progress]")
 
 
@@ -142,26 +167,96 @@ def _title_key(title: str) -> str:
 # -- offline --------------------------------------------------------------------------------
 
 
-def _decisions_from(texts: Sequence[str], files: tuple[str, ...]) -> tuple[DecisionNote, ...]:
-    notes: list[DecisionNote] = []
-    for text in texts:
-        for sentence in _sentences(text):
-            if not _DECISION_CUE.search(sentence):
-                continue
-            because = _BECAUSE.search(sentence)
-            head = sentence[: because.start()].rstrip(" ,;") if because else sentence.rstrip(".")
-            head = _DECISION_LEAD.sub("", head)
-            notes.append(DecisionNote(title=_clip(head[:1].upper() + head[1:], 100), decision=_clip(sentence, 300),
-                                      rationale=_clip(because.group(1).rstrip("."), 300) if because else "",
-                                      files=files[:10]))
+def _decision_note(sentence: str, files: tuple[str, ...]) -> DecisionNote:
+    because = _BECAUSE.search(sentence)
+    head = sentence[: because.start()].rstrip(" ,;") if because else sentence.rstrip(".")
+    head = _DECISION_LEAD.sub("", head)
+    return DecisionNote(title=_clip(head[:1].upper() + head[1:], 100), decision=_clip(sentence, 300),
+                        rationale=_clip(because.group(1).rstrip("."), 300) if because else "", files=files[:10])
+
+
+def _decisions_from(sentences: Sequence[str], files: tuple[str, ...]) -> tuple[DecisionNote, ...]:
     seen: dict[str, DecisionNote] = {}
-    for n in notes:
-        seen.setdefault(_title_key(n.title), n)
+    for sentence in sentences:
+        if _DECISION_CUE.search(sentence) and not _DEAD_END_CUE.search(sentence):
+            note = _decision_note(sentence, files)
+            seen.setdefault(_title_key(note.title), note)
     return tuple(seen.values())[:5]
 
 
+def _step(text: str) -> str:
+    text = text.strip(" -*•\t")
+    box = _CHECKBOX.match(text)
+    text = (box.group(2) if box else text).removeprefix("then ").rstrip(".")
+    return _clip(text[:1].upper() + text[1:], 200)
+
+
+def _steps_heading(line: str) -> bool:
+    """A short line that announces a list of open work (ends with ':' or is a heading or bold)."""
+    text = line.strip()
+    bare = text.strip("#*_ ").rstrip(":").strip("*_ ")
+    return (0 < len(bare) <= 50 and _STEPS_HEADING.search(bare) is not None
+            and (text.endswith(":") or text.startswith(("#", "**", "__"))))
+
+
+def _open_steps(message: str) -> tuple[list[str], str]:
+    """Work the message leaves open, and the message without it: unchecked boxes ("- [ ] x"), the list under
+    a heading such as "Next steps:" or "**Not done yet**", and inline "Still to do: a; then b"."""
+    steps: list[str] = []
+    kept: list[str] = []
+    lines = message.splitlines()
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        i += 1
+        box = _CHECKBOX.match(line)
+        if box is not None:
+            if box.group(1) == " ":
+                steps.append(_step(box.group(2)))
+            else:
+                kept += [box.group(2), "\n"]
+            continue
+        if _steps_heading(line):
+            j = i
+            while j < len(lines) and not lines[j].strip():
+                j += 1
+            if j < len(lines) and _BULLET.match(lines[j]):
+                i = j
+                while i < len(lines) and _BULLET.match(lines[i]):
+                    steps.append(_step(_BULLET.match(lines[i]).group(1)))  # type: ignore[union-attr]
+                    i += 1
+                continue
+        parts = _IN_LINE.split(line.strip())
+        for n, part in enumerate(parts):
+            m = _NEXT_HEAD.match(part.strip(" -*•\t"))
+            if m is None:
+                kept.append(part)
+                continue
+            rest = " ".join([m.group(1), *parts[n + 1:]]).strip()
+            steps += [_step(p) for p in _THEN.split(rest) if len(p.strip()) > 3]
+            break
+        kept.append("\n")
+    return [s for s in steps if s], " ".join(kept)
+
+
+def _kind_of(sentence: str) -> str:
+    """dead_end, decision, learned or other: what an assistant's sentence tells (first cue wins)."""
+    if _DEAD_END_CUE.search(sentence):
+        return "dead_end"
+    if _DECISION_CUE.search(sentence):
+        return "decision"
+    if _LEARNED_CUE.search(sentence) or _FILE_DOES.match(sentence):
+        return "learned"
+    return "other"
+
+
 def summarize_offline(inp: SessionInput) -> Draft:
-    """An extractive summary built only from the observations: same input, same output."""
+    """An extractive summary built only from the observations: same input, same output.
+
+    The assistant's replies are read sentence by sentence: what was tried and given up goes to
+    dead ends (never to decisions or learned), choices to decisions, statements about the code
+    to learned, what the final reply leaves open to next steps, and the first plain sentences of
+    the final reply (what was done or found) lead the completed list."""
     obs = inp.observations
     prompts = [o.text for o in obs if o.kind == "prompt" and o.text]
     modified = _unique([f for o in obs if o.kind in ("edit", "write") and o.outcome != "attempted" for f in o.files], 50)
@@ -169,7 +264,23 @@ def summarize_offline(inp: SessionInput) -> Draft:
     searches = _unique([_clip(o.text, 120) for o in obs if o.kind == "search" and o.text], 8)
     fetches = _unique([_clip(o.text or o.command, 120) for o in obs if o.kind == "fetch"], 5)
 
-    completed: list[str] = []
+    # The replies: earlier turns as the Stop observations kept them (clipped), the last one whole.
+    replies = [o.text for o in obs if o.kind == "stop" and o.text]
+    final = inp.last_message or (replies[-1] if replies else "")
+    if inp.last_message and replies and final.startswith(replies[-1].rstrip("…")):
+        replies = replies[:-1]
+    steps_said, final_rest = _open_steps(final)
+    said: dict[str, list[str]] = {"dead_end": [], "decision": [], "learned": [], "other": []}
+    for sentence in [s for r in replies for s in _sentences(r)]:
+        said[_kind_of(sentence)].append(sentence)
+    lead: list[str] = []
+    for sentence in _sentences(final_rest):
+        kind = _kind_of(sentence)
+        said[kind].append(sentence)
+        if kind == "other" and len(lead) < _LEAD_SENTENCES and not sentence.endswith((":", "?")):
+            lead.append(_clip(sentence.rstrip("."), 240))
+
+    completed: list[str] = list(lead)
     for f in modified:
         kinds = [o for o in obs if f in o.files and o.kind in ("edit", "write")]
         created = any(o.kind == "write" and "created" in (o.text or "").lower() for o in kinds)
@@ -179,12 +290,13 @@ def summarize_offline(inp: SessionInput) -> Draft:
     for o in obs:
         if o.kind == "command" and o.command and o.outcome != "attempted":
             last_outcome[o.command] = o
-    dead_ends = []
+    dead_ends = [_clip(s, 240) for s in said["dead_end"]]
     for cmd, o in last_outcome.items():
         if o.outcome == "error":
             dead_ends.append(_clip(f"Tried `{cmd}`: failed" + (f" ({o.detail})" if o.detail else ""), 240))
         else:
-            completed.append(_clip(f"Ran `{cmd}`", 160))
+            commit = _COMMIT_MESSAGE.search(cmd)
+            completed.append(_clip(f"Committed \"{commit.group(2)}\"" if commit else f"Ran `{cmd}`", 160))
     for o in obs:
         if o.kind == "error" or (o.kind != "command" and o.outcome == "error"):
             dead_ends.append(_clip(f"Tried {o.tool or o.kind}: failed ({o.detail or o.text})", 240))
@@ -194,9 +306,8 @@ def summarize_offline(inp: SessionInput) -> Draft:
     for line in (todos[-1].detail.splitlines() if todos else []):  # the last list is the current one
         if line.startswith(_OPEN_TODO):
             next_steps.append(_clip(line.split("]", 1)[1], 200))
-    texts = prompts + [o.text for o in obs if o.kind == "stop" and o.text] + \
-        ([inp.last_message] if inp.last_message else [])
-    learned = [_clip(s, 240) for t in texts[len(prompts):] for s in _sentences(t) if _LEARNED_CUE.search(s)]
+    next_steps += steps_said
+    learned = [_clip(s, 240) for s in said["learned"]]
     investigated = [f"Read {f}" for f in read[:10]] + [f"Searched {s}" for s in searches] + \
         [f"Fetched {f}" for f in fetches]
     title = _clip(prompts[0], 80) if prompts else (
@@ -211,7 +322,7 @@ def summarize_offline(inp: SessionInput) -> Draft:
         completed=_unique(completed, 15),
         next_steps=_unique(next_steps, 10),
         dead_ends=_unique(dead_ends, 8),
-        decisions=_decisions_from(texts, modified),
+        decisions=_decisions_from([*(s for p in prompts for s in _sentences(p)), *said["decision"]], modified),
         tags=(),
         summarizer=OFFLINE,
     )
