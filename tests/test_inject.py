@@ -254,3 +254,10 @@ def test_decisions_about_files_changed_now_outrank_those_of_older_commits(initia
     brief = inject.build_brief(discover(initialized), load_config(initialized))
     assert "Balances come from the journal: Sum the journal. Why: Stored balances drifted." in brief.text
     assert brief.dropped > 0  # the budget bound: ranking chose
+
+
+def test_an_empty_memory_says_nothing(initialized: Path) -> None:
+    stdout = hook(initialized, "SessionStart", {"session_id": "first-ever", "hook_event_name": "SessionStart",
+                                                "source": "startup", "cwd": str(initialized)})
+    assert stdout == b""  # no empty fence in the model's context
+    assert inject.brief_path(discover(initialized)).read_bytes() == b""

@@ -74,7 +74,9 @@ class Brief:
         return (len(self.text) + 3) // 4
 
     def hook_output(self) -> str:
-        """The JSON Claude Code reads from a SessionStart hook's stdout as additional context."""
+        """The JSON Claude Code reads from a SessionStart hook's stdout as additional context ("" when empty)."""
+        if not self.items:
+            return ""  # nothing recorded yet: say nothing rather than an empty fence
         return json.dumps({"hookSpecificOutput": {"hookEventName": "SessionStart",
                                                   "additionalContext": self.text}}, ensure_ascii=False)
 
@@ -351,7 +353,8 @@ def write_brief(repo: Repo, brief: Brief) -> Path:
     path = brief_path(repo)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(brief.hook_output() + "\n", encoding="utf-8")
+    out = brief.hook_output()
+    tmp.write_text(out + "\n" if out else "", encoding="utf-8")
     os.replace(tmp, path)
     return path
 
@@ -413,7 +416,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception:  # noqa: BLE001 - a hook must never fail the session
         logger.exception("no brief")
         return 0
-    os.write(1, (brief.hook_output() + "\n").encode("utf-8"))
+    out = brief.hook_output()
+    if out:
+        os.write(1, (out + "\n").encode("utf-8"))
     return 0
 
 
