@@ -186,8 +186,6 @@ def propose_decision(root: Path, title: str, decision: str, rationale: str = "",
     text is redacted first, since the file is meant to be committed. Saving the
     same text twice (a retried call) returns the first file instead of a copy.
     """
-    import dataclasses
-
     from gitmem.records import content_id
     from gitmem.redact import redact_text
 

@@ -19,11 +19,10 @@ Invariants:
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 import logging
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 

@@ -40,7 +40,8 @@ import gitmem
 from gitmem.config import state_dir
 from gitmem.errors import ConfigError, GitmemError
 from gitmem.git import Repo, discover
-from gitmem.jsondoc import JsonDoc, json_kind, read_json_doc, write_atomic
+from gitmem.jsondoc import (JsonDoc, json_kind, read_install_record, read_json_doc, write_atomic,
+                            write_install_record)
 
 logger = logging.getLogger(__name__)
 
@@ -265,21 +266,11 @@ def _record_path(repo: Repo) -> Path:
 
 
 def _load_record(repo: Repo) -> dict[str, Any]:
-    path = _record_path(repo)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if isinstance(data, dict) and isinstance(data.get("files"), dict):
-            return data
-        logger.warning("ignoring %s: unexpected content", path)
-    except FileNotFoundError:
-        pass
-    except (OSError, ValueError) as exc:
-        logger.warning("ignoring unreadable %s: %s", path, exc)
-    return {"version": 1, "files": {}}
+    return read_install_record(_record_path(repo))
 
 
 def _save_record(repo: Repo, record: dict[str, Any]) -> None:
-    write_atomic(_record_path(repo), (json.dumps(record, indent=2, sort_keys=True) + "\n").encode())
+    write_install_record(_record_path(repo), record)
 
 
 def _top_relative(repo: Repo, path: Path, fallback: str) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import stat
 import tempfile
@@ -20,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from gitmem.errors import ConfigError
+
+logger = logging.getLogger(__name__)
 
 _BOM = b"\xef\xbb\xbf"
 
@@ -191,3 +194,25 @@ def write_atomic(path: Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def read_install_record(path: Path) -> dict[str, Any]:
+    """What gitmem recorded it created in a settings file (``{"version": 1, "files": {...}}``).
+
+    A missing or unreadable record reads as empty: uninstall then removes only
+    what it can recognise as gitmem's own, and never deletes a file.
+    """
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if isinstance(data, dict) and isinstance(data.get("files"), dict):
+            return data
+        logger.warning("ignoring %s: unexpected content", path)
+    except FileNotFoundError:
+        pass
+    except (OSError, ValueError) as exc:
+        logger.warning("ignoring unreadable %s: %s", path, exc)
+    return {"version": 1, "files": {}}
+
+
+def write_install_record(path: Path, record: dict[str, Any]) -> None:
+    write_atomic(path, (json.dumps(record, indent=2, sort_keys=True) + "\n").encode())

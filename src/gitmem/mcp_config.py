@@ -26,7 +26,6 @@ Invariants this module keeps (the same as ``install`` for the hooks):
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import shutil
@@ -38,7 +37,8 @@ from typing import Any
 from gitmem.config import state_dir
 from gitmem.errors import ConfigError
 from gitmem.git import discover
-from gitmem.jsondoc import JsonDoc, json_kind, read_json_doc, write_atomic
+from gitmem.jsondoc import (JsonDoc, json_kind, read_install_record, read_json_doc, write_atomic,
+                            write_install_record)
 
 logger = logging.getLogger(__name__)
 
@@ -127,22 +127,6 @@ def _record_path(root: Path) -> Path:
     return state_dir(discover(root).common_dir) / RECORD_FILE
 
 
-def _load_record(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if isinstance(data, dict) and isinstance(data.get("files"), dict):
-            return data
-    except FileNotFoundError:
-        pass
-    except (OSError, ValueError) as exc:
-        logger.warning("ignoring unreadable %s: %s", path, exc)
-    return {"version": 1, "files": {}}
-
-
-def _save_record(path: Path, record: dict[str, Any]) -> None:
-    write_atomic(path, (json.dumps(record, indent=2, sort_keys=True) + "\n").encode())
-
-
 def _kept(path: Path, current: Any, note: str) -> McpConfigResult:
     logger.warning("%s", note)  # `gitmem init` shows warnings; the result carries the note for other callers
     return McpConfigResult(path, "kept", current, (note,))
@@ -187,9 +171,9 @@ def register_mcp_server(root: Path, *, portable: bool | None = None, python: str
     logger.info("%s: %s MCP server %s", path, action, SERVER_NAME)
     if created:
         record_path = _record_path(root)
-        record = _load_record(record_path)
+        record = read_install_record(record_path)
         record["files"][str(path)] = {"created": sorted(created)}
-        _save_record(record_path, record)
+        write_install_record(record_path, record)
     return McpConfigResult(path, action, entry, tuple(notes))
 
 
@@ -205,7 +189,7 @@ def unregister_mcp_server(root: Path) -> McpConfigResult:
     if not is_gitmem_entry(current):
         return McpConfigResult(path, "absent" if current is None else "kept", current)
     record_path = _record_path(root)
-    record = _load_record(record_path)
+    record = read_install_record(record_path)
     entry = record["files"].pop(str(path), None)
     made = set(entry["created"]) if isinstance(entry, dict) and isinstance(entry.get("created"), list) else set()
     del servers[SERVER_NAME]
@@ -218,5 +202,5 @@ def unregister_mcp_server(root: Path) -> McpConfigResult:
     else:
         write_atomic(path, doc.render())
     if entry is not None:
-        _save_record(record_path, record)
+        write_install_record(record_path, record)
     return McpConfigResult(path, "removed", current, tuple(notes))
