@@ -100,3 +100,19 @@ def clone(tmp_path: Path, remote: Path) -> Callable[[str], Path]:
         return dest
 
     return _clone
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """``gitmem <args>`` in this process: (exit code, stdout, stderr)."""
+    from gitmem.cli import main
+
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def in_repo(repo: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """``repo`` as the current directory."""
+    monkeypatch.chdir(repo)
+    return repo

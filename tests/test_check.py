@@ -25,23 +25,11 @@ from gitmem import check
 from gitmem.cli import main
 from gitmem.config import CONFIG_FILE, DECISIONS_DIR
 
-from conftest import git
+from conftest import run, git
 
 PROJECT = Path(__file__).resolve().parents[1]
 GOOD = ("---\nid: d-good000001\ntitle: Keep the index in SQLite\nstatus: accepted\ndate: 2026-11-24\n"
         "authors: [Dana]\nsupersedes: []\nfiles: [src/index/**]\ntags: [storage]\nsession: ''\n---\n\nBody.\n")
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-@pytest.fixture
-def in_repo(repo: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(repo)
-    return repo
 
 
 def write(root: Path, rel: str, text: str | bytes) -> Path:

@@ -21,18 +21,11 @@ from gitmem.cli import app, main
 from gitmem.git import discover
 from gitmem.records import Observation, SessionSummary
 
-from conftest import git, make_repo
+from conftest import run, git, make_repo
 
 SID_OLD = "1111aaaa-0000-4000-8000-000000000001"
 SID_MID = "2222bbbb-0000-4000-8000-000000000002"
 SID_NEW = "3333cccc-0000-4000-8000-000000000003"
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    """``gitmem <args>`` in process: (exit code, stdout, stderr)."""
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def common_dir(repo: Path) -> Path:
@@ -47,12 +40,6 @@ def record(repo: Path, sid: str, title: str, ended_at: str, *, author: str = "Da
                              author=author, branch=branch, observation_count=len(obs), summarizer="offline")
     store.write_session(discover(repo), sid, summary.started_at, obs, summary)
     return summary
-
-
-@pytest.fixture
-def in_repo(repo: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(repo)
-    return repo
 
 
 @pytest.fixture

@@ -23,21 +23,9 @@ from gitmem.decisions import path_matches
 from gitmem.git import Repo, discover
 from gitmem.records import Decision, DecisionNote, Observation, SessionSummary
 
-from conftest import AUTHOR_EMAIL, AUTHOR_NAME, git
+from conftest import run, AUTHOR_EMAIL, AUTHOR_NAME, git
 
 SID = "5d2c91e0-1111-4000-8000-000000000001"
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-@pytest.fixture
-def in_repo(repo: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(repo)
-    return repo
 
 
 def write(root: Path, name: str, text: str) -> Path:
