@@ -15,3 +15,5 @@ def test_demo_replays_a_recorded_session_into_memory(tmp_path) -> None:
     assert "[REDACTED:" in out and "in the ref: False" in out       # the fake key never reached the ref
     assert "?? .gitmem/decisions/" in out                           # a proposed decision in the work tree
     assert "claude hooks: installed" in out
+    assert "<gitmem-memory>" in out and "outbox pattern" in out.split("<gitmem-memory>", 1)[1]  # the brief
+    assert "$ gitmem search outbox" in out and "decision" in out.split("$ gitmem search outbox", 1)[1]

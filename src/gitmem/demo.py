@@ -101,6 +101,9 @@ def run_demo(root: Path) -> int:
     print(_git(root, "status", "--short"))
     print("$ git log --oneline refs/notes/gitmem")
     print(_git(root, "log", "--oneline", "refs/notes/gitmem"))
+    print("# what the next Claude Code session here receives at SessionStart:")
+    _run(root, "gitmem context", "context")
+    _run(root, "gitmem search outbox", "search", "outbox", "--limit", "5")
     return 0 if FAKE_KEY not in dump else 1
 
 
