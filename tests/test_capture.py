@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from gitmem.capture import (MAX_COMMAND, MAX_DETAIL, MAX_PATH, MAX_TEXT, SessionFacts, SpoolEvent, clip,
-                            compact_events, parse_spool_line, read_transcript_text, rel_path, session_facts)
+from gitmem.capture import (MAX_COMMAND, MAX_DETAIL, MAX_PATH, MAX_STOP_HEAD, MAX_STOP_TAIL, MAX_TEXT,
+                            SessionFacts, SpoolEvent, clip, compact_events, parse_spool_line, read_transcript_text, rel_path, session_facts)
 from gitmem import capture
 from gitmem.records import Observation, ObservationBatch
 
@@ -444,11 +444,15 @@ def test_lone_surrogates_and_control_characters_are_cleaned():
 
 def test_long_prompt_and_stop_message_are_truncated():
     prompt = "Please " + "refactor the ledger " * 60
+    reply = "Done: " + "changed things " * 300 + "In the end we decided to keep the ledger append-only."
     events = events_of({"hook_event_name": "UserPromptSubmit", "prompt": prompt},
-                       {"hook_event_name": "Stop", "last_assistant_message": "Done: " + "changed things " * 300})
-    observations = compact_events(events, ROOT)
-    assert [o.text[:12] for o in observations] == ["Please refac", "Done: change"]
-    assert all(MAX_TEXT - 2 <= len(o.text) <= MAX_TEXT and o.text.endswith("…") for o in observations)
+                       {"hook_event_name": "Stop", "last_assistant_message": reply})
+    prompt_obs, stop_obs = compact_events(events, ROOT)
+    assert prompt_obs.text.startswith("Please refac") and MAX_TEXT - 2 <= len(prompt_obs.text) <= MAX_TEXT
+    assert prompt_obs.text.endswith("…")
+    # a reply keeps its opening and its conclusion, where decisions are stated, within a bound
+    assert stop_obs.text.startswith("Done: change") and stop_obs.text.endswith("keep the ledger append-only.")
+    assert "… …" in stop_obs.text and len(stop_obs.text) <= MAX_STOP_HEAD + MAX_STOP_TAIL + 1
     facts = session_facts(events, ROOT)
     assert facts.prompts[0] == prompt.strip() and len(facts.last_assistant_message) == 2000
 

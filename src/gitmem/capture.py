@@ -41,6 +41,8 @@ MAX_DETAIL = 500
 MAX_COMMAND = 500
 MAX_EXCERPT = 200
 MAX_PATH = 500
+MAX_STOP_HEAD = 300    # a reply's opening and its conclusion, where decisions and next steps are stated
+MAX_STOP_TAIL = 700
 MAX_PROMPT = 2000      # prompts and the last message in SessionFacts (for the summarizer)
 MAX_LIST = 200         # entries per SessionFacts tuple
 MAX_TRANSCRIPT_LINE = 4 << 20
@@ -173,6 +175,14 @@ def clip(value: Any, limit: int, *, tail: bool = False, oneline: bool = False) -
     if tail:
         return "…" + (text[len(text) - keep:].lstrip() if keep else "")
     return text[:keep].rstrip() + "…"
+
+
+def _ends(value: Any) -> str:
+    """A long reply bounded to its head and its tail (``clip`` keeps only the head)."""
+    whole = clip(value, MAX_STOP_HEAD + MAX_STOP_TAIL)
+    if not whole.endswith("…"):
+        return whole
+    return clip(value, MAX_STOP_HEAD) + " " + clip(value, MAX_STOP_TAIL, tail=True)
 
 
 def _int(value: Any) -> int | None:
@@ -508,7 +518,7 @@ def _observe(ev: SpoolEvent, name: str, root: str | None) -> Observation | None:
     if name == "UserPromptSubmit":
         return Observation(ts=ts, kind="prompt", text=clip(p.get("prompt"), MAX_TEXT), event_id=eid)
     if name == "Stop":
-        return Observation(ts=ts, kind="stop", text=clip(p.get("last_assistant_message"), MAX_TEXT), event_id=eid)
+        return Observation(ts=ts, kind="stop", text=_ends(p.get("last_assistant_message")), event_id=eid)
     if name == "SessionStart":
         model = clip(p.get("model"), 100, oneline=True)
         return Observation(ts=ts, kind="session", text="start", outcome=clip(p.get("source"), 40, oneline=True),
