@@ -269,13 +269,14 @@ def build_brief(repo: Repo, config: Config | None = None) -> Brief:
     sessions: dict[str, SessionSummary] = {}
     by_file: set[str] = set()
     if tip:
-        hits = search.search(repo, "", types="session", branch=branch if branch != "HEAD" else None, limit=6)
-        # The latest work on other branches, whatever files it touched: unmerged work is listed by title.
-        hits += [h for h in search.search(repo, "", types="session", limit=RECENT_ELSEWHERE) if h.branch != branch][:6]
-        for f in files[:MAX_INTEREST_FILES]:
-            found_for_file = search.search(repo, "", types="session", file=f, limit=4)
-            by_file.update(h.session_id or h.id for h in found_for_file)
-            hits += found_for_file
+        with search.opened(repo) as find:
+            hits = find("", types="session", branch=branch if branch != "HEAD" else None, limit=6)
+            # The latest work on other branches, whatever files it touched: unmerged work is listed by title.
+            hits += [h for h in find("", types="session", limit=RECENT_ELSEWHERE) if h.branch != branch][:6]
+            for f in files[:MAX_INTEREST_FILES]:
+                found_for_file = find("", types="session", file=f, limit=4)
+                by_file.update(h.session_id or h.id for h in found_for_file)
+                hits += found_for_file
         folders = {h.path.rsplit("/", 1)[0] for h in hits if h.path}
         memory = store.read_sessions(repo, folders, tip=tip)
         sessions = {r.session_id: r.summary for r in memory.sessions if r.summary is not None}

@@ -559,6 +559,21 @@ def _open_current(repo: Repo) -> tuple[sqlite3.Connection, IndexUpdate]:
     return conn, update
 
 
+@contextlib.contextmanager
+def opened(repo: Repo) -> Iterator[Callable[..., list[SearchHit]]]:
+    """One up-to-date index for several queries: ``find(query, **filters)`` as ``search`` takes them.
+
+    The freshness check (a rev-parse and a scan of the decision files) and the
+    connection are paid once, not once per query.
+    """
+    conn, _update = _open_current(repo)
+    worktree = _worktree(repo)
+    try:
+        yield lambda query, **filters: query_index(conn, query, worktree=worktree, **filters)
+    finally:
+        conn.close()
+
+
 def record_counts(repo: Repo) -> dict[str, int]:
     """How many sessions, observations and decisions the (up-to-date) index holds."""
     conn, _update = _open_current(repo)
