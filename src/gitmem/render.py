@@ -12,7 +12,7 @@ from typing import Any
 
 from gitmem.project import Status
 from gitmem.records import SessionSummary
-from gitmem.store import Memory, SessionRecord
+from gitmem.store import SessionRecord
 
 _IDENT = re.compile(r"^(?P<name>.*?)\s*<(?P<email>[^>]*)>")
 
@@ -39,20 +39,6 @@ class SessionRow:
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "date": self.date, "author": self.author, "branch": self.branch,
                 "title": self.title, "path": self.path, "observations": self.observations}
-
-
-def session_rows(memory: Memory) -> list[SessionRow]:
-    """One row per session, newest first (by end, else start, time)."""
-    rows = []
-    for rec in memory.sessions:
-        s = rec.summary
-        if s is None:
-            rows.append(SessionRow(rec.session_id, "", "", "", "(no summary yet)", rec.path, len(rec.observations)))
-            continue
-        rows.append(SessionRow(s.id, s.ended_at or s.started_at, s.author, s.branch, s.title, rec.path,
-                               s.observation_count))
-    rows.sort(key=lambda r: (r.date, r.id), reverse=True)
-    return rows
 
 
 def session_rows_from_hits(hits: list[Any], observations: dict[str, int]) -> list[SessionRow]:
