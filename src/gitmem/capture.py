@@ -603,13 +603,27 @@ def _unique(items: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(i for i in items if i))[:MAX_LIST]
 
 
-def session_facts(events: Sequence[SpoolEvent], root: str | None) -> SessionFacts:
-    """Facts of a session's events: who, when, where, what was asked, touched and run."""
-    observations = compact_events(events, root)
+def _first(events: Iterable[SpoolEvent], key: str) -> str:
+    return next((v for v in (clip(ev.payload.get(key), MAX_PATH, oneline=True) for ev in events) if v), "")
+
+
+def session_cwd(events: Sequence[SpoolEvent]) -> str:
+    """The folder the session ran in (its first ``cwd``): which work tree it belongs to."""
+    return _first(events, "cwd")
+
+
+def session_facts(events: Sequence[SpoolEvent], root: str | None,
+                  observations: Sequence[Observation] | None = None) -> SessionFacts:
+    """Facts of a session's events: who, when, where, what was asked, touched and run.
+
+    ``observations`` are ``compact_events(events, root)`` when the caller already has them.
+    """
+    if observations is None:
+        observations = compact_events(events, root)
     stamps = [ev.ts for ev in events]
 
     def first(key: str, order: Iterable[SpoolEvent] = events) -> str:
-        return next((v for v in (clip(ev.payload.get(key), MAX_PATH, oneline=True) for ev in order) if v), "")
+        return _first(order, key)
 
     named = [(_name_of(ev), ev.payload) for ev in events]
     prompts = [clip(p.get("prompt"), MAX_PROMPT) for n, p in named if n == "UserPromptSubmit"]
@@ -625,7 +639,7 @@ def session_facts(events: Sequence[SpoolEvent], root: str | None) -> SessionFact
         session_id=first("session_id"),
         started_at=iso(min(stamps)) if stamps else "",
         ended_at=iso(max(stamps)) if stamps else "",
-        cwd=first("cwd"),
+        cwd=session_cwd(events),
         transcript_path=first("transcript_path", reversed(events)),
         model=first("model"),
         prompts=tuple(p for p in prompts if p)[:MAX_LIST],

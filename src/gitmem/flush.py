@@ -98,11 +98,11 @@ def flush_session(common_dir: Path, session_id: str) -> SessionFlush | None:
                 bad.append(line)
             else:
                 events.append(ev)
-    facts = capture.session_facts(events, None) if events else None
-    repo = _repo_for(common_dir, facts.cwd if facts else "")
+    repo = _repo_for(common_dir, capture.session_cwd(events))
     root = str(repo.root) if repo.root else None
-    facts = capture.session_facts(events, root) if events else None
-    observations = [redact.redact_observation(o)[0] for o in capture.compact_events(events, root)]
+    compacted = capture.compact_events(events, root)
+    facts = capture.session_facts(events, root, compacted) if events else None
+    observations = [redact.redact_observation(o)[0] for o in compacted]
 
     try:
         previous = store.find_session(repo, session_id)
