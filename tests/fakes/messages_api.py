@@ -13,8 +13,10 @@ import json
 import threading
 from collections import deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from fakes.loopback import LoopbackServer
 
 
 @dataclass
@@ -76,7 +78,7 @@ def good(summary: dict | None = None, **kw: Any) -> Reply:
     return Reply(200, message(GOOD_SUMMARY if summary is None else summary, **kw))
 
 
-class FakeMessagesAPI:
+class FakeMessagesAPI(LoopbackServer):
     """``with FakeMessagesAPI([replies...]) as api: env ANTHROPIC_BASE_URL=api.url``."""
 
     def __init__(self, replies: list[Reply] | None = None, default: Reply | None = None,
@@ -85,7 +87,7 @@ class FakeMessagesAPI:
         self.default = default or good()
         self.api_key = api_key
         self.requests: list[Received] = []
-        self._stop = threading.Event()
+        super().__init__()
         self._lock = threading.Lock()
         api = self
 
@@ -125,23 +127,8 @@ class FakeMessagesAPI:
                 except OSError:
                     pass  # the client gave up (timeout) before we answered
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self._thread = threading.Thread(target=self.server.serve_forever, name="fake-messages-api", daemon=True)
+        self._serve(Handler, "fake-messages-api")
 
-    def __enter__(self) -> "FakeMessagesAPI":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self._stop.set()
-        self.server.shutdown()
-        self.server.server_close()
-        self._thread.join(timeout=10)
 
     def env(self, key: str | None = None) -> dict[str, str]:
         return {"ANTHROPIC_BASE_URL": self.url, "ANTHROPIC_API_KEY": self.api_key if key is None else key}

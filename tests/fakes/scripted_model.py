@@ -36,9 +36,11 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, Callable
 from urllib.parse import urlsplit
+
+from fakes.loopback import LoopbackServer
 
 HOLD_SECONDS = 60
 AGENT_TOOLS = frozenset({"Bash", "Read", "Edit", "Write", "Grep", "Glob"})
@@ -163,7 +165,7 @@ def tool_reply(name: str, tool_input: dict, text: str = "", model: str = MODEL) 
     return make_message(content, "tool_use", model)
 
 
-class ScriptedModel:
+class ScriptedModel(LoopbackServer):
     """``with ScriptedModel() as model: model.add(Script(...)); env ANTHROPIC_BASE_URL=model.url``."""
 
     def __init__(self, api_key: str = "test-key", side_text: str = "E2E session",
@@ -177,7 +179,7 @@ class ScriptedModel:
         self.unscripted: list[str] = []    # agent turns whose prompt matched no script
         self.hold_timeouts = 0             # final answers sent because a hold ran out, not because it was met
         self._lock = threading.Lock()
-        self._stop = threading.Event()
+        super().__init__()
         model = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -212,10 +214,7 @@ class ScriptedModel:
 
             do_GET = do_POST = do_HEAD = do_PUT = do_DELETE = do_PATCH = _handle  # noqa: N815
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self._thread = threading.Thread(target=self.server.serve_forever, name="scripted-model", daemon=True)
+        self._serve(Handler, "scripted-model")
 
     # -- scripting ---------------------------------------------------------------------------------
 
@@ -293,21 +292,6 @@ class ScriptedModel:
     def requests_with_tool(self, name: str) -> list[Request]:
         with self._lock:
             return [r for r in self.requests if name in r.tool_names]
-
-    # -- lifecycle ---------------------------------------------------------------------------------
-
-    def __enter__(self) -> "ScriptedModel":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self._stop.set()
-        self.server.shutdown()
-        self.server.server_close()
-        self._thread.join(timeout=10)
 
 
 def _error(status: int, kind: str, text: str) -> tuple[int, str, bytes]:
