@@ -1,22 +1,36 @@
 # The two commands a fresh machine needs (only Python >= 3.10 and git):
-#   make demo   creates .venv if needed, installs gitmem and runs its demo
-#   make test   the same set-up with the test extras, then the whole suite
+#   make demo   creates .venv if needed, installs gitmem from the lock and runs its demo
+#   make test   the same set-up with the test dependencies, then the whole suite
+#
+# Every dependency comes from a checked-in lock with hashes (requirements/*.lock), so an upstream
+# release cannot change what a fresh clone installs. The locked wheels are downloaded once into
+# .cache/wheels and installed from there with --no-index; the build backend is locked too and gitmem
+# is installed without build isolation, so nothing unpinned is fetched. `make lock` refreshes the locks;
+# `make test-latest` runs the suite against the newest versions pyproject.toml allows.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
+WHEELS := .cache/wheels
+PIP    := $(BIN)/python -m pip --disable-pip-version-check
 
-.PHONY: demo test bench clean claude-code
+.PHONY: demo test lock test-latest bench clean claude-code
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+# $(1): the lock file. Download (hash-checked) into the wheelhouse, install from it alone, then gitmem.
+define install-locked
+	$(PIP) download --quiet --no-deps --require-hashes --prefer-binary -r $(1) -d $(WHEELS)
+	$(PIP) install --quiet --no-index --find-links $(WHEELS) --require-hashes -r $(1)
+	$(PIP) install --quiet --no-index --no-deps --no-build-isolation -e .
+endef
+
+$(VENV)/.installed: requirements/demo.lock pyproject.toml | $(BIN)/python
+	$(call install-locked,requirements/demo.lock)
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+$(VENV)/.installed-test: requirements/test.lock pyproject.toml | $(BIN)/python
+	$(call install-locked,requirements/test.lock)
 	touch $(VENV)/.installed $@
 
 demo: $(VENV)/.installed
@@ -29,6 +43,14 @@ claude-code:
 
 test: $(VENV)/.installed-test claude-code
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Re-resolve requirements/*.lock from pyproject.toml and requirements/build.in (needs the network).
+lock:
+	PYTHON=$(PYTHON) bash scripts/lock.sh
+
+# The whole suite against the newest allowed releases, in a throw-away venv (needs the network).
+test-latest:
+	PYTHON=$(PYTHON) bash scripts/check-latest.sh $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/bench_store.py

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from gitmem import records
 from gitmem.errors import RecordError
 from gitmem.records import (
     SCHEMA_VERSION,
@@ -297,12 +298,39 @@ def test_control_character_in_hand_edited_yaml_names_the_line():
     assert err.line == line and "0x00" in err.message
 
 
-def test_deeply_nested_yaml_is_an_error_not_a_crash():
+@pytest.mark.parametrize("libyaml", [True, False], ids=["libyaml", "pure-python"])
+def test_deeply_nested_yaml_is_an_error_naming_the_files_line(libyaml, monkeypatch):
+    if libyaml and records._FAST_LOADER is None:
+        pytest.skip("this PyYAML was built without libyaml")
+    if not libyaml:
+        monkeypatch.setattr(records, "_FAST_LOADER", None)
     text, line = _replace_line(GOOD_SUMMARY, "branch", "branch: " + "[" * 1500 + "]" * 1500)
     err = _error(SessionSummary, text)
-    # libyaml parses the nesting and the field check refuses it; the pure-Python parser stops on depth.
+    # libyaml < 6.0.4 parses the nesting and the field check refuses it; libyaml >= 6.0.4 and the
+    # pure-Python parser stop on depth. Each way, the line is the file's line of the field.
     assert "nested too deeply" in err.message or "branch must be text" in err.message
     assert err.line == line
+
+
+@pytest.mark.parametrize("libyaml", [True, False], ids=["libyaml", "pure-python"])
+def test_deep_block_nesting_names_a_line_inside_the_nesting(libyaml, monkeypatch):
+    if not libyaml:
+        monkeypatch.setattr(records, "_FAST_LOADER", None)
+    nested = "\n".join("  " * i + "-" for i in range(1, 1500))
+    text, line = _replace_line(GOOD_SUMMARY, "branch", "branch:\n" + nested)
+    err = _error(SessionSummary, text)
+    assert "nested too deeply" in err.message
+    assert line < err.line < line + 1500
+
+
+@pytest.mark.parametrize("libyaml", [True, False], ids=["libyaml", "pure-python"])
+def test_syntax_errors_name_the_same_file_line_with_either_parser(libyaml, monkeypatch):
+    if not libyaml:
+        monkeypatch.setattr(records, "_FAST_LOADER", None)
+    text, line = _replace_line(GOOD_SUMMARY, "branch", "branch: [unclosed")
+    assert _error(SessionSummary, text).line in (line, line + 1)
+    text, line = _replace_line(GOOD_SUMMARY, "branch", "branch: ma\x00in")
+    assert _error(SessionSummary, text).line == line
 
 
 def test_crlf_front_matter_reads_and_lines_still_count():

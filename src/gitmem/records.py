@@ -72,13 +72,26 @@ def dump_yaml(data: Any) -> str:
 
 
 def load_yaml(text: str, path: str, line_offset: int = 0) -> Any:
+    """``text`` parsed safely; ``RecordError`` naming the file's line (``line_offset`` + the YAML's own line).
+
+    libyaml parses first; on any error the pure-Python parser runs again for its precise message, so both
+    builds of PyYAML report the same line. Deep nesting is the one error the two disagree on (libyaml
+    >= 6.0.4 stops it with a ScannerError, the pure parser recurses out): the line is where the pure
+    parser's reader stood when it gave up, which is the line the nesting passed the limit on.
+    """
     if _FAST_LOADER is not None:
         try:
             return yaml.load(text, Loader=_FAST_LOADER)  # noqa: S506 - CSafeLoader is the safe loader
         except Exception:  # noqa: BLE001 - the pure-Python parser below reports the error precisely
             pass
+    loader: yaml.SafeLoader | None = None
     try:
-        return yaml.safe_load(text)
+        loader = yaml.SafeLoader(text)  # checks for control characters (ReaderError) before parsing
+        return loader.get_single_data()
+    except RecursionError:
+        depth_line = loader.get_mark().line if loader is not None else 0
+        raise RecordError("invalid YAML: nested too deeply", path, depth_line + 1 + line_offset,
+                          hint="restore the record from the ref's history.") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 + line_offset if mark is not None else None
@@ -90,9 +103,6 @@ def load_yaml(text: str, path: str, line_offset: int = 0) -> Any:
         line = text.count("\n", 0, exc.position) + 1 + line_offset
         raise RecordError(f"invalid YAML: control character {exc.character:#04x} is not allowed", path, line,
                           hint="remove the character, or write it as an escape inside double quotes.") from None
-    except RecursionError:
-        raise RecordError("invalid YAML: nested too deeply", path, line_offset + 1,
-                          hint="restore the record from the ref's history.") from None
     except yaml.YAMLError as exc:
         raise RecordError(f"invalid YAML: {exc}", path, hint="fix the YAML syntax.") from None
     except (ValueError, OverflowError) as exc:
@@ -102,6 +112,9 @@ def load_yaml(text: str, path: str, line_offset: int = 0) -> Any:
                      if re.search(r":\s*'?\d{4}-\d{1,2}-\d{1,2}", text_line) and _bad_date(text_line)), None)
         raise RecordError(f"invalid {'date' if line else 'value'}: {bad}", path, line,
                           hint="write a real date as yyyy-mm-dd, or quote the value to keep it as text.") from None
+    finally:
+        if loader is not None:
+            loader.dispose()
 
 
 def _bad_date(line: str) -> bool:
