@@ -14,7 +14,7 @@ cd "$ROOT"
 "$PYTHON" -m venv "$WORK/venv"
 PIP=("$WORK/venv/bin/python" -m pip --disable-pip-version-check --quiet)
 "${PIP[@]}" install --upgrade pip
-"${PIP[@]}" install --upgrade --upgrade-strategy eager -e "$ROOT[test]"
+"${PIP[@]}" install --upgrade --upgrade-strategy eager -e "$ROOT[test]" -r "$ROOT/requirements/build.in"
 echo "check-latest: newest allowed versions that differ from requirements/test.lock:" >&2
 "$WORK/venv/bin/python" -m pip --disable-pip-version-check list --format=freeze 2>/dev/null \
     | while IFS='=' read -r name _ version; do
