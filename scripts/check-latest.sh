@@ -18,7 +18,7 @@ PIP=("$WORK/venv/bin/python" -m pip --disable-pip-version-check --quiet)
 echo "check-latest: newest allowed versions that differ from requirements/test.lock:" >&2
 "$WORK/venv/bin/python" -m pip --disable-pip-version-check list --format=freeze 2>/dev/null \
     | while IFS='=' read -r name _ version; do
-        locked=$(grep -i -E "^${name//[-_.]/[-_.]}==" requirements/test.lock | sed -E 's/^[^=]+==([^ ;]+).*/\1/' | sort -u | tr '\n' ' ')
+        locked=$(grep -i -E "^${name//[-_.]/[-_.]}==" requirements/test.lock | sed -E 's/^[^=]+==([^ ;]+).*/\1/' | sort -u | tr "\n" " " || true)
         if [ -n "$locked" ] && [[ " $locked" != *" $version "* ]]; then
             echo "  $name $version (locked: ${locked% })" >&2
         fi
