@@ -408,17 +408,35 @@ def test_linked_worktree_excludes_through_the_common_dir(repo: Path, hook: Path,
     assert "settings.local.json" not in (repo / ".git" / "info" / "exclude").read_text()
 
 
-def test_unusual_layout_is_reformatted_once_and_said(repo: Path, hook: Path):
-    path = repo / LOCAL_SETTINGS
+HAND_WRITTEN = {
+    "inline arrays": '{\n  "permissions": {"allow": ["Bash(npm test:*)", "Read"]},\n  "model": "opus"\n}\n',
+    "one line": '{"model": "opus", "permissions": {"allow": []}}\n',
+    "spaced colons, 4 spaces": '{\n    "model" : "opus",\n    "hooks" : {\n        "Notification" : []\n    }\n}',
+    "tabs, CRLF, numbers": '{\r\n\t"cleanupPeriodDays": 30.0,\r\n\t"env": {"A": "1e3"},\r\n\t"hooks": {}\r\n}\r\n',
+    "escaped non-ASCII": '{\n  "env": {"GREETING": "gr\\u00fc\\u00df dich"}\n}\n',
+}
+
+
+@pytest.mark.parametrize("shared", [True, False])
+@pytest.mark.parametrize("name", list(HAND_WRITTEN))
+def test_hand_formatted_settings_keep_their_bytes_through_install_and_uninstall(repo: Path, hook: Path,
+                                                                                name: str, shared: bool):
+    """Issue 14 item 16: a committed settings.json came back with the same content but other bytes."""
+    path = repo / (SHARED_SETTINGS if shared else LOCAL_SETTINGS)
     path.parent.mkdir()
-    path.write_text('{"model": "opus", "permissions": {"allow": []}}\n')
+    original = HAND_WRITTEN[name].encode()
+    path.write_bytes(original)
 
-    first = install_claude(repo, hook_path=hook)
+    first = install_claude(repo, shared=shared, hook_path=hook)
     written = path.read_bytes()
-    second = install_claude(repo, hook_path=hook)
+    assert install_claude(repo, shared=shared, hook_path=hook).unchanged and path.read_bytes() == written
+    uninstall_claude(repo, shared=shared)
 
-    assert any("reformatted" in note for note in first.notes)
-    assert second.unchanged and path.read_bytes() == written
+    assert path.read_bytes() == original
+    assert set(first.added) == set(CLAUDE_EVENTS)
+    # Only gitmem's entries were added: every original line is still there, unchanged.
+    text = written.decode()
+    assert all(line in text for line in HAND_WRITTEN[name].splitlines()[:-1] if not line.strip().endswith("{}"))
 
 
 # -- status -----------------------------------------------------------------------------

@@ -12,7 +12,8 @@ Invariants this module keeps:
   replaces gitmem's handler in place instead of adding a second one.
 - A file is written only when its content changes (a second install leaves it
   byte-identical), atomically (a temporary file in the same folder, then
-  ``os.replace``), in the file's own indentation, escaping and newline style.
+  ``os.replace``), and only gitmem's entries change: the rest keeps its exact
+  bytes, new entries take the file's indentation, escaping and newline style.
 - Install then uninstall gives back the original bytes: uninstall removes the
   containers (``hooks``, an event's list, the file, ``.claude/``) that the
   install created, and only those; what was created is recorded in
@@ -365,7 +366,6 @@ def install_claude(root: Path, shared: bool = False, python: str | None = None, 
     record = _load_record(repo)
     entry = record["files"].get(str(path))
     before = copy.deepcopy(doc.data)
-    round_trips = doc.round_trips()
     had_gitmem = _has_gitmem(doc)
     created = [] if doc.existed else ["file"] + ([] if path.parent.exists() else ["dir"])
     may_drop = (lambda c: c in entry["created"]) if entry else (lambda c: True)
@@ -374,9 +374,6 @@ def install_claude(root: Path, shared: bool = False, python: str | None = None, 
     notes: list[str] = []
     changed = doc.data != before or not doc.existed
     if changed:
-        if not round_trips:
-            notes.append(f"reformatted {rel}: its layout differed from standard JSON indentation, so "
-                         "whitespace outside gitmem's entries changed too")
         write_atomic(path, doc.render())
         logger.info("gitmem hooks in %s: added %s, replaced %s", path, added, replaced)
 

@@ -165,8 +165,6 @@ def register_mcp_server(root: Path, *, portable: bool | None = None, python: str
         notes.append(f"{MCP_FILE} runs {entry['command']} because `gitmem` is not on PATH; that path is yours "
                      f"alone, so keep it out of commits, or put gitmem on PATH (e.g. `pipx install gitmem`) and "
                      f"rerun `gitmem init` for a portable `gitmem mcp` entry")
-    if not doc.round_trips():
-        notes.append(f"reformatted {MCP_FILE}: its layout differed from standard JSON indentation")
     write_atomic(path, doc.render())
     logger.info("%s: %s MCP server %s", path, action, SERVER_NAME)
     if created:
