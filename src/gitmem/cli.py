@@ -149,7 +149,7 @@ def init(
     from gitmem.project import init_repository
 
     repo = _repo()
-    result = init_repository(repo)
+    result = init_repository(repo, shared=shared)
     if result.created:
         for item in result.created:
             typer.echo(f"created {item}")
@@ -179,7 +179,7 @@ def install(
     if target != "claude":
         raise typer.BadParameter("only `claude` is supported", param_hint="TARGET")
     repo = _repo()
-    init_repository(repo)  # the hook records nothing without the state folder
+    init_repository(repo, shared=shared)  # the hook records nothing without the state folder
     _render_install([install_claude(root_of(repo), shared=shared)])
 
 

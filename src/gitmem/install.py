@@ -274,7 +274,7 @@ def _save_record(repo: Repo, record: dict[str, Any]) -> None:
     write_install_record(_record_path(repo), record)
 
 
-def _top_relative(repo: Repo, path: Path, fallback: str) -> str:
+def top_relative(repo: Repo, path: Path, fallback: str) -> str:
     """``path`` relative to the top of the work tree, as git's pathspecs want it."""
     top = Path(os.path.realpath(repo.root if repo.root is not None else path.parent))
     here = Path(os.path.realpath(path.parent)) / path.name
@@ -290,15 +290,15 @@ def _exclude_file(repo: Repo) -> Path:
     return Path(out)
 
 
-def _is_ignored(repo: Repo, rel: str) -> bool:
+def is_ignored(repo: Repo, rel: str) -> bool:
     return repo.git_bytes("check-ignore", "-q", "--no-index", "--", rel, check=False).returncode == 0
 
 
-def _is_tracked(repo: Repo, rel: str) -> bool:
+def is_tracked(repo: Repo, rel: str) -> bool:
     return repo.git_bytes("ls-files", "--error-unmatch", "--", rel, check=False).returncode == 0
 
 
-def _add_exclude(repo: Repo, rel: str) -> Path:
+def add_exclude(repo: Repo, rel: str) -> Path:
     path = _exclude_file(repo)
     text = path.read_text(encoding="utf-8") if path.exists() else ""
     if text and not text.endswith("\n"):
@@ -307,7 +307,7 @@ def _add_exclude(repo: Repo, rel: str) -> Path:
     return path
 
 
-def _remove_exclude(repo: Repo, rel: str) -> bool:
+def remove_exclude(repo: Repo, rel: str) -> bool:
     path = _exclude_file(repo)
     if not path.exists():
         return False
@@ -326,6 +326,18 @@ def _remove_exclude(repo: Repo, rel: str) -> bool:
 
 
 # -- the public operations ----------------------------------------------------------
+
+
+def personal_python(python: str | None = None) -> str:
+    """The interpreter that personal commands run, by absolute path: the one place the hooks and .mcp.json
+    decide it, so the MCP server starts wherever the hooks run (issue 14 item 12)."""
+    return _check_python(python or sys.executable or "")
+
+
+def gitmem_argv(shared: bool, python: str | None = None) -> list[str]:
+    """How a command Claude Code runs starts gitmem: ``gitmem`` found on PATH in a shared (committed) file,
+    else this interpreter by absolute path, which needs no PATH and no activated venv."""
+    return ["gitmem"] if shared else [personal_python(python), "-m", "gitmem"]
 
 
 def _check_python(python: str) -> str:
@@ -355,7 +367,7 @@ def install_claude(root: Path, shared: bool = False, python: str | None = None, 
     if shared:
         wanted = hooks_config(portable_command)
     else:
-        py = _check_python(python or sys.executable or "")
+        py = personal_python(python)
         hook = Path(hook_path) if hook_path is not None else hook_file()
         if not hook.is_file():
             raise GitmemError(f"the hook file {hook} is missing from this gitmem installation",
@@ -383,17 +395,17 @@ def install_claude(root: Path, shared: bool = False, python: str | None = None, 
     else:
         new_entry = None  # installed by someone else: keep uninstall's conservative mode
 
-    top_rel = _top_relative(repo, path, rel)
+    top_rel = top_relative(repo, path, rel)
     if not shared:
-        if _is_tracked(repo, top_rel):
+        if is_tracked(repo, top_rel):
             notes.append(f"{rel} is tracked by git, so its absolute paths would be committed; "
                          f"untrack it with `git rm --cached {rel}`")
-        elif not _is_ignored(repo, top_rel):
-            exclude = _add_exclude(repo, top_rel)
+        elif not is_ignored(repo, top_rel):
+            exclude = add_exclude(repo, top_rel)
             notes.append(f"added {top_rel} to {exclude} so git ignores it")
             if new_entry is not None:
                 new_entry["exclude"] = True
-    elif _is_ignored(repo, top_rel):
+    elif is_ignored(repo, top_rel):
         notes.append(f"{rel} is ignored by git, so teammates will not receive it; commit it with "
                      f"`git add -f {rel}`")
     other = settings_path(root, not shared)
@@ -432,7 +444,7 @@ def _uninstall_file(repo: Repo, root: Path, shared: bool, record: dict[str, Any]
         if "dir" in entry["created"]:
             with contextlib.suppress(OSError):
                 path.parent.rmdir()  # only when empty
-        if entry.get("exclude") and _remove_exclude(repo, _top_relative(repo, path, rel)):
+        if entry.get("exclude") and remove_exclude(repo, top_relative(repo, path, rel)):
             notes.append(f"removed {rel} from .git/info/exclude")
     else:
         write_atomic(path, doc.render())

@@ -63,7 +63,7 @@ def require_initialized(repo: Repo) -> None:
         raise NotInitializedError(f"gitmem is not set up in {root_of(repo)}")
 
 
-def init_repository(repo: Repo) -> InitResult:
+def init_repository(repo: Repo, *, shared: bool = False) -> InitResult:
     root = root_of(repo)
     created: list[str] = []
     config_path = root / CONFIG_FILE
@@ -83,7 +83,8 @@ def init_repository(repo: Repo) -> InitResult:
         local.mkdir(parents=True)
         created.append(str(local))
     created += sync.setup_sync(repo).created  # memory refspecs, notes.rewrite*, pre-push hook (issue 7)
-    created += mcp_config.register_mcp_server(root).report()  # .mcp.json: the MCP server for Claude Code (issue 5)
+    # .mcp.json: the MCP server for Claude Code (issue 5), started the way the hooks are (issue 14 item 12)
+    created += mcp_config.register_mcp_server(root, portable=shared).report()
     logger.info("initialized gitmem in %s (created: %s)", root, ", ".join(created) or "nothing")
     return InitResult(root=root, created=tuple(created), state_dir=local)
 
