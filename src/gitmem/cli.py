@@ -142,9 +142,12 @@ def init(
     shared: bool = typer.Option(False, "--shared", help="Write portable `gitmem hook` commands to "
                                 "the committed .claude/settings.json instead of .claude/settings.local.json."),
     no_hooks: bool = typer.Option(False, "--no-hooks", help="Do not install the Claude Code hooks."),
+    force: bool = typer.Option(False, "--force", help="Install the hooks even where the gitmem plugin is "
+                               "enabled (each event is then recorded twice)."),
 ) -> None:
     """Set up gitmem in this repository: settings, decision folder, local state, Claude Code hooks."""
     from gitmem import sync
+    from gitmem.claude_plugin import enabled_plugin
     from gitmem.install import install_claude
     from gitmem.project import init_repository
 
@@ -160,8 +163,12 @@ def init(
         typer.echo(f"note: {setup.instruction}")
     for note in setup.notes:
         typer.echo(f"note: {note}")
-    if not no_hooks:
-        _render_install([install_claude(result.root, shared=shared)])
+    plugin = None if no_hooks or force else enabled_plugin(result.root)
+    if plugin is not None:
+        typer.echo(f"claude hooks: via the gitmem plugin ({plugin.describe()}); not installed again "
+                   "(`gitmem install claude --force` would record every event twice)")
+    elif not no_hooks:
+        _render_install([install_claude(result.root, shared=shared, force=force)])
     typer.echo(f"memory ref: refs/notes/gitmem; local state: {result.state_dir}")
 
 
@@ -171,6 +178,7 @@ def install(
     shared: bool = typer.Option(False, "--shared", help="Portable `gitmem hook` commands in "
                                 ".claude/settings.json, for the team to commit (costs 1.25x a Python start "
                                 "per tool call against 0.83x for the default)."),
+    force: bool = typer.Option(False, "--force", help="Install even where the gitmem plugin is enabled."),
 ) -> None:
     """Hook gitmem into Claude Code for this repository (`gitmem install claude`)."""
     from gitmem.install import install_claude
@@ -180,7 +188,7 @@ def install(
         raise typer.BadParameter("only `claude` is supported", param_hint="TARGET")
     repo = _repo()
     init_repository(repo, shared=shared)  # the hook records nothing without the state folder
-    _render_install([install_claude(root_of(repo), shared=shared)])
+    _render_install([install_claude(root_of(repo), shared=shared, force=force)])
 
 
 @app.command()

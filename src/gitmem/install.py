@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import gitmem
+from gitmem.claude_plugin import LOCAL_SETTINGS, SHARED_SETTINGS, PluginState, enabled_plugin
 from gitmem.config import state_dir
 from gitmem.errors import ConfigError, GitmemError
 from gitmem.git import Repo, discover
@@ -54,8 +55,6 @@ TOOL_EVENTS = frozenset({"PostToolUse", "PostToolUseFailure"})
 # Small on purpose: a stuck hook must not hang Claude (its default is minutes).
 DEFAULT_TIMEOUT_SECONDS = 10
 TIMEOUT_SECONDS = {"SessionStart": 15}
-LOCAL_SETTINGS = ".claude/settings.local.json"
-SHARED_SETTINGS = ".claude/settings.json"
 PORTABLE_COMMAND = "gitmem hook"
 HOOK_LAUNCHER = "_hook.py"
 # What marks a command as gitmem's: the launcher, or hook.py run directly (older installs).
@@ -83,10 +82,11 @@ class ClaudeHooksStatus:
 
     events: dict[str, tuple[str, ...]]
     problems: tuple[str, ...] = ()
+    plugin: PluginState | None = None   # the gitmem plugin, when it is enabled here: it brings the hooks
 
     @property
     def installed(self) -> bool:
-        return all(self.events.get(e) for e in CLAUDE_EVENTS)
+        return self.plugin is not None or all(self.events.get(e) for e in CLAUDE_EVENTS)
 
     @property
     def missing(self) -> tuple[str, ...]:
@@ -94,7 +94,8 @@ class ClaudeHooksStatus:
 
     def to_json(self) -> dict[str, Any]:
         return {"installed": self.installed, "events": {e: list(f) for e, f in self.events.items()},
-                "missing": list(self.missing), "problems": list(self.problems)}
+                "missing": [] if self.plugin else list(self.missing), "problems": list(self.problems),
+                "plugin": self.plugin.to_json() if self.plugin else None}
 
 
 # -- the commands ---------------------------------------------------------------
@@ -353,14 +354,22 @@ def _check_python(python: str) -> str:
 
 
 def install_claude(root: Path, shared: bool = False, python: str | None = None, *,
-                   hook_path: Path | None = None) -> InstallResult:
+                   hook_path: Path | None = None, force: bool = False) -> InstallResult:
     """Hook gitmem into ``.claude/settings.local.json`` (or ``settings.json`` with ``shared``).
 
     The local file gets the fast command with absolute paths and is kept out of
     git through ``.git/info/exclude``; the shared one gets ``gitmem hook <Event>``,
-    which works on any machine where ``gitmem`` is on PATH.
+    which works on any machine where ``gitmem`` is on PATH. Where the gitmem
+    plugin is enabled it already runs the hooks: refused unless ``force``.
     """
     root = Path(root).absolute()
+    plugin = enabled_plugin(root)
+    if plugin is not None and not force:
+        raise GitmemError(f"the gitmem plugin ({plugin.describe()}) already provides Claude Code's hooks; "
+                          f"installing them in {SHARED_SETTINGS if shared else LOCAL_SETTINGS} too would record "
+                          "every event twice",
+                          hint="keep the plugin (nothing to do), or disable it with `claude plugin disable "
+                               f"{plugin.key}` first; `--force` installs the hooks anyway.")
     repo = discover(root)
     rel = SHARED_SETTINGS if shared else LOCAL_SETTINGS
     path = root / rel
@@ -476,7 +485,8 @@ def claude_hooks_status(root: Path) -> ClaudeHooksStatus:
     root = Path(root).absolute()
     events: dict[str, list[str]] = {e: [] for e in CLAUDE_EVENTS}
     problems: list[str] = []
-    needs_gitmem_on_path = False
+    plugin = enabled_plugin(root)
+    needs_gitmem_on_path = plugin is not None  # the plugin's hooks run `gitmem hook`
     for rel in (LOCAL_SETTINGS, SHARED_SETTINGS):
         path = root / rel
         if not path.exists():
@@ -507,13 +517,18 @@ def claude_hooks_status(root: Path) -> ClaudeHooksStatus:
             problems.append(f"{event} is hooked in both {LOCAL_SETTINGS} and {SHARED_SETTINGS}, so it "
                             "is recorded twice; remove one with `gitmem uninstall claude --local` or "
                             "`--shared`")
-    if any(events.values()) and not all(events[e] for e in CLAUDE_EVENTS):
+    hooked = sorted({f for files in events.values() for f in files})
+    if plugin is not None and hooked:
+        problems.append(f"the gitmem plugin ({plugin.describe()}) records every event and {', '.join(hooked)} "
+                        "hook gitmem too, so events are recorded twice; remove those with `gitmem uninstall claude`")
+    elif any(events.values()) and not all(events[e] for e in CLAUDE_EVENTS):
         missing = ", ".join(e for e in CLAUDE_EVENTS if not events[e])
         problems.append(f"gitmem's hooks are incomplete (missing {missing}); rerun `gitmem install claude`")
     if needs_gitmem_on_path and shutil.which("gitmem") is None:
-        problems.append("the shared hooks run `gitmem hook`, but `gitmem` is not on PATH here")
+        problems.append(f"{'the gitmem plugin runs' if plugin is not None else 'the shared hooks run'} `gitmem hook`, "
+                        "but `gitmem` is not on PATH here")
     return ClaudeHooksStatus(events={e: tuple(f) for e, f in events.items()},
-                             problems=tuple(dict.fromkeys(problems)))
+                             problems=tuple(dict.fromkeys(problems)), plugin=plugin)
 
 
 def _command_problems(rel: str, event: str, command: str) -> tuple[list[str], bool]:

@@ -163,7 +163,9 @@ def status_text(st: Status) -> str:
     ]
     if m.errors:
         lines.append(f"unreadable:   {m.errors} records (see `gitmem log` warnings)")
-    if st.hooks.installed:
+    if st.hooks.plugin is not None:
+        lines.append(f"claude hooks: via the gitmem plugin ({st.hooks.plugin.describe()})")
+    elif st.hooks.installed:
         where = sorted({f for files in st.hooks.events.values() for f in files})
         lines.append(f"claude hooks: installed in {', '.join(where)}")
     elif st.hooks.events:
