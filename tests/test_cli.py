@@ -82,6 +82,47 @@ def test_init_creates_config_decisions_and_local_state(in_repo: Path, capsys) ->
     assert err == ""
 
 
+def _without_identity(monkeypatch: pytest.MonkeyPatch) -> None:
+    for role in ("AUTHOR", "COMMITTER"):
+        for part in ("NAME", "EMAIL"):
+            monkeypatch.delenv(f"GIT_{role}_{part}", raising=False)
+    monkeypatch.delenv("EMAIL", raising=False)
+
+
+def test_init_and_status_warn_without_a_git_identity_and_say_how_to_set_it(in_repo: Path, capsys,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 14 item 5: sessions and decisions went out as `unknown` without a word."""
+    _without_identity(monkeypatch)
+
+    code, out, err = run(capsys, "init")
+    status = run(capsys, "status")[1]
+    as_json = json.loads(run(capsys, "status", "--json")[1])
+
+    assert code == 0, err
+    fix = 'git config --global user.name "Your Name" && git config --global user.email you@example.com'
+    assert "gitmem: warning: git has no user.name and no user.email" in err and fix in err
+    assert "identity:" in status and fix in status
+    assert "user.name" in as_json["identity_warning"]
+
+    git(in_repo, "config", "user.name", "Dana Developer")
+    assert "no user.email" in run(capsys, "status")[1]
+    git(in_repo, "config", "user.email", "dana@example.com")
+    assert "identity:" not in run(capsys, "status")[1]
+    assert json.loads(run(capsys, "status", "--json")[1])["identity_warning"] is None
+
+
+def test_an_identity_from_the_environment_is_enough(in_repo: Path, capsys, monkeypatch: pytest.MonkeyPatch) -> None:
+    _without_identity(monkeypatch)
+    for role in ("AUTHOR", "COMMITTER"):
+        monkeypatch.setenv(f"GIT_{role}_NAME", "Ci Bot")
+        monkeypatch.setenv(f"GIT_{role}_EMAIL", "ci@example.com")
+
+    code, out, err = run(capsys, "init")
+
+    assert code == 0 and "warning" not in err
+    assert "identity:" not in run(capsys, "status")[1]
+
+
 def test_init_twice_has_nothing_to_do_and_keeps_an_edited_config(in_repo: Path, capsys) -> None:
     assert run(capsys, "init")[0] == 0
     config = in_repo / ".gitmem" / "config.yaml"

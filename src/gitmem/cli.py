@@ -170,6 +170,8 @@ def init(
     elif not no_hooks:
         _render_install([install_claude(result.root, shared=shared, force=force)])
     typer.echo(f"memory ref: refs/notes/gitmem; local state: {result.state_dir}")
+    if result.identity_warning:
+        typer.echo(f"gitmem: warning: {result.identity_warning}", err=True)
 
 
 @app.command()

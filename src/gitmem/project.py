@@ -7,6 +7,7 @@ never rewrites a file a person may have edited.
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +25,7 @@ class InitResult:
     root: Path
     created: tuple[str, ...]
     state_dir: Path
+    identity_warning: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +41,7 @@ class Status:
     last_flush: dict | None
     worker_running: bool
     last_sync: dict | None
+    identity_warning: str | None = None
 
 
 def open_repo(path: str | Path | None = None) -> Repo:
@@ -86,7 +89,33 @@ def init_repository(repo: Repo, *, shared: bool = False) -> InitResult:
     # .mcp.json: the MCP server for Claude Code (issue 5), started the way the hooks are (issue 14 item 12)
     created += mcp_config.register_mcp_server(root, portable=shared).report()
     logger.info("initialized gitmem in %s (created: %s)", root, ", ".join(created) or "nothing")
-    return InitResult(root=root, created=tuple(created), state_dir=local)
+    return InitResult(root=root, created=tuple(created), state_dir=local, identity_warning=identity_warning(repo))
+
+
+IDENTITY_FIX = 'git config --global user.name "Your Name" && git config --global user.email you@example.com'
+
+
+def identity_warning(repo: Repo) -> str | None:
+    """Why sessions and decisions here would not carry a real author, with the commands that fix it.
+
+    Resolved as git does: ``GIT_AUTHOR_*``/``GIT_COMMITTER_*``, then ``author.*``/``committer.*``, then
+    ``user.*`` (and ``EMAIL`` for the address). An identity git guesses from the host is not one: git
+    refuses it for commits, so gitmem records ``unknown`` (issue 14 item 5).
+    """
+    missing = []
+    for role in ("author", "committer"):
+        for part in ("name", "email"):
+            value = (os.environ.get(f"GIT_{role.upper()}_{part.upper()}") or repo.config_get(f"{role}.{part}")
+                     or repo.config_get(f"user.{part}") or (os.environ.get("EMAIL") if part == "email" else None))
+            if not value and f"user.{part}" not in missing:
+                missing.append(f"user.{part}")
+    if not missing:
+        return None
+    proc = repo.git_bytes("var", "GIT_AUTHOR_IDENT", check=False)
+    recorded = proc.stdout.decode("utf-8", "replace").strip().rsplit(" ", 2)[0] if proc.returncode == 0 else ""
+    who = f"git's guess `{recorded}`" if recorded else "`unknown <unknown@gitmem.invalid>`"
+    return (f"git has no {' and no '.join(missing)} here, so sessions and decisions are recorded with {who} as "
+            f"their author; set your identity: {IDENTITY_FIX}")
 
 
 def _tree_bytes(path: Path) -> int:
@@ -121,4 +150,5 @@ def repository_status(repo: Repo) -> Status:
         last_flush=spool.read_flush_status(repo.common_dir),
         worker_running=local.is_dir() and spool.worker_running(repo.common_dir),
         last_sync=sync.last_sync(repo.common_dir),
+        identity_warning=identity_warning(repo),
     )

@@ -146,6 +146,7 @@ def status_json(st: Status) -> dict[str, Any]:
         "last_flush": st.last_flush,
         "worker_running": st.worker_running,
         "last_sync": st.last_sync,
+        "identity_warning": st.identity_warning,
     }
 
 
@@ -192,6 +193,8 @@ def status_text(st: Status) -> str:
         lines.append(f"last sync:    {ls.get('remote', '?')} {outcome}")
     else:
         lines.append("last sync:    never (memory is pushed after your next `git push`, or run `gitmem sync`)")
+    if st.identity_warning:
+        lines.append(f"identity:     {st.identity_warning}")
     return "\n".join(lines)
 
 
