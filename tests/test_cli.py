@@ -479,3 +479,60 @@ def test_console_script_init_and_log_in_a_real_repository(tmp_path: Path) -> Non
     assert log.returncode == 0, log.stderr
     assert [r["title"] for r in json.loads(log.stdout)] == ["Recorded through the store"]
 
+
+
+# -- team onboarding (issue 14 item 13) ------------------------------------------------------------------
+
+
+@pytest.fixture
+def team(tmp_path: Path, remote: Path, clone, capsys, monkeypatch: pytest.MonkeyPatch):
+    """A's clone with one commit pushed; B cloned it then; then A set gitmem up and pushed its files."""
+    a = clone("a")
+    (a / "README.md").write_text("the team's project\n")
+    git(a, "add", "README.md")
+    git(a, "commit", "-q", "-m", "initial commit")
+    git(a, "push", "-q", "origin", "HEAD:main")
+    b = clone("b")
+    monkeypatch.chdir(a)
+    assert run(capsys, "init", "--shared")[0] == 0
+    git(a, "add", ".gitmem", ".claude/settings.json", ".mcp.json")
+    git(a, "commit", "-q", "-m", "set up gitmem for the team")
+    git(a, "push", "-q", "origin", "HEAD:main")
+    return a, b
+
+
+@pytest.mark.parametrize("shared", [False, True], ids=["init", "init-shared"])
+def test_init_before_pull_creates_nothing_that_blocks_the_pull(team, capsys, monkeypatch: pytest.MonkeyPatch,
+                                                               shared: bool) -> None:
+    """A teammate ran `gitmem init` before `git pull`: "untracked working tree files would be overwritten"."""
+    a, b = team
+    git(b, "fetch", "-q")  # what `git pull` fetches first; a fetch is all init looks at
+    monkeypatch.chdir(b)
+
+    code, out, err = run(capsys, "init", *(["--shared"] if shared else []))
+
+    assert code == 0, err
+    assert "run `git pull`" in out and ".gitmem/config.yaml" in out and "origin/main" in out
+    assert not (b / ".gitmem").exists() and not (b / ".mcp.json").exists()
+    assert not (b / ".claude" / "settings.json").exists()
+    pull = subprocess.run(["git", "pull", "-q", "--ff-only"], cwd=b, capture_output=True, text=True, timeout=60)
+    assert pull.returncode == 0, pull.stderr
+    assert (b / ".gitmem" / "config.yaml").read_bytes() == (a / ".gitmem" / "config.yaml").read_bytes()
+    assert (b / ".mcp.json").read_bytes() == (a / ".mcp.json").read_bytes()
+    assert git(b, "status", "--porcelain") == ""
+
+
+def test_init_in_an_older_checkout_still_sets_up_the_local_parts(team, capsys,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    a, b = team
+    git(b, "fetch", "-q")
+    monkeypatch.chdir(b)
+
+    assert run(capsys, "init")[0] == 0
+
+    assert (common_dir(b) / "gitmem").is_dir()
+    assert "gitmem/_hook.py" in (b / ".claude" / "settings.local.json").read_text()
+    assert "+refs/notes/gitmem*" in git(b, "config", "--get-all", "remote.origin.fetch")
+    git(b, "pull", "-q", "--ff-only")
+    code, out, _ = run(capsys, "init")
+    assert code == 0 and "git pull" not in out

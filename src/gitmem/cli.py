@@ -148,7 +148,7 @@ def init(
     """Set up gitmem in this repository: settings, decision folder, local state, Claude Code hooks."""
     from gitmem import sync
     from gitmem.claude_plugin import enabled_plugin
-    from gitmem.install import install_claude
+    from gitmem.install import SHARED_SETTINGS, install_claude
     from gitmem.project import init_repository
 
     repo = _repo()
@@ -158,6 +158,8 @@ def init(
             typer.echo(f"created {item}")
     else:
         typer.echo("gitmem is already set up here.")
+    for note in result.notes():
+        typer.echo(f"note: {note}")
     setup = sync.setup_sync(repo, write=False)  # report only: init_repository did the work
     if setup.instruction:
         typer.echo(f"note: {setup.instruction}")
@@ -167,7 +169,7 @@ def init(
     if plugin is not None:
         typer.echo(f"claude hooks: via the gitmem plugin ({plugin.describe()}); not installed again "
                    "(`gitmem install claude --force` would record every event twice)")
-    elif not no_hooks:
+    elif not no_hooks and not (shared and SHARED_SETTINGS in result.awaiting_pull):
         _render_install([install_claude(result.root, shared=shared, force=force)])
     typer.echo(f"memory ref: refs/notes/gitmem; local state: {result.state_dir}")
     if result.identity_warning:

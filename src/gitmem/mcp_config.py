@@ -203,10 +203,11 @@ def unregister_mcp_server(root: Path) -> McpConfigResult:
     notes: list[str] = []
     if not servers and (not made or "mcpServers" in made):
         del doc.data["mcpServers"]
-    if not doc.data and "file" in made:
+    repo = discover(root)
+    if not doc.data and "file" in made and not is_tracked(repo, top_relative(repo, path, MCP_FILE)):
         path.unlink()
         notes.append(f"deleted {MCP_FILE}, which gitmem had created")
-        if "exclude" in made and remove_exclude(discover(root), top_relative(discover(root), path, MCP_FILE)):
+        if "exclude" in made and remove_exclude(repo, top_relative(repo, path, MCP_FILE)):
             notes.append(f"removed {MCP_FILE} from .git/info/exclude")
     else:
         write_atomic(path, doc.render())

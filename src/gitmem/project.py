@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from gitmem import mcp_config, spool, store, sync
-from gitmem.install import ClaudeHooksStatus, claude_hooks_status
+from gitmem.install import SHARED_SETTINGS, ClaudeHooksStatus, claude_hooks_status
 from gitmem.config import CONFIG_FILE, DECISIONS_DIR, load_config, read_template, state_dir
 from gitmem.errors import NotARepositoryError, NotInitializedError
 from gitmem.git import Repo, discover
@@ -26,6 +26,17 @@ class InitResult:
     created: tuple[str, ...]
     state_dir: Path
     identity_warning: str | None = None
+    # Team files a fetched upstream branch has and this checkout lacks: path -> branch. init creates none
+    # of them, since an untracked copy makes `git pull` stop (issue 14 item 13).
+    awaiting_pull: dict[str, str] = field(default_factory=dict)
+
+    def notes(self) -> tuple[str, ...]:
+        if not self.awaiting_pull:
+            return ()
+        where = sorted(set(self.awaiting_pull.values()))
+        return (f"{', '.join(self.awaiting_pull)} {'is' if len(self.awaiting_pull) == 1 else 'are'} on "
+                f"{', '.join(where)} but not in this checkout, so gitmem created no copy (an untracked copy "
+                f"would stop `git pull`); run `git pull` to get the team's",)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,18 +77,51 @@ def require_initialized(repo: Repo) -> None:
         raise NotInitializedError(f"gitmem is not set up in {root_of(repo)}")
 
 
+def upstream_refs(repo: Repo) -> list[str]:
+    """The fetched branches this checkout will pull from: the branch's upstream and each remote's HEAD."""
+    refs = []
+    proc = repo.git_bytes("rev-parse", "--symbolic-full-name", "@{upstream}", check=False)
+    if proc.returncode == 0 and proc.stdout.strip():
+        refs.append(proc.stdout.decode("utf-8", "replace").strip())
+    for line in repo.git("for-each-ref", "--format=%(refname)%00%(symref)", "refs/remotes/").splitlines():
+        name, _, target = line.partition("\0")
+        if name.endswith("/HEAD") and target:
+            refs.append(target)
+    return list(dict.fromkeys(refs))
+
+
+def awaiting_pull(repo: Repo, paths: list[str]) -> dict[str, str]:
+    """Which of ``paths`` (from the top of the work tree) are missing here, absent from HEAD, and on a
+    fetched upstream branch: what `git pull` will bring, and an untracked copy would block."""
+    root = root_of(repo)
+    missing = [p for p in paths if not (root / p).exists()]
+    if not missing:
+        return {}
+    in_head = {name for name in repo.git_bytes("ls-tree", "-z", "--name-only", "--full-tree", "HEAD", "--",
+                                               *missing, check=False).stdout.decode().split("\0") if name}
+    found: dict[str, str] = {}
+    for ref in upstream_refs(repo):
+        proc = repo.git_bytes("ls-tree", "-z", "--name-only", "--full-tree", ref, "--", *missing, check=False)
+        for name in proc.stdout.decode("utf-8", "replace").split("\0"):
+            if name and name not in in_head:
+                found.setdefault(name, ref.removeprefix("refs/remotes/"))
+    return {p: found[p] for p in paths if p in found}
+
+
 def init_repository(repo: Repo, *, shared: bool = False) -> InitResult:
     root = root_of(repo)
     created: list[str] = []
+    pending = awaiting_pull(repo, [CONFIG_FILE, DECISIONS_DIR, mcp_config.MCP_FILE, SHARED_SETTINGS])
     config_path = root / CONFIG_FILE
     if not config_path.exists():
-        config_path.parent.mkdir(parents=True, exist_ok=True)
-        config_path.write_text(read_template("config.yaml"), encoding="utf-8")
-        created.append(CONFIG_FILE)
+        if CONFIG_FILE not in pending:
+            config_path.parent.mkdir(parents=True, exist_ok=True)
+            config_path.write_text(read_template("config.yaml"), encoding="utf-8")
+            created.append(CONFIG_FILE)
     else:
         load_config(root)  # an existing file must still be valid
     decisions = root / DECISIONS_DIR
-    if not decisions.is_dir():
+    if not decisions.is_dir() and DECISIONS_DIR not in pending:
         decisions.mkdir(parents=True)
         (decisions / ".gitkeep").touch()
         created.append(DECISIONS_DIR + "/")
@@ -87,9 +131,11 @@ def init_repository(repo: Repo, *, shared: bool = False) -> InitResult:
         created.append(str(local))
     created += sync.setup_sync(repo).created  # memory refspecs, notes.rewrite*, pre-push hook (issue 7)
     # .mcp.json: the MCP server for Claude Code (issue 5), started the way the hooks are (issue 14 item 12)
-    created += mcp_config.register_mcp_server(root, portable=shared).report()
+    if mcp_config.MCP_FILE not in pending:
+        created += mcp_config.register_mcp_server(root, portable=shared).report()
     logger.info("initialized gitmem in %s (created: %s)", root, ", ".join(created) or "nothing")
-    return InitResult(root=root, created=tuple(created), state_dir=local, identity_warning=identity_warning(repo))
+    return InitResult(root=root, created=tuple(created), state_dir=local, identity_warning=identity_warning(repo),
+                      awaiting_pull={p: r for p, r in pending.items() if p != SHARED_SETTINGS or shared})
 
 
 IDENTITY_FIX = 'git config --global user.name "Your Name" && git config --global user.email you@example.com'
