@@ -536,3 +536,106 @@ def test_init_in_an_older_checkout_still_sets_up_the_local_parts(team, capsys,
     git(b, "pull", "-q", "--ff-only")
     code, out, _ = run(capsys, "init")
     assert code == 0 and "git pull" not in out
+
+
+# -- gitmem uninstall (issue 16) ---------------------------------------------------------------------------
+
+
+def _snapshot(repo: Path) -> dict[str, bytes | None]:
+    """Every file and folder of the work tree, and of .git what init touches: config, hooks, info, state."""
+    found: dict[str, bytes | None] = {}
+    for p in sorted(repo.rglob("*")):
+        rel = p.relative_to(repo)
+        if rel.parts[0] == ".git" and (len(rel.parts) < 2 or rel.parts[1] not in ("config", "hooks", "info",
+                                                                                    "gitmem")):
+            continue
+        found[rel.as_posix()] = p.read_bytes() if p.is_file() else None
+    found["refs"] = git(repo, "for-each-ref", "--format=%(refname) %(objectname)").encode()
+    found["status"] = git(repo, "status", "--porcelain", "--ignored").encode()
+    return found
+
+
+SETTINGS_BY_HAND = '{\n    "permissions": {"allow": ["Bash(make test)"]},\n    "model" : "opus"\n}'
+MCP_BY_HAND = '{\n\t"mcpServers": {\n\t\t"docs": {"command": "npx", "args": ["-y", "docs"]}\n\t}\n}\n'
+OWN_PRE_PUSH = "#!/bin/sh\n# the team's own check\nexit 0\n"
+
+
+def _with_existing_setup(repo: Path) -> None:
+    (repo / ".claude").mkdir()
+    (repo / ".claude" / "settings.json").write_text(SETTINGS_BY_HAND)
+    (repo / ".mcp.json").write_text(MCP_BY_HAND)
+    git(repo, "add", ".claude/settings.json", ".mcp.json")
+    git(repo, "commit", "-q", "-m", "the team's Claude Code settings")
+    hook = repo / ".git" / "hooks" / "pre-push"
+    hook.write_text(OWN_PRE_PUSH)
+    hook.chmod(0o755)
+    git(repo, "config", "notes.rewrite.amend", "true")  # the user's own: uninstall must keep it
+    with (repo / ".git" / "info" / "exclude").open("a") as fh:
+        fh.write("*.log\n")
+
+
+@pytest.mark.parametrize("existing", [False, True], ids=["fresh", "existing-settings-hook-config"])
+@pytest.mark.parametrize("init_args", [(), ("--shared",)], ids=["init", "init-shared"])
+def test_uninstall_leaves_the_repository_byte_for_byte_as_before_init(in_repo: Path, remote: Path, capsys,
+                                                                      existing: bool, init_args: tuple) -> None:
+    git(in_repo, "remote", "add", "origin", str(remote))
+    if existing:
+        _with_existing_setup(in_repo)
+    before = _snapshot(in_repo)
+
+    code, out, err = run(capsys, "init", *init_args)
+    assert code == 0, err
+    middle = _snapshot(in_repo)
+    assert middle != before and ".git/hooks/pre-push" in middle and ".git/gitmem" in middle
+    assert "+refs/notes/gitmem*" in git(in_repo, "config", "--get-all", "remote.origin.fetch")
+
+    code, out, err = run(capsys, "uninstall")
+
+    assert code == 0, err
+    assert "removed fetch refspec" in out and "pre-push" in out
+    after = _snapshot(in_repo)
+    assert {k for k in after if after[k] != before.get(k)} | {k for k in before if k not in after} == set()
+    assert after == before
+
+
+def test_uninstall_keeps_the_memory_ref_unless_purged(in_repo: Path, capsys) -> None:
+    assert run(capsys, "init")[0] == 0
+    record(in_repo, SID_NEW, "Worth keeping", "2026-11-20T10:00:00Z")
+    tip = git(in_repo, "rev-parse", "refs/notes/gitmem").strip()
+
+    code, out, _ = run(capsys, "uninstall")
+
+    assert code == 0 and "kept refs/notes/gitmem" in out
+    assert git(in_repo, "rev-parse", "refs/notes/gitmem").strip() == tip
+    assert not (common_dir(in_repo) / "gitmem").exists()
+    assert run(capsys, "init")[0] == 0
+    assert run(capsys, "log", "--json")[1].count("Worth keeping") == 1  # the memory is still there
+
+    code, out, _ = run(capsys, "uninstall", "--purge-memory")
+
+    assert code == 0 and "removed ref refs/notes/gitmem" in out
+    assert git(in_repo, "for-each-ref", "refs/notes/", "refs/gitmem/") == ""
+
+
+def test_uninstall_keeps_sessions_not_yet_flushed(in_repo: Path, capsys) -> None:
+    assert run(capsys, "init")[0] == 0
+    spool_file = common_dir(in_repo) / "gitmem" / "spool" / "s1.jsonl"
+    spool_file.parent.mkdir(parents=True, exist_ok=True)
+    spool_file.write_text('{"ts": 1, "event": {}}\n')
+
+    code, out, _ = run(capsys, "uninstall")
+
+    assert code == 0 and "gitmem flush" in out and spool_file.exists()
+    assert not (in_repo / ".claude").exists() and not (in_repo / ".gitmem").exists()
+
+
+def test_uninstall_keeps_edited_and_committed_team_files(in_repo: Path, capsys) -> None:
+    assert run(capsys, "init")[0] == 0
+    (in_repo / ".gitmem" / "config.yaml").write_text("summarizer: offline\n")
+    git(in_repo, "add", ".gitmem")
+    git(in_repo, "commit", "-q", "-m", "gitmem for the team")
+
+    code, out, _ = run(capsys, "uninstall")
+
+    assert code == 0 and "kept .gitmem/config.yaml" in out
+    assert git(in_repo, "status", "--porcelain") == ""

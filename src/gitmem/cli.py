@@ -197,29 +197,47 @@ def install(
 
 @app.command()
 def uninstall(
-    target: str = typer.Argument(..., help="What to unhook gitmem from: claude."),
-    shared: bool = typer.Option(False, "--shared", help="Only .claude/settings.json."),
-    local: bool = typer.Option(False, "--local", help="Only .claude/settings.local.json."),
+    target: Optional[str] = typer.Argument(None, help="claude: only the Claude Code hooks and the .mcp.json "
+                                           "entry. Without it: everything `gitmem init` set up."),
+    shared: bool = typer.Option(False, "--shared", help="With claude: only .claude/settings.json."),
+    local: bool = typer.Option(False, "--local", help="With claude: only .claude/settings.local.json."),
+    purge_memory: bool = typer.Option(False, "--purge-memory", help="Also delete the memory ref "
+                                      "refs/notes/gitmem, teammates' fetched memory and sessions not yet flushed."),
 ) -> None:
-    """Remove exactly the Claude Code hooks gitmem added (both settings files by default)."""
-    from gitmem.install import uninstall_claude
+    """Remove what gitmem set up here: hooks, .mcp.json entry, pre-push hook, refspecs, config, local state."""
     from gitmem.project import root_of
 
-    if target != "claude":
+    if target not in (None, "claude"):
         raise typer.BadParameter("only `claude` is supported", param_hint="TARGET")
     if shared and local:
         raise typer.BadParameter("choose one of --shared and --local")
-    root = root_of(_repo())
-    _render_install(uninstall_claude(root, shared=True if shared else False if local else None),
-                    unchanged="no gitmem hooks here")
-    if not shared and not local:
+    if target is None and (shared or local):
+        raise typer.BadParameter("--shared and --local go with `gitmem uninstall claude`")
+    if target is not None and purge_memory:
+        raise typer.BadParameter("--purge-memory goes with `gitmem uninstall` (everything)")
+    repo = _repo()
+    root = root_of(repo)
+    if target is None:
+        from gitmem.project import uninstall_repository
+
+        result = uninstall_repository(repo, purge_memory=purge_memory)
+        claude, mcp = result.claude, result.mcp
+    else:
+        from gitmem.install import uninstall_claude
         from gitmem.mcp_config import unregister_mcp_server
 
-        r = unregister_mcp_server(root)
-        if r.action == "removed":
-            typer.echo(".mcp.json: removed MCP server gitmem")
-        for note in r.notes:
-            typer.echo(f"note: {note}")
+        claude = uninstall_claude(root, shared=True if shared else False if local else None)
+        mcp = unregister_mcp_server(root) if not shared and not local else None
+    _render_install(claude, unchanged="no gitmem hooks here")
+    if mcp is not None and mcp.action == "removed":
+        typer.echo(".mcp.json: removed MCP server gitmem")
+    for note in mcp.notes if mcp is not None else ():
+        typer.echo(f"note: {note}")
+    if target is None:
+        for line in result.removed:
+            typer.echo(f"removed {line}")
+        for line in result.kept:
+            typer.echo(f"kept {line}")
 
 
 @app.command("log")

@@ -1,19 +1,31 @@
-"""A repository's gitmem set-up: ``init`` and ``status``.
+"""A repository's gitmem set-up: ``init``, ``status`` and ``uninstall``.
 
 ``init_repository`` is idempotent: it creates only what is missing and
-never rewrites a file a person may have edited.
+never rewrites a file a person may have edited. It records the git config
+entries it added (a before/after diff of the repository's own config, so
+whatever ``sync`` sets up is covered) in ``<git-common-dir>/gitmem/init.json``.
+
+``uninstall_repository`` undoes it: Claude Code hooks, the ``.mcp.json``
+entry, what ``sync.remove_sync_setup`` removes (pre-push hook, refspecs), the
+recorded config entries, the files init created that nobody changed or
+committed, and the local state folder. A repository that had nothing of
+gitmem's before ``init`` is byte for byte as it was. The memory ref stays
+unless ``purge_memory``; so do spooled sessions not yet flushed.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
 import os
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from gitmem import mcp_config, spool, store, sync
-from gitmem.install import SHARED_SETTINGS, ClaudeHooksStatus, claude_hooks_status
-from gitmem.config import CONFIG_FILE, DECISIONS_DIR, load_config, read_template, state_dir
+from gitmem.install import SHARED_SETTINGS, ClaudeHooksStatus, InstallResult, claude_hooks_status, is_tracked
+from gitmem.config import CONFIG_FILE, DECISIONS_DIR, MEMORY_REF, load_config, read_template, state_dir
 from gitmem.errors import NotARepositoryError, NotInitializedError
 from gitmem.git import Repo, discover
 
@@ -129,7 +141,9 @@ def init_repository(repo: Repo, *, shared: bool = False) -> InitResult:
     if not local.is_dir():
         local.mkdir(parents=True)
         created.append(str(local))
+    before = _local_config(repo)
     created += sync.setup_sync(repo).created  # memory refspecs, notes.rewrite*, pre-push hook (issue 7)
+    _record_config(repo, before, _local_config(repo))
     # .mcp.json: the MCP server for Claude Code (issue 5), started the way the hooks are (issue 14 item 12)
     if mcp_config.MCP_FILE not in pending:
         created += mcp_config.register_mcp_server(root, portable=shared).report()
@@ -198,3 +212,127 @@ def repository_status(repo: Repo) -> Status:
         last_sync=sync.last_sync(repo.common_dir),
         identity_warning=identity_warning(repo),
     )
+
+
+# -- uninstall -------------------------------------------------------------------------------------------
+
+INIT_RECORD = "init.json"
+
+
+@dataclass(frozen=True, slots=True)
+class UninstallResult:
+    claude: tuple[InstallResult, ...]
+    mcp: mcp_config.McpConfigResult
+    removed: tuple[str, ...]            # what else was removed, one line each
+    kept: tuple[str, ...]               # what was left on purpose, and why
+
+
+def _local_config(repo: Repo) -> list[tuple[str, str]]:
+    proc = repo.git_bytes("config", "--local", "--list", "-z", check=False)
+    entries = []
+    for item in proc.stdout.decode("utf-8", "replace").split("\0"):
+        if item:
+            key, _, value = item.partition("\n")
+            entries.append((key, value))
+    return entries
+
+
+def _record_config(repo: Repo, before: list[tuple[str, str]], after: list[tuple[str, str]]) -> None:
+    """Add the config entries init added now to those it added before (a second init adds none)."""
+    added = list(after)
+    for entry in before:
+        if entry in added:
+            added.remove(entry)
+    path = state_dir(repo.common_dir) / INIT_RECORD
+    recorded = _read_init_record(path)
+    merged = recorded + [list(e) for e in added if list(e) not in recorded]
+    if merged != recorded:
+        from gitmem.jsondoc import write_atomic
+
+        write_atomic(path, (json.dumps({"version": 1, "config_added": merged}, indent=2) + "\n").encode())
+
+
+def _read_init_record(path: Path) -> list[list[str]]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        entries = data.get("config_added", []) if isinstance(data, dict) else []
+        return [list(e) for e in entries if isinstance(e, list) and len(e) == 2 and all(isinstance(x, str) for x in e)]
+    except FileNotFoundError:
+        return []
+    except (OSError, ValueError) as exc:
+        logger.warning("ignoring unreadable %s: %s", path, exc)
+        return []
+
+
+def _remove_recorded_config(repo: Repo, local: Path) -> list[str]:
+    removed = []
+    present = _local_config(repo)
+    for key, value in _read_init_record(local / INIT_RECORD):
+        if (key, value) in present:
+            repo.git("config", "--local", "--fixed-value", "--unset-all", key, value)
+            removed.append(f"config {key} = {value}")
+    return removed
+
+
+def _remove_created_files(repo: Repo, root: Path) -> tuple[list[str], list[str]]:
+    """The config and decision folder init created, when nobody edited or committed them."""
+    removed: list[str] = []
+    kept: list[str] = []
+    config = root / CONFIG_FILE
+    if config.is_file():
+        if is_tracked(repo, CONFIG_FILE) or config.read_text(encoding="utf-8") != read_template("config.yaml"):
+            kept.append(f"{CONFIG_FILE} (edited or committed: the team's settings)")
+        else:
+            config.unlink()
+            removed.append(CONFIG_FILE)
+    decisions = root / DECISIONS_DIR
+    keep_file = decisions / ".gitkeep"
+    if decisions.is_dir():
+        if [p.name for p in decisions.iterdir()] == [".gitkeep"] and keep_file.stat().st_size == 0 \
+                and not is_tracked(repo, f"{DECISIONS_DIR}/.gitkeep"):
+            keep_file.unlink()
+            decisions.rmdir()
+            removed.append(DECISIONS_DIR + "/")
+        else:
+            kept.append(f"{DECISIONS_DIR}/ (decision notes are the team's; remove them with `git rm` if you mean to)")
+    folder = config.parent
+    if folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
+    return removed, kept
+
+
+def uninstall_repository(repo: Repo, *, purge_memory: bool = False) -> UninstallResult:
+    """Remove everything ``init`` set up; see the module docstring."""
+    from gitmem.install import uninstall_claude
+
+    root = root_of(repo)
+    local = state_dir(repo.common_dir)
+    claude = uninstall_claude(root)
+    mcp = mcp_config.unregister_mcp_server(root)
+    removed = list(sync.remove_sync_setup(repo))
+    removed += _remove_recorded_config(repo, local)
+    files, kept = _remove_created_files(repo, root)
+    removed += files
+    if purge_memory:
+        refs = [MEMORY_REF] if repo.git_bytes("rev-parse", "-q", "--verify", MEMORY_REF, check=False).returncode == 0 \
+            else []
+        refs += list(repo.for_each_ref(sync.TRACKING_PREFIX))
+        for ref in refs:
+            repo.git("update-ref", "-d", ref)
+            removed.append(f"ref {ref}")
+    elif repo.git_bytes("rev-parse", "-q", "--verify", MEMORY_REF, check=False).returncode == 0:
+        kept.append(f"{MEMORY_REF} (the memory; `gitmem uninstall --purge-memory` deletes it)")
+    with contextlib.suppress(FileNotFoundError):
+        (local / INIT_RECORD).unlink()  # consumed, like the hooks' and .mcp.json's records
+    if local.is_dir():
+        waiting = spool.backlog(spool.spool_dir(repo.common_dir))
+        if spool.worker_running(repo.common_dir):
+            kept.append(f"{local} (a flush worker is running; run `gitmem uninstall` again when it is done)")
+        elif waiting.files and not purge_memory:
+            kept.append(f"{local} ({waiting.sessions} session(s) not yet in memory; run `gitmem flush` first, or "
+                        "`--purge-memory` to drop them)")
+        else:
+            shutil.rmtree(local)
+            removed.append(str(local))
+    logger.info("uninstalled gitmem from %s: %s", root, removed)
+    return UninstallResult(claude=claude, mcp=mcp, removed=tuple(removed), kept=tuple(kept))
