@@ -559,3 +559,15 @@ def test_a_second_work_tree_gets_its_own_registration(repo: Path, tmp_path: Path
     mcp_config.unregister_mcp_server(worktree)
     assert not (worktree / ".mcp.json").exists()
 
+
+
+def test_a_shared_init_after_a_personal_one_makes_the_file_committable(repo: Path) -> None:
+    init_repository(discover(repo))
+    assert ".mcp.json" not in git(repo, "status", "--porcelain")  # personal: excluded
+
+    init_repository(discover(repo), shared=True)
+
+    assert "?? .mcp.json" in git(repo, "status", "--porcelain")
+    assert json.loads((repo / ".mcp.json").read_text())["mcpServers"]["gitmem"]["command"] == "gitmem"
+    mcp_config.unregister_mcp_server(repo)
+    assert not (repo / ".mcp.json").exists()  # still recorded as created by gitmem

@@ -176,10 +176,17 @@ def register_mcp_server(root: Path, *, portable: bool = False, python: str | Non
         exclude = add_exclude(repo, rel)  # a personal path must not reach a commit by accident
         notes.append(f"added {rel} to {exclude} so git ignores it")
         created.append("exclude")
+    record_path = _record_path(root)
+    record = read_install_record(record_path)
+    made = record["files"].get(str(path), {}).get("created", [])
+    if portable and "exclude" in made and remove_exclude(repo, rel):
+        # Now a shared entry, for the team to commit: git must see the file again.
+        notes.append(f"removed {rel} from .git/info/exclude: commit it to share the entry")
+        created = [c for c in made if c != "exclude"] + created
+    elif created:
+        created = made + created
     if created:
-        record_path = _record_path(root)
-        record = read_install_record(record_path)
-        record["files"][str(path)] = {"created": sorted(created)}
+        record["files"][str(path)] = {"created": sorted(set(created))}
         write_install_record(record_path, record)
     return McpConfigResult(path, action, entry, tuple(notes))
 
