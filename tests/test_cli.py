@@ -611,9 +611,11 @@ def test_uninstall_keeps_the_memory_ref_unless_purged(in_repo: Path, capsys) -> 
     assert run(capsys, "init")[0] == 0
     assert run(capsys, "log", "--json")[1].count("Worth keeping") == 1  # the memory is still there
 
+    git(in_repo, "update-ref", "refs/gitmem/remotes/origin/memory", tip)  # a teammate's memory, fetched
     code, out, _ = run(capsys, "uninstall", "--purge-memory")
 
     assert code == 0 and "removed ref refs/notes/gitmem" in out
+    assert "removed ref refs/gitmem/remotes/origin/memory" in out
     assert git(in_repo, "for-each-ref", "refs/notes/", "refs/gitmem/") == ""
 
 
@@ -639,3 +641,14 @@ def test_uninstall_keeps_edited_and_committed_team_files(in_repo: Path, capsys) 
 
     assert code == 0 and "kept .gitmem/config.yaml" in out
     assert git(in_repo, "status", "--porcelain") == ""
+
+
+def test_uninstall_points_at_a_hook_line_it_could_not_write_itself(in_repo: Path, capsys) -> None:
+    git(in_repo, "config", "core.hooksPath", ".githooks")
+    code, out, _ = run(capsys, "init")
+    assert code == 0 and "gitmem.sync --after-push" in out  # the line init asked the user to add
+
+    code, out, _ = run(capsys, "uninstall")
+
+    assert code == 0 and "kept any `gitmem.sync --after-push` line" in out and ".githooks" in out
+    assert git(in_repo, "config", "core.hooksPath").strip() == ".githooks"

@@ -309,10 +309,16 @@ def uninstall_repository(repo: Repo, *, purge_memory: bool = False) -> Uninstall
     local = state_dir(repo.common_dir)
     claude = uninstall_claude(root)
     mcp = mcp_config.unregister_mcp_server(root)
+    kept: list[str] = []
     removed = list(sync.remove_sync_setup(repo))
+    hooks_path = repo.config_get("core.hooksPath")
+    if hooks_path:
+        kept.append(f"any `gitmem.sync --after-push` line you added to a pre-push hook under core.hooksPath "
+                    f"({hooks_path}): gitmem never writes there, so remove it by hand")
     removed += _remove_recorded_config(repo, local)
-    files, kept = _remove_created_files(repo, root)
+    files, kept_files = _remove_created_files(repo, root)
     removed += files
+    kept += kept_files
     if purge_memory:
         refs = [MEMORY_REF] if repo.git_bytes("rev-parse", "-q", "--verify", MEMORY_REF, check=False).returncode == 0 \
             else []
