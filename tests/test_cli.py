@@ -505,8 +505,7 @@ def team(tmp_path: Path, remote: Path, clone, capsys, monkeypatch: pytest.Monkey
 def test_init_before_pull_creates_nothing_that_blocks_the_pull(team, capsys, monkeypatch: pytest.MonkeyPatch,
                                                                shared: bool) -> None:
     """A teammate ran `gitmem init` before `git pull`: "untracked working tree files would be overwritten"."""
-    a, b = team
-    git(b, "fetch", "-q")  # what `git pull` fetches first; a fetch is all init looks at
+    a, b = team  # b's origin/main is from before a's set-up: init fetches it
     monkeypatch.chdir(b)
 
     code, out, err = run(capsys, "init", *(["--shared"] if shared else []))
@@ -525,7 +524,6 @@ def test_init_before_pull_creates_nothing_that_blocks_the_pull(team, capsys, mon
 def test_init_in_an_older_checkout_still_sets_up_the_local_parts(team, capsys,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     a, b = team
-    git(b, "fetch", "-q")
     monkeypatch.chdir(b)
 
     assert run(capsys, "init")[0] == 0
@@ -652,3 +650,29 @@ def test_uninstall_points_at_a_hook_line_it_could_not_write_itself(in_repo: Path
 
     assert code == 0 and "kept any `gitmem.sync --after-push` line" in out and ".githooks" in out
     assert git(in_repo, "config", "core.hooksPath").strip() == ".githooks"
+
+
+def test_init_without_fetching_sees_only_what_was_fetched(team, capsys, monkeypatch: pytest.MonkeyPatch) -> None:
+    a, b = team
+    monkeypatch.chdir(b)
+
+    assert run(capsys, "init", "--no-fetch")[0] == 0
+    assert (b / ".gitmem" / "config.yaml").exists()  # the stale origin/main has no gitmem files yet
+    pull = subprocess.run(["git", "pull", "-q", "--ff-only"], cwd=b, capture_output=True, text=True, timeout=60)
+    assert pull.returncode != 0 and "would be overwritten" in pull.stderr  # the reported failure
+
+
+def test_an_unreachable_remote_is_a_note_and_init_goes_on(in_repo: Path, tmp_path: Path, capsys) -> None:
+    gone = tmp_path / "gone.git"
+    git(tmp_path, "init", "-q", "--bare", str(gone))
+    git(in_repo, "remote", "add", "origin", str(gone))
+    git(in_repo, "push", "-q", "-u", "origin", "main")
+    import shutil
+
+    shutil.rmtree(gone)
+
+    code, out, err = run(capsys, "init")
+
+    assert code == 0, err
+    assert "could not fetch origin" in out and "rm -r .gitmem" in out
+    assert (in_repo / ".gitmem" / "config.yaml").exists()

@@ -144,6 +144,8 @@ def init(
     no_hooks: bool = typer.Option(False, "--no-hooks", help="Do not install the Claude Code hooks."),
     force: bool = typer.Option(False, "--force", help="Install the hooks even where the gitmem plugin is "
                                "enabled (each event is then recorded twice)."),
+    fetch: bool = typer.Option(True, "--fetch/--no-fetch", help="Before creating .gitmem/, fetch the branch "
+                               "you pull from, so files your team already pushed are pulled, not copied."),
 ) -> None:
     """Set up gitmem in this repository: settings, decision folder, local state, Claude Code hooks."""
     from gitmem import sync
@@ -152,7 +154,7 @@ def init(
     from gitmem.project import init_repository
 
     repo = _repo()
-    result = init_repository(repo, shared=shared)
+    result = init_repository(repo, shared=shared, fetch=fetch)
     if result.created:
         for item in result.created:
             typer.echo(f"created {item}")

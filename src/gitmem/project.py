@@ -41,14 +41,20 @@ class InitResult:
     # Team files a fetched upstream branch has and this checkout lacks: path -> branch. init creates none
     # of them, since an untracked copy makes `git pull` stop (issue 14 item 13).
     awaiting_pull: dict[str, str] = field(default_factory=dict)
+    unfetched: tuple[str, ...] = ()     # remotes that could not be checked for those files
 
     def notes(self) -> tuple[str, ...]:
-        if not self.awaiting_pull:
-            return ()
-        where = sorted(set(self.awaiting_pull.values()))
-        return (f"{', '.join(self.awaiting_pull)} {'is' if len(self.awaiting_pull) == 1 else 'are'} on "
-                f"{', '.join(where)} but not in this checkout, so gitmem created no copy (an untracked copy "
-                f"would stop `git pull`); run `git pull` to get the team's",)
+        notes = []
+        if self.awaiting_pull:
+            where = sorted(set(self.awaiting_pull.values()))
+            notes.append(f"{', '.join(self.awaiting_pull)} {'is' if len(self.awaiting_pull) == 1 else 'are'} on "
+                         f"{', '.join(where)} but not in this checkout, so gitmem created no copy (an untracked "
+                         f"copy would stop `git pull`); run `git pull` to get the team's")
+        if self.unfetched:
+            notes.append(f"could not fetch {', '.join(self.unfetched)} to see whether your team already "
+                         f"committed gitmem's files; if it did, `git pull` will stop on the copies created here: "
+                         f"delete them (`rm -r .gitmem`) and pull")
+        return tuple(notes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,17 +95,53 @@ def require_initialized(repo: Repo) -> None:
         raise NotInitializedError(f"gitmem is not set up in {root_of(repo)}")
 
 
-def upstream_refs(repo: Repo) -> list[str]:
-    """The fetched branches this checkout will pull from: the branch's upstream and each remote's HEAD."""
-    refs = []
+FETCH_TIMEOUT_SECONDS = 20.0
+
+
+def _upstreams(repo: Repo) -> list[tuple[str, str, str]]:
+    """(remote, branch ref on the remote, remote-tracking ref) for what this checkout pulls from: the
+    branch's upstream and each remote's default branch (``refs/remotes/<remote>/HEAD``)."""
+    found = []
+    names = sync.remotes(repo)
+    branch = repo.current_branch()
+    remote = repo.config_get(f"branch.{branch}.remote") if branch != "HEAD" else None
+    merge = repo.config_get(f"branch.{branch}.merge") if remote in names else None
     proc = repo.git_bytes("rev-parse", "--symbolic-full-name", "@{upstream}", check=False)
-    if proc.returncode == 0 and proc.stdout.strip():
-        refs.append(proc.stdout.decode("utf-8", "replace").strip())
+    upstream = proc.stdout.decode("utf-8", "replace").strip() if proc.returncode == 0 else ""
+    if remote and merge and upstream.startswith("refs/remotes/"):
+        found.append((remote, merge, upstream))
     for line in repo.git("for-each-ref", "--format=%(refname)%00%(symref)", "refs/remotes/").splitlines():
         name, _, target = line.partition("\0")
-        if name.endswith("/HEAD") and target:
-            refs.append(target)
-    return list(dict.fromkeys(refs))
+        remote = name.removeprefix("refs/remotes/").rpartition("/")[0]
+        prefix = f"refs/remotes/{remote}/"
+        if name.endswith("/HEAD") and remote in names and target.startswith(prefix):
+            found.append((remote, "refs/heads/" + target.removeprefix(prefix), target))
+    return list(dict.fromkeys(found))
+
+
+def upstream_refs(repo: Repo) -> list[str]:
+    """The remote-tracking branches this checkout pulls from (see ``_upstreams``)."""
+    return list(dict.fromkeys(tracking for _, _, tracking in _upstreams(repo)))
+
+
+def fetch_upstreams(repo: Repo) -> list[str]:
+    """Bring those branches up to date, bounded and without prompts, so init sees the team's files pushed
+    since the last fetch; what could not be fetched, one line per remote (init goes on without it)."""
+    from gitmem import git as gitcmd
+    from gitmem.errors import GitError
+
+    by_remote: dict[str, list[str]] = {}
+    for remote, merge, tracking in _upstreams(repo):
+        by_remote.setdefault(remote, []).append(f"+{merge}:{tracking}")
+    failed = []
+    for remote, refspecs in by_remote.items():
+        try:
+            gitcmd.fetch(repo, remote, refspecs, timeout=FETCH_TIMEOUT_SECONDS)
+        except GitError as exc:
+            reason = (exc.stderr.splitlines() or ["failed"])[-1]
+            logger.info("could not fetch %s: %s", remote, reason)
+            failed.append(f"{remote} ({reason})")
+    return failed
 
 
 def awaiting_pull(repo: Repo, paths: list[str]) -> dict[str, str]:
@@ -120,10 +162,17 @@ def awaiting_pull(repo: Repo, paths: list[str]) -> dict[str, str]:
     return {p: found[p] for p in paths if p in found}
 
 
-def init_repository(repo: Repo, *, shared: bool = False) -> InitResult:
+TEAM_FILES = (CONFIG_FILE, DECISIONS_DIR, mcp_config.MCP_FILE, SHARED_SETTINGS)
+
+
+def init_repository(repo: Repo, *, shared: bool = False, fetch: bool = True) -> InitResult:
+    """Set gitmem up; ``fetch`` first updates the upstream branches when a team file is missing here."""
     root = root_of(repo)
     created: list[str] = []
-    pending = awaiting_pull(repo, [CONFIG_FILE, DECISIONS_DIR, mcp_config.MCP_FILE, SHARED_SETTINGS])
+    unfetched: list[str] = []
+    if fetch and not all((root / p).exists() for p in TEAM_FILES[:2]):
+        unfetched = fetch_upstreams(repo)
+    pending = awaiting_pull(repo, list(TEAM_FILES))
     config_path = root / CONFIG_FILE
     if not config_path.exists():
         if CONFIG_FILE not in pending:
@@ -149,7 +198,8 @@ def init_repository(repo: Repo, *, shared: bool = False) -> InitResult:
         created += mcp_config.register_mcp_server(root, portable=shared).report()
     logger.info("initialized gitmem in %s (created: %s)", root, ", ".join(created) or "nothing")
     return InitResult(root=root, created=tuple(created), state_dir=local, identity_warning=identity_warning(repo),
-                      awaiting_pull={p: r for p, r in pending.items() if p != SHARED_SETTINGS or shared})
+                      awaiting_pull={p: r for p, r in pending.items() if p != SHARED_SETTINGS or shared},
+                      unfetched=tuple(unfetched) if CONFIG_FILE in created else ())
 
 
 IDENTITY_FIX = 'git config --global user.name "Your Name" && git config --global user.email you@example.com'
