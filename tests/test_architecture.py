@@ -51,6 +51,7 @@ LAYERS: dict[str, int] = {
     "gitmem.migrations": FEATURE,
     "gitmem.sync": FEATURE,
     "gitmem.install": FEATURE,
+    "gitmem.claude_plugin": FEATURE,  # is the gitmem Claude Code plugin enabled (it brings the hooks)
     "gitmem.watch": FEATURE,
     "gitmem.flush": FEATURE,        # the detached worker: spool -> capture -> summarize -> store
     "gitmem.project": FEATURE,      # init and status of a repository

@@ -82,6 +82,47 @@ def test_init_creates_config_decisions_and_local_state(in_repo: Path, capsys) ->
     assert err == ""
 
 
+def _without_identity(monkeypatch: pytest.MonkeyPatch) -> None:
+    for role in ("AUTHOR", "COMMITTER"):
+        for part in ("NAME", "EMAIL"):
+            monkeypatch.delenv(f"GIT_{role}_{part}", raising=False)
+    monkeypatch.delenv("EMAIL", raising=False)
+
+
+def test_init_and_status_warn_without_a_git_identity_and_say_how_to_set_it(in_repo: Path, capsys,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 14 item 5: sessions and decisions went out as `unknown` without a word."""
+    _without_identity(monkeypatch)
+
+    code, out, err = run(capsys, "init")
+    status = run(capsys, "status")[1]
+    as_json = json.loads(run(capsys, "status", "--json")[1])
+
+    assert code == 0, err
+    fix = 'git config --global user.name "Your Name" && git config --global user.email you@example.com'
+    assert "gitmem: warning: git has no user.name and no user.email" in err and fix in err
+    assert "identity:" in status and fix in status
+    assert "user.name" in as_json["identity_warning"]
+
+    git(in_repo, "config", "user.name", "Dana Developer")
+    assert "no user.email" in run(capsys, "status")[1]
+    git(in_repo, "config", "user.email", "dana@example.com")
+    assert "identity:" not in run(capsys, "status")[1]
+    assert json.loads(run(capsys, "status", "--json")[1])["identity_warning"] is None
+
+
+def test_an_identity_from_the_environment_is_enough(in_repo: Path, capsys, monkeypatch: pytest.MonkeyPatch) -> None:
+    _without_identity(monkeypatch)
+    for role in ("AUTHOR", "COMMITTER"):
+        monkeypatch.setenv(f"GIT_{role}_NAME", "Ci Bot")
+        monkeypatch.setenv(f"GIT_{role}_EMAIL", "ci@example.com")
+
+    code, out, err = run(capsys, "init")
+
+    assert code == 0 and "warning" not in err
+    assert "identity:" not in run(capsys, "status")[1]
+
+
 def test_init_twice_has_nothing_to_do_and_keeps_an_edited_config(in_repo: Path, capsys) -> None:
     assert run(capsys, "init")[0] == 0
     config = in_repo / ".gitmem" / "config.yaml"
@@ -438,3 +479,200 @@ def test_console_script_init_and_log_in_a_real_repository(tmp_path: Path) -> Non
     assert log.returncode == 0, log.stderr
     assert [r["title"] for r in json.loads(log.stdout)] == ["Recorded through the store"]
 
+
+
+# -- team onboarding (issue 14 item 13) ------------------------------------------------------------------
+
+
+@pytest.fixture
+def team(tmp_path: Path, remote: Path, clone, capsys, monkeypatch: pytest.MonkeyPatch):
+    """A's clone with one commit pushed; B cloned it then; then A set gitmem up and pushed its files."""
+    a = clone("a")
+    (a / "README.md").write_text("the team's project\n")
+    git(a, "add", "README.md")
+    git(a, "commit", "-q", "-m", "initial commit")
+    git(a, "push", "-q", "origin", "HEAD:main")
+    b = clone("b")
+    monkeypatch.chdir(a)
+    assert run(capsys, "init", "--shared")[0] == 0
+    git(a, "add", ".gitmem", ".claude/settings.json", ".mcp.json")
+    git(a, "commit", "-q", "-m", "set up gitmem for the team")
+    git(a, "push", "-q", "origin", "HEAD:main")
+    return a, b
+
+
+@pytest.mark.parametrize("shared", [False, True], ids=["init", "init-shared"])
+def test_init_before_pull_creates_nothing_that_blocks_the_pull(team, capsys, monkeypatch: pytest.MonkeyPatch,
+                                                               shared: bool) -> None:
+    """A teammate ran `gitmem init` before `git pull`: "untracked working tree files would be overwritten"."""
+    a, b = team  # b's origin/main is from before a's set-up: init fetches it
+    monkeypatch.chdir(b)
+
+    code, out, err = run(capsys, "init", *(["--shared"] if shared else []))
+
+    assert code == 0, err
+    assert "run `git pull`" in out and ".gitmem/config.yaml" in out and "origin/main" in out
+    assert not (b / ".gitmem").exists() and not (b / ".mcp.json").exists()
+    assert not (b / ".claude" / "settings.json").exists()
+    pull = subprocess.run(["git", "pull", "-q", "--ff-only"], cwd=b, capture_output=True, text=True, timeout=60)
+    assert pull.returncode == 0, pull.stderr
+    assert (b / ".gitmem" / "config.yaml").read_bytes() == (a / ".gitmem" / "config.yaml").read_bytes()
+    assert (b / ".mcp.json").read_bytes() == (a / ".mcp.json").read_bytes()
+    assert git(b, "status", "--porcelain") == ""
+
+
+def test_init_in_an_older_checkout_still_sets_up_the_local_parts(team, capsys,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    a, b = team
+    monkeypatch.chdir(b)
+
+    assert run(capsys, "init")[0] == 0
+
+    assert (common_dir(b) / "gitmem").is_dir()
+    assert "gitmem/_hook.py" in (b / ".claude" / "settings.local.json").read_text()
+    assert "+refs/notes/gitmem*" in git(b, "config", "--get-all", "remote.origin.fetch")
+    git(b, "pull", "-q", "--ff-only")
+    code, out, _ = run(capsys, "init")
+    assert code == 0 and "git pull" not in out
+
+
+# -- gitmem uninstall (issue 16) ---------------------------------------------------------------------------
+
+
+def _snapshot(repo: Path) -> dict[str, bytes | None]:
+    """Every file and folder of the work tree, and of .git what init touches: config, hooks, info, state."""
+    found: dict[str, bytes | None] = {}
+    for p in sorted(repo.rglob("*")):
+        rel = p.relative_to(repo)
+        if rel.parts[0] == ".git" and (len(rel.parts) < 2 or rel.parts[1] not in ("config", "hooks", "info",
+                                                                                    "gitmem")):
+            continue
+        found[rel.as_posix()] = p.read_bytes() if p.is_file() else None
+    found["refs"] = git(repo, "for-each-ref", "--format=%(refname) %(objectname)").encode()
+    found["status"] = git(repo, "status", "--porcelain", "--ignored").encode()
+    return found
+
+
+SETTINGS_BY_HAND = '{\n    "permissions": {"allow": ["Bash(make test)"]},\n    "model" : "opus"\n}'
+MCP_BY_HAND = '{\n\t"mcpServers": {\n\t\t"docs": {"command": "npx", "args": ["-y", "docs"]}\n\t}\n}\n'
+OWN_PRE_PUSH = "#!/bin/sh\n# the team's own check\nexit 0\n"
+
+
+def _with_existing_setup(repo: Path) -> None:
+    (repo / ".claude").mkdir()
+    (repo / ".claude" / "settings.json").write_text(SETTINGS_BY_HAND)
+    (repo / ".mcp.json").write_text(MCP_BY_HAND)
+    git(repo, "add", ".claude/settings.json", ".mcp.json")
+    git(repo, "commit", "-q", "-m", "the team's Claude Code settings")
+    hook = repo / ".git" / "hooks" / "pre-push"
+    hook.write_text(OWN_PRE_PUSH)
+    hook.chmod(0o755)
+    git(repo, "config", "notes.rewrite.amend", "true")  # the user's own: uninstall must keep it
+    with (repo / ".git" / "info" / "exclude").open("a") as fh:
+        fh.write("*.log\n")
+
+
+@pytest.mark.parametrize("existing", [False, True], ids=["fresh", "existing-settings-hook-config"])
+@pytest.mark.parametrize("init_args", [(), ("--shared",)], ids=["init", "init-shared"])
+def test_uninstall_leaves_the_repository_byte_for_byte_as_before_init(in_repo: Path, remote: Path, capsys,
+                                                                      existing: bool, init_args: tuple) -> None:
+    git(in_repo, "remote", "add", "origin", str(remote))
+    if existing:
+        _with_existing_setup(in_repo)
+    before = _snapshot(in_repo)
+
+    code, out, err = run(capsys, "init", *init_args)
+    assert code == 0, err
+    middle = _snapshot(in_repo)
+    assert middle != before and ".git/hooks/pre-push" in middle and ".git/gitmem" in middle
+    assert "+refs/notes/gitmem*" in git(in_repo, "config", "--get-all", "remote.origin.fetch")
+
+    code, out, err = run(capsys, "uninstall")
+
+    assert code == 0, err
+    assert "removed fetch refspec" in out and "pre-push" in out
+    after = _snapshot(in_repo)
+    assert {k for k in after if after[k] != before.get(k)} | {k for k in before if k not in after} == set()
+    assert after == before
+
+
+def test_uninstall_keeps_the_memory_ref_unless_purged(in_repo: Path, capsys) -> None:
+    assert run(capsys, "init")[0] == 0
+    record(in_repo, SID_NEW, "Worth keeping", "2026-11-20T10:00:00Z")
+    tip = git(in_repo, "rev-parse", "refs/notes/gitmem").strip()
+
+    code, out, _ = run(capsys, "uninstall")
+
+    assert code == 0 and "kept refs/notes/gitmem" in out
+    assert git(in_repo, "rev-parse", "refs/notes/gitmem").strip() == tip
+    assert not (common_dir(in_repo) / "gitmem").exists()
+    assert run(capsys, "init")[0] == 0
+    assert run(capsys, "log", "--json")[1].count("Worth keeping") == 1  # the memory is still there
+
+    git(in_repo, "update-ref", "refs/gitmem/remotes/origin/memory", tip)  # a teammate's memory, fetched
+    code, out, _ = run(capsys, "uninstall", "--purge-memory")
+
+    assert code == 0 and "removed ref refs/notes/gitmem" in out
+    assert "removed ref refs/gitmem/remotes/origin/memory" in out
+    assert git(in_repo, "for-each-ref", "refs/notes/", "refs/gitmem/") == ""
+
+
+def test_uninstall_keeps_sessions_not_yet_flushed(in_repo: Path, capsys) -> None:
+    assert run(capsys, "init")[0] == 0
+    spool_file = common_dir(in_repo) / "gitmem" / "spool" / "s1.jsonl"
+    spool_file.parent.mkdir(parents=True, exist_ok=True)
+    spool_file.write_text('{"ts": 1, "event": {}}\n')
+
+    code, out, _ = run(capsys, "uninstall")
+
+    assert code == 0 and "gitmem flush" in out and spool_file.exists()
+    assert not (in_repo / ".claude").exists() and not (in_repo / ".gitmem").exists()
+
+
+def test_uninstall_keeps_edited_and_committed_team_files(in_repo: Path, capsys) -> None:
+    assert run(capsys, "init")[0] == 0
+    (in_repo / ".gitmem" / "config.yaml").write_text("summarizer: offline\n")
+    git(in_repo, "add", ".gitmem")
+    git(in_repo, "commit", "-q", "-m", "gitmem for the team")
+
+    code, out, _ = run(capsys, "uninstall")
+
+    assert code == 0 and "kept .gitmem/config.yaml" in out
+    assert git(in_repo, "status", "--porcelain") == ""
+
+
+def test_uninstall_points_at_a_hook_line_it_could_not_write_itself(in_repo: Path, capsys) -> None:
+    git(in_repo, "config", "core.hooksPath", ".githooks")
+    code, out, _ = run(capsys, "init")
+    assert code == 0 and "gitmem.sync --after-push" in out  # the line init asked the user to add
+
+    code, out, _ = run(capsys, "uninstall")
+
+    assert code == 0 and "kept any `gitmem.sync --after-push` line" in out and ".githooks" in out
+    assert git(in_repo, "config", "core.hooksPath").strip() == ".githooks"
+
+
+def test_init_without_fetching_sees_only_what_was_fetched(team, capsys, monkeypatch: pytest.MonkeyPatch) -> None:
+    a, b = team
+    monkeypatch.chdir(b)
+
+    assert run(capsys, "init", "--no-fetch")[0] == 0
+    assert (b / ".gitmem" / "config.yaml").exists()  # the stale origin/main has no gitmem files yet
+    pull = subprocess.run(["git", "pull", "-q", "--ff-only"], cwd=b, capture_output=True, text=True, timeout=60)
+    assert pull.returncode != 0 and "would be overwritten" in pull.stderr  # the reported failure
+
+
+def test_an_unreachable_remote_is_a_note_and_init_goes_on(in_repo: Path, tmp_path: Path, capsys) -> None:
+    gone = tmp_path / "gone.git"
+    git(tmp_path, "init", "-q", "--bare", str(gone))
+    git(in_repo, "remote", "add", "origin", str(gone))
+    git(in_repo, "push", "-q", "-u", "origin", "main")
+    import shutil
+
+    shutil.rmtree(gone)
+
+    code, out, err = run(capsys, "init")
+
+    assert code == 0, err
+    assert "could not fetch origin" in out and "rm -r .gitmem" in out
+    assert (in_repo / ".gitmem" / "config.yaml").exists()

@@ -549,3 +549,42 @@ def test_two_sessions_at_once_are_both_recorded_and_leave_no_process(e2e: E2E) -
     # nothing left, found by tag and, should a process have dropped its environment, by where it runs
     assert tagged_processes(e2e.tag) == []
     assert processes_in(e2e.root) == []
+
+
+# -- the gitmem plugin, installed and disabled by the real CLI (issue 14 item 11) ---------------------------
+
+
+def test_status_and_init_see_the_plugin_the_real_cli_installed(claude_bin: Path, tmp_path: Path) -> None:
+    market = tmp_path / "market"
+    for part in (".claude-plugin", "hooks"):
+        shutil.copytree(ROOT / part, market / "plugins" / "gitmem" / part)
+    (market / ".claude-plugin").mkdir()
+    (market / ".claude-plugin" / "marketplace.json").write_text(json.dumps({
+        "name": "gitmem-local", "owner": {"name": "test"},
+        "plugins": [{"name": "gitmem", "source": "./plugins/gitmem", "description": "gitmem"}]}))
+    env = {**os.environ, "DISABLE_TELEMETRY": "1", "DISABLE_AUTOUPDATER": "1", "DISABLE_ERROR_REPORTING": "1",
+           "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1"}  # HOME is the test's own (isolated_env)
+    root = make_repo(tmp_path / "repo")
+
+    def claude(*args: str) -> None:
+        proc = subprocess.run([str(claude_bin), "plugin", *args], cwd=root, env=env, capture_output=True,
+                              text=True, timeout=CLAUDE_TIMEOUT, stdin=subprocess.DEVNULL)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+
+    def gitmem(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([*GITMEM, *args], cwd=root, env=env, capture_output=True, text=True, timeout=120)
+
+    claude("marketplace", "add", str(market))
+    claude("install", "gitmem@gitmem-local", "--scope", "user")
+
+    init = gitmem("init")
+    status = json.loads(gitmem("status", "--json").stdout)["claude_hooks"]
+    assert init.returncode == 0 and "via the gitmem plugin" in init.stdout, init.stdout + init.stderr
+    assert not (root / ".claude" / "settings.local.json").exists()
+    assert status["installed"] and status["plugin"]["plugin"] == "gitmem@gitmem-local"
+    assert "install claude" not in gitmem("status").stdout
+
+    claude("disable", "gitmem@gitmem-local", "--scope", "local")  # off for this project only
+    assert json.loads(gitmem("status", "--json").stdout)["claude_hooks"]["plugin"] is None
+    assert gitmem("install", "claude").returncode == 0
+    assert json.loads(gitmem("status", "--json").stdout)["claude_hooks"]["installed"] is True

@@ -408,17 +408,35 @@ def test_linked_worktree_excludes_through_the_common_dir(repo: Path, hook: Path,
     assert "settings.local.json" not in (repo / ".git" / "info" / "exclude").read_text()
 
 
-def test_unusual_layout_is_reformatted_once_and_said(repo: Path, hook: Path):
-    path = repo / LOCAL_SETTINGS
+HAND_WRITTEN = {
+    "inline arrays": '{\n  "permissions": {"allow": ["Bash(npm test:*)", "Read"]},\n  "model": "opus"\n}\n',
+    "one line": '{"model": "opus", "permissions": {"allow": []}}\n',
+    "spaced colons, 4 spaces": '{\n    "model" : "opus",\n    "hooks" : {\n        "Notification" : []\n    }\n}',
+    "tabs, CRLF, numbers": '{\r\n\t"cleanupPeriodDays": 30.0,\r\n\t"env": {"A": "1e3"},\r\n\t"hooks": {}\r\n}\r\n',
+    "escaped non-ASCII": '{\n  "env": {"GREETING": "gr\\u00fc\\u00df dich"}\n}\n',
+}
+
+
+@pytest.mark.parametrize("shared", [True, False])
+@pytest.mark.parametrize("name", list(HAND_WRITTEN))
+def test_hand_formatted_settings_keep_their_bytes_through_install_and_uninstall(repo: Path, hook: Path,
+                                                                                name: str, shared: bool):
+    """Issue 14 item 16: a committed settings.json came back with the same content but other bytes."""
+    path = repo / (SHARED_SETTINGS if shared else LOCAL_SETTINGS)
     path.parent.mkdir()
-    path.write_text('{"model": "opus", "permissions": {"allow": []}}\n')
+    original = HAND_WRITTEN[name].encode()
+    path.write_bytes(original)
 
-    first = install_claude(repo, hook_path=hook)
+    first = install_claude(repo, shared=shared, hook_path=hook)
     written = path.read_bytes()
-    second = install_claude(repo, hook_path=hook)
+    assert install_claude(repo, shared=shared, hook_path=hook).unchanged and path.read_bytes() == written
+    uninstall_claude(repo, shared=shared)
 
-    assert any("reformatted" in note for note in first.notes)
-    assert second.unchanged and path.read_bytes() == written
+    assert path.read_bytes() == original
+    assert set(first.added) == set(CLAUDE_EVENTS)
+    # Only gitmem's entries were added: every original line is still there, unchanged.
+    text = written.decode()
+    assert all(line in text for line in HAND_WRITTEN[name].splitlines()[:-1] if not line.strip().endswith("{}"))
 
 
 # -- status -----------------------------------------------------------------------------
@@ -508,3 +526,88 @@ def test_a_broken_install_never_blocks_the_session(tmp_path: Path):
         proc = subprocess.run(["sh", "-c", command], input=b"{}", capture_output=True, timeout=60)
         assert proc.returncode == 0, (command, proc.stderr)
         assert proc.stdout == b""
+
+
+# -- the gitmem plugin (issue 14 item 11) ------------------------------------------------------------------
+
+
+def enable_plugin(settings: Path, value: bool = True, key: str = "gitmem@gitmem-local") -> None:
+    """``enabledPlugins`` as `claude plugin install|disable --scope ...` (Claude Code 2.1.328) writes it."""
+    data = json.loads(settings.read_text()) if settings.exists() else {}
+    data.setdefault("enabledPlugins", {})[key] = value
+    settings.parent.mkdir(parents=True, exist_ok=True)
+    settings.write_text(json.dumps(data, indent=2) + "\n")
+
+
+def test_status_says_the_enabled_plugin_brings_the_hooks(repo: Path, isolated_env: Path):
+    """Status said "incomplete, run `gitmem install claude`", which doubled every event."""
+    from gitmem import render
+    from gitmem.project import repository_status
+
+    enable_plugin(isolated_env / ".claude" / "settings.json")
+    init_repository(discover(repo))
+
+    status = claude_hooks_status(repo)
+    text = render.status_text(repository_status(discover(repo)))
+
+    assert status.installed and status.plugin is not None and status.plugin.key == "gitmem@gitmem-local"
+    assert "claude hooks: via the gitmem plugin (gitmem@gitmem-local, enabled in ~/.claude/settings.json)" in text
+    assert "install claude" not in text
+    assert status.to_json()["plugin"] == {"plugin": "gitmem@gitmem-local", "enabled": True,
+                                          "settings": "~/.claude/settings.json"}
+
+
+@pytest.mark.parametrize("scopes, enabled", [
+    ({"user": True}, True),
+    ({"project": True}, True),
+    ({"local": True}, True),
+    ({"user": True, "local": False}, False),      # `claude plugin disable --scope local` overrides the user
+    ({"user": False, "project": True}, True),
+    ({"user": False}, False),
+], ids=["user", "project", "local", "local-disables", "project-enables", "user-disabled"])
+def test_the_most_specific_settings_file_decides_whether_the_plugin_is_on(repo: Path, isolated_env: Path,
+                                                                           scopes: dict, enabled: bool):
+    files = {"user": isolated_env / ".claude" / "settings.json", "project": repo / SHARED_SETTINGS,
+             "local": repo / LOCAL_SETTINGS}
+    for scope, value in scopes.items():
+        enable_plugin(files[scope], value)
+
+    assert (claude_hooks_status(repo).plugin is not None) == enabled
+
+
+def test_claude_config_dir_holds_the_user_settings(repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(tmp_path / "claude-config"))
+    enable_plugin(tmp_path / "claude-config" / "settings.json")
+
+    assert claude_hooks_status(repo).plugin is not None
+
+
+def test_install_refuses_to_double_the_plugins_hooks_unless_forced(repo: Path, hook: Path, isolated_env: Path):
+    enable_plugin(isolated_env / ".claude" / "settings.json")
+
+    with pytest.raises(GitmemError) as refused:
+        install_claude(repo, hook_path=hook)
+    assert "plugin" in refused.value.message and "twice" in refused.value.message
+    assert "--force" in refused.value.hint
+    assert not (repo / ".claude").exists()
+
+    install_claude(repo, hook_path=hook, force=True)
+    status = claude_hooks_status(repo)
+    assert any("recorded twice" in p and "gitmem uninstall claude" in p for p in status.problems)
+
+
+def test_init_with_the_plugin_enabled_installs_no_hooks(repo: Path, isolated_env: Path, capsys,
+                                                        monkeypatch: pytest.MonkeyPatch):
+    from conftest import run
+
+    enable_plugin(isolated_env / ".claude" / "settings.json")
+    monkeypatch.chdir(repo)
+
+    code, out, err = run(capsys, "init")
+    status_code, status_out, _ = run(capsys, "status")
+
+    assert code == 0, err
+    assert "via the gitmem plugin" in out and not (repo / LOCAL_SETTINGS).exists()
+    assert status_code == 0 and "via the gitmem plugin" in status_out and "install claude" not in status_out
+    assert run(capsys, "install", "claude")[0] == 1
+    assert not (repo / LOCAL_SETTINGS).exists()

@@ -422,11 +422,14 @@ def test_a_file_register_created_is_deleted_again_by_unregister(repo: Path) -> N
 
     entry = json.loads((repo / ".mcp.json").read_text())["mcpServers"]["gitmem"]
     assert entry == {"type": "stdio", "command": sys.executable, "args": ["-m", "gitmem", "mcp"]}
-    assert "keep it out of commits" in result.report()[0] and any("not on PATH" in n for n in result.notes)
-    assert git(repo, "status", "--porcelain") == "?? .mcp.json\n"
+    assert "init --shared" in result.report()[0] and any("exclude" in n for n in result.notes)
+    assert git(repo, "status", "--porcelain") == ""  # a personal path is kept out of commits
+    exclude = repo / ".git" / "info" / "exclude"
+    assert "/.mcp.json" in exclude.read_text()
 
     mcp_config.unregister_mcp_server(repo)
     assert not (repo / ".mcp.json").exists()
+    assert "mcp.json" not in exclude.read_text()
     assert git(repo, "status", "--porcelain") == ""
 
 
@@ -457,14 +460,38 @@ def test_a_broken_file_is_a_config_error_naming_file_and_line(repo: Path, text: 
         assert (repo / ".mcp.json").read_text() == text
 
 
-def test_a_portable_entry_is_never_replaced_by_a_personal_path(repo: Path) -> None:
+def test_a_committed_portable_entry_is_never_replaced_by_a_personal_path(repo: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     mcp_config.register_mcp_server(repo, portable=True)
+    git(repo, "add", ".mcp.json")
+    git(repo, "commit", "-q", "-m", "share gitmem's MCP server")
     before = (repo / ".mcp.json").read_bytes()
+    monkeypatch.setenv("PATH", _path_without_gitmem())
 
     result = mcp_config.register_mcp_server(repo, portable=False, python=sys.executable)
 
     assert result.action == "kept" and "not on PATH" in result.notes[0] and result.report() == ()
     assert (repo / ".mcp.json").read_bytes() == before
+
+
+def test_an_untracked_portable_entry_becomes_the_interpreter_that_runs_without_path(memory_repo: Path,
+                                                                                    monkeypatch: pytest.MonkeyPatch
+                                                                                    ) -> None:
+    """Issue 14 item 12: init ran in an activated venv and wrote `gitmem`; Claude Code without it got ENOENT."""
+    (memory_repo / ".mcp.json").write_text(json.dumps({"mcpServers": {"gitmem": {
+        "type": "stdio", "command": "gitmem", "args": ["mcp"]}}}, indent=2) + "\n")
+
+    result = mcp_config.register_mcp_server(memory_repo)
+
+    entry = json.loads((memory_repo / ".mcp.json").read_text())["mcpServers"]["gitmem"]
+    assert result.action == "updated" and os.path.isabs(entry["command"])
+    env = {**os.environ, "PATH": _path_without_gitmem()}
+
+    async def conversation(session: ClientSession) -> Any:
+        return await session.call_tool("timeline", {"limit": 1})
+
+    answer = talk(memory_repo, conversation, command=entry["command"], args=entry["args"], env=env)
+    assert [s["id"] for s in payload(answer)["sessions"]] == [S3]
 
 
 def test_a_personal_path_is_upgraded_to_the_portable_entry_keeping_added_keys(repo: Path) -> None:
@@ -507,12 +534,19 @@ def test_init_registers_the_server_once(repo: Path, monkeypatch: pytest.MonkeyPa
     second = init_repository(discover(repo))
 
     entry = json.loads((repo / ".mcp.json").read_text())["mcpServers"]["gitmem"]
-    if on_path:
-        assert entry == {"type": "stdio", "command": "gitmem", "args": ["mcp"]}
-    else:
-        assert entry == {"type": "stdio", "command": sys.executable, "args": ["-m", "gitmem", "mcp"]}
+    # Where `gitmem` is on PATH at init time says nothing of the PATH Claude Code starts with (issue 14 item
+    # 12): a personal init runs this interpreter, as the hooks do.
+    assert entry == {"type": "stdio", "command": sys.executable, "args": ["-m", "gitmem", "mcp"]}
     assert any(line.startswith("MCP server `gitmem` in .mcp.json") for line in first.created)
     assert not any(".mcp.json" in line for line in second.created)
+
+
+def test_a_shared_init_registers_the_portable_command(repo: Path) -> None:
+    init_repository(discover(repo), shared=True)
+
+    entry = json.loads((repo / ".mcp.json").read_text())["mcpServers"]["gitmem"]
+    assert entry == {"type": "stdio", "command": "gitmem", "args": ["mcp"]}
+    assert "?? .mcp.json" in git(repo, "status", "--porcelain")  # for the team to commit
 
 
 def test_a_second_work_tree_gets_its_own_registration(repo: Path, tmp_path: Path) -> None:
@@ -525,3 +559,15 @@ def test_a_second_work_tree_gets_its_own_registration(repo: Path, tmp_path: Path
     mcp_config.unregister_mcp_server(worktree)
     assert not (worktree / ".mcp.json").exists()
 
+
+
+def test_a_shared_init_after_a_personal_one_makes_the_file_committable(repo: Path) -> None:
+    init_repository(discover(repo))
+    assert ".mcp.json" not in git(repo, "status", "--porcelain")  # personal: excluded
+
+    init_repository(discover(repo), shared=True)
+
+    assert "?? .mcp.json" in git(repo, "status", "--porcelain")
+    assert json.loads((repo / ".mcp.json").read_text())["mcpServers"]["gitmem"]["command"] == "gitmem"
+    mcp_config.unregister_mcp_server(repo)
+    assert not (repo / ".mcp.json").exists()  # still recorded as created by gitmem

@@ -142,27 +142,40 @@ def init(
     shared: bool = typer.Option(False, "--shared", help="Write portable `gitmem hook` commands to "
                                 "the committed .claude/settings.json instead of .claude/settings.local.json."),
     no_hooks: bool = typer.Option(False, "--no-hooks", help="Do not install the Claude Code hooks."),
+    force: bool = typer.Option(False, "--force", help="Install the hooks even where the gitmem plugin is "
+                               "enabled (each event is then recorded twice)."),
+    fetch: bool = typer.Option(True, "--fetch/--no-fetch", help="Before creating .gitmem/, fetch the branch "
+                               "you pull from, so files your team already pushed are pulled, not copied."),
 ) -> None:
     """Set up gitmem in this repository: settings, decision folder, local state, Claude Code hooks."""
     from gitmem import sync
-    from gitmem.install import install_claude
+    from gitmem.claude_plugin import enabled_plugin
+    from gitmem.install import SHARED_SETTINGS, install_claude
     from gitmem.project import init_repository
 
     repo = _repo()
-    result = init_repository(repo)
+    result = init_repository(repo, shared=shared, fetch=fetch)
     if result.created:
         for item in result.created:
             typer.echo(f"created {item}")
     else:
         typer.echo("gitmem is already set up here.")
+    for note in result.notes():
+        typer.echo(f"note: {note}")
     setup = sync.setup_sync(repo, write=False)  # report only: init_repository did the work
     if setup.instruction:
         typer.echo(f"note: {setup.instruction}")
     for note in setup.notes:
         typer.echo(f"note: {note}")
-    if not no_hooks:
-        _render_install([install_claude(result.root, shared=shared)])
+    plugin = None if no_hooks or force else enabled_plugin(result.root)
+    if plugin is not None:
+        typer.echo(f"claude hooks: via the gitmem plugin ({plugin.describe()}); not installed again "
+                   "(`gitmem install claude --force` would record every event twice)")
+    elif not no_hooks and not (shared and SHARED_SETTINGS in result.awaiting_pull):
+        _render_install([install_claude(result.root, shared=shared, force=force)])
     typer.echo(f"memory ref: refs/notes/gitmem; local state: {result.state_dir}")
+    if result.identity_warning:
+        typer.echo(f"gitmem: warning: {result.identity_warning}", err=True)
 
 
 @app.command()
@@ -171,6 +184,7 @@ def install(
     shared: bool = typer.Option(False, "--shared", help="Portable `gitmem hook` commands in "
                                 ".claude/settings.json, for the team to commit (costs 1.25x a Python start "
                                 "per tool call against 0.83x for the default)."),
+    force: bool = typer.Option(False, "--force", help="Install even where the gitmem plugin is enabled."),
 ) -> None:
     """Hook gitmem into Claude Code for this repository (`gitmem install claude`)."""
     from gitmem.install import install_claude
@@ -179,35 +193,53 @@ def install(
     if target != "claude":
         raise typer.BadParameter("only `claude` is supported", param_hint="TARGET")
     repo = _repo()
-    init_repository(repo)  # the hook records nothing without the state folder
-    _render_install([install_claude(root_of(repo), shared=shared)])
+    init_repository(repo, shared=shared)  # the hook records nothing without the state folder
+    _render_install([install_claude(root_of(repo), shared=shared, force=force)])
 
 
 @app.command()
 def uninstall(
-    target: str = typer.Argument(..., help="What to unhook gitmem from: claude."),
-    shared: bool = typer.Option(False, "--shared", help="Only .claude/settings.json."),
-    local: bool = typer.Option(False, "--local", help="Only .claude/settings.local.json."),
+    target: Optional[str] = typer.Argument(None, help="claude: only the Claude Code hooks and the .mcp.json "
+                                           "entry. Without it: everything `gitmem init` set up."),
+    shared: bool = typer.Option(False, "--shared", help="With claude: only .claude/settings.json."),
+    local: bool = typer.Option(False, "--local", help="With claude: only .claude/settings.local.json."),
+    purge_memory: bool = typer.Option(False, "--purge-memory", help="Also delete the memory ref "
+                                      "refs/notes/gitmem, teammates' fetched memory and sessions not yet flushed."),
 ) -> None:
-    """Remove exactly the Claude Code hooks gitmem added (both settings files by default)."""
-    from gitmem.install import uninstall_claude
+    """Remove what gitmem set up here: hooks, .mcp.json entry, pre-push hook, refspecs, config, local state."""
     from gitmem.project import root_of
 
-    if target != "claude":
+    if target not in (None, "claude"):
         raise typer.BadParameter("only `claude` is supported", param_hint="TARGET")
     if shared and local:
         raise typer.BadParameter("choose one of --shared and --local")
-    root = root_of(_repo())
-    _render_install(uninstall_claude(root, shared=True if shared else False if local else None),
-                    unchanged="no gitmem hooks here")
-    if not shared and not local:
+    if target is None and (shared or local):
+        raise typer.BadParameter("--shared and --local go with `gitmem uninstall claude`")
+    if target is not None and purge_memory:
+        raise typer.BadParameter("--purge-memory goes with `gitmem uninstall` (everything)")
+    repo = _repo()
+    root = root_of(repo)
+    if target is None:
+        from gitmem.project import uninstall_repository
+
+        result = uninstall_repository(repo, purge_memory=purge_memory)
+        claude, mcp = result.claude, result.mcp
+    else:
+        from gitmem.install import uninstall_claude
         from gitmem.mcp_config import unregister_mcp_server
 
-        r = unregister_mcp_server(root)
-        if r.action == "removed":
-            typer.echo(".mcp.json: removed MCP server gitmem")
-        for note in r.notes:
-            typer.echo(f"note: {note}")
+        claude = uninstall_claude(root, shared=True if shared else False if local else None)
+        mcp = unregister_mcp_server(root) if not shared and not local else None
+    _render_install(claude, unchanged="no gitmem hooks here")
+    if mcp is not None and mcp.action == "removed":
+        typer.echo(".mcp.json: removed MCP server gitmem")
+    for note in mcp.notes if mcp is not None else ():
+        typer.echo(f"note: {note}")
+    if target is None:
+        for line in result.removed:
+            typer.echo(f"removed {line}")
+        for line in result.kept:
+            typer.echo(f"kept {line}")
 
 
 @app.command("log")

@@ -12,7 +12,8 @@ Invariants this module keeps:
   replaces gitmem's handler in place instead of adding a second one.
 - A file is written only when its content changes (a second install leaves it
   byte-identical), atomically (a temporary file in the same folder, then
-  ``os.replace``), in the file's own indentation, escaping and newline style.
+  ``os.replace``), and only gitmem's entries change: the rest keeps its exact
+  bytes, new entries take the file's indentation, escaping and newline style.
 - Install then uninstall gives back the original bytes: uninstall removes the
   containers (``hooks``, an event's list, the file, ``.claude/``) that the
   install created, and only those; what was created is recorded in
@@ -37,6 +38,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import gitmem
+from gitmem.claude_plugin import LOCAL_SETTINGS, SHARED_SETTINGS, PluginState, enabled_plugin
 from gitmem.config import state_dir
 from gitmem.errors import ConfigError, GitmemError
 from gitmem.git import Repo, discover
@@ -53,8 +55,6 @@ TOOL_EVENTS = frozenset({"PostToolUse", "PostToolUseFailure"})
 # Small on purpose: a stuck hook must not hang Claude (its default is minutes).
 DEFAULT_TIMEOUT_SECONDS = 10
 TIMEOUT_SECONDS = {"SessionStart": 15}
-LOCAL_SETTINGS = ".claude/settings.local.json"
-SHARED_SETTINGS = ".claude/settings.json"
 PORTABLE_COMMAND = "gitmem hook"
 HOOK_LAUNCHER = "_hook.py"
 # What marks a command as gitmem's: the launcher, or hook.py run directly (older installs).
@@ -82,10 +82,11 @@ class ClaudeHooksStatus:
 
     events: dict[str, tuple[str, ...]]
     problems: tuple[str, ...] = ()
+    plugin: PluginState | None = None   # the gitmem plugin, when it is enabled here: it brings the hooks
 
     @property
     def installed(self) -> bool:
-        return all(self.events.get(e) for e in CLAUDE_EVENTS)
+        return self.plugin is not None or all(self.events.get(e) for e in CLAUDE_EVENTS)
 
     @property
     def missing(self) -> tuple[str, ...]:
@@ -93,7 +94,8 @@ class ClaudeHooksStatus:
 
     def to_json(self) -> dict[str, Any]:
         return {"installed": self.installed, "events": {e: list(f) for e, f in self.events.items()},
-                "missing": list(self.missing), "problems": list(self.problems)}
+                "missing": [] if self.plugin else list(self.missing), "problems": list(self.problems),
+                "plugin": self.plugin.to_json() if self.plugin else None}
 
 
 # -- the commands ---------------------------------------------------------------
@@ -273,7 +275,7 @@ def _save_record(repo: Repo, record: dict[str, Any]) -> None:
     write_install_record(_record_path(repo), record)
 
 
-def _top_relative(repo: Repo, path: Path, fallback: str) -> str:
+def top_relative(repo: Repo, path: Path, fallback: str) -> str:
     """``path`` relative to the top of the work tree, as git's pathspecs want it."""
     top = Path(os.path.realpath(repo.root if repo.root is not None else path.parent))
     here = Path(os.path.realpath(path.parent)) / path.name
@@ -289,15 +291,15 @@ def _exclude_file(repo: Repo) -> Path:
     return Path(out)
 
 
-def _is_ignored(repo: Repo, rel: str) -> bool:
+def is_ignored(repo: Repo, rel: str) -> bool:
     return repo.git_bytes("check-ignore", "-q", "--no-index", "--", rel, check=False).returncode == 0
 
 
-def _is_tracked(repo: Repo, rel: str) -> bool:
+def is_tracked(repo: Repo, rel: str) -> bool:
     return repo.git_bytes("ls-files", "--error-unmatch", "--", rel, check=False).returncode == 0
 
 
-def _add_exclude(repo: Repo, rel: str) -> Path:
+def add_exclude(repo: Repo, rel: str) -> Path:
     path = _exclude_file(repo)
     text = path.read_text(encoding="utf-8") if path.exists() else ""
     if text and not text.endswith("\n"):
@@ -306,7 +308,7 @@ def _add_exclude(repo: Repo, rel: str) -> Path:
     return path
 
 
-def _remove_exclude(repo: Repo, rel: str) -> bool:
+def remove_exclude(repo: Repo, rel: str) -> bool:
     path = _exclude_file(repo)
     if not path.exists():
         return False
@@ -327,6 +329,18 @@ def _remove_exclude(repo: Repo, rel: str) -> bool:
 # -- the public operations ----------------------------------------------------------
 
 
+def personal_python(python: str | None = None) -> str:
+    """The interpreter that personal commands run, by absolute path: the one place the hooks and .mcp.json
+    decide it, so the MCP server starts wherever the hooks run (issue 14 item 12)."""
+    return _check_python(python or sys.executable or "")
+
+
+def gitmem_argv(shared: bool, python: str | None = None) -> list[str]:
+    """How a command Claude Code runs starts gitmem: ``gitmem`` found on PATH in a shared (committed) file,
+    else this interpreter by absolute path, which needs no PATH and no activated venv."""
+    return ["gitmem"] if shared else [personal_python(python), "-m", "gitmem"]
+
+
 def _check_python(python: str) -> str:
     if not os.path.isabs(python):
         raise GitmemError(f"the hook interpreter must be an absolute path, not `{python}`",
@@ -340,21 +354,29 @@ def _check_python(python: str) -> str:
 
 
 def install_claude(root: Path, shared: bool = False, python: str | None = None, *,
-                   hook_path: Path | None = None) -> InstallResult:
+                   hook_path: Path | None = None, force: bool = False) -> InstallResult:
     """Hook gitmem into ``.claude/settings.local.json`` (or ``settings.json`` with ``shared``).
 
     The local file gets the fast command with absolute paths and is kept out of
     git through ``.git/info/exclude``; the shared one gets ``gitmem hook <Event>``,
-    which works on any machine where ``gitmem`` is on PATH.
+    which works on any machine where ``gitmem`` is on PATH. Where the gitmem
+    plugin is enabled it already runs the hooks: refused unless ``force``.
     """
     root = Path(root).absolute()
+    plugin = enabled_plugin(root)
+    if plugin is not None and not force:
+        raise GitmemError(f"the gitmem plugin ({plugin.describe()}) already provides Claude Code's hooks; "
+                          f"installing them in {SHARED_SETTINGS if shared else LOCAL_SETTINGS} too would record "
+                          "every event twice",
+                          hint="keep the plugin (nothing to do), or disable it with `claude plugin disable "
+                               f"{plugin.key}` first; `--force` installs the hooks anyway.")
     repo = discover(root)
     rel = SHARED_SETTINGS if shared else LOCAL_SETTINGS
     path = root / rel
     if shared:
         wanted = hooks_config(portable_command)
     else:
-        py = _check_python(python or sys.executable or "")
+        py = personal_python(python)
         hook = Path(hook_path) if hook_path is not None else hook_file()
         if not hook.is_file():
             raise GitmemError(f"the hook file {hook} is missing from this gitmem installation",
@@ -365,7 +387,6 @@ def install_claude(root: Path, shared: bool = False, python: str | None = None, 
     record = _load_record(repo)
     entry = record["files"].get(str(path))
     before = copy.deepcopy(doc.data)
-    round_trips = doc.round_trips()
     had_gitmem = _has_gitmem(doc)
     created = [] if doc.existed else ["file"] + ([] if path.parent.exists() else ["dir"])
     may_drop = (lambda c: c in entry["created"]) if entry else (lambda c: True)
@@ -374,9 +395,6 @@ def install_claude(root: Path, shared: bool = False, python: str | None = None, 
     notes: list[str] = []
     changed = doc.data != before or not doc.existed
     if changed:
-        if not round_trips:
-            notes.append(f"reformatted {rel}: its layout differed from standard JSON indentation, so "
-                         "whitespace outside gitmem's entries changed too")
         write_atomic(path, doc.render())
         logger.info("gitmem hooks in %s: added %s, replaced %s", path, added, replaced)
 
@@ -386,17 +404,17 @@ def install_claude(root: Path, shared: bool = False, python: str | None = None, 
     else:
         new_entry = None  # installed by someone else: keep uninstall's conservative mode
 
-    top_rel = _top_relative(repo, path, rel)
+    top_rel = top_relative(repo, path, rel)
     if not shared:
-        if _is_tracked(repo, top_rel):
+        if is_tracked(repo, top_rel):
             notes.append(f"{rel} is tracked by git, so its absolute paths would be committed; "
                          f"untrack it with `git rm --cached {rel}`")
-        elif not _is_ignored(repo, top_rel):
-            exclude = _add_exclude(repo, top_rel)
+        elif not is_ignored(repo, top_rel):
+            exclude = add_exclude(repo, top_rel)
             notes.append(f"added {top_rel} to {exclude} so git ignores it")
             if new_entry is not None:
                 new_entry["exclude"] = True
-    elif _is_ignored(repo, top_rel):
+    elif is_ignored(repo, top_rel):
         notes.append(f"{rel} is ignored by git, so teammates will not receive it; commit it with "
                      f"`git add -f {rel}`")
     other = settings_path(root, not shared)
@@ -435,7 +453,7 @@ def _uninstall_file(repo: Repo, root: Path, shared: bool, record: dict[str, Any]
         if "dir" in entry["created"]:
             with contextlib.suppress(OSError):
                 path.parent.rmdir()  # only when empty
-        if entry.get("exclude") and _remove_exclude(repo, _top_relative(repo, path, rel)):
+        if entry.get("exclude") and remove_exclude(repo, top_relative(repo, path, rel)):
             notes.append(f"removed {rel} from .git/info/exclude")
     else:
         write_atomic(path, doc.render())
@@ -467,7 +485,8 @@ def claude_hooks_status(root: Path) -> ClaudeHooksStatus:
     root = Path(root).absolute()
     events: dict[str, list[str]] = {e: [] for e in CLAUDE_EVENTS}
     problems: list[str] = []
-    needs_gitmem_on_path = False
+    plugin = enabled_plugin(root)
+    needs_gitmem_on_path = plugin is not None  # the plugin's hooks run `gitmem hook`
     for rel in (LOCAL_SETTINGS, SHARED_SETTINGS):
         path = root / rel
         if not path.exists():
@@ -498,13 +517,18 @@ def claude_hooks_status(root: Path) -> ClaudeHooksStatus:
             problems.append(f"{event} is hooked in both {LOCAL_SETTINGS} and {SHARED_SETTINGS}, so it "
                             "is recorded twice; remove one with `gitmem uninstall claude --local` or "
                             "`--shared`")
-    if any(events.values()) and not all(events[e] for e in CLAUDE_EVENTS):
+    hooked = sorted({f for files in events.values() for f in files})
+    if plugin is not None and hooked:
+        problems.append(f"the gitmem plugin ({plugin.describe()}) records every event and {', '.join(hooked)} "
+                        "hook gitmem too, so events are recorded twice; remove those with `gitmem uninstall claude`")
+    elif any(events.values()) and not all(events[e] for e in CLAUDE_EVENTS):
         missing = ", ".join(e for e in CLAUDE_EVENTS if not events[e])
         problems.append(f"gitmem's hooks are incomplete (missing {missing}); rerun `gitmem install claude`")
     if needs_gitmem_on_path and shutil.which("gitmem") is None:
-        problems.append("the shared hooks run `gitmem hook`, but `gitmem` is not on PATH here")
+        problems.append(f"{'the gitmem plugin runs' if plugin is not None else 'the shared hooks run'} `gitmem hook`, "
+                        "but `gitmem` is not on PATH here")
     return ClaudeHooksStatus(events={e: tuple(f) for e, f in events.items()},
-                             problems=tuple(dict.fromkeys(problems)))
+                             problems=tuple(dict.fromkeys(problems)), plugin=plugin)
 
 
 def _command_problems(rel: str, event: str, command: str) -> tuple[list[str], bool]:

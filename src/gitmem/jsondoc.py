@@ -1,11 +1,14 @@
 """A JSON file that gitmem edits in place, owned by someone else.
 
 Claude Code's settings are the user's files. ``read_json_doc`` parses one and
-remembers its layout (indentation, escaping, line ends, final newline, BOM),
-so ``JsonDoc.render`` writes it back the way it was: a document whose text
-round-trips comes back byte for byte when its data does. Errors name the file
-and the line. ``write_atomic`` replaces a file through a temporary file in the
-same folder, so a reader never sees half a file.
+keeps its text; ``JsonDoc.render`` splices the changes into that text, so every
+part of the file whose data did not change keeps its exact bytes (inline arrays,
+key spacing, number spelling, comments-free hand layout), new members take the
+layout of their neighbours (indentation, separators, line ends, escaping), and
+a removed member takes its separator with it. Adding members and removing them
+again therefore gives back the original bytes. Errors name the file and the
+line. ``write_atomic`` replaces a file through a temporary file in the same
+folder, so a reader never sees half a file.
 """
 
 from __future__ import annotations
@@ -41,16 +44,23 @@ class JsonDoc:
     bom: bool = False
 
     def render_text(self) -> str:
+        if self.text.strip():
+            tree = _parse(self.text)
+            if tree is not None:
+                original = json.loads(self.text)
+                return (self.text[:tree.start] + _Splicer(self).value(tree, original, self.data)
+                        + self.text[tree.end:])
         # json.dumps(indent=n) lays out like JSON.stringify(data, null, n), which Claude Code writes.
-        text = json.dumps(self.data, indent=self.indent, ensure_ascii=self.ensure_ascii)
-        return text.replace("\n", self.newline) + (self.newline if self.final_newline else "")
+        return self.fresh(self.data, "") + (self.newline if self.final_newline else "")
+
+    def fresh(self, value: Any, base: str) -> str:
+        """``value`` laid out in this file's style, its lines after the first indented by ``base``."""
+        text = json.dumps(value, indent=self.indent, ensure_ascii=self.ensure_ascii)
+        return text.replace("\n", self.newline + base)
 
     def render(self) -> bytes:
         return (_BOM if self.bom else b"") + self.render_text().encode("utf-8")
 
-    def round_trips(self) -> bool:
-        """True when rendering the unchanged data gives back the file's text."""
-        return not self.text.strip() or self.render_text() == self.text
 
     def key_line(self, *path: str) -> int:
         """The line of the object key at ``path``, else of the document's first character."""
@@ -69,12 +79,18 @@ def json_kind(value: Any) -> str:
     return "null" if value is None else "a number"
 
 
-class _Found(Exception):
-    pass
+@dataclass(slots=True)
+class _Node:
+    """One JSON value's span in the text; members are (key, key start, value node) or (None, start, node)."""
+
+    start: int
+    end: int
+    kind: str                                   # object | array | scalar
+    members: list[tuple[str | None, int, "_Node"]]
 
 
-def key_line(text: str, path: tuple[str, ...]) -> int | None:
-    """The 1-based line of the object key at ``path`` in valid JSON ``text``."""
+def _parse(text: str) -> _Node | None:
+    """The spans of every value in valid JSON ``text`` (None if it cannot be scanned)."""
     n = len(text)
 
     def ws(i: int) -> int:
@@ -88,37 +104,137 @@ def key_line(text: str, path: tuple[str, ...]) -> int | None:
             j += 2 if text[j] == "\\" else 1
         return j + 1
 
-    def value(i: int, at: tuple[Any, ...]) -> int:
+    def value(i: int) -> _Node:
         c = text[i]
         if c in "{[":
-            close, index = ("}" if c == "{" else "]"), 0
+            close = "}" if c == "{" else "]"
+            node = _Node(i, i, "object" if c == "{" else "array", [])
             i = ws(i + 1)
             while text[i] != close:
-                sub: tuple[Any, ...] = at + (index,)
+                key: str | None = None
+                at = i
                 if c == "{":
                     end = string_end(i)
-                    sub = at + (json.loads(text[i:end]),)
-                    if sub == path:
-                        raise _Found(text.count("\n", 0, i) + 1)
+                    key = json.loads(text[i:end])
                     i = ws(ws(end) + 1)  # past the colon
-                i = ws(value(i, sub))
+                sub = value(i)
+                node.members.append((key, at, sub))
+                i = ws(sub.end)
                 if text[i] == ",":
                     i = ws(i + 1)
-                index += 1
-            return i + 1
+            node.end = i + 1
+            return node
         if c == '"':
-            return string_end(i)
-        while i < n and text[i] not in ",]} \t\r\n":
-            i += 1
-        return i
+            return _Node(i, string_end(i), "scalar", [])
+        j = i
+        while j < n and text[j] not in ",]} \t\r\n":
+            j += 1
+        return _Node(i, j, "scalar", [])
 
     try:
-        value(ws(0), ())
-    except _Found as found:
-        return int(found.args[0])
+        return value(ws(0))
     except (IndexError, ValueError):
         return None
-    return None
+
+
+def key_line(text: str, path: tuple[str, ...]) -> int | None:
+    """The 1-based line of the object key at ``path`` in valid JSON ``text``."""
+    node = _parse(text)
+    at = None
+    for key in path:
+        if node is None or node.kind != "object":
+            return None
+        found = [(start, sub) for k, start, sub in node.members if k == key]
+        if not found:
+            return None
+        at, node = found[-1]
+    return None if at is None else text.count("\n", 0, at) + 1
+
+
+def _same(a: Any, b: Any) -> bool:
+    # json.dumps tells True from 1 and 1.0 from 1, and sees key order: all of which change bytes.
+    return type(a) is type(b) and json.dumps(a) == json.dumps(b)
+
+
+class _Splicer:
+    """Renders new data into an existing document's text, changing only the spans whose data changed."""
+
+    def __init__(self, doc: JsonDoc) -> None:
+        self.doc = doc
+        self.text = doc.text
+
+    def line_indent(self, pos: int) -> str:
+        line_start = self.text.rfind("\n", 0, pos) + 1
+        line = self.text[line_start:pos]
+        return line[: len(line) - len(line.lstrip(" \t"))]
+
+    def value(self, node: _Node, old: Any, new: Any) -> str:
+        if _same(old, new):
+            return self.text[node.start:node.end]
+        if node.members and node.kind == "object" and isinstance(old, dict) and isinstance(new, dict):
+            keys = [k for k, _, _ in node.members]
+            kept = [k for k in new if k in old]
+            if len(set(keys)) == len(keys) and kept == [k for k in keys if k in new]:
+                return self.container(node, [(keys.index(k) if k in old else None, k, new[k]) for k in new], old)
+        if node.members and node.kind == "array" and isinstance(old, list) and isinstance(new, list):
+            return self.container(node, self.align(old, new), old)
+        return self.doc.fresh(new, self.line_indent(node.start))
+
+    @staticmethod
+    def align(old: list[Any], new: list[Any]) -> list[tuple[int | None, None, Any]]:
+        """Each new element with the old element whose text it keeps (equal ones, or one edited in place)."""
+        import difflib
+
+        matcher = difflib.SequenceMatcher(None, [json.dumps(v) for v in old], [json.dumps(v) for v in new],
+                                          autojunk=False)
+        out: list[tuple[int | None, None, Any]] = []
+        for op, i1, i2, j1, j2 in matcher.get_opcodes():
+            if op == "equal" or (op == "replace" and i2 - i1 == j2 - j1):
+                out += [(i1 + k, None, new[j1 + k]) for k in range(j2 - j1)]
+            elif op in ("insert", "replace"):
+                out += [(None, None, v) for v in new[j1:j2]]
+        return out
+
+    def container(self, node: _Node, wanted: list[tuple[int | None, str | None, Any]], old: Any) -> str:
+        text, members = self.text, node.members
+        if not wanted:
+            return text[node.start] + text[node.end - 1]
+        ends = [m[2].end for m in members]
+        starts = [m[1] for m in members]
+        lead = text[node.start + 1:starts[0]]
+        trail = text[ends[-1]:node.end - 1]
+        seps = [text[ends[i]:starts[i + 1]] for i in range(len(members) - 1)]
+        if seps:
+            new_sep = seps[-1]
+        elif "\n" in lead:
+            new_sep = "," + lead
+        else:
+            new_sep = ", "
+        inner = lead.rsplit("\n", 1)[1] if "\n" in lead else self.line_indent(node.start)
+        colon = ""
+        if node.kind == "object":  # what follows a key: `": "`, `":"`, `" : "` as the file spells it
+            head = text[members[0][1]:members[0][2].start]
+            colon = head[head.rindex('"') + 1:]
+        out = [text[node.start], lead]
+        previous: int | None = None
+        for n, (index, key, value) in enumerate(wanted):
+            if n:
+                # An old member keeps the separator before it when the member before it in the output
+                # came earlier in the file; anything else is joined the way the file joins its last members.
+                out.append(seps[index - 1] if index and previous is not None and previous < index else new_sep)
+            if index is not None:
+                k, at, sub = members[index]
+                old_value = old[k] if node.kind == "object" else old[index]
+                out.append(text[at:sub.start] + self.value(sub, old_value, value))
+            else:
+                prefix = (self._key(key) + colon) if node.kind == "object" else ""
+                out.append(prefix + self.doc.fresh(value, inner))
+            previous = index
+        out += [trail, text[node.end - 1]]
+        return "".join(out)
+
+    def _key(self, key: str | None) -> str:
+        return json.dumps(key, ensure_ascii=self.doc.ensure_ascii)
 
 
 def first_line(text: str) -> int:

@@ -146,6 +146,7 @@ def status_json(st: Status) -> dict[str, Any]:
         "last_flush": st.last_flush,
         "worker_running": st.worker_running,
         "last_sync": st.last_sync,
+        "identity_warning": st.identity_warning,
     }
 
 
@@ -163,7 +164,9 @@ def status_text(st: Status) -> str:
     ]
     if m.errors:
         lines.append(f"unreadable:   {m.errors} records (see `gitmem log` warnings)")
-    if st.hooks.installed:
+    if st.hooks.plugin is not None:
+        lines.append(f"claude hooks: via the gitmem plugin ({st.hooks.plugin.describe()})")
+    elif st.hooks.installed:
         where = sorted({f for files in st.hooks.events.values() for f in files})
         lines.append(f"claude hooks: installed in {', '.join(where)}")
     elif st.hooks.events:
@@ -190,6 +193,8 @@ def status_text(st: Status) -> str:
         lines.append(f"last sync:    {ls.get('remote', '?')} {outcome}")
     else:
         lines.append("last sync:    never (memory is pushed after your next `git push`, or run `gitmem sync`)")
+    if st.identity_warning:
+        lines.append(f"identity:     {st.identity_warning}")
     return "\n".join(lines)
 
 
