@@ -438,3 +438,53 @@ def test_console_script_init_and_log_in_a_real_repository(tmp_path: Path) -> Non
     assert log.returncode == 0, log.stderr
     assert [r["title"] for r in json.loads(log.stdout)] == ["Recorded through the store"]
 
+
+
+# -- readers merge fetched memory first and create no state (issue 14, items 9 and 10) ----------------------
+
+
+def test_readers_in_a_never_initialized_repository_create_no_state(three_sessions, in_repo: Path, capsys) -> None:
+    state = common_dir(in_repo) / "gitmem"
+    assert not state.exists()
+
+    code, out, _ = run(capsys, "log")
+    assert code == 0 and "New session: refunds" in out
+    code, out, _ = run(capsys, "search", "refunds")
+    assert code == 0 and "New session: refunds" in out
+    assert run(capsys, "show", SID_NEW[:8])[0] == 0
+    assert run(capsys, "why", "README.md")[0] == 0
+
+    code, out, _ = run(capsys, "status", "--json")
+    assert code == 0
+    assert json.loads(out)["initialized"] is False
+    assert not state.exists()
+
+
+@pytest.mark.parametrize("reader", ["log", "search", "show", "status", "why"])
+def test_every_reader_sees_memory_a_plain_git_pull_brought(tmp_path: Path, remote: Path, clone, monkeypatch,
+                                                           capsys, reader: str) -> None:
+    from conftest import make_repo
+
+    seed = make_repo(tmp_path / "seed")
+    git(seed, "remote", "add", "origin", str(remote))
+    git(seed, "push", "-q", "origin", "main")
+    a, b = clone("a"), clone("b")
+    for path in (a, b):
+        monkeypatch.chdir(path)
+        assert run(capsys, "init", "--no-hooks")[0] == 0
+    record(a, SID_NEW, "Pulled session: ledger rounding", "2026-11-20T10:00:00Z", texts=("ledger rounding",))
+    git(a, "push", "-q", "origin", "refs/notes/gitmem")
+    monkeypatch.chdir(b)
+    git(b, "pull", "-q")  # the refspec init added brings it into the tracking ref, not the local ref
+    assert git(b, "rev-parse", "-q", "--verify", "refs/notes/gitmem", check=False).strip() == ""
+
+    args = {"log": ["log"], "search": ["search", "ledger"], "show": ["show", SID_NEW[:8]],
+            "status": ["status", "--json"], "why": ["why", "README.md"]}[reader]
+    code, out, err = run(capsys, *args)
+
+    assert code == 0, err
+    assert git(b, "rev-parse", "refs/notes/gitmem").strip() == git(a, "rev-parse", "refs/notes/gitmem").strip()
+    if reader == "status":
+        assert json.loads(out)["memory"]["sessions"] == 1
+    elif reader != "why":
+        assert "ledger rounding" in out.lower()

@@ -119,6 +119,15 @@ def _repo():
     return open_repo()
 
 
+def _read_repo():
+    """The repository, with memory a plain `git fetch`/`git pull` brought merged in: what every reader sees."""
+    from gitmem.fetched import merge_fetched_memory
+
+    repo = _repo()
+    merge_fetched_memory(repo)
+    return repo
+
+
 def _emit_json(data: object) -> None:
     typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
@@ -221,7 +230,7 @@ def log_cmd(
     """List recorded sessions, newest first: date, author, branch, title, id."""
     from gitmem import render, search
 
-    repo = _repo()
+    repo = _read_repo()
     hits = search.search(repo, "", types="session", branch=branch, author=author, since=since, limit=limit)
     counts = search.observation_counts(repo, [h.session_id or h.id for h in hits]) if as_json else {}
     rows = render.session_rows_from_hits(hits, counts)
@@ -241,7 +250,7 @@ def show(
     """Show one session: its summary and its observations."""
     from gitmem import render, store
 
-    record = store.find_session(_repo(), session)
+    record = store.find_session(_read_repo(), session)
     if as_json:
         _emit_json(render.session_json(record))
     else:
@@ -262,7 +271,7 @@ def search_cmd(
     """Search sessions, observations and decisions (a SQLite FTS5 index kept in step with the ref)."""
     from gitmem import render, search
 
-    hits = search.search(_repo(), " ".join(query or []), types=type_ or None, author=author, branch=branch,
+    hits = search.search(_read_repo(), " ".join(query or []), types=type_ or None, author=author, branch=branch,
                          file=file, since=since, limit=limit)
     if as_json:
         _emit_json([h.to_dict() for h in hits])
@@ -287,7 +296,7 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) ->
     from gitmem import render
     from gitmem.project import repository_status
 
-    st = repository_status(_repo())
+    st = repository_status(_read_repo())
     if as_json:
         _emit_json(render.status_json(st))
     else:
@@ -549,7 +558,7 @@ def why_cmd(
     from gitmem import render, why
     from gitmem.project import root_of
 
-    repo = _repo()
+    repo = _read_repo()
     result = why.why(repo, why.repo_path(root_of(repo), Path.cwd(), path), limit=limit)
     if as_json:
         _emit_json(render.why_json(result))

@@ -379,9 +379,9 @@ def render_brief(repo: Repo) -> Brief:
     tracking refs is merged into the local ref first (no network).
     """
     try:
-        from gitmem import sync
+        from gitmem.fetched import merge_fetched_memory
 
-        sync.merge_fetched(repo)
+        merge_fetched_memory(repo)
     except Exception:  # noqa: BLE001 - the brief of local memory is still worth giving
         logger.exception("could not merge fetched memory before rendering the brief")
     config = load_config(repo.root)

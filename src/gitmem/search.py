@@ -386,6 +386,22 @@ def _write_lock(path: Path) -> Iterator[None]:
             fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
+def _fill_index(conn: sqlite3.Connection, *, tip: str | None, sessions: Iterable[SessionRecord], worktree: str,
+                decisions: Iterable[tuple[str, Decision]], decisions_sig: str) -> int:
+    """Load every row into an empty index in one transaction, then build the FTS index with one 'rebuild'."""
+    conn.execute("PRAGMA journal_mode = OFF")   # a failed build is thrown away whole
+    conn.execute("PRAGMA synchronous = OFF")
+    conn.execute("BEGIN IMMEDIATE")
+    rows = conn.executemany(_INSERT, (row for rec in _by_date(sessions) for row in session_rows(rec))).rowcount
+    rows += conn.executemany(_INSERT, decision_rows(worktree, decisions)).rowcount
+    conn.execute("INSERT INTO records_fts (records_fts) VALUES ('rebuild')")
+    _set_meta(conn, "ref_tip", tip or "")
+    if worktree:
+        _set_meta(conn, _decisions_key(worktree), decisions_sig)
+    conn.execute("COMMIT")
+    return rows
+
+
 def build_index_file(path: Path, *, tip: str | None, sessions: Iterable[SessionRecord], worktree: str = "",
                      decisions: Iterable[tuple[str, Decision]] = (), decisions_sig: str = "") -> int:
     """Write a complete index to a temporary file and move it over ``path``; return the rows written.
@@ -400,16 +416,8 @@ def build_index_file(path: Path, *, tip: str | None, sessions: Iterable[SessionR
     try:
         conn = connect_index(tmp)
         try:
-            conn.execute("PRAGMA journal_mode = OFF")   # a failed build is thrown away whole
-            conn.execute("PRAGMA synchronous = OFF")
-            conn.execute("BEGIN IMMEDIATE")
-            rows = conn.executemany(_INSERT, (row for rec in _by_date(sessions) for row in session_rows(rec))).rowcount
-            rows += conn.executemany(_INSERT, decision_rows(worktree, decisions)).rowcount
-            conn.execute("INSERT INTO records_fts (records_fts) VALUES ('rebuild')")
-            _set_meta(conn, "ref_tip", tip or "")
-            if worktree:
-                _set_meta(conn, _decisions_key(worktree), decisions_sig)
-            conn.execute("COMMIT")
+            rows = _fill_index(conn, tip=tip, sessions=sessions, worktree=worktree, decisions=decisions,
+                               decisions_sig=decisions_sig)
         finally:
             conn.close()
         # A journal left by a writer that crashed belongs to the old file: were it
@@ -522,9 +530,21 @@ def _open_if_usable(path: Path, *, migrate: bool, log: bool = True) -> sqlite3.C
         return None
 
 
+def _memory_index(repo: Repo) -> tuple[sqlite3.Connection, IndexUpdate]:
+    """A complete index in memory, for a repository where gitmem was never set up: readers create no state."""
+    memory = read_memory(repo)
+    decisions = read_decision_files(repo.root) if repo.root is not None else []
+    conn = connect_index(Path(":memory:"))
+    _fill_index(conn, tip=memory.tip, sessions=memory.sessions, worktree=_worktree(repo), decisions=decisions,
+                decisions_sig=decisions_signature(repo.root))
+    return conn, IndexUpdate("rebuilt", memory.tip, len(memory.sessions), repo.root is not None, "not set up")
+
+
 def _open_current(repo: Repo) -> tuple[sqlite3.Connection, IndexUpdate]:
     """An open index that reflects the ref tip and this work tree's decision files."""
     path = index_path(repo)
+    if not path.parent.is_dir():
+        return _memory_index(repo)
     tip = memory_tip(repo)
     sig = decisions_signature(repo.root)
     conn = _open_if_usable(path, migrate=False)
