@@ -44,6 +44,7 @@ LAYERS: dict[str, int] = {
     "gitmem.check": FEATURE,        # `gitmem check`: validate .gitmem/ with file, line and fix
     "gitmem.why": FEATURE,          # `gitmem why`: decisions and sessions that concern a path
     "gitmem.fetched": FEATURE,      # merges memory a plain `git fetch` brought, before any reader reads
+    "gitmem.ancestry": STORAGE,     # which sessions are reachable from HEAD, and which are one's own
     "gitmem.inject": FEATURE,
     "gitmem.recall": FEATURE,       # prompt-time recall, run inside the hook: standard library only
     "gitmem.mcp_config": FEATURE,   # gitmem's entry in Claude Code's .mcp.json

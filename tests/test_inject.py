@@ -261,3 +261,120 @@ def test_an_empty_memory_says_nothing(initialized: Path) -> None:
                                                 "source": "startup", "cwd": str(initialized)})
     assert stdout == b""  # no empty fence in the model's context
     assert inject.brief_path(discover(initialized)).read_bytes() == b""
+
+
+# -- merged means reachable from HEAD, and one's own work is never "teammates'" (issue 14, item 6) ------------
+
+
+def _commit(root: Path, name: str, text: str) -> str:
+    (root / name).write_text(text)
+    git(root, "add", name)
+    git(root, "commit", "-q", "-m", f"edit {name}")
+    return git(root, "rev-parse", "HEAD").strip()
+
+
+def _section(text: str, title: str) -> str:
+    """The lines of one section of a brief ('' when the brief has no such section)."""
+    if f"## {title}" not in text:
+        return ""
+    return text.split(f"## {title}", 1)[1].split("\n## ", 1)[0].split(inject.FOOTER, 1)[0]
+
+
+UNMERGED = "On other branches, not merged here"
+TEAMMATES = "Teammates' recent work"
+RECENT = "Recent sessions on this branch"
+
+
+def test_a_branch_made_from_main_treats_mains_sessions_as_merged(initialized: Path) -> None:
+    repo = discover(initialized)
+    with_commit = _summary("main-c", "main", "Move refunds to a queue", "2026-11-20T10:00:00Z",
+                           commits=(_commit(initialized, "README.md", "queue\n"),), files_modified=("README.md",),
+                           learned=("Refunds go through the retry queue now",))
+    head = git(initialized, "rev-parse", "HEAD").strip()
+    read_only = _summary("main-r", "main", "Read how refunds are rounded", "2026-11-21T10:00:00Z",
+                         head_start=head, head_end=head, files_read=("README.md",),
+                         learned=("Amounts are rounded half-even",))
+    for s in (with_commit, read_only):
+        store.write_session(repo, s.id, s.started_at, (), s)
+    git(initialized, "checkout", "-q", "-b", "feature/new")
+
+    text = inject.build_brief(discover(initialized)).text
+
+    assert "Move refunds to a queue" not in _section(text, UNMERGED)
+    assert "Read how refunds are rounded" not in _section(text, UNMERGED)
+    assert "Refunds go through the retry queue now" in text       # merged: with its details
+    assert "Amounts are rounded half-even" in text
+
+
+@pytest.mark.parametrize("recorded", ["commits", "head-only"])
+def test_a_session_from_a_branch_merged_with_no_ff_is_merged_on_main(initialized: Path, recorded: str) -> None:
+    repo = discover(initialized)
+    git(initialized, "checkout", "-q", "-b", "feature/ledger")
+    commit = _commit(initialized, "README.md", "ledger\n")
+    # "head-only": what a session recorded before its first-turn commits were (no commits, both heads after them)
+    s = _summary("feat-1", "feature/ledger", "Split the ledger", "2026-11-22T10:00:00Z",
+                 commits=(commit,) if recorded == "commits" else (), head_start=commit, head_end=commit,
+                 files_modified=("README.md",), learned=("The ledger is append-only",))
+    store.write_session(repo, s.id, s.started_at, (), s)
+    git(initialized, "checkout", "-q", "main")
+    before = inject.build_brief(discover(initialized)).text
+    assert "Split the ledger" in _section(before, UNMERGED)       # not merged yet: title only
+    git(initialized, "merge", "-q", "--no-ff", "-m", "merge ledger", "feature/ledger")
+
+    text = inject.build_brief(discover(initialized)).text
+
+    assert "Split the ledger" not in _section(text, UNMERGED)
+    assert "The ledger is append-only" in text
+
+
+def test_a_teammates_session_whose_commits_are_not_here_is_not_merged_even_on_the_same_branch_name(
+        initialized: Path, tmp_path: Path) -> None:
+    other = make_repo(tmp_path / "elsewhere")
+    foreign = _commit(other, "notes.txt", "theirs\n")
+    git(initialized, "fetch", "-q", str(other), "main:refs/heads/theirs")  # the object exists, unreachable
+    git(initialized, "branch", "-q", "-D", "theirs")
+    s = _summary("their-1", "main", "Drop the legacy API", "2026-11-23T10:00:00Z", commits=(foreign,),
+                 files_modified=("README.md",), learned=("The legacy API is gone",))
+    store.write_session(discover(initialized), s.id, s.started_at, (), s)
+
+    text = inject.build_brief(discover(initialized)).text
+
+    assert "Drop the legacy API" in _section(text, UNMERGED)
+    assert "The legacy API is gone" not in text
+
+
+def test_ones_own_sessions_are_never_teammates_work(initialized: Path) -> None:
+    repo = discover(initialized)
+    git(initialized, "checkout", "-q", "-b", "feature/mine")
+    commit = _commit(initialized, "README.md", "mine\n")
+    mine = dataclasses.replace(
+        _summary("mine-1", "feature/mine", "Tune the README", "2026-11-24T10:00:00Z", commits=(commit,),
+                 files_modified=("README.md",), learned=("Short READMEs get read",)),
+        author="Test Author <author@example.com>")
+    theirs = _summary("theirs-1", "feature/theirs", "Reword the README intro", "2026-11-24T11:00:00Z",
+                      commits=(commit,), files_modified=("README.md",))
+    for s in (mine, theirs):
+        store.write_session(repo, s.id, s.started_at, (), s)
+    git(initialized, "checkout", "-q", "main")
+    git(initialized, "merge", "-q", "--no-ff", "-m", "merge mine", "feature/mine")
+
+    text = inject.build_brief(discover(initialized)).text
+
+    assert "Tune the README" not in _section(text, TEAMMATES)
+    assert "Tune the README" in _section(text, RECENT)
+    assert "Reword the README intro" in _section(text, TEAMMATES)
+
+
+def test_ancestry_answers_are_kept_per_head(initialized: Path) -> None:
+    from gitmem.ancestry import Checkout
+
+    repo = discover(initialized)
+    first = git(initialized, "rev-parse", "HEAD").strip()
+    here = Checkout(repo)
+    assert here.reachable([first, "0" * 40]) == {first: True, "0" * 40: False}
+    here.save()
+    cache = json.loads((repo.common_dir / "gitmem" / "ancestry.json").read_text())
+    assert cache["head"] == first and cache["reachable"] == {first: True, "0" * 40: False}
+    git(initialized, "checkout", "-q", "--orphan", "other")
+    git(initialized, "commit", "-q", "--allow-empty", "-m", "unrelated history")
+    assert Checkout(repo).reachable([first]) == {first: False}     # a new HEAD: asked again, not from the cache

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Sequence
 
 from gitmem import decisions, search, store
+from gitmem.ancestry import Checkout
 from gitmem.config import DECISIONS_DIR, Config, load_config, state_dir
 from gitmem.errors import GitmemError
 from gitmem.git import Repo, discover
@@ -114,16 +115,6 @@ def interest_files(repo: Repo) -> tuple[str, ...]:
     return tuple(dict.fromkeys(f for f in files if f and not f.startswith(".gitmem/")))[:MAX_INTEREST_FILES * 4]
 
 
-def _is_merged(repo: Repo, summary: SessionSummary, branch: str) -> bool:
-    """Is this session's work part of the current checkout?"""
-    if summary.branch == branch:
-        return True
-    last = summary.commits[-1] if summary.commits else ""
-    if last and repo.resolve(f"{last}^{{commit}}") and repo.is_ancestor(last, "HEAD"):
-        return True
-    return False
-
-
 def _match_position(d: Decision, files: Sequence[str]) -> int | None:
     """The position in ``files`` (work tree changes first, then commits newest first) of the first file the
     decision concerns, or None."""
@@ -133,7 +124,7 @@ def _match_position(d: Decision, files: Sequence[str]) -> int | None:
     return None
 
 
-def _proposed_here(repo: Repo, session_id: str, sessions: dict[str, SessionSummary], branch: str) -> bool:
+def _proposed_here(repo: Repo, session_id: str, sessions: dict[str, SessionSummary], here: Checkout) -> bool:
     """Was the session that proposed a decision on this branch or merged into it (True when unknown)?"""
     s = sessions.get(session_id)
     if s is None:
@@ -141,7 +132,7 @@ def _proposed_here(repo: Repo, session_id: str, sessions: dict[str, SessionSumma
             s = store.find_session(repo, session_id).summary
         except GitmemError:
             return True
-    return s is None or _is_merged(repo, s, branch)
+    return s is None or here.is_merged(s)
 
 
 # -- ranking and layout ---------------------------------------------------------------------------
@@ -264,6 +255,7 @@ def build_brief(repo: Repo, config: Config | None = None) -> Brief:
     root = repo.root or repo.common_dir.parent
     files = interest_files(repo)
     tip = store.memory_tip(repo) or ""
+    here = Checkout(repo, branch)
     items: list[Item] = []
 
     sessions: dict[str, SessionSummary] = {}
@@ -273,6 +265,8 @@ def build_brief(repo: Repo, config: Config | None = None) -> Brief:
             hits = find("", types="session", branch=branch if branch != "HEAD" else None, limit=6)
             # The latest work on other branches, whatever files it touched: unmerged work is listed by title.
             hits += [h for h in find("", types="session", limit=RECENT_ELSEWHERE) if h.branch != branch][:6]
+            if here.email:  # one's own recent work, on whatever branch it was recorded
+                hits += find("", types="session", author=here.email, limit=6)
             for f in files[:MAX_INTEREST_FILES]:
                 found_for_file = find("", types="session", file=f, limit=4)
                 by_file.update(h.session_id or h.id for h in found_for_file)
@@ -302,7 +296,7 @@ def build_brief(repo: Repo, config: Config | None = None) -> Brief:
             continue
         if d.status == "proposed" and d.session:
             untracked = _untracked(repo, DECISIONS_DIR) if untracked is None else untracked
-            if f.path in untracked and not _proposed_here(repo, d.session, sessions, branch):
+            if f.path in untracked and not _proposed_here(repo, d.session, sessions, here):
                 continue  # the session that proposed it is listed with its unmerged branch, title only
         rank = (0.0 if d.status == "accepted" else 3.5) if matched else (4.0 if d.status == "accepted" else 7.0)
         if at is not None:  # a file changed in the work tree weighs more than one of the twentieth commit back
@@ -310,8 +304,11 @@ def build_brief(repo: Repo, config: Config | None = None) -> Brief:
         items.append(Item(1 if matched else 5, rank, _decision_line(f.path, d)))
 
     ordered = sorted(sessions.values(), key=lambda s: s.ended_at or s.started_at, reverse=True)
-    on_branch = [s for s in ordered if s.branch == branch]
-    others = [s for s in ordered if s.branch != branch]
+    # Merged means reachable from HEAD (ancestry.py), not a branch name; one's own work is never "teammates'".
+    merged = here.merged(ordered)
+    on_branch = [s for s in ordered if merged[s.id] and (s.branch == branch or here.is_own(s))]
+    mine = {s.id for s in on_branch}
+    others = [s for s in ordered if s.id not in mine]
     for n, s in enumerate(on_branch[:5]):
         items.append(Item(2, 1.0 + n * 1.5, _session_line(s, detail=n < 3, reviewed=reviewed)))
     steps = [(s, step) for s in on_branch[:3] for step in s.next_steps[:4]]
@@ -319,7 +316,7 @@ def build_brief(repo: Repo, config: Config | None = None) -> Brief:
         items.append(Item(3, 1.5 + n * 0.5, f"- {_clip(step, 200)} (from session {s.id[:8]}, {_day(s.ended_at)})"))
     merged_n = unmerged_n = 0
     for s in others:
-        if _is_merged(repo, s, branch):
+        if merged[s.id]:
             if s.id in by_file and merged_n < 6:  # teammates' work on these files
                 items.append(Item(4, 3.0 + merged_n, _session_line(s, detail=merged_n < 2, reviewed=reviewed)))
                 merged_n += 1
@@ -327,6 +324,7 @@ def build_brief(repo: Repo, config: Config | None = None) -> Brief:
             items.append(Item(6, 8.0 + unmerged_n, f"- {_clip(s.title, 100)} {_source(s)}"))
             unmerged_n += 1
 
+    here.save()
     chosen, dropped = _select(items, limit - len(_layout([])) - 1)
     text = _layout(chosen)
     return Brief(text=text, branch=branch, items=tuple(chosen), dropped=dropped, budget_chars=limit,
