@@ -45,6 +45,8 @@ LAYERS: dict[str, int] = {
     "gitmem.why": FEATURE,          # `gitmem why`: decisions and sessions that concern a path
     "gitmem.fetched": FEATURE,      # merges memory a plain `git fetch` brought, before any reader reads
     "gitmem.ancestry": STORAGE,     # which sessions are reachable from HEAD, and which are one's own
+    "gitmem.recent": STORAGE,       # the newest session summaries read from the ref, without the index
+    "gitmem.index_build": FEATURE,  # the detached background build of the search index, one at a time
     "gitmem.inject": FEATURE,
     "gitmem.recall": FEATURE,       # prompt-time recall, run inside the hook: standard library only
     "gitmem.mcp_config": FEATURE,   # gitmem's entry in Claude Code's .mcp.json

@@ -55,10 +55,23 @@ def session(root: Path, sid: str, prompt: str, message: str, edits: list[str]) -
     flush.flush_now(discover(root).common_dir)
 
 
+def wait_for_index_build(root: Path, timeout: float = 120.0) -> None:
+    """Wait (bounded) until no background index build runs for ``root``'s repository."""
+    import time
+
+    from gitmem import index_build
+
+    deadline = time.monotonic() + timeout
+    while index_build.running(discover(root)):
+        assert time.monotonic() < deadline, "the background index build did not finish"
+        time.sleep(0.05)
+
+
 @pytest.fixture
-def initialized(repo: Path) -> Path:
+def initialized(repo: Path):
     init_repository(discover(repo))
-    return repo
+    yield repo
+    wait_for_index_build(repo)  # a brief of a big memory starts one; no test leaves it running
 
 
 def test_second_session_receives_what_the_first_decided(initialized: Path) -> None:
@@ -378,3 +391,55 @@ def test_ancestry_answers_are_kept_per_head(initialized: Path) -> None:
     git(initialized, "checkout", "-q", "--orphan", "other")
     git(initialized, "commit", "-q", "--allow-empty", "-m", "unrelated history")
     assert Checkout(repo).reachable([first]) == {first: False}     # a new HEAD: asked again, not from the cache
+
+
+# -- cold start: a fresh clone of a big memory gets a brief without the index (issue 14, item 8) ---------------
+
+
+def _bulk_memory(repo, n: int) -> None:
+    """``n`` sessions over twelve months in one commit, each with a summary and one observation file."""
+    from gitmem.records import Observation, ObservationBatch
+
+    files = {}
+    for i in range(n):
+        month = f"2026-{1 + i * 10 // n:02d}"   # 100 sessions a month when n is 1,000
+        sid = f"bulk-{i:05d}"
+        s = SessionSummary(id=sid, title=f"Bulk session {i}", started_at=f"{month}-10T10:00:00Z",
+                           ended_at=f"{month}-10T{10 + i % 100 // 60:02d}:{i % 100 % 60:02d}:00Z", branch="main",
+                           author=f"Dev {i % 20} <dev{i % 20}@example.com>", files_modified=("README.md",),
+                           learned=(f"fact number {i}",), observation_count=1)
+        obs = ObservationBatch(session_id=sid, seq=1, observations=(
+            Observation(ts=f"{month}-10T10:05:00Z", kind="prompt", text=f"prompt of session {i}"),))
+        files[f"sessions/{month}/{sid}/summary.md"] = s.to_text().encode()
+        files[f"sessions/{month}/{sid}/obs-0001.yaml"] = obs.to_text().encode()
+    store.write_files(repo, files, f"{n} sessions", parent=store.memory_tip(repo))
+
+
+def test_first_session_start_of_a_big_memory_briefs_without_the_index_and_builds_it_in_the_background(
+        initialized: Path) -> None:
+    import fcntl
+
+    from gitmem import index_build, search
+
+    repo = discover(initialized)
+    _bulk_memory(repo, 1000)
+    index = search.index_path(repo)
+    assert not index.exists()
+    with open(index.parent / search.LOCK_FILE, "a+b") as lock:
+        fcntl.flock(lock.fileno(), fcntl.LOCK_EX)     # the builder started now cannot finish before we look
+        text = context_of(hook(initialized, "SessionStart", {"session_id": "cold-1", "hook_event_name": "SessionStart",
+                                                             "source": "startup", "cwd": str(initialized)}))
+        assert "Bulk session 999" in text and "fact number 999" in text   # the newest sessions, from the ref
+        assert "Bulk session 0 " not in text
+        assert not index.exists()                     # ... without the index
+        assert index_build.running(repo)              # which is being built in the background
+        fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
+    wait_for_index_build(initialized)
+    assert index.exists()
+    assert {h.session_id for h in search.search(repo, "fact number 123")} >= {"bulk-00123"}
+    # The builder rendered the brief again from the index: the next SessionStart prints it as it is.
+    path = inject.brief_path(repo)
+    before = path.stat().st_mtime_ns
+    again = context_of(hook(initialized, "SessionStart", {"session_id": "cold-2", "hook_event_name": "SessionStart",
+                                                          "source": "startup", "cwd": str(initialized)}))
+    assert "Bulk session 999" in again and path.stat().st_mtime_ns == before

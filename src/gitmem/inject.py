@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from gitmem import decisions, search, store
+from gitmem import decisions, index_build, recent, search, store
 from gitmem.ancestry import Checkout
 from gitmem.config import DECISIONS_DIR, Config, load_config, state_dir
 from gitmem.errors import GitmemError
@@ -41,6 +41,7 @@ HARD_CAP_CHARS = 10_000
 MAX_INTEREST_FILES = 12
 RECENT_COMMITS = 20
 RECENT_ELSEWHERE = 30   # latest sessions looked at for work on other branches
+COLD_SESSIONS = 120     # newest sessions read from the ref when the index is not built yet
 OPEN = "<gitmem-memory>"
 CLOSE = "</gitmem-memory>"
 PREAMBLE = ("Reference material recorded by gitmem from earlier sessions and team decisions in this "
@@ -113,6 +114,14 @@ def interest_files(repo: Repo) -> tuple[str, ...]:
     log = repo.git_bytes("log", f"-n{RECENT_COMMITS}", "--name-only", "--format=", "-z", check=False).stdout
     files += [p.decode("utf-8", "surrogateescape").strip() for p in log.split(b"\0")]
     return tuple(dict.fromkeys(f for f in files if f and not f.startswith(".gitmem/")))[:MAX_INTEREST_FILES * 4]
+
+
+def _recent_without_index(repo: Repo, tip: str, files: Sequence[str]) -> tuple[dict[str, SessionSummary], set[str]]:
+    """The newest ``COLD_SESSIONS`` sessions read from the ref, and those of them that touched ``files``."""
+    found = recent.recent_summaries(repo, tip, COLD_SESSIONS)
+    matchers = [search.file_matcher(f) for f in files[:MAX_INTEREST_FILES]]
+    by_file = {s.id for s in found if any(m("\n".join((*s.files_modified, *s.files_read))) for m in matchers)}
+    return {s.id: s for s in found}, by_file
 
 
 def _match_position(d: Decision, files: Sequence[str]) -> int | None:
@@ -261,19 +270,24 @@ def build_brief(repo: Repo, config: Config | None = None) -> Brief:
     sessions: dict[str, SessionSummary] = {}
     by_file: set[str] = set()
     if tip:
-        with search.opened(repo) as find:
-            hits = find("", types="session", branch=branch if branch != "HEAD" else None, limit=6)
-            # The latest work on other branches, whatever files it touched: unmerged work is listed by title.
-            hits += [h for h in find("", types="session", limit=RECENT_ELSEWHERE) if h.branch != branch][:6]
-            if here.email:  # one's own recent work, on whatever branch it was recorded
-                hits += find("", types="session", author=here.email, limit=6)
-            for f in files[:MAX_INTEREST_FILES]:
-                found_for_file = find("", types="session", file=f, limit=4)
-                by_file.update(h.session_id or h.id for h in found_for_file)
-                hits += found_for_file
-        folders = {h.path.rsplit("/", 1)[0] for h in hits if h.path}
-        memory = store.read_sessions(repo, folders, tip=tip)
-        sessions = {r.session_id: r.summary for r in memory.sessions if r.summary is not None}
+        try:
+            with search.opened(repo, quick=True) as find:
+                hits = find("", types="session", branch=branch if branch != "HEAD" else None, limit=6)
+                # The latest work on other branches, whatever files it touched: unmerged work is listed by title.
+                hits += [h for h in find("", types="session", limit=RECENT_ELSEWHERE) if h.branch != branch][:6]
+                if here.email:  # one's own recent work, on whatever branch it was recorded
+                    hits += find("", types="session", author=here.email, limit=6)
+                for f in files[:MAX_INTEREST_FILES]:
+                    found_for_file = find("", types="session", file=f, limit=4)
+                    by_file.update(h.session_id or h.id for h in found_for_file)
+                    hits += found_for_file
+            folders = {h.path.rsplit("/", 1)[0] for h in hits if h.path}
+            sessions = {s.id: s for s in recent.read_summaries(repo, tip, folders)}
+        except search.IndexNotReady as exc:
+            # A fresh clone of a big memory: brief from the newest sessions in the ref, build the index meanwhile.
+            logger.info("brief without the search index (%s); building it in the background", exc)
+            index_build.start(repo)
+            sessions, by_file = _recent_without_index(repo, tip, files)
 
     # Decisions in this work tree: they are on this branch, so they are current unless their status says not,
     # or unless a session on a branch not merged here proposed it and it was never committed here.
@@ -398,14 +412,19 @@ def refresh_brief(repo: Repo) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m gitmem.inject session-start``: render now and print the hook JSON (stale-brief path)."""
+    """``python -m gitmem.inject session-start``: render now and print the hook JSON (stale-brief path);
+    ``index``: build the search index, then render the brief from it (index_build.start runs this detached)."""
     parser = argparse.ArgumentParser(prog="gitmem-inject")
-    parser.add_argument("mode", choices=["session-start"])
+    parser.add_argument("mode", choices=["session-start", "index"])
     parser.add_argument("--root", type=Path, default=None)
+    parser.add_argument("--lock-fd", type=int, default=None, help="index: the build lock, already held")
     args = parser.parse_args(argv)
     try:
         repo = discover(args.root)
         if repo.root is None:
+            return 0
+        if args.mode == "index":  # the detached background build index_build.start runs
+            index_build.build(repo, refresh_brief, lock_fd=args.lock_fd)
             return 0
         brief = render_brief(repo)
     except GitmemError as exc:
