@@ -47,6 +47,7 @@ LAYERS: dict[str, int] = {
     "gitmem.ancestry": STORAGE,     # which sessions are reachable from HEAD, and which are one's own
     "gitmem.recent": STORAGE,       # the newest session summaries read from the ref, without the index
     "gitmem.index_build": FEATURE,  # the detached background build of the search index, one at a time
+    "gitmem.shallow": FEATURE,      # fetching only the recent history of the memory ref (sync --depth/--since)
     "gitmem.inject": FEATURE,
     "gitmem.recall": FEATURE,       # prompt-time recall, run inside the hook: standard library only
     "gitmem.mcp_config": FEATURE,   # gitmem's entry in Claude Code's .mcp.json

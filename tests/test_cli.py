@@ -488,3 +488,54 @@ def test_every_reader_sees_memory_a_plain_git_pull_brought(tmp_path: Path, remot
         assert json.loads(out)["memory"]["sessions"] == 1
     elif reader != "why":
         assert "ledger rounding" in out.lower()
+
+
+# -- fetching only recent memory history (issue 14, item 8) -------------------------------------------------------
+
+
+@pytest.mark.parametrize("limit", [["--depth", "3"], ["--since", "30d"]], ids=["depth", "since"])
+def test_sync_can_fetch_only_recent_memory_history_and_still_merge_and_push(tmp_path: Path, remote: Path, clone,
+                                                                            monkeypatch, capsys, limit) -> None:
+    from conftest import make_repo
+
+    seed = make_repo(tmp_path / "seed")
+    git(seed, "remote", "add", "origin", str(remote))
+    git(seed, "push", "-q", "origin", "main")
+    a = clone("a")
+    monkeypatch.chdir(a)
+    assert run(capsys, "init", "--no-hooks")[0] == 0
+    for n in range(8):  # old sessions: a year ago, one commit each
+        monkeypatch.setenv("GIT_COMMITTER_DATE", f"2025-11-{10 + n:02d}T10:00:00Z")
+        record(a, f"old-{n}", f"Old session {n}", f"2025-11-{10 + n:02d}T10:00:00Z")
+    monkeypatch.delenv("GIT_COMMITTER_DATE")
+    for n in range(3):
+        record(a, f"new-{n}", f"New session {n}", "2026-11-20T10:00:00Z")
+    assert run(capsys, "sync")[0] == 0
+    assert git(remote, "rev-list", "--count", "refs/notes/gitmem").strip() == "11"
+
+    b = clone("b")
+    monkeypatch.chdir(b)
+    assert run(capsys, "init", "--no-hooks")[0] == 0
+    code, _out, err = run(capsys, "sync", *limit)
+
+    assert code == 0, err
+    assert git(b, "rev-list", "--count", "refs/notes/gitmem").strip() == "3"       # history: the newest only
+    assert git(b, "rev-parse", "--is-shallow-repository").strip() == "true"
+    assert git(b, "rev-list", "--count", "main").strip() == "1"                    # code history untouched
+    code, out, _ = run(capsys, "log", "--json")
+    assert code == 0 and len(json.loads(out)) == 11                              # the tip holds every session
+    record(b, "from-b", "Session from the shallow clone", "2026-11-21T10:00:00Z")
+    assert run(capsys, "sync")[0] == 0                                            # merge and push still work
+    (b / "code.txt").write_text("x\n")
+    git(b, "add", "code.txt")
+    git(b, "commit", "-q", "-m", "code from b")
+    git(b, "push", "-q", "origin", "main")
+    git(b, "pull", "-q")
+    assert git(b, "rev-list", "--count", "refs/notes/gitmem").strip() == "4"       # plain pulls do not deepen it
+    monkeypatch.chdir(a)
+    record(a, "new-a", "Another session from a", "2026-11-22T10:00:00Z")
+    assert run(capsys, "sync")[0] == 0                                            # a diverged: merged, pushed
+    monkeypatch.chdir(b)
+    assert run(capsys, "sync")[0] == 0
+    code, out, _ = run(capsys, "log", "--json")
+    assert {r["id"] for r in json.loads(out)} >= {"from-b", "new-a", "old-0"}

@@ -367,6 +367,10 @@ def flush() -> None:
 def sync_cmd(
     remote: Optional[str] = typer.Argument(None, help="Remote name or URL (default: the branch's remote, else origin)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of text."),
+    depth: Optional[int] = typer.Option(None, "--depth", min=1, help="Fetch only this many of the newest memory "
+                                        "commits (the repository becomes shallow; code history stays whole)."),
+    since: Optional[str] = typer.Option(None, "--since", help="Fetch memory commits back to this age or date "
+                                        "only: 6m, 2w or an ISO date (like --depth)."),
 ) -> None:
     """Fetch teammates' memory, merge it into yours and push the result (what runs after every `git push`)."""
     from gitmem import sync
@@ -374,6 +378,13 @@ def sync_cmd(
 
     repo = _repo()
     require_initialized(repo)
+    if depth is not None or since is not None:
+        from gitmem.shallow import fetch_recent_memory
+
+        if depth is not None and since is not None:
+            raise typer.BadParameter("give --depth or --since, not both")
+        fetch_recent_memory(repo, remote or sync.default_remote(repo), depth=depth, since=since,
+                            progress=not as_json and sys.stderr.isatty())
     result = sync.sync(repo, remote, progress=not as_json and sys.stderr.isatty())
     if as_json:
         _emit_json(result.to_dict())
