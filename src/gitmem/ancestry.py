@@ -10,8 +10,9 @@ Invariants:
     this branch, or its branch's tip (local or any remote's) is reachable too. A session that only read
     applies to every descendant of the commit it read.
   - A session with no commit recorded at all (older records): it ran on this branch.
-- Reachability costs one ``rev-list`` of the newest ``WINDOW`` commits of ``HEAD``, plus one
-  ``merge-base --is-ancestor`` per commit older than that; answers are kept per ``HEAD`` commit in
+- Reachability costs one ``rev-list`` of the newest ``WINDOW`` commits of ``HEAD``, one ``cat-file
+  --batch-check`` of the others (a commit not in this repository is not merged), plus one
+  ``merge-base --is-ancestor`` per present commit older than the window; answers are kept per ``HEAD`` commit in
   ``<state>/ancestry.json`` (a commit's reachability from a fixed commit never changes), written only when
   the state folder exists.
 - "Own" is the session's author email compared with git's identity here (``user.email``), case-insensitive.
@@ -104,10 +105,26 @@ class Checkout:
             if self._window is None:
                 out = self.repo.git_bytes("rev-list", f"--max-count={WINDOW}", self.head, check=False).stdout
                 self._window = set(out.decode("ascii", "replace").split())
+            rest = [c for c in todo if c not in self._window]
+            present = self._present(rest)
             for c in todo:
-                self._reachable[c] = c in self._window or self.repo.is_ancestor(c, self.head)
+                self._reachable[c] = c in self._window or (c in present and self.repo.is_ancestor(c, self.head))
                 self._dirty = True
         return {c: bool(self.head) and self._reachable.get(c, False) for c in wanted}
+
+    def _present(self, commits: list[str]) -> set[str]:
+        """Those of ``commits`` that are commits in this repository (one ``cat-file --batch-check``): a
+        teammate's commit never fetched here is not merged, and costs no ``merge-base`` run."""
+        if not commits:
+            return set()
+        out = self.repo.git_bytes("cat-file", "--batch-check=%(objectname) %(objecttype)",
+                                  input="".join(f"{c}\n" for c in commits).encode(), check=False).stdout
+        found = set()
+        for line in out.decode("ascii", "replace").splitlines():
+            oid, _, kind = line.partition(" ")
+            if kind == "commit":
+                found.add(oid)
+        return found
 
     def _branch_tips(self, branches: Iterable[str]) -> None:
         """Local and remote-tracking tips of ``branches``, from one ``for-each-ref``."""
