@@ -9,7 +9,12 @@ Invariants:
 - It is fenced as reference material, not instructions, and every item says
   where it came from (author, date, branch, id).
 - Work from a branch that is not merged into the current one is never
-  presented as fact: it is listed by title only, marked as such.
+  presented as fact: it is listed by title only, marked as such. Merged means
+  reachable from HEAD (``ancestry.py``), never a branch name; one's own
+  sessions are never "teammates' work".
+- Rendering never builds a big search index in the foreground: without a
+  usable index the newest sessions are read from the ref (``recent.py``) and
+  the index is built in the background (``index_build.py``).
 - The SessionStart hook prints a brief rendered ahead of time
   (``<state>/briefs/<key>.json``, already in Claude Code's hook JSON); this
   module renders it at the end of every flush and sync, and on demand when
