@@ -6,6 +6,8 @@ Runs, interleaved in one loop so machine noise hits both alike:
   C: gitmem hook PostToolUse                            (the portable console script, --shared)
   E: <python> -I -S <gitmem>/_hook.py UserPromptSubmit (prompt-time recall that finds a match)
   D: <python> -I -S <gitmem>/_hook.py Stop              (append + detached worker start; worker disabled)
+  F: <python> -I -S <gitmem>/_hook.py SessionStart      (HEAD read from the ref files + append + the
+                                                          pre-rendered brief printed; once per session)
 each fed the real PostToolUse payload from the Claude Code fixture, in an
 initialized temporary repository. Prints medians and ratios to the baseline.
 
@@ -54,6 +56,8 @@ def main() -> int:
         root = Path(tmp) / "repo"
         root.mkdir()
         subprocess.run(["git", "init", "-q"], cwd=root, check=True)
+        subprocess.run(["git", "-c", "user.name=B", "-c", "user.email=b@example.com", "commit", "-q",
+                        "--allow-empty", "-m", "start"], cwd=root, check=True)  # a HEAD for SessionStart to read
         repo = discover(root)
         init_repository(repo)
         summary = SessionSummary(id="bench-1", title="Use the outbox pattern for ledger writes",
@@ -72,6 +76,8 @@ def main() -> int:
             "_hook.py Stop (append + flush request)": ([python, "-I", "-S", str(HOOK), "Stop"], stop),
             "_hook.py UserPromptSubmit (append + recall that matches)": (
                 [python, "-I", "-S", str(HOOK), "UserPromptSubmit"], prompt),
+            "_hook.py SessionStart (HEAD + append + pre-rendered brief)": (
+                [python, "-I", "-S", str(HOOK), "SessionStart"], payload("SessionStart")),
         }
         for argv, stdin in cases.values():  # warm the page cache once
             timed(argv, stdin, root, env)

@@ -43,6 +43,11 @@ LAYERS: dict[str, int] = {
     "gitmem.decision_status": FEATURE,  # accept, reject, supersede: in-place status edits
     "gitmem.check": FEATURE,        # `gitmem check`: validate .gitmem/ with file, line and fix
     "gitmem.why": FEATURE,          # `gitmem why`: decisions and sessions that concern a path
+    "gitmem.fetched": FEATURE,      # merges memory a plain `git fetch` brought, before any reader reads
+    "gitmem.ancestry": STORAGE,     # which sessions are reachable from HEAD, and which are one's own
+    "gitmem.recent": STORAGE,       # the newest session summaries read from the ref, without the index
+    "gitmem.index_build": FEATURE,  # the detached background build of the search index, one at a time
+    "gitmem.shallow": FEATURE,      # fetching only the recent history of the memory ref (sync --depth/--since)
     "gitmem.inject": FEATURE,
     "gitmem.recall": FEATURE,       # prompt-time recall, run inside the hook: standard library only
     "gitmem.mcp_config": FEATURE,   # gitmem's entry in Claude Code's .mcp.json

@@ -676,3 +676,104 @@ def test_an_unreachable_remote_is_a_note_and_init_goes_on(in_repo: Path, tmp_pat
     assert code == 0, err
     assert "could not fetch origin" in out and "rm -r .gitmem" in out
     assert (in_repo / ".gitmem" / "config.yaml").exists()
+
+
+# -- readers merge fetched memory first and create no state (issue 14, items 9 and 10) ----------------------
+
+
+def test_readers_in_a_never_initialized_repository_create_no_state(three_sessions, in_repo: Path, capsys) -> None:
+    state = common_dir(in_repo) / "gitmem"
+    assert not state.exists()
+
+    code, out, _ = run(capsys, "log")
+    assert code == 0 and "New session: refunds" in out
+    code, out, _ = run(capsys, "search", "refunds")
+    assert code == 0 and "New session: refunds" in out
+    assert run(capsys, "show", SID_NEW[:8])[0] == 0
+    assert run(capsys, "why", "README.md")[0] == 0
+
+    code, out, _ = run(capsys, "status", "--json")
+    assert code == 0
+    assert json.loads(out)["initialized"] is False
+    assert not state.exists()
+
+
+@pytest.mark.parametrize("reader", ["log", "search", "show", "status", "why"])
+def test_every_reader_sees_memory_a_plain_git_pull_brought(tmp_path: Path, remote: Path, clone, monkeypatch,
+                                                           capsys, reader: str) -> None:
+    from conftest import make_repo
+
+    seed = make_repo(tmp_path / "seed")
+    git(seed, "remote", "add", "origin", str(remote))
+    git(seed, "push", "-q", "origin", "main")
+    a, b = clone("a"), clone("b")
+    for path in (a, b):
+        monkeypatch.chdir(path)
+        assert run(capsys, "init", "--no-hooks")[0] == 0
+    record(a, SID_NEW, "Pulled session: ledger rounding", "2026-11-20T10:00:00Z", texts=("ledger rounding",))
+    git(a, "push", "-q", "origin", "refs/notes/gitmem")
+    monkeypatch.chdir(b)
+    git(b, "pull", "-q")  # the refspec init added brings it into the tracking ref, not the local ref
+    assert git(b, "rev-parse", "-q", "--verify", "refs/notes/gitmem", check=False).strip() == ""
+
+    args = {"log": ["log"], "search": ["search", "ledger"], "show": ["show", SID_NEW[:8]],
+            "status": ["status", "--json"], "why": ["why", "README.md"]}[reader]
+    code, out, err = run(capsys, *args)
+
+    assert code == 0, err
+    assert git(b, "rev-parse", "refs/notes/gitmem").strip() == git(a, "rev-parse", "refs/notes/gitmem").strip()
+    if reader == "status":
+        assert json.loads(out)["memory"]["sessions"] == 1
+    elif reader != "why":
+        assert "ledger rounding" in out.lower()
+
+
+# -- fetching only recent memory history (issue 14, item 8) -------------------------------------------------------
+
+
+@pytest.mark.parametrize("limit", [["--depth", "3"], ["--since", "30d"]], ids=["depth", "since"])
+def test_sync_can_fetch_only_recent_memory_history_and_still_merge_and_push(tmp_path: Path, remote: Path, clone,
+                                                                            monkeypatch, capsys, limit) -> None:
+    from conftest import make_repo
+
+    seed = make_repo(tmp_path / "seed")
+    git(seed, "remote", "add", "origin", str(remote))
+    git(seed, "push", "-q", "origin", "main")
+    a = clone("a")
+    monkeypatch.chdir(a)
+    assert run(capsys, "init", "--no-hooks")[0] == 0
+    for n in range(8):  # old sessions: a year ago, one commit each
+        monkeypatch.setenv("GIT_COMMITTER_DATE", f"2025-11-{10 + n:02d}T10:00:00Z")
+        record(a, f"old-{n}", f"Old session {n}", f"2025-11-{10 + n:02d}T10:00:00Z")
+    monkeypatch.delenv("GIT_COMMITTER_DATE")
+    for n in range(3):
+        record(a, f"new-{n}", f"New session {n}", "2026-11-20T10:00:00Z")
+    assert run(capsys, "sync")[0] == 0
+    assert git(remote, "rev-list", "--count", "refs/notes/gitmem").strip() == "11"
+
+    b = clone("b")
+    monkeypatch.chdir(b)
+    assert run(capsys, "init", "--no-hooks")[0] == 0
+    code, _out, err = run(capsys, "sync", *limit)
+
+    assert code == 0, err
+    assert git(b, "rev-list", "--count", "refs/notes/gitmem").strip() == "3"       # history: the newest only
+    assert git(b, "rev-parse", "--is-shallow-repository").strip() == "true"
+    assert git(b, "rev-list", "--count", "main").strip() == "1"                    # code history untouched
+    code, out, _ = run(capsys, "log", "--json")
+    assert code == 0 and len(json.loads(out)) == 11                              # the tip holds every session
+    record(b, "from-b", "Session from the shallow clone", "2026-11-21T10:00:00Z")
+    assert run(capsys, "sync")[0] == 0                                            # merge and push still work
+    (b / "code.txt").write_text("x\n")
+    git(b, "add", "code.txt")
+    git(b, "commit", "-q", "-m", "code from b")
+    git(b, "push", "-q", "origin", "main")
+    git(b, "pull", "-q")
+    assert git(b, "rev-list", "--count", "refs/notes/gitmem").strip() == "4"       # plain pulls do not deepen it
+    monkeypatch.chdir(a)
+    record(a, "new-a", "Another session from a", "2026-11-22T10:00:00Z")
+    assert run(capsys, "sync")[0] == 0                                            # a diverged: merged, pushed
+    monkeypatch.chdir(b)
+    assert run(capsys, "sync")[0] == 0
+    code, out, _ = run(capsys, "log", "--json")
+    assert {r["id"] for r in json.loads(out)} >= {"from-b", "new-a", "old-0"}

@@ -269,3 +269,23 @@ def test_a_session_with_nothing_asked_or_done_leaves_no_record(initialized: Path
     flush.flush_now(repo.common_dir)
     assert store.memory_tip(repo) is None
     assert not list(spool.spool_dir(repo.common_dir).glob("empty-1*"))
+
+
+def test_commits_made_in_the_first_turn_are_the_sessions(initialized: Path) -> None:
+    """HEAD is recorded at SessionStart by the hook, not read at the first flush after the commit (issue 14/7)."""
+    sid = "first-turn-commit"
+    start = git(initialized, "rev-parse", "HEAD").strip()
+    hook(initialized, "SessionStart", {"session_id": sid, "hook_event_name": "SessionStart", "source": "startup",
+                                       "cwd": str(initialized)})
+    hook(initialized, "UserPromptSubmit", {"session_id": sid, "hook_event_name": "UserPromptSubmit",
+                                           "prompt": "Fix the typo and commit", "cwd": str(initialized)})
+    (initialized / "README.md").write_text("fixed\n")
+    git(initialized, "commit", "-q", "-am", "Fix the typo")
+    made = git(initialized, "rev-parse", "HEAD").strip()
+    hook(initialized, "Stop", {"session_id": sid, "hook_event_name": "Stop", "cwd": str(initialized),
+                               "last_assistant_message": "Committed."})
+    flush.flush_now(discover(initialized).common_dir)
+
+    summary = store.find_session(discover(initialized), sid).summary
+    assert (summary.head_start, summary.head_end) == (start, made)
+    assert summary.commits == (made,)

@@ -281,3 +281,42 @@ def test_disabled_by_environment_records_nothing(initialized: Path) -> None:
     proc = run_hook(initialized, "PostToolUse", b'{"session_id":"off"}', env={"GITMEM_DISABLE": "1"})
     assert proc.returncode == 0 and proc.stdout == b"" and proc.stderr == b""
     assert not (initialized / ".git" / "gitmem" / "spool" / "off.jsonl").exists()
+
+
+# -- HEAD at SessionStart (issue 14, item 7) ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("where", ["loose", "packed", "detached", "worktree"])
+def test_session_start_records_the_head_it_started_on_without_git(initialized: Path, tmp_path: Path,
+                                                                  where: str) -> None:
+    cwd = initialized
+    if where == "packed":
+        git(initialized, "pack-refs", "--all")
+        assert not (initialized / ".git" / "refs" / "heads" / "main").exists()
+    elif where == "detached":
+        git(initialized, "checkout", "-q", "--detach")
+    elif where == "worktree":
+        cwd = tmp_path / "wt"
+        git(initialized, "worktree", "add", "-q", str(cwd), "-b", "feature")
+        (cwd / "x.txt").write_text("x\n")
+        git(cwd, "add", "x.txt")
+        git(cwd, "commit", "-q", "-m", "on the worktree's branch")
+    head = git(cwd, "rev-parse", "HEAD").strip()
+    sid = f"start-{where}"
+
+    proc = run_hook(cwd, "SessionStart", b'{"session_id":"%s","hook_event_name":"SessionStart"}' % sid.encode())
+    assert proc.returncode == 0, proc.stderr
+    run_hook(cwd, "PostToolUse", b'{"session_id":"%s"}' % sid.encode())
+
+    start, tool = spool_lines(initialized, sid)
+    assert start["head"] == head
+    assert "head" not in tool                 # once per session, not per tool call
+
+
+def test_session_start_on_an_unborn_branch_records_no_head(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "unborn", commit=False)
+    init_repository(discover(root))
+    proc = run_hook(root, "SessionStart", b'{"session_id":"unborn-1"}')
+    assert proc.returncode == 0 and proc.stderr == b""
+    [line] = spool_lines(root, "unborn-1")
+    assert "head" not in line and line["payload"]["session_id"] == "unborn-1"

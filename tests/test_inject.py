@@ -55,10 +55,23 @@ def session(root: Path, sid: str, prompt: str, message: str, edits: list[str]) -
     flush.flush_now(discover(root).common_dir)
 
 
+def wait_for_index_build(root: Path, timeout: float = 120.0) -> None:
+    """Wait (bounded) until no background index build runs for ``root``'s repository."""
+    import time
+
+    from gitmem import index_build
+
+    deadline = time.monotonic() + timeout
+    while index_build.running(discover(root)):
+        assert time.monotonic() < deadline, "the background index build did not finish"
+        time.sleep(0.05)
+
+
 @pytest.fixture
-def initialized(repo: Path) -> Path:
+def initialized(repo: Path):
     init_repository(discover(repo))
-    return repo
+    yield repo
+    wait_for_index_build(repo)  # a brief of a big memory starts one; no test leaves it running
 
 
 def test_second_session_receives_what_the_first_decided(initialized: Path) -> None:
@@ -261,3 +274,172 @@ def test_an_empty_memory_says_nothing(initialized: Path) -> None:
                                                 "source": "startup", "cwd": str(initialized)})
     assert stdout == b""  # no empty fence in the model's context
     assert inject.brief_path(discover(initialized)).read_bytes() == b""
+
+
+# -- merged means reachable from HEAD, and one's own work is never "teammates'" (issue 14, item 6) ------------
+
+
+def _commit(root: Path, name: str, text: str) -> str:
+    (root / name).write_text(text)
+    git(root, "add", name)
+    git(root, "commit", "-q", "-m", f"edit {name}")
+    return git(root, "rev-parse", "HEAD").strip()
+
+
+def _section(text: str, title: str) -> str:
+    """The lines of one section of a brief ('' when the brief has no such section)."""
+    if f"## {title}" not in text:
+        return ""
+    return text.split(f"## {title}", 1)[1].split("\n## ", 1)[0].split(inject.FOOTER, 1)[0]
+
+
+UNMERGED = "On other branches, not merged here"
+TEAMMATES = "Teammates' recent work"
+RECENT = "Recent sessions on this branch"
+
+
+def test_a_branch_made_from_main_treats_mains_sessions_as_merged(initialized: Path) -> None:
+    repo = discover(initialized)
+    with_commit = _summary("main-c", "main", "Move refunds to a queue", "2026-11-20T10:00:00Z",
+                           commits=(_commit(initialized, "README.md", "queue\n"),), files_modified=("README.md",),
+                           learned=("Refunds go through the retry queue now",))
+    head = git(initialized, "rev-parse", "HEAD").strip()
+    read_only = _summary("main-r", "main", "Read how refunds are rounded", "2026-11-21T10:00:00Z",
+                         head_start=head, head_end=head, files_read=("README.md",),
+                         learned=("Amounts are rounded half-even",))
+    for s in (with_commit, read_only):
+        store.write_session(repo, s.id, s.started_at, (), s)
+    git(initialized, "checkout", "-q", "-b", "feature/new")
+
+    text = inject.build_brief(discover(initialized)).text
+
+    assert "Move refunds to a queue" not in _section(text, UNMERGED)
+    assert "Read how refunds are rounded" not in _section(text, UNMERGED)
+    assert "Refunds go through the retry queue now" in text       # merged: with its details
+    assert "Amounts are rounded half-even" in text
+
+
+@pytest.mark.parametrize("recorded", ["commits", "head-only"])
+def test_a_session_from_a_branch_merged_with_no_ff_is_merged_on_main(initialized: Path, recorded: str) -> None:
+    repo = discover(initialized)
+    git(initialized, "checkout", "-q", "-b", "feature/ledger")
+    commit = _commit(initialized, "README.md", "ledger\n")
+    # "head-only": what a session recorded before its first-turn commits were (no commits, both heads after them)
+    s = _summary("feat-1", "feature/ledger", "Split the ledger", "2026-11-22T10:00:00Z",
+                 commits=(commit,) if recorded == "commits" else (), head_start=commit, head_end=commit,
+                 files_modified=("README.md",), learned=("The ledger is append-only",))
+    store.write_session(repo, s.id, s.started_at, (), s)
+    git(initialized, "checkout", "-q", "main")
+    before = inject.build_brief(discover(initialized)).text
+    assert "Split the ledger" in _section(before, UNMERGED)       # not merged yet: title only
+    git(initialized, "merge", "-q", "--no-ff", "-m", "merge ledger", "feature/ledger")
+
+    text = inject.build_brief(discover(initialized)).text
+
+    assert "Split the ledger" not in _section(text, UNMERGED)
+    assert "The ledger is append-only" in text
+
+
+def test_a_teammates_session_whose_commits_are_not_here_is_not_merged_even_on_the_same_branch_name(
+        initialized: Path, tmp_path: Path) -> None:
+    other = make_repo(tmp_path / "elsewhere")
+    foreign = _commit(other, "notes.txt", "theirs\n")
+    git(initialized, "fetch", "-q", str(other), "main:refs/heads/theirs")  # the object exists, unreachable
+    git(initialized, "branch", "-q", "-D", "theirs")
+    s = _summary("their-1", "main", "Drop the legacy API", "2026-11-23T10:00:00Z", commits=(foreign,),
+                 files_modified=("README.md",), learned=("The legacy API is gone",))
+    store.write_session(discover(initialized), s.id, s.started_at, (), s)
+
+    text = inject.build_brief(discover(initialized)).text
+
+    assert "Drop the legacy API" in _section(text, UNMERGED)
+    assert "The legacy API is gone" not in text
+
+
+def test_ones_own_sessions_are_never_teammates_work(initialized: Path) -> None:
+    repo = discover(initialized)
+    git(initialized, "checkout", "-q", "-b", "feature/mine")
+    commit = _commit(initialized, "README.md", "mine\n")
+    mine = dataclasses.replace(
+        _summary("mine-1", "feature/mine", "Tune the README", "2026-11-24T10:00:00Z", commits=(commit,),
+                 files_modified=("README.md",), learned=("Short READMEs get read",)),
+        author="Test Author <author@example.com>")
+    theirs = _summary("theirs-1", "feature/theirs", "Reword the README intro", "2026-11-24T11:00:00Z",
+                      commits=(commit,), files_modified=("README.md",))
+    for s in (mine, theirs):
+        store.write_session(repo, s.id, s.started_at, (), s)
+    git(initialized, "checkout", "-q", "main")
+    git(initialized, "merge", "-q", "--no-ff", "-m", "merge mine", "feature/mine")
+
+    text = inject.build_brief(discover(initialized)).text
+
+    assert "Tune the README" not in _section(text, TEAMMATES)
+    assert "Tune the README" in _section(text, RECENT)
+    assert "Reword the README intro" in _section(text, TEAMMATES)
+
+
+def test_ancestry_answers_are_kept_per_head(initialized: Path) -> None:
+    from gitmem.ancestry import Checkout
+
+    repo = discover(initialized)
+    first = git(initialized, "rev-parse", "HEAD").strip()
+    here = Checkout(repo)
+    assert here.reachable([first, "0" * 40]) == {first: True, "0" * 40: False}
+    here.save()
+    cache = json.loads((repo.common_dir / "gitmem" / "ancestry.json").read_text())
+    assert cache["head"] == first and cache["reachable"] == {first: True, "0" * 40: False}
+    git(initialized, "checkout", "-q", "--orphan", "other")
+    git(initialized, "commit", "-q", "--allow-empty", "-m", "unrelated history")
+    assert Checkout(repo).reachable([first]) == {first: False}     # a new HEAD: asked again, not from the cache
+
+
+# -- cold start: a fresh clone of a big memory gets a brief without the index (issue 14, item 8) ---------------
+
+
+def _bulk_memory(repo, n: int) -> None:
+    """``n`` sessions over twelve months in one commit, each with a summary and one observation file."""
+    from gitmem.records import Observation, ObservationBatch
+
+    files = {}
+    for i in range(n):
+        month = f"2026-{1 + i * 10 // n:02d}"   # 100 sessions a month when n is 1,000
+        sid = f"bulk-{i:05d}"
+        s = SessionSummary(id=sid, title=f"Bulk session {i}", started_at=f"{month}-10T10:00:00Z",
+                           ended_at=f"{month}-10T{10 + i % 100 // 60:02d}:{i % 100 % 60:02d}:00Z", branch="main",
+                           author=f"Dev {i % 20} <dev{i % 20}@example.com>", files_modified=("README.md",),
+                           learned=(f"fact number {i}",), observation_count=1)
+        obs = ObservationBatch(session_id=sid, seq=1, observations=(
+            Observation(ts=f"{month}-10T10:05:00Z", kind="prompt", text=f"prompt of session {i}"),))
+        files[f"sessions/{month}/{sid}/summary.md"] = s.to_text().encode()
+        files[f"sessions/{month}/{sid}/obs-0001.yaml"] = obs.to_text().encode()
+    store.write_files(repo, files, f"{n} sessions", parent=store.memory_tip(repo))
+
+
+def test_first_session_start_of_a_big_memory_briefs_without_the_index_and_builds_it_in_the_background(
+        initialized: Path) -> None:
+    import fcntl
+
+    from gitmem import index_build, search
+
+    repo = discover(initialized)
+    _bulk_memory(repo, 1000)
+    index = search.index_path(repo)
+    assert not index.exists()
+    with open(index.parent / search.LOCK_FILE, "a+b") as lock:
+        fcntl.flock(lock.fileno(), fcntl.LOCK_EX)     # the builder started now cannot finish before we look
+        text = context_of(hook(initialized, "SessionStart", {"session_id": "cold-1", "hook_event_name": "SessionStart",
+                                                             "source": "startup", "cwd": str(initialized)}))
+        assert "Bulk session 999" in text and "fact number 999" in text   # the newest sessions, from the ref
+        assert "Bulk session 0 " not in text
+        assert not index.exists()                     # ... without the index
+        assert index_build.running(repo)              # which is being built in the background
+        fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
+    wait_for_index_build(initialized)
+    assert index.exists()
+    assert {h.session_id for h in search.search(repo, "fact number 123")} >= {"bulk-00123"}
+    # The builder rendered the brief again from the index: the next SessionStart prints it as it is.
+    path = inject.brief_path(repo)
+    before = path.stat().st_mtime_ns
+    again = context_of(hook(initialized, "SessionStart", {"session_id": "cold-2", "hook_event_name": "SessionStart",
+                                                          "source": "startup", "cwd": str(initialized)}))
+    assert "Bulk session 999" in again and path.stat().st_mtime_ns == before

@@ -67,6 +67,15 @@ def fts_integrity(repo: Repo) -> None:
         conn.close()
 
 
+@pytest.fixture(autouse=True)
+def state_folder(repo: Path) -> Path:
+    """gitmem's state folder, as `gitmem init` makes it: the index lives there (without it, readers build it in
+    memory and write nothing)."""
+    path = repo / ".git" / "gitmem"
+    path.mkdir(exist_ok=True)
+    return path
+
+
 @pytest.fixture
 def memory(gm_repo: Repo) -> Repo:
     """A repository with three sessions, their observations, and two decision files."""
@@ -242,6 +251,7 @@ def test_deleted_memory_ref_empties_the_ref_rows(memory: Repo) -> None:
 def test_clone_that_fetched_the_memory_ref_finds_the_records(clone, remote: Path) -> None:
     alice, bob = clone("alice"), clone("bob")
     alice_repo, bob_repo = discover(alice), discover(bob)
+    (bob / ".git" / "gitmem").mkdir()
     add_session(alice_repo, "s-alice", "Teach the parser about tabs", ob("tabs break the tokenizer"))
     git(alice, "push", "-q", "origin", MEMORY_REF)
     assert search.search(bob_repo, "tabs") == []                       # nothing fetched yet

@@ -54,6 +54,7 @@ _KIND = {"Read": "read", "NotebookRead": "read", "Edit": "edit", "MultiEdit": "e
          "WebSearch": "fetch", "Task": "task", "Agent": "task", "TodoWrite": "todo"}
 _TODO_MARK = {"completed": "[x]", "in_progress": "[>]", "pending": "[ ]"}
 _SAFE_ID = re.compile(r"[A-Za-z0-9_.-]{1,128}")
+_HEAD = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-_]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _EXIT = re.compile(r"(?:exit|status)\s+code\s*:?\s*(-?\d{1,4})", re.IGNORECASE)
@@ -66,6 +67,7 @@ class SpoolEvent:
     ts: float
     event: str
     payload: dict
+    head: str = ""      # SessionStart only: the commit checked out as the session started (hook.read_head)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +90,7 @@ class SessionFacts:
     sources: tuple[str, ...] = ()
     tool_counts: tuple[tuple[str, int], ...] = ()
     todos: tuple[tuple[str, str], ...] = ()   # (status, content) of the last TodoWrite
+    head_start: str = ""                      # HEAD as the session started (its first SessionStart), or ''
 
 
 # -- parsing ---------------------------------------------------------------------
@@ -129,7 +132,9 @@ def parse_spool_line(line: bytes) -> SpoolEvent | None:
             payload = json.loads(payload)
         if not isinstance(payload, dict):
             return None
-        return SpoolEvent(float(ts), event, payload)
+        head = data.get("head")
+        head = head if isinstance(head, str) and _HEAD.fullmatch(head) else ""
+        return SpoolEvent(float(ts), event, payload, head)
     except (ValueError, TypeError, RecursionError):
         return None
 
@@ -652,6 +657,7 @@ def session_facts(events: Sequence[SpoolEvent], root: str | None,
         sources=_unique(clip(p.get("source"), 40, oneline=True) for n, p in named if n == "SessionStart"),
         tool_counts=tuple(sorted(Counter(o.tool for o in done).items())),
         todos=todos,
+        head_start=next((ev.head for ev in sorted(events, key=lambda e: e.ts) if ev.head), ""),
     )
 
 

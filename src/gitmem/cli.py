@@ -119,6 +119,15 @@ def _repo():
     return open_repo()
 
 
+def _read_repo():
+    """The repository, with memory a plain `git fetch`/`git pull` brought merged in: what every reader sees."""
+    from gitmem.fetched import merge_fetched_memory
+
+    repo = _repo()
+    merge_fetched_memory(repo)
+    return repo
+
+
 def _emit_json(data: object) -> None:
     typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
@@ -253,7 +262,7 @@ def log_cmd(
     """List recorded sessions, newest first: date, author, branch, title, id."""
     from gitmem import render, search
 
-    repo = _repo()
+    repo = _read_repo()
     hits = search.search(repo, "", types="session", branch=branch, author=author, since=since, limit=limit)
     counts = search.observation_counts(repo, [h.session_id or h.id for h in hits]) if as_json else {}
     rows = render.session_rows_from_hits(hits, counts)
@@ -273,7 +282,7 @@ def show(
     """Show one session: its summary and its observations."""
     from gitmem import render, store
 
-    record = store.find_session(_repo(), session)
+    record = store.find_session(_read_repo(), session)
     if as_json:
         _emit_json(render.session_json(record))
     else:
@@ -294,7 +303,7 @@ def search_cmd(
     """Search sessions, observations and decisions (a SQLite FTS5 index kept in step with the ref)."""
     from gitmem import render, search
 
-    hits = search.search(_repo(), " ".join(query or []), types=type_ or None, author=author, branch=branch,
+    hits = search.search(_read_repo(), " ".join(query or []), types=type_ or None, author=author, branch=branch,
                          file=file, since=since, limit=limit)
     if as_json:
         _emit_json([h.to_dict() for h in hits])
@@ -319,7 +328,7 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) ->
     from gitmem import render
     from gitmem.project import repository_status
 
-    st = repository_status(_repo())
+    st = repository_status(_read_repo())
     if as_json:
         _emit_json(render.status_json(st))
     else:
@@ -390,6 +399,10 @@ def flush() -> None:
 def sync_cmd(
     remote: Optional[str] = typer.Argument(None, help="Remote name or URL (default: the branch's remote, else origin)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of text."),
+    depth: Optional[int] = typer.Option(None, "--depth", min=1, help="Fetch only this many of the newest memory "
+                                        "commits (the repository becomes shallow; code history stays whole)."),
+    since: Optional[str] = typer.Option(None, "--since", help="Fetch memory commits back to this age or date "
+                                        "only: 6m, 2w or an ISO date (like --depth)."),
 ) -> None:
     """Fetch teammates' memory, merge it into yours and push the result (what runs after every `git push`)."""
     from gitmem import sync
@@ -397,6 +410,13 @@ def sync_cmd(
 
     repo = _repo()
     require_initialized(repo)
+    if depth is not None or since is not None:
+        from gitmem.shallow import fetch_recent_memory
+
+        if depth is not None and since is not None:
+            raise typer.BadParameter("give --depth or --since, not both")
+        fetch_recent_memory(repo, remote or sync.default_remote(repo), depth=depth, since=since,
+                            progress=not as_json and sys.stderr.isatty())
     result = sync.sync(repo, remote, progress=not as_json and sys.stderr.isatty())
     if as_json:
         _emit_json(result.to_dict())
@@ -581,7 +601,7 @@ def why_cmd(
     from gitmem import render, why
     from gitmem.project import root_of
 
-    repo = _repo()
+    repo = _read_repo()
     result = why.why(repo, why.repo_path(root_of(repo), Path.cwd(), path), limit=limit)
     if as_json:
         _emit_json(render.why_json(result))

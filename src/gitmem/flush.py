@@ -152,7 +152,8 @@ def build_summary(repo: Repo, session_id: str, observations: tuple[Observation, 
     head = repo.resolve("HEAD") or ""
     started = previous.started_at if previous else (facts.started_at if facts and facts.started_at else _iso(time.time()))
     ended = (facts.ended_at if facts and facts.ended_at else "") or _iso(time.time())
-    head_start = previous.head_start if previous and previous.head_start else head
+    head_start = (previous.head_start if previous and previous.head_start else
+                  facts.head_start if facts and facts.head_start else head)   # HEAD at SessionStart (hook)
     commits: tuple[str, ...] = ()
     if head_start and head and head_start != head:
         out = repo.git_bytes("rev-list", "--max-count=100", f"{head_start}..{head}", check=False)

@@ -446,10 +446,11 @@ def _run_transport(repo: Repo, argv: list[str], *, progress: bool, env: dict[str
 
 
 def fetch(repo: Repo, remote: str, refspecs: Sequence[str], *, progress: bool = False,
-          env: dict[str, str] | None = None, timeout: float = GIT_TIMEOUT_SECONDS) -> None:
-    """``git fetch`` of exactly ``refspecs``: no tags, no FETCH_HEAD, no submodules, no auto gc."""
+          env: dict[str, str] | None = None, timeout: float = GIT_TIMEOUT_SECONDS, options: Sequence[str] = ()) -> None:
+    """``git fetch`` of exactly ``refspecs``: no tags, no FETCH_HEAD, no submodules, no auto gc.
+    ``options``: more fetch options, such as ``--depth=200``."""
     argv = ["git", "fetch", "--no-tags", "--no-write-fetch-head", "--recurse-submodules=no",
-            "--no-auto-maintenance", "--progress" if progress else "--quiet", "--", remote, *refspecs]
+            "--no-auto-maintenance", "--progress" if progress else "--quiet", *options, "--", remote, *refspecs]
     proc = _run_transport(repo, argv, progress=progress, env=env, timeout=timeout)
     if proc.returncode != 0:
         stderr = proc.stderr.decode("utf-8", "replace") if proc.stderr is not None else "(see above)"

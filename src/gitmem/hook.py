@@ -37,6 +37,8 @@ FLUSH_EVENTS = ("Stop", "SubagentStop", "SessionEnd", "PreCompact")
 MAX_LOG_BYTES = 1 << 20
 _ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
 _S_IFMT, _S_IFDIR, _S_IFREG = 0o170000, 0o040000, 0o100000
+_HEX = frozenset(b"0123456789abcdef")
+MAX_PACKED_REFS_BYTES = 16 << 20
 
 
 class HookError(Exception):
@@ -207,6 +209,47 @@ def append_line(path, line):
 
 def _touch(path):
     posix.close(posix.open(path, posix.O_WRONLY | posix.O_CREAT | posix.O_CLOEXEC, 0o600))
+
+
+def _object_id(text):
+    """``text`` when it is a full object id (40 or 64 lower-case hex digits), else None."""
+    return text if len(text) in (40, 64) and all(c in _HEX for c in text) else None
+
+
+def read_head(common, git_dir):
+    """The commit HEAD points at (bytes), read from the ref files the way git stores them, without git.
+
+    ``HEAD`` holds an id (detached) or ``ref: refs/heads/<name>``; the ref is a loose file in the common
+    dir, or a line ``<id> refs/heads/<name>`` of ``packed-refs``. None when it cannot be told (an unborn
+    branch, a symbolic chain, a ref backend this does not know): the flush then falls back to its own HEAD.
+    """
+    head = _read_small(_join(git_dir, b"HEAD"))
+    if not head.startswith(b"ref:"):
+        return _object_id(head)
+    ref = head[4:].strip()
+    if not ref.startswith(b"refs/") or b".." in ref:
+        return None
+    for base in (git_dir, common):
+        try:
+            found = _object_id(_read_small(_join(base, ref)))
+        except OSError:
+            continue
+        return found
+    try:
+        fd = posix.open(_join(common, b"packed-refs"), posix.O_RDONLY | posix.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        data = posix.read(fd, MAX_PACKED_REFS_BYTES)
+    finally:
+        posix.close(fd)
+    at = data.find(b" " + ref + b"\n")
+    while at >= 0:
+        start = data.rfind(b"\n", 0, at) + 1
+        if data[start:start + 1] not in (b"#", b"^"):
+            return _object_id(data[start:at])
+        at = data.find(b" " + ref + b"\n", at + 1)
+    return None
 
 
 def claim_worker_lock(state):
@@ -384,13 +427,17 @@ def run(argv):
         record(event, payload, common, state)
         return
     try:
-        record(event, payload, common, state)
+        record(event, payload, common, state, git_dir)
     finally:
         emit_brief(common, git_dir, root)  # the brief is worth giving even when recording failed
 
 
-def record(event, payload, common, state):
-    """Spool the event; flush events also request a flush and start the worker if none runs."""
+def record(event, payload, common, state, git_dir=None):
+    """Spool the event; flush events also request a flush and start the worker if none runs.
+
+    A SessionStart line also carries ``"head"``: the commit checked out as the session starts, so that
+    commits made before the first flush still count as the session's (capture.session_facts reads it).
+    """
     if not payload:
         raise HookError("%s: empty payload on stdin; nothing recorded" % event)
     sid = session_id_of(payload)
@@ -398,7 +445,15 @@ def record(event, payload, common, state):
         raise HookError("%s: refused session id %r (want 1-128 of A-Z a-z 0-9 . _ -)" % (event, sid))
     spool = _join(state, SPOOL)
     _mkdir(spool)
-    line = b'{"ts":%.6f,"event":"%s","payload":%s}\n' % (time.time(), event.encode(), payload.replace(b"\n", b" "))
+    head = None
+    if event == "SessionStart" and git_dir is not None:
+        try:
+            head = read_head(common, git_dir)
+        except OSError:
+            head = None
+    extra = b'"head":"%s",' % head if head else b""
+    line = b'{"ts":%.6f,"event":"%s",%s"payload":%s}\n' % (time.time(), event.encode(), extra,
+                                                          payload.replace(b"\n", b" "))
     append_line(_join(spool, sid.encode() + b".jsonl"), line)
     if event in FLUSH_EVENTS or event == "SessionStart":
         _touch(_join(spool, (sid.encode() if event != "SessionStart" else SWEEP) + b".flush"))

@@ -9,7 +9,12 @@ Invariants:
 - It is fenced as reference material, not instructions, and every item says
   where it came from (author, date, branch, id).
 - Work from a branch that is not merged into the current one is never
-  presented as fact: it is listed by title only, marked as such.
+  presented as fact: it is listed by title only, marked as such. Merged means
+  reachable from HEAD (``ancestry.py``), never a branch name; one's own
+  sessions are never "teammates' work".
+- Rendering never builds a big search index in the foreground: without a
+  usable index the newest sessions are read from the ref (``recent.py``) and
+  the index is built in the background (``index_build.py``).
 - The SessionStart hook prints a brief rendered ahead of time
   (``<state>/briefs/<key>.json``, already in Claude Code's hook JSON); this
   module renders it at the end of every flush and sync, and on demand when
@@ -26,7 +31,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from gitmem import decisions, search, store
+from gitmem import decisions, index_build, recent, search, store
+from gitmem.ancestry import Checkout
 from gitmem.config import DECISIONS_DIR, Config, load_config, state_dir
 from gitmem.errors import GitmemError
 from gitmem.git import Repo, discover
@@ -40,6 +46,7 @@ HARD_CAP_CHARS = 10_000
 MAX_INTEREST_FILES = 12
 RECENT_COMMITS = 20
 RECENT_ELSEWHERE = 30   # latest sessions looked at for work on other branches
+COLD_SESSIONS = 120     # newest sessions read from the ref when the index is not built yet
 OPEN = "<gitmem-memory>"
 CLOSE = "</gitmem-memory>"
 PREAMBLE = ("Reference material recorded by gitmem from earlier sessions and team decisions in this "
@@ -114,14 +121,12 @@ def interest_files(repo: Repo) -> tuple[str, ...]:
     return tuple(dict.fromkeys(f for f in files if f and not f.startswith(".gitmem/")))[:MAX_INTEREST_FILES * 4]
 
 
-def _is_merged(repo: Repo, summary: SessionSummary, branch: str) -> bool:
-    """Is this session's work part of the current checkout?"""
-    if summary.branch == branch:
-        return True
-    last = summary.commits[-1] if summary.commits else ""
-    if last and repo.resolve(f"{last}^{{commit}}") and repo.is_ancestor(last, "HEAD"):
-        return True
-    return False
+def _recent_without_index(repo: Repo, tip: str, files: Sequence[str]) -> tuple[dict[str, SessionSummary], set[str]]:
+    """The newest ``COLD_SESSIONS`` sessions read from the ref, and those of them that touched ``files``."""
+    found = recent.recent_summaries(repo, tip, COLD_SESSIONS)
+    matchers = [search.file_matcher(f) for f in files[:MAX_INTEREST_FILES]]
+    by_file = {s.id for s in found if any(m("\n".join((*s.files_modified, *s.files_read))) for m in matchers)}
+    return {s.id: s for s in found}, by_file
 
 
 def _match_position(d: Decision, files: Sequence[str]) -> int | None:
@@ -133,7 +138,7 @@ def _match_position(d: Decision, files: Sequence[str]) -> int | None:
     return None
 
 
-def _proposed_here(repo: Repo, session_id: str, sessions: dict[str, SessionSummary], branch: str) -> bool:
+def _proposed_here(repo: Repo, session_id: str, sessions: dict[str, SessionSummary], here: Checkout) -> bool:
     """Was the session that proposed a decision on this branch or merged into it (True when unknown)?"""
     s = sessions.get(session_id)
     if s is None:
@@ -141,7 +146,7 @@ def _proposed_here(repo: Repo, session_id: str, sessions: dict[str, SessionSumma
             s = store.find_session(repo, session_id).summary
         except GitmemError:
             return True
-    return s is None or _is_merged(repo, s, branch)
+    return s is None or here.is_merged(s)
 
 
 # -- ranking and layout ---------------------------------------------------------------------------
@@ -264,22 +269,30 @@ def build_brief(repo: Repo, config: Config | None = None) -> Brief:
     root = repo.root or repo.common_dir.parent
     files = interest_files(repo)
     tip = store.memory_tip(repo) or ""
+    here = Checkout(repo, branch)
     items: list[Item] = []
 
     sessions: dict[str, SessionSummary] = {}
     by_file: set[str] = set()
     if tip:
-        with search.opened(repo) as find:
-            hits = find("", types="session", branch=branch if branch != "HEAD" else None, limit=6)
-            # The latest work on other branches, whatever files it touched: unmerged work is listed by title.
-            hits += [h for h in find("", types="session", limit=RECENT_ELSEWHERE) if h.branch != branch][:6]
-            for f in files[:MAX_INTEREST_FILES]:
-                found_for_file = find("", types="session", file=f, limit=4)
-                by_file.update(h.session_id or h.id for h in found_for_file)
-                hits += found_for_file
-        folders = {h.path.rsplit("/", 1)[0] for h in hits if h.path}
-        memory = store.read_sessions(repo, folders, tip=tip)
-        sessions = {r.session_id: r.summary for r in memory.sessions if r.summary is not None}
+        try:
+            with search.opened(repo, quick=True) as find:
+                hits = find("", types="session", branch=branch if branch != "HEAD" else None, limit=6)
+                # The latest work on other branches, whatever files it touched: unmerged work is listed by title.
+                hits += [h for h in find("", types="session", limit=RECENT_ELSEWHERE) if h.branch != branch][:6]
+                if here.email:  # one's own recent work, on whatever branch it was recorded
+                    hits += find("", types="session", author=here.email, limit=6)
+                for f in files[:MAX_INTEREST_FILES]:
+                    found_for_file = find("", types="session", file=f, limit=4)
+                    by_file.update(h.session_id or h.id for h in found_for_file)
+                    hits += found_for_file
+            folders = {h.path.rsplit("/", 1)[0] for h in hits if h.path}
+            sessions = {s.id: s for s in recent.read_summaries(repo, tip, folders)}
+        except search.IndexNotReady as exc:
+            # A fresh clone of a big memory: brief from the newest sessions in the ref, build the index meanwhile.
+            logger.info("brief without the search index (%s); building it in the background", exc)
+            index_build.start(repo)
+            sessions, by_file = _recent_without_index(repo, tip, files)
 
     # Decisions in this work tree: they are on this branch, so they are current unless their status says not,
     # or unless a session on a branch not merged here proposed it and it was never committed here.
@@ -302,7 +315,7 @@ def build_brief(repo: Repo, config: Config | None = None) -> Brief:
             continue
         if d.status == "proposed" and d.session:
             untracked = _untracked(repo, DECISIONS_DIR) if untracked is None else untracked
-            if f.path in untracked and not _proposed_here(repo, d.session, sessions, branch):
+            if f.path in untracked and not _proposed_here(repo, d.session, sessions, here):
                 continue  # the session that proposed it is listed with its unmerged branch, title only
         rank = (0.0 if d.status == "accepted" else 3.5) if matched else (4.0 if d.status == "accepted" else 7.0)
         if at is not None:  # a file changed in the work tree weighs more than one of the twentieth commit back
@@ -310,8 +323,11 @@ def build_brief(repo: Repo, config: Config | None = None) -> Brief:
         items.append(Item(1 if matched else 5, rank, _decision_line(f.path, d)))
 
     ordered = sorted(sessions.values(), key=lambda s: s.ended_at or s.started_at, reverse=True)
-    on_branch = [s for s in ordered if s.branch == branch]
-    others = [s for s in ordered if s.branch != branch]
+    # Merged means reachable from HEAD (ancestry.py), not a branch name; one's own work is never "teammates'".
+    merged = here.merged(ordered)
+    on_branch = [s for s in ordered if merged[s.id] and (s.branch == branch or here.is_own(s))]
+    mine = {s.id for s in on_branch}
+    others = [s for s in ordered if s.id not in mine]
     for n, s in enumerate(on_branch[:5]):
         items.append(Item(2, 1.0 + n * 1.5, _session_line(s, detail=n < 3, reviewed=reviewed)))
     steps = [(s, step) for s in on_branch[:3] for step in s.next_steps[:4]]
@@ -319,7 +335,7 @@ def build_brief(repo: Repo, config: Config | None = None) -> Brief:
         items.append(Item(3, 1.5 + n * 0.5, f"- {_clip(step, 200)} (from session {s.id[:8]}, {_day(s.ended_at)})"))
     merged_n = unmerged_n = 0
     for s in others:
-        if _is_merged(repo, s, branch):
+        if merged[s.id]:
             if s.id in by_file and merged_n < 6:  # teammates' work on these files
                 items.append(Item(4, 3.0 + merged_n, _session_line(s, detail=merged_n < 2, reviewed=reviewed)))
                 merged_n += 1
@@ -327,6 +343,7 @@ def build_brief(repo: Repo, config: Config | None = None) -> Brief:
             items.append(Item(6, 8.0 + unmerged_n, f"- {_clip(s.title, 100)} {_source(s)}"))
             unmerged_n += 1
 
+    here.save()
     chosen, dropped = _select(items, limit - len(_layout([])) - 1)
     text = _layout(chosen)
     return Brief(text=text, branch=branch, items=tuple(chosen), dropped=dropped, budget_chars=limit,
@@ -379,9 +396,9 @@ def render_brief(repo: Repo) -> Brief:
     tracking refs is merged into the local ref first (no network).
     """
     try:
-        from gitmem import sync
+        from gitmem.fetched import merge_fetched_memory
 
-        sync.merge_fetched(repo)
+        merge_fetched_memory(repo)
     except Exception:  # noqa: BLE001 - the brief of local memory is still worth giving
         logger.exception("could not merge fetched memory before rendering the brief")
     config = load_config(repo.root)
@@ -400,14 +417,19 @@ def refresh_brief(repo: Repo) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m gitmem.inject session-start``: render now and print the hook JSON (stale-brief path)."""
+    """``python -m gitmem.inject session-start``: render now and print the hook JSON (stale-brief path);
+    ``index``: build the search index, then render the brief from it (index_build.start runs this detached)."""
     parser = argparse.ArgumentParser(prog="gitmem-inject")
-    parser.add_argument("mode", choices=["session-start"])
+    parser.add_argument("mode", choices=["session-start", "index"])
     parser.add_argument("--root", type=Path, default=None)
+    parser.add_argument("--lock-fd", type=int, default=None, help="index: the build lock, already held")
     args = parser.parse_args(argv)
     try:
         repo = discover(args.root)
         if repo.root is None:
+            return 0
+        if args.mode == "index":  # the detached background build index_build.start runs
+            index_build.build(repo, refresh_brief, lock_fd=args.lock_fd)
             return 0
         brief = render_brief(repo)
     except GitmemError as exc:

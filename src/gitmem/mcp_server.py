@@ -216,6 +216,9 @@ class MemoryTools:
                                   "(Claude Code starts it in the project folder) or pass `gitmem mcp --repo PATH`."
             ) from None
         require_initialized(repo)
+        from gitmem.fetched import merge_fetched_memory
+
+        merge_fetched_memory(repo)  # memory a plain `git pull` brought is answered from too
         return repo
 
     @staticmethod

@@ -59,6 +59,7 @@ MIN_PREFIX = 3                           # shorter prefixes match too many terms
 MAX_TERMS = 16
 MAX_RANKED = 10_000                      # rank at most the newest 10,000 matches: ~10 ms of BM25 at 100k rows
 MAX_INCREMENTAL_FOLDERS = 2_000          # past this, one full read is cheaper than pathspecs
+QUICK_FOLDERS = 200                      # a quick open (the SessionStart brief) re-reads at most this many
 MAX_LIMIT = 1_000
 BUSY_TIMEOUT_SECONDS = 10.0
 SNIPPET_TOKENS = 12
@@ -118,6 +119,14 @@ class IndexUpdate:
 
 class _NeedRebuild(Exception):
     pass
+
+
+class IndexNotReady(Exception):
+    """A quick open found no index it could use at once: missing, being built, or far behind the ref.
+
+    The caller answers without the index (the brief reads the newest sessions from the ref) and may start
+    the build in the background (``index_build.start``).
+    """
 
 
 # -- records -> rows -------------------------------------------------------------------------------
@@ -376,14 +385,34 @@ def connect_index(path: Path, *, migrate: bool = True) -> sqlite3.Connection:
 
 
 @contextlib.contextmanager
-def _write_lock(path: Path) -> Iterator[None]:
+def _write_lock(path: Path, *, wait: bool = True) -> Iterator[None]:
+    """The index's write lock; with ``wait=False`` raise IndexNotReady when another writer holds it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path.parent / LOCK_FILE, "a+b") as fh:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            raise IndexNotReady("the index is being written") from None
         try:
             yield
         finally:
             fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+def _fill_index(conn: sqlite3.Connection, *, tip: str | None, sessions: Iterable[SessionRecord], worktree: str,
+                decisions: Iterable[tuple[str, Decision]], decisions_sig: str) -> int:
+    """Load every row into an empty index in one transaction, then build the FTS index with one 'rebuild'."""
+    conn.execute("PRAGMA journal_mode = OFF")   # a failed build is thrown away whole
+    conn.execute("PRAGMA synchronous = OFF")
+    conn.execute("BEGIN IMMEDIATE")
+    rows = conn.executemany(_INSERT, (row for rec in _by_date(sessions) for row in session_rows(rec))).rowcount
+    rows += conn.executemany(_INSERT, decision_rows(worktree, decisions)).rowcount
+    conn.execute("INSERT INTO records_fts (records_fts) VALUES ('rebuild')")
+    _set_meta(conn, "ref_tip", tip or "")
+    if worktree:
+        _set_meta(conn, _decisions_key(worktree), decisions_sig)
+    conn.execute("COMMIT")
+    return rows
 
 
 def build_index_file(path: Path, *, tip: str | None, sessions: Iterable[SessionRecord], worktree: str = "",
@@ -400,16 +429,8 @@ def build_index_file(path: Path, *, tip: str | None, sessions: Iterable[SessionR
     try:
         conn = connect_index(tmp)
         try:
-            conn.execute("PRAGMA journal_mode = OFF")   # a failed build is thrown away whole
-            conn.execute("PRAGMA synchronous = OFF")
-            conn.execute("BEGIN IMMEDIATE")
-            rows = conn.executemany(_INSERT, (row for rec in _by_date(sessions) for row in session_rows(rec))).rowcount
-            rows += conn.executemany(_INSERT, decision_rows(worktree, decisions)).rowcount
-            conn.execute("INSERT INTO records_fts (records_fts) VALUES ('rebuild')")
-            _set_meta(conn, "ref_tip", tip or "")
-            if worktree:
-                _set_meta(conn, _decisions_key(worktree), decisions_sig)
-            conn.execute("COMMIT")
+            rows = _fill_index(conn, tip=tip, sessions=sessions, worktree=worktree, decisions=decisions,
+                               decisions_sig=decisions_sig)
         finally:
             conn.close()
         # A journal left by a writer that crashed belongs to the old file: were it
@@ -461,7 +482,8 @@ def _state(conn: sqlite3.Connection, worktree: str) -> tuple[str | None, str | N
     return _get_meta(conn, "ref_tip"), _get_meta(conn, _decisions_key(worktree)) if worktree else ""
 
 
-def _update_locked(conn: sqlite3.Connection, repo: Repo, tip: str | None, sig: str) -> IndexUpdate:
+def _update_locked(conn: sqlite3.Connection, repo: Repo, tip: str | None, sig: str,
+                   max_folders: int = MAX_INCREMENTAL_FOLDERS) -> IndexUpdate:
     """Bring an open, current-schema index up to ``tip`` and ``sig``; raise _NeedRebuild when it cannot."""
     worktree = _worktree(repo)
     old_tip, old_sig = _state(conn, worktree)
@@ -476,7 +498,7 @@ def _update_locked(conn: sqlite3.Connection, repo: Repo, tip: str | None, sig: s
             if not repo.is_ancestor(old_tip, tip):
                 raise _NeedRebuild("the memory ref was rewritten")
             folders = changed_session_folders(repo, old_tip, tip)
-            if len(folders) > MAX_INCREMENTAL_FOLDERS:
+            if len(folders) > max_folders:
                 raise _NeedRebuild(f"{len(folders)} sessions changed")
             memory = read_sessions(repo, folders, tip=tip)
             for err in memory.errors:
@@ -522,9 +544,41 @@ def _open_if_usable(path: Path, *, migrate: bool, log: bool = True) -> sqlite3.C
         return None
 
 
-def _open_current(repo: Repo) -> tuple[sqlite3.Connection, IndexUpdate]:
-    """An open index that reflects the ref tip and this work tree's decision files."""
+def _memory_index(repo: Repo) -> tuple[sqlite3.Connection, IndexUpdate]:
+    """A complete index in memory, for a repository where gitmem was never set up: readers create no state."""
+    memory = read_memory(repo)
+    decisions = read_decision_files(repo.root) if repo.root is not None else []
+    conn = connect_index(Path(":memory:"))
+    _fill_index(conn, tip=memory.tip, sessions=memory.sessions, worktree=_worktree(repo), decisions=decisions,
+                decisions_sig=decisions_signature(repo.root))
+    return conn, IndexUpdate("rebuilt", memory.tip, len(memory.sessions), repo.root is not None, "not set up")
+
+
+def _session_count(repo: Repo, at_most: int) -> int:
+    """How many session folders the memory ref holds, counted up to ``at_most`` (one ``ls-tree`` per month)."""
+    tip = memory_tip(repo)
+    if tip is None:
+        return 0
+    count = 0
+    for month in reversed(repo.ls_tree(tip, SESSIONS_DIR + "/")):
+        if month.type == "tree":
+            count += len(repo.ls_tree(month.oid))
+            if count >= at_most:
+                break
+    return count
+
+
+def _open_current(repo: Repo, *, quick: bool = False) -> tuple[sqlite3.Connection, IndexUpdate]:
+    """An open index that reflects the ref tip and this work tree's decision files.
+
+    ``quick``: never build the whole index of more than ``QUICK_FOLDERS`` sessions nor wait for another
+    writer; raise IndexNotReady instead (an update of at most ``QUICK_FOLDERS`` folders is still made).
+    """
     path = index_path(repo)
+    if not path.parent.is_dir():
+        if quick:
+            raise IndexNotReady("gitmem is not set up here")
+        return _memory_index(repo)
     tip = memory_tip(repo)
     sig = decisions_signature(repo.root)
     conn = _open_if_usable(path, migrate=False)
@@ -535,14 +589,15 @@ def _open_current(repo: Repo) -> tuple[sqlite3.Connection, IndexUpdate]:
         except sqlite3.DatabaseError as exc:
             logger.warning("search index %s is unusable (%s); rebuilding it", path, exc)
         conn.close()
-    with _write_lock(path):
+    with _write_lock(path, wait=not quick):
         # Reopen and re-read under the lock: another writer may have updated or replaced the file,
         # and the ref may have moved again, meanwhile.
         conn = _open_if_usable(path, migrate=True, log=False)
         update: IndexUpdate | None = None
         if conn is not None:
             try:
-                update = _update_locked(conn, repo, memory_tip(repo), decisions_signature(repo.root))
+                update = _update_locked(conn, repo, memory_tip(repo), decisions_signature(repo.root),
+                                        QUICK_FOLDERS if quick else MAX_INCREMENTAL_FOLDERS)
             except _NeedRebuild as exc:
                 reason = str(exc)
             except Exception as exc:  # noqa: BLE001 - anything off in a cache: rebuild it from the source
@@ -553,6 +608,8 @@ def _open_current(repo: Repo) -> tuple[sqlite3.Connection, IndexUpdate]:
         else:
             reason = "missing" if not path.exists() else "unusable"
         if update is None:
+            if quick and _session_count(repo, QUICK_FOLDERS + 1) > QUICK_FOLDERS:
+                raise IndexNotReady(reason)
             update = _rebuild_locked(repo, reason)
             conn = connect_index(path)
     assert conn is not None
@@ -560,13 +617,14 @@ def _open_current(repo: Repo) -> tuple[sqlite3.Connection, IndexUpdate]:
 
 
 @contextlib.contextmanager
-def opened(repo: Repo) -> Iterator[Callable[..., list[SearchHit]]]:
+def opened(repo: Repo, *, quick: bool = False) -> Iterator[Callable[..., list[SearchHit]]]:
     """One up-to-date index for several queries: ``find(query, **filters)`` as ``search`` takes them.
 
     The freshness check (a rev-parse and a scan of the decision files) and the
-    connection are paid once, not once per query.
+    connection are paid once, not once per query. ``quick``: raise IndexNotReady rather than build the
+    index or wait for its writer (see ``_open_current``).
     """
-    conn, _update = _open_current(repo)
+    conn, _update = _open_current(repo, quick=quick)
     worktree = _worktree(repo)
     try:
         yield lambda query, **filters: query_index(conn, query, worktree=worktree, **filters)
