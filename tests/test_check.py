@@ -199,8 +199,9 @@ def test_config_problems_each_with_a_line(in_repo: Path, capsys: pytest.CaptureF
         "`summarizer` (the default is 'auto')",
         ".gitmem/config.yaml:3: `brief_budget_tokens` must be a whole number, not 'many'; fix: write "
         "`brief_budget_tokens: 1500`",
-        ".gitmem/config.yaml:4: unknown setting `sumariser`; fix: did you mean `summarizer`? remove it or fix its "
-        "spelling; known settings: summarizer, model, propose_decisions, summarizer_timeout_seconds, "
+        ".gitmem/config.yaml:4: warning: unknown setting `sumariser` ignored (maybe from a newer gitmem); fix: did "
+        "you mean `summarizer`? fix its spelling, or remove it if no gitmem your team uses knows it; known settings: "
+        "summarizer, model, propose_decisions, summarizer_timeout_seconds, "
         "summarizer_max_input_chars, brief_budget_tokens, prompt_recall, prompt_recall_budget_tokens",
         ".gitmem/config.yaml:5: `propose_decisions` must be true or false, not 3; fix: write `propose_decisions: true`",
         ".gitmem/config.yaml:6: prompt_recall_budget_tokens must be a positive number; fix: correct "

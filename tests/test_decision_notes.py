@@ -97,19 +97,30 @@ def test_decide_writes_every_field_from_flags(in_repo: Path, capsys: pytest.Capt
     assert git(in_repo, "status", "--porcelain", "--untracked-files=all").splitlines() == [f"?? {DECISIONS_DIR}/{path.name}"]
 
 
-def test_decide_without_text_leaves_prompts_and_today(in_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, _out, err = run(capsys, "decide", "Keep it simple", "--author", "Sam <sam@example.com>")
+def test_decide_with_only_the_decision_leaves_prompts_and_today(in_repo: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    code, _out, err = run(capsys, "decide", "Keep it simple", "--author", "Sam <sam@example.com>",
+                          "--decision", "One module per concept.")
     assert code == 0, err
     [path] = (in_repo / DECISIONS_DIR).glob("*-keep-it-simple.md")
     d = read(path)
     assert d.authors == ("Sam <sam@example.com>",)
     assert path.name == f"{d.date}-keep-it-simple.md" and re.fullmatch(r"\d{4}-\d{2}-\d{2}", d.date)
-    assert d.body.count("<!--") == 4   # one prompt per empty section
+    assert d.body.count("<!--") == 3   # one prompt per empty section
+    assert run(capsys, "check")[0] == 0
+
+
+def test_decide_without_decision_text_writes_nothing(in_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`gitmem decide "X" </dev/null` used to write a file of template comments that `check` passed."""
+    code, out, err = run(capsys, "decide", "Keep it simple", "--context", "Too many modules.")
+    assert code == 1 and out == ""
+    assert err.startswith("gitmem: error: no decision text") and 'hint: gitmem decide "Keep it simple" --decision' in err
+    assert not (in_repo / DECISIONS_DIR).exists() or not list((in_repo / DECISIONS_DIR).iterdir())
 
 
 def test_same_title_same_day_never_collides(in_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     for _ in range(3):
-        assert run(capsys, "decide", "Retry pushes", "--date", "2026-11-24")[0] == 0
+        assert run(capsys, "decide", "Retry pushes", "--date", "2026-11-24", "--decision", "Three times.")[0] == 0
     files = sorted((in_repo / DECISIONS_DIR).glob("*.md"))
     assert "2026-11-24-retry-pushes.md" in [f.name for f in files] and len(files) == 3
     assert len({read(f).id for f in files}) == 3
@@ -118,13 +129,13 @@ def test_same_title_same_day_never_collides(in_repo: Path, capsys: pytest.Captur
 
 
 def test_decide_rejects_bad_input(in_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, _out, err = run(capsys, "decide", "X", "--status", "acepted")
+    code, _out, err = run(capsys, "decide", "X", "--decision", "d", "--status", "acepted")
     assert code == 1 and "unknown status `acepted`" in err
-    code, _out, err = run(capsys, "decide", "X", "--file", "../elsewhere.py")
+    code, _out, err = run(capsys, "decide", "X", "--decision", "d", "--file", "../elsewhere.py")
     assert code == 1 and "not a path inside the repository" in err
-    code, _out, err = run(capsys, "decide", "X", "--date", "2026-13-01")
+    code, _out, err = run(capsys, "decide", "X", "--decision", "d", "--date", "2026-13-01")
     assert code == 1 and "is not a date" in err
-    code, _out, err = run(capsys, "decide", "X", "--supersedes", "d-nothing")
+    code, _out, err = run(capsys, "decide", "X", "--decision", "d", "--supersedes", "d-nothing")
     assert code == 1 and "no decision `d-nothing`" in err
     assert not list((in_repo / DECISIONS_DIR).glob("*.md"))   # nothing half-made
 
@@ -141,7 +152,7 @@ def test_decide_opens_the_editor_on_the_new_file(in_repo: Path, tmp_path: Path, 
     [path] = (in_repo / DECISIONS_DIR).glob("*-edited-decision.md")
     assert "## Decision\n\nEdited by hand.\n" in read(path).body
     # stdin is not a terminal here: without --edit the editor is not started even though EDITOR is set
-    assert run(capsys, "decide", "Not edited")[0] == 0
+    assert run(capsys, "decide", "Not edited", "--decision", "Given on the command line.")[0] == 0
     [other] = (in_repo / DECISIONS_DIR).glob("*-not-edited.md")
     assert "Edited by hand." not in other.read_text()
 
@@ -300,7 +311,7 @@ def read_status(root: Path, ref: str) -> str:
 def test_accepting_a_decision_supersedes_what_it_replaces(in_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     old = make(in_repo, "Poll for changes", "2026-11-01", status="accepted", files=["src/watch.py"])
     code, out, err = run(capsys, "decide", "Use inotify", "--supersedes", old.decision.id[:6], "--date", "2026-11-20",
-                         "--file", "src/watch.py")
+                         "--file", "src/watch.py", "--decision", "Watch with inotify.")
     assert code == 0, err
     new = decisions.find_decision(in_repo, "use-inotify")
     assert new.decision.supersedes == (old.decision.id,) and read_status(in_repo, old.decision.id) == "accepted"

@@ -1,9 +1,12 @@
 """Settings and paths.
 
 ``.gitmem/config.yaml`` (shared with the team on branches) is read once into
-a frozen ``Config``; unknown keys and wrong types are ``ConfigError`` naming
-the file, the line and the key. Precedence lives in ``load_config`` alone:
-flag > ``GITMEM_*`` environment variable > file > default.
+a frozen ``Config``; a wrong type of a known key is a ``ConfigError`` naming
+the file, the line and the key, while an unknown key (a teammate's newer
+gitmem may have written it) is ignored with a warning, so it never turns
+memory off for the team. The file is read only as a regular file inside the
+work tree, at most ``worktree_files.CONFIG_LIMIT`` bytes. Precedence lives in
+``load_config`` alone: flag > ``GITMEM_*`` environment variable > file > default.
 
 Local state (spool, index, logs, locks) lives in
 ``<git-common-dir>/gitmem/``, shared by every worktree of a repository and
@@ -13,6 +16,7 @@ never committed. User-level state lives under ``GITMEM_HOME``.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 import typing
 from dataclasses import dataclass
@@ -27,6 +31,8 @@ CONFIG_FILE = ".gitmem/config.yaml"
 DECISIONS_DIR = ".gitmem/decisions"
 STATE_DIR_NAME = "gitmem"
 SUMMARIZERS = ("auto", "anthropic", "claude", "offline")
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,16 +79,47 @@ def _convert(name: str, value: Any, source: str) -> Any:
                       hint=f"set `{name}` to a {tp.__name__} value.")
 
 
-def read_config_file(path: Path) -> dict[str, Any]:
-    """The raw settings in ``path`` (empty when the file does not exist)."""
+def read_config_text(root: Path) -> str | None:
+    """The text of ``.gitmem/config.yaml`` under the work tree ``root`` (None when there is none).
+
+    Read through ``worktree_files``: a symbolic link, a device or FIFO, or a file over
+    ``CONFIG_LIMIT`` is refused with a ``ConfigError`` naming the file, never followed or read.
+    """
+    from gitmem.worktree_files import CONFIG_LIMIT, RefusedFileError, read_file
+
+    try:
+        return read_file(root, CONFIG_FILE, CONFIG_LIMIT).decode("utf-8")
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except RefusedFileError as exc:
+        raise ConfigError(exc.message, hint=exc.hint) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{CONFIG_FILE}: is not UTF-8 text ({exc.reason} at byte {exc.start})",
+                          hint="save the file as UTF-8.") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read {CONFIG_FILE}: {exc.strerror or exc}",
+                          hint="make the file readable UTF-8 text.") from None
+
+
+_warned: set[tuple[str, str]] = set()
+
+
+def unknown_setting_message(key: str) -> str:
+    return f"unknown setting `{key}` ignored (maybe from a newer gitmem)"
+
+
+def read_config_file(root: Path) -> dict[str, Any]:
+    """The known settings in ``.gitmem/config.yaml`` (empty when the file does not exist).
+
+    A key this gitmem does not know (a teammate's newer gitmem may have written it) is left out with a
+    warning in the log; bad YAML, or a file that is not ``key: value`` settings, is a ``ConfigError``.
+    """
     from gitmem.records import load_yaml
 
-    if not path.exists():
+    text = read_config_text(root)
+    if text is None:
         return {}
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read {path}: {exc}", hint="make the file readable UTF-8 text.") from None
+    path = root / CONFIG_FILE
     try:
         data = load_yaml(text, str(path))
     except RecordError as exc:
@@ -92,13 +129,17 @@ def read_config_file(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected `key: value` settings, found {type(data).__name__}",
                           hint="see `gitmem init` for the documented defaults.")
-    for key in data:
-        if key not in _FIELDS:
+    known = {}
+    for key, value in data.items():
+        if key in _FIELDS:
+            known[key] = value
+            continue
+        if (str(path), str(key)) not in _warned:
+            _warned.add((str(path), str(key)))
             line = next((i + 1 for i, l in enumerate(text.splitlines()) if l.startswith(f"{key}:")), None)
-            where = f"{path}:{line}" if line else str(path)
-            raise ConfigError(f"{where}: unknown setting `{key}`",
-                              hint=f"remove it or fix its spelling; known settings: {', '.join(_FIELDS)}.")
-    return data
+            logger.warning("%s: %s; known settings: %s", f"{path}:{line}" if line else path,
+                           unknown_setting_message(str(key)), ", ".join(_FIELDS))
+    return known
 
 
 def load_config(root: Path | None, flags: Mapping[str, Any] | None = None,
@@ -108,7 +149,7 @@ def load_config(root: Path | None, flags: Mapping[str, Any] | None = None,
     values: dict[str, Any] = {}
     path = (root / CONFIG_FILE) if root is not None else None
     if path is not None:
-        for key, value in read_config_file(path).items():
+        for key, value in read_config_file(root).items():
             values[key] = _convert(key, value, str(path))
     for name in _FIELDS:
         env_name = f"GITMEM_{name.upper()}"
