@@ -211,6 +211,61 @@ def test_a_broken_file_is_skipped_with_a_warning(in_repo: Path, capsys: pytest.C
     assert "2026-11-02-broken.md:2: invalid YAML" in err and "gitmem check" in err
 
 
+def test_a_conflicted_file_is_skipped_with_a_warning(in_repo: Path, capsys: pytest.CaptureFixture[str],
+                                                    caplog: pytest.LogCaptureFixture) -> None:
+    """Issue 14 item 3: conflict markers were read as the decision."""
+    make(in_repo, "Fine", "2026-11-01", files=["app.py"], decision="Fine.")
+    write(in_repo, "2026-11-02-conflicted.md", "---\nid: d-c\ntitle: Cache\nstatus: accepted\ndate: 2026-11-02\n"
+                                               "files: [app.py]\n---\n\n<<<<<<< HEAD\nUse Redis.\n=======\n"
+                                               "Use memcached.\n>>>>>>> other\n")
+    code, out, err = run(capsys, "decisions")
+    assert code == 0 and "Fine" in out and "Cache" not in out
+    assert "2026-11-02-conflicted.md:9: has unresolved merge conflict markers" in err and "gitmem check" in err
+    code, out, _err = run(capsys, "why", "app.py")
+    assert code == 0 and "Fine" in out and "d-c " not in out
+    assert "2026-11-02-conflicted.md:9: has unresolved merge conflict markers" in caplog.text
+    assert [p for p, _d in search.read_decision_files(in_repo)] == [f"{DECISIONS_DIR}/2026-11-01-fine.md"]
+
+
+def test_a_linked_decisions_folder_is_neither_read_nor_written(in_repo: Path, tmp_path: Path,
+                                                              capsys: pytest.CaptureFixture[str],
+                                                              caplog: pytest.LogCaptureFixture) -> None:
+    """Issue 15 item 2: `.gitmem/decisions -> /some/dir` showed outside files and took new ones."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "2026-11-01-outside.md").write_text("---\nid: d-out\ntitle: Outside secret\nstatus: accepted\n"
+                                                   "date: 2026-11-01\nfiles: [app.py]\n---\n\nOutside.\n")
+    (in_repo / ".gitmem").mkdir()
+    (in_repo / DECISIONS_DIR).symlink_to(outside)
+    code, out, err = run(capsys, "decisions")
+    assert code == 0 and "Outside" not in out
+    assert f".gitmem/decisions: refused: it is a symbolic link to {outside}" in err
+    code, out, _err = run(capsys, "why", "app.py")
+    assert "Outside" not in out and "d-out" not in out
+    assert f".gitmem/decisions: refused: it is a symbolic link to {outside}" in caplog.text
+    assert search.read_decision_files(in_repo) == []
+    code, out, err = run(capsys, "decide", "New", "--decision", "Something.")
+    assert code == 1 and f".gitmem/decisions: refused: it is a symbolic link to {outside}" in err
+    assert [p.name for p in outside.iterdir()] == ["2026-11-01-outside.md"]
+
+
+def test_a_linked_decision_file_is_refused(in_repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 15: a decision file -> /dev/zero ate the flush's memory; one -> outside put its text in the brief."""
+    secret = tmp_path / "secret.md"
+    secret.write_text("---\nid: d-s\ntitle: Outside secret\nstatus: accepted\ndate: 2026-11-01\n---\n\nx\n")
+    make(in_repo, "Fine", "2026-11-01", decision="Fine.")
+    (in_repo / DECISIONS_DIR / "2026-11-02-zero.md").symlink_to("/dev/zero")
+    (in_repo / DECISIONS_DIR / "2026-11-03-secret.md").symlink_to(secret)
+    found = decisions.read_decisions(in_repo)
+    assert [f.decision.title for f in found.files] == ["Fine"]
+    assert sorted(str(e) for e in found.errors) == [
+        f".gitmem/decisions/2026-11-02-zero.md: refused: it is a symbolic link to /dev/zero",
+        f".gitmem/decisions/2026-11-03-secret.md: refused: it is a symbolic link to {secret}"]
+    code, _out, err = run(capsys, "decisions", "accept", "2026-11-03-secret")
+    assert code == 1 and "refused: it is a symbolic link" in err
+    assert "status: accepted" in secret.read_text() and secret.read_text().count("status:") == 1
+
+
 # -- ids ---------------------------------------------------------------------------------------------------------
 
 

@@ -285,13 +285,13 @@ def _check_body(rel: str, text: str, fm: frontmatter.FrontMatter) -> list[Proble
     """A decision must say what was decided: not only the template's <!-- prompts --> or nothing at all."""
     body = text[fm.end:].split("\n", 1)[1] if "\n" in text[fm.end:] else ""
     body_line = fm.text.count("\n", 0, fm.end) + 2
+    heading = next((n for n, line in enumerate(body.splitlines(), body_line)
+                    if line.lstrip().startswith("#") and line.strip().lstrip("#").strip().casefold() == "decision"),
+                   None)
     fix = "write what was decided under `## Decision` (the <!-- prompts --> are not shown to anyone), or delete the file"
     if not stated_text(body):
-        return [Problem(rel, body_line, "the decision states nothing: its body is empty or only template comments",
-                        fix)]
-    heading = next((n for n, line in enumerate(body.splitlines(), body_line)
-                    if line.strip().lstrip("#").strip().casefold() == "decision" and line.lstrip().startswith("#")),
-                   None)
+        return [Problem(rel, heading or body_line, "the decision states nothing: its body is empty or only template "
+                        "comments", fix)]
     if heading is not None and not section_text(body, "decision"):
         return [Problem(rel, heading, "the `## Decision` section states nothing (only a template comment)", fix)]
     return []

@@ -24,6 +24,8 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from gitmem.errors import ConfigError, RecordError
+from gitmem.worktree_files import CONFIG_LIMIT, CONFLICT_HINT, RefusedFileError, conflict_markers, conflict_message, \
+    read_file
 
 MEMORY_REF = "refs/notes/gitmem"
 GITMEM_DIR = ".gitmem"
@@ -85,8 +87,6 @@ def read_config_text(root: Path) -> str | None:
     Read through ``worktree_files``: a symbolic link, a device or FIFO, or a file over
     ``CONFIG_LIMIT`` is refused with a ``ConfigError`` naming the file, never followed or read.
     """
-    from gitmem.worktree_files import CONFIG_LIMIT, RefusedFileError, read_file
-
     try:
         return read_file(root, CONFIG_FILE, CONFIG_LIMIT).decode("utf-8")
     except (FileNotFoundError, NotADirectoryError):
@@ -120,6 +120,9 @@ def read_config_file(root: Path) -> dict[str, Any]:
     if text is None:
         return {}
     path = root / CONFIG_FILE
+    markers = conflict_markers(text)
+    if markers:
+        raise ConfigError(f"{path}:{markers[0][0]}: {conflict_message(markers)}", hint=CONFLICT_HINT)
     try:
         data = load_yaml(text, str(path))
     except RecordError as exc:

@@ -351,8 +351,8 @@ def _newest_first(files: Iterable[DecisionFile]) -> list[DecisionFile]:
 
 def read_decisions(root: Path) -> DecisionFiles:
     """Every decision file of the work tree at ``root``, newest first; broken, conflicted and refused ones
-    (a symbolic link, a FIFO, a file over the size cap; the whole folder when it is a link) become errors,
-    each logged as a warning."""
+    (a symbolic link, a FIFO, a file over the size cap; the whole folder when it is a link) become errors
+    for the caller to report."""
     files: list[DecisionFile] = []
     errors: list[RecordError] = []
     try:
@@ -366,8 +366,6 @@ def read_decisions(root: Path) -> DecisionFiles:
             files.append(read_decision_file(root, Path(f"{DECISIONS_DIR}/{name}")))
         except RecordError as exc:
             errors.append(exc)
-    for err in errors:
-        logger.warning("skipped %s", err.message)
     return DecisionFiles(tuple(_newest_first(files)), tuple(errors))
 
 

@@ -254,7 +254,10 @@ def decisions_signature(root: Path | None) -> str:
 def read_decision_files(root: Path) -> list[tuple[str, Decision]]:
     """(path relative to ``root``, decision) of every readable decision file, by name; broken, conflicted
     and refused ones (links, files over the size cap) are logged and left out (``decisions.read_decisions``)."""
-    return [(f.path, f.decision) for f in sorted(read_decisions(root).files, key=lambda f: f.path)]
+    found = read_decisions(root)
+    for err in found.errors:
+        logger.warning("search index skips %s", err.message)
+    return [(f.path, f.decision) for f in sorted(found.files, key=lambda f: f.path)]
 
 
 # -- writing rows ------------------------------------------------------------------------------------
