@@ -437,3 +437,13 @@ def test_console_script_init_and_log_in_a_real_repository(tmp_path: Path) -> Non
     assert log.returncode == 0, log.stderr
     assert [r["title"] for r in json.loads(log.stdout)] == ["Recorded through the store"]
 
+
+
+def test_init_never_writes_through_a_committed_link(in_repo: Path, tmp_path: Path, capsys) -> None:
+    """Issue 15 item 2: gitmem writes only regular files inside the work tree."""
+    target = tmp_path / "outside-config.yaml"
+    (in_repo / ".gitmem").mkdir()
+    (in_repo / ".gitmem" / "config.yaml").symlink_to(target)   # dangling: a write through it creates `target`
+    code, _out, err = run(capsys, "init")
+    assert code == 1 and not target.exists()
+    assert "gitmem: error: .gitmem/config.yaml: refused: it is a symbolic link to " in err and "hint: " in err

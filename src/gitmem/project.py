@@ -7,12 +7,13 @@ never rewrites a file a person may have edited.
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from gitmem import mcp_config, spool, store, sync
+from gitmem import mcp_config, spool, store, sync, worktree_files
 from gitmem.install import ClaudeHooksStatus, claude_hooks_status
-from gitmem.config import CONFIG_FILE, DECISIONS_DIR, load_config, read_template, state_dir
+from gitmem.config import CONFIG_FILE, DECISIONS_DIR, GITMEM_DIR, load_config, read_template, state_dir
 from gitmem.errors import NotARepositoryError, NotInitializedError
 from gitmem.git import Repo, discover
 
@@ -66,17 +67,14 @@ def require_initialized(repo: Repo) -> None:
 def init_repository(repo: Repo) -> InitResult:
     root = root_of(repo)
     created: list[str] = []
-    config_path = root / CONFIG_FILE
-    if not config_path.exists():
-        config_path.parent.mkdir(parents=True, exist_ok=True)
-        config_path.write_text(read_template("config.yaml"), encoding="utf-8")
+    try:  # never through a link: a committed `.gitmem` or config.yaml link must not make init write elsewhere
+        worktree_files.create_new(root, GITMEM_DIR, [CONFIG_FILE.rsplit("/", 1)[1]],
+                                  read_template("config.yaml").encode("utf-8"))
         created.append(CONFIG_FILE)
-    else:
-        load_config(root)  # an existing file must still be valid
-    decisions = root / DECISIONS_DIR
-    if not decisions.is_dir():
-        decisions.mkdir(parents=True)
-        (decisions / ".gitkeep").touch()
+    except FileExistsError:
+        load_config(root)  # an existing file must still be valid (and a regular file)
+    if not os.path.lexists(root / DECISIONS_DIR):
+        worktree_files.create_new(root, DECISIONS_DIR, [".gitkeep"], b"")
         created.append(DECISIONS_DIR + "/")
     local = state_dir(repo.common_dir)
     if not local.is_dir():
