@@ -169,6 +169,16 @@ def test_an_edit_that_breaks_the_file_is_reported(in_repo: Path, tmp_path: Path,
         re.search(r"-broken-by-the-editor\.md:4: status `aproved`", err), err
 
 
+def test_an_editor_that_leaves_only_the_prompts_is_reported(in_repo: Path, tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str],
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EDITOR", "true")   # closed without writing anything
+    code, _out, err = run(capsys, "decide", "Left empty", "--edit")
+    assert code == 1
+    assert re.search(r"-left-empty\.md:\d+: the decision states nothing: its body is empty or only template comments",
+                     err), err
+
+
 # -- gitmem decisions ----------------------------------------------------------------------------------------
 
 

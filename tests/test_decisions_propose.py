@@ -165,3 +165,10 @@ def test_a_linked_decisions_folder_gets_no_proposal(repo: Path, tmp_path: Path) 
     with pytest.raises(RefusedFileError, match=r"^\.gitmem: refused"):
         decisions.propose_decisions(repo, summary(), tmp_path / "state")
     assert list(outside.iterdir()) == []
+
+
+def test_a_proposal_deleted_in_review_is_not_proposed_again_by_a_later_session(repo: Path, tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    [path] = decisions.propose_decisions(repo, summary(sid="s-one"), state).written
+    path.unlink()   # rejected by deleting the file
+    assert decisions.propose_decisions(repo, summary(sid="s-two"), state).written == ()

@@ -138,7 +138,8 @@ class _Known:
 
 
 def _proposed_before(root: Path, ledger: Path | None, session: str) -> _Known:
-    """What was proposed for ``session`` (decision files, then the ledger) and said in any decision file."""
+    """What was proposed for ``session`` (decision files, then the ledger) and said in any decision file or
+    proposed for any session (the ledger keeps what a review deleted)."""
     keys: set[str] = set()
     said: list[str] = []
     found = read_decisions(root)   # a person's broken file is skipped: `gitmem check` reports it
@@ -152,6 +153,8 @@ def _proposed_before(root: Path, ledger: Path | None, session: str) -> _Known:
                 entry = json.loads(line)
                 if entry.get("session") == session:
                     keys.add(str(entry.get("key")))
+                elif entry.get("key"):
+                    said.append(str(entry["key"]))   # proposed before, maybe deleted in review since
     return _Known(keys, said)
 
 
