@@ -23,7 +23,7 @@ from gitmem.recall import STOPWORDS
 from gitmem.records import SessionSummary
 
 RESTATED_AT = 0.8       # Jaccard similarity of content words from which two texts say the same
-DONE_SHARE = 0.6        # share of a step's content words one done item must hold to close it
+DONE_SHARE = 0.75       # share of a step's content words one done item must hold to close it
 _WORD = re.compile(r"[^\W_]+")
 _SUFFIXES = ("ing", "ed", "es", "s")
 # Words that, first in a short "step", say there is no step: "None.", "Nothing left", "N/A".
@@ -62,12 +62,12 @@ def says_nothing(step: str) -> bool:
 
 
 def done_by(step: str, done: Iterable[str]) -> bool:
-    """Does one of the ``done`` items do ``step``: hold most of its content words (all, for a step of one
-    or two)?"""
+    """Does one of the ``done`` items do ``step``: hold most of its content words (all, for a step of up to
+    three: "Add tests for client.py" is not done by "Added logging to client.py")?"""
     want = content_words(step)
     if not want:
         return False
-    need = len(want) if len(want) <= 2 else math.ceil(len(want) * DONE_SHARE)
+    need = len(want) if len(want) <= 3 else math.ceil(len(want) * DONE_SHARE)
     return any(len(want & content_words(item)) >= need for item in done)
 
 
