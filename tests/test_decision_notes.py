@@ -114,7 +114,8 @@ def test_decide_without_decision_text_writes_nothing(in_repo: Path, capsys: pyte
     """`gitmem decide "X" </dev/null` used to write a file of template comments that `check` passed."""
     code, out, err = run(capsys, "decide", "Keep it simple", "--context", "Too many modules.")
     assert code == 1 and out == ""
-    assert err.startswith("gitmem: error: no decision text") and 'hint: gitmem decide "Keep it simple" --decision' in err
+    assert err.startswith("gitmem: error: no decision text")
+    assert 'hint: gitmem decide "Keep it simple" --decision' in err
     assert not (in_repo / DECISIONS_DIR).exists() or not list((in_repo / DECISIONS_DIR).iterdir())
 
 

@@ -304,8 +304,8 @@ def test_an_unknown_setting_warns_and_the_brief_still_renders(initialized: Path)
     assert ".gitmem/config.yaml:" in ctx.stderr and "unknown setting `recall_by_meaning` ignored" in ctx.stderr
 
 
-def test_the_brief_skips_a_conflicted_decision_and_never_shows_template_comments(initialized: Path,
-                                                                               caplog: pytest.LogCaptureFixture) -> None:
+def test_the_brief_skips_a_conflicted_decision_and_never_shows_template_comments(
+        initialized: Path, caplog: pytest.LogCaptureFixture) -> None:
     """Issue 14 items 3 and 15: conflict markers and template comments were shown as the decision."""
     (initialized / "app.py").write_text("x = 1\n")
     _decision(initialized, "2026-11-20-cache.md", id="d-cache", title="Cache the rates", status="accepted",

@@ -55,7 +55,8 @@ def _s(sid: str, ended: str, completed: tuple[str, ...] = (), next_steps: tuple[
 def test_open_next_steps_newest_first_closed_by_newer_sessions_only() -> None:
     old = _s("old", "2026-11-20", completed=("Wrote the parser",),
              next_steps=("Wire the CLI to the parser", "Write docs for the parser", "None"))
-    mid = _s("mid", "2026-11-21", completed=("Wired the CLI to the parser",), next_steps=("Write docs for the parser.",))
+    mid = _s("mid", "2026-11-21", completed=("Wired the CLI to the parser",),
+             next_steps=("Write docs for the parser.",))
     new = _s("new", "2026-11-22", next_steps=("Release 1.0",))
     got = [(s.id, step) for s, step in open_next_steps([new, mid, old])]
     # the CLI step is done by a newer session; the docs step, listed again, is given once, from the newer session

@@ -288,7 +288,8 @@ def _check_body(rel: str, text: str, fm: frontmatter.FrontMatter) -> list[Proble
     heading = next((n for n, line in enumerate(body.splitlines(), body_line)
                     if line.lstrip().startswith("#") and line.strip().lstrip("#").strip().casefold() == "decision"),
                    None)
-    fix = "write what was decided under `## Decision` (the <!-- prompts --> are not shown to anyone), or delete the file"
+    fix = ("write what was decided under `## Decision` (the <!-- prompts --> are not shown to anyone), or delete "
+           "the file")
     if not stated_text(body):
         return [Problem(rel, heading or body_line, "the decision states nothing: its body is empty or only template "
                         "comments", fix)]

@@ -298,7 +298,8 @@ def read_decision_file(root: Path, path: Path) -> DecisionFile:
     not UTF-8, has merge conflict markers or does not parse."""
     rel = path.relative_to(root).as_posix() if path.is_absolute() else path.as_posix()
     try:
-        text = worktree_files.read_file(root, rel, DECISION_LIMIT).decode("utf-8")   # as written: no newline translation
+        # as written: no newline translation; a link, a device or an oversized file is refused unread
+        text = worktree_files.read_file(root, rel, DECISION_LIMIT).decode("utf-8")
     except RefusedFileError as exc:
         raise _refused(exc) from None
     except UnicodeDecodeError as exc:

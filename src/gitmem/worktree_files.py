@@ -35,8 +35,9 @@ DECISION_LIMIT = 256 * 1024     # one decision note: a few pages of Markdown
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 _READ_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC | getattr(os, "O_NOCTTY", 0)
 _NEW_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
-_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
-          (stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket"), (stat.S_ISLNK, "a symbolic link"))
+_KINDS = ((stat.S_ISREG, "a file"), (stat.S_ISDIR, "a folder"), (stat.S_ISCHR, "a character device"),
+          (stat.S_ISBLK, "a block device"), (stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket"),
+          (stat.S_ISLNK, "a symbolic link"))
 
 
 class RefusedFileError(GitmemError):
@@ -298,7 +299,8 @@ def conflict_markers(text: str) -> list[tuple[int, str]]:
 
 def conflict_message(markers: list[tuple[int, str]]) -> str:
     lines = ", ".join(str(n) for n, _ in markers[:6]) + (" ..." if len(markers) > 6 else "")
-    return f"has unresolved merge conflict markers (`{markers[0][1]}` ...) on line{'s' if len(markers) > 1 else ''} {lines}"
+    plural = "s" if len(markers) > 1 else ""
+    return f"has unresolved merge conflict markers (`{markers[0][1]}` ...) on line{plural} {lines}"
 
 
 CONFLICT_HINT = ("resolve the merge conflict: keep the text you want, delete the `<<<<<<<`, `=======` and `>>>>>>>` "
