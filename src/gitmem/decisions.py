@@ -279,16 +279,6 @@ class DecisionFiles:
         return {k: tuple(v) for k, v in out.items()}
 
 
-def decision_paths(root: Path) -> list[Path]:
-    """The ``*.md`` regular files directly in ``.gitmem/decisions/`` (hidden temporary files left out), by
-    name; links and other files that are not regular are left out (``read_decisions`` reports them)."""
-    try:
-        listing = worktree_files.list_folder(root, DECISIONS_DIR, ".md")
-    except RefusedFileError:
-        return []
-    return [root / DECISIONS_DIR / name for name in listing.names]
-
-
 def _refused(exc: RefusedFileError) -> RecordError:
     return RecordError(f"refused: {exc.reason}", exc.path, hint=exc.hint)
 
