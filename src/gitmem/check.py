@@ -8,7 +8,7 @@ Invariants:
 - Every problem names the file, the line when there is one, what is wrong and
   how to fix it: ``path:line: message; fix: ...``.
 - At least as strict as the readers: a file without errors reads through
-  ``Decision.from_text`` and ``load_config`` (both are run as a last check),
+  ``Decision.from_text`` and the config reader (both are run as a last check),
   and what the readers skip is an error here: a symbolic link or a file that
   is not regular (read through ``worktree_files``, never followed), merge
   conflict markers (each on its line), a decision that states nothing (only
@@ -32,7 +32,8 @@ from typing import Any, Iterable, Sequence
 import yaml
 
 from gitmem import frontmatter, worktree_files
-from gitmem.config import CONFIG_FILE, DECISIONS_DIR, Config, load_config, read_config_text, unknown_setting_message
+from gitmem.config import CONFIG_FILE, DECISIONS_DIR, Config, config_from, parse_config, read_config_text, \
+    unknown_setting_message
 from gitmem.decisions import FILE_NAME, section_text, slugify, stated_text
 from gitmem.errors import ConfigError, RecordError
 from gitmem.worktree_files import DECISION_LIMIT, RefusedFileError
@@ -404,7 +405,7 @@ def check_config(root: Path) -> list[Problem]:
                                     f"{getattr(Config(), key)!r})"))
     if not any(p.severity == ERROR for p in problems):
         try:
-            load_config(root, environ={})
+            config_from(parse_config(text, rel)[0], rel, environ={})   # as the readers do, without their warning
         except ConfigError as exc:
             problems.append(Problem(rel, None, exc.message, (exc.hint or "").rstrip(".")))
     return problems

@@ -108,52 +108,62 @@ def unknown_setting_message(key: str) -> str:
     return f"unknown setting `{key}` ignored (maybe from a newer gitmem)"
 
 
-def read_config_file(root: Path) -> dict[str, Any]:
-    """The known settings in ``.gitmem/config.yaml`` (empty when the file does not exist).
+def parse_config(text: str, path: str) -> tuple[dict[str, Any], list[tuple[str, int | None]]]:
+    """The settings in ``text`` this gitmem knows, and ``(key, line)`` of those it does not.
 
-    A key this gitmem does not know (a teammate's newer gitmem may have written it) is left out with a
-    warning in the log; bad YAML, or a file that is not ``key: value`` settings, is a ``ConfigError``.
+    Bad YAML, merge conflict markers, or a file that is not ``key: value`` settings is a ``ConfigError``.
     """
     from gitmem.records import load_yaml
 
-    text = read_config_text(root)
-    if text is None:
-        return {}
-    path = root / CONFIG_FILE
     markers = conflict_markers(text)
     if markers:
         raise ConfigError(f"{path}:{markers[0][0]}: {conflict_message(markers)}", hint=CONFLICT_HINT)
     try:
-        data = load_yaml(text, str(path))
+        data = load_yaml(text, path)
     except RecordError as exc:
         raise ConfigError(exc.message, hint=exc.hint) from None
     if data is None:
-        return {}
+        return {}, []
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected `key: value` settings, found {type(data).__name__}",
                           hint="see `gitmem init` for the documented defaults.")
-    known = {}
-    for key, value in data.items():
-        if key in _FIELDS:
-            known[key] = value
-            continue
-        if (str(path), str(key)) not in _warned:
-            _warned.add((str(path), str(key)))
-            line = next((i + 1 for i, l in enumerate(text.splitlines()) if l.startswith(f"{key}:")), None)
+    known = {key: value for key, value in data.items() if key in _FIELDS}
+    unknown = [(str(key), next((i + 1 for i, line in enumerate(text.splitlines()) if line.startswith(f"{key}:")),
+                               None)) for key in data if key not in _FIELDS]
+    return known, unknown
+
+
+def read_config_file(root: Path) -> dict[str, Any]:
+    """The known settings in ``.gitmem/config.yaml`` (empty when the file does not exist).
+
+    A key this gitmem does not know (a teammate's newer gitmem may have written it) is left out with a
+    warning in the log, once per process; everything else wrong is a ``ConfigError``.
+    """
+    text = read_config_text(root)
+    if text is None:
+        return {}
+    path = str(root / CONFIG_FILE)
+    known, unknown = parse_config(text, path)
+    for key, line in unknown:
+        if (path, key) not in _warned:
+            _warned.add((path, key))
             logger.warning("%s: %s; known settings: %s", f"{path}:{line}" if line else path,
-                           unknown_setting_message(str(key)), ", ".join(_FIELDS))
+                           unknown_setting_message(key), ", ".join(_FIELDS))
     return known
 
 
 def load_config(root: Path | None, flags: Mapping[str, Any] | None = None,
                 environ: Mapping[str, str] | None = None) -> Config:
     """Merge default < file < ``GITMEM_<NAME>`` environment < flags into a Config."""
+    path = str(root / CONFIG_FILE) if root is not None else None
+    return config_from(read_config_file(root) if root is not None else {}, path, flags, environ)
+
+
+def config_from(file_values: Mapping[str, Any], path: str | None, flags: Mapping[str, Any] | None = None,
+                environ: Mapping[str, str] | None = None) -> Config:
+    """The Config of settings read from ``path``, under the ``GITMEM_*`` environment and the flags."""
     env = os.environ if environ is None else environ
-    values: dict[str, Any] = {}
-    path = (root / CONFIG_FILE) if root is not None else None
-    if path is not None:
-        for key, value in read_config_file(root).items():
-            values[key] = _convert(key, value, str(path))
+    values: dict[str, Any] = {key: _convert(key, value, str(path)) for key, value in file_values.items()}
     for name in _FIELDS:
         env_name = f"GITMEM_{name.upper()}"
         if env_name in env:
