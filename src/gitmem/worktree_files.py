@@ -245,7 +245,8 @@ def create_new(root: Path, folder: str, names: Iterable[str], data: bytes) -> st
         tmp = _temp_in(dir_fd, names[0] if names else "new", data)
         try:
             for name in names:
-                _split(name)
+                if name in ("", ".", "..") or "/" in name or "\\" in name:
+                    raise RefusedFileError(f"{folder}/{name}", "not a plain file name", "name a file of the folder.")
                 try:
                     # a hard link fails if the name exists, whatever it is (a file, a link, a FIFO)
                     os.link(tmp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd, follow_symlinks=False)
