@@ -34,12 +34,14 @@ LAYERS: dict[str, int] = {
     "gitmem.jsondoc": FOUNDATION,   # reading and atomically writing the user's JSON settings files
     "gitmem.redact": FOUNDATION,    # pure text scrubbing, used by capture, summarize and flush
     "gitmem.frontmatter": FOUNDATION,  # in-place edits of a Markdown file's YAML front matter
+    "gitmem.worktree_files": FOUNDATION,  # regular files inside the work tree only: no links, bounded reads
     "gitmem.store": STORAGE,        # records <-> the memory ref
     "gitmem.spool": STORAGE,        # the hook's raw event files
     "gitmem.capture": FEATURE,
     "gitmem.summarize": FEATURE,
     "gitmem.claude_cli": FEATURE,   # the `claude` command run headless, isolated and bounded, for summarize
     "gitmem.decisions": FEATURE,
+    "gitmem.restatement": FEATURE,  # the same thing said again: a restated decision, a next step done later
     "gitmem.decision_status": FEATURE,  # accept, reject, supersede: in-place status edits
     "gitmem.check": FEATURE,        # `gitmem check`: validate .gitmem/ with file, line and fix
     "gitmem.why": FEATURE,          # `gitmem why`: decisions and sessions that concern a path

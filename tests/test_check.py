@@ -199,8 +199,9 @@ def test_config_problems_each_with_a_line(in_repo: Path, capsys: pytest.CaptureF
         "`summarizer` (the default is 'auto')",
         ".gitmem/config.yaml:3: `brief_budget_tokens` must be a whole number, not 'many'; fix: write "
         "`brief_budget_tokens: 1500`",
-        ".gitmem/config.yaml:4: unknown setting `sumariser`; fix: did you mean `summarizer`? remove it or fix its "
-        "spelling; known settings: summarizer, model, propose_decisions, summarizer_timeout_seconds, "
+        ".gitmem/config.yaml:4: warning: unknown setting `sumariser` ignored (maybe from a newer gitmem); fix: did "
+        "you mean `summarizer`? fix its spelling, or remove it if no gitmem your team uses knows it; known settings: "
+        "summarizer, model, propose_decisions, summarizer_timeout_seconds, "
         "summarizer_max_input_chars, brief_budget_tokens, prompt_recall, prompt_recall_budget_tokens",
         ".gitmem/config.yaml:5: `propose_decisions` must be true or false, not 3; fix: write `propose_decisions: true`",
         ".gitmem/config.yaml:6: prompt_recall_budget_tokens must be a positive number; fix: correct "
@@ -220,6 +221,88 @@ def test_broken_config(in_repo: Path, text: str, expected: str) -> None:
 def test_the_config_template_passes(in_repo: Path) -> None:
     write(in_repo, CONFIG_FILE, (PROJECT / "templates" / "config.yaml").read_text())
     assert check.check(in_repo).problems == ()
+
+
+def test_an_unknown_setting_is_a_warning_and_is_ignored(in_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 14 item 4: a newer teammate's key used to be an error that turned memory off for everyone."""
+    write(in_repo, CONFIG_FILE, "summarizer: offline\nrecall_by_meaning: true\n")
+    code, out, _ = run(capsys, "check")
+    assert code == 0, out
+    assert out.splitlines()[0].startswith(".gitmem/config.yaml:2: warning: unknown setting `recall_by_meaning` "
+                                          "ignored (maybe from a newer gitmem); fix: ")
+    assert run(capsys, "check", "--strict")[0] == 1
+    write(in_repo, CONFIG_FILE, "summarizer: offline\nrecall_by_meaning: true\nbrief_budget_tokens: lots\n")
+    assert [p.severity for p in check.check(in_repo).problems] == ["warning", "error"]   # a wrong type stays an error
+
+
+CONFLICTED = ("---\nid: d-good000001\n<<<<<<< HEAD\ntitle: Keep the index in SQLite\n=======\ntitle: Keep the "
+              "index in Postgres\n>>>>>>> feature\nstatus: accepted\ndate: 2026-11-24\n---\n\nBody.\n")
+
+
+def test_merge_conflict_markers_fail_check_with_each_line(in_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 14 item 3: a conflicted decision passed `gitmem check`."""
+    write(in_repo, f"{DECISIONS_DIR}/2026-11-24-x.md", CONFLICTED)
+    write(in_repo, f"{DECISIONS_DIR}/2026-11-25-body.md", good_with("Body.\n", "<<<<<<< HEAD\nOurs.\n=======\n"
+                                                                    "Theirs.\n>>>>>>> feature\n").replace(
+        "d-good000001", "d-body000001").replace("2026-11-24", "2026-11-25"))
+    code, out, _ = run(capsys, "check")
+    assert code == 1
+    fix = ("fix: resolve the merge conflict: keep the text you want, delete the `<<<<<<<`, `=======` and `>>>>>>>` "
+           "lines, then `git add` the file")
+    assert out.splitlines()[:-1] == [
+        f".gitmem/decisions/2026-11-24-x.md:3: unresolved merge conflict marker `<<<<<<<`; {fix}",
+        f".gitmem/decisions/2026-11-24-x.md:5: unresolved merge conflict marker `=======`; {fix}",
+        f".gitmem/decisions/2026-11-24-x.md:7: unresolved merge conflict marker `>>>>>>>`; {fix}",
+        f".gitmem/decisions/2026-11-25-body.md:13: unresolved merge conflict marker `<<<<<<<`; {fix}",
+        f".gitmem/decisions/2026-11-25-body.md:15: unresolved merge conflict marker `=======`; {fix}",
+        f".gitmem/decisions/2026-11-25-body.md:17: unresolved merge conflict marker `>>>>>>>`; {fix}",
+    ]
+    write(in_repo, CONFIG_FILE, "<<<<<<< HEAD\nsummarizer: offline\n=======\nsummarizer: auto\n>>>>>>> b\n")
+    assert [str(p).split(";")[0] for p in check.check(in_repo, [CONFIG_FILE]).problems] == [
+        ".gitmem/config.yaml:1: unresolved merge conflict marker `<<<<<<<`",
+        ".gitmem/config.yaml:3: unresolved merge conflict marker `=======`",
+        ".gitmem/config.yaml:5: unresolved merge conflict marker `>>>>>>>`"]
+
+
+def test_a_decision_of_only_template_comments_fails_check(in_repo: Path) -> None:
+    """Issue 14 item 15: `gitmem decide "X" </dev/null` wrote only the template's prompts and check passed it."""
+    from gitmem import decisions
+
+    made = decisions.create_decision(in_repo, "Keep it simple", date="2026-11-24")
+    [problem] = check.check(in_repo).problems
+    assert str(problem).startswith(f"{made.path}:18: the decision states nothing: its body is empty or only template "
+                                   "comments; fix: write what was decided under `## Decision`")
+    text = (in_repo / made.path).read_text()
+    (in_repo / made.path).write_text(text.replace("<!-- What forces this decision", "Too many modules. <!-- x"))
+    [problem] = check.check(in_repo).problems
+    assert str(problem).startswith(f"{made.path}:18: the `## Decision` section states nothing (only a template "
+                                   "comment)")
+    (in_repo / made.path).write_text(text.replace("<!-- What we do, in a few sentences. -->", "One module."))
+    assert check.check(in_repo).problems == ()
+
+
+def test_links_and_files_that_are_not_regular_are_refused_by_name(in_repo: Path, tmp_path: Path) -> None:
+    """Issue 15: `.gitmem/config.yaml -> /dev/zero` took all memory; links put outside content in the brief."""
+    write(in_repo, f"{DECISIONS_DIR}/2026-11-24-keep-the-index-in-sqlite.md", GOOD)
+    (in_repo / CONFIG_FILE).symlink_to("/dev/zero")
+    (in_repo / DECISIONS_DIR / "2026-11-25-zero.md").symlink_to("/dev/zero")
+    os.mkfifo(in_repo / DECISIONS_DIR / "2026-11-26-fifo.md")
+    assert lines(check.check(in_repo)) == [
+        ".gitmem/config.yaml: refused: it is a symbolic link to /dev/zero; fix: replace the link with the real file "
+        "(`git rm .gitmem/config.yaml`, then add and commit it); gitmem reads only regular files inside the work tree",
+        ".gitmem/decisions/2026-11-25-zero.md: refused: it is a symbolic link to /dev/zero; fix: replace the link "
+        "with the real file (`git rm .gitmem/decisions/2026-11-25-zero.md`, then add and commit it); gitmem reads "
+        "only regular files inside the work tree",
+        ".gitmem/decisions/2026-11-26-fifo.md: refused: it is a named pipe (FIFO), not a regular file; fix: remove "
+        ".gitmem/decisions/2026-11-26-fifo.md"]
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "2026-11-24-outside.md").write_text(GOOD.replace("status: accepted", "status: acepted"))
+    shutil.rmtree(in_repo / DECISIONS_DIR)
+    (in_repo / DECISIONS_DIR).symlink_to(outside)
+    assert [str(p).split(";")[0] for p in check.check(in_repo).problems] == [
+        ".gitmem/config.yaml: refused: it is a symbolic link to /dev/zero",
+        f".gitmem/decisions: refused: it is a symbolic link to {outside}"]
 
 
 # -- file arguments, json --------------------------------------------------------------------------------------------

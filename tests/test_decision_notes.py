@@ -97,19 +97,31 @@ def test_decide_writes_every_field_from_flags(in_repo: Path, capsys: pytest.Capt
     assert git(in_repo, "status", "--porcelain", "--untracked-files=all").splitlines() == [f"?? {DECISIONS_DIR}/{path.name}"]
 
 
-def test_decide_without_text_leaves_prompts_and_today(in_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, _out, err = run(capsys, "decide", "Keep it simple", "--author", "Sam <sam@example.com>")
+def test_decide_with_only_the_decision_leaves_prompts_and_today(in_repo: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    code, _out, err = run(capsys, "decide", "Keep it simple", "--author", "Sam <sam@example.com>",
+                          "--decision", "One module per concept.")
     assert code == 0, err
     [path] = (in_repo / DECISIONS_DIR).glob("*-keep-it-simple.md")
     d = read(path)
     assert d.authors == ("Sam <sam@example.com>",)
     assert path.name == f"{d.date}-keep-it-simple.md" and re.fullmatch(r"\d{4}-\d{2}-\d{2}", d.date)
-    assert d.body.count("<!--") == 4   # one prompt per empty section
+    assert d.body.count("<!--") == 3   # one prompt per empty section
+    assert run(capsys, "check")[0] == 0
+
+
+def test_decide_without_decision_text_writes_nothing(in_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`gitmem decide "X" </dev/null` used to write a file of template comments that `check` passed."""
+    code, out, err = run(capsys, "decide", "Keep it simple", "--context", "Too many modules.")
+    assert code == 1 and out == ""
+    assert err.startswith("gitmem: error: no decision text")
+    assert 'hint: gitmem decide "Keep it simple" --decision' in err
+    assert not (in_repo / DECISIONS_DIR).exists() or not list((in_repo / DECISIONS_DIR).iterdir())
 
 
 def test_same_title_same_day_never_collides(in_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     for _ in range(3):
-        assert run(capsys, "decide", "Retry pushes", "--date", "2026-11-24")[0] == 0
+        assert run(capsys, "decide", "Retry pushes", "--date", "2026-11-24", "--decision", "Three times.")[0] == 0
     files = sorted((in_repo / DECISIONS_DIR).glob("*.md"))
     assert "2026-11-24-retry-pushes.md" in [f.name for f in files] and len(files) == 3
     assert len({read(f).id for f in files}) == 3
@@ -118,13 +130,13 @@ def test_same_title_same_day_never_collides(in_repo: Path, capsys: pytest.Captur
 
 
 def test_decide_rejects_bad_input(in_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, _out, err = run(capsys, "decide", "X", "--status", "acepted")
+    code, _out, err = run(capsys, "decide", "X", "--decision", "d", "--status", "acepted")
     assert code == 1 and "unknown status `acepted`" in err
-    code, _out, err = run(capsys, "decide", "X", "--file", "../elsewhere.py")
+    code, _out, err = run(capsys, "decide", "X", "--decision", "d", "--file", "../elsewhere.py")
     assert code == 1 and "not a path inside the repository" in err
-    code, _out, err = run(capsys, "decide", "X", "--date", "2026-13-01")
+    code, _out, err = run(capsys, "decide", "X", "--decision", "d", "--date", "2026-13-01")
     assert code == 1 and "is not a date" in err
-    code, _out, err = run(capsys, "decide", "X", "--supersedes", "d-nothing")
+    code, _out, err = run(capsys, "decide", "X", "--decision", "d", "--supersedes", "d-nothing")
     assert code == 1 and "no decision `d-nothing`" in err
     assert not list((in_repo / DECISIONS_DIR).glob("*.md"))   # nothing half-made
 
@@ -141,7 +153,7 @@ def test_decide_opens_the_editor_on_the_new_file(in_repo: Path, tmp_path: Path, 
     [path] = (in_repo / DECISIONS_DIR).glob("*-edited-decision.md")
     assert "## Decision\n\nEdited by hand.\n" in read(path).body
     # stdin is not a terminal here: without --edit the editor is not started even though EDITOR is set
-    assert run(capsys, "decide", "Not edited")[0] == 0
+    assert run(capsys, "decide", "Not edited", "--decision", "Given on the command line.")[0] == 0
     [other] = (in_repo / DECISIONS_DIR).glob("*-not-edited.md")
     assert "Edited by hand." not in other.read_text()
 
@@ -156,6 +168,16 @@ def test_an_edit_that_breaks_the_file_is_reported(in_repo: Path, tmp_path: Path,
     assert code == 1
     assert re.search(r"2026-\d\d-\d\d-broken-by-the-editor\.md:4: status `aproved` is not one of", err) or \
         re.search(r"-broken-by-the-editor\.md:4: status `aproved`", err), err
+
+
+def test_an_editor_that_leaves_only_the_prompts_is_reported(in_repo: Path, tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str],
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EDITOR", "true")   # closed without writing anything
+    code, _out, err = run(capsys, "decide", "Left empty", "--edit")
+    assert code == 1
+    assert re.search(r"-left-empty\.md:\d+: the decision states nothing: its body is empty or only template comments",
+                     err), err
 
 
 # -- gitmem decisions ----------------------------------------------------------------------------------------
@@ -198,6 +220,61 @@ def test_a_broken_file_is_skipped_with_a_warning(in_repo: Path, capsys: pytest.C
     code, out, err = run(capsys, "decisions")
     assert code == 0 and "Fine" in out
     assert "2026-11-02-broken.md:2: invalid YAML" in err and "gitmem check" in err
+
+
+def test_a_conflicted_file_is_skipped_with_a_warning(in_repo: Path, capsys: pytest.CaptureFixture[str],
+                                                    caplog: pytest.LogCaptureFixture) -> None:
+    """Issue 14 item 3: conflict markers were read as the decision."""
+    make(in_repo, "Fine", "2026-11-01", files=["app.py"], decision="Fine.")
+    write(in_repo, "2026-11-02-conflicted.md", "---\nid: d-c\ntitle: Cache\nstatus: accepted\ndate: 2026-11-02\n"
+                                               "files: [app.py]\n---\n\n<<<<<<< HEAD\nUse Redis.\n=======\n"
+                                               "Use memcached.\n>>>>>>> other\n")
+    code, out, err = run(capsys, "decisions")
+    assert code == 0 and "Fine" in out and "Cache" not in out
+    assert "2026-11-02-conflicted.md:9: has unresolved merge conflict markers" in err and "gitmem check" in err
+    code, out, _err = run(capsys, "why", "app.py")
+    assert code == 0 and "Fine" in out and "d-c " not in out
+    assert "2026-11-02-conflicted.md:9: has unresolved merge conflict markers" in caplog.text
+    assert [p for p, _d in search.read_decision_files(in_repo)] == [f"{DECISIONS_DIR}/2026-11-01-fine.md"]
+
+
+def test_a_linked_decisions_folder_is_neither_read_nor_written(in_repo: Path, tmp_path: Path,
+                                                              capsys: pytest.CaptureFixture[str],
+                                                              caplog: pytest.LogCaptureFixture) -> None:
+    """Issue 15 item 2: `.gitmem/decisions -> /some/dir` showed outside files and took new ones."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "2026-11-01-outside.md").write_text("---\nid: d-out\ntitle: Outside secret\nstatus: accepted\n"
+                                                   "date: 2026-11-01\nfiles: [app.py]\n---\n\nOutside.\n")
+    (in_repo / ".gitmem").mkdir()
+    (in_repo / DECISIONS_DIR).symlink_to(outside)
+    code, out, err = run(capsys, "decisions")
+    assert code == 0 and "Outside" not in out
+    assert f".gitmem/decisions: refused: it is a symbolic link to {outside}" in err
+    code, out, _err = run(capsys, "why", "app.py")
+    assert "Outside" not in out and "d-out" not in out
+    assert f".gitmem/decisions: refused: it is a symbolic link to {outside}" in caplog.text
+    assert search.read_decision_files(in_repo) == []
+    code, out, err = run(capsys, "decide", "New", "--decision", "Something.")
+    assert code == 1 and f".gitmem/decisions: refused: it is a symbolic link to {outside}" in err
+    assert [p.name for p in outside.iterdir()] == ["2026-11-01-outside.md"]
+
+
+def test_a_linked_decision_file_is_refused(in_repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 15: a decision file -> /dev/zero ate the flush's memory; one -> outside put its text in the brief."""
+    secret = tmp_path / "secret.md"
+    secret.write_text("---\nid: d-s\ntitle: Outside secret\nstatus: accepted\ndate: 2026-11-01\n---\n\nx\n")
+    make(in_repo, "Fine", "2026-11-01", decision="Fine.")
+    (in_repo / DECISIONS_DIR / "2026-11-02-zero.md").symlink_to("/dev/zero")
+    (in_repo / DECISIONS_DIR / "2026-11-03-secret.md").symlink_to(secret)
+    found = decisions.read_decisions(in_repo)
+    assert [f.decision.title for f in found.files] == ["Fine"]
+    assert sorted(str(e) for e in found.errors) == [
+        f".gitmem/decisions/2026-11-02-zero.md: refused: it is a symbolic link to /dev/zero",
+        f".gitmem/decisions/2026-11-03-secret.md: refused: it is a symbolic link to {secret}"]
+    code, _out, err = run(capsys, "decisions", "accept", "2026-11-03-secret")
+    assert code == 1 and "refused: it is a symbolic link" in err
+    assert "status: accepted" in secret.read_text() and secret.read_text().count("status:") == 1
 
 
 # -- ids ---------------------------------------------------------------------------------------------------------
@@ -300,7 +377,7 @@ def read_status(root: Path, ref: str) -> str:
 def test_accepting_a_decision_supersedes_what_it_replaces(in_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     old = make(in_repo, "Poll for changes", "2026-11-01", status="accepted", files=["src/watch.py"])
     code, out, err = run(capsys, "decide", "Use inotify", "--supersedes", old.decision.id[:6], "--date", "2026-11-20",
-                         "--file", "src/watch.py")
+                         "--file", "src/watch.py", "--decision", "Watch with inotify.")
     assert code == 0, err
     new = decisions.find_decision(in_repo, "use-inotify")
     assert new.decision.supersedes == (old.decision.id,) and read_status(in_repo, old.decision.id) == "accepted"

@@ -10,6 +10,7 @@ import pytest
 from gitmem import decisions
 from gitmem.config import DECISIONS_DIR
 from gitmem.records import Decision, DecisionNote, SessionSummary
+from gitmem.worktree_files import RefusedFileError
 
 from conftest import git
 
@@ -81,12 +82,10 @@ def test_another_session_proposes_its_own_decision_under_a_new_name(repo: Path) 
     taken = folder / "2026-11-24-use-the-outbox-pattern-for-payment-events.md"
     taken.write_text("a person's own notes, not even front matter\n")
     first = decisions.propose_decisions(repo, summary(sid="s-one")).written
-    second = decisions.propose_decisions(repo, summary(sid="s-two")).written
     assert taken.read_text() == "a person's own notes, not even front matter\n"
-    names = [p.name for p in first + second]
-    assert len(set(names)) == 2 and all(n.startswith("2026-11-24-use-the-outbox-pattern-for-payment-events-")
-                                        for n in names)
-    assert [read(p).session for p in first + second] == ["s-one", "s-two"]
+    [path] = first
+    assert path.name.startswith("2026-11-24-use-the-outbox-pattern-for-payment-events-")
+    assert read(path).session == "s-one"
 
 
 def test_same_suffix_taken_too_gets_a_counter(repo: Path) -> None:
@@ -127,3 +126,49 @@ def test_no_decisions_writes_nothing(repo: Path) -> None:
     empty = SessionSummary(id="s", title="t", started_at="2026-11-24T00:00:00Z")
     assert decisions.propose_decisions(repo, empty) == decisions.ProposeResult()
     assert not (repo / DECISIONS_DIR).exists()
+
+
+def test_a_later_session_restating_a_decision_writes_no_second_file(repo: Path, tmp_path: Path) -> None:
+    """Issue 14 item 17: a session restating a decision wrote `...-4d48b9.md` beside the first."""
+    state = tmp_path / "state"
+    [first] = decisions.propose_decisions(repo, summary(sid="s-one"), state).written
+    same_title = decisions.propose_decisions(repo, summary(sid="s-two"), state)
+    assert same_title.written == () and same_title.already == (OUTBOX.title,)
+    reworded = DecisionNote(title="Payment events go through an outbox table",
+                            decision="Write events to an outbox table in the same transaction.")
+    assert decisions.propose_decisions(repo, summary(reworded, sid="s-three"), state).written == ()
+    other = DecisionNote(title="Use idempotency keys for charges", decision="Every charge carries a client key")
+    [second] = decisions.propose_decisions(repo, summary(other, sid="s-four"), state).written
+    assert sorted((repo / DECISIONS_DIR).glob("*.md")) == sorted([first, second])
+    # a person's accepted decision counts as much as a proposal
+    decisions.create_decision(repo, "Charges retry three times", date="2026-11-20", status="accepted",
+                              decision="Retry a failed charge three times with backoff.")
+    retry = DecisionNote(title="Retry failed charges three times", decision="Retry a failed charge three times "
+                         "with backoff.")
+    assert decisions.propose_decisions(repo, summary(retry, sid="s-five"), state).written == ()
+
+
+def test_a_linked_decisions_folder_gets_no_proposal(repo: Path, tmp_path: Path) -> None:
+    """Issue 15 item 2: the flush wrote a proposal outside the repository through `.gitmem/decisions -> dir`."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (repo / ".gitmem").mkdir()
+    (repo / DECISIONS_DIR).symlink_to(outside)
+    with pytest.raises(RefusedFileError, match=r"^\.gitmem/decisions: refused: it is a symbolic link to "):
+        decisions.propose_decisions(repo, summary(), tmp_path / "state")
+    with pytest.raises(RefusedFileError):
+        decisions.propose_decision(repo, "Saved by an assistant", "Do it.")
+    assert list(outside.iterdir()) == []
+    (repo / DECISIONS_DIR).unlink()
+    (repo / ".gitmem").rmdir()
+    (repo / ".gitmem").symlink_to(outside)   # the folder above it, linked
+    with pytest.raises(RefusedFileError, match=r"^\.gitmem: refused"):
+        decisions.propose_decisions(repo, summary(), tmp_path / "state")
+    assert list(outside.iterdir()) == []
+
+
+def test_a_proposal_deleted_in_review_is_not_proposed_again_by_a_later_session(repo: Path, tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    [path] = decisions.propose_decisions(repo, summary(sid="s-one"), state).written
+    path.unlink()   # rejected by deleting the file
+    assert decisions.propose_decisions(repo, summary(sid="s-two"), state).written == ()

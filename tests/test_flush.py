@@ -289,3 +289,31 @@ def test_commits_made_in_the_first_turn_are_the_sessions(initialized: Path) -> N
     summary = store.find_session(discover(initialized), sid).summary
     assert (summary.head_start, summary.head_end) == (start, made)
     assert summary.commits == (made,)
+
+
+def test_links_to_dev_zero_are_refused_by_name_and_lose_nothing(initialized: Path) -> None:
+    """Issue 15 item 1: a decision file -> /dev/zero, or the config -> /dev/zero, made the flush read until the
+    machine ran out of memory."""
+    repo = discover(initialized)
+    decisions_dir = initialized / ".gitmem" / "decisions"
+    (decisions_dir / "2026-11-24-zero.md").symlink_to("/dev/zero")
+    replay(initialized)
+    report = flush.flush_now(repo.common_dir)
+    assert report.ran and not report.errors
+    assert store.find_session(repo, SID).summary is not None
+    proposed = [p for p in decisions_dir.glob("*.md") if not p.is_symlink()]
+    assert proposed and all(p.is_file() for p in proposed)   # the session's decision, beside the refused link
+
+    config = initialized / ".gitmem" / "config.yaml"
+    kept = config.read_text()
+    config.unlink()
+    config.symlink_to("/dev/zero")
+    hook(initialized, "UserPromptSubmit", {"session_id": "later", "prompt": "hello", "cwd": str(initialized)})
+    report = flush.flush_now(repo.common_dir)
+    assert report.errors and all(".gitmem/config.yaml: refused: it is a symbolic link to /dev/zero" in e
+                                 for e in report.errors)
+    assert list(spool.spool_dir(repo.common_dir).glob("later.*"))   # kept for the next flush
+    config.unlink()
+    config.write_text(kept)
+    assert not flush.flush_now(repo.common_dir).errors
+    assert store.find_session(repo, "later").summary.request == "hello"

@@ -443,3 +443,78 @@ def test_first_session_start_of_a_big_memory_briefs_without_the_index_and_builds
     again = context_of(hook(initialized, "SessionStart", {"session_id": "cold-2", "hook_event_name": "SessionStart",
                                                           "source": "startup", "cwd": str(initialized)}))
     assert "Bulk session 999" in again and path.stat().st_mtime_ns == before
+
+
+def _session_start(root: Path, sid: str) -> subprocess.CompletedProcess[bytes]:
+    payload = {"session_id": sid, "hook_event_name": "SessionStart", "source": "startup", "cwd": str(root)}
+    return subprocess.run([sys.executable, "-I", "-S", str(LAUNCHER), "SessionStart"], cwd=root,
+                          input=json.dumps(payload).encode(), capture_output=True,
+                          env={**os.environ, "GITMEM_NO_WORKER": "1"}, timeout=120)
+
+
+def test_a_config_linked_to_dev_zero_is_refused_by_name_and_the_hook_fails_open(initialized: Path) -> None:
+    """Issue 15 item 1: `.gitmem/config.yaml -> /dev/zero` made the SessionStart hook read until memory ran out."""
+    session(initialized, "zero-1", "Add retries to the HTTP client", "Done.", ["client.py"])
+    config = initialized / ".gitmem" / "config.yaml"
+    config.unlink()
+    config.symlink_to("/dev/zero")
+    inject.brief_path(discover(initialized)).unlink()   # the hook renders the brief now
+    proc = _session_start(initialized, "zero-2")
+    assert proc.returncode == 0 and proc.stdout == b""
+    assert b".gitmem/config.yaml: refused: it is a symbolic link to /dev/zero" in proc.stderr
+    ctx = subprocess.run([sys.executable, "-m", "gitmem", "context"], cwd=initialized, capture_output=True,
+                         text=True, timeout=120)
+    assert ctx.returncode == 1 and ctx.stdout == ""
+    assert ctx.stderr.startswith("gitmem: error: .gitmem/config.yaml: refused: it is a symbolic link to /dev/zero")
+    assert "hint: replace the link with the real file (`git rm .gitmem/config.yaml`" in ctx.stderr
+
+
+def test_an_unknown_setting_warns_and_the_brief_still_renders(initialized: Path) -> None:
+    """Issue 14 item 4: one unknown key in the team's config turned memory off for everyone."""
+    session(initialized, "newer-1", "Add retries to the HTTP client", "Done.", ["client.py"])
+    config = initialized / ".gitmem" / "config.yaml"
+    config.write_text(config.read_text() + "recall_by_meaning: true\nbrief_budget_tokens: 900\n")
+    inject.brief_path(discover(initialized)).unlink()
+    proc = _session_start(initialized, "newer-2")
+    assert proc.returncode == 0
+    assert "Add retries to the HTTP client" in context_of(proc.stdout)
+    assert b"unknown setting `recall_by_meaning` ignored (maybe from a newer gitmem)" in proc.stderr
+    assert load_config(initialized).brief_budget_tokens == 900   # the known settings still apply
+    ctx = subprocess.run([sys.executable, "-m", "gitmem", "context"], cwd=initialized, capture_output=True,
+                         text=True, timeout=120)
+    assert ctx.returncode == 0 and "Add retries to the HTTP client" in ctx.stdout
+    assert ".gitmem/config.yaml:" in ctx.stderr and "unknown setting `recall_by_meaning` ignored" in ctx.stderr
+
+
+def test_the_brief_skips_a_conflicted_decision_and_never_shows_template_comments(
+        initialized: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Issue 14 items 3 and 15: conflict markers and template comments were shown as the decision."""
+    (initialized / "app.py").write_text("x = 1\n")
+    _decision(initialized, "2026-11-20-cache.md", id="d-cache", title="Cache the rates", status="accepted",
+              files=("app.py",), body="\n## Decision\n\n<<<<<<< HEAD\nUse Redis.\n=======\nUse memcached.\n"
+                                      ">>>>>>> other\n")
+    _decision(initialized, "2026-11-21-empty.md", id="d-empty", title="Keep it simple", status="accepted",
+              files=("app.py",), body="\n## Context\n\n<!-- What forces this decision. -->\n\n## Decision\n\n"
+                                      "<!-- What we do, in a few sentences. -->\n")
+    text = inject.build_brief(discover(initialized)).text
+    assert "Cache the rates" not in text and "<<<<<<<" not in text and "Redis" not in text
+    assert "brief skips .gitmem/decisions/2026-11-20-cache.md:18: has unresolved merge conflict markers" in caplog.text
+    (line,) = [x for x in text.splitlines() if "Keep it simple" in x]
+    assert "<!--" not in line and "What we do" not in line
+    assert line.startswith("- Keep it simple. Files: app.py. (Dana, 2026-11-20, d-empty")
+
+
+def test_a_next_step_a_later_session_did_is_no_longer_open(initialized: Path) -> None:
+    """Issue 14 item 17: next steps never closed when a later session did them; "Next steps: none" was a step."""
+    session(initialized, "steps-1", "Add retries to the HTTP client",
+            "Retries are in.\n\nNext steps:\n- Add tests for the retry backoff in client.py\n"
+            "- Document the retry settings in README", ["client.py"])
+    brief = inject.build_brief(discover(initialized)).text
+    assert "Add tests for the retry backoff in client.py" in brief and "Document the retry settings" in brief
+    session(initialized, "steps-2", "Test the retries",
+            "Added tests for the retry backoff in client.py; they pass.\n\nNext steps: none.", ["test_client.py"])
+    brief = inject.build_brief(discover(initialized)).text
+    steps = brief.split("## Open next steps", 1)[1].split("##", 1)[0]
+    assert "Add tests for the retry backoff" not in steps           # done by the later session
+    assert "Document the retry settings in README (from session steps-1" in steps   # still open
+    assert "None" not in steps

@@ -377,6 +377,35 @@ def test_offline_keeps_failures_as_dead_ends_and_open_todos_as_next_steps() -> N
     assert draft.learned == ()  # nothing was established, so nothing is stored as a fact
 
 
+def test_offline_decision_files_are_the_files_it_names() -> None:
+    """Issue 14 item 17: a decision's `files` was every file the session changed."""
+    obs = (Observation(ts="1", kind="read", tool="Read", files=("src/billing/charge.py",)),
+           Observation(ts="2", kind="edit", tool="Edit", files=("src/api/app.py",)),
+           Observation(ts="3", kind="edit", tool="Edit", files=("src/billing/ledger.py",)),
+           Observation(ts="4", kind="edit", tool="Edit", files=("README.md",)),
+           Observation(ts="5", kind="stop", text="We decided to keep amounts as integer cents in ledger.py and "
+                                                 "src/billing/charge.py because floats drift. We decided to use "
+                                                 "one settings module for everything."))
+    notes = {d.title: d for d in summarize_offline(SessionInput("s", obs)).decisions}
+    assert notes["Keep amounts as integer cents in ledger.py and src/billing/charge.py"].files == (
+        "src/billing/ledger.py", "src/billing/charge.py")      # named: by file name, or by path (read, not changed)
+    assert notes["Use one settings module for everything"].files == (   # names none: what the session changed
+        "src/api/app.py", "src/billing/ledger.py", "README.md")
+
+
+@pytest.mark.parametrize("message", [
+    "Done.\n\nNext steps: none", "Done.\n\nNext steps: None.", "Done. Next steps: n/a", "Done.\n\nNext steps:\n- -",
+    "Done.\n\nNext steps:\n- Nothing left to do", "Done.\n\nStill to do: nothing.",
+])
+def test_offline_next_steps_that_say_nothing_are_no_steps(message: str) -> None:
+    """Issue 14 item 17: "Next steps: none" became a step."""
+    obs = (Observation(ts="1", kind="prompt", text="Fix the flaky test"),)
+    assert summarize_offline(SessionInput("s", obs, last_message=message)).next_steps == ()
+    real = summarize_offline(SessionInput("s", obs, last_message=message + "\n\nNext steps: none of the docs "
+                                                                          "mention retries yet, add them"))
+    assert real.next_steps == ("None of the docs mention retries yet, add them",)
+
+
 # -- the model's input ------------------------------------------------------------------------------------
 
 

@@ -8,7 +8,12 @@ Invariants:
 - Every problem names the file, the line when there is one, what is wrong and
   how to fix it: ``path:line: message; fix: ...``.
 - At least as strict as the readers: a file without errors reads through
-  ``Decision.from_text`` and ``load_config`` (both are run as a last check).
+  ``Decision.from_text`` and the config reader (both are run as a last check),
+  and what the readers skip is an error here: a symbolic link or a file that
+  is not regular (read through ``worktree_files``, never followed), merge
+  conflict markers (each on its line), a decision that states nothing (only
+  the template's prompts). A setting this gitmem does not know is a warning:
+  the readers ignore it.
 - Read-only.
 """
 
@@ -17,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import difflib
+import os
 import re
 import typing
 from dataclasses import dataclass, field
@@ -25,10 +31,12 @@ from typing import Any, Iterable, Sequence
 
 import yaml
 
-from gitmem import frontmatter
-from gitmem.config import CONFIG_FILE, DECISIONS_DIR, Config, load_config
-from gitmem.decisions import FILE_NAME, slugify
+from gitmem import frontmatter, worktree_files
+from gitmem.config import CONFIG_FILE, DECISIONS_DIR, Config, config_from, parse_config, read_config_text, \
+    unknown_setting_message
+from gitmem.decisions import FILE_NAME, section_text, slugify, stated_text
 from gitmem.errors import ConfigError, RecordError
+from gitmem.worktree_files import DECISION_LIMIT, RefusedFileError
 from gitmem.records import DECISION_STATUSES, SCHEMA_VERSION, Decision, load_yaml, new_decision_id
 
 ERROR = "error"
@@ -243,11 +251,16 @@ def _missing_fix(key: str, data: dict[str, Any]) -> str:
 def check_decision_file(root: Path, rel: str) -> tuple[list[Problem], _Facts | None]:
     """The problems of one decision file, and what the checks across files need from it."""
     try:
-        text = (root / rel).read_bytes().decode("utf-8")
+        text = worktree_files.read_file(root, rel, DECISION_LIMIT).decode("utf-8")
+    except RefusedFileError as exc:
+        return [_refused(exc)], None
     except UnicodeDecodeError as exc:
         return [Problem(rel, None, f"is not UTF-8 text ({exc.reason} at byte {exc.start})", "save it as UTF-8")], None
     except OSError as exc:
         return [Problem(rel, None, f"cannot be read: {exc.strerror or exc}")], None
+    conflicts = _conflicts(rel, text)
+    if conflicts:
+        return _check_name(rel, None) + conflicts, None
     try:
         fm = frontmatter.locate(text, rel)
         node = frontmatter.compose(fm, rel)
@@ -258,7 +271,7 @@ def check_decision_file(root: Path, rel: str) -> tuple[list[Problem], _Facts | N
         return _check_name(rel, None) + [Problem(rel, fm.first_line, "the front matter is empty",
                                                  "add the fields id, title, status, date (see `gitmem decide`)")], None
     facts = _Facts(rel)
-    problems = _check_name(rel, data) + _check_fields(rel, fm, node, data, facts)
+    problems = _check_name(rel, data) + _check_fields(rel, fm, node, data, facts) + _check_body(rel, text, fm)
     if not any(p.severity == ERROR for p in problems):
         try:
             Decision.from_text(text, rel)
@@ -267,6 +280,32 @@ def check_decision_file(root: Path, rel: str) -> tuple[list[Problem], _Facts | N
         except ValueError as exc:
             problems.append(Problem(rel, None, str(exc), "correct the front matter"))
     return problems, facts
+
+
+def _check_body(rel: str, text: str, fm: frontmatter.FrontMatter) -> list[Problem]:
+    """A decision must say what was decided: not only the template's <!-- prompts --> or nothing at all."""
+    body = text[fm.end:].split("\n", 1)[1] if "\n" in text[fm.end:] else ""
+    body_line = fm.text.count("\n", 0, fm.end) + 2
+    heading = next((n for n, line in enumerate(body.splitlines(), body_line)
+                    if line.lstrip().startswith("#") and line.strip().lstrip("#").strip().casefold() == "decision"),
+                   None)
+    fix = ("write what was decided under `## Decision` (the <!-- prompts --> are not shown to anyone), or delete "
+           "the file")
+    if not stated_text(body):
+        return [Problem(rel, heading or body_line, "the decision states nothing: its body is empty or only template "
+                        "comments", fix)]
+    if heading is not None and not section_text(body, "decision"):
+        return [Problem(rel, heading, "the `## Decision` section states nothing (only a template comment)", fix)]
+    return []
+
+
+def _conflicts(rel: str, text: str) -> list[Problem]:
+    return [Problem(rel, line, f"unresolved merge conflict marker `{mark}`", worktree_files.CONFLICT_HINT.rstrip("."))
+            for line, mark in worktree_files.conflict_markers(text)]
+
+
+def _refused(exc: RefusedFileError) -> Problem:
+    return Problem(exc.path, None, f"refused: {exc.reason}", (exc.hint or "").rstrip("."))
 
 
 def _from_record_error(exc: RecordError, rel: str) -> Problem:
@@ -319,18 +358,20 @@ def _check_links(facts: list[_Facts]) -> list[Problem]:
 
 def check_config(root: Path) -> list[Problem]:
     rel = CONFIG_FILE
-    path = root / rel
-    if not path.exists():
-        return []
     try:
-        text = path.read_bytes().decode("utf-8")
+        text = read_config_text(root)
+    except ConfigError as exc:
+        message = exc.message.removeprefix(f"{rel}: ")
+        return [Problem(rel, None, message, (exc.hint or "").rstrip("."))]
+    if text is None:
+        return []
+    conflicts = _conflicts(rel, text)
+    if conflicts:
+        return conflicts
+    try:
         data = load_yaml(text.removesuffix("\n"), rel)   # an error at the end is on the last line
-    except UnicodeDecodeError as exc:
-        return [Problem(rel, None, f"is not UTF-8 text ({exc.reason} at byte {exc.start})", "save it as UTF-8")]
     except RecordError as exc:
         return [_from_record_error(exc, rel)]
-    except OSError as exc:
-        return [Problem(rel, None, f"cannot be read: {exc.strerror or exc}")]
     if data is None:
         return []
     if not isinstance(data, dict):
@@ -344,8 +385,10 @@ def check_config(root: Path) -> list[Problem]:
     for key, value in data.items():
         at = lines.get(str(key))
         if key not in hints:
-            problems.append(Problem(rel, at, f"unknown setting `{key}`", f"{_did_you_mean(str(key), names)}remove "
-                                    f"it or fix its spelling; known settings: {', '.join(names)}"))
+            problems.append(Problem(rel, at, unknown_setting_message(str(key)), f"{_did_you_mean(str(key), names)}"
+                                    f"fix its spelling, or remove it if no gitmem your team uses knows it; known "
+                                    f"settings: {', '.join(names)}",
+                                    WARNING))
             continue
         tp = hints[key]
         ok = (isinstance(value, bool) if tp is bool
@@ -360,9 +403,9 @@ def check_config(root: Path) -> list[Problem]:
         except ValueError as exc:
             problems.append(Problem(rel, at, str(exc), f"correct `{key}` (the default is "
                                     f"{getattr(Config(), key)!r})"))
-    if not problems:
+    if not any(p.severity == ERROR for p in problems):
         try:
-            load_config(root, environ={})
+            config_from(parse_config(text, rel)[0], rel, environ={})   # as the readers do, without their warning
         except ConfigError as exc:
             problems.append(Problem(rel, None, exc.message, (exc.hint or "").rstrip(".")))
     return problems
@@ -392,10 +435,15 @@ def check(root: Path, paths: Iterable[str] | None = None) -> CheckResult:
     problems in those files are reported; files outside ``.gitmem/`` are
     ignored. The checks across files always read every decision file.
     """
-    folder = root / DECISIONS_DIR
-    names = sorted(p.name for p in folder.iterdir() if p.is_file()) if folder.is_dir() else []
-    decision_files = [f"{DECISIONS_DIR}/{n}" for n in names if n.endswith(".md") and not n.startswith(".")]
     problems: list[Problem] = []
+    try:
+        listing = worktree_files.list_folder(root, DECISIONS_DIR)
+    except RefusedFileError as exc:
+        listing = worktree_files.Listing()
+        problems.append(_refused(exc))
+    problems += [_refused(exc) for exc in listing.refused]
+    names = list(listing.names)
+    decision_files = [f"{DECISIONS_DIR}/{n}" for n in names if n.endswith(".md")]
     facts: list[_Facts] = []
     for rel in decision_files:
         found, fact = check_decision_file(root, rel)
@@ -404,16 +452,16 @@ def check(root: Path, paths: Iterable[str] | None = None) -> CheckResult:
             facts.append(fact)
     problems += _check_links(facts)
     for n in names:
-        if not n.endswith(".md") and not n.startswith("."):
+        if not n.endswith(".md"):
             problems.append(Problem(f"{DECISIONS_DIR}/{n}", None, "is not a Markdown file; gitmem reads only "
                                     "*.md decision files here", "rename it to <yyyy-mm-dd>-<slug>.md or move it out "
                                     f"of {DECISIONS_DIR}/", WARNING))
     problems += check_config(root)
-    checked = decision_files + ([CONFIG_FILE] if (root / CONFIG_FILE).exists() else [])
+    checked = decision_files + ([CONFIG_FILE] if os.path.lexists(root / CONFIG_FILE) else [])
     if paths is not None:
         wanted = {_relative(root, p) for p in paths}
         for rel in sorted(wanted):
-            if rel.startswith(".gitmem/") and not (root / rel).exists():
+            if rel.startswith(".gitmem/") and not os.path.lexists(root / rel):
                 problems.append(Problem(rel, None, "does not exist", "check the path"))
         problems = [p for p in problems if p.path in wanted]
         checked = [c for c in checked if c in wanted]

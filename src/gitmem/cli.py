@@ -483,20 +483,27 @@ def decide(
     edit: Optional[bool] = typer.Option(None, "--edit/--no-edit", help="Open $VISUAL or $EDITOR on the new file "
                                         "(default: when stdin is a terminal and an editor is set)."),
 ) -> None:
-    """Write a new decision note to .gitmem/decisions/, then open it in your editor when interactive."""
+    """Write a new decision note to .gitmem/decisions/, then open it in your editor when interactive.
+
+    The note needs the decision itself: give it with --decision, or write it in the editor (--edit)."""
     from gitmem import check as check_module
     from gitmem import decision_status, decisions, render
     from gitmem.project import root_of
 
     repo = _repo()
     root = root_of(repo)
+    editing = _wants_editor(edit)
+    if not decision.strip() and not editing:
+        raise GitmemError("no decision text: a decision note needs to say what was decided",
+                          hint=f'gitmem decide "{title}" --decision "What we do, in a sentence or two." '
+                               '(or --edit to write it in your editor).')
     result = decision_status.decide(
         root, title, status=status, date=date, authors=author or [decisions.author_of(repo)], files=file or [],
         tags=tag or [], supersedes=supersedes or [], context=context, decision=decision,
         consequences=consequences, alternatives=alternative or [])
     created = result.edits[0]
     _render_edits(result)
-    if _wants_editor(edit):
+    if editing:
         _run_editor(root / created.path)
         problems = check_module.check(root, [created.path])
         if problems.problems:

@@ -1,9 +1,12 @@
 """Settings and paths.
 
 ``.gitmem/config.yaml`` (shared with the team on branches) is read once into
-a frozen ``Config``; unknown keys and wrong types are ``ConfigError`` naming
-the file, the line and the key. Precedence lives in ``load_config`` alone:
-flag > ``GITMEM_*`` environment variable > file > default.
+a frozen ``Config``; a wrong type of a known key is a ``ConfigError`` naming
+the file, the line and the key, while an unknown key (a teammate's newer
+gitmem may have written it) is ignored with a warning, so it never turns
+memory off for the team. The file is read only as a regular file inside the
+work tree, at most ``worktree_files.CONFIG_LIMIT`` bytes. Precedence lives in
+``load_config`` alone: flag > ``GITMEM_*`` environment variable > file > default.
 
 Local state (spool, index, logs, locks) lives in
 ``<git-common-dir>/gitmem/``, shared by every worktree of a repository and
@@ -13,6 +16,7 @@ never committed. User-level state lives under ``GITMEM_HOME``.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 import typing
 from dataclasses import dataclass
@@ -20,6 +24,8 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from gitmem.errors import ConfigError, RecordError
+from gitmem.worktree_files import CONFIG_LIMIT, CONFLICT_HINT, RefusedFileError, conflict_markers, conflict_message, \
+    read_file
 
 MEMORY_REF = "refs/notes/gitmem"
 GITMEM_DIR = ".gitmem"
@@ -27,6 +33,8 @@ CONFIG_FILE = ".gitmem/config.yaml"
 DECISIONS_DIR = ".gitmem/decisions"
 STATE_DIR_NAME = "gitmem"
 SUMMARIZERS = ("auto", "anthropic", "claude", "offline")
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,43 +81,89 @@ def _convert(name: str, value: Any, source: str) -> Any:
                       hint=f"set `{name}` to a {tp.__name__} value.")
 
 
-def read_config_file(path: Path) -> dict[str, Any]:
-    """The raw settings in ``path`` (empty when the file does not exist)."""
+def read_config_text(root: Path) -> str | None:
+    """The text of ``.gitmem/config.yaml`` under the work tree ``root`` (None when there is none).
+
+    Read through ``worktree_files``: a symbolic link, a device or FIFO, or a file over
+    ``CONFIG_LIMIT`` is refused with a ``ConfigError`` naming the file, never followed or read.
+    """
+    try:
+        return read_file(root, CONFIG_FILE, CONFIG_LIMIT).decode("utf-8")
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except RefusedFileError as exc:
+        raise ConfigError(exc.message, hint=exc.hint) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{CONFIG_FILE}: is not UTF-8 text ({exc.reason} at byte {exc.start})",
+                          hint="save the file as UTF-8.") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read {CONFIG_FILE}: {exc.strerror or exc}",
+                          hint="make the file readable UTF-8 text.") from None
+
+
+_warned: set[tuple[str, str]] = set()
+
+
+def unknown_setting_message(key: str) -> str:
+    return f"unknown setting `{key}` ignored (maybe from a newer gitmem)"
+
+
+def parse_config(text: str, path: str) -> tuple[dict[str, Any], list[tuple[str, int | None]]]:
+    """The settings in ``text`` this gitmem knows, and ``(key, line)`` of those it does not.
+
+    Bad YAML, merge conflict markers, or a file that is not ``key: value`` settings is a ``ConfigError``.
+    """
     from gitmem.records import load_yaml
 
-    if not path.exists():
-        return {}
+    markers = conflict_markers(text)
+    if markers:
+        raise ConfigError(f"{path}:{markers[0][0]}: {conflict_message(markers)}", hint=CONFLICT_HINT)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read {path}: {exc}", hint="make the file readable UTF-8 text.") from None
-    try:
-        data = load_yaml(text, str(path))
+        data = load_yaml(text, path)
     except RecordError as exc:
         raise ConfigError(exc.message, hint=exc.hint) from None
     if data is None:
-        return {}
+        return {}, []
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected `key: value` settings, found {type(data).__name__}",
                           hint="see `gitmem init` for the documented defaults.")
-    for key in data:
-        if key not in _FIELDS:
-            line = next((i + 1 for i, l in enumerate(text.splitlines()) if l.startswith(f"{key}:")), None)
-            where = f"{path}:{line}" if line else str(path)
-            raise ConfigError(f"{where}: unknown setting `{key}`",
-                              hint=f"remove it or fix its spelling; known settings: {', '.join(_FIELDS)}.")
-    return data
+    known = {key: value for key, value in data.items() if key in _FIELDS}
+    unknown = [(str(key), next((i + 1 for i, line in enumerate(text.splitlines()) if line.startswith(f"{key}:")),
+                               None)) for key in data if key not in _FIELDS]
+    return known, unknown
+
+
+def read_config_file(root: Path) -> dict[str, Any]:
+    """The known settings in ``.gitmem/config.yaml`` (empty when the file does not exist).
+
+    A key this gitmem does not know (a teammate's newer gitmem may have written it) is left out with a
+    warning in the log, once per process; everything else wrong is a ``ConfigError``.
+    """
+    text = read_config_text(root)
+    if text is None:
+        return {}
+    path = str(root / CONFIG_FILE)
+    known, unknown = parse_config(text, path)
+    for key, line in unknown:
+        if (path, key) not in _warned:
+            _warned.add((path, key))
+            logger.warning("%s: %s; known settings: %s", f"{path}:{line}" if line else path,
+                           unknown_setting_message(key), ", ".join(_FIELDS))
+    return known
 
 
 def load_config(root: Path | None, flags: Mapping[str, Any] | None = None,
                 environ: Mapping[str, str] | None = None) -> Config:
     """Merge default < file < ``GITMEM_<NAME>`` environment < flags into a Config."""
+    path = str(root / CONFIG_FILE) if root is not None else None
+    return config_from(read_config_file(root) if root is not None else {}, path, flags, environ)
+
+
+def config_from(file_values: Mapping[str, Any], path: str | None, flags: Mapping[str, Any] | None = None,
+                environ: Mapping[str, str] | None = None) -> Config:
+    """The Config of settings read from ``path``, under the ``GITMEM_*`` environment and the flags."""
     env = os.environ if environ is None else environ
-    values: dict[str, Any] = {}
-    path = (root / CONFIG_FILE) if root is not None else None
-    if path is not None:
-        for key, value in read_config_file(path).items():
-            values[key] = _convert(key, value, str(path))
+    values: dict[str, Any] = {key: _convert(key, value, str(path)) for key, value in file_values.items()}
     for name in _FIELDS:
         env_name = f"GITMEM_{name.upper()}"
         if env_name in env:

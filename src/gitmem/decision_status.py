@@ -5,7 +5,8 @@ Invariants:
   ``status:`` value changes, or one item is added to ``supersedes``; every
   other byte of the file stays as the person wrote it.
 - The edited text must read back as exactly the expected record before it
-  replaces the file, and it replaces it whole (temp file, then ``os.replace``).
+  replaces the file, and it replaces it whole (temp file, then ``os.replace``),
+  in the work tree only: a symbolic link is refused, never followed.
 - Superseding is recorded on both sides: the old decision's status says
   ``superseded`` and the new one's ``supersedes`` names the old id, so the
   brief, the search index and ``gitmem why`` agree on what replaced what.
@@ -13,19 +14,17 @@ Invariants:
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import logging
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from gitmem import frontmatter
+from gitmem import frontmatter, worktree_files
 from gitmem.decisions import DecisionFile, create_decision, find_decision, read_decisions
 from gitmem.errors import GitmemError, RecordError
 from gitmem.records import Decision
+from gitmem.worktree_files import DECISION_LIMIT
 
 logger = logging.getLogger(__name__)
 
@@ -50,29 +49,12 @@ class EditResult:
         return EditResult(self.edits + other.edits, self.warnings + other.warnings)
 
 
-def _replace_file(path: Path, data: bytes) -> None:
-    # A new file moved over the old one (never a write in place): readers see the old or the new text,
-    # and the new inode changes the folder signature the search index checks even when the size and
-    # the mtime stay the same ("proposed" and "accepted" are both 8 characters).
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name[:40]}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        with contextlib.suppress(OSError):
-            os.chmod(tmp, path.stat().st_mode & 0o7777)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
 def _rewrite(root: Path, df: DecisionFile, edit: Callable[[str], str], change: Callable[[Decision], Decision],
              what: str) -> DecisionFile:
     """Apply a textual front matter edit, and keep it only when the file then reads as ``change`` of what it
     read as before: the edit touched nothing else."""
-    full = root / df.path
-    text = full.read_bytes().decode("utf-8")   # bytes: universal newlines would hide a CR in the body
+    # bytes: universal newlines would hide a CR in the body; a link or an oversized file is refused
+    text = worktree_files.read_file(root, df.path, DECISION_LIMIT).decode("utf-8")
     expected = change(Decision.from_text(text, df.path))
     new_text = edit(text)
     try:
@@ -81,7 +63,10 @@ def _rewrite(root: Path, df: DecisionFile, edit: Callable[[str], str], change: C
         parsed = None
     if parsed != expected:
         raise frontmatter.FrontMatterEditError(f"{df.path}: cannot {what} without rewriting more of the file")
-    _replace_file(full, new_text.encode("utf-8"))
+    # A new file moved over the old one (never a write in place): readers see the old or the new text,
+    # and the new inode changes the folder signature the search index checks even when the size and
+    # the mtime stay the same ("proposed" and "accepted" are both 8 characters).
+    worktree_files.replace_file(root, df.path, new_text.encode("utf-8"))
     logger.info("%s: %s", df.path, what)
     return DecisionFile(df.path, expected)
 

@@ -10,12 +10,17 @@ Invariants:
   free name (a taken name gets a short suffix), by a hard link that fails if
   the name exists. No sequential numbers: two branches that add decisions the
   same day never pick the same name or id.
-- Proposes each (session, title) once. A re-flush of the same session finds
-  the earlier proposal by its front matter, or in the local ledger
+- Proposes each decision once: a re-flush of the same session finds the
+  earlier proposal by its front matter, or in the local ledger
   ``<common-dir>/gitmem/proposed-decisions.jsonl`` when a person edited,
-  renamed or deleted (rejected) the file.
-- Writes only inside ``.gitmem/decisions/``; never touches the index (it sees
-  the change by the folder's signature).
+  renamed or deleted (rejected) the file; a later session that restates a
+  decision some file already holds (same title or same decision, in nearly
+  the same words) proposes nothing.
+- Reads and writes only regular files inside ``.gitmem/decisions/`` of the
+  work tree (``worktree_files``: no symbolic link followed, reads capped at
+  ``DECISION_LIMIT``); a file it refuses, or one with merge conflict markers,
+  is reported and skipped. Never touches the index (it sees the change by the
+  folder's signature).
 """
 
 from __future__ import annotations
@@ -35,10 +40,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
+from gitmem import restatement, worktree_files
 from gitmem.config import DECISIONS_DIR, read_template
 from gitmem.errors import GitmemError, NotFoundError, RecordError
 from gitmem.git import Repo
 from gitmem.records import DECISION_STATUSES, Decision, DecisionNote, SessionSummary, content_id, new_decision_id
+from gitmem.worktree_files import DECISION_LIMIT, RefusedFileError
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +59,7 @@ _NOT_STATED = "_Not stated in the session._"
 @dataclass(frozen=True, slots=True)
 class ProposeResult:
     written: tuple[Path, ...] = ()
-    already: tuple[str, ...] = ()   # titles proposed before for this session
+    already: tuple[str, ...] = ()   # titles proposed before for this session, or already in a decision file
 
 
 def slugify(title: str, limit: int = MAX_SLUG) -> str:
@@ -110,64 +117,75 @@ def build_decision(note: DecisionNote, summary: SessionSummary) -> Decision:
                     session=summary.id, body=render_body(note, summary))
 
 
-def _proposed_before(folder: Path, ledger: Path | None, session: str) -> set[str]:
-    """Title keys already proposed for ``session``: from the decision files, then the ledger."""
+@dataclass(frozen=True, slots=True)
+class _Known:
+    """What was proposed or decided before: title keys (this session's, from the ledger too), and the
+    titles and decision texts of every readable decision file."""
+
+    keys: set[str]
+    said: list[str]
+
+    def has(self, note: DecisionNote) -> bool:
+        key = title_key(note.title)
+        if key in self.keys:
+            return True
+        texts = [t for t in (note.title, note.decision) if t.strip()]
+        return any(title_key(t) == title_key(old) or restatement.restates(t, old) for t in texts for old in self.said)
+
+    def add(self, note: DecisionNote) -> None:
+        self.keys.add(title_key(note.title))
+        self.said.extend(t for t in (note.title, note.decision) if t.strip())
+
+
+def _proposed_before(root: Path, ledger: Path | None, session: str) -> _Known:
+    """What was proposed for ``session`` (decision files, then the ledger) and said in any decision file or
+    proposed for any session (the ledger keeps what a review deleted)."""
     keys: set[str] = set()
-    for path in sorted(folder.glob("*.md")) if folder.is_dir() else ():
-        try:
-            decision = Decision.from_text(path.read_text(encoding="utf-8"), str(path))
-        except (OSError, UnicodeDecodeError, RecordError):
-            continue  # a person's broken file: `gitmem check` reports it; the ledger still knows ours
-        if decision.session == session:
-            keys.add(title_key(decision.title))
+    said: list[str] = []
+    found = read_decisions(root)   # a person's broken file is skipped: `gitmem check` reports it
+    for f in found.files:
+        if f.decision.session == session:
+            keys.add(title_key(f.decision.title))
+        said += [t for t in (f.decision.title, section_text(f.decision.body, "decision")) if t.strip()]
     if ledger is not None and ledger.exists():
         for line in ledger.read_text(encoding="utf-8", errors="replace").splitlines():
             with contextlib.suppress(ValueError, AttributeError):
                 entry = json.loads(line)
                 if entry.get("session") == session:
                     keys.add(str(entry.get("key")))
-    return keys
+                elif entry.get("key"):
+                    said.append(str(entry["key"]))   # proposed before, maybe deleted in review since
+    return _Known(keys, said)
 
 
-def _create_new(folder: Path, stem: str, suffix: str, text: str) -> Path:
-    """Write ``text`` under the first free name of ``stem``, ``stem-<suffix>``, ``stem-<suffix>-2``, ..."""
-    tmp = folder / f".{stem[:40]}.{os.getpid()}.tmp"
-    tmp.write_text(text, encoding="utf-8")
-    try:
-        names = [stem, f"{stem}-{suffix}"] + [f"{stem}-{suffix}-{i}" for i in range(2, 100)]
-        for name in names:
-            path = folder / f"{name}.md"
-            try:
-                os.link(tmp, path)  # fails if the name exists: never overwrites, never half-written
-            except FileExistsError:
-                continue
-            return path
-        raise FileExistsError(f"no free name for {stem} in {folder}")
-    finally:
-        tmp.unlink(missing_ok=True)
+def _create_new(root: Path, stem: str, suffix: str, text: str) -> Path:
+    """Write ``text`` under the first free name of ``stem``, ``stem-<suffix>``, ``stem-<suffix>-2``, ...
+
+    In ``.gitmem/decisions/`` only: a symbolic link on the way is refused (``RefusedFileError``)."""
+    names = [f"{name}.md" for name in [stem, f"{stem}-{suffix}"] + [f"{stem}-{suffix}-{i}" for i in range(2, 100)]]
+    return root / worktree_files.create_new(root, DECISIONS_DIR, names, text.encode("utf-8"))
 
 
 def propose_decisions(root: Path, summary: SessionSummary, state: Path | None = None) -> ProposeResult:
-    """Write the summary's decisions not yet proposed for its session; return what was written."""
+    """Write the summary's decisions not yet proposed for its session nor stated by a decision file; return
+    what was written. ``RefusedFileError`` when ``.gitmem/decisions`` is a symbolic link (nothing written)."""
     if not summary.decisions:
         return ProposeResult()
-    folder = root / DECISIONS_DIR
     ledger = state / LEDGER_FILE if state is not None else None
-    known = _proposed_before(folder, ledger, summary.id)
+    known = _proposed_before(root, ledger, summary.id)
     written: list[Path] = []
     already: list[str] = []
     for note in summary.decisions:
         key = title_key(note.title)
         if not key:
             continue
-        if key in known:
+        if known.has(note):
             already.append(note.title)
             continue
         decision = build_decision(note, summary)
-        folder.mkdir(parents=True, exist_ok=True)
         suffix = hashlib.sha256(f"{summary.id}\0{key}".encode()).hexdigest()[:6]
-        path = _create_new(folder, f"{decision.date}-{slugify(decision.title)}", suffix, decision.to_text())
-        known.add(key)
+        path = _create_new(root, f"{decision.date}-{slugify(decision.title)}", suffix, decision.to_text())
+        known.add(note)
         written.append(path)
         if ledger is not None:
             ledger.parent.mkdir(parents=True, exist_ok=True)
@@ -214,15 +232,14 @@ def propose_decision(root: Path, title: str, decision: str, rationale: str = "",
                     f"status to accepted, or to rejected. -->{sep}{rest}")
     made = dataclasses.replace(made, id=content_id("d-", key, 10), body=body)
     text = made.to_text()
-    folder = root / DECISIONS_DIR
     stem = f"{made.date}-{slugify(made.title)}"
-    for existing in sorted(folder.glob(f"{stem}*.md")) if folder.is_dir() else ():
-        with contextlib.suppress(OSError, UnicodeDecodeError):
-            if existing.read_text(encoding="utf-8") == text:
-                return existing
-    folder.mkdir(parents=True, exist_ok=True)
+    for name in worktree_files.list_folder(root, DECISIONS_DIR, ".md").names:
+        if name.startswith(stem):
+            with contextlib.suppress(OSError, UnicodeDecodeError, RefusedFileError):
+                if worktree_files.read_file(root, f"{DECISIONS_DIR}/{name}", DECISION_LIMIT) == text.encode():
+                    return root / DECISIONS_DIR / name
     suffix = hashlib.sha256(f"{session}\0{title_key(made.title)}\0{author}".encode()).hexdigest()[:6]
-    path = _create_new(folder, stem, suffix, text)
+    path = _create_new(root, stem, suffix, text)
     logger.info("proposed decision %s (%s)", path.name, source or "gitmem")
     return path
 
@@ -262,28 +279,64 @@ class DecisionFiles:
         return {k: tuple(v) for k, v in out.items()}
 
 
-def decision_paths(root: Path) -> list[Path]:
-    """The ``*.md`` files directly in ``.gitmem/decisions/`` (hidden temporary files left out), by name."""
-    folder = root / DECISIONS_DIR
-    if not folder.is_dir():
-        return []
-    return sorted(p for p in folder.iterdir() if p.name.endswith(".md") and not p.name.startswith(".")
-                  and p.is_file())
+def _refused(exc: RefusedFileError) -> RecordError:
+    return RecordError(f"refused: {exc.reason}", exc.path, hint=exc.hint)
 
 
 def read_decision_file(root: Path, path: Path) -> DecisionFile:
+    """One decision file; ``RecordError`` when it is not a readable regular file inside the work tree, is
+    not UTF-8, has merge conflict markers or does not parse."""
     rel = path.relative_to(root).as_posix() if path.is_absolute() else path.as_posix()
     try:
-        text = (root / rel).read_bytes().decode("utf-8")   # as written: no newline translation
+        # as written: no newline translation; a link, a device or an oversized file is refused unread
+        text = worktree_files.read_file(root, rel, DECISION_LIMIT).decode("utf-8")
+    except RefusedFileError as exc:
+        raise _refused(exc) from None
     except UnicodeDecodeError as exc:
         raise RecordError(f"is not UTF-8 text ({exc.reason} at byte {exc.start})", rel,
                           hint="save the file as UTF-8.") from None
     except OSError as exc:
         raise RecordError(f"cannot be read: {exc.strerror or exc}", rel) from None
+    markers = worktree_files.conflict_markers(text)
+    if markers:
+        raise RecordError(worktree_files.conflict_message(markers), rel, markers[0][0],
+                          hint=worktree_files.CONFLICT_HINT)
     try:
         return DecisionFile(rel, Decision.from_text(text, rel))
     except ValueError as exc:   # a record's own check (the status) that _from_mapping did not see
         raise RecordError(str(exc), rel) from None
+
+
+_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
+_HEADING = re.compile(r"^\s{0,3}#{1,6}(?:\s|$)")
+
+
+def without_comments(text: str) -> str:
+    """``text`` without its HTML comments (the prompts a template leaves are comments, not the decision)."""
+    return _COMMENT.sub("", text)
+
+
+def section_text(body: str, name: str) -> str:
+    """The text under the body's ``## <name>`` heading, up to the next heading, comments and the
+    "not stated" placeholder removed ('' when there is no such section or it says nothing)."""
+    lines = without_comments(body).splitlines()
+    out: list[str] = []
+    inside = False
+    for line in lines:
+        if _HEADING.match(line):
+            if inside:
+                break
+            inside = line.strip().lstrip("#").strip().casefold().startswith(name.casefold())
+            continue
+        if inside:
+            out.append(line)
+    return stated_text("\n".join(out))
+
+
+def stated_text(body: str) -> str:
+    """What ``body`` says: its lines without comments, headings and the "not stated" placeholder."""
+    lines = [line.strip() for line in without_comments(body).splitlines()]
+    return "\n".join(line for line in lines if line and not _HEADING.match(line) and line != _NOT_STATED).strip()
 
 
 def _newest_first(files: Iterable[DecisionFile]) -> list[DecisionFile]:
@@ -291,11 +344,20 @@ def _newest_first(files: Iterable[DecisionFile]) -> list[DecisionFile]:
 
 
 def read_decisions(root: Path) -> DecisionFiles:
-    """Every decision file of the work tree at ``root``, newest first; broken ones become errors."""
-    files, errors = [], []
-    for path in decision_paths(root):
+    """Every decision file of the work tree at ``root``, newest first; broken, conflicted and refused ones
+    (a symbolic link, a FIFO, a file over the size cap; the whole folder when it is a link) become errors
+    for the caller to report."""
+    files: list[DecisionFile] = []
+    errors: list[RecordError] = []
+    try:
+        listing = worktree_files.list_folder(root, DECISIONS_DIR, ".md")
+    except RefusedFileError as exc:
+        listing = worktree_files.Listing()
+        errors.append(_refused(exc))
+    errors += [_refused(exc) for exc in listing.refused]
+    for name in listing.names:
         try:
-            files.append(read_decision_file(root, path))
+            files.append(read_decision_file(root, Path(f"{DECISIONS_DIR}/{name}")))
         except RecordError as exc:
             errors.append(exc)
     return DecisionFiles(tuple(_newest_first(files)), tuple(errors))
@@ -492,9 +554,7 @@ def create_decision(root: Path, title: str, *, status: str = "proposed", date: s
                       files=tuple(dict.fromkeys(repo_relative(root, f) for f in files)),
                       tags=tuple(dict.fromkeys(t.strip() for t in tags if t.strip())), session=session,
                       body=render_decision_body(context, decision, consequences, alternatives))
-    folder = root / DECISIONS_DIR
-    folder.mkdir(parents=True, exist_ok=True)
-    path = _create_new(folder, f"{date}-{slugify(title)}", did.removeprefix("d-")[:6], record.to_text())
+    path = _create_new(root, f"{date}-{slugify(title)}", did.removeprefix("d-")[:6], record.to_text())
     rel = f"{DECISIONS_DIR}/{path.name}"
     logger.info("created decision %s (%s)", rel, did)
     return DecisionFile(rel, record)

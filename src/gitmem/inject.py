@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from gitmem import decisions, index_build, recent, search, store
+from gitmem import decisions, index_build, recent, restatement, search, store
 from gitmem.ancestry import Checkout
 from gitmem.config import DECISIONS_DIR, Config, load_config, state_dir
 from gitmem.errors import GitmemError
@@ -210,7 +210,7 @@ def _decision_line(path: str, d: Decision, note: str = "") -> str:
 
 def _body_section(d: Decision, name: str) -> str:
     """The first paragraph under the body's ``## <name>`` heading ('' when there is none or it says nothing)."""
-    body = d.body.strip()
+    body = decisions.without_comments(d.body).strip()   # a template's prompts are not the decision
     at = body.lower().find(f"## {name}")
     if at < 0:
         return ""
@@ -224,7 +224,7 @@ def _decision_gist(d: Decision) -> str:
     gist = _body_section(d, "decision")
     if gist:
         return gist
-    for para in d.body.strip().split("\n\n"):
+    for para in decisions.without_comments(d.body).strip().split("\n\n"):
         para = para.strip()
         if para and not para.startswith(("#", "<!--")):
             return para
@@ -330,7 +330,7 @@ def build_brief(repo: Repo, config: Config | None = None) -> Brief:
     others = [s for s in ordered if s.id not in mine]
     for n, s in enumerate(on_branch[:5]):
         items.append(Item(2, 1.0 + n * 1.5, _session_line(s, detail=n < 3, reviewed=reviewed)))
-    steps = [(s, step) for s in on_branch[:3] for step in s.next_steps[:4]]
+    steps = restatement.open_next_steps(on_branch)  # done by a later session, or saying nothing: not open
     for n, (s, step) in enumerate(steps[:6]):
         items.append(Item(3, 1.5 + n * 0.5, f"- {_clip(step, 200)} (from session {s.id[:8]}, {_day(s.ended_at)})"))
     merged_n = unmerged_n = 0

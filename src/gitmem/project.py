@@ -23,9 +23,9 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gitmem import mcp_config, spool, store, sync
+from gitmem import mcp_config, spool, store, sync, worktree_files
 from gitmem.install import SHARED_SETTINGS, ClaudeHooksStatus, InstallResult, claude_hooks_status, is_tracked
-from gitmem.config import CONFIG_FILE, DECISIONS_DIR, MEMORY_REF, load_config, read_template, state_dir
+from gitmem.config import CONFIG_FILE, DECISIONS_DIR, GITMEM_DIR, MEMORY_REF, load_config, read_template, state_dir
 from gitmem.errors import NotARepositoryError, NotInitializedError
 from gitmem.git import Repo, discover
 
@@ -173,18 +173,15 @@ def init_repository(repo: Repo, *, shared: bool = False, fetch: bool = True) -> 
     if fetch and not all((root / p).exists() for p in TEAM_FILES[:2]):
         unfetched = fetch_upstreams(repo)
     pending = awaiting_pull(repo, list(TEAM_FILES))
-    config_path = root / CONFIG_FILE
-    if not config_path.exists():
-        if CONFIG_FILE not in pending:
-            config_path.parent.mkdir(parents=True, exist_ok=True)
-            config_path.write_text(read_template("config.yaml"), encoding="utf-8")
+    if CONFIG_FILE not in pending:
+        try:  # never through a link: a committed `.gitmem` or config.yaml link must not make init write elsewhere
+            worktree_files.create_new(root, GITMEM_DIR, [CONFIG_FILE.rsplit("/", 1)[1]],
+                                      read_template("config.yaml").encode("utf-8"))
             created.append(CONFIG_FILE)
-    else:
-        load_config(root)  # an existing file must still be valid
-    decisions = root / DECISIONS_DIR
-    if not decisions.is_dir() and DECISIONS_DIR not in pending:
-        decisions.mkdir(parents=True)
-        (decisions / ".gitkeep").touch()
+        except FileExistsError:
+            load_config(root)  # an existing file must still be valid (and a regular file)
+    if not os.path.lexists(root / DECISIONS_DIR) and DECISIONS_DIR not in pending:
+        worktree_files.create_new(root, DECISIONS_DIR, [".gitkeep"], b"")
         created.append(DECISIONS_DIR + "/")
     local = state_dir(repo.common_dir)
     if not local.is_dir():

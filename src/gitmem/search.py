@@ -41,7 +41,8 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from gitmem.config import DECISIONS_DIR, state_dir
-from gitmem.errors import GitmemError, RecordError
+from gitmem.decisions import read_decisions
+from gitmem.errors import GitmemError
 from gitmem.git import Repo
 from gitmem.recall import STOPWORDS  # a query of only these lists recent records
 from gitmem.migrations import UnknownMigrationError, apply_migrations, pending_migrations
@@ -260,15 +261,12 @@ def decisions_signature(root: Path | None) -> str:
 
 
 def read_decision_files(root: Path) -> list[tuple[str, Decision]]:
-    """(path relative to ``root``, decision) of every readable decision file; broken ones are logged."""
-    out = []
-    for entry in _decision_entries(root):
-        rel = f"{DECISIONS_DIR}/{entry.name}"
-        try:
-            out.append((rel, Decision.from_text(Path(entry.path).read_text(encoding="utf-8"), rel)))
-        except (OSError, UnicodeDecodeError, RecordError, ValueError) as exc:
-            logger.warning("search index skips %s: %s", rel, exc)
-    return out
+    """(path relative to ``root``, decision) of every readable decision file, by name; broken, conflicted
+    and refused ones (links, files over the size cap) are logged and left out (``decisions.read_decisions``)."""
+    found = read_decisions(root)
+    for err in found.errors:
+        logger.warning("search index skips %s", err.message)
+    return [(f.path, f.decision) for f in sorted(found.files, key=lambda f: f.path)]
 
 
 # -- writing rows ------------------------------------------------------------------------------------

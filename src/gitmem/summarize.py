@@ -39,7 +39,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from gitmem import claude_cli
+from gitmem import claude_cli, restatement
 from gitmem.config import Config, read_template
 from gitmem.errors import SummarizeError
 from gitmem.records import DecisionNote, Observation, SessionSummary
@@ -167,21 +167,36 @@ def _title_key(title: str) -> str:
 # -- offline --------------------------------------------------------------------------------
 
 
-def _decision_note(sentence: str, files: tuple[str, ...]) -> DecisionNote:
+def _named_files(text: str, files: Sequence[str]) -> tuple[str, ...]:
+    """The ``files`` that ``text`` names, by path or by file name (as a whole word, not inside another)."""
+    named = []
+    for f in files:
+        for name in dict.fromkeys((f, f.rsplit("/", 1)[-1])):
+            if name and re.search(rf"(?<![\w./-]){re.escape(name)}(?![\w/-]|\.\w)", text):
+                named.append(f)
+                break
+    return tuple(named)
+
+
+def _decision_note(sentence: str, changed: tuple[str, ...], seen: Sequence[str] = ()) -> DecisionNote:
+    """A decision from its sentence; its files are the session's files the sentence names, or, when it
+    names none of them, the files the session changed."""
     because = _BECAUSE.search(sentence)
     head = sentence[: because.start()].rstrip(" ,;") if because else sentence.rstrip(".")
     head = _DECISION_LEAD.sub("", head)
+    files = _named_files(sentence, list(dict.fromkeys([*changed, *seen]))) or changed
     return DecisionNote(title=_clip(head[:1].upper() + head[1:], 100), decision=_clip(sentence, 300),
                         rationale=_clip(because.group(1).rstrip("."), 300) if because else "", files=files[:10])
 
 
-def _decisions_from(sentences: Sequence[str], files: tuple[str, ...]) -> tuple[DecisionNote, ...]:
-    seen: dict[str, DecisionNote] = {}
+def _decisions_from(sentences: Sequence[str], changed: tuple[str, ...],
+                    seen: Sequence[str] = ()) -> tuple[DecisionNote, ...]:
+    notes: dict[str, DecisionNote] = {}
     for sentence in sentences:
         if _DECISION_CUE.search(sentence) and not _DEAD_END_CUE.search(sentence):
-            note = _decision_note(sentence, files)
-            seen.setdefault(_title_key(note.title), note)
-    return tuple(seen.values())[:5]
+            note = _decision_note(sentence, changed, seen)
+            notes.setdefault(_title_key(note.title), note)
+    return tuple(notes.values())[:5]
 
 
 def _step(text: str) -> str:
@@ -236,7 +251,7 @@ def _open_steps(message: str) -> tuple[list[str], str]:
             steps += [_step(p) for p in _THEN.split(rest) if len(p.strip()) > 3]
             break
         kept.append("\n")
-    return [s for s in steps if s], " ".join(kept)
+    return [s for s in steps if s and not restatement.says_nothing(s)], " ".join(kept)
 
 
 def _kind_of(sentence: str) -> str:
@@ -322,7 +337,7 @@ def summarize_offline(inp: SessionInput) -> Draft:
         completed=_unique(completed, 15),
         next_steps=_unique(next_steps, 10),
         dead_ends=_unique(dead_ends, 8),
-        decisions=_decisions_from([*(s for p in prompts for s in _sentences(p)), *said["decision"]], modified),
+        decisions=_decisions_from([*(s for p in prompts for s in _sentences(p)), *said["decision"]], modified, read),
         tags=(),
         summarizer=OFFLINE,
     )

@@ -72,6 +72,8 @@ def why(repo: Repo, path: str, *, limit: int = 20) -> Why:
     if repo.root is None:
         raise GitmemError("`gitmem why` needs a work tree", hint="run it in a clone, not a bare repository.")
     found = read_decisions(repo.root)
+    for err in found.errors:
+        logger.warning("skipped %s (run `gitmem check`)", err.message)
     decisions = tuple(f for f in found.files if concerns(f.decision, [path]))
     sessions = _sessions(repo, path.rstrip("/") or ".", limit) if store.memory_tip(repo) else ()
     return Why(path, decisions, found.superseded_by(), sessions)
