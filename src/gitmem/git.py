@@ -12,16 +12,19 @@ from __future__ import annotations
 
 import logging
 import os
+import random
 import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
-from gitmem.errors import GitError, NotARepositoryError, RefUpdateConflict
+from gitmem.errors import GitError, NotARepositoryError, RefUpdateConflict, WriteInterrupted
 
 logger = logging.getLogger(__name__)
 
 GIT_TIMEOUT_SECONDS = 120.0
+FETCH_LOCK_ATTEMPTS = 6
 ZERO_OID = "0" * 40
 
 # Variables a hook runner (pre-push, rebase exec) may leave behind that would
@@ -34,6 +37,9 @@ def _git_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     env["LC_ALL"] = "C"
     env["LANGUAGE"] = "C"
     env["GIT_TERMINAL_PROMPT"] = "0"
+    # gitmem only reads the user's index: `git status` must not take index.lock to refresh it, or a
+    # user's `git commit` running at that moment fails ("index.lock exists").
+    env["GIT_OPTIONAL_LOCKS"] = "0"
     if extra:
         env.update(extra)
     return env
@@ -216,7 +222,11 @@ class Repo:
         # bulk: thousands of files at once (a rebuild or an import). No delta search and light
         # compression halve the time for a pack a few percent larger; `git gc` deltifies later.
         tuning = ("-c", "pack.compression=1", "fast-import", "--depth=0") if bulk else ("fast-import",)
-        proc = self.git_bytes(*tuning, "--quiet", "--done", "--date-format=raw", input=stream, check=False)
+        # Always a pack, never loose objects: fast-import keeps its pack (a .keep file) until the ref points at
+        # it, whereas loose objects written below transfer.unpackLimit (100) are unreachable, and so pruned by
+        # a concurrent `git gc --prune=now`, until the ref update lands (a commit or tree lost under the ref).
+        proc = self.git_bytes("-c", "fastimport.unpackLimit=0", *tuning, "--quiet", "--done", "--date-format=raw",
+                              input=stream, check=False)
         if proc.returncode != 0:
             stderr = proc.stderr.decode("utf-8", "replace")
             argv = ["git", "fast-import", f"({ref})"]
@@ -224,6 +234,8 @@ class Repo:
             lowered = stderr.lower()
             if "not updating" in lowered or "cannot lock ref" in lowered or "but expected" in lowered:
                 raise RefUpdateConflict(argv, proc.returncode, stderr)
+            if any(t in lowered for t in ("cannot store pack file", "unable to write file", "cannot create keep file")):
+                raise WriteInterrupted(argv, proc.returncode, stderr)  # a concurrent gc pruned or repacked its pack
             raise GitError(argv, proc.returncode, stderr)
         return proc.stdout
 
@@ -242,6 +254,39 @@ class Repo:
         out = self.git("rev-list", "--objects", ref)
         for line in out.splitlines():
             yield line.split(" ", 1)[0]
+
+    def ref_lock_path(self, ref: str) -> Path:
+        """The lock file git creates beside a loose ref while it updates it."""
+        return self.common_dir / (ref + ".lock")
+
+
+def missing_objects(repo: Repo, rev: str, timeout: float = GIT_TIMEOUT_SECONDS) -> str | None:
+    """Why ``rev`` and the history and trees under it cannot be read in full (None when they can).
+
+    ``rev-list --objects`` walks every commit, tree and blob reachable from ``rev`` (what `git fsck`
+    would check for one ref) and fails on the first one missing or corrupt.
+    """
+    proc = repo.git_bytes("rev-list", "--objects", "--no-object-names", rev, "--", check=False, timeout=timeout)
+    if proc.returncode == 0:
+        return None
+    lines = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+    return lines[0] if lines else f"git rev-list exited {proc.returncode}"
+
+
+def read_reflog(repo: Repo, ref: str) -> list[str]:
+    """The values ``ref`` had, newest first, read from its reflog file (no object needs to exist)."""
+    try:
+        data = (repo.common_dir / "logs" / ref).read_bytes()
+    except OSError:
+        return []
+    out: list[str] = []
+    for line in reversed(data.splitlines()):
+        parts = line.split(b" ", 2)
+        if len(parts) >= 2 and len(parts[1]) in (40, 64) and parts[1] != ZERO_OID.encode():
+            oid = parts[1].decode("ascii", "replace")
+            if oid not in out:
+                out.append(oid)
+    return out
 
 
 def discover(path: str | os.PathLike[str] | None = None) -> Repo:
@@ -448,9 +493,19 @@ def _run_transport(repo: Repo, argv: list[str], *, progress: bool, env: dict[str
 def fetch(repo: Repo, remote: str, refspecs: Sequence[str], *, progress: bool = False,
           env: dict[str, str] | None = None, timeout: float = GIT_TIMEOUT_SECONDS) -> None:
     """``git fetch`` of exactly ``refspecs``: no tags, no FETCH_HEAD, no submodules, no auto gc."""
-    argv = ["git", "fetch", "--no-tags", "--no-write-fetch-head", "--recurse-submodules=no",
-            "--no-auto-maintenance", "--progress" if progress else "--quiet", "--", remote, *refspecs]
-    proc = _run_transport(repo, argv, progress=progress, env=env, timeout=timeout)
+    # fetch.unpackLimit=1: what arrives is kept as a pack with a .keep file until the tracking ref points at
+    # it, never as loose objects a concurrent `git gc --prune=now` could delete before the ref update.
+    argv = ["git", "-c", "fetch.unpackLimit=1", "fetch", "--no-tags", "--no-write-fetch-head",
+            "--recurse-submodules=no", "--no-auto-maintenance", "--progress" if progress else "--quiet", "--", remote,
+            *refspecs]
+    for attempt in range(1, FETCH_LOCK_ATTEMPTS + 1):
+        proc = _run_transport(repo, argv, progress=progress, env=env, timeout=timeout)
+        err = proc.stderr.decode("utf-8", "replace") if proc.stderr is not None else ""
+        if proc.returncode == 0 or "cannot lock ref" not in err or attempt == FETCH_LOCK_ATTEMPTS:
+            break
+        # Another fetch (a second sync, the user's own `git fetch`) is updating the same tracking ref.
+        logger.debug("tracking ref locked by another fetch (attempt %d); retrying", attempt)
+        time.sleep(random.uniform(0.05, 0.2) * attempt)
     if proc.returncode != 0:
         stderr = proc.stderr.decode("utf-8", "replace") if proc.stderr is not None else "(see above)"
         raise GitError(argv, proc.returncode, stderr)

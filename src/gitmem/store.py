@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Iterable, Mapping
 
 from gitmem.config import MEMORY_REF
-from gitmem.errors import GitmemError, NotFoundError, RecordError, RefUpdateConflict
+from gitmem.errors import GitmemError, NotFoundError, RecordError, RefUpdateConflict, StaleLockError
 from gitmem.git import Repo
 from gitmem.records import Observation, ObservationBatch, SessionSummary
 
@@ -35,6 +35,7 @@ _SESSION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 _MONTH = re.compile(r"^\d{4}-\d{2}$")
 _OBS_FILE = re.compile(r"^obs-(\d{4,})\.yaml$")
 MAX_WRITE_ATTEMPTS = 40
+STALE_LOCK_SECONDS = 600  # git holds a ref lock for milliseconds; one this old was left by a killed process
 BULK_FILES = 1_000
 
 
@@ -216,12 +217,44 @@ def write_session(repo: Repo, session_id: str, started_at: str, observations: It
             commit = write_files(repo, files, msg, ref=ref, notes=notes, parent=tip)
         except RefUpdateConflict:
             logger.debug("memory ref moved during write (attempt %d); retrying", attempt)
+            remove_stale_ref_lock(repo, ref)
             time.sleep(random.uniform(0.005, 0.02) * min(attempt, 10))
             continue
         return WriteResult(commit, tuple(files), attempt)
+    check_ref_lock(repo, ref)
     raise RefUpdateConflict(["git", "fast-import", ref], 1,
                             f"the memory ref kept moving; gave up after {max_attempts} attempts",
                             hint="retry; the data is still in the spool.")
+
+
+def remove_stale_ref_lock(repo: Repo, ref: str = MEMORY_REF, older_than: float = STALE_LOCK_SECONDS) -> bool:
+    """Delete ``<ref>.lock`` when it is older than any live git process would keep it; True when deleted."""
+    lock = repo.ref_lock_path(ref)
+    try:
+        age = time.time() - lock.stat().st_mtime
+    except OSError:
+        return False
+    if age < older_than:
+        return False
+    try:
+        lock.unlink()
+    except FileNotFoundError:
+        return False
+    logger.warning("removed %s, a ref lock left %.0f s ago by a git process that was killed", lock, age)
+    return True
+
+
+def check_ref_lock(repo: Repo, ref: str = MEMORY_REF) -> None:
+    """StaleLockError when ``<ref>.lock`` exists: what blocks the ref is a lock file, not other writers."""
+    lock = repo.ref_lock_path(ref)
+    try:
+        age = time.time() - lock.stat().st_mtime
+    except OSError:
+        return
+    raise StaleLockError(f"{ref} is locked by {lock} (created {age:.0f} s ago); every update of the ref fails "
+                         "while it exists",
+                         hint=f"if no git command is running in this repository, delete it (`rm {lock}`) or run "
+                              "`gitmem doctor`; the sessions are still in the spool.")
 
 
 # -- reading -------------------------------------------------------------------------
