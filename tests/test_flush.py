@@ -269,3 +269,26 @@ def test_a_session_with_nothing_asked_or_done_leaves_no_record(initialized: Path
     flush.flush_now(repo.common_dir)
     assert store.memory_tip(repo) is None
     assert not list(spool.spool_dir(repo.common_dir).glob("empty-1*"))
+
+
+@pytest.mark.timeout(120)
+def test_a_trickling_summarizer_cannot_hold_the_flush_past_its_deadline(initialized: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 15 item 10: a server sending 1 byte every 0.3 s never trips a per-read timeout; the flush obeys one
+    overall deadline, falls back to the offline summary and releases flush.lock."""
+    from fakes.messages_api import FakeMessagesAPI, Reply, good
+
+    replay(initialized)
+    repo = discover(initialized)
+    with FakeMessagesAPI(default=Reply(200, good().body, trickle=0.3)) as api:
+        for name, value in {**api.env(), "GITMEM_SUMMARIZER": "anthropic",
+                            "GITMEM_SUMMARIZER_TIMEOUT_SECONDS": "2"}.items():
+            monkeypatch.setenv(name, value)
+        report = flush.flush_now(repo.common_dir)
+        assert len(api.requests) == 1  # the model was asked, and its answer never finished in time
+    assert not report.errors and [s.session_id for s in report.sessions] == [SID]
+    summary = store.find_session(repo, SID).summary
+    assert summary is not None and summary.summarizer == "offline"
+    assert "anthropic: no answer within 2s" in summary.fallback_reason
+    assert summary.request == "Split the payment service"
+    assert not spool.worker_running(repo.common_dir)  # flush.lock is free again
