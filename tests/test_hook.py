@@ -281,3 +281,30 @@ def test_disabled_by_environment_records_nothing(initialized: Path) -> None:
     proc = run_hook(initialized, "PostToolUse", b'{"session_id":"off"}', env={"GITMEM_DISABLE": "1"})
     assert proc.returncode == 0 and proc.stdout == b"" and proc.stderr == b""
     assert not (initialized / ".git" / "gitmem" / "spool" / "off.jsonl").exists()
+
+
+def test_an_event_after_a_torn_line_starts_a_line_of_its_own(initialized: Path) -> None:
+    """Issue 15 item 12: a writer killed mid-line left no newline; the next event must not join that line."""
+    path = initialized / ".git" / "gitmem" / "spool" / "torn.jsonl"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b'{"ts":1764000000.0,"event":"PostToolUse","payload":{"session_id":"torn","tool_')
+    proc = run_hook(initialized, "UserPromptSubmit", b'{"session_id":"torn","prompt":"next one"}')
+    assert proc.returncode == 0, proc.stderr
+    torn, line = path.read_bytes().split(b"\n")[:2]
+    assert torn.endswith(b'"tool_')
+    assert json.loads(line)["payload"]["prompt"] == "next one"
+
+
+def test_the_events_own_cwd_picks_the_repository(initialized: Path, tmp_path: Path) -> None:
+    """Issue 15 item 7: a turn whose cwd is a nested clone is spooled in that clone, not in the project's spool."""
+    inner = initialized / "inner"
+    git(initialized, "clone", "-q", str(initialized), str(inner))
+    init_repository(discover(inner))
+    payload = json.dumps({"session_id": "cwd-1", "cwd": str(inner), "prompt": "in the nested clone"}).encode()
+    proc = run_hook(initialized, "UserPromptSubmit", payload, env={"CLAUDE_PROJECT_DIR": str(initialized)})
+    assert proc.returncode == 0, proc.stderr
+    assert (inner / ".git" / "gitmem" / "spool" / "cwd-1.jsonl").exists()
+    assert not (initialized / ".git" / "gitmem" / "spool" / "cwd-1.jsonl").exists()
+    escaped = b'{"session_id":"cwd-2","cwd":"' + str(inner).encode().replace(b"/", b"\\/") + b'","prompt":"x"}'
+    assert run_hook(initialized, "UserPromptSubmit", escaped).returncode == 0  # an escape: the project folder
+    assert (initialized / ".git" / "gitmem" / "spool" / "cwd-2.jsonl").exists()

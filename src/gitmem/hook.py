@@ -106,7 +106,29 @@ def session_id_of(payload):
     A quote inside a JSON string is always escaped, so an unescaped
     ``"session_id"`` followed by ``:`` can only be a key. Claude Code puts it first.
     """
-    key = b'"session_id"'
+    value = string_value(payload, b'"session_id"')
+    if value is None:
+        return None
+    try:
+        return value.decode("ascii")
+    except UnicodeDecodeError:
+        return None
+
+
+def event_dir(payload):
+    """The event's own ``cwd`` when it is an existing folder: the repository the event happened in.
+
+    Claude Code puts ``cwd`` before any tool input. A value holding a JSON escape is not decoded here
+    (None: the caller falls back to the project folder); the flush worker checks every event again.
+    """
+    cwd = string_value(payload, b'"cwd"')
+    if not cwd or not cwd.startswith(b"/") or b"\\" in cwd or _mode(cwd) != _S_IFDIR:
+        return None
+    return cwd
+
+
+def string_value(payload, key):
+    """The raw bytes of the first string value of the unescaped ``key`` (with its quotes), or None."""
     start = 0
     while True:
         i = payload.find(key, start)
@@ -122,12 +144,9 @@ def session_id_of(payload):
                     j += 1
                 if j < len(payload) and payload[j] == 34:  # '"'
                     end = payload.find(b'"', j + 1)
-                    if end < 0:
-                        return None
-                    try:
-                        return payload[j + 1:end].decode("ascii")
-                    except UnicodeDecodeError:
-                        return None
+                    while end > 0 and payload[end - 1] == 92:  # an escaped quote inside the value
+                        end = payload.find(b'"', end + 1)
+                    return payload[j + 1:end] if end > 0 else None
                 return None
         start = i + 1
 
@@ -184,15 +203,18 @@ def common_dir(start):
 def append_line(path, line):
     """Append ``line`` with one write under an exclusive lock; survive a concurrent rename."""
     for _ in range(8):
-        fd = posix.open(path, posix.O_WRONLY | posix.O_APPEND | posix.O_CREAT | posix.O_CLOEXEC, 0o600)
+        fd = posix.open(path, posix.O_RDWR | posix.O_APPEND | posix.O_CREAT | posix.O_CLOEXEC, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             try:
                 st = posix.stat(path)
             except FileNotFoundError:
                 continue
-            if st.st_ino != posix.fstat(fd).st_ino:
+            own = posix.fstat(fd)
+            if st.st_ino != own.st_ino:
                 continue  # the worker took this file; write to the new one
+            if own.st_size and posix.pread(fd, 1, own.st_size - 1) != b"\n":
+                line = b"\n" + line  # a writer killed mid-line: end its line, or this event would join it
             view = memoryview(line)
             while view:
                 n = posix.write(fd, view)
@@ -366,7 +388,9 @@ def run(argv):
         raise HookError("usage: hook.py <Event>  (for example PostToolUse)")
     event = event_name(argv[1])
     payload = read_stdin().strip()
-    start = _start_dir()
+    # The event's cwd decides the repository: a turn run in a nested clone belongs to that clone, not to
+    # the project folder the session started in.
+    start = event_dir(payload) or _start_dir()
     found = locate(start)
     if found is None:
         raise HookError("%s is not inside a git repository; nothing recorded" % _text(start))

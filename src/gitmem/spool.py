@@ -26,6 +26,7 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 from gitmem.config import state_dir
 
@@ -132,8 +133,16 @@ def taken_files(spool: Path, session_id: str) -> list[Path]:
 
 
 def read_lines(path: Path) -> list[bytes]:
+    return list(iter_lines(path))
+
+
+def iter_lines(path: Path) -> Iterator[bytes]:
+    """The non-blank lines of a spool file, one at a time (a spool can be far larger than memory should be)."""
     with path.open("rb") as fh:
-        return [line for line in fh.read().split(b"\n") if line.strip()]
+        for line in fh:
+            line = line.rstrip(b"\n")
+            if line.strip():
+                yield line
 
 
 def quarantine(spool: Path, session_id: str, lines: list[bytes]) -> Path | None:
