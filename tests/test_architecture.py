@@ -34,6 +34,8 @@ LAYERS: dict[str, int] = {
     "gitmem.jsondoc": FOUNDATION,   # reading and atomically writing the user's JSON settings files
     "gitmem.redact": FOUNDATION,    # pure text scrubbing, used by capture, summarize and flush
     "gitmem.frontmatter": FOUNDATION,  # in-place edits of a Markdown file's YAML front matter
+    "gitmem.deadline": FOUNDATION,  # one overall deadline for a blocking call (the summarizer's HTTP request)
+    "gitmem.doctor": FEATURE,       # `gitmem doctor`: check and repair the memory ref from reflog, remote, spool
     "gitmem.store": STORAGE,        # records <-> the memory ref
     "gitmem.spool": STORAGE,        # the hook's raw event files
     "gitmem.capture": FEATURE,

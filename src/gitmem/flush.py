@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from gitmem import capture, decisions, hook, inject, redact, spool, store, summarize
+from gitmem import capture, decisions, inject, redact, spool, store, summarize
 from gitmem.config import load_config, state_dir
 from gitmem.errors import GitmemError
 from gitmem.git import Repo, discover
@@ -93,7 +93,7 @@ def _same_file(a: str | Path, b: str | Path) -> bool:
 
 
 class _Router:
-    """Which repository an event belongs to: the one its ``cwd`` lies in (found with stat calls, like the hook).
+    """Which repository an event belongs to: the one its ``cwd`` lies in (one ``git rev-parse`` per folder).
 
     A spool belongs to one repository. An event whose cwd is in another one (a nested clone, a submodule, the
     original of a repository copied with ``cp -a``) is moved to that repository's spool when gitmem is set up
@@ -104,32 +104,32 @@ class _Router:
     def __init__(self, common_dir: Path, session_id: str) -> None:
         self.common_dir = common_dir
         self.session_id = session_id
-        self._owner: dict[str, bytes | None] = {}
-        self.foreign: dict[bytes, list[bytes]] = {}
+        self._owner: dict[str, Path | None] = {}
+        self.foreign: dict[Path, list[bytes]] = {}
 
-    def owner(self, ev: capture.SpoolEvent) -> bytes | None:
+    def owner(self, ev: capture.SpoolEvent) -> Path | None:
         """The common dir of the other repository ``ev`` happened in; None when it belongs here (or nowhere)."""
         cwd = ev.payload.get("cwd")
         if not isinstance(cwd, str) or not cwd.startswith("/"):
             return None
         if cwd not in self._owner:
-            found = hook.locate(os.fsencode(cwd)) if os.path.isdir(cwd) else None
-            other = found[0] if found else None
+            try:
+                other: Path | None = discover(cwd).common_dir if os.path.isdir(cwd) else None
+            except GitmemError:
+                other = None  # gone, or outside git: it stays with the spool the hook chose
             self._owner[cwd] = None if other is None or _same_file(other, self.common_dir) else other
         return self._owner[cwd]
 
     def send(self) -> None:
         for other, lines in self.foreign.items():
-            where = os.fsdecode(other)
-            state = os.path.join(where, hook.STATE.decode())
-            if not os.path.isdir(state):
+            where = str(other)
+            if not state_dir(other).is_dir():
                 logger.warning("dropped %d events of session %s: their cwd is in another repository (%s) where "
                                "gitmem is not set up", len(lines), self.session_id, where)
                 continue
-            other_spool = spool.spool_dir(Path(where))
+            other_spool = spool.spool_dir(other)
             other_spool.mkdir(parents=True, exist_ok=True)
-            for line in lines:
-                hook.append_line(os.fsencode(other_spool / (self.session_id + spool.LIVE_SUFFIX)), line + b"\n")
+            spool.append_lines(other_spool / (self.session_id + spool.LIVE_SUFFIX), lines)
             (other_spool / (self.session_id + spool.REQUEST_SUFFIX)).touch()
             logger.info("moved %d events of session %s to the spool of %s, the repository they happened in",
                         len(lines), self.session_id, where)
