@@ -450,3 +450,20 @@ def test_a_session_past_the_event_cap_is_flushed_in_rounds_without_loss(initiali
     capped, uncapped = store.find_session(repo, "capped-1"), store.find_session(repo, "whole-1")
     assert len(capped.observations) == len(uncapped.observations)
     assert len(capped.batches) > 1  # written in several rounds
+
+
+def test_a_full_state_folder_is_a_clean_error_without_a_tmp_file(initialized: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    from conftest import run
+
+    replay(initialized)
+    repo = discover(initialized)
+    state = repo.common_dir / "gitmem"
+    # The status file's temporary name is known in this process: make it the kernel's always-full device.
+    (state / f".{spool.FLUSH_STATUS_FILE}.{os.getpid()}.tmp").symlink_to("/dev/full")
+    monkeypatch.chdir(initialized)
+    code, _out, err = run(capsys, "flush")
+    assert code == 1, err  # an error gitmem explains, not an unexpected one (3)
+    assert "No space left on device" in err and "free space" in err
+    assert not [p.name for p in state.rglob("*.tmp")] and not [p.name for p in state.rglob(".*.tmp")]
+    assert store.find_session(repo, SID).summary is not None  # the records made it; only the status did not

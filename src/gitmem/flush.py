@@ -389,7 +389,12 @@ def run_worker(common_dir: Path, lock_fd: int | None = None, sweep_idle: float =
             break  # nothing arrived while we held the lock (or we are failing: leave it for next time)
     report = FlushReport(ran=ran, sessions=tuple(done), errors=tuple(errors), rounds=rounds)
     if ran:
-        _write_status(common_dir, report)
+        try:
+            _write_status(common_dir, report)
+        except GitmemError as exc:  # the records are in the ref; say what failed, with its fix
+            logger.error("%s (%s)", exc.message, exc.hint)
+            report = FlushReport(ran=ran, sessions=report.sessions, rounds=rounds,
+                                 errors=report.errors + (f"{exc.message}; {exc.hint}",))
         for root in dict.fromkeys(s.root for s in done if s.root and s.commit):
             inject.refresh_brief(discover(root))  # the next session starts with what this one left
     return report

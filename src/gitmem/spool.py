@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Iterator
 
 from gitmem.config import state_dir
+from gitmem.errors import GitmemError
 
 logger = logging.getLogger(__name__)
 
@@ -234,8 +235,14 @@ def write_flush_status(common_dir: Path, status: dict) -> None:
     """What the last flush did, for ``gitmem status`` (written atomically)."""
     path = state_dir(common_dir) / FLUSH_STATUS_FILE
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(status, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(json.dumps(status, indent=2) + "\n", encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)  # a full disk must not leave half a file behind
+        raise GitmemError(f"cannot write {path}: {exc.strerror or exc}",
+                          hint=f"free space in {path.parent} (a full disk?); the spool keeps every session until "
+                               "a flush has written it.") from None
 
 
 def read_flush_status(common_dir: Path) -> dict | None:
