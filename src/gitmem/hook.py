@@ -258,26 +258,54 @@ def spawn_worker(common, lock_fd):
                       posix.environ, file_actions=actions, setsid=True)
 
 
-def _mtime(path):
-    try:
-        return posix.stat(path).st_mtime_ns
-    except OSError:
-        return 0
+def memory_stamp(common, root):
+    """What a brief is made of, as inode, mtime and size of each file: the memory ref, teammates' fetched
+    memory, the decisions folder (inject.memory_stamp computes the same).
 
-
-def _memory_changed_at(common, root):
-    """The newest change to what a brief is made of: the memory ref, teammates' fetched memory, decisions."""
-    newest = max(_mtime(_join(common, b"refs/notes/gitmem")), _mtime(_join(common, b"packed-refs")))
+    A brief is fresh when the stamp recorded with it is the current one: equality, never "newer than", so a
+    brief whose mtime lies in the future (a clock ahead, a copied file) cannot hide memory fetched later.
+    """
+    paths = [_join(common, b"refs/notes/gitmem"), _join(common, b"packed-refs")]
     remotes = _join(common, b"refs/gitmem/remotes")
     try:
-        names = posix.listdir(remotes)[:64]
+        names = sorted(posix.listdir(remotes))[:64]
     except OSError:
         names = []
-    for name in names:
-        newest = max(newest, _mtime(_join(remotes, name, b"memory")))
+    paths += [_join(remotes, name, b"memory") for name in names]
     if root is not None:
-        newest = max(newest, _mtime(_join(root, b".gitmem/decisions")))
-    return newest
+        paths.append(_join(root, b".gitmem/decisions"))
+    parts = []
+    for path in paths:
+        try:
+            st = posix.stat(path)
+        except OSError:
+            parts.append(b"-")
+            continue
+        parts.append(b"%d.%d.%d" % (st.st_ino, st.st_mtime_ns, st.st_size))
+    return b",".join(parts)
+
+
+def fresh_brief(path, stamp):
+    """The pre-rendered brief when it is whole and was rendered from the memory as it is now, else None.
+
+    ``<brief>.stamp`` holds the brief's size and the memory stamp it was rendered from. A brief whose size
+    differs, or that is not one fenced hook answer, is damaged (a torn write, garbage): never printed.
+    """
+    try:
+        recorded = _read_small(path + b".stamp")
+        fd = posix.open(path, posix.O_RDONLY | posix.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        data = posix.read(fd, MAX_BRIEF_BYTES + 1)
+    finally:
+        posix.close(fd)
+    if recorded != b"%d %s" % (len(data), stamp) or len(data) > MAX_BRIEF_BYTES:
+        return None
+    if data and not (data.startswith(b'{"hookSpecificOutput":') and b"<gitmem-memory>" in data
+                     and data.rstrip().endswith(b'</gitmem-memory>"}}')):
+        return None
+    return data
 
 
 def brief_file(common, git_dir):
@@ -289,14 +317,8 @@ def brief_file(common, git_dir):
 
 def emit_brief(common, git_dir, root):
     """Print the pre-rendered brief; when memory changed since it was rendered, render it now."""
-    path = brief_file(common, git_dir)
-    rendered = _mtime(path)
-    if rendered and rendered >= _memory_changed_at(common, root):
-        fd = posix.open(path, posix.O_RDONLY | posix.O_CLOEXEC)
-        try:
-            data = posix.read(fd, MAX_BRIEF_BYTES)
-        finally:
-            posix.close(fd)
+    data = fresh_brief(brief_file(common, git_dir), memory_stamp(common, root))
+    if data is not None:
         _write_stdout(data)
         return
     if root is None:
