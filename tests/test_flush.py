@@ -467,3 +467,33 @@ def test_a_full_state_folder_is_a_clean_error_without_a_tmp_file(initialized: Pa
     assert "No space left on device" in err and "free space" in err
     assert not [p.name for p in state.rglob("*.tmp")] and not [p.name for p in state.rglob(".*.tmp")]
     assert store.find_session(repo, SID).summary is not None  # the records made it; only the status did not
+
+
+def test_worker_memory_follows_the_events_kept_not_the_spool_size(initialized: Path) -> None:
+    """Issue 15 item 12: the worker read a whole spool file at once and split it (peak RSS ~2-2.6x the spool)."""
+    repo = discover(initialized)
+    folder = spool.spool_dir(repo.common_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    output = "x" * (1 << 20)
+    with (folder / "big-1.jsonl").open("w") as fh:
+        fh.write(json.dumps({"ts": 1764000000.0, "event": "UserPromptSubmit",
+                             "payload": {"session_id": "big-1", "prompt": "run the tests", "cwd": str(initialized)}}))
+        fh.write("\n")
+        for n in range(60):
+            payload = {"session_id": "big-1", "hook_event_name": "PostToolUse", "tool_name": "Bash",
+                       "tool_use_id": f"t{n}", "cwd": str(initialized), "tool_input": {"command": f"make test {n}"},
+                       "tool_response": {"stdout": output, "stderr": "", "interrupted": False}}
+            fh.write(json.dumps({"ts": 1764000001.0 + n, "event": "PostToolUse", "payload": payload}) + "\n")
+    size = (folder / "big-1.jsonl").stat().st_size
+    probe = ("import resource, sys\nfrom pathlib import Path\nfrom gitmem import flush\n"
+             "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+             "report = flush.flush_now(Path(sys.argv[1]))\n"
+             "after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+             "print(before * 1024, after * 1024, len(report.sessions), len(report.errors))\n")
+    proc = subprocess.run([sys.executable, "-c", probe, str(repo.common_dir)], capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    before, after, sessions, errors = (int(x) for x in proc.stdout.split())
+    assert sessions == 1 and errors == 0
+    assert after - before < size // 2, f"the worker grew by {(after - before) / size:.2f}x the spool's size"
+    assert len([o for o in store.find_session(repo, "big-1").observations if o.kind == "command"]) == 60
