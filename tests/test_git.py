@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import threading
 import time
 from pathlib import Path
 
 from gitmem import inject, store, sync
-from gitmem.git import discover, fetch
+from gitmem.git import discover, fetch, missing_objects
 from gitmem.project import init_repository
 from gitmem.records import SessionSummary
 
@@ -52,3 +53,64 @@ def test_a_fetch_waits_out_another_fetch_holding_the_tracking_ref_lock(tmp_path:
         releaser.cancel()
         releaser.join()
     assert me.resolve(track) is not None
+
+
+def test_objects_written_in_a_quarantine_are_kept_until_the_ref_moves(repo: Path) -> None:
+    from gitmem.git import quarantine
+
+    real = discover(repo)
+    with quarantine(real) as q:
+        blob = q.repo.git_bytes("hash-object", "-w", "--stdin", input=b"memory in transit\n").stdout.decode().strip()
+        assert not (repo / ".git" / "objects" / blob[:2] / blob[2:]).exists()  # not loose where gc prunes
+        q.keep()
+        keeps = list((repo / ".git" / "objects" / "pack").glob("*.keep"))
+        assert len(keeps) == 1
+        git(repo, "gc", "-q", "--prune=now")  # unreachable, but in a kept pack: gc leaves it
+        assert real.read_blob(blob) == b"memory in transit\n"
+        real.update_ref("refs/notes/transit", git(repo, "commit-tree", git(repo, "mktree", input=(
+            f"100644 blob {blob}\tf\n")).strip(), "-m", "m").strip(), None)
+    assert not list((repo / ".git" / "objects" / "pack").glob("*.keep"))
+    assert not list((repo / ".git" / "objects").glob("incoming-gitmem-*"))
+    git(repo, "gc", "-q", "--prune=now")
+    assert real.read_blob(blob) == b"memory in transit\n"  # reachable from the ref now
+
+
+def test_syncs_survive_git_gc_prune_now_running_beside_them(tmp_path: Path, remote: Path, clone) -> None:
+    """Issue 15 item 11: merge trees and commits were written loose before their ref update, and fetched objects
+    too; a concurrent `git gc --prune=now` deleted them (broken refs, 26 of 60 sessions missing)."""
+    clones = [clone("a"), clone("b")]
+    for root in clones:
+        (root / "f.txt").write_text(root.name)
+        git(root, "add", "f.txt")
+        git(root, "commit", "-q", "-m", "init")
+        init_repository(discover(root))
+    git(clones[0], "push", "-q", "origin", "HEAD:main")
+    stop = threading.Event()
+
+    def gc_loop(root: Path) -> None:
+        for _ in range(300):
+            if stop.is_set():
+                return
+            subprocess.run(["git", "gc", "-q", "--prune=now"], cwd=root, capture_output=True, timeout=120)
+
+    threads = [threading.Thread(target=gc_loop, args=(root,)) for root in clones]
+    for t in threads:
+        t.start()
+    try:
+        for n in range(8):
+            for root in clones:
+                repo = discover(root)
+                sid = f"{root.name}-{n:02d}"
+                s = SessionSummary(id=sid, title=sid, started_at="2026-11-24T08:00:00Z")
+                store.write_session(repo, sid, s.started_at, (), s)
+                assert not sync.sync(repo, "origin").error
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(timeout=180)
+    expected = sorted(f"{name}-{n:02d}" for name in ("a", "b") for n in range(8))
+    for root in clones:
+        repo = discover(root)
+        sync.sync(repo, "origin")
+        assert missing_objects(repo, "refs/notes/gitmem") is None
+        assert sorted(r.session_id for r in store.read_memory(repo).sessions) == expected

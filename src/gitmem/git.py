@@ -10,10 +10,13 @@ function's name says so.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import random
+import shutil
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +28,8 @@ logger = logging.getLogger(__name__)
 
 GIT_TIMEOUT_SECONDS = 120.0
 FETCH_LOCK_ATTEMPTS = 6
+_FETCH_TRANSIENT = ("cannot lock ref", "unable to write file", "tmp_pack", "index-pack failed",
+                    "cannot store pack file")
 ZERO_OID = "0" * 40
 
 # Variables a hook runner (pre-push, rebase exec) may leave behind that would
@@ -97,17 +102,21 @@ class Repo:
     root: Path | None
     git_dir: Path
     common_dir: Path
+    env: tuple[tuple[str, str], ...] = ()  # extra environment for every git it runs (see ``quarantine``)
 
     @property
     def cwd(self) -> Path:
         return self.root if self.root is not None else self.git_dir
 
     def git(self, *args: str, input: str | None = None, timeout: float = GIT_TIMEOUT_SECONDS) -> str:
-        return run_git(*args, cwd=self.cwd, input=input, timeout=timeout)
+        proc = run_git_bytes(*args, cwd=self.cwd, input=None if input is None else input.encode(), timeout=timeout,
+                             env=dict(self.env) or None)
+        return proc.stdout.decode("utf-8", "surrogateescape")
 
     def git_bytes(self, *args: str, input: bytes | None = None, check: bool = True,
                   timeout: float = GIT_TIMEOUT_SECONDS) -> subprocess.CompletedProcess[bytes]:
-        return run_git_bytes(*args, cwd=self.cwd, input=input, check=check, timeout=timeout)
+        return run_git_bytes(*args, cwd=self.cwd, input=input, check=check, timeout=timeout,
+                             env=dict(self.env) or None)
 
     # -- refs -----------------------------------------------------------------
 
@@ -260,6 +269,68 @@ class Repo:
         return self.common_dir / (ref + ".lock")
 
 
+class Quarantine:
+    """Objects written through ``repo`` land in a private folder under ``objects/`` that gc never looks in.
+
+    Loose objects are unreachable until a ref points at them, so a ``git gc --prune=now`` running meanwhile
+    deletes them (a merge commit or tree missing under the ref). ``keep`` moves them into a pack with a
+    ``.keep`` file, which gc neither repacks nor prunes; the ``.keep`` goes when the ``with`` block ends,
+    after the caller moved its ref. This is git's own quarantine of a push (receive-pack), done by hand.
+    """
+
+    def __init__(self, real: Repo, folder: Path) -> None:
+        self.folder = folder
+        self._real = real
+        self._keeps: list[Path] = []
+        objects = real.common_dir / "objects"
+        self.repo = Repo(real.root, real.git_dir, real.common_dir, real.env + (
+            ("GIT_OBJECT_DIRECTORY", str(folder)),
+            ("GIT_ALTERNATE_OBJECT_DIRECTORIES", os.pathsep.join(
+                [str(objects), *(v for k, v in real.env if k == "GIT_ALTERNATE_OBJECT_DIRECTORIES")]))))
+
+    def _written(self) -> list[str]:
+        oids = []
+        for sub in sorted(self.folder.iterdir()):
+            if len(sub.name) == 2 and sub.is_dir():
+                oids += [sub.name + f.name for f in sub.iterdir() if len(f.name) in (38, 62)]
+        return oids
+
+    def keep(self) -> None:
+        """Move what was written so far into a kept pack of the repository (WriteInterrupted: retry)."""
+        oids = self._written()
+        if not oids:
+            return
+        pack = self.repo.git_bytes("pack-objects", "--stdout", "-q", input=("\n".join(oids) + "\n").encode()).stdout
+        # index-pack creates the .keep before the pack becomes visible: no moment where gc could drop it.
+        proc = self._real.git_bytes("index-pack", "--stdin", "--keep=gitmem: until its ref update", input=pack,
+                                    check=False)
+        if proc.returncode != 0:
+            raise WriteInterrupted(["git", "index-pack", "--stdin", "--keep"], proc.returncode,
+                                   proc.stderr.decode("utf-8", "replace"))
+        name = proc.stdout.decode("ascii", "replace").split()[-1]
+        self._keeps.append(self._real.common_dir / "objects" / "pack" / f"pack-{name}.keep")
+        for sub in self.folder.iterdir():
+            if len(sub.name) == 2 and sub.is_dir():
+                shutil.rmtree(sub, ignore_errors=True)
+
+    def release(self) -> None:
+        for keep in self._keeps:
+            keep.unlink(missing_ok=True)
+        self._keeps.clear()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def quarantine(repo: Repo) -> Iterator[Quarantine]:
+    """A ``Quarantine`` for objects written before a ref update; its packs are unkept on the way out."""
+    objects = repo.common_dir / "objects"
+    q = Quarantine(repo, Path(tempfile.mkdtemp(prefix="incoming-gitmem-", dir=objects)))
+    try:
+        yield q
+    finally:
+        q.release()
+
+
 def missing_objects(repo: Repo, rev: str, timeout: float = GIT_TIMEOUT_SECONDS) -> str | None:
     """Why ``rev`` and the history and trees under it cannot be read in full (None when they can).
 
@@ -389,7 +460,7 @@ def run_git_parallel(repo: Repo, argvs: Sequence[Sequence[str]],
                      timeout: float = GIT_TIMEOUT_SECONDS) -> list[subprocess.CompletedProcess[bytes]]:
     """Several git commands side by side (their results in order); no check of return codes."""
     procs = [subprocess.Popen(["git", *argv], cwd=repo.cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, env=_git_env(), start_new_session=True)
+                              stderr=subprocess.PIPE, env=_git_env(dict(repo.env)), start_new_session=True)
              for argv in argvs]
     results: list[subprocess.CompletedProcess[bytes]] = []
     try:
@@ -501,10 +572,11 @@ def fetch(repo: Repo, remote: str, refspecs: Sequence[str], *, progress: bool = 
     for attempt in range(1, FETCH_LOCK_ATTEMPTS + 1):
         proc = _run_transport(repo, argv, progress=progress, env=env, timeout=timeout)
         err = proc.stderr.decode("utf-8", "replace") if proc.stderr is not None else ""
-        if proc.returncode == 0 or "cannot lock ref" not in err or attempt == FETCH_LOCK_ATTEMPTS:
+        if proc.returncode == 0 or not any(t in err for t in _FETCH_TRANSIENT) or attempt == FETCH_LOCK_ATTEMPTS:
             break
-        # Another fetch (a second sync, the user's own `git fetch`) is updating the same tracking ref.
-        logger.debug("tracking ref locked by another fetch (attempt %d); retrying", attempt)
+        # Another fetch (a second sync, the user's own `git fetch`) is updating the same tracking ref, or a
+        # concurrent `git gc` pruned the pack being received.
+        logger.debug("fetch failed for a passing reason (attempt %d); retrying: %s", attempt, err.strip()[:200])
         time.sleep(random.uniform(0.05, 0.2) * attempt)
     if proc.returncode != 0:
         stderr = proc.stderr.decode("utf-8", "replace") if proc.stderr is not None else "(see above)"
