@@ -170,9 +170,9 @@ def _slim(ev: capture.SpoolEvent) -> capture.SpoolEvent:
     return capture.SpoolEvent(ev.ts, ev.event, cut(ev.payload))
 
 
-def _read_taken(common_dir: Path, folder: Path, session_id: str, files: list[Path],
-                router: _Router) -> tuple[list[capture.SpoolEvent], list[bytes], int]:
-    """This repository's events of ``files``, the unparseable lines, and how many events were carried over.
+def _read_taken(folder: Path, session_id: str, files: list[Path],
+                router: _Router) -> tuple[list[capture.SpoolEvent], list[bytes]]:
+    """This repository's events of ``files`` and the unparseable lines (other repositories' go to ``router``).
 
     Read line by line, never whole: memory follows the events kept, not the spool's size. Past
     MAX_SESSION_EVENTS the remaining lines go to a new taken file, flushed in the next round.
@@ -204,7 +204,7 @@ def _read_taken(common_dir: Path, folder: Path, session_id: str, files: list[Pat
     if carried:
         logger.warning("session %s has more than %d spooled events: %d are carried over to the next round of this "
                        "flush", session_id, MAX_SESSION_EVENTS, carried)
-    return events, bad, carried
+    return events, bad
 
 
 def flush_session(common_dir: Path, session_id: str) -> SessionFlush | None:
@@ -215,7 +215,7 @@ def flush_session(common_dir: Path, session_id: str) -> SessionFlush | None:
     if not files:
         return None
     router = _Router(common_dir, session_id)
-    events, bad, _carried = _read_taken(common_dir, folder, session_id, files, router)
+    events, bad = _read_taken(folder, session_id, files, router)
     router.send()  # before the release below: a kill in between sends them again, and their flush de-duplicates
     repo = _repo_for(common_dir, capture.session_cwd(events))
     root = str(repo.root) if repo.root else None
