@@ -78,8 +78,9 @@ def test_doctor_repairs_a_ref_whose_tip_lost_its_tree_and_flushes_work_again(ini
     explode_packs(initialized)
     delete_object(initialized, tree_of(initialized, tip))
     assert missing_objects(repo, MEMORY_REF) is not None
-    with pytest.raises(GitmemError):
+    with pytest.raises(GitmemError) as info:
         write(repo, "s4", "a flush on the broken ref")  # what every flush did afterwards
+    assert "cannot be read in full" in info.value.message and "gitmem doctor" in info.value.hint
 
     report = doctor.run_doctor(repo)
     assert not report.unresolved, report

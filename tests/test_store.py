@@ -678,3 +678,15 @@ def test_a_stale_ref_lock_is_named_as_such_not_as_a_moving_ref(repo, gm_repo):
     result = store.write_session(gm_repo, "lock-2", TS, [obs("second")], summary("lock-2"), max_attempts=3)
     assert result.commit and not lock.exists()
     assert store.find_session(gm_repo, "lock-2").observations[0].text == "second"
+
+
+def test_a_merge_blocked_by_a_stale_ref_lock_names_the_lock(repo, gm_repo):
+    from gitmem import sync
+
+    write(gm_repo, "m-1", "mine")
+    theirs = store.write_session(gm_repo, "t-1", TS, [obs("theirs")], summary("t-1"), ref="refs/gitmem/remotes/o/memory")
+    git(repo, "update-ref", "refs/gitmem/remotes/o/memory", theirs.commit)
+    write(gm_repo, "m-2", "mine again")  # the two sides diverge: a merge commit is needed
+    (gm_repo.common_dir / "refs" / "notes" / "gitmem.lock").write_text("")
+    with pytest.raises(StaleLockError):
+        sync.merge_memory(gm_repo, theirs.commit, label="o", max_attempts=2)

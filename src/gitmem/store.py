@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from typing import Iterable, Mapping
 
 from gitmem.config import MEMORY_REF
-from gitmem.errors import GitmemError, NotFoundError, RecordError, RefUpdateConflict, StaleLockError
-from gitmem.git import Repo
+from gitmem.errors import GitError, GitmemError, NotFoundError, RecordError, RefUpdateConflict, StaleLockError
+from gitmem.git import Repo, missing_objects
 from gitmem.records import Observation, ObservationBatch, SessionSummary
 
 logger = logging.getLogger(__name__)
@@ -156,7 +156,16 @@ def write_files(repo: Repo, files: Mapping[str, bytes], message: str, *, ref: st
     committer = repo.ident("COMMITTER")
     # The commit id comes from fast-import itself: re-reading the ref afterwards
     # could already return another writer's commit.
-    out = repo.fast_import(build_commit_stream(ref, parent, author, committer, message, files, notes), ref, bulk=bulk)
+    stream = build_commit_stream(ref, parent, author, committer, message, files, notes)
+    try:
+        out = repo.fast_import(stream, ref, bulk=bulk)
+    except GitError as exc:
+        if isinstance(exc, RefUpdateConflict) or not parent or (why := missing_objects(repo, parent)) is None:
+            raise
+        raise GitmemError(f"{ref} points at {parent[:12]}, which cannot be read in full ({why}); no write can "
+                          "build on it",
+                          hint="run `gitmem doctor` to repair it from the reflog, the remote's copy and the spool; "
+                               "the sessions stay in the spool until then.") from None
     new = out.decode("ascii", "replace").strip()
     if not new:  # pragma: no cover - get-mark always answers after a successful import
         raise GitmemError(f"git fast-import did not report the commit it wrote to {ref}")

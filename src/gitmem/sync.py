@@ -44,7 +44,7 @@ from gitmem.config import MEMORY_REF, read_template, state_dir
 from gitmem.errors import GitmemError, RecordError, RefUpdateConflict
 from gitmem.git import DiffEntry, Repo
 from gitmem.records import load_yaml, split_front_matter
-from gitmem.store import SESSIONS_DIR, SUMMARY_FILE, memory_tip
+from gitmem.store import SESSIONS_DIR, SUMMARY_FILE, check_ref_lock, memory_tip
 
 logger = logging.getLogger("gitmem.sync")  # not __name__: it is "__main__" under `python -m`
 
@@ -738,6 +738,7 @@ def merge_memory(repo: Repo, theirs: str | None, *, theirs_tree: str | None = No
             continue
         sessions = _session_folders_changed(repo, ours, result.commit) if result.kind != "up-to-date" else 0
         return MergeResult(result.kind, result.commit, sessions, result.conflicts, attempt)
+    check_ref_lock(repo)  # a lock file left by a killed git is not "moving": say so, with the fix
     raise RefUpdateConflict(["git", "fast-import", MEMORY_REF], 1,
                             f"the local memory ref kept moving; gave up merging after {max_attempts} attempts",
                             hint="run `gitmem sync` again.")
