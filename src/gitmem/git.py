@@ -243,7 +243,8 @@ class Repo:
             lowered = stderr.lower()
             if "not updating" in lowered or "cannot lock ref" in lowered or "but expected" in lowered:
                 raise RefUpdateConflict(argv, proc.returncode, stderr)
-            if any(t in lowered for t in ("cannot store pack file", "unable to write file", "cannot create keep file")):
+            if "no space left" not in lowered and any(
+                    t in lowered for t in ("cannot store pack file", "unable to write file", "cannot create keep file")):
                 raise WriteInterrupted(argv, proc.returncode, stderr)  # a concurrent gc pruned or repacked its pack
             raise GitError(argv, proc.returncode, stderr)
         return proc.stdout

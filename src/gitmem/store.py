@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from typing import Iterable, Mapping
 
 from gitmem.config import MEMORY_REF
-from gitmem.errors import GitError, GitmemError, NotFoundError, RecordError, RefUpdateConflict, StaleLockError
+from gitmem.errors import (GitError, GitmemError, NotFoundError, RecordError, RefUpdateConflict, StaleLockError,
+                           WriteInterrupted)
 from gitmem.git import Repo, missing_objects
 from gitmem.records import Observation, ObservationBatch, SessionSummary
 
@@ -211,6 +212,7 @@ def write_session(repo: Repo, session_id: str, started_at: str, observations: It
     # One subject line even when a title holds newlines.
     msg = message or f"gitmem: session {session_id[:8]}: {' '.join(title.split())}\n\nSession: {session_id}\n"
     notes = {c: t.encode() for c, t in (commit_notes or {}).items()}
+    last: RefUpdateConflict | None = None
     for attempt in range(1, max_attempts + 1):
         tip = memory_tip(repo, ref)
         folder, seq = _existing_session_dir(repo, tip, session_id, started_at)
@@ -224,13 +226,16 @@ def write_session(repo: Repo, session_id: str, started_at: str, observations: It
             return WriteResult(tip or "", (), attempt)
         try:
             commit = write_files(repo, files, msg, ref=ref, notes=notes, parent=tip)
-        except RefUpdateConflict:
+        except RefUpdateConflict as exc:
             logger.debug("memory ref moved during write (attempt %d); retrying", attempt)
+            last = exc
             remove_stale_ref_lock(repo, ref)
             time.sleep(random.uniform(0.005, 0.02) * min(attempt, 10))
             continue
         return WriteResult(commit, tuple(files), attempt)
     check_ref_lock(repo, ref)
+    if isinstance(last, WriteInterrupted):
+        raise last  # git's own words: why it could not write its objects
     raise RefUpdateConflict(["git", "fast-import", ref], 1,
                             f"the memory ref kept moving; gave up after {max_attempts} attempts",
                             hint="retry; the data is still in the spool.")
