@@ -302,9 +302,9 @@ def fresh_brief(path, stamp):
         posix.close(fd)
     if recorded != b"%d %s" % (len(data), stamp) or len(data) > MAX_BRIEF_BYTES:
         return None
-    if data and not (data.startswith(b'{"hookSpecificOutput":') and b"<gitmem-memory>" in data
-                     and data.rstrip().endswith(b'</gitmem-memory>"}}')):
-        return None
+    if data and not (data.startswith(b'{"hookSpecificOutput"') and data.rstrip().endswith(b"}")
+                     and b"<gitmem-memory" in data and b"</gitmem-memory>" in data[-400:]):
+        return None  # not one JSON answer holding the whole fenced brief
     return data
 
 
