@@ -35,6 +35,8 @@ LAYERS: dict[str, int] = {
     "gitmem.redact": FOUNDATION,    # pure text scrubbing, used by capture, summarize and flush
     "gitmem.frontmatter": FOUNDATION,  # in-place edits of a Markdown file's YAML front matter
     "gitmem.worktree_files": FOUNDATION,  # regular files inside the work tree only: no links, bounded reads
+    "gitmem.deadline": FOUNDATION,  # one overall deadline for a blocking call (the summarizer's HTTP request)
+    "gitmem.doctor": FEATURE,       # `gitmem doctor`: check and repair the memory ref from reflog, remote, spool
     "gitmem.store": STORAGE,        # records <-> the memory ref
     "gitmem.spool": STORAGE,        # the hook's raw event files
     "gitmem.capture": FEATURE,

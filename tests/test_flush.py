@@ -317,3 +317,231 @@ def test_links_to_dev_zero_are_refused_by_name_and_lose_nothing(initialized: Pat
     config.write_text(kept)
     assert not flush.flush_now(repo.common_dir).errors
     assert store.find_session(repo, "later").summary.request == "hello"
+
+
+@pytest.mark.timeout(120)
+def test_a_trickling_summarizer_cannot_hold_the_flush_past_its_deadline(initialized: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 15 item 10: a server sending 1 byte every 0.3 s never trips a per-read timeout; the flush obeys one
+    overall deadline, falls back to the offline summary and releases flush.lock."""
+    from fakes.messages_api import FakeMessagesAPI, Reply, good
+
+    pytest.importorskip("anthropic")  # imported here, so the short deadline is spent on the request alone
+    replay(initialized)
+    repo = discover(initialized)
+    with FakeMessagesAPI(default=Reply(200, good().body, trickle=0.3)) as api:
+        for name, value in {**api.env(), "GITMEM_SUMMARIZER": "anthropic",
+                            "GITMEM_SUMMARIZER_TIMEOUT_SECONDS": "2"}.items():
+            monkeypatch.setenv(name, value)
+        report = flush.flush_now(repo.common_dir)
+        assert len(api.requests) == 1  # the model was asked, and its answer never finished in time
+    assert not report.errors and [s.session_id for s in report.sessions] == [SID]
+    summary = store.find_session(repo, SID).summary
+    assert summary is not None and summary.summarizer == "offline"
+    assert "anthropic: no answer within 2s" in summary.fallback_reason
+    assert summary.request == "Split the payment service"
+    assert not spool.worker_running(repo.common_dir)  # flush.lock is free again
+
+
+# -- which repository a session's events belong to (issue 15 item 7) ------------------------------
+
+
+def turn(sid: str, cwd: Path, prompt: str, edited: str) -> list[dict]:
+    return [{"session_id": sid, "hook_event_name": "UserPromptSubmit", "prompt": prompt, "cwd": str(cwd)},
+            {"session_id": sid, "hook_event_name": "PostToolUse", "tool_name": "Edit", "tool_use_id": f"e-{edited}",
+             "cwd": str(cwd), "tool_input": {"file_path": str(cwd / edited), "old_string": "a", "new_string": "b"},
+             "tool_response": {}},
+            {"session_id": sid, "hook_event_name": "Stop", "cwd": str(cwd),
+             "last_assistant_message": f"Done with {edited}."}]
+
+
+def prompts_in(root: Path, sid: str) -> list[str]:
+    try:
+        rec = store.find_session(discover(root), sid)
+    except Exception:  # noqa: BLE001 - no session, no prompts
+        return []
+    return [o.text for o in rec.observations if o.kind == "prompt"]
+
+
+@pytest.fixture
+def nested(initialized: Path) -> Path:
+    """A clone nested inside ``initialized`` (its own .git), with gitmem set up."""
+    inner = initialized / "vendor" / "inner"
+    git(initialized, "clone", "-q", str(initialized), str(inner))
+    init_repository(discover(inner))
+    return inner
+
+
+def hook_in_project(project: Path, event: str, payload: dict) -> None:
+    """The hook as Claude Code runs it: in the project folder, CLAUDE_PROJECT_DIR set, the event's own cwd."""
+    env = {**os.environ, "GITMEM_NO_WORKER": "1", "CLAUDE_PROJECT_DIR": str(project)}
+    proc = subprocess.run([sys.executable, "-I", "-S", str(LAUNCHER), event], cwd=project,
+                          input=json.dumps(payload).encode(), capture_output=True, env=env, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_a_second_turn_in_a_nested_clone_is_recorded_there_and_only_there(initialized: Path, nested: Path) -> None:
+    for payload in turn("nest-1", initialized, "Outer work on the outer README", "README.md") + \
+            turn("nest-1", nested, "Inner work on the nested clone", "README.md"):
+        hook_in_project(initialized, payload["hook_event_name"], payload)
+    flush.flush_now(discover(initialized).common_dir)
+    flush.flush_now(discover(nested).common_dir)
+    assert prompts_in(initialized, "nest-1") == ["Outer work on the outer README"]
+    assert prompts_in(nested, "nest-1") == ["Inner work on the nested clone"]
+
+
+def test_the_flush_moves_events_of_another_repository_to_its_spool(initialized: Path, nested: Path) -> None:
+    """Lines already in the wrong spool (an older hook, a copied spool) go where they happened, not into this ref."""
+    outer, inner = discover(initialized), discover(nested)
+    folder = spool.spool_dir(outer.common_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = [json.dumps({"ts": 1764000000.0 + n, "event": p["hook_event_name"], "payload": p})
+             for n, p in enumerate(turn("mv-1", nested, "Inner first", "README.md")
+                                   + turn("mv-1", initialized, "Outer second", "README.md"))]
+    (folder / "mv-1.jsonl").write_text("\n".join(lines) + "\n")
+    flush.flush_now(outer.common_dir)
+    assert prompts_in(initialized, "mv-1") == ["Outer second"]
+    assert prompts_in(nested, "mv-1") == []  # queued in its own spool, flushed by its own worker
+    assert (spool.spool_dir(inner.common_dir) / "mv-1.jsonl").exists()
+    flush.flush_now(inner.common_dir)
+    assert prompts_in(nested, "mv-1") == ["Inner first"]
+    assert prompts_in(initialized, "mv-1") == ["Outer second"]
+
+
+def test_events_of_a_repository_without_gitmem_are_dropped_with_a_log_line(initialized: Path, tmp_path: Path,
+                                                                            caplog: pytest.LogCaptureFixture) -> None:
+    plain = initialized / "plain"
+    git(initialized, "clone", "-q", str(initialized), str(plain))
+    folder = spool.spool_dir(discover(initialized).common_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = [json.dumps({"ts": 1764000000.0 + n, "event": p["hook_event_name"], "payload": p})
+             for n, p in enumerate(turn("drop-1", initialized, "Kept here", "README.md")
+                                   + turn("drop-1", plain, "Not gitmem's business", "README.md"))]
+    (folder / "drop-1.jsonl").write_text("\n".join(lines) + "\n")
+    with caplog.at_level("WARNING", logger="gitmem.flush"):
+        flush.flush_now(discover(initialized).common_dir)
+    assert prompts_in(initialized, "drop-1") == ["Kept here"]
+    assert "dropped 3 events of session drop-1" in caplog.text and str(plain) in caplog.text
+    assert not (plain / ".git" / "gitmem").exists()
+
+
+def test_a_copy_made_with_cp_a_flushes_into_itself_not_into_the_original(initialized: Path, tmp_path: Path) -> None:
+    for payload in turn("orig-1", initialized, "Work in the original", "README.md"):
+        hook(initialized, payload["hook_event_name"], payload)  # spooled, not flushed yet
+    copy = tmp_path / "copy"
+    subprocess.run(["cp", "-a", str(initialized), str(copy)], check=True)
+    for payload in turn("copy-1", copy, "Work in the copy", "README.md"):
+        hook(copy, payload["hook_event_name"], payload)
+    original_tip = store.memory_tip(discover(initialized))
+    flush.flush_now(discover(copy).common_dir)
+    assert store.memory_tip(discover(initialized)) == original_tip  # the copy's flush never wrote the original
+    assert prompts_in(copy, "copy-1") == ["Work in the copy"]
+    assert prompts_in(copy, "orig-1") == []
+    flush.flush_now(discover(initialized).common_dir)
+    assert prompts_in(initialized, "orig-1") == ["Work in the original"]
+    assert prompts_in(initialized, "copy-1") == []
+
+
+# -- smaller faults of the flush path (issue 15 item 12) ---------------------------------------------
+
+
+def test_a_torn_spool_line_does_not_swallow_the_next_event(initialized: Path) -> None:
+    repo = discover(initialized)
+    folder = spool.spool_dir(repo.common_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    first = json.dumps({"ts": 1764000000.0, "event": "UserPromptSubmit",
+                        "payload": {"session_id": "torn-1", "prompt": "first prompt", "cwd": str(initialized)}})
+    second = json.dumps({"ts": 1764000001.0, "event": "UserPromptSubmit",
+                         "payload": {"session_id": "torn-1", "prompt": "second prompt", "cwd": str(initialized)}})
+    # a writer killed mid-line by an older hook, then the next event appended right after it
+    (folder / "torn-1.jsonl").write_text(first + "\n" + first[:40] + second + "\n")
+    report = flush.flush_now(repo.common_dir)
+    assert report.sessions[0].bad_lines == 1
+    assert prompts_in(initialized, "torn-1") == ["first prompt", "second prompt"]
+
+
+def test_a_worker_killed_after_its_ref_write_still_gets_the_proposals_written(initialized: Path) -> None:
+    replay(initialized)
+    repo = discover(initialized)
+    folder = spool.spool_dir(repo.common_dir)
+    saved = {p.name: p.read_bytes() for p in folder.glob("*.jsonl")}
+    flush.flush_now(repo.common_dir)
+    decisions_dir = initialized / ".gitmem" / "decisions"
+    proposed = sorted(p.name for p in decisions_dir.glob("*.md"))
+    assert proposed  # the fixture session decides to use the outbox pattern
+    # The state a SIGKILL right after the ref write left: records in the ref, spool not released, no proposals.
+    for name in proposed:
+        (decisions_dir / name).unlink()
+    for ledger in (repo.common_dir / "gitmem").glob("*proposed*"):
+        ledger.unlink()
+    for name, data in saved.items():
+        (folder / name).write_bytes(data)
+    report = flush.flush_now(repo.common_dir)
+    assert not report.errors
+    assert sorted(p.name for p in decisions_dir.glob("*.md")) == proposed
+    assert not list(folder.glob("*.jsonl")) and not list(folder.glob("*.taken"))
+
+
+def test_a_session_past_the_event_cap_is_flushed_in_rounds_without_loss(initialized: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    replay(initialized, sid="whole-1")
+    replay(initialized, sid="capped-1")
+    repo = discover(initialized)
+    folder = spool.spool_dir(repo.common_dir)
+    whole = (folder / "whole-1.jsonl").read_bytes()
+    (folder / "whole-1.jsonl").unlink()
+    monkeypatch.setattr(flush, "MAX_SESSION_EVENTS", 4)
+    flush.flush_now(repo.common_dir)  # capped-1 alone, with the cap
+    (folder / "whole-1.jsonl").write_bytes(whole)
+    monkeypatch.setattr(flush, "MAX_SESSION_EVENTS", 1_000_000)
+    flush.flush_now(repo.common_dir)
+    capped, uncapped = store.find_session(repo, "capped-1"), store.find_session(repo, "whole-1")
+    assert len(capped.observations) == len(uncapped.observations)
+    assert len(capped.batches) > 1  # written in several rounds
+
+
+def test_a_full_state_folder_is_a_clean_error_without_a_tmp_file(initialized: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    from conftest import run
+
+    replay(initialized)
+    repo = discover(initialized)
+    state = repo.common_dir / "gitmem"
+    # The status file's temporary name is known in this process: make it the kernel's always-full device.
+    (state / f".{spool.FLUSH_STATUS_FILE}.{os.getpid()}.tmp").symlink_to("/dev/full")
+    monkeypatch.chdir(initialized)
+    code, _out, err = run(capsys, "flush")
+    assert code == 1, err  # an error gitmem explains, not an unexpected one (3)
+    assert "No space left on device" in err and "free space" in err
+    assert not [p.name for p in state.rglob("*.tmp")] and not [p.name for p in state.rglob(".*.tmp")]
+    assert store.find_session(repo, SID).summary is not None  # the records made it; only the status did not
+
+
+def test_worker_memory_follows_the_events_kept_not_the_spool_size(initialized: Path) -> None:
+    """Issue 15 item 12: the worker read a whole spool file at once and split it (peak RSS ~2-2.6x the spool)."""
+    repo = discover(initialized)
+    folder = spool.spool_dir(repo.common_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    output = "x" * (1 << 20)
+    with (folder / "big-1.jsonl").open("w") as fh:
+        fh.write(json.dumps({"ts": 1764000000.0, "event": "UserPromptSubmit",
+                             "payload": {"session_id": "big-1", "prompt": "run the tests", "cwd": str(initialized)}}))
+        fh.write("\n")
+        for n in range(60):
+            payload = {"session_id": "big-1", "hook_event_name": "PostToolUse", "tool_name": "Bash",
+                       "tool_use_id": f"t{n}", "cwd": str(initialized), "tool_input": {"command": f"make test {n}"},
+                       "tool_response": {"stdout": output, "stderr": "", "interrupted": False}}
+            fh.write(json.dumps({"ts": 1764000001.0 + n, "event": "PostToolUse", "payload": payload}) + "\n")
+    size = (folder / "big-1.jsonl").stat().st_size
+    probe = ("import resource, sys\nfrom pathlib import Path\nfrom gitmem import flush\n"
+             "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+             "report = flush.flush_now(Path(sys.argv[1]))\n"
+             "after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+             "print(before * 1024, after * 1024, len(report.sessions), len(report.errors))\n")
+    proc = subprocess.run([sys.executable, "-c", probe, str(repo.common_dir)], capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    before, after, sessions, errors = (int(x) for x in proc.stdout.split())
+    assert sessions == 1 and errors == 0
+    assert after - before < size // 2, f"the worker grew by {(after - before) / size:.2f}x the spool's size"
+    assert len([o for o in store.find_session(repo, "big-1").observations if o.kind == "command"]) == 60

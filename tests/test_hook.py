@@ -320,3 +320,93 @@ def test_session_start_on_an_unborn_branch_records_no_head(tmp_path: Path) -> No
     assert proc.returncode == 0 and proc.stderr == b""
     [line] = spool_lines(root, "unborn-1")
     assert "head" not in line and line["payload"]["session_id"] == "unborn-1"
+
+
+def test_an_event_after_a_torn_line_starts_a_line_of_its_own(initialized: Path) -> None:
+    """Issue 15 item 12: a writer killed mid-line left no newline; the next event must not join that line."""
+    path = initialized / ".git" / "gitmem" / "spool" / "torn.jsonl"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b'{"ts":1764000000.0,"event":"PostToolUse","payload":{"session_id":"torn","tool_')
+    proc = run_hook(initialized, "UserPromptSubmit", b'{"session_id":"torn","prompt":"next one"}')
+    assert proc.returncode == 0, proc.stderr
+    torn, line = path.read_bytes().split(b"\n")[:2]
+    assert torn.endswith(b'"tool_')
+    assert json.loads(line)["payload"]["prompt"] == "next one"
+
+
+def test_the_events_own_cwd_picks_the_repository(initialized: Path, tmp_path: Path) -> None:
+    """Issue 15 item 7: a turn whose cwd is a nested clone is spooled in that clone, not in the project's spool."""
+    inner = initialized / "inner"
+    git(initialized, "clone", "-q", str(initialized), str(inner))
+    init_repository(discover(inner))
+    payload = json.dumps({"session_id": "cwd-1", "cwd": str(inner), "prompt": "in the nested clone"}).encode()
+    proc = run_hook(initialized, "UserPromptSubmit", payload, env={"CLAUDE_PROJECT_DIR": str(initialized)})
+    assert proc.returncode == 0, proc.stderr
+    assert (inner / ".git" / "gitmem" / "spool" / "cwd-1.jsonl").exists()
+    assert not (initialized / ".git" / "gitmem" / "spool" / "cwd-1.jsonl").exists()
+    escaped = b'{"session_id":"cwd-2","cwd":"' + str(inner).encode().replace(b"/", b"\\/") + b'","prompt":"x"}'
+    assert run_hook(initialized, "UserPromptSubmit", escaped).returncode == 0  # an escape: the project folder
+    assert (initialized / ".git" / "gitmem" / "spool" / "cwd-2.jsonl").exists()
+
+
+# -- the pre-rendered brief at SessionStart (issue 15 item 12) --------------------------------------------
+
+
+def _remember(repo, sid: str, title: str, ref: str = "refs/notes/gitmem") -> None:
+    from gitmem import store
+    from gitmem.records import SessionSummary
+
+    s = SessionSummary(id=sid, title=title, started_at="2026-11-24T08:00:00Z", ended_at="2026-11-24T09:00:00Z",
+                       branch="main", author="Team Mate <t@example.com>")
+    store.write_session(repo, sid, s.started_at, (), s, ref=ref)
+
+
+def _session_start(root: Path) -> bytes:
+    payload = json.dumps({"session_id": "next-1", "hook_event_name": "SessionStart", "source": "startup",
+                          "cwd": str(root)}).encode()
+    proc = run_hook(root, "SessionStart", payload)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+def test_the_hook_and_inject_compute_the_same_memory_stamp(initialized: Path) -> None:
+    from gitmem import inject
+
+    repo = discover(initialized)
+    _remember(repo, "st-1", "Stamp me")
+    _remember(repo, "st-2", "Theirs", ref="refs/gitmem/remotes/origin/memory")
+    ns: dict = {}
+    exec(compile((Path(gitmem.__file__).parent / "hook.py").read_text(), "hook.py", "exec"), ns)
+    assert ns["memory_stamp"](str(repo.common_dir).encode(), str(initialized).encode()).decode() == \
+        inject.memory_stamp(repo)
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated"])
+def test_a_damaged_brief_is_never_printed_as_session_start_output(initialized: Path, damage: str) -> None:
+    from gitmem import inject
+
+    repo = discover(initialized)
+    _remember(repo, "dmg-1", "Rotate the signing keys")
+    inject.render_brief(repo)
+    path = inject.brief_path(repo)
+    good = path.read_bytes()
+    bad = b"\x00\xffGARBAGE " * (len(good) // 10) if damage == "garbage" else good[: len(good) // 2]
+    path.write_bytes(bad[:len(good)] if damage == "garbage" else bad)
+    out = _session_start(initialized)
+    assert b"GARBAGE" not in out and out != good[: len(good) // 2]
+    assert json.loads(out)["hookSpecificOutput"]["additionalContext"].endswith(inject.CLOSE)
+    assert path.read_bytes() == out  # rendered again on the spot
+
+
+def test_a_brief_dated_in_the_future_does_not_hide_memory_fetched_later(initialized: Path) -> None:
+    from gitmem import inject
+
+    repo = discover(initialized)
+    _remember(repo, "mine-1", "My own session")
+    inject.render_brief(repo)
+    tomorrow = time.time() + 86400
+    path = inject.brief_path(repo)
+    os.utime(path, (tomorrow, tomorrow))  # written while the clock was a day ahead, or copied with its mtime
+    assert b"My own session" in _session_start(initialized)
+    _remember(repo, "team-1", "Teammate moved the queue to Postgres", ref="refs/gitmem/remotes/origin/memory")
+    assert b"Teammate moved the queue to Postgres" in _session_start(initialized)

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from gitmem import store
 from gitmem.config import MEMORY_REF
-from gitmem.errors import NotFoundError, RecordError, RefUpdateConflict
+from gitmem.errors import NotFoundError, RecordError, RefUpdateConflict, StaleLockError
 from gitmem.git import Repo, discover
 from gitmem.records import Observation, ObservationBatch, SessionSummary
 
@@ -631,3 +631,62 @@ def test_write_result_is_our_commit_even_when_another_writer_lands_right_after(r
     assert git(repo, "log", "-1", "--format=%s", tip).strip() == "another writer"
     assert git(repo, "log", "-1", "--format=%s", result.commit).strip() == "gitmem: session s1: mine"
     assert git(repo, "rev-parse", f"{tip}^").strip() == result.commit
+
+
+# -- git gc running beside the writers ---------------------------------------------------------------
+
+
+def test_writes_survive_git_gc_prune_now_running_beside_them(repo, gm_repo):
+    """Issue 15 item 11: fast-import wrote small commits as loose objects, unreachable until its ref update, and a
+    concurrent `git gc --prune=now` deleted them (a commit or tree missing under the ref; every flush failed after)."""
+    import threading
+
+    stop = threading.Event()
+    gcs = [0]
+
+    def gc_loop() -> None:
+        while not stop.is_set() and gcs[0] < 400:
+            subprocess.run(["git", "gc", "-q", "--prune=now"], cwd=repo, capture_output=True, timeout=120)
+            gcs[0] += 1
+
+    thread = threading.Thread(target=gc_loop)
+    thread.start()
+    try:
+        for n in range(20):
+            write(gm_repo, f"gc-{n:02d}", f"prompt {n}", title=f"session {n}")
+    finally:
+        stop.set()
+        thread.join(timeout=180)
+    assert gcs[0] > 0
+    proc = subprocess.run(["git", "rev-list", "--objects", MEMORY_REF], cwd=repo, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr  # nothing under the ref is missing
+    memory = store.read_memory(gm_repo)
+    assert sorted(r.session_id for r in memory.sessions) == [f"gc-{n:02d}" for n in range(20)]
+    assert not memory.errors
+
+
+def test_a_stale_ref_lock_is_named_as_such_not_as_a_moving_ref(repo, gm_repo):
+    write(gm_repo, "lock-1", "first")
+    lock = gm_repo.common_dir / "refs" / "notes" / "gitmem.lock"
+    lock.write_text("")
+    with pytest.raises(StaleLockError) as info:
+        store.write_session(gm_repo, "lock-2", TS, [obs("second")], summary("lock-2"), max_attempts=3)
+    assert str(lock) in str(info.value) and "rm " in info.value.hint
+    assert lock.exists()  # a fresh lock may belong to a running git: never removed on a guess
+    old = time.time() - store.STALE_LOCK_SECONDS - 5
+    os.utime(lock, (old, old))  # left by a process killed ten minutes ago
+    result = store.write_session(gm_repo, "lock-2", TS, [obs("second")], summary("lock-2"), max_attempts=3)
+    assert result.commit and not lock.exists()
+    assert store.find_session(gm_repo, "lock-2").observations[0].text == "second"
+
+
+def test_a_merge_blocked_by_a_stale_ref_lock_names_the_lock(repo, gm_repo):
+    from gitmem import sync
+
+    write(gm_repo, "m-1", "mine")
+    theirs = store.write_session(gm_repo, "t-1", TS, [obs("theirs")], summary("t-1"), ref="refs/gitmem/remotes/o/memory")
+    git(repo, "update-ref", "refs/gitmem/remotes/o/memory", theirs.commit)
+    write(gm_repo, "m-2", "mine again")  # the two sides diverge: a merge commit is needed
+    (gm_repo.common_dir / "refs" / "notes" / "gitmem.lock").write_text("")
+    with pytest.raises(StaleLockError):
+        sync.merge_memory(gm_repo, theirs.commit, label="o", max_attempts=2)

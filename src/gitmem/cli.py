@@ -395,6 +395,34 @@ def flush() -> None:
         raise typer.Exit(int(ExitCode.ERROR))
 
 
+@app.command()
+def doctor(
+    dry_run: bool = typer.Option(False, "--dry-run", help="Only report what is wrong and what a repair would do."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Check the memory ref (every object under it), its lock, the tracking refs and the spool; repair what is
+    broken from the reflog, the teammates' copies and the spool. Exit 1 when something is left broken."""
+    from gitmem import doctor as doctor_module
+    from gitmem.project import require_initialized
+
+    repo = _repo()
+    require_initialized(repo)
+    report = doctor_module.run_doctor(repo, dry_run=dry_run)
+    if as_json:
+        _emit_json(report.to_dict())
+    else:
+        for problem in report.problems:
+            typer.echo(f"problem: {problem}")
+        for action in report.actions:
+            typer.echo(f"{'would' if dry_run else 'done'}: {action}")
+        for left in report.unresolved:
+            typer.echo(f"left: {left}")
+        if report.healthy and not report.actions:
+            typer.echo("memory ref, its lock, tracking refs and spool: all good.")
+    if report.unresolved or (dry_run and report.problems):
+        raise typer.Exit(int(ExitCode.ERROR))
+
+
 @app.command("sync")
 def sync_cmd(
     remote: Optional[str] = typer.Argument(None, help="Remote name or URL (default: the branch's remote, else origin)."),

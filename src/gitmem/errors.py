@@ -74,6 +74,17 @@ class RefUpdateConflict(GitError):
     """Another writer moved the memory ref between our read and our write."""
 
 
+class WriteInterrupted(RefUpdateConflict):
+    """git could not finish writing its objects (a concurrent ``git gc`` removed its temporary pack).
+
+    Nothing was written and the ref did not move, so it is retried like a lost race.
+    """
+
+
+class StaleLockError(GitmemError):
+    """A ``<ref>.lock`` file left by a git process that was killed blocks every update of a ref."""
+
+
 class SyncConflictError(GitmemError):
     pass
 

@@ -39,6 +39,7 @@ WORKER_DEADLINE_SECONDS = 15 * 60
 MAX_ROUNDS = 50
 LOG_FILE = "gitmem.log"
 MAX_COMMIT_NOTES = 50
+MAX_SESSION_EVENTS = 20_000  # per session and round; the rest is carried over, so memory stays bounded
 SWEEP_IDLE_SECONDS = 120  # a SessionStart sweep takes live spool files untouched this long: clients that died
 
 
@@ -70,16 +71,140 @@ def _merge_unique(*groups: Sequence[str]) -> tuple[str, ...]:
 
 
 def _repo_for(common_dir: Path, cwd: str) -> Repo:
-    """The work tree the session ran in (a linked worktree has its own), else the main one."""
+    """The work tree the session ran in (a linked worktree has its own), else the main one; never another
+    repository's (the events were routed by their cwd, but a cwd can change between reads)."""
     for candidate in (cwd, str(common_dir)):
         if candidate and os.path.isdir(candidate):
             try:
                 repo = discover(candidate)
             except GitmemError:
                 continue
-            if repo.root is not None:
+            if repo.root is not None and _same_file(repo.common_dir, common_dir):
                 return repo
     return discover(common_dir.parent)
+
+
+def _same_file(a: str | Path, b: str | Path) -> bool:
+    try:
+        sa, sb = os.stat(a), os.stat(b)
+    except OSError:
+        return False
+    return (sa.st_dev, sa.st_ino) == (sb.st_dev, sb.st_ino)
+
+
+class _Router:
+    """Which repository an event belongs to: the one its ``cwd`` lies in (one ``git rev-parse`` per folder).
+
+    A spool belongs to one repository. An event whose cwd is in another one (a nested clone, a submodule, the
+    original of a repository copied with ``cp -a``) is moved to that repository's spool when gitmem is set up
+    there, else dropped with a log line. Same repository means the same common dir (device and inode), never
+    the same name.
+    """
+
+    def __init__(self, common_dir: Path, session_id: str) -> None:
+        self.common_dir = common_dir
+        self.session_id = session_id
+        self._owner: dict[str, Path | None] = {}
+        self.foreign: dict[Path, list[bytes]] = {}
+
+    def owner(self, ev: capture.SpoolEvent) -> Path | None:
+        """The common dir of the other repository ``ev`` happened in; None when it belongs here (or nowhere)."""
+        cwd = ev.payload.get("cwd")
+        if not isinstance(cwd, str) or not cwd.startswith("/"):
+            return None
+        if cwd not in self._owner:
+            try:
+                other: Path | None = discover(cwd).common_dir if os.path.isdir(cwd) else None
+            except GitmemError:
+                other = None  # gone, or outside git: it stays with the spool the hook chose
+            self._owner[cwd] = None if other is None or _same_file(other, self.common_dir) else other
+        return self._owner[cwd]
+
+    def send(self) -> None:
+        for other, lines in self.foreign.items():
+            where = str(other)
+            if not state_dir(other).is_dir():
+                logger.warning("dropped %d events of session %s: their cwd is in another repository (%s) where "
+                               "gitmem is not set up", len(lines), self.session_id, where)
+                continue
+            other_spool = spool.spool_dir(other)
+            other_spool.mkdir(parents=True, exist_ok=True)
+            spool.append_lines(other_spool / (self.session_id + spool.LIVE_SUFFIX), lines)
+            (other_spool / (self.session_id + spool.REQUEST_SUFFIX)).touch()
+            logger.info("moved %d events of session %s to the spool of %s, the repository they happened in",
+                        len(lines), self.session_id, where)
+
+
+_LINE_START = b'{"ts":'
+SLIM_CHARS = 32_768  # a payload string longer than this keeps its head and tail: observations clip far shorter
+
+
+def _parse_line(line: bytes) -> tuple[list[tuple[capture.SpoolEvent, bytes]], list[bytes]]:
+    """The events of one spool line, with their raw lines, and what could not be parsed.
+
+    A writer killed mid-line left a line without its end, and the next event was appended to it: the part
+    from the last event start on is that next event, and only the torn part is unreadable.
+    """
+    ev = capture.parse_spool_line(line)
+    if ev is not None:
+        return [(ev, line)], []
+    at = line.rfind(_LINE_START)
+    if at > 0:
+        tail = capture.parse_spool_line(line[at:])
+        if tail is not None:
+            return [(tail, line[at:])], [line[:at]]
+    return [], [line]
+
+
+def _slim(ev: capture.SpoolEvent) -> capture.SpoolEvent:
+    """``ev`` with every very long string cut to its head and tail (a 20 MB tool output is not kept whole)."""
+    def cut(value: object) -> object:
+        if isinstance(value, str):
+            return value if len(value) <= SLIM_CHARS else value[:SLIM_CHARS // 2] + " … " + value[-SLIM_CHARS // 2:]
+        if isinstance(value, dict):
+            return {k: cut(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [cut(v) for v in value]
+        return value
+
+    return capture.SpoolEvent(ev.ts, ev.event, cut(ev.payload))
+
+
+def _read_taken(folder: Path, session_id: str, files: list[Path],
+                router: _Router) -> tuple[list[capture.SpoolEvent], list[bytes]]:
+    """This repository's events of ``files`` and the unparseable lines (other repositories' go to ``router``).
+
+    Read line by line, never whole: memory follows the events kept, not the spool's size. Past
+    MAX_SESSION_EVENTS the remaining lines go to a new taken file, flushed in the next round.
+    """
+    events: list[capture.SpoolEvent] = []
+    bad: list[bytes] = []
+    carry = None
+    carried = 0
+    try:
+        for path in files:
+            for line in spool.iter_lines(path):
+                if len(events) >= MAX_SESSION_EVENTS:
+                    if carry is None:
+                        carry = (folder / f"{session_id}.{time.time_ns():020d}{spool.TAKEN_SUFFIX}").open("wb")
+                    carry.write(line + b"\n")
+                    carried += 1
+                    continue
+                parsed, unparsed = _parse_line(line)
+                bad += unparsed
+                for ev, raw in parsed:
+                    other = router.owner(ev)
+                    if other is None:
+                        events.append(_slim(ev) if len(raw) > SLIM_CHARS else ev)
+                    else:
+                        router.foreign.setdefault(other, []).append(raw)
+    finally:
+        if carry is not None:
+            carry.close()
+    if carried:
+        logger.warning("session %s has more than %d spooled events: %d are carried over to the next round of this "
+                       "flush", session_id, MAX_SESSION_EVENTS, carried)
+    return events, bad
 
 
 def flush_session(common_dir: Path, session_id: str) -> SessionFlush | None:
@@ -89,15 +214,9 @@ def flush_session(common_dir: Path, session_id: str) -> SessionFlush | None:
     files = spool.taken_files(folder, session_id)
     if not files:
         return None
-    events: list[capture.SpoolEvent] = []
-    bad: list[bytes] = []
-    for path in files:
-        for line in spool.read_lines(path):
-            ev = capture.parse_spool_line(line)
-            if ev is None:
-                bad.append(line)
-            else:
-                events.append(ev)
+    router = _Router(common_dir, session_id)
+    events, bad = _read_taken(folder, session_id, files, router)
+    router.send()  # before the release below: a kill in between sends them again, and their flush de-duplicates
     repo = _repo_for(common_dir, capture.session_cwd(events))
     root = str(repo.root) if repo.root else None
     compacted = capture.compact_events(events, root)
@@ -113,6 +232,9 @@ def flush_session(common_dir: Path, session_id: str) -> SessionFlush | None:
     skipped = len(observations) - len(new_obs)
 
     if not new_obs and previous is not None and previous.summary is not None:
+        # Everything is in the ref already: a worker killed after its ref write. Its proposals may be missing;
+        # proposing is idempotent (a ledger per session and title), so do it again before the release.
+        _propose_decisions(repo, previous.summary)
         spool.quarantine(folder, session_id, bad)
         spool.release(files)
         return SessionFlush(session_id, 0, skipped, len(bad), "", previous.summary.summarizer, str(repo.root or ""))
@@ -128,9 +250,9 @@ def flush_session(common_dir: Path, session_id: str) -> SessionFlush | None:
     summary = build_summary(repo, session_id, all_obs, facts, previous.summary if previous else None)
     notes = _commit_notes(summary)
     result = store.write_session(repo, session_id, summary.started_at, new_obs, summary, commit_notes=notes)
+    _propose_decisions(repo, summary)  # before the release: a worker killed here proposes again next time
     spool.quarantine(folder, session_id, bad)
     spool.release(files)  # only now: the records are in the ref
-    _propose_decisions(repo, summary)
     logger.info("flushed session %s: %d new observations (%d duplicates) in %s", session_id, len(new_obs),
                 skipped, result.commit[:10])
     return SessionFlush(session_id, len(new_obs), skipped, len(bad), result.commit, summary.summarizer,
@@ -268,7 +390,12 @@ def run_worker(common_dir: Path, lock_fd: int | None = None, sweep_idle: float =
             break  # nothing arrived while we held the lock (or we are failing: leave it for next time)
     report = FlushReport(ran=ran, sessions=tuple(done), errors=tuple(errors), rounds=rounds)
     if ran:
-        _write_status(common_dir, report)
+        try:
+            _write_status(common_dir, report)
+        except GitmemError as exc:  # the records are in the ref; say what failed, with its fix
+            logger.error("%s (%s)", exc.message, exc.hint)
+            report = FlushReport(ran=ran, sessions=report.sessions, rounds=rounds,
+                                 errors=report.errors + (f"{exc.message}; {exc.hint}",))
         for root in dict.fromkeys(s.root for s in done if s.root and s.commit):
             inject.refresh_brief(discover(root))  # the next session starts with what this one left
     return report

@@ -10,18 +10,26 @@ function's name says so.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import random
+import shutil
 import subprocess
+import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
-from gitmem.errors import GitError, NotARepositoryError, RefUpdateConflict
+from gitmem.errors import GitError, NotARepositoryError, RefUpdateConflict, WriteInterrupted
 
 logger = logging.getLogger(__name__)
 
 GIT_TIMEOUT_SECONDS = 120.0
+FETCH_LOCK_ATTEMPTS = 6
+_FETCH_TRANSIENT = ("cannot lock ref", "unable to write file", "tmp_pack", "index-pack failed",
+                    "cannot store pack file")
 ZERO_OID = "0" * 40
 
 # Variables a hook runner (pre-push, rebase exec) may leave behind that would
@@ -34,6 +42,9 @@ def _git_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     env["LC_ALL"] = "C"
     env["LANGUAGE"] = "C"
     env["GIT_TERMINAL_PROMPT"] = "0"
+    # gitmem only reads the user's index: `git status` must not take index.lock to refresh it, or a
+    # user's `git commit` running at that moment fails ("index.lock exists").
+    env["GIT_OPTIONAL_LOCKS"] = "0"
     if extra:
         env.update(extra)
     return env
@@ -91,17 +102,21 @@ class Repo:
     root: Path | None
     git_dir: Path
     common_dir: Path
+    env: tuple[tuple[str, str], ...] = ()  # extra environment for every git it runs (see ``quarantine``)
 
     @property
     def cwd(self) -> Path:
         return self.root if self.root is not None else self.git_dir
 
     def git(self, *args: str, input: str | None = None, timeout: float = GIT_TIMEOUT_SECONDS) -> str:
-        return run_git(*args, cwd=self.cwd, input=input, timeout=timeout)
+        proc = run_git_bytes(*args, cwd=self.cwd, input=None if input is None else input.encode(), timeout=timeout,
+                             env=dict(self.env) or None)
+        return proc.stdout.decode("utf-8", "surrogateescape")
 
     def git_bytes(self, *args: str, input: bytes | None = None, check: bool = True,
                   timeout: float = GIT_TIMEOUT_SECONDS) -> subprocess.CompletedProcess[bytes]:
-        return run_git_bytes(*args, cwd=self.cwd, input=input, check=check, timeout=timeout)
+        return run_git_bytes(*args, cwd=self.cwd, input=input, check=check, timeout=timeout,
+                             env=dict(self.env) or None)
 
     # -- refs -----------------------------------------------------------------
 
@@ -216,7 +231,11 @@ class Repo:
         # bulk: thousands of files at once (a rebuild or an import). No delta search and light
         # compression halve the time for a pack a few percent larger; `git gc` deltifies later.
         tuning = ("-c", "pack.compression=1", "fast-import", "--depth=0") if bulk else ("fast-import",)
-        proc = self.git_bytes(*tuning, "--quiet", "--done", "--date-format=raw", input=stream, check=False)
+        # Always a pack, never loose objects: fast-import keeps its pack (a .keep file) until the ref points at
+        # it, whereas loose objects written below transfer.unpackLimit (100) are unreachable, and so pruned by
+        # a concurrent `git gc --prune=now`, until the ref update lands (a commit or tree lost under the ref).
+        proc = self.git_bytes("-c", "fastimport.unpackLimit=0", *tuning, "--quiet", "--done", "--date-format=raw",
+                              input=stream, check=False)
         if proc.returncode != 0:
             stderr = proc.stderr.decode("utf-8", "replace")
             argv = ["git", "fast-import", f"({ref})"]
@@ -224,6 +243,9 @@ class Repo:
             lowered = stderr.lower()
             if "not updating" in lowered or "cannot lock ref" in lowered or "but expected" in lowered:
                 raise RefUpdateConflict(argv, proc.returncode, stderr)
+            if "no space left" not in lowered and any(
+                    t in lowered for t in ("cannot store pack file", "unable to write file", "cannot create keep file")):
+                raise WriteInterrupted(argv, proc.returncode, stderr)  # a concurrent gc pruned or repacked its pack
             raise GitError(argv, proc.returncode, stderr)
         return proc.stdout
 
@@ -242,6 +264,101 @@ class Repo:
         out = self.git("rev-list", "--objects", ref)
         for line in out.splitlines():
             yield line.split(" ", 1)[0]
+
+    def ref_lock_path(self, ref: str) -> Path:
+        """The lock file git creates beside a loose ref while it updates it."""
+        return self.common_dir / (ref + ".lock")
+
+
+class Quarantine:
+    """Objects written through ``repo`` land in a private folder under ``objects/`` that gc never looks in.
+
+    Loose objects are unreachable until a ref points at them, so a ``git gc --prune=now`` running meanwhile
+    deletes them (a merge commit or tree missing under the ref). ``keep`` moves them into a pack with a
+    ``.keep`` file, which gc neither repacks nor prunes; the ``.keep`` goes when the ``with`` block ends,
+    after the caller moved its ref. This is git's own quarantine of a push (receive-pack), done by hand.
+    """
+
+    def __init__(self, real: Repo, folder: Path) -> None:
+        self.folder = folder
+        self._real = real
+        self._keeps: list[Path] = []
+        objects = real.common_dir / "objects"
+        self.repo = Repo(real.root, real.git_dir, real.common_dir, real.env + (
+            ("GIT_OBJECT_DIRECTORY", str(folder)),
+            ("GIT_ALTERNATE_OBJECT_DIRECTORIES", os.pathsep.join(
+                [str(objects), *(v for k, v in real.env if k == "GIT_ALTERNATE_OBJECT_DIRECTORIES")]))))
+
+    def _written(self) -> list[str]:
+        oids = []
+        for sub in sorted(self.folder.iterdir()):
+            if len(sub.name) == 2 and sub.is_dir():
+                oids += [sub.name + f.name for f in sub.iterdir() if len(f.name) in (38, 62)]
+        return oids
+
+    def keep(self) -> None:
+        """Move what was written so far into a kept pack of the repository (WriteInterrupted: retry)."""
+        oids = self._written()
+        if not oids:
+            return
+        pack = self.repo.git_bytes("pack-objects", "--stdout", "-q", input=("\n".join(oids) + "\n").encode()).stdout
+        # index-pack creates the .keep before the pack becomes visible: no moment where gc could drop it.
+        proc = self._real.git_bytes("index-pack", "--stdin", "--keep=gitmem: until its ref update", input=pack,
+                                    check=False)
+        if proc.returncode != 0:
+            raise WriteInterrupted(["git", "index-pack", "--stdin", "--keep"], proc.returncode,
+                                   proc.stderr.decode("utf-8", "replace"))
+        name = proc.stdout.decode("ascii", "replace").split()[-1]
+        self._keeps.append(self._real.common_dir / "objects" / "pack" / f"pack-{name}.keep")
+        for sub in self.folder.iterdir():
+            if len(sub.name) == 2 and sub.is_dir():
+                shutil.rmtree(sub, ignore_errors=True)
+
+    def release(self) -> None:
+        for keep in self._keeps:
+            keep.unlink(missing_ok=True)
+        self._keeps.clear()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def quarantine(repo: Repo) -> Iterator[Quarantine]:
+    """A ``Quarantine`` for objects written before a ref update; its packs are unkept on the way out."""
+    objects = repo.common_dir / "objects"
+    q = Quarantine(repo, Path(tempfile.mkdtemp(prefix="incoming-gitmem-", dir=objects)))
+    try:
+        yield q
+    finally:
+        q.release()
+
+
+def missing_objects(repo: Repo, rev: str, timeout: float = GIT_TIMEOUT_SECONDS) -> str | None:
+    """Why ``rev`` and the history and trees under it cannot be read in full (None when they can).
+
+    ``rev-list --objects`` walks every commit, tree and blob reachable from ``rev`` (what `git fsck`
+    would check for one ref) and fails on the first one missing or corrupt.
+    """
+    proc = repo.git_bytes("rev-list", "--objects", "--no-object-names", rev, "--", check=False, timeout=timeout)
+    if proc.returncode == 0:
+        return None
+    lines = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+    return lines[0] if lines else f"git rev-list exited {proc.returncode}"
+
+
+def read_reflog(repo: Repo, ref: str) -> list[str]:
+    """The values ``ref`` had, newest first, read from its reflog file (no object needs to exist)."""
+    try:
+        data = (repo.common_dir / "logs" / ref).read_bytes()
+    except OSError:
+        return []
+    out: list[str] = []
+    for line in reversed(data.splitlines()):
+        parts = line.split(b" ", 2)
+        if len(parts) >= 2 and len(parts[1]) in (40, 64) and parts[1] != ZERO_OID.encode():
+            oid = parts[1].decode("ascii", "replace")
+            if oid not in out:
+                out.append(oid)
+    return out
 
 
 def discover(path: str | os.PathLike[str] | None = None) -> Repo:
@@ -344,7 +461,7 @@ def run_git_parallel(repo: Repo, argvs: Sequence[Sequence[str]],
                      timeout: float = GIT_TIMEOUT_SECONDS) -> list[subprocess.CompletedProcess[bytes]]:
     """Several git commands side by side (their results in order); no check of return codes."""
     procs = [subprocess.Popen(["git", *argv], cwd=repo.cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, env=_git_env(), start_new_session=True)
+                              stderr=subprocess.PIPE, env=_git_env(dict(repo.env)), start_new_session=True)
              for argv in argvs]
     results: list[subprocess.CompletedProcess[bytes]] = []
     try:
@@ -449,9 +566,20 @@ def fetch(repo: Repo, remote: str, refspecs: Sequence[str], *, progress: bool = 
           env: dict[str, str] | None = None, timeout: float = GIT_TIMEOUT_SECONDS, options: Sequence[str] = ()) -> None:
     """``git fetch`` of exactly ``refspecs``: no tags, no FETCH_HEAD, no submodules, no auto gc.
     ``options``: more fetch options, such as ``--depth=200``."""
-    argv = ["git", "fetch", "--no-tags", "--no-write-fetch-head", "--recurse-submodules=no",
-            "--no-auto-maintenance", "--progress" if progress else "--quiet", *options, "--", remote, *refspecs]
-    proc = _run_transport(repo, argv, progress=progress, env=env, timeout=timeout)
+    # fetch.unpackLimit=1: what arrives is kept as a pack with a .keep file until the tracking ref points at
+    # it, never as loose objects a concurrent `git gc --prune=now` could delete before the ref update.
+    argv = ["git", "-c", "fetch.unpackLimit=1", "fetch", "--no-tags", "--no-write-fetch-head",
+            "--recurse-submodules=no", "--no-auto-maintenance", "--progress" if progress else "--quiet", *options,
+            "--", remote, *refspecs]
+    for attempt in range(1, FETCH_LOCK_ATTEMPTS + 1):
+        proc = _run_transport(repo, argv, progress=progress, env=env, timeout=timeout)
+        err = proc.stderr.decode("utf-8", "replace") if proc.stderr is not None else ""
+        if proc.returncode == 0 or not any(t in err for t in _FETCH_TRANSIENT) or attempt == FETCH_LOCK_ATTEMPTS:
+            break
+        # Another fetch (a second sync, the user's own `git fetch`) is updating the same tracking ref, or a
+        # concurrent `git gc` pruned the pack being received.
+        logger.debug("fetch failed for a passing reason (attempt %d); retrying: %s", attempt, err.strip()[:200])
+        time.sleep(random.uniform(0.05, 0.2) * attempt)
     if proc.returncode != 0:
         stderr = proc.stderr.decode("utf-8", "replace") if proc.stderr is not None else "(see above)"
         raise GitError(argv, proc.returncode, stderr)

@@ -108,7 +108,29 @@ def session_id_of(payload):
     A quote inside a JSON string is always escaped, so an unescaped
     ``"session_id"`` followed by ``:`` can only be a key. Claude Code puts it first.
     """
-    key = b'"session_id"'
+    value = string_value(payload, b'"session_id"')
+    if value is None:
+        return None
+    try:
+        return value.decode("ascii")
+    except UnicodeDecodeError:
+        return None
+
+
+def event_dir(payload):
+    """The event's own ``cwd`` when it is an existing folder: the repository the event happened in.
+
+    Claude Code puts ``cwd`` before any tool input. A value holding a JSON escape is not decoded here
+    (None: the caller falls back to the project folder); the flush worker checks every event again.
+    """
+    cwd = string_value(payload, b'"cwd"')
+    if not cwd or not cwd.startswith(b"/") or b"\\" in cwd or _mode(cwd) != _S_IFDIR:
+        return None
+    return cwd
+
+
+def string_value(payload, key):
+    """The raw bytes of the first string value of the unescaped ``key`` (with its quotes), or None."""
     start = 0
     while True:
         i = payload.find(key, start)
@@ -124,12 +146,9 @@ def session_id_of(payload):
                     j += 1
                 if j < len(payload) and payload[j] == 34:  # '"'
                     end = payload.find(b'"', j + 1)
-                    if end < 0:
-                        return None
-                    try:
-                        return payload[j + 1:end].decode("ascii")
-                    except UnicodeDecodeError:
-                        return None
+                    while end > 0 and payload[end - 1] == 92:  # an escaped quote inside the value
+                        end = payload.find(b'"', end + 1)
+                    return payload[j + 1:end] if end > 0 else None
                 return None
         start = i + 1
 
@@ -186,15 +205,18 @@ def common_dir(start):
 def append_line(path, line):
     """Append ``line`` with one write under an exclusive lock; survive a concurrent rename."""
     for _ in range(8):
-        fd = posix.open(path, posix.O_WRONLY | posix.O_APPEND | posix.O_CREAT | posix.O_CLOEXEC, 0o600)
+        fd = posix.open(path, posix.O_RDWR | posix.O_APPEND | posix.O_CREAT | posix.O_CLOEXEC, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             try:
                 st = posix.stat(path)
             except FileNotFoundError:
                 continue
-            if st.st_ino != posix.fstat(fd).st_ino:
+            own = posix.fstat(fd)
+            if st.st_ino != own.st_ino:
                 continue  # the worker took this file; write to the new one
+            if own.st_size and posix.pread(fd, 1, own.st_size - 1) != b"\n":
+                line = b"\n" + line  # a writer killed mid-line: end its line, or this event would join it
             view = memoryview(line)
             while view:
                 n = posix.write(fd, view)
@@ -279,26 +301,54 @@ def spawn_worker(common, lock_fd):
                       posix.environ, file_actions=actions, setsid=True)
 
 
-def _mtime(path):
-    try:
-        return posix.stat(path).st_mtime_ns
-    except OSError:
-        return 0
+def memory_stamp(common, root):
+    """What a brief is made of, as inode, mtime and size of each file: the memory ref, teammates' fetched
+    memory, the decisions folder (inject.memory_stamp computes the same).
 
-
-def _memory_changed_at(common, root):
-    """The newest change to what a brief is made of: the memory ref, teammates' fetched memory, decisions."""
-    newest = max(_mtime(_join(common, b"refs/notes/gitmem")), _mtime(_join(common, b"packed-refs")))
+    A brief is fresh when the stamp recorded with it is the current one: equality, never "newer than", so a
+    brief whose mtime lies in the future (a clock ahead, a copied file) cannot hide memory fetched later.
+    """
+    paths = [_join(common, b"refs/notes/gitmem"), _join(common, b"packed-refs")]
     remotes = _join(common, b"refs/gitmem/remotes")
     try:
-        names = posix.listdir(remotes)[:64]
+        names = sorted(posix.listdir(remotes))[:64]
     except OSError:
         names = []
-    for name in names:
-        newest = max(newest, _mtime(_join(remotes, name, b"memory")))
+    paths += [_join(remotes, name, b"memory") for name in names]
     if root is not None:
-        newest = max(newest, _mtime(_join(root, b".gitmem/decisions")))
-    return newest
+        paths.append(_join(root, b".gitmem/decisions"))
+    parts = []
+    for path in paths:
+        try:
+            st = posix.stat(path)
+        except OSError:
+            parts.append(b"-")
+            continue
+        parts.append(b"%d.%d.%d" % (st.st_ino, st.st_mtime_ns, st.st_size))
+    return b",".join(parts)
+
+
+def fresh_brief(path, stamp):
+    """The pre-rendered brief when it is whole and was rendered from the memory as it is now, else None.
+
+    ``<brief>.stamp`` holds the brief's size and the memory stamp it was rendered from. A brief whose size
+    differs, or that is not one fenced hook answer, is damaged (a torn write, garbage): never printed.
+    """
+    try:
+        recorded = _read_small(path + b".stamp")
+        fd = posix.open(path, posix.O_RDONLY | posix.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        data = posix.read(fd, MAX_BRIEF_BYTES + 1)
+    finally:
+        posix.close(fd)
+    if recorded != b"%d %s" % (len(data), stamp) or len(data) > MAX_BRIEF_BYTES:
+        return None
+    if data and not (data.startswith(b'{"hookSpecificOutput"') and data.rstrip().endswith(b"}")
+                     and b"<gitmem-memory" in data and b"</gitmem-memory>" in data[-400:]):
+        return None  # not one JSON answer holding the whole fenced brief
+    return data
 
 
 def brief_file(common, git_dir):
@@ -310,14 +360,8 @@ def brief_file(common, git_dir):
 
 def emit_brief(common, git_dir, root):
     """Print the pre-rendered brief; when memory changed since it was rendered, render it now."""
-    path = brief_file(common, git_dir)
-    rendered = _mtime(path)
-    if rendered and rendered >= _memory_changed_at(common, root):
-        fd = posix.open(path, posix.O_RDONLY | posix.O_CLOEXEC)
-        try:
-            data = posix.read(fd, MAX_BRIEF_BYTES)
-        finally:
-            posix.close(fd)
+    data = fresh_brief(brief_file(common, git_dir), memory_stamp(common, root))
+    if data is not None:
         _write_stdout(data)
         return
     if root is None:
@@ -409,7 +453,9 @@ def run(argv):
         raise HookError("usage: hook.py <Event>  (for example PostToolUse)")
     event = event_name(argv[1])
     payload = read_stdin().strip()
-    start = _start_dir()
+    # The event's cwd decides the repository: a turn run in a nested clone belongs to that clone, not to
+    # the project folder the session started in.
+    start = event_dir(payload) or _start_dir()
     found = locate(start)
     if found is None:
         raise HookError("%s is not inside a git repository; nothing recorded" % _text(start))

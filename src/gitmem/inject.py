@@ -366,13 +366,45 @@ def brief_path(repo: Repo) -> Path:
     return state_dir(repo.common_dir) / BRIEF_DIR / f"{brief_key(head)}.json"
 
 
-def write_brief(repo: Repo, brief: Brief) -> Path:
+def memory_stamp(repo: Repo) -> str:
+    """What the brief is made of, as the hook sees it (hook.memory_stamp computes the same)."""
+    common = repo.common_dir
+    remotes = common / "refs" / "gitmem" / "remotes"
+    try:
+        names = sorted(os.listdir(os.fsencode(remotes)))[:64]
+    except OSError:
+        names = []
+    paths = [common / "refs" / "notes" / "gitmem", common / "packed-refs",
+             *(remotes / os.fsdecode(name) / "memory" for name in names)]
+    if repo.root is not None:
+        paths.append(repo.root / DECISIONS_DIR)
+    parts = []
+    for path in paths:
+        try:
+            st = path.stat()
+        except OSError:
+            parts.append("-")
+            continue
+        parts.append(f"{st.st_ino}.{st.st_mtime_ns}.{st.st_size}")
+    return ",".join(parts)
+
+
+def write_brief(repo: Repo, brief: Brief, stamp: str | None = None) -> Path:
+    """The brief and, beside it, its size and the memory stamp it was rendered from (taken before rendering,
+    so memory that changed meanwhile makes the next SessionStart render again)."""
     path = brief_path(repo)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     out = brief.hook_output()
-    tmp.write_text(out + "\n" if out else "", encoding="utf-8")
-    os.replace(tmp, path)
+    data = (out + "\n").encode("utf-8") if out else b""
+    stamp = memory_stamp(repo) if stamp is None else stamp
+    for target, content in ((path, data), (path.with_name(path.name + ".stamp"), f"{len(data)} {stamp}\n".encode())):
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        try:
+            tmp.write_bytes(content)
+            os.replace(tmp, target)
+        except OSError:
+            tmp.unlink(missing_ok=True)  # a full disk leaves no half file behind
+            raise
     return path
 
 
@@ -403,8 +435,9 @@ def render_brief(repo: Repo) -> Brief:
         logger.exception("could not merge fetched memory before rendering the brief")
     config = load_config(repo.root)
     write_recall_conf(repo, config)
+    stamp = memory_stamp(repo)
     brief = build_brief(repo, config)
-    write_brief(repo, brief)
+    write_brief(repo, brief, stamp)
     return brief
 
 

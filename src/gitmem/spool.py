@@ -26,8 +26,10 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 from gitmem.config import state_dir
+from gitmem.errors import GitmemError
 
 logger = logging.getLogger(__name__)
 
@@ -132,8 +134,44 @@ def taken_files(spool: Path, session_id: str) -> list[Path]:
 
 
 def read_lines(path: Path) -> list[bytes]:
+    return list(iter_lines(path))
+
+
+def iter_lines(path: Path) -> Iterator[bytes]:
+    """The non-blank lines of a spool file, one at a time (a spool can be far larger than memory should be)."""
     with path.open("rb") as fh:
-        return [line for line in fh.read().split(b"\n") if line.strip()]
+        for line in fh:
+            line = line.rstrip(b"\n")
+            if line.strip():
+                yield line
+
+
+def append_lines(path: Path, lines: list[bytes]) -> None:
+    """Append ``lines`` to a live spool file the way the hook does (hook.append_line, which imports nothing).
+
+    Under ``LOCK_EX``, into the file the path names after the lock is held (a worker may have taken the one
+    opened), starting a new line when the file does not end with one.
+    """
+    data = b"".join(line + b"\n" for line in lines)
+    for _ in range(8):
+        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            own = os.fstat(fd)
+            try:
+                if os.stat(path).st_ino != own.st_ino:
+                    continue
+            except FileNotFoundError:
+                continue
+            if own.st_size and os.pread(fd, 1, own.st_size - 1) != b"\n":
+                data = b"\n" + data
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+            return
+        finally:
+            os.close(fd)
+    raise OSError(f"spool file {path} kept being replaced")
 
 
 def quarantine(spool: Path, session_id: str, lines: list[bytes]) -> Path | None:
@@ -197,8 +235,14 @@ def write_flush_status(common_dir: Path, status: dict) -> None:
     """What the last flush did, for ``gitmem status`` (written atomically)."""
     path = state_dir(common_dir) / FLUSH_STATUS_FILE
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(status, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(json.dumps(status, indent=2) + "\n", encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)  # a full disk must not leave half a file behind
+        raise GitmemError(f"cannot write {path}: {exc.strerror or exc}",
+                          hint=f"free space in {path.parent} (a full disk?); the spool keeps every session until "
+                               "a flush has written it.") from None
 
 
 def read_flush_status(common_dir: Path) -> dict | None:

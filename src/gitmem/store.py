@@ -23,8 +23,9 @@ from dataclasses import dataclass
 from typing import Iterable, Mapping
 
 from gitmem.config import MEMORY_REF
-from gitmem.errors import GitmemError, NotFoundError, RecordError, RefUpdateConflict
-from gitmem.git import Repo
+from gitmem.errors import (GitError, GitmemError, NotFoundError, RecordError, RefUpdateConflict, StaleLockError,
+                           WriteInterrupted)
+from gitmem.git import Repo, missing_objects
 from gitmem.records import Observation, ObservationBatch, SessionSummary
 
 logger = logging.getLogger(__name__)
@@ -35,6 +36,7 @@ _SESSION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 _MONTH = re.compile(r"^\d{4}-\d{2}$")
 _OBS_FILE = re.compile(r"^obs-(\d{4,})\.yaml$")
 MAX_WRITE_ATTEMPTS = 40
+STALE_LOCK_SECONDS = 600  # git holds a ref lock for milliseconds; one this old was left by a killed process
 BULK_FILES = 1_000
 
 
@@ -155,7 +157,16 @@ def write_files(repo: Repo, files: Mapping[str, bytes], message: str, *, ref: st
     committer = repo.ident("COMMITTER")
     # The commit id comes from fast-import itself: re-reading the ref afterwards
     # could already return another writer's commit.
-    out = repo.fast_import(build_commit_stream(ref, parent, author, committer, message, files, notes), ref, bulk=bulk)
+    stream = build_commit_stream(ref, parent, author, committer, message, files, notes)
+    try:
+        out = repo.fast_import(stream, ref, bulk=bulk)
+    except GitError as exc:
+        if isinstance(exc, RefUpdateConflict) or not parent or (why := missing_objects(repo, parent)) is None:
+            raise
+        raise GitmemError(f"{ref} points at {parent[:12]}, which cannot be read in full ({why}); no write can "
+                          "build on it",
+                          hint="run `gitmem doctor` to repair it from the reflog, the remote's copy and the spool; "
+                               "the sessions stay in the spool until then.") from None
     new = out.decode("ascii", "replace").strip()
     if not new:  # pragma: no cover - get-mark always answers after a successful import
         raise GitmemError(f"git fast-import did not report the commit it wrote to {ref}")
@@ -201,6 +212,7 @@ def write_session(repo: Repo, session_id: str, started_at: str, observations: It
     # One subject line even when a title holds newlines.
     msg = message or f"gitmem: session {session_id[:8]}: {' '.join(title.split())}\n\nSession: {session_id}\n"
     notes = {c: t.encode() for c, t in (commit_notes or {}).items()}
+    last: RefUpdateConflict | None = None
     for attempt in range(1, max_attempts + 1):
         tip = memory_tip(repo, ref)
         folder, seq = _existing_session_dir(repo, tip, session_id, started_at)
@@ -214,14 +226,49 @@ def write_session(repo: Repo, session_id: str, started_at: str, observations: It
             return WriteResult(tip or "", (), attempt)
         try:
             commit = write_files(repo, files, msg, ref=ref, notes=notes, parent=tip)
-        except RefUpdateConflict:
+        except RefUpdateConflict as exc:
             logger.debug("memory ref moved during write (attempt %d); retrying", attempt)
+            last = exc
+            remove_stale_ref_lock(repo, ref)
             time.sleep(random.uniform(0.005, 0.02) * min(attempt, 10))
             continue
         return WriteResult(commit, tuple(files), attempt)
+    check_ref_lock(repo, ref)
+    if isinstance(last, WriteInterrupted):
+        raise last  # git's own words: why it could not write its objects
     raise RefUpdateConflict(["git", "fast-import", ref], 1,
                             f"the memory ref kept moving; gave up after {max_attempts} attempts",
                             hint="retry; the data is still in the spool.")
+
+
+def remove_stale_ref_lock(repo: Repo, ref: str = MEMORY_REF, older_than: float = STALE_LOCK_SECONDS) -> bool:
+    """Delete ``<ref>.lock`` when it is older than any live git process would keep it; True when deleted."""
+    lock = repo.ref_lock_path(ref)
+    try:
+        age = time.time() - lock.stat().st_mtime
+    except OSError:
+        return False
+    if age < older_than:
+        return False
+    try:
+        lock.unlink()
+    except FileNotFoundError:
+        return False
+    logger.warning("removed %s, a ref lock left %.0f s ago by a git process that was killed", lock, age)
+    return True
+
+
+def check_ref_lock(repo: Repo, ref: str = MEMORY_REF) -> None:
+    """StaleLockError when ``<ref>.lock`` exists: what blocks the ref is a lock file, not other writers."""
+    lock = repo.ref_lock_path(ref)
+    try:
+        age = time.time() - lock.stat().st_mtime
+    except OSError:
+        return
+    raise StaleLockError(f"{ref} is locked by {lock} (created {age:.0f} s ago); every update of the ref fails "
+                         "while it exists",
+                         hint=f"if no git command is running in this repository, delete it (`rm {lock}`) or run "
+                              "`gitmem doctor`; the sessions are still in the spool.")
 
 
 # -- reading -------------------------------------------------------------------------

@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from gitmem import claude_cli, restatement
+from gitmem.deadline import DeadlinePassed, call_before
 from gitmem.config import Config, read_template
 from gitmem.errors import SummarizeError
 from gitmem.records import DecisionNote, Observation, SessionSummary
@@ -656,12 +657,14 @@ def _call_anthropic(system: str, user: str, config: Config, deadline: float, env
             if remaining <= 0.05:
                 raise SummarizeError(f"no answer within {config.summarizer_timeout_seconds}s")
             try:
-                message = client.messages.create(
+                # The SDK's timeout is per read: a server trickling bytes never trips it. call_before gives the
+                # call back at the deadline whatever the server does, and closes the client's connections.
+                message = call_before(lambda: client.messages.create(
                     model=config.model, max_tokens=MAX_OUTPUT_TOKENS, system=system,
                     messages=[{"role": "user", "content": user}], tools=[tool],
-                    tool_choice={"type": "tool", "name": TOOL_NAME}, timeout=remaining)
+                    tool_choice={"type": "tool", "name": TOOL_NAME}, timeout=remaining), deadline, client.close)
                 break
-            except anthropic.APITimeoutError:
+            except (anthropic.APITimeoutError, DeadlinePassed):
                 raise SummarizeError(f"no answer within {config.summarizer_timeout_seconds}s") from None
             except anthropic.APIStatusError as exc:
                 status = exc.status_code

@@ -44,7 +44,7 @@ from gitmem.config import MEMORY_REF, read_template, state_dir
 from gitmem.errors import GitmemError, RecordError, RefUpdateConflict
 from gitmem.git import DiffEntry, Repo
 from gitmem.records import load_yaml, split_front_matter
-from gitmem.store import SESSIONS_DIR, SUMMARY_FILE, memory_tip
+from gitmem.store import SESSIONS_DIR, SUMMARY_FILE, check_ref_lock, memory_tip
 
 logger = logging.getLogger("gitmem.sync")  # not __name__: it is "__main__" under `python -m`
 
@@ -653,14 +653,21 @@ def merge_commits(repo: Repo, ours: str, theirs: str, *, ref: str = MEMORY_REF, 
     engine = engine or merge_engine()
     if ours == theirs:
         return MergeResult("up-to-date", ours)
+    with gitcmd.quarantine(repo) as q:  # new trees and commits stay out of a concurrent gc's reach
+        result = _merge_in(repo, q, ours, theirs, ref, label, engine, trees)
+    return result
+
+
+def _merge_in(repo: Repo, q: gitcmd.Quarantine, ours: str, theirs: str, ref: str, label: str, engine: str,
+              trees: tuple[str, str] | None) -> MergeResult:
     merged: gitcmd.MergeTree | None = None
     base: str | None = None
     diverged = False
     if engine == "merge-tree":
         if trees is None:
-            merged, *side_trees = gitcmd.merge_tree_with_sides(repo, ours, theirs)
+            merged, *side_trees = gitcmd.merge_tree_with_sides(q.repo, ours, theirs)
         else:
-            merged, side_trees = gitcmd.merge_tree(repo, ours, theirs), list(trees)
+            merged, side_trees = gitcmd.merge_tree(q.repo, ours, theirs), list(trees)
         diverged = merged.tree not in side_trees
     if not diverged:
         base = gitcmd.merge_base(repo, ours, theirs)
@@ -669,15 +676,17 @@ def merge_commits(repo: Repo, ours: str, theirs: str, *, ref: str = MEMORY_REF, 
         if base == ours:
             repo.update_ref(ref, theirs, ours, f"gitmem: fast-forward memory from {label}")
             return MergeResult("fast-forward", theirs)
-    plan = plan_from_merge_tree(repo, merged) if merged is not None else plan_union(repo, base, ours, theirs)
+    plan = plan_from_merge_tree(q.repo, merged) if merged is not None else plan_union(q.repo, base, ours, theirs)
     message = _merge_message(label, theirs, plan.conflicts)
     commit = None
     if plan.root and not plan.writes:
-        proc = repo.git_bytes("commit-tree", plan.root, "-p", ours, "-p", theirs, "-m", message, check=False)
+        proc = q.repo.git_bytes("commit-tree", plan.root, "-p", ours, "-p", theirs, "-m", message, check=False)
         if proc.returncode == 0:  # else no identity is configured: fast-import below uses a placeholder one
             commit = proc.stdout.decode().strip()
+            q.keep()
             repo.update_ref(ref, commit, ours, f"gitmem: merge memory from {label}")
     if commit is None:
+        q.keep()  # the merged trees fast-import refers to by id
         stream = _merge_stream(ref, ours, theirs, repo.ident("AUTHOR"), repo.ident("COMMITTER"), message, plan)
         commit = repo.fast_import(stream, ref).decode().strip()
     for c in plan.conflicts:
@@ -729,6 +738,7 @@ def merge_memory(repo: Repo, theirs: str | None, *, theirs_tree: str | None = No
             continue
         sessions = _session_folders_changed(repo, ours, result.commit) if result.kind != "up-to-date" else 0
         return MergeResult(result.kind, result.commit, sessions, result.conflicts, attempt)
+    check_ref_lock(repo)  # a lock file left by a killed git is not "moving": say so, with the fix
     raise RefUpdateConflict(["git", "fast-import", MEMORY_REF], 1,
                             f"the local memory ref kept moving; gave up merging after {max_attempts} attempts",
                             hint="run `gitmem sync` again.")

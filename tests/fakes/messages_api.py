@@ -25,6 +25,7 @@ class Reply:
     body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0       # seconds to wait before answering (a slow or hung server)
+    trickle: float = 0.0     # seconds between single bytes of the body (a server no per-read timeout catches)
 
 
 @dataclass
@@ -123,7 +124,15 @@ class FakeMessagesAPI(LoopbackServer):
                     for k, v in reply.headers.items():
                         self.send_header(k, v)
                     self.end_headers()
-                    self.wfile.write(data)
+                    if not reply.trickle:
+                        self.wfile.write(data)
+                        return
+                    self.wfile.flush()
+                    for i in range(len(data)):
+                        self.wfile.write(data[i:i + 1])
+                        self.wfile.flush()
+                        if api._stop.wait(reply.trickle):
+                            return  # stopped while trickling
                 except OSError:
                     pass  # the client gave up (timeout) before we answered
 

@@ -1,0 +1,116 @@
+"""gitmem's git runner against real repositories: what it must never do to the user's files and locks."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+from gitmem import inject, store, sync
+from gitmem.git import discover, fetch, missing_objects
+from gitmem.project import init_repository
+from gitmem.records import SessionSummary
+
+from conftest import git
+
+
+def test_rendering_the_brief_never_takes_the_users_index_lock(repo: Path) -> None:
+    """Issue 15 item 12: `git status` during renders refreshed the index under index.lock, and the user's own
+    `git commit` at that moment failed. With GIT_OPTIONAL_LOCKS=0 git reads the index and leaves it alone."""
+    init_repository(discover(repo))
+    index = repo / ".git" / "index"
+    past = time.time() - 60
+    os.utime(repo / "README.md", (past, past))  # stat data that no longer matches the index: status would refresh
+    before = index.stat().st_ino
+    inject.build_brief(discover(repo))
+    assert index.stat().st_ino == before  # not rewritten (git writes an index through index.lock + rename)
+    assert not (repo / ".git" / "index.lock").exists()
+
+
+def test_a_fetch_waits_out_another_fetch_holding_the_tracking_ref_lock(tmp_path: Path, remote: Path, clone) -> None:
+    """Issue 15 item 12: two syncs at once failed on the tracking ref's lock; the second now retries."""
+    theirs, mine = clone("theirs"), clone("mine")
+    for root in (theirs, mine):
+        (root / "a.txt").write_text("a\n")
+        git(root, "add", "a.txt")
+        git(root, "commit", "-q", "-m", "a")
+        init_repository(discover(root))
+    summary = SessionSummary(id="t-1", title="theirs", started_at="2026-11-24T08:00:00Z")
+    store.write_session(discover(theirs), "t-1", summary.started_at, (), summary)
+    sync.sync(discover(theirs), "origin")
+    me = discover(mine)
+    track = sync.tracking_ref("origin")
+    lock = me.common_dir / (track + ".lock")
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    lock.write_text("")  # another fetch is updating the tracking ref right now
+    releaser = threading.Timer(0.3, lambda: lock.unlink(missing_ok=True))
+    releaser.start()
+    try:
+        fetch(me, "origin", [f"+refs/notes/gitmem*:{track}*"])
+    finally:
+        releaser.cancel()
+        releaser.join()
+    assert me.resolve(track) is not None
+
+
+def test_objects_written_in_a_quarantine_are_kept_until_the_ref_moves(repo: Path) -> None:
+    from gitmem.git import quarantine
+
+    real = discover(repo)
+    with quarantine(real) as q:
+        blob = q.repo.git_bytes("hash-object", "-w", "--stdin", input=b"memory in transit\n").stdout.decode().strip()
+        assert not (repo / ".git" / "objects" / blob[:2] / blob[2:]).exists()  # not loose where gc prunes
+        q.keep()
+        keeps = list((repo / ".git" / "objects" / "pack").glob("*.keep"))
+        assert len(keeps) == 1
+        git(repo, "gc", "-q", "--prune=now")  # unreachable, but in a kept pack: gc leaves it
+        assert real.read_blob(blob) == b"memory in transit\n"
+        real.update_ref("refs/notes/transit", git(repo, "commit-tree", git(repo, "mktree", input=(
+            f"100644 blob {blob}\tf\n")).strip(), "-m", "m").strip(), None)
+    assert not list((repo / ".git" / "objects" / "pack").glob("*.keep"))
+    assert not list((repo / ".git" / "objects").glob("incoming-gitmem-*"))
+    git(repo, "gc", "-q", "--prune=now")
+    assert real.read_blob(blob) == b"memory in transit\n"  # reachable from the ref now
+
+
+def test_syncs_survive_git_gc_prune_now_running_beside_them(tmp_path: Path, remote: Path, clone) -> None:
+    """Issue 15 item 11: merge trees and commits were written loose before their ref update, and fetched objects
+    too; a concurrent `git gc --prune=now` deleted them (broken refs, 26 of 60 sessions missing)."""
+    clones = [clone("a"), clone("b")]
+    for root in clones:
+        (root / "f.txt").write_text(root.name)
+        git(root, "add", "f.txt")
+        git(root, "commit", "-q", "-m", "init")
+        init_repository(discover(root))
+    git(clones[0], "push", "-q", "origin", "HEAD:main")
+    stop = threading.Event()
+
+    def gc_loop(root: Path) -> None:
+        for _ in range(300):
+            if stop.is_set():
+                return
+            subprocess.run(["git", "gc", "-q", "--prune=now"], cwd=root, capture_output=True, timeout=120)
+
+    threads = [threading.Thread(target=gc_loop, args=(root,)) for root in clones]
+    for t in threads:
+        t.start()
+    try:
+        for n in range(8):
+            for root in clones:
+                repo = discover(root)
+                sid = f"{root.name}-{n:02d}"
+                s = SessionSummary(id=sid, title=sid, started_at="2026-11-24T08:00:00Z")
+                store.write_session(repo, sid, s.started_at, (), s)
+                assert not sync.sync(repo, "origin").error
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(timeout=180)
+    expected = sorted(f"{name}-{n:02d}" for name in ("a", "b") for n in range(8))
+    for root in clones:
+        repo = discover(root)
+        sync.sync(repo, "origin")
+        assert missing_objects(repo, "refs/notes/gitmem") is None
+        assert sorted(r.session_id for r in store.read_memory(repo).sessions) == expected
