@@ -10,7 +10,8 @@ structure of its own.
 Invariants:
 - No tag survives. An opening angle bracket that starts a tag (``<name``,
   ``</name``, ``< / name >``, ``<!``, ``<?``) becomes ``[`` and the bracket
-  that closes it ``]``, whatever the tag's name: the rule is the shape of a
+  that closes it ``]``, whatever the tag's name (an email address written
+  ``<name@host>`` is left alone, as git writes identities): the rule is the shape of a
   tag, not a list of phrases, so ``</gitmem-memory>``, ``</system>`` and
   ``<system-reminder>`` are all treated alike. Look-alikes count as the
   real thing: case, whitespace and invisible characters inside the tag,
@@ -180,6 +181,14 @@ def _closer(text, i):
     return -1, 0
 
 
+def _is_address(text, i):
+    """Is ``name@host>`` at ``i``: an email address in angle brackets?"""
+    j = i
+    while j < len(text) and j - i < 254 and text[j].isascii() and (text[j].isalnum() or text[j] in "._+-@"):
+        j += 1
+    return "@" in text[i:j] and text[j:j + 1] == ">"
+
+
 def neutralize(text):
     """``text`` with every tag-like construct (and look-alike) turned into ``[...]``; nothing else changes."""
     if not text:
@@ -206,6 +215,9 @@ def neutralize(text):
             i = min(i + step, pending) if pending > i else i + step
             continue
         is_tag, name = _tag_at(text, i + width)
+        if is_tag and name == i + width and _is_address(text, name):
+            i += width  # `Name <name@example.com>`: how git writes an identity, not a tag
+            continue
         if not is_tag:  # `< name ... >`: a tag only when its closing bracket follows on the line
             name = _skip(text, i + width, True)
             if name >= n or not _token(text, name)[0].isalpha() or _closer(text, name)[0] < 0:
@@ -254,6 +266,31 @@ def inline(text, cap=FIELD_CHARS):
     return _cut(neutralize(" ".join(_fold(text, False).split())), cap)
 
 
+def record(value, cap=FIELD_CHARS, items=500, blocks=("body",)):
+    """A copy of a frozen record (a dataclass, nested ones included) for display: every text field fenced
+    and capped (``inline``; ``block`` for fields named in ``blocks``), lists cut to ``items`` entries.
+
+    Clipping when a record is read for display keeps a 50 MB title from costing what 50 MB costs."""
+    import dataclasses  # not at the top: recall imports this module in the hook, and dataclasses pulls in re
+
+    def one(v, name=""):
+        if isinstance(v, str):
+            return block(v, cap) if name in blocks else inline(v, cap)
+        if dataclasses.is_dataclass(v) and not isinstance(v, type):
+            return record(v, cap, items, blocks)
+        if isinstance(v, tuple):
+            return tuple(one(x) for x in v[:items])
+        return v
+
+    changes = {}
+    for f in dataclasses.fields(value):
+        v = getattr(value, f.name)
+        new = one(v, f.name)
+        if new is not v and new != v:
+            changes[f.name] = new
+    return dataclasses.replace(value, **changes) if changes else value
+
+
 _BLOCK_STARTS = ("#", "```", "~~~", "---", "===", "***", "___")
 
 
@@ -272,12 +309,14 @@ def block(text, cap=FIELD_CHARS):
     return _cut("\n".join(lines).strip("\n"), cap)
 
 
-def scrub(value, cap=FIELD_CHARS):
-    """Every string in plain data (dicts, lists, tuples) through ``block``; keys and other values as they are."""
+def scrub(value, cap=FIELD_CHARS, blocks=("body",)):
+    """Plain data (dicts, lists, tuples) with every string fenced: values under a key in ``blocks`` through
+    ``block``, all others through ``inline``; keys, numbers and the shape stay as they are."""
     if isinstance(value, str):
-        return block(value, cap) if "\n" in value or len(value) > 200 else inline(value, cap)
+        return inline(value, cap)
     if isinstance(value, dict):
-        return {k: scrub(v, cap) for k, v in value.items()}
+        return {k: block(v, cap) if k in blocks and isinstance(v, str) else scrub(v, cap, blocks)
+                for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [scrub(v, cap) for v in value]
+        return [scrub(v, cap, blocks) for v in value]
     return value

@@ -13,7 +13,10 @@ Invariants:
   ``MAX_RESULT_CHARS`` characters (no ``structuredContent``: Claude Code shows
   the model only that when both are present). Long records are cut step by
   step, and the output says what was left out and how to get it.
-- Every answer carries a notice that it is reference memory, not instructions.
+- Every answer carries a notice that it is reference memory, not instructions,
+  and every string in it is fenced (``fence``: no tag look-alike, fields on
+  one line, bodies with no heading lines), so recorded text cannot pose as
+  the answer's frame or as a system section.
 - A failure is a tool error (``isError``) with gitmem's message and hint; an
   unexpected exception is logged with its traceback and reported the same way.
   The server itself keeps running.
@@ -33,7 +36,7 @@ import traceback
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from gitmem import __version__
+from gitmem import __version__, fence
 from gitmem.config import gitmem_home, state_dir
 from gitmem.errors import GitmemError, NotARepositoryError, NotFoundError, RecordError
 from gitmem.git import Repo
@@ -439,7 +442,7 @@ def build_server(start: Path) -> Any:
             logger.error("gitmem MCP tool %s failed: %s: %s (traceback in %s)", name, type(exc).__name__, exc, path)
             raise ToolError(f"gitmem: unexpected error ({type(exc).__name__}: {_clip(str(exc), 300)}); details in "
                             f"{path}\nhint: please report it with that file attached.") from None
-        text = _dump(payload)
+        text = _dump(fence.scrub(payload, MAX_RESULT_CHARS))
         if len(text) > MAX_RESULT_CHARS:  # the views are sized to fit; this is the last guard
             text = _dump(_clip_value(payload, 200, 20))
         return CallToolResult(content=[TextContent(type="text", text=text)])

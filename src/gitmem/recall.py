@@ -14,9 +14,16 @@ Invariants:
   to ``<state>/recall.conf`` (absent when ``prompt_recall`` is off).
 - Read-only: opens the search index with ``mode=ro``; a missing or busy
   index means no recall, never an error in the session.
+- Every field it prints is fenced (``fence.inline``: one line, capped, no
+  tag look-alike), so a recorded title cannot close ``<gitmem-recall>``.
 """
 
 import sqlite3
+
+if __package__:  # gitmem.recall
+    from gitmem import fence
+else:  # run by the installed launcher: the package folder itself is on sys.path
+    import fence
 
 CONF_FILE = "recall.conf"
 INDEX_FILE = "index.sqlite"
@@ -169,12 +176,14 @@ def render(rows, budget_chars):
              "details: `gitmem show <id>` or the gitmem MCP tools):"]
     used = sum(len(x) + 1 for x in lines) + 20
     for kind, rid, session_id, title, date, author, branch, path, tags in rows:
-        who = (author or "?").split("<", 1)[0].strip() or "?"
+        who = fence.inline((author or "?")[:200].split("<", 1)[0], 40) or "?"
+        title, day = fence.inline(title, 160), fence.inline((date or "")[:10], 10)
         if kind == "decision":
-            status = (tags or "").split(" ", 1)[0] or "decision"
-            line = "- decision [%s] %s (%s, %s, %s)" % (status, title, who, date[:10], path)
+            status = fence.inline((tags or "").split(" ", 1)[0], 20) or "decision"
+            line = "- decision [%s] %s (%s, %s, %s)" % (status, title, who, day, fence.inline(path, 120))
         else:
-            line = "- session %s: %s (%s, %s, branch %s)" % (session_id[:8], title, who, date[:10], branch or "?")
+            line = "- session %s: %s (%s, %s, branch %s)" % (fence.inline(session_id, 8), title, who, day,
+                                                             fence.inline(branch, 60) or "?")
         if used + len(line) + 1 > budget_chars:
             break
         lines.append(line)
