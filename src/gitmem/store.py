@@ -35,6 +35,7 @@ _SESSION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 _MONTH = re.compile(r"^\d{4}-\d{2}$")
 _OBS_FILE = re.compile(r"^obs-(\d{4,})\.yaml$")
 MAX_WRITE_ATTEMPTS = 40
+MAX_ERRORS_LISTED = 50
 BULK_FILES = 1_000
 
 
@@ -228,8 +229,24 @@ def write_session(repo: Repo, session_id: str, started_at: str, observations: It
 
 
 def _parse_session_files(session_files: dict[str, dict[str, bytes]]) -> tuple[list[SessionRecord], list[RecordError]]:
+    """Records of the session folders, each distinct file parsed once.
+
+    A tree can name one blob from any number of folders (100,000 folders from a 10 KB pack), so a parse
+    is cached by content, and a summary or observation file whose session id is not its folder's is an
+    error, not a copy of that session. Past ``MAX_ERRORS_LISTED`` errors, one more says how many followed.
+    """
     records: list[SessionRecord] = []
     errors: list[RecordError] = []
+    more = 0
+    parsed: dict[tuple[str, bytes], tuple[object, str]] = {}   # (kind, content) -> (record or error, first path)
+
+    def fail(exc: RecordError) -> None:
+        nonlocal more
+        if len(errors) < MAX_ERRORS_LISTED:
+            errors.append(exc)
+        else:
+            more += 1
+
     for folder in sorted(session_files):
         files = session_files[folder]
         session_id = folder.rsplit("/", 1)[-1]
@@ -237,22 +254,44 @@ def _parse_session_files(session_files: dict[str, dict[str, bytes]]) -> tuple[li
         batches: list[ObservationBatch] = []
         for name in sorted(files):
             path = f"{folder}/{name}"
-            try:
-                text = files[name].decode("utf-8")
-            except UnicodeDecodeError as exc:
-                line = files[name].count(b"\n", 0, exc.start) + 1
-                errors.append(RecordError(f"not UTF-8 text (byte {exc.start})", path, line,
-                                          hint="restore the file from the ref's history (`git log refs/notes/gitmem`)."))
+            kind = SUMMARY_FILE if name == SUMMARY_FILE else "obs" if _OBS_FILE.match(name) else ""
+            if not kind:
                 continue
-            try:
-                if name == SUMMARY_FILE:
-                    summary = SessionSummary.from_text(text, path)
-                elif _OBS_FILE.match(name):
-                    batches.append(ObservationBatch.from_text(text, path))
-            except RecordError as exc:
-                errors.append(exc)
+            key = (kind, files[name])
+            if key not in parsed:
+                parsed[key] = (_parse_file(kind, files[name], path), path)
+            result, first = parsed[key]
+            if isinstance(result, RecordError):
+                fail(result if first == path else RecordError(f"same content as {first}, which cannot be read",
+                                                              path, hint=result.hint))
+                continue
+            owner = result.id if isinstance(result, SessionSummary) else result.session_id  # type: ignore[attr-defined]
+            if owner != session_id:
+                fail(RecordError(f"belongs to session {owner[:80]!r}, not to the folder it is in", path,
+                                 hint="move it to its own session folder, or delete it from the memory ref."))
+            elif isinstance(result, SessionSummary):
+                summary = result
+            else:
+                batches.append(result)  # type: ignore[arg-type]
         records.append(SessionRecord(session_id, folder, summary, tuple(batches)))
+    if more:
+        errors.append(RecordError(f"{more} more unreadable records (not listed)", "sessions/"))
     return records, errors
+
+
+def _parse_file(kind: str, data: bytes, path: str) -> SessionSummary | ObservationBatch | RecordError:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        return RecordError(f"not UTF-8 text (byte {exc.start})", path, line,
+                           hint="restore the file from the ref's history (`git log refs/notes/gitmem`).")
+    try:
+        if kind == SUMMARY_FILE:
+            return SessionSummary.from_text(text, path)
+        return ObservationBatch.from_text(text, path)
+    except RecordError as exc:
+        return exc
 
 
 def _group(entries: Iterable[tuple[str, str]]) -> dict[str, dict[str, str]]:
