@@ -47,6 +47,8 @@ for _ch in "\u203a\u232a\u3009\u27e9\u276f\u276d\u02c3\u1433\u29fd\u00bb\u300b\u
     _LOOKALIKE[_ch] = ">"
 for _ch in "\u2044\u2215\u29f8\u2571\u27cb\u2afd\u0338":
     _LOOKALIKE[_ch] = "/"
+for _ch in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\u2043":
+    _LOOKALIKE[_ch] = "-"
 # Named character references a reader might decode into one of the characters that matter.
 _NAMED = {"lt": "<", "gt": ">", "lang": "<", "rang": ">", "langle": "<", "rangle": ">", "lsaquo": "<",
           "rsaquo": ">", "laquo": "<", "raquo": ">", "sol": "/", "frasl": "/", "excl": "!", "quest": "?"}
@@ -181,6 +183,21 @@ def _closer(text, i):
     return -1, 0
 
 
+def _bare_name_closes(text, i):
+    """Is there a tag name at ``i`` followed by nothing but white space and ``>`` (or ``/>``)?"""
+    if i >= len(text) or not _token(text, i)[0].isalpha():
+        return False
+    while i < len(text):
+        sk, n = _token(text, i)
+        if not (sk.isalnum() or sk in "-_:."):
+            break
+        i += n
+    i = _skip(text, i, True)
+    if i < len(text) and _token(text, i)[0] == "/":
+        i = _skip(text, i + _token(text, i)[1], True)
+    return i < len(text) and _token(text, i)[0] == ">"
+
+
 def _is_address(text, i):
     """Is ``name@host>`` at ``i``: an email address in angle brackets?"""
     j = i
@@ -218,9 +235,9 @@ def neutralize(text):
         if is_tag and name == i + width and _is_address(text, name):
             i += width  # `Name <name@example.com>`: how git writes an identity, not a tag
             continue
-        if not is_tag:  # `< name ... >`: a tag only when its closing bracket follows on the line
+        if not is_tag:  # `< name >` is a tag, `x < limit and y > 3` a comparison
             name = _skip(text, i + width, True)
-            if name >= n or not _token(text, name)[0].isalpha() or _closer(text, name)[0] < 0:
+            if not _bare_name_closes(text, name):
                 i += width
                 continue
         out.append(text[last:i])

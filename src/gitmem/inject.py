@@ -174,10 +174,17 @@ def local_author(repo: Repo) -> str:
     return _email(repo.ident("AUTHOR").rsplit(" ", 2)[0])
 
 
+def _whose(s: SessionSummary, me: str | None) -> tuple[str, str]:
+    """("teammate's session", ", unreviewed") for another person's session, else ("session", "").
+
+    A teammate's session reached this checkout through the memory ref, which nobody reviews."""
+    if me is not None and _email(s.author) != me:
+        return "teammate's session", ", unreviewed"
+    return "session", ""
+
+
 def _source(s: SessionSummary, me: str | None = None) -> str:
-    # A teammate's session reached this checkout through the memory ref, which nobody reviews.
-    whose = "teammate's session" if me is not None and _email(s.author) != me else "session"
-    note = ", unreviewed" if whose != "session" else ""
+    whose, note = _whose(s, me)
     return (f"({_who(s.author)}, {_day(s.ended_at or s.started_at)}, {_clip(s.branch, 60) or '?'}, "
             f"{whose} {_clip(s.id[:8], 8)}{note})")
 
@@ -337,8 +344,9 @@ def build_brief(repo: Repo, config: Config | None = None) -> Brief:
         items.append(Item(2, 1.0 + n * 1.5, _session_line(s, detail=n < 3, reviewed=reviewed, me=me)))
     steps = [(s, step) for s in on_branch[:3] for step in s.next_steps[:4]]
     for n, (s, step) in enumerate(steps[:6]):
+        whose, note = _whose(s, me)
         items.append(Item(3, 1.5 + n * 0.5,
-                          f"- {_clip(step, 200)} (from session {_clip(s.id[:8], 8)}, {_day(s.ended_at)})"))
+                          f"- {_clip(step, 200)} (from {whose} {_clip(s.id[:8], 8)}, {_day(s.ended_at)}{note})"))
     merged_n = unmerged_n = 0
     for s in others:
         if _is_merged(repo, s, branch):
