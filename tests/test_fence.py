@@ -219,6 +219,7 @@ def test_adversarial_corpus_stays_inside_every_fence(initialized: Path, capsys: 
     text = _recall_text(initialized)
     assert escapes(text, "<gitmem-recall>", "</gitmem-recall>") == 0, tags(text)
     assert all(line.startswith("- ") for line in text.split("\n")[2:-1])
+    assert not any("teammate" in line for line in text.split("\n") if "-mine" in line)
 
     for sid in ids:
         code, shown, err = run(capsys, "show", sid)
@@ -316,6 +317,11 @@ def test_a_teammates_poisoned_memory_arrives_by_sync_fenced_and_labelled(tmp_pat
     mine = [line for line in text.split("\n") if "bob-1" in line]
     assert theirs and all("teammate's session" in line and "unreviewed" in line for line in theirs)
     assert mine and not any("teammate" in line for line in mine)
+    recalled = _recall_text(bob)  # prompt-time recall labels them the same way
+    assert escapes(recalled, "<gitmem-recall>", "</gitmem-recall>") == 0, tags(recalled)
+    theirs = [line for line in recalled.split("\n") if "mallory-" in line]
+    assert theirs and all("teammate's session" in line and "unreviewed" in line for line in theirs)
+    assert not any("teammate" in line for line in recalled.split("\n") if "bob-1" in line)
 
 
 # -- caps at read time --------------------------------------------------------------------------------------

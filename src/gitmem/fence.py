@@ -308,6 +308,18 @@ def record(value, cap=FIELD_CHARS, items=500, blocks=("body",)):
     return dataclasses.replace(value, **changes) if changes else value
 
 
+TEAMMATE = "teammate's session"
+UNREVIEWED = "unreviewed"
+
+
+def author_key(author):
+    """Who an identity ``Name <email>`` names, for telling the local user's sessions from teammates': the
+    email in lower case, else the whole identity."""
+    head = (author or "")[:400]
+    start, end = head.find("<"), head.find(">")
+    return (head[start + 1:end] if 0 <= start < end else head).strip().lower()
+
+
 _BLOCK_STARTS = ("#", "```", "~~~", "---", "===", "***", "___")
 
 

@@ -162,24 +162,17 @@ def _clip(text: str, limit: int) -> str:
     return fence.inline(text, limit)
 
 
-def _email(author: str) -> str:
-    """The email of ``Name <email>`` (lower case), else the whole identity: what says who a person is."""
-    head = author[:400]
-    start, end = head.find("<"), head.find(">")
-    return (head[start + 1:end] if 0 <= start < end else head).strip().lower()
-
-
 def local_author(repo: Repo) -> str:
-    """The local git user, as ``_email`` reads an identity; sessions of anyone else are teammates'."""
-    return _email(repo.ident("AUTHOR").rsplit(" ", 2)[0])
+    """The local git user, as ``fence.author_key`` reads an identity; sessions of anyone else are teammates'."""
+    return fence.author_key(repo.ident("AUTHOR").rsplit(" ", 2)[0])
 
 
 def _whose(s: SessionSummary, me: str | None) -> tuple[str, str]:
     """("teammate's session", ", unreviewed") for another person's session, else ("session", "").
 
     A teammate's session reached this checkout through the memory ref, which nobody reviews."""
-    if me is not None and _email(s.author) != me:
-        return "teammate's session", ", unreviewed"
+    if me is not None and fence.author_key(s.author) != me:
+        return fence.TEAMMATE, f", {fence.UNREVIEWED}"
     return "session", ""
 
 
@@ -396,6 +389,7 @@ def write_recall_conf(repo: Repo, config: Config) -> None:
         path.unlink(missing_ok=True)
         return
     text = f"budget_chars={int(config.prompt_recall_budget_tokens * CHARS_PER_TOKEN)}\n"
+    text += f"me={fence.inline(local_author(repo), 200)}\n"  # whose sessions are not a teammate's
     if not path.exists() or path.read_text() != text:
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         tmp.write_text(text)
