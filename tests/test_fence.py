@@ -244,19 +244,10 @@ def test_the_real_session_start_hook_prints_one_fence(initialized: Path) -> None
 # -- MCP answers ------------------------------------------------------------------------------------------
 
 
-def _strings(value: Any) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        return [s for v in value.values() for s in _strings(v)]
-    if isinstance(value, list):
-        return [s for v in value for s in _strings(v)]
-    return []
-
-
 def test_mcp_answers_carry_no_tag_from_any_case(initialized: Path) -> None:
     from mcp import ClientSession
 
+    from test_e2e_claude import strings_in
     from test_mcp import payload as answer_of, talk
 
     ids = [sid for n, p in enumerate(CORPUS) for sid in poison(initialized, p, n)]
@@ -277,7 +268,7 @@ def test_mcp_answers_carry_no_tag_from_any_case(initialized: Path) -> None:
         data = answer_of(result)
         (block,) = result.content
         assert tags(block.text) == []
-        for s in _strings(data):
+        for s in strings_in(data):
             assert tags(s) == []
             assert not any(line.lstrip().startswith(("#", "```")) for line in s.split("\n")[1:]), s[:200]
         seen += len(data.get("records", data.get("results", data.get("sessions", []))))

@@ -283,7 +283,7 @@ def inline(text, cap=FIELD_CHARS):
     return _cut(neutralize(" ".join(_fold(text, False).split())), cap)
 
 
-def record(value, cap=FIELD_CHARS, items=500, blocks=("body",)):
+def record(value, cap=FIELD_CHARS, items=1000, blocks=("body",)):
     """A copy of a frozen record (a dataclass, nested ones included) for display: every text field fenced
     and capped (``inline``; ``block`` for fields named in ``blocks``), lists cut to ``items`` entries.
 
