@@ -33,6 +33,7 @@ LAYERS: dict[str, int] = {
     "gitmem.config": FOUNDATION,
     "gitmem.jsondoc": FOUNDATION,   # reading and atomically writing the user's JSON settings files
     "gitmem.redact": FOUNDATION,    # pure text scrubbing, used by capture, summarize and flush
+    "gitmem.fence": FOUNDATION,     # memory text made safe inside the fence; stdlib only (recall runs it in the hook)
     "gitmem.frontmatter": FOUNDATION,  # in-place edits of a Markdown file's YAML front matter
     "gitmem.store": STORAGE,        # records <-> the memory ref
     "gitmem.spool": STORAGE,        # the hook's raw event files
