@@ -271,7 +271,16 @@ def test_mcp_answers_carry_no_tag_from_any_case(initialized: Path) -> None:
         for s in strings_in(data):
             assert tags(s) == []
             assert not any(line.lstrip().startswith(("#", "```")) for line in s.split("\n")[1:]), s[:200]
-        seen += len(data.get("records", data.get("results", data.get("sessions", []))))
+        listed = data.get("records", data.get("results", data.get("sessions", [])))
+        seen += len(listed)
+        for item in listed:  # a teammate's session is marked unreviewed; the local user's and decisions are not
+            sid = item.get("session_id", item.get("id", ""))
+            if "error" in item:
+                continue
+            if sid.endswith(("-mallory", "-branch")):
+                assert item.get("unreviewed") == "teammate's session", item.get("id")
+            elif sid.endswith("-mine") or item.get("type") == "decision":
+                assert "unreviewed" not in item, item.get("id")
     assert seen >= len(ids) + len(decision_ids)
 
 
