@@ -3,7 +3,8 @@
 Each case puts one hostile string into every text field gitmem records (session title, author, branch,
 learned, done, next steps, dead ends, a session's decisions, files; a decision file's title, authors,
 files and body; an accepted and a proposed decision), then renders the SessionStart brief (`gitmem
-context` and the real hook), prompt-time recall, `gitmem show` and the MCP tools, and checks them with a
+context` and the real hook), prompt-time recall, `gitmem show`/`log`/`search`/`decisions`/`why` (text
+and JSON) and the MCP tools, and checks them with a
 detector written here, independently of ``gitmem.fence``: it decodes entities and escapes, folds Unicode
 compatibility forms and confusables, drops invisible characters, and only then looks for tags.
 """
@@ -229,6 +230,13 @@ def test_adversarial_corpus_stays_inside_every_fence(initialized: Path, capsys: 
         assert all(h.startswith(SHOW_HEADINGS) for h in headings), headings
         assert sum(h.startswith("# ") for h in headings) == 1 and sum(h.startswith("### ") for h in headings) == 1
         assert len(shown) < 60_000  # 11 fields of at most fence.FIELD_CHARS, not megabytes
+
+    for view in (["log"], ["log", "--json"], ["search", "ledger", "outbox"], ["search", "ledger", "--json"],
+                 ["decisions"], ["decisions", "--json"], ["why", "README.md"], ["why", "README.md", "--json"],
+                 ["show", ids[1], "--json"]):
+        code, listed, err = run(capsys, *view)
+        assert code == 0, err
+        assert tags(listed) == [], view
 
 
 def test_the_real_session_start_hook_prints_one_fence(initialized: Path) -> None:
