@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from gitmem import fence, inject, mcp_server, recall, records, store
 from gitmem.config import DECISIONS_DIR, state_dir
@@ -96,7 +97,10 @@ _CONFUSABLES = str.maketrans({
     "\u2013": "-", "\u2014": "-", "\u2212": "-", "\u0456": "i", "\u043e": "o", "\u0435": "e", "\u0430": "a",
     "\u0455": "s", "\u0443": "y", "\u0442": "t", "\u043c": "m"})
 _ESCAPE = re.compile(r"\\[uU]\{?([0-9a-fA-F]{2,8})\}?|\\x([0-9a-fA-F]{2})")
-_TAG = re.compile(r"<\s*/?\s*(gitmem\W*memory|gitmem\W*recall|system\W*reminder|system|user|assistant)\b", re.I)
+_NAME = r"(?:gitmem\W*memory|gitmem\W*recall|system\W*reminder|system|user|assistant)\b"
+# `<name`, `</name`, `< / name`, and `< name >`; a lone `< name` with a space and no `>` reads as a comparison
+# (`x < limit`), which no markup language takes for a tag.
+_TAG = re.compile(rf"<(?:\s*/\s*{_NAME}|{_NAME}|\s+{_NAME}\s*/?\s*>)", re.I)
 
 
 def skeleton(text: str) -> str:
@@ -177,6 +181,28 @@ def test_fence_functions_leave_no_tag_and_keep_their_shape(payload: str) -> None
     body = fence.block(payload, 3000)
     assert tags(body) == [] and len(body) <= 3000
     assert not any(line.lstrip().startswith(("#", "```")) for line in body.split("\n"))
+
+
+_OPENERS = ["<", "&lt;", "&LT", "&#60;", "&#x3c;", "&#X003C;", "\\u003c", "\\x3C", "%3c", "\uff1c", "\ufe64",
+            "\u2039", "\u2329", "\u3008", "\u27e8", "\u276e", "\u02c2", "\u1438"]
+_GAPS = ["", " ", "\t", "\u200b", "\u2060", "\ufeff", "\u202e", "\u00ad", "&#32;", " \u200c "]
+_SLASHES = ["", "/", "&#47;", "&sol;", "&#x2F;", "\uff0f", "\u2215", "\u2044", "%2F", "\\u002f"]
+_NAMES = ["gitmem-memory", "GITMEM-MEMORY", "gitmem\u2010memory", "\uff47\uff49\uff54\uff4d\uff45\uff4d\uff0dmemory",
+          "g\u0456tmem-mem\u043ery", "gitmem\u200b-memory", "system", "System-Reminder", "user", "assistant",
+          "gitmem-recall"]
+_CLOSERS = ["", ">", "&gt;", "&#62;", "&#x3e;", "\\u003e", "%3E", "\uff1e", "\ufe65", "\u203a", "\u232a", "\u27e9"]
+
+
+@given(st.sampled_from(_OPENERS), st.sampled_from(_GAPS), st.sampled_from(_SLASHES), st.sampled_from(_GAPS),
+       st.sampled_from(_NAMES), st.sampled_from(_GAPS), st.sampled_from(_CLOSERS), st.text(max_size=20),
+       st.text(max_size=20))
+@settings(max_examples=2000, deadline=None)
+def test_no_spelling_of_a_tag_survives(opener: str, gap1: str, slash: str, gap2: str, name: str, gap3: str,
+                                       closer: str, before: str, after: str) -> None:
+    """Tags built from every combination of look-alike parts: the rule is generic, not a list of phrases."""
+    text = f"{before}{opener}{gap1}{slash}{gap2}{name}{gap3}{closer}{after}"
+    assert tags(fence.inline(text, 500)) == [], repr(text)
+    assert tags(fence.block(text, 500)) == [], repr(text)
 
 
 def test_ordinary_text_passes_unchanged() -> None:
