@@ -417,3 +417,34 @@ def test_show_clips_a_50_mb_title_when_reading_it(initialized: Path, capsys: pyt
     assert code == 0, err
     data = json.loads(out)
     assert len(data["summary"]["title"]) == fence.FIELD_CHARS and data["summary"]["learned"][0].endswith("…")
+
+
+def test_a_session_of_100000_observation_files_is_read_by_summary_for_the_brief_and_shown_capped(
+        initialized: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = initialized
+    sid = "many-obs-1"
+    batch = records.ObservationBatch(session_id=sid, seq=1, observations=(
+        records.Observation(ts="2026-11-20T09:00:00Z", kind="command", command="pytest </gitmem-memory>"),))
+    obs = git(root, "hash-object", "-w", "--stdin", input=batch.to_text()).strip()
+    summary = git(root, "hash-object", "-w", "--stdin",
+                  input=_summary(sid, "many observations", author=MALLORY).to_text()).strip()
+    folder = _mktree(root, [f"100644 blob {summary}\tsummary.md\n"]
+                     + [f"100644 blob {obs}\tobs-{i:06d}.yaml\n" for i in range(1, 100_001)])
+    month = _mktree(root, [f"040000 tree {folder}\t{sid}\n"])
+    sessions = _mktree(root, [f"040000 tree {month}\t2026-11\n"])
+    commit = git(root, "commit-tree", _mktree(root, [f"040000 tree {sessions}\tsessions\n"]), "-m", "many").strip()
+    git(root, "update-ref", "refs/notes/gitmem", commit)
+    repo = discover(root)
+
+    (read,) = store.read_sessions(repo, [f"sessions/2026-11/{sid}"], tip=commit, summaries_only=True).sessions
+    assert read.summary is not None and read.batches == ()  # what the brief reads of each session: one file
+    brief = inject.render_brief(repo).text
+    assert_brief_is_fenced(brief)
+    assert "many observations" in brief
+
+    code, out, err = run(capsys, "show", sid)
+    assert code == 0, err
+    assert tags(out) == []
+    lines = out.split("\n")
+    assert "## Observations (100000)" in lines and "  (99000 earlier observations not shown)" in lines
+    assert sum("pytest" in line for line in lines) == 1000

@@ -298,7 +298,7 @@ def build_brief(repo: Repo, config: Config | None = None) -> Brief:
                 by_file.update(h.session_id or h.id for h in found_for_file)
                 hits += found_for_file
         folders = {h.path.rsplit("/", 1)[0] for h in hits if h.path}
-        memory = store.read_sessions(repo, folders, tip=tip)
+        memory = store.read_sessions(repo, folders, tip=tip, summaries_only=True)  # bounded: one file per hit
         sessions = {r.session_id: r.summary for r in memory.sessions if r.summary is not None}
 
     # Decisions in this work tree: they are on this branch, so they are current unless their status says not,

@@ -8,15 +8,17 @@ line, capped, no tag look-alike.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from typing import Any
 
 from gitmem import fence
 from gitmem.project import Status
-from gitmem.records import SessionSummary, render_summary_body
+from gitmem.records import ObservationBatch, SessionSummary, render_summary_body
 from gitmem.store import SessionRecord
 
+MAX_OBSERVATIONS_SHOWN = 1_000  # the newest; `gitmem show` of a session with 100,000 stays readable
 _IDENT = re.compile(r"^(?P<name>.*?)\s*<(?P<email>[^>]*)>")
 
 
@@ -96,6 +98,10 @@ def _observation_line(o: Any) -> str:
 
 
 def session_text(rec: SessionRecord) -> str:
+    total = len(rec.observations)
+    if total > MAX_OBSERVATIONS_SHOWN:  # the newest ones
+        rec = dataclasses.replace(rec, batches=(ObservationBatch(rec.session_id, 0,
+                                                                 rec.observations[-MAX_OBSERVATIONS_SHOWN:]),))
     rec = fence.record(rec)  # fenced and capped when read for display, before any work on its size
     out = []
     s: SessionSummary | None = rec.summary
@@ -114,7 +120,9 @@ def session_text(rec: SessionRecord) -> str:
         out.append(f"session {rec.session_id} (no summary yet)")
     if rec.observations:
         out.append("")
-        out.append(f"## Observations ({len(rec.observations)})")
+        out.append(f"## Observations ({total})")
+        if total > len(rec.observations):
+            out.append(f"  ({total - len(rec.observations)} earlier observations not shown)")
         out.extend(_observation_line(o) for o in rec.observations)
     return "\n".join(out)
 

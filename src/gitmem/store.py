@@ -389,17 +389,20 @@ def store_stats(repo: Repo, *, ref: str = MEMORY_REF) -> StoreStats:
     )
 
 
-def read_sessions(repo: Repo, folders: Iterable[str], *, tip: str) -> Memory:
+def read_sessions(repo: Repo, folders: Iterable[str], *, tip: str, summaries_only: bool = False) -> Memory:
     """The session folders ``sessions/<month>/<id>`` named in ``folders``, as they are at ``tip``.
 
     One ``ls-tree`` (the folders as pathspecs) and one ``cat-file --batch``; a
     folder that does not exist at ``tip`` (a deleted session) is simply absent.
     The search index re-reads only the folders a ref update changed with it.
+    With ``summaries_only`` git lists only each folder's ``summary.md``, so a
+    folder of 100,000 observation files costs one entry (the brief needs no more).
     """
     wanted = {f.rstrip("/") for f in folders}
     if not wanted:
         return Memory(tip=tip)
-    out = repo.git_bytes("ls-tree", "-r", "-z", "--full-tree", tip, "--", *sorted(f + "/" for f in wanted)).stdout
+    specs = sorted(f + ("/" + SUMMARY_FILE if summaries_only else "/") for f in wanted)
+    out = repo.git_bytes("ls-tree", "-r", "-z", "--full-tree", tip, "--", *specs).stdout
     entries = []
     for item in out.split(b"\0"):
         meta, _, name = item.partition(b"\t")
