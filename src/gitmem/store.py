@@ -35,7 +35,7 @@ _SESSION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 _MONTH = re.compile(r"^\d{4}-\d{2}$")
 _OBS_FILE = re.compile(r"^obs-(\d{4,})\.yaml$")
 MAX_WRITE_ATTEMPTS = 40
-MAX_ERRORS_LISTED = 50
+MAX_ERRORS_LISTED = 10
 BULK_FILES = 1_000
 
 
