@@ -8,6 +8,7 @@ nothing reads or writes the developer's real settings.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 from pathlib import Path
 from typing import Callable
@@ -58,6 +59,37 @@ def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     # The guard: code that falls back to the real home directory gets a folder that does not exist.
     monkeypatch.setattr(Path, "home", classmethod(lambda cls: home))
     return home
+
+
+def detached_index_builds(root: Path) -> list[int]:
+    """Live background index builds (``gitmem.inject index``, started by a brief that found no index) whose
+    working directory is under ``root``."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            if b"gitmem.inject\0index\0" not in Path(f"/proc/{entry}/cmdline").read_bytes():
+                continue
+            if Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z":
+                continue
+            if os.readlink(f"/proc/{entry}/cwd").startswith(str(root)):
+                found.append(int(entry))
+        except OSError:
+            continue
+    return found
+
+
+@pytest.fixture(autouse=True)
+def stop_detached_index_builds(tmp_path: Path):
+    """A test whose brief started a background index build stops it when it ends (a test that waits for the
+    build has seen it finish by then): no build outlives its test."""
+    yield
+    for pid in detached_index_builds(tmp_path):
+        try:
+            os.killpg(pid, signal.SIGKILL)  # the builder leads its own session (start_new_session)
+        except OSError:
+            pass
 
 
 def make_repo(path: Path, commit: bool = True, branch: str = "main") -> Path:

@@ -93,5 +93,6 @@ def test_prompt_hook_imports_only_sqlite3_beyond_the_capture_hook(remembered: Pa
     allowed = subprocess.run([sys.executable, "-I", "-S", "-c", "import sys\nbefore = set(sys.modules)\n"
                               "import time, fcntl, errno, sqlite3\nprint('\\n'.join(set(sys.modules) - before))"],
                              capture_output=True, text=True, timeout=60).stdout.split()
-    assert added <= set(allowed) | {"hook", "recall"}, added - set(allowed)
+    # fence (stdlib only, no re) and the small C module unicodedata it uses keep recorded titles inside the fence
+    assert added <= set(allowed) | {"hook", "recall", "fence", "unicodedata"}, added - set(allowed)
     assert not added & {"json", "re", "yaml", "gitmem", "subprocess"}

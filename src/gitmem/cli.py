@@ -19,7 +19,7 @@ from typing import Iterator, Optional
 import typer
 from typer.exceptions import TyperException
 
-from gitmem import __version__
+from gitmem import __version__, fence
 from gitmem.errors import ExitCode, GitmemError
 
 logger = logging.getLogger("gitmem")
@@ -267,7 +267,7 @@ def log_cmd(
     counts = search.observation_counts(repo, [h.session_id or h.id for h in hits]) if as_json else {}
     rows = render.session_rows_from_hits(hits, counts)
     if as_json:
-        _emit_json([r.to_json() for r in rows])
+        _emit_json(fence.scrub([r.to_json() for r in rows]))
     elif not rows:
         typer.echo("no sessions recorded yet.")
     else:
@@ -306,7 +306,7 @@ def search_cmd(
     hits = search.search(_read_repo(), " ".join(query or []), types=type_ or None, author=author, branch=branch,
                          file=file, since=since, limit=limit)
     if as_json:
-        _emit_json([h.to_dict() for h in hits])
+        _emit_json(fence.scrub([h.to_dict() for h in hits]))
     elif not hits:
         typer.echo("nothing found.")
     else:
@@ -564,7 +564,7 @@ def decisions_list(
     found = decisions.list_decisions(root, statuses=status or (), files=file or (), tags=tag or (), found=everything)
     superseded_by = everything.superseded_by()
     if as_json:
-        _emit_json([render.decision_json(f, superseded_by) for f in found.files])
+        _emit_json(fence.scrub([render.decision_json(f, superseded_by) for f in found.files]))
     elif not found.files:
         typer.echo("no decisions match." if status or file or tag else
                    'no decisions yet; write one with `gitmem decide "..."`.')
@@ -639,7 +639,7 @@ def why_cmd(
     repo = _read_repo()
     result = why.why(repo, why.repo_path(root_of(repo), Path.cwd(), path), limit=limit)
     if as_json:
-        _emit_json(render.why_json(result))
+        _emit_json(fence.scrub(render.why_json(result)))
     else:
         typer.echo(render.why_text(result))
 

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from gitmem import decisions, index_build, recent, restatement, search, store
+from gitmem import decisions, fence, index_build, recent, restatement, search, store
 from gitmem.ancestry import Checkout
 from gitmem.config import DECISIONS_DIR, Config, load_config, state_dir
 from gitmem.errors import GitmemError
@@ -47,6 +47,7 @@ MAX_INTEREST_FILES = 12
 RECENT_COMMITS = 20
 RECENT_ELSEWHERE = 30   # latest sessions looked at for work on other branches
 COLD_SESSIONS = 120     # newest sessions read from the ref when the index is not built yet
+BODY_READ_CHARS = 20_000  # of a decision's body, looked at for its gist
 OPEN = "<gitmem-memory>"
 CLOSE = "</gitmem-memory>"
 PREAMBLE = ("Reference material recorded by gitmem from earlier sessions and team decisions in this "
@@ -153,25 +154,42 @@ def _proposed_here(repo: Repo, session_id: str, sessions: dict[str, SessionSumma
 
 
 def _who(author: str) -> str:
-    name = author.split("<", 1)[0].strip()
-    return name or author or "unknown"
+    name = author[:200].split("<", 1)[0].strip()
+    return fence.inline(name or author, 40) or "unknown"
 
 
 def _day(ts: str) -> str:
-    return ts[:10] if ts else "?"
+    return fence.inline(ts[:10], 10) if ts else "?"
 
 
 def _clip(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    """One line of memory text, fenced (fence.inline): every field of the brief goes through here."""
+    return fence.inline(text, limit)
 
 
-def _source(s: SessionSummary) -> str:
-    return f"({_who(s.author)}, {_day(s.ended_at or s.started_at)}, {s.branch or '?'}, session {s.id[:8]})"
+def local_author(repo: Repo) -> str:
+    """The local git user, as ``fence.author_key`` reads an identity; sessions of anyone else are teammates'."""
+    return fence.author_key(repo.ident("AUTHOR").rsplit(" ", 2)[0])
 
 
-def _session_line(s: SessionSummary, detail: bool, reviewed: dict[tuple[str, str], str] | None = None) -> str:
-    parts = [f"- {_clip(s.title, 100)} {_source(s)}"]
+def _whose(s: SessionSummary, me: str | None) -> tuple[str, str]:
+    """("teammate's session", ", unreviewed") for another person's session, else ("session", "").
+
+    A teammate's session reached this checkout through the memory ref, which nobody reviews."""
+    if me is not None and fence.author_key(s.author) != me:
+        return fence.TEAMMATE, f", {fence.UNREVIEWED}"
+    return "session", ""
+
+
+def _source(s: SessionSummary, me: str | None = None) -> str:
+    whose, note = _whose(s, me)
+    return (f"({_who(s.author)}, {_day(s.ended_at or s.started_at)}, {_clip(s.branch, 60) or '?'}, "
+            f"{whose} {_clip(s.id[:8], 8)}{note})")
+
+
+def _session_line(s: SessionSummary, detail: bool, reviewed: dict[tuple[str, str], str] | None = None,
+                  me: str | None = None) -> str:
+    parts = [f"- {_clip(s.title, 100)} {_source(s, me)}"]
     if detail:
         if s.completed:
             parts.append(f"  Done: {_clip('; '.join(s.completed[:4]), 300)}")
@@ -189,7 +207,8 @@ def _session_line(s: SessionSummary, detail: bool, reviewed: dict[tuple[str, str
 
 def _review_marker(d: Decision, replaced_by: dict[str, tuple[str, ...]]) -> str:
     if d.status == "superseded":
-        return f"[superseded by {', '.join(replaced_by.get(d.id, ())) or 'a later decision'}; no longer applies] "
+        by = _clip(', '.join(replaced_by.get(d.id, ())[:4]), 80)
+        return f"[superseded by {by or 'a later decision'}; no longer applies] "
     return "[rejected in review; does not apply] "
 
 
@@ -199,18 +218,19 @@ def _untracked(repo: Repo, folder: str) -> set[str]:
 
 
 def _decision_line(path: str, d: Decision, note: str = "") -> str:
-    files = f" Files: {', '.join(d.files[:5])}." if d.files else ""
+    files = f" Files: {_clip(', '.join(d.files[:5]), 200)}." if d.files else ""
     gist = _clip(_decision_gist(d), 220).rstrip(".")
     why = _clip(_body_section(d, "rationale"), 160).rstrip(".")
     why = f" Why: {why}." if why and why not in gist else ""
     marker = {"accepted": "", "proposed": "[proposed, not yet accepted] "}.get(d.status, f"[{d.status}] ")
     return (f"- {marker}{_clip(d.title, 120).rstrip('.')}{': ' + gist if gist else ''}.{why}{files}{note} "
-            f"({', '.join(_who(a) for a in d.authors[:2]) or 'unknown'}, {d.date or '?'}, {d.id}, {path})")
+            f"({', '.join(_who(a) for a in d.authors[:2]) or 'unknown'}, {_day(d.date)}, {_clip(d.id, 24)}, "
+            f"{_clip(path, 120)})")
 
 
 def _body_section(d: Decision, name: str) -> str:
     """The first paragraph under the body's ``## <name>`` heading ('' when there is none or it says nothing)."""
-    body = decisions.without_comments(d.body).strip()   # a template's prompts are not the decision
+    body = decisions.without_comments(d.body[:BODY_READ_CHARS]).strip()   # a template's prompts are not the decision; a huge body costs what its start costs
     at = body.lower().find(f"## {name}")
     if at < 0:
         return ""
@@ -224,7 +244,7 @@ def _decision_gist(d: Decision) -> str:
     gist = _body_section(d, "decision")
     if gist:
         return gist
-    for para in decisions.without_comments(d.body).strip().split("\n\n"):
+    for para in decisions.without_comments(d.body[:BODY_READ_CHARS]).strip().split("\n\n"):
         para = para.strip()
         if para and not para.startswith(("#", "<!--")):
             return para
@@ -310,8 +330,8 @@ def build_brief(repo: Repo, config: Config | None = None) -> Brief:
             continue
         if d.status == "superseded":
             if matched:  # said once, as history, so nobody takes it for the current rule
-                by = ", ".join(replaced_by.get(d.id, ())) or "a later decision"
-                items.append(Item(1, 6.0, f"- [superseded by {by}; no longer applies] {_clip(d.title, 100)} ({d.id})"))
+                items.append(Item(1, 6.0, f"- {_review_marker(d, replaced_by)}{_clip(d.title, 100)} "
+                                          f"({_clip(d.id, 24)})"))
             continue
         if d.status == "proposed" and d.session:
             untracked = _untracked(repo, DECISIONS_DIR) if untracked is None else untracked
@@ -322,6 +342,7 @@ def build_brief(repo: Repo, config: Config | None = None) -> Brief:
             rank += min(at, 40) * 0.05
         items.append(Item(1 if matched else 5, rank, _decision_line(f.path, d)))
 
+    me = local_author(repo)
     ordered = sorted(sessions.values(), key=lambda s: s.ended_at or s.started_at, reverse=True)
     # Merged means reachable from HEAD (ancestry.py), not a branch name; one's own work is never "teammates'".
     merged = here.merged(ordered)
@@ -329,18 +350,20 @@ def build_brief(repo: Repo, config: Config | None = None) -> Brief:
     mine = {s.id for s in on_branch}
     others = [s for s in ordered if s.id not in mine]
     for n, s in enumerate(on_branch[:5]):
-        items.append(Item(2, 1.0 + n * 1.5, _session_line(s, detail=n < 3, reviewed=reviewed)))
+        items.append(Item(2, 1.0 + n * 1.5, _session_line(s, detail=n < 3, reviewed=reviewed, me=me)))
     steps = restatement.open_next_steps(on_branch)  # done by a later session, or saying nothing: not open
     for n, (s, step) in enumerate(steps[:6]):
-        items.append(Item(3, 1.5 + n * 0.5, f"- {_clip(step, 200)} (from session {s.id[:8]}, {_day(s.ended_at)})"))
+        whose, note = _whose(s, me)
+        items.append(Item(3, 1.5 + n * 0.5,
+                          f"- {_clip(step, 200)} (from {whose} {_clip(s.id[:8], 8)}, {_day(s.ended_at)}{note})"))
     merged_n = unmerged_n = 0
     for s in others:
         if merged[s.id]:
             if s.id in by_file and merged_n < 6:  # teammates' work on these files
-                items.append(Item(4, 3.0 + merged_n, _session_line(s, detail=merged_n < 2, reviewed=reviewed)))
+                items.append(Item(4, 3.0 + merged_n, _session_line(s, detail=merged_n < 2, reviewed=reviewed, me=me)))
                 merged_n += 1
         elif unmerged_n < 6:
-            items.append(Item(6, 8.0 + unmerged_n, f"- {_clip(s.title, 100)} {_source(s)}"))
+            items.append(Item(6, 8.0 + unmerged_n, f"- {_clip(s.title, 100)} {_source(s, me)}"))
             unmerged_n += 1
 
     here.save()
@@ -415,6 +438,7 @@ def write_recall_conf(repo: Repo, config: Config) -> None:
         path.unlink(missing_ok=True)
         return
     text = f"budget_chars={int(config.prompt_recall_budget_tokens * CHARS_PER_TOKEN)}\n"
+    text += f"me={fence.inline(local_author(repo), 200)}\n"  # whose sessions are not a teammate's
     if not path.exists() or path.read_text() != text:
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         tmp.write_text(text)

@@ -13,7 +13,11 @@ Invariants:
   ``MAX_RESULT_CHARS`` characters (no ``structuredContent``: Claude Code shows
   the model only that when both are present). Long records are cut step by
   step, and the output says what was left out and how to get it.
-- Every answer carries a notice that it is reference memory, not instructions.
+- Every answer carries a notice that it is reference memory, not instructions,
+  and every string in it is fenced (``fence``: no tag look-alike, fields on
+  one line, bodies with no heading lines), so recorded text cannot pose as
+  the answer's frame or as a system section. A session (or observation) of
+  anyone but the local git user carries ``"unreviewed": "teammate's session"``.
 - A failure is a tool error (``isError``) with gitmem's message and hint; an
   unexpected exception is logged with its traceback and reported the same way.
   The server itself keeps running.
@@ -33,7 +37,7 @@ import traceback
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from gitmem import __version__
+from gitmem import __version__, fence
 from gitmem.config import gitmem_home, state_dir
 from gitmem.errors import GitmemError, NotARepositoryError, NotFoundError, RecordError
 from gitmem.git import Repo
@@ -185,6 +189,12 @@ def _decision_view(rel: str, d: Decision, level: int) -> dict[str, Any]:
     return out
 
 
+def _label_teammate(item: dict[str, Any], author: str | None, me: str) -> None:
+    """Mark a record of another person's session: it reached this clone through the memory ref, unreviewed."""
+    if author is not None and fence.author_key(author) != me:
+        item["unreviewed"] = fence.TEAMMATE
+
+
 def _relative(path: str, root: Path) -> str:
     """A path as the records write it: relative to the work tree when it is inside it."""
     text = path.strip()
@@ -204,6 +214,7 @@ class MemoryTools:
 
     def __init__(self, start: Path) -> None:
         self.start = Path(start)
+        self._me: str | None = None
 
     def repo(self) -> Repo:
         from gitmem.project import open_repo, require_initialized
@@ -220,6 +231,14 @@ class MemoryTools:
 
         merge_fetched_memory(repo)  # memory a plain `git pull` brought is answered from too
         return repo
+
+    def me(self, repo: Repo) -> str:
+        """The local user (``inject.local_author``), looked up once per server."""
+        if self._me is None:
+            from gitmem.inject import local_author
+
+            self._me = local_author(repo)
+        return self._me
 
     @staticmethod
     def _since(since: str | None) -> str | None:
@@ -255,6 +274,7 @@ class MemoryTools:
             _files(hit.files, item)
             if hit.type == "decision":
                 item["path"] = hit.path
+            _label_teammate(item, hit.author if hit.type != "decision" else None, self.me(repo))
             results.append({k: v for k, v in item.items() if v not in ("", None)})
         payload: dict[str, Any] = {"notice": NOTICE, "query": query, "count": len(results)}
         if not results:
@@ -280,6 +300,7 @@ class MemoryTools:
             item: dict[str, Any] = {"id": hit.id, "date": hit.date, "author": hit.author, "branch": hit.branch,
                                     "title": _clip(hit.title, 200), "snippet": _clip(hit.snippet, 200)}
             _files(hit.files, item, 5)
+            _label_teammate(item, hit.author, self.me(repo))
             sessions.append({k: v for k, v in item.items() if v not in ("", None)})
         payload: dict[str, Any] = {"notice": NOTICE, "count": len(sessions)}
         if not sessions:
@@ -336,7 +357,7 @@ class MemoryTools:
                 if hint == NotFoundError.default_hint:
                     hint = "list what exists with the search or timeline tool."
                 found.append(("error", {"id": key, "error": exc.message, "hint": hint}))
-        return {"notice": NOTICE, "records": _fit_records(found)}
+        return {"notice": NOTICE, "records": _fit_records(found, self.me(repo))}
 
     def save_decision(self, title: str, decision: str, rationale: str = "", context: str = "",
                       alternatives: Sequence[str] = (), files: Sequence[str] = (),
@@ -360,7 +381,7 @@ class MemoryTools:
                         "to accepted or rejected"}
 
 
-def _fit_records(found: list[tuple[str, Any]]) -> list[dict[str, Any]]:
+def _fit_records(found: list[tuple[str, Any]], me: str = "") -> list[dict[str, Any]]:
     """Views of the records that fit together in ``MAX_RESULT_CHARS``: the longest is cut first, one level
     at a time; when every record is cut as far as it goes, the last ones are left out with a note."""
     levels = [0] * len(found)
@@ -368,7 +389,9 @@ def _fit_records(found: list[tuple[str, Any]]) -> list[dict[str, Any]]:
     def view(i: int) -> dict[str, Any]:
         kind, value = found[i]
         if kind == "session":
-            return _session_view(value, levels[i])
+            out = _session_view(value, levels[i])
+            _label_teammate(out, value.summary.author if value.summary is not None else None, me)
+            return out
         if kind == "decision":
             return _decision_view(value[0], value[1], levels[i])
         return value
@@ -442,6 +465,7 @@ def build_server(start: Path) -> Any:
             logger.error("gitmem MCP tool %s failed: %s: %s (traceback in %s)", name, type(exc).__name__, exc, path)
             raise ToolError(f"gitmem: unexpected error ({type(exc).__name__}: {_clip(str(exc), 300)}); details in "
                             f"{path}\nhint: please report it with that file attached.") from None
+        payload = fence.scrub(payload, MAX_RESULT_CHARS)
         text = _dump(payload)
         if len(text) > MAX_RESULT_CHARS:  # the views are sized to fit; this is the last guard
             text = _dump(_clip_value(payload, 200, 20))

@@ -15,10 +15,10 @@ from __future__ import annotations
 import logging
 from typing import Iterable
 
-from gitmem.errors import RecordError
+from gitmem import store
 from gitmem.git import Repo
 from gitmem.records import SessionSummary
-from gitmem.store import SESSIONS_DIR, SUMMARY_FILE
+from gitmem.store import SESSIONS_DIR
 
 logger = logging.getLogger(__name__)
 
@@ -44,25 +44,12 @@ def recent_folders(repo: Repo, tip: str, limit: int) -> list[str]:
 
 
 def read_summaries(repo: Repo, tip: str, folders: Iterable[str]) -> list[SessionSummary]:
-    """The ``summary.md`` of each folder that has one, as it is at ``tip``: one ``ls-tree``, one ``cat-file``."""
-    wanted = sorted({f.rstrip("/") for f in folders})
-    if not wanted:
-        return []
-    out = repo.git_bytes("ls-tree", "-z", "--full-tree", tip, "--", *(f"{f}/{SUMMARY_FILE}" for f in wanted)).stdout
-    paths: dict[str, str] = {}
-    for item in out.split(b"\0"):
-        meta, _, name = item.partition(b"\t")
-        fields = meta.split(b" ")
-        if name and len(fields) == 3 and fields[1] == b"blob":
-            paths[name.decode("utf-8", "surrogateescape")] = fields[2].decode()
-    blobs = repo.read_blobs(list(paths.values()))
-    summaries = []
-    for path, oid in paths.items():
-        try:
-            summaries.append(SessionSummary.from_text(blobs.get(oid, b"").decode("utf-8"), path))
-        except (RecordError, UnicodeDecodeError) as exc:
-            logger.warning("brief skips %s: %s", path, exc)
-    return summaries
+    """The ``summary.md`` of each folder that has one, as it is at ``tip`` (``store.read_sessions``: one
+    ``ls-tree``, one ``cat-file``, each distinct file parsed once, a file in another session's folder refused)."""
+    memory = store.read_sessions(repo, folders, tip=tip, summaries_only=True)
+    for error in memory.errors:
+        logger.warning("brief skips %s", error)
+    return [r.summary for r in memory.sessions if r.summary is not None]
 
 
 def recent_summaries(repo: Repo, tip: str, limit: int) -> list[SessionSummary]:

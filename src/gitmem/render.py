@@ -1,19 +1,24 @@
 """Text and JSON views of records for the terminal.
 
 Pure functions from records to strings or plain data; nothing here reads
-git or prints, so every view is testable on its own.
+git or prints, so every view is testable on its own. The assistant runs
+these commands too, so every recorded field shown is fenced (``fence``): one
+line, capped, no tag look-alike.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from typing import Any
 
+from gitmem import fence
 from gitmem.project import Status
-from gitmem.records import SessionSummary
+from gitmem.records import ObservationBatch, SessionSummary, render_summary_body
 from gitmem.store import SessionRecord
 
+MAX_OBSERVATIONS_SHOWN = 1_000  # the newest; `gitmem show` of a session with 100,000 stays readable
 _IDENT = re.compile(r"^(?P<name>.*?)\s*<(?P<email>[^>]*)>")
 
 
@@ -23,7 +28,7 @@ def author_name(author: str) -> str:
 
 
 def short_time(ts: str) -> str:
-    return ts[:16].replace("T", " ") if ts else "-"
+    return fence.inline(ts[:16].replace("T", " "), 16) if ts else "-"
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,8 +56,9 @@ def search_text(hits: list[Any]) -> str:
     """One block per hit: type, id, date, author, title; the snippet; how to see the whole record."""
     out = []
     for h in hits:
-        where = h.path if h.type == "decision" or not h.session_id else f"gitmem show {h.session_id[:8]}"
-        out.append(f"{h.type:11} {h.id[:12]:12}  {short_time(h.date)}  {_cut(author_name(h.author) or '-', 18)}  "
+        where = _cut(h.path if h.type == "decision" or not h.session_id else f"gitmem show {h.session_id[:8]}", 200)
+        out.append(f"{_cut(h.type, 11):11} {_cut(h.id[:12], 12):12}  {short_time(h.date)}  "
+                   f"{_cut(author_name(h.author) or '-', 18)}  "
                    f"{_cut(h.title, 70)}")
         snippet = " ".join(h.snippet.replace("**", "").split())
         if snippet and snippet != h.title:
@@ -62,19 +68,19 @@ def search_text(hits: list[Any]) -> str:
 
 
 def _cut(text: str, width: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 1] + "…"
+    return fence.inline(text, width)
 
 
 def session_table(rows: list[SessionRow]) -> str:
     lines = []
     for r in rows:
         lines.append(f"{short_time(r.date):16}  {_cut(author_name(r.author), 18):18}  {_cut(r.branch or '-', 20):20}  "
-                     f"{_cut(r.title, 60):60}  {r.id[:8]}")
+                     f"{_cut(r.title, 60):60}  {_cut(r.id[:8], 8)}")
     return "\n".join(line.rstrip() for line in lines)
 
 
 def session_json(rec: SessionRecord) -> dict[str, Any]:
+    rec = fence.record(rec)
     return {
         "id": rec.session_id,
         "path": rec.path,
@@ -92,6 +98,11 @@ def _observation_line(o: Any) -> str:
 
 
 def session_text(rec: SessionRecord) -> str:
+    total = len(rec.observations)
+    if total > MAX_OBSERVATIONS_SHOWN:  # the newest ones
+        rec = dataclasses.replace(rec, batches=(ObservationBatch(rec.session_id, 0,
+                                                                 rec.observations[-MAX_OBSERVATIONS_SHOWN:]),))
+    rec = fence.record(rec)  # fenced and capped when read for display, before any work on its size
     out = []
     s: SessionSummary | None = rec.summary
     if s is not None:
@@ -104,12 +115,14 @@ def session_text(rec: SessionRecord) -> str:
         if s.summarizer:
             cost = f", {s.tokens_in} tokens in, {s.tokens_out} out" if s.tokens_in or s.tokens_out else ""
             out.append(f"summary: {s.summarizer}{' ' + s.model if s.model else ''}{cost}")
-        out.append(s.to_text().split("\n---\n", 1)[-1].rstrip())
+        out.append(render_summary_body(s).rstrip())
     else:
         out.append(f"session {rec.session_id} (no summary yet)")
     if rec.observations:
         out.append("")
-        out.append(f"## Observations ({len(rec.observations)})")
+        out.append(f"## Observations ({total})")
+        if total > len(rec.observations):
+            out.append(f"  ({total - len(rec.observations)} earlier observations not shown)")
         out.extend(_observation_line(o) for o in rec.observations)
     return "\n".join(out)
 
@@ -211,9 +224,10 @@ def decision_json(f: Any, superseded_by: dict[str, tuple[str, ...]]) -> dict[str
 
 def _decision_line(f: Any, superseded_by: dict[str, tuple[str, ...]], indent: str = "") -> str:
     d = f.decision
-    note = f"  (superseded by {', '.join(superseded_by[d.id])})" if d.status == "superseded" and \
+    note = f"  ({_cut('superseded by ' + ', '.join(superseded_by[d.id]), 200)})" if d.status == "superseded" and \
         superseded_by.get(d.id) else ""
-    return f"{indent}{d.status:10}  {d.date or '-':10}  {d.id:12}  {_cut(d.title, 72)}{note}".rstrip()
+    return (f"{indent}{_cut(d.status, 10):10}  {_cut(d.date, 10) or '-':10}  {_cut(d.id, 24):12}  "
+            f"{_cut(d.title, 72)}{note}").rstrip()
 
 
 def decision_table(files: Any, superseded_by: dict[str, tuple[str, ...]]) -> str:
@@ -258,6 +272,6 @@ def why_text(why: Any) -> str:
             out.append("")
         out.append(f"sessions that touched {shown}:")
         for s in why.sessions:
-            out.append(f"  {short_time(s.date):16}  session     {s.id[:12]:12}  {_cut(s.title, 60)}  "
-                       f"({_cut(author_name(s.author) or '-', 18)}, {s.branch or '-'})")
+            out.append(f"  {short_time(s.date):16}  session     {_cut(s.id[:12], 12):12}  {_cut(s.title, 60)}  "
+                       f"({_cut(author_name(s.author) or '-', 18)}, {_cut(s.branch, 40) or '-'})")
     return "\n".join(out)

@@ -37,6 +37,7 @@ _MONTH = re.compile(r"^\d{4}-\d{2}$")
 _OBS_FILE = re.compile(r"^obs-(\d{4,})\.yaml$")
 MAX_WRITE_ATTEMPTS = 40
 STALE_LOCK_SECONDS = 600  # git holds a ref lock for milliseconds; one this old was left by a killed process
+MAX_ERRORS_LISTED = 10
 BULK_FILES = 1_000
 
 
@@ -275,8 +276,24 @@ def check_ref_lock(repo: Repo, ref: str = MEMORY_REF) -> None:
 
 
 def _parse_session_files(session_files: dict[str, dict[str, bytes]]) -> tuple[list[SessionRecord], list[RecordError]]:
+    """Records of the session folders, each distinct file parsed once.
+
+    A tree can name one blob from any number of folders (100,000 folders from a 10 KB pack), so a parse
+    is cached by content, and a summary or observation file whose session id is not its folder's is an
+    error, not a copy of that session. Past ``MAX_ERRORS_LISTED`` errors, one more says how many followed.
+    """
     records: list[SessionRecord] = []
     errors: list[RecordError] = []
+    more = 0
+    parsed: dict[tuple[str, bytes], tuple[object, str]] = {}   # (kind, content) -> (record or error, first path)
+
+    def fail(exc: RecordError) -> None:
+        nonlocal more
+        if len(errors) < MAX_ERRORS_LISTED:
+            errors.append(exc)
+        else:
+            more += 1
+
     for folder in sorted(session_files):
         files = session_files[folder]
         session_id = folder.rsplit("/", 1)[-1]
@@ -284,22 +301,44 @@ def _parse_session_files(session_files: dict[str, dict[str, bytes]]) -> tuple[li
         batches: list[ObservationBatch] = []
         for name in sorted(files):
             path = f"{folder}/{name}"
-            try:
-                text = files[name].decode("utf-8")
-            except UnicodeDecodeError as exc:
-                line = files[name].count(b"\n", 0, exc.start) + 1
-                errors.append(RecordError(f"not UTF-8 text (byte {exc.start})", path, line,
-                                          hint="restore the file from the ref's history (`git log refs/notes/gitmem`)."))
+            kind = SUMMARY_FILE if name == SUMMARY_FILE else "obs" if _OBS_FILE.match(name) else ""
+            if not kind:
                 continue
-            try:
-                if name == SUMMARY_FILE:
-                    summary = SessionSummary.from_text(text, path)
-                elif _OBS_FILE.match(name):
-                    batches.append(ObservationBatch.from_text(text, path))
-            except RecordError as exc:
-                errors.append(exc)
+            key = (kind, files[name])
+            if key not in parsed:
+                parsed[key] = (_parse_file(kind, files[name], path), path)
+            result, first = parsed[key]
+            if isinstance(result, RecordError):
+                fail(result if first == path else RecordError(f"same content as {first}, which cannot be read",
+                                                              path, hint=result.hint))
+                continue
+            owner = result.id if isinstance(result, SessionSummary) else result.session_id  # type: ignore[attr-defined]
+            if owner != session_id:
+                fail(RecordError(f"belongs to session {owner[:80]!r}, not to the folder it is in", path,
+                                 hint="move it to its own session folder, or delete it from the memory ref."))
+            elif isinstance(result, SessionSummary):
+                summary = result
+            else:
+                batches.append(result)  # type: ignore[arg-type]
         records.append(SessionRecord(session_id, folder, summary, tuple(batches)))
+    if more:
+        errors.append(RecordError(f"{more} more unreadable records (not listed)", "sessions/"))
     return records, errors
+
+
+def _parse_file(kind: str, data: bytes, path: str) -> SessionSummary | ObservationBatch | RecordError:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        return RecordError(f"not UTF-8 text (byte {exc.start})", path, line,
+                           hint="restore the file from the ref's history (`git log refs/notes/gitmem`).")
+    try:
+        if kind == SUMMARY_FILE:
+            return SessionSummary.from_text(text, path)
+        return ObservationBatch.from_text(text, path)
+    except RecordError as exc:
+        return exc
 
 
 def _group(entries: Iterable[tuple[str, str]]) -> dict[str, dict[str, str]]:
@@ -397,17 +436,20 @@ def store_stats(repo: Repo, *, ref: str = MEMORY_REF) -> StoreStats:
     )
 
 
-def read_sessions(repo: Repo, folders: Iterable[str], *, tip: str) -> Memory:
+def read_sessions(repo: Repo, folders: Iterable[str], *, tip: str, summaries_only: bool = False) -> Memory:
     """The session folders ``sessions/<month>/<id>`` named in ``folders``, as they are at ``tip``.
 
     One ``ls-tree`` (the folders as pathspecs) and one ``cat-file --batch``; a
     folder that does not exist at ``tip`` (a deleted session) is simply absent.
     The search index re-reads only the folders a ref update changed with it.
+    With ``summaries_only`` git lists only each folder's ``summary.md``, so a
+    folder of 100,000 observation files costs one entry (the brief needs no more).
     """
     wanted = {f.rstrip("/") for f in folders}
     if not wanted:
         return Memory(tip=tip)
-    out = repo.git_bytes("ls-tree", "-r", "-z", "--full-tree", tip, "--", *sorted(f + "/" for f in wanted)).stdout
+    specs = sorted(f + ("/" + SUMMARY_FILE if summaries_only else "/") for f in wanted)
+    out = repo.git_bytes("ls-tree", "-r", "-z", "--full-tree", tip, "--", *specs).stdout
     entries = []
     for item in out.split(b"\0"):
         meta, _, name = item.partition(b"\t")
