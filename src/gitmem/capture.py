@@ -167,8 +167,11 @@ def clip(value: Any, limit: int, *, tail: bool = False, oneline: bool = False) -
         return ""
     window = limit * 2 + 64
     cut = len(value) > window
-    # Redact the whole window before cutting, so a secret that straddles the cut is still recognised.
-    text = redact_text(_clean(value[-window:] if tail else value[:window], oneline)).text
+    # Redact the whole window before cutting, so a secret that straddles the cut is still recognised,
+    # and before joining lines, so a `key: value` line of YAML or INI still starts a line.
+    text = redact_text(_clean(value[-window:] if tail else value[:window], False)).text
+    if oneline:
+        text = " ".join(text.split())
     if not cut and len(text) <= limit:
         return text
     keep = limit - 1

@@ -156,16 +156,15 @@ def cases() -> list[Case]:
             if ctx.scope == "shaped" and kind.cls != "token":
                 continue
             text = fill(ctx.template, kind, value)
+            # (a split literal needs nothing more: each half's windows are windows of the secret parts)
             forms = {p for p in parts} | {urllib.parse.quote(p, safe="") for p in parts}
-            if "{v1}" in ctx.template:  # each half of a split literal is secret on its own
-                half = len(value) // 2
-                forms |= {h for h in (value[:half], value[half:]) if len(h) >= 6}
             out.append(Case(kind, ctx, value, tuple(sorted(forms)), text))
     return out
 
 
 def leaked(case: Case, output: str, window: int = 8) -> bool:
     """Whether ``output`` still shows ``window`` consecutive characters of a secret part of ``case``."""
+    output = re.sub(r"\[REDACTED:[a-z0-9-]+\]", "[]", output)  # a marker's kind ("rubygems-key") shows nothing
     for part in case.secret_parts:
         w = min(window, len(part))
         for i in range(len(part) - w + 1):

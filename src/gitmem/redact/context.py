@@ -1,0 +1,349 @@
+"""Secrets recognised by what surrounds them or by how they begin: known token prefixes with any
+alphabet after them, webhook URLs, sensitive query parameters, password flags of command-line tools,
+``.netrc`` entries, labels in prose ("the db password is ...", "Passwort: ...", "密码是..."), a key split
+across adjacent string literals, and a Twilio auth token next to its account SID.
+
+Every scan is linear: a bounded regex finds candidates (a token, a label, a literal), and Python looks at
+a bounded window around each.
+"""
+
+from __future__ import annotations
+
+import re
+import urllib.parse
+from typing import Callable, Optional
+
+from gitmem.redact import patterns
+from gitmem.redact.entropy import looks_random
+from gitmem.redact.rules import (_ENV_NAME, _NOT_MARKER, _PLACEHOLDER, _Rule, _apply, _assignment, _key_kind,
+                                 _looks_like_code, _needle, _normal, marker)
+
+Finder = Callable[[str, list[str]], str]
+
+# -- known prefixes ---------------------------------------------------------------------------
+
+_SCAN = re.compile(r"(?<![A-Za-z0-9_.%-])[A-Za-z0-9_.%-]{10,}")
+_BODY = {"A": "[A-Za-z0-9]", "w": "[A-Za-z0-9_-]", "b": "[A-Za-z0-9+/]", "s": "[a-z0-9]", "U": "[A-Z0-9]",
+         "h": "[0-9a-fA-F-]"}
+_ENTRIES: dict[str, list[tuple[str, str, re.Pattern, int, str]]] = {}
+for _kind, _prefixes, _body in patterns.TOKEN_PREFIXES:
+    for _p in _prefixes:
+        _ENTRIES.setdefault(_p[:2], []).append((_p, _kind, re.compile(_BODY[_body[0]] + "+"), int(_body[1:]), _body[0]))
+for _list in _ENTRIES.values():
+    _list.sort(key=lambda e: -len(e[0]))
+_LETTER, _DIGIT = re.compile("[A-Za-z]").search, re.compile("[0-9]").search
+
+
+def _prefixed_kind(token: str) -> Optional[str]:
+    """The kind of a token that starts with a known prefix and goes on like key material, else None."""
+    for prefix, kind, body, need, cls in _ENTRIES.get(token[:2], ()):
+        if not token.startswith(prefix):
+            continue
+        m = body.match(token, len(prefix))
+        run = m.group(0) if m else ""
+        count = len(run) - run.count("-") if cls == "h" else len(run)
+        if count >= need and _DIGIT(run) and (cls in "hsU" or _LETTER(run)):
+            return kind
+    return None
+
+
+def _redact_prefixed(text: str, found: list[str]) -> str:
+    def replace(m: re.Match) -> str:
+        token = m.group(0).rstrip(".")
+        kind = _prefixed_kind(token)
+        if kind is None and "%" in token:
+            kind = _prefixed_kind(urllib.parse.unquote(token))
+        if kind is None:
+            return m.group(0)
+        found.append(kind)
+        return marker(kind) + m.group(0)[len(token):]
+    return _SCAN.sub(replace, text)
+
+
+def _shape_rules() -> tuple[_Rule, ...]:
+    rules = []
+    for kind, pattern in patterns.TOKEN_SHAPES:
+        compiled = re.compile(pattern)
+        needle = _needle(compiled)
+        rules.append(_Rule(kind, compiled, needles=(needle,) if needle else ()))
+    for kind, host in patterns.WEBHOOKS:
+        rules.append(_Rule(kind, re.compile(rf"(?:{host})(?P<s>[A-Za-z0-9_@/.~-]{{8,2048}})")))
+    return tuple(rules)
+
+
+_SHAPES = _shape_rules()
+
+# -- URL query strings ------------------------------------------------------------------------
+
+_QUERY = re.compile(r"(?<=[?&])(?P<k>[A-Za-z0-9_.\-\[\]]{1,64})=(?P<s>[^&#\s'\"<>`]{1,4096})")
+
+
+def _query_kind(m: re.Match) -> Optional[str]:
+    name, value = m.group("k"), m.group("s")
+    if "[REDACTED:" in value or "[PRIVATE]" in value:
+        return None
+    decoded = urllib.parse.unquote_plus(value)
+    if _PLACEHOLDER.fullmatch(decoded) or decoded.startswith(("$", "{{", "<")):
+        return None
+    norm = _normal(name.replace("[", "").replace("]", ""))
+    if norm in patterns.SECRET_QUERY_PARAMS or _key_kind(name):
+        return "url-secret"
+    if _prefixed_kind(decoded) or any(looks_random(p, 16) for p in re.split(r"[^A-Za-z0-9+/=_-]", decoded)):
+        return "url-secret"
+    if decoded != value and any(rule.pattern.search(decoded) for rule in _SHAPES):
+        return "url-secret"
+    return None
+
+
+_QUERY_RULE = _Rule("url-secret", _QUERY, _query_kind, needles=("=",))
+
+
+def redact_query_values(url: str) -> str:
+    """``url`` with the value of every query parameter (and ``#k=v`` fragment) replaced by a marker.
+
+    Used where a URL was fetched: its query string is not worth the risk of a credential whose
+    parameter name nobody could have guessed.
+    """
+    base, sep, query = url.partition("?")
+    if not sep:
+        base, sep, query = url.partition("#")
+        if not sep or "=" not in query:
+            return url
+    out = []
+    for part in re.split(r"([&#;])", query):
+        name, eq, value = part.partition("=")
+        out.append(f"{name}={marker('query')}" if eq and value and not value.startswith("[REDACTED:") else part)
+    return base + sep + "".join(out)
+
+
+_URL = re.compile(r"(?i)\b(?:https?|wss?|ftp)://[^\s'\"<>`]{1,4096}")
+
+
+def redact_url_queries(text: str) -> str:
+    """``text`` with the query values of every http(s) URL in it replaced (see ``redact_query_values``)."""
+    if "://" not in text:
+        return text
+    return _URL.sub(lambda m: redact_query_values(m.group(0)), text)
+
+
+# -- name/value pairs ------------------------------------------------------------------------
+# Kubernetes env lists, GitHub Actions inputs, Terraform: `- name: API_TOKEN` then `value: "x"`.
+_NAME_VALUE = _Rule("secret", re.compile(
+    r"(?<![A-Za-z0-9_])[\"']?(?:name|key|Name|Key)[\"']?[ \t]{0,4}[:=][ \t]{0,4}(?P<q>[\"']?)"
+    r"(?P<k>[A-Za-z_][A-Za-z0-9_.-]{0,127})(?P=q)[ \t]{0,4},?[ \t]{0,4}\n?[ \t]{0,64}"
+    r"[\"']?(?:value|Value)[\"']?[ \t]{0,4}[:=][ \t]{0,4}[\"']?" + _NOT_MARKER + r"(?P<s>[^\"'\s,}]{1,1024})"),
+    _assignment(False), needles=("alue",))
+
+# -- command lines ----------------------------------------------------------------------------
+
+_PROGRAMS: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+for _programs, _flags, _form in patterns.PASSWORD_FLAGS:
+    for _prog in _programs:
+        _PROGRAMS.setdefault(_prog, []).append((_flags, _form))
+_PROGRAM = re.compile(r"(?<![\w./-])(" + "|".join(sorted(map(re.escape, _PROGRAMS), key=len, reverse=True))
+                      + r")(?![\w-])")
+_SEGMENT_END = re.compile(r"[\n|;&]|$")
+_ARG = r"(?P<s>\"[^\"\n]{1,512}\"|'[^'\n]{1,512}'|[^\s'\"][^\s'\";|&]{0,511})"
+
+
+def _secret_argument(value: str) -> bool:
+    bare = value.strip("\"'")
+    return bool(bare) and not (bare.startswith(("$", "[REDACTED:", "[PRIVATE]", "<", "{")) or _PLACEHOLDER.fullmatch(bare))
+
+
+def _redact_commands(text: str, found: list[str]) -> str:
+    out, pos = [], 0
+    for m in _PROGRAM.finditer(text):
+        if m.start() < pos:
+            continue
+        end = _SEGMENT_END.search(text, m.end(), m.end() + 4096)
+        stop = end.start() if end else min(len(text), m.end() + 4096)
+        segment = text[m.end():stop]
+        for flags, form in _PROGRAMS[m.group(1)]:
+            names = "|".join(map(re.escape, flags))
+            space = "" if form == "attached" else r"[ \t]*"
+            flag = re.compile(rf"(?<!\S)(?:{names}){space}{_ARG}")
+
+            def replace(f: re.Match) -> str:
+                value = f.group("s")
+                if not _secret_argument(value) or value.startswith("-"):  # the next flag, not a value
+                    return f.group(0)
+                found.append("password")
+                return f.group(0)[:f.start("s") - f.start()] + marker("password")
+            segment = flag.sub(replace, segment)
+        out += [text[pos:m.end()], segment]
+        pos = stop
+    return "".join(out) + text[pos:] if out else text
+
+
+# -- .netrc -----------------------------------------------------------------------------------
+
+_NETRC = re.compile(r"(?<![\w-])(?:password|passwd)[ \t]+(?P<s>[^\s]{1,1024})")
+_NETRC_CONTEXT = re.compile(r"(?<![\w-])(?:machine|login|default)(?![\w-])")
+
+
+def _netrc_kind(m: re.Match) -> Optional[str]:
+    before = m.string[max(0, m.start() - 300):m.start()]
+    return "password" if _NETRC_CONTEXT.search(before) and _secret_argument(m.group("s")) else None
+
+
+_NETRC_RULE = _Rule("password", _NETRC, _netrc_kind, needles=("password", "passwd"))
+
+# -- labels in prose --------------------------------------------------------------------------
+
+
+def _label_pattern() -> re.Pattern:
+    def one(label: str) -> str:
+        body = re.escape(label).replace(r"\ ", r"[ \t-]")
+        return rf"(?<!\w){body}(?!\w)" if all(ord(c) < 0x2E80 for c in label) else body
+    alts = ([(label, "p") for label in patterns.PASSWORD_LABELS] + [(label, "k") for label in patterns.KEY_LABELS]
+            + [(label, "b") for label in patterns.BARE_KEY_LABELS])
+    alts.sort(key=lambda a: -len(a[0]))
+    return re.compile("|".join(f"(?P<{kind}{i}>{one(label)})" for i, (label, kind) in enumerate(alts)), re.IGNORECASE)
+
+
+_LABEL = _label_pattern()
+_STEMS = tuple(sorted({label.lower().split()[0].split("-")[0]
+                      for label in patterns.PASSWORD_LABELS + patterns.KEY_LABELS + patterns.BARE_KEY_LABELS}))
+
+
+def _labels(text: str):
+    """The labels in ``text``: the regex is tried only where a label's first word occurs (a find per
+    word is far cheaper than a hundred-way case-insensitive alternation at every position)."""
+    low = text.lower()
+    if len(low) != len(text):  # a character whose lower case is longer: take the slow, sure way
+        yield from _LABEL.finditer(text)
+        return
+    starts = set()
+    for stem in _STEMS:
+        i = low.find(stem)
+        while i >= 0:
+            starts.add(i)
+            i = low.find(stem, i + 1)
+    for start in sorted(starts):
+        m = _LABEL.match(text, start)
+        if m:
+            yield m
+_COPULA = re.compile("|".join(patterns.COPULAS), re.IGNORECASE)
+_SENTENCE_END = re.compile(r"[.!?](?:\s|$)|[\n。！？]")
+_STOP = "\\s\"'”“»«,，。、；;()\\[\\]<>`\u3000-\u303f\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uff00-\uffef"
+_VALUE = re.compile(rf"[ \t]{{0,3}}[\"'“«]?(?P<v>[^{_STOP}]{{4,128}})")
+_VERSION = re.compile(r"v?\d+(?:[._-]\d+)+[a-z0-9.+-]*|\d{4}-\d{2}-\d{2}.*|\d+(?:[.,]\d+)?[a-zA-Z%]{0,3}")
+_KEYLIKE = re.compile(r"[0-9a-fA-F]{16,}|[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}")
+_SYMBOL = re.compile(r"[!@#$%^&*_+=~?]")
+
+
+def credential_like(value: str, min_len: int) -> bool:
+    """Whether a word after a label is a password or key, not an ordinary word, number, path or name."""
+    bare = value.rstrip(".,:;!?)")
+    if len(bare) < min_len or not _LETTER(bare) or "://" in bare or bare.startswith(("/", "~/", "./", "$", "{", "%")):
+        return False
+    if ("[REDACTED:" in bare or "[PRIVATE]" in bare or _PLACEHOLDER.fullmatch(bare) or _VERSION.fullmatch(bare)
+            or _ENV_NAME.fullmatch(bare) or _looks_like_code(bare, False)):
+        return False
+    if _DIGIT(bare):
+        return True
+    return bool(_SYMBOL.search(bare) and bare.lower() != bare and bare.upper() != bare) or looks_random(bare, 16)
+
+
+def _redact_labels(text: str, found: list[str]) -> str:
+    spans: list[tuple[int, int, str]] = []
+    for m in _labels(text):
+        if spans and m.start() < spans[-1][1]:
+            continue
+        label = (m.lastgroup or "p")[0]
+        end = _SENTENCE_END.search(text, m.end(), m.end() + 120)
+        stop = end.start() if end else min(len(text), m.end() + 120)
+        for c in _COPULA.finditer(text, m.end(), stop):
+            v = _VALUE.match(text, c.end(), stop if end else len(text))
+            if not v:
+                continue
+            value = v.group("v").rstrip(".,:;!?)")
+            if label == "b" and not (_KEYLIKE.fullmatch(value) or looks_random(value, 16) or _prefixed_kind(value)):
+                continue  # "the cache key is users:list": a bare "key" needs key material
+            if credential_like(value, 6 if label == "p" else 12):
+                spans.append((v.start("v"), v.start("v") + len(value), "password" if label == "p" else "secret"))
+                break
+    if not spans:
+        return text
+    out, pos = [], 0
+    for start, end, kind in spans:
+        out += [text[pos:start], marker(kind)]
+        found.append(kind)
+        pos = end
+    return "".join(out) + text[pos:]
+
+
+# -- string literals split in two ------------------------------------------------------------
+
+_LITERAL = re.compile(r"([\"'])([^\"'\\\n]{0,512})\1")
+_JOINER = re.compile(r"[ \t]*(?:\+[ \t]*)?(?:\\?\n[ \t]*)?(?:\+[ \t]*)?")
+
+
+def _redact_split_literals(text: str, found: list[str], detect: Finder) -> str:
+    """``"abc" "def"`` / ``'abc' + 'def'``: a secret written as adjacent literals is judged joined."""
+    if text.count('"') + text.count("'") < 4:
+        return text
+    chains: list[list[re.Match]] = []
+    for m in _LITERAL.finditer(text):
+        last = chains[-1][-1] if chains else None
+        if last is not None and _JOINER.fullmatch(text, last.end(), m.start()):
+            chains[-1].append(m)
+        else:
+            chains.append([m])
+    out, pos = [], 0
+    for chain in chains:
+        joined = "".join(m.group(2) for m in chain)
+        if len(chain) < 2 or len(joined) < 12:
+            continue
+        line_start = text.rfind("\n", 0, chain[0].start()) + 1
+        lead = text[max(line_start, chain[0].start() - 120):chain[0].start()]
+        lead = re.sub(r"\([ \t]*$", "", lead)  # KEY = ("abc" "def"): judged as KEY = "abcdef"
+        quote = chain[0].group(1)
+        probe_found: list[str] = []
+        probe = detect(lead + quote + joined + quote, probe_found)
+        if probe[len(lead):].startswith(quote + joined):
+            continue
+        kind = next((k for k in probe_found), "secret")
+        out += [text[pos:chain[0].start()], quote + marker(kind) + quote]
+        found.append(kind)
+        pos = chain[-1].end()
+    return "".join(out) + text[pos:] if out else text
+
+
+# -- Twilio ----------------------------------------------------------------------------------
+
+_TWILIO_SID = re.compile(r"(?<![A-Za-z0-9])AC[0-9a-f]{32}(?![A-Za-z0-9])")
+_HEX32 = re.compile(r"(?<![A-Za-z0-9])[0-9a-f]{32}(?![A-Za-z0-9])")
+
+
+def _redact_twilio(text: str, found: list[str]) -> str:
+    """A raw 32-hex auth token is indistinguishable from an MD5, except next to an account SID."""
+    if "AC" not in text or not _TWILIO_SID.search(text):
+        return text
+
+    def replace(m: re.Match) -> str:
+        found.append("twilio-auth-token")
+        return marker("twilio-auth-token")
+    return _HEX32.sub(replace, text)
+
+
+def redact_in_context(text: str, found: list[str]) -> str:
+    """Every detector of this module, in order (see the module docstring)."""
+    text = _redact_prefixed(text, found)
+    for rule in _SHAPES:
+        text = _apply(rule, text, found)
+    text = _apply(_QUERY_RULE, text, found)
+    text = _apply(_NAME_VALUE, text, found)
+    text = _redact_commands(text, found)
+    text = _apply(_NETRC_RULE, text, found)
+    text = _redact_twilio(text, found)
+    return text
+
+
+def redact_prose(text: str, found: list[str]) -> str:
+    return _redact_labels(text, found)
+
+
+def redact_split_literals(text: str, found: list[str], detect: Finder) -> str:
+    return _redact_split_literals(text, found, detect)
