@@ -9,6 +9,7 @@ a bounded window around each.
 
 from __future__ import annotations
 
+import bisect
 import re
 import urllib.parse
 from typing import Callable, Optional
@@ -88,7 +89,9 @@ def _query_kind(m: re.Match) -> Optional[str]:
     norm = _normal(name.replace("[", "").replace("]", ""))
     if norm in patterns.SECRET_QUERY_PARAMS or _key_kind(name):
         return "url-secret"
-    if _prefixed_kind(decoded) or any(looks_random(p, 16) for p in re.split(r"[^A-Za-z0-9+/=_-]", decoded)):
+    if len(decoded) < 16:
+        return None
+    if _prefixed_kind(decoded) or any(looks_random(p, 16) for p in re.split(r"[^A-Za-z0-9+/=_-]", decoded) if len(p) >= 16):
         return "url-secret"
     if decoded != value and any(rule.pattern.search(decoded) for rule in _SHAPES):
         return "url-secret"
@@ -192,38 +195,56 @@ _NETRC_RULE = _Rule("password", _NETRC, _netrc_kind, needles=("password", "passw
 # -- labels in prose --------------------------------------------------------------------------
 
 
-def _label_pattern() -> re.Pattern:
-    def one(label: str) -> str:
-        body = re.escape(label).replace(r"\ ", r"[ \t-]")
-        return rf"(?<!\w){body}(?!\w)" if all(ord(c) < 0x2E80 for c in label) else body
-    alts = ([(label, "p") for label in patterns.PASSWORD_LABELS] + [(label, "k") for label in patterns.KEY_LABELS]
-            + [(label, "b") for label in patterns.BARE_KEY_LABELS])
-    alts.sort(key=lambda a: -len(a[0]))
-    return re.compile("|".join(f"(?P<{kind}{i}>{one(label)})" for i, (label, kind) in enumerate(alts)), re.IGNORECASE)
+def _label_table() -> tuple[dict[str, list[tuple[str, str]]], tuple[tuple[str, str], ...]]:
+    """Labels by their first word (scripts with spaces between words) and the rest (CJK, Korean)."""
+    by_word: dict[str, list[tuple[str, str]]] = {}
+    other: list[tuple[str, str]] = []
+    tagged = ([(label, "p") for label in patterns.PASSWORD_LABELS] + [(label, "k") for label in patterns.KEY_LABELS]
+              + [(label, "b") for label in patterns.BARE_KEY_LABELS])
+    for label, kind in tagged:
+        low = label.lower()
+        if all(ord(c) < 0x2E80 for c in low):
+            for variant in {low, low.replace(" ", "-"), low.replace("-", " ")}:
+                by_word.setdefault(_WORD.match(variant).group(0), []).append((variant, kind))
+        else:
+            other.append((low, kind))
+    for entries in by_word.values():
+        entries.sort(key=lambda e: -len(e[0]))
+    return by_word, tuple(sorted(other, key=lambda e: -len(e[0])))
 
 
-_LABEL = _label_pattern()
-_STEMS = tuple(sorted({label.lower().split()[0].split("-")[0]
-                      for label in patterns.PASSWORD_LABELS + patterns.KEY_LABELS + patterns.BARE_KEY_LABELS}))
+_WORD = re.compile(r"[^\W\d_]+")
+_BY_WORD, _OTHER_LABELS = _label_table()
+_FIRST_WORDS = frozenset(_BY_WORD)
 
 
-def _labels(text: str):
-    """The labels in ``text``: the regex is tried only where a label's first word occurs (a find per
-    word is far cheaper than a hundred-way case-insensitive alternation at every position)."""
+def _labels(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, kind) of each label in ``text``, kind p (password), k (key, token) or b (bare "key").
+
+    Words are looked up in a table (a hundred-way case-insensitive alternation at every position costs
+    far more); labels in scripts without spaces are found with ``str.find``.
+    """
     low = text.lower()
-    if len(low) != len(text):  # a character whose lower case is longer: take the slow, sure way
-        yield from _LABEL.finditer(text)
-        return
-    starts = set()
-    for stem in _STEMS:
-        i = low.find(stem)
-        while i >= 0:
-            starts.add(i)
-            i = low.find(stem, i + 1)
-    for start in sorted(starts):
-        m = _LABEL.match(text, start)
-        if m:
-            yield m
+    if len(low) != len(text):  # a character whose lower case is longer: judge the text as it is
+        low = text
+    hits: list[tuple[int, int, str]] = []
+    if _FIRST_WORDS.intersection(_WORD.findall(low)):
+        for w in _WORD.finditer(low):
+            for label, kind in _BY_WORD.get(w.group(0), ()):
+                end = w.start() + len(label)
+                if low.startswith(label, w.start()) and not (end < len(low) and (low[end].isalnum() or low[end] == "_")):
+                    hits.append((w.start(), end, kind))
+                    break
+    if not text.isascii():
+        for label, kind in _OTHER_LABELS:
+            i = low.find(label)
+            while i >= 0:
+                hits.append((i, i + len(label), kind))
+                i = low.find(label, i + len(label))
+        hits.sort()
+    return hits
+
+
 _COPULA = re.compile("|".join(patterns.COPULAS), re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.!?](?:\s|$)|[\n。！？]")
 _STOP = "\\s\"'”“»«,，。、；;()\\[\\]<>`\u3000-\u303f\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uff00-\uffef"
@@ -231,12 +252,15 @@ _VALUE = re.compile(rf"[ \t]{{0,3}}[\"'“«]?(?P<v>[^{_STOP}]{{4,128}})")
 _VERSION = re.compile(r"v?\d+(?:[._-]\d+)+[a-z0-9.+-]*|\d{4}-\d{2}-\d{2}.*|\d+(?:[.,]\d+)?[a-zA-Z%]{0,3}")
 _KEYLIKE = re.compile(r"[0-9a-fA-F]{16,}|[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}")
 _SYMBOL = re.compile(r"[!@#$%^&*_+=~?]")
+MAX_COPULAS = 4  # tried per label: "the password, as I told Bob, is X" needs two
 
 
 def credential_like(value: str, min_len: int) -> bool:
     """Whether a word after a label is a password or key, not an ordinary word, number, path or name."""
     bare = value.rstrip(".,:;!?)")
     if len(bare) < min_len or not _LETTER(bare) or "://" in bare or bare.startswith(("/", "~/", "./", "$", "{", "%")):
+        return False
+    if not (_DIGIT(bare) or _SYMBOL.search(bare) or len(bare) >= 16):  # an ordinary word
         return False
     if ("[REDACTED:" in bare or "[PRIVATE]" in bare or _PLACEHOLDER.fullmatch(bare) or _VERSION.fullmatch(bare)
             or _ENV_NAME.fullmatch(bare) or _looks_like_code(bare, False)):
@@ -247,15 +271,21 @@ def credential_like(value: str, min_len: int) -> bool:
 
 
 def _redact_labels(text: str, found: list[str]) -> str:
+    labels = _labels(text)
+    if not labels:
+        return text
+    copulas = [(c.start(), c.end()) for c in _COPULA.finditer(text)]
     spans: list[tuple[int, int, str]] = []
-    for m in _labels(text):
-        if spans and m.start() < spans[-1][1]:
+    for start, end, label in labels:
+        if spans and start < spans[-1][1]:
             continue
-        label = (m.lastgroup or "p")[0]
-        end = _SENTENCE_END.search(text, m.end(), m.end() + 120)
-        stop = end.start() if end else min(len(text), m.end() + 120)
-        for c in _COPULA.finditer(text, m.end(), stop):
-            v = _VALUE.match(text, c.end(), stop if end else len(text))
+        stop_at = _SENTENCE_END.search(text, end, end + 120)
+        stop = stop_at.start() if stop_at else min(len(text), end + 120)
+        i = bisect.bisect_left(copulas, (end, end))
+        for c_start, c_end in copulas[i:i + MAX_COPULAS]:
+            if c_start >= stop:
+                break
+            v = _VALUE.match(text, c_end, stop if stop_at else len(text))
             if not v:
                 continue
             value = v.group("v").rstrip(".,:;!?)")
@@ -276,6 +306,7 @@ def _redact_labels(text: str, found: list[str]) -> str:
 
 # -- string literals split in two ------------------------------------------------------------
 
+MAX_LITERALS = 32  # joined per chain: a key split for line length has a few parts, not hundreds
 _LITERAL = re.compile(r"([\"'])([^\"'\\\n]{0,512})\1")
 _JOINER = re.compile(r"[ \t]*(?:\+[ \t]*)?(?:\\?\n[ \t]*)?(?:\+[ \t]*)?")
 
@@ -287,7 +318,7 @@ def _redact_split_literals(text: str, found: list[str], detect: Finder) -> str:
     chains: list[list[re.Match]] = []
     for m in _LITERAL.finditer(text):
         last = chains[-1][-1] if chains else None
-        if last is not None and _JOINER.fullmatch(text, last.end(), m.start()):
+        if last is not None and len(chains[-1]) < MAX_LITERALS and _JOINER.fullmatch(text, last.end(), m.start()):
             chains[-1].append(m)
         else:
             chains.append([m])

@@ -5,6 +5,7 @@ may veto a match or name its kind. Every pattern is bounded or anchored (linear 
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Callable, Optional
@@ -199,6 +200,7 @@ _ENV_NAME = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+")  # "ANTHROPIC_API_KEY":
 _CODE_WORDS = patterns.CODE_WORDS
 
 
+@functools.lru_cache(maxsize=4096)  # the same few names come back in every observation
 def _key_kind(name: str, code: bool = False) -> Optional[str]:
     """``password`` or ``secret`` when a setting's name says its value is one, else None.
 
@@ -219,6 +221,7 @@ def _key_kind(name: str, code: bool = False) -> Optional[str]:
     return None
 
 
+@functools.lru_cache(maxsize=4096)
 def _normal(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", name.rsplit(".", 1)[-1].lower())
 
