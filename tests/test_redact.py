@@ -71,7 +71,8 @@ def _positives() -> list[tuple[str, str, str, str]]:
     whole("gitlab-token", "glab auth login --token {}", "glpat-" + fake(20, B64URL))
     whole("npm-token", "npm token {} created", "npm_" + fake(36))
     whole("jwt", "cookie session={}; Path=/", "eyJ" + fake(33, B64URL) + ".eyJ" + fake(60, B64URL) + "." + fake(43, B64URL))
-    whole("high-entropy", "the signing secret is {} (rotate it)", fake(40, B64))
+    whole("secret", "the signing secret is {} (rotate it)", fake(40, B64))  # a label names it first
+    whole("high-entropy", "signing with {} (rotate it)", fake(40, B64))
     whole("high-entropy", "webhook {} registered", fake(43, B64URL, 2))
     whole("high-entropy", "blob {} in the log", fake(86, B64, 3) + "==")
     # detect-secrets' plugins: providers gitmem has no pattern of its own for

@@ -16,8 +16,8 @@ from typing import Callable, Optional
 
 from gitmem.redact import patterns
 from gitmem.redact.entropy import looks_random
-from gitmem.redact.rules import (_ENV_NAME, _NOT_MARKER, _PLACEHOLDER, _Rule, _apply, _assignment, _key_kind,
-                                 _looks_like_code, _needle, _normal, marker)
+from gitmem.redact.rules import (_ENV_NAME, _NOT_MARKER, _PLACEHOLDER, _Rule, _apply, _assignment, _inside_marker,
+                                 _key_kind, _looks_like_code, _needle, _normal, marker)
 
 Finder = Callable[[str, list[str]], str]
 
@@ -87,8 +87,9 @@ def _query_kind(m: re.Match) -> Optional[str]:
     if _PLACEHOLDER.fullmatch(decoded) or decoded.startswith(("$", "{{", "<")):
         return None
     norm = _normal(name.replace("[", "").replace("]", ""))
-    if norm in patterns.SECRET_QUERY_PARAMS or _key_kind(name):
-        return "url-secret"
+    named = _key_kind(name)
+    if named or norm in patterns.SECRET_QUERY_PARAMS:
+        return named or "url-secret"
     if len(decoded) < 16:
         return None
     if _prefixed_kind(decoded) or any(looks_random(p, 16) for p in re.split(r"[^A-Za-z0-9+/=_-]", decoded) if len(p) >= 16):
@@ -276,8 +277,9 @@ def _redact_labels(text: str, found: list[str]) -> str:
         return text
     copulas = [(c.start(), c.end()) for c in _COPULA.finditer(text)]
     spans: list[tuple[int, int, str]] = []
+    markers = "[REDACTED:" in text
     for start, end, label in labels:
-        if spans and start < spans[-1][1]:
+        if (spans and start < spans[-1][1]) or (markers and _inside_marker(text, start)):
             continue
         stop_at = _SENTENCE_END.search(text, end, end + 120)
         stop = stop_at.start() if stop_at else min(len(text), end + 120)

@@ -159,7 +159,8 @@ _CLIPPED = re.compile(r"[A-Za-z0-9+/=_.-]{8,}(?=…)|(?<=…)[A-Za-z0-9+/=_.-]{8
 def _credential(kind: str, min_len: int = 1, digit: bool = False) -> Check:
     def check(m: re.Match) -> Optional[str]:
         value = m.group("s")
-        if len(value) < min_len or _PLACEHOLDER.fullmatch(value) or (digit and not any(c.isdigit() for c in value)):
+        if (len(value) < min_len or _PLACEHOLDER.fullmatch(value) or value.startswith("$")
+                or (digit and not any(c.isdigit() for c in value))):
             return None
         return kind
     return check
