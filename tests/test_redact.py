@@ -436,3 +436,24 @@ def test_is_sensitive_path_names_files_never_to_record(path: str) -> None:
 ])
 def test_is_sensitive_path_leaves_ordinary_files(path: str) -> None:
     assert not is_sensitive_path(path)
+
+
+# -- the summarizer fails closed -------------------------------------------------------------------
+
+
+def test_summarizer_sends_nothing_when_redaction_cannot_be_imported(monkeypatch: pytest.MonkeyPatch) -> None:
+    # issue 16: an ImportError of the redaction module used to send the prompt unredacted
+    import sys
+
+    from fakes.messages_api import FakeMessagesAPI, good
+    from gitmem.config import Config
+    from gitmem.summarize import SessionInput, summarize_session
+
+    secret = "AKIA" + fake(16, UPPER + DIGITS, 21)
+    obs = (Observation(ts="2026-12-03T09:00:00Z", kind="prompt", text=f"deploy with key {secret} please"),)
+    monkeypatch.setitem(sys.modules, "gitmem.redact", None)  # `from gitmem.redact import ...` raises ImportError
+    with FakeMessagesAPI([good()]) as api:
+        draft = summarize_session(SessionInput("s1", obs), Config(summarizer="anthropic"), api.env())
+    assert api.requests == []
+    assert draft.summarizer == "offline" and "redaction failed" in draft.fallback_reason
+    assert "nothing was sent" in draft.fallback_reason
