@@ -73,7 +73,8 @@ def _positives() -> list[tuple[str, str, str, str]]:
     whole("jwt", "cookie session={}; Path=/", "eyJ" + fake(33, B64URL) + ".eyJ" + fake(60, B64URL) + "." + fake(43, B64URL))
     whole("secret", "the signing secret is {} (rotate it)", fake(40, B64))  # a label names it first
     whole("high-entropy", "signing with {} (rotate it)", fake(40, B64))
-    whole("high-entropy", "webhook {} registered", fake(43, B64URL, 2))
+    whole("secret", "webhook {} registered", fake(43, B64URL, 2))  # named by the word before it
+    whole("high-entropy", "upload {} registered", fake(43, B64URL, 2))
     whole("high-entropy", "blob {} in the log", fake(86, B64, 3) + "==")
     # detect-secrets' plugins: providers gitmem has no pattern of its own for
     whole("twilio-api-key", "twilio key {} set", "SK" + fake(32, "0123456789abcdef"))

@@ -16,8 +16,8 @@ from typing import Callable, Optional
 
 from gitmem.redact import patterns
 from gitmem.redact.entropy import looks_random
-from gitmem.redact.rules import (_ENV_NAME, _NOT_MARKER, _PLACEHOLDER, _Rule, _apply, _assignment, _inside_marker,
-                                 _key_kind, _looks_like_code, _needle, _normal, marker)
+from gitmem.redact.rules import (_ENV_NAME, _NOT_MARKER, _PLACEHOLDER, _SECRET_WORD, _Rule, _apply, _assignment,
+                                 _credential, _inside_marker, _key_kind, _looks_like_code, _needle, _normal, marker)
 
 Finder = Callable[[str, list[str]], str]
 
@@ -137,6 +137,46 @@ _NAME_VALUE = _Rule("secret", re.compile(
     r"(?P<k>[A-Za-z_][A-Za-z0-9_.-]{0,127})(?P=q)[ \t]{0,4},?[ \t]{0,4}\n?[ \t]{0,64}"
     r"[\"']?(?:value|Value)[\"']?[ \t]{0,4}[:=][ \t]{0,4}[\"']?" + _NOT_MARKER + r"(?P<s>[^\"'\s,}]{1,1024})"),
     _assignment(False), needles=("alue",))
+
+# -- a value right after a secret's name, without = or : ---------------------------------------
+# `aws configure set aws_secret_access_key X`, `gh secret set API_TOKEN --body X`, `<apiToken>X</apiToken>`,
+# `| DB_PASSWORD | X |`, `ALTER USER app PASSWORD 'X'`: the value must look like a credential on its own.
+# The value is in a look-ahead, so a name that is vetoed never hides the next one ("set API_TOKEN x").
+_ADJACENT = re.compile(
+    r"(?<![A-Za-z0-9_.-])(?P<k>[A-Za-z_][A-Za-z0-9_.-]{2,127})(?=[\"'>]?[ \t]{0,4}(?:\|[ \t]{0,4}|--[a-z][a-z-]{0,19}[ \t]{1,4})?"
+    r"[\"'<]?" + _NOT_MARKER + r"(?P<s>[^\s\"'<>|,;`()]{8,1024}))")
+_IDENTIFIER = re.compile(r"[a-z][a-z0-9]*(?:[_-][a-z0-9]+)+|[a-z]+(?:[A-Z][a-z0-9]*)+|[A-Z][a-zA-Z]+[0-9]*")
+
+
+def _adjacent_kind(m: re.Match) -> Optional[str]:
+    kind = _key_kind(m.group("k"))
+    value = m.group("s").rstrip(".,:;!?)")
+    if not kind or m.start("s") == m.end("k") or _ENV_NAME.fullmatch(value):
+        return None
+    if _KEYLIKE.fullmatch(value) or looks_random(value, 16) or _prefixed_kind(value):
+        return kind
+    if "/" in value or _IDENTIFIER.fullmatch(value) or _normal(value).startswith(_normal(m.group("k"))[:6]):
+        return None
+    return kind if credential_like(value, 8) else None
+
+
+
+
+def _redact_adjacent(text: str, found: list[str]) -> str:
+    out, pos = [], 0
+    for m in _ADJACENT.finditer(text):
+        if m.start("s") < pos or _inside_marker(text, m.start("s")):
+            continue
+        kind = _adjacent_kind(m)
+        if kind:
+            value = m.group("s").rstrip(".,:;!?)")
+            out += [text[pos:m.start("s")], marker(kind)]
+            found.append(kind)
+            pos = m.start("s") + len(value)
+    return "".join(out) + text[pos:] if out else text
+
+_PGPASS = _Rule("password", re.compile(r"(?m)^[^:\s]{1,253}:(?:[0-9]{1,5}|\*):[^:\s]{1,128}:[^:\s]{1,128}:(?P<s>\S{1,1024})$"),
+                _credential("password"), needles=(":",))
 
 # -- command lines ----------------------------------------------------------------------------
 
@@ -375,6 +415,10 @@ def redact_in_context(text: str, found: list[str]) -> str:
 
 
 def redact_prose(text: str, found: list[str]) -> str:
+    """Labels in prose and values right after a secret's name: run after the ``name = value`` rules."""
+    if _SECRET_WORD.search(text):
+        text = _redact_adjacent(text, found)
+    text = _apply(_PGPASS, text, found)
     return _redact_labels(text, found)
 
 

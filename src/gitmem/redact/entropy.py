@@ -95,7 +95,7 @@ def _path_like(token: str, before: str) -> bool:
 def _value_position(text: str, start: int) -> bool:
     """Whether the token at ``start`` is the value of an assignment, flag or header (``=``, ``:``, ``-p``)."""
     before = text[max(0, start - 3):start].rstrip("\"'` \t")
-    return before[-1:] in ("=", ":")
+    return before[-1:] in ("=", ":", ",", "|")
 
 
 def _redact_entropy(text: str, found: list[str]) -> str:

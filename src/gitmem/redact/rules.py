@@ -170,8 +170,8 @@ _CRED = r"[A-Za-z0-9._~+/=-]"
 _AUTHORIZATION = rf"{_start('(?:[Aa]uthorization|AUTHORIZATION)', 13)}[\"']?[ \t]{{0,5}}[:=][ \t]{{0,5}}[\"']?"
 _PLACEHOLDER = re.compile(r"[.*xX•#:_ /-]*|<[^<>]*>|%[-#0-9.]*[sdrf]|%\([^)]*\)[sdrf]|\{[^{}]*\}")
 _CREDENTIAL_PLACES = (
-    _Rule("url-password", re.compile(rf"://[^\s:/?#@\[\]]{{0,256}}:{_NOT_MARKER}(?!\$)(?P<s>[^\s/?]{{1,2048}}?)@(?![^\s/?#]*@)"),
-          _credential("url-password"), needles=("://",)),
+    _Rule("url-password", re.compile(rf"://[^\s:/?#@\[\]]{{0,256}}:{_NOT_MARKER}(?!\$)(?P<s>[^\s/]{{1,2048}}?)@(?![^\s/?#]*@)"),
+          lambda m: None if re.search(r"[?#].*=", m.group("s")) else _credential("url-password")(m), needles=("://",)),
     _Rule("password", re.compile(
         rf"-(?:-user|u)(?<![A-Za-z0-9-]-u)[ \t]+[\"']?[^\s:'\"\[]{{1,256}}:{_NOT_MARKER}(?!\$)(?P<s>[^\s'\"]{{1,256}})"),
         _credential("password"), needles=("-u ", "-u\t", "--user")),

@@ -148,10 +148,11 @@ def fill(template: str, kind: Kind, value: str) -> str:
     return _SLOT.sub(lambda m: slots[m.group(1)], template)
 
 
-def cases() -> list[Case]:
+def cases(seed: int = 0) -> list[Case]:
+    """Every kind in every context it applies to; another ``seed`` draws other values of the same formats."""
     out = []
     for kind in kinds():
-        value, parts = make_value(kind)
+        value, parts = make_value(kind, seed)
         for ctx in contexts():
             if ctx.scope == "shaped" and kind.cls != "token":
                 continue
