@@ -155,8 +155,10 @@ def _adjacent_kind(m: re.Match) -> Optional[str]:
         return None
     if _KEYLIKE.fullmatch(value) or looks_random(value, 16) or _prefixed_kind(value):
         return kind
-    if "/" in value or _IDENTIFIER.fullmatch(value) or _normal(value).startswith(_normal(m.group("k"))[:6]):
+    if "/" in value or _normal(value).startswith(_normal(m.group("k"))[:6]):
         return None
+    if _IDENTIFIER.fullmatch(value) and not (kind == "password" and "_" not in value and _DIGIT(value)):
+        return None  # a name (oauth2_client, readOnly), except a password like glacier6-pixel-16
     return kind if credential_like(value, 8) else None
 
 

@@ -157,8 +157,13 @@ def cases(seed: int = 0) -> list[Case]:
             if ctx.scope == "shaped" and kind.cls != "token":
                 continue
             text = fill(ctx.template, kind, value)
-            # (a split literal needs nothing more: each half's windows are windows of the secret parts)
             forms = {p for p in parts} | {urllib.parse.quote(p, safe="") for p in parts}
+            if "{v1}" in ctx.template:  # a part cut by the split: each piece of 5+ characters must go too
+                half = len(value) // 2
+                for p in parts:
+                    at = value.find(p)
+                    if at < half < at + len(p):
+                        forms |= {q for q in (p[:half - at], p[half - at:]) if len(q) >= 5}
             out.append(Case(kind, ctx, value, tuple(sorted(forms)), text))
     return out
 
