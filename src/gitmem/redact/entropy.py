@@ -59,9 +59,10 @@ def looks_random(token: str, min_len: int = 32) -> bool:
     n = len(sample)
     entropy = -sum(c / n * math.log2(c / n) for c in Counter(sample).values())
     changes = (len(_CLASS_RUNS.findall(sample)) - 1) / (n - 1)
-    if upper and lower:
-        return entropy >= min(4.0, math.log2(n) - 0.75) and changes >= 0.3 and _wordiness(sample) < 0.5
-    return (n >= max(min_len, 20) and entropy >= min(4.0, math.log2(n) - 0.9) and changes >= 0.22
+    if upper and lower:  # a short token must change class as often as random characters do (D3DCOLORtoUBYTE4)
+        return (entropy >= min(4.0, math.log2(n) - 0.75) and changes >= (0.3 if n >= 32 else 0.45)
+                and _wordiness(sample) < 0.5)
+    return (n >= max(min_len, 20) and sample.isalnum() and entropy >= min(4.0, math.log2(n) - 0.9) and changes >= 0.22
             and _wordiness(sample) < 0.3 and sum(c.isdigit() for c in sample) >= 3)
 
 

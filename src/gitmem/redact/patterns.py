@@ -129,7 +129,7 @@ WEBHOOKS: tuple[tuple[str, str], ...] = (
 # Words that say "the next thing is a password" or "... a key/token", in the major languages. Matched
 # case-insensitively; a value must follow after a separator or a copula (COPULAS) and look like one.
 PASSWORD_LABELS = (
-    "password", "pass", "passwort", "passwd", "passphrase", "pass phrase", "passcode", "pwd", "kennwort", "mot de passe",
+    "password", "admin pass", "root pass", "db pass", "user pass", "wifi pass", "passwort", "passwd", "passphrase", "pass phrase", "passcode", "pwd", "kennwort", "mot de passe",
     "mdp", "contraseña", "contrasena", "contraseñas", "senha", "palavra-passe", "palavra passe", "wachtwoord",
     "hasło", "haslo", "пароль", "密码", "密碼", "口令", "パスワード", "暗証番号", "비밀번호", "암호", "şifre", "sifre",
     "parola", "parola d'ordine", "lösenord", "adgangskode", "passord", "salasana", "heslo", "jelszó", "mật khẩu",
@@ -185,7 +185,7 @@ PASSWORD_FLAGS: tuple[tuple[tuple[str, ...], tuple[str, ...], str], ...] = (
 # -- setting names --------------------------------------------------------------------------------
 PASSWORD_WORDS = {"password", "passwd", "passphrase", "passcode", "pwd"}
 SECRET_WORDS = {"secret", "token", "apikey", "credential", "credentials", "privatekey", "secretkey", "accesskey",
-                "signature", "authtoken", "sas", "dsn", "webhook"}
+                "authtoken", "sas", "dsn", "webhook"}
 KEY_QUALIFIERS = {"api", "access", "secret", "private", "signing", "encryption", "master", "client", "app", "service",
                   "account", "deploy", "auth", "session", "webhook", "hmac", "jwt", "consumer", "shared", "storage",
                   "admin", "license", "subscription", "sas", "write", "ingest", "encrypt", "decrypt", "crypto", "sdk",

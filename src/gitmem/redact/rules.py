@@ -177,7 +177,7 @@ _CREDENTIAL_PLACES = (
         _credential("password"), needles=("-u ", "-u\t", "--user")),
     # Authorization: Bearer x, "authorization": "Basic x", then a bare header value, then "Bearer x" alone
     _Rule("authorization", re.compile(
-        rf"{_AUTHORIZATION}(?i:bearer|basic|token|bot|digest|apikey)[ \t]{{1,5}}(?P<s>[^\s'\"\\]{{1,4096}})"),
+        rf"{_AUTHORIZATION}(?i:bearer|basic|token|bot|digest|apikey)[ \t]{{1,5}}(?P<s>[^\s'\"\\<>]{{1,4096}})"),
         _credential("authorization"), needles=("uthorization", "UTHORIZATION")),
     _Rule("authorization", re.compile(rf"{_AUTHORIZATION}(?P<s>{_CRED}{{16,4096}})"),
           _credential("authorization", 16, digit=True), needles=("uthorization", "UTHORIZATION")),
@@ -274,7 +274,7 @@ def _assignment(unquoted: bool, yaml: bool = False, flag: bool = False) -> Check
 
 def _header_value(m: re.Match) -> Optional[str]:
     bare = m.group("s").rstrip(",;")
-    if not (re.search("[0-9]", bare) and re.search("[A-Za-z]", bare)) or "://" in bare:
+    if m.group("sep")[:1] != ":" or not (re.search("[0-9]", bare) and re.search("[A-Za-z]", bare)) or "://" in bare:
         return None
     return _assignment(True, yaml=True)(m)
 
@@ -308,7 +308,7 @@ _ASSIGNMENTS = (
 # Every name _key_kind accepts contains one of these; only lines holding one are searched.
 _SECRET_WORD = re.compile(r"[Pp]ass(?:word|wd|phrase|code)|PASS|[Pp]ass\b|[Pp]wd|PWD|[Ss]ecret|SECRET|[Tt]oken|TOKEN"
                           r"|[Kk]ey|KEY|[Cc]redential|CREDENTIAL|\b_?[Aa]uth\b|AUTH"
-                          r"|[Ss]ignature|SIGNATURE|[Ss]as\b|SAS|[Dd]sn|DSN|[Ww]ebhook|WEBHOOK")
+                          r"|[Ss]as\b|SAS|[Dd]sn|DSN|[Ww]ebhook|WEBHOOK")
 
 
 def _redact_assignments(text: str, found: list[str]) -> str:
