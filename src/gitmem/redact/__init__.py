@@ -59,8 +59,8 @@ from gitmem.redact.context import redact_query_values, redact_url_queries
 from gitmem.redact.entropy import _redact_clipped, _redact_entropy, _redact_percent_encoded
 from gitmem.redact.paths import is_sensitive_path
 from gitmem.redact.providers import DETECT_SECRETS_PLUGINS, _redact_providers, provider_patterns
-from gitmem.redact.rules import (_ASSIGNMENTS, _CREDENTIAL_PLACES, _PROVIDERS, PRIVATE, _apply, _redact_assignments,
-                                 marker)
+from gitmem.redact.rules import (_ASSIGNMENTS, _CREDENTIAL_PLACES, _PROVIDERS, PRIVATE, _redact_assignments,
+                                 apply_rules, marker)
 
 __all__ = ["DETECT_SECRETS_PLUGINS", "PRIVATE", "Redacted", "drop_private", "is_sensitive_path", "marker",
            "provider_patterns", "redact_observation", "redact_query_values", "redact_text", "redact_url_queries"]
@@ -110,12 +110,10 @@ def drop_private(text: str) -> str:
 
 
 def _detect(text: str, found: list[str]) -> str:
-    for rule in _PROVIDERS:
-        text = _apply(rule, text, found)
+    text = apply_rules(_PROVIDERS, text, found)
     text = context.redact_in_context(text, found)
     text = _redact_providers(text, found)
-    for rule in _CREDENTIAL_PLACES:
-        text = _apply(rule, text, found)
+    text = apply_rules(_CREDENTIAL_PLACES, text, found)
     text = _redact_assignments(text, found)
     text = context.redact_prose(text, found)
     text = _redact_clipped(text, found)

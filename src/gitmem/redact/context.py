@@ -17,7 +17,8 @@ from typing import Callable, Optional
 from gitmem.redact import patterns
 from gitmem.redact.entropy import looks_random
 from gitmem.redact.rules import (_ENV_NAME, _NOT_MARKER, _PLACEHOLDER, _SECRET_WORD, _Rule, _apply, _assignment,
-                                 _credential, _inside_marker, _key_kind, _looks_like_code, _needle, _normal, marker)
+                                 _credential, _inside_marker, _key_kind, _looks_like_code, _needle, _normal,
+                                 apply_rules, marker)
 
 Finder = Callable[[str, list[str]], str]
 
@@ -67,8 +68,8 @@ def _shape_rules() -> tuple[_Rule, ...]:
         compiled = re.compile(pattern)
         needle = _needle(compiled)
         rules.append(_Rule(kind, compiled, needles=(needle,) if needle else ()))
-    for kind, host in patterns.WEBHOOKS:
-        rules.append(_Rule(kind, re.compile(rf"(?:{host})(?P<s>[A-Za-z0-9_@/.~-]{{8,2048}})")))
+    for kind, host, needle in patterns.WEBHOOKS:
+        rules.append(_Rule(kind, re.compile(rf"(?:{host})(?P<s>[A-Za-z0-9_@/.~-]{{8,2048}})"), needles=(needle,)))
     return tuple(rules)
 
 
@@ -197,7 +198,13 @@ def _secret_argument(value: str) -> bool:
     return bool(bare) and not (bare.startswith(("$", "[REDACTED:", "[PRIVATE]", "<", "{")) or _PLACEHOLDER.fullmatch(bare))
 
 
+_PROGRAM_NAMES = frozenset(_PROGRAMS)
+_COMMAND_WORD = re.compile(r"[\w-]+")
+
+
 def _redact_commands(text: str, found: list[str]) -> str:
+    if not _PROGRAM_NAMES.intersection(_COMMAND_WORD.findall(text)):  # a set lookup per word beats a 40-way regex
+        return text
     out, pos = [], 0
     for m in _PROGRAM.finditer(text):
         if m.start() < pos:
@@ -406,8 +413,7 @@ def _redact_twilio(text: str, found: list[str]) -> str:
 def redact_in_context(text: str, found: list[str]) -> str:
     """Every detector of this module, in order (see the module docstring)."""
     text = _redact_prefixed(text, found)
-    for rule in _SHAPES:
-        text = _apply(rule, text, found)
+    text = apply_rules(_SHAPES, text, found)
     text = _apply(_QUERY_RULE, text, found)
     text = _apply(_NAME_VALUE, text, found)
     text = _redact_commands(text, found)

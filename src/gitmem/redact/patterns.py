@@ -116,13 +116,13 @@ TOKEN_SHAPES: tuple[tuple[str, str], ...] = (
     ("discord-bot-token", r"(?<![A-Za-z0-9_-])[MNO][A-Za-z0-9_-]{23,25}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,40}"),
 )
 
-# Webhook URLs whose path is the secret: (kind, host and path up to the secret part).
-WEBHOOKS: tuple[tuple[str, str], ...] = (
-    ("slack-webhook", r"hooks\.slack\.com/(?:services|workflows|triggers)/"),
-    ("discord-webhook", r"discord(?:app)?\.com/api/webhooks/"),
-    ("teams-webhook", r"\.webhook\.office\.com/webhookb?2?/|outlook\.office(?:365)?\.com/webhook/"),
-    ("zapier-webhook", r"hooks\.zapier\.com/hooks/catch/"),
-    ("google-chat-webhook", r"chat\.googleapis\.com/v1/spaces/"),
+# Webhook URLs whose path is the secret: (kind, host and path up to the secret part, a string it contains).
+WEBHOOKS: tuple[tuple[str, str, str], ...] = (
+    ("slack-webhook", r"hooks\.slack\.com/(?:services|workflows|triggers)/", "hooks.slack.com/"),
+    ("discord-webhook", r"discord(?:app)?\.com/api/webhooks/", "/api/webhooks/"),
+    ("teams-webhook", r"\.webhook\.office\.com/webhookb?2?/|outlook\.office(?:365)?\.com/webhook/", "office"),
+    ("zapier-webhook", r"hooks\.zapier\.com/hooks/catch/", "hooks.zapier.com/"),
+    ("google-chat-webhook", r"chat\.googleapis\.com/v1/spaces/", "chat.googleapis.com/"),
 )
 
 # -- labels in prose ------------------------------------------------------------------------------

@@ -73,6 +73,19 @@ def _inside_marker(text: str, pos: int) -> bool:
     return any(m.start() < pos < m.end() for m in _MARKER.finditer(text, max(0, pos - 80), pos + 80))
 
 
+def apply_rules(rules: tuple[_Rule, ...], text: str, found: list[str]) -> str:
+    """Each rule in turn; the needle test is inline, since most rules do not apply to most texts."""
+    for rule in rules:
+        if rule.needles:
+            for needle in rule.needles:
+                if needle in text:
+                    break
+            else:
+                continue
+        text = _apply(rule, text, found)
+    return text
+
+
 def _apply(rule: _Rule, text: str, found: list[str]) -> str:
     for needle in rule.needles:
         if needle in text:
@@ -320,8 +333,7 @@ def _redact_assignments(text: str, found: list[str]) -> str:
         end = text.find("\n", m.end())
         end = len(text) if end < 0 else end
         line = text[start:end]
-        for rule in _ASSIGNMENTS:
-            line = _apply(rule, line, found)
+        line = apply_rules(_ASSIGNMENTS, line, found)
         out += [text[pos:start], line]
         pos = end
     return "".join(out) + text[pos:] if out else text
