@@ -33,6 +33,12 @@ LAYERS: dict[str, int] = {
     "gitmem.config": FOUNDATION,
     "gitmem.jsondoc": FOUNDATION,   # reading and atomically writing the user's JSON settings files
     "gitmem.redact": FOUNDATION,    # pure text scrubbing, used by capture, summarize and flush
+    "gitmem.redact.rules": FOUNDATION,
+    "gitmem.redact.context": FOUNDATION,
+    "gitmem.redact.entropy": FOUNDATION,
+    "gitmem.redact.providers": FOUNDATION,
+    "gitmem.redact.patterns": FOUNDATION,
+    "gitmem.redact.paths": FOUNDATION,
     "gitmem.frontmatter": FOUNDATION,  # in-place edits of a Markdown file's YAML front matter
     "gitmem.store": STORAGE,        # records <-> the memory ref
     "gitmem.spool": STORAGE,        # the hook's raw event files
