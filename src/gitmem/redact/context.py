@@ -34,6 +34,7 @@ for _kind, _prefixes, _body in patterns.TOKEN_PREFIXES:
 for _list in _ENTRIES.values():
     _list.sort(key=lambda e: -len(e[0]))
 _LETTER, _DIGIT = re.compile("[A-Za-z]").search, re.compile("[0-9]").search
+_HEX_DIGITS = re.compile("[0-9a-fA-F]+")
 
 
 def _prefixed_kind(token: str) -> Optional[str]:
@@ -44,6 +45,8 @@ def _prefixed_kind(token: str) -> Optional[str]:
         m = body.match(token, len(prefix))
         run = m.group(0) if m else ""
         count = len(run) - run.count("-") if cls == "h" else len(run)
+        if prefix.isdigit() and _HEX_DIGITS.fullmatch(run):  # "00" + a SHA-256 is a digest, not an Okta token
+            continue
         if count >= need and _DIGIT(run) and (cls in "hsU" or _LETTER(run)):
             return kind
     return None

@@ -202,11 +202,12 @@ def benign() -> list[str]:
         "png": _png(), "b64text": base64.b64encode(b"the quick brown fox jumps over the lazy dog").decode(),
         "b64sha512": base64.b64encode(hashlib.sha512(b"left-pad").digest()).decode(),
         "b64sha256": base64.b64encode(hashlib.sha256(b"text").digest()).decode(),
+        "sha256_00": hashlib.sha256(b"286").hexdigest(),  # begins with "00", like an Okta token's prefix
     }
     out = []
     for line in (HERE / "benign.txt").read_text(encoding="utf-8").splitlines():
         if line and not line.startswith("#"):
-            line = re.sub(r"\{(sha1|sha256|md5|uuid|png|b64text|b64sha512|b64sha256)\}", lambda m: slots[m.group(1)], line)
+            line = re.sub(r"\{(sha1|sha256_00|sha256|md5|uuid|png|b64text|b64sha512|b64sha256)\}", lambda m: slots[m.group(1)], line)
             out.append(line.replace("\\n", "\n").replace("\\t", "\t"))
     return out
 
