@@ -18,7 +18,7 @@ from gitmem.redact import patterns
 from gitmem.redact.entropy import looks_random
 from gitmem.redact.rules import (_ENV_NAME, _NOT_MARKER, _PLACEHOLDER, _SECRET_WORD, _Rule, _apply, _assignment,
                                  _credential, _inside_marker, _key_kind, _looks_like_code, _needle, _normal,
-                                 apply_rules, marker)
+                                 apply_rules, has_secret_word, marker)
 
 Finder = Callable[[str, list[str]], str]
 
@@ -168,9 +168,32 @@ def _adjacent_kind(m: re.Match) -> Optional[str]:
 
 
 
+_NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
+
+
+def _names(text: str):
+    """Matches of ``_ADJACENT`` at the names that hold a secret word (few), not at every word of the text."""
+    end = 0
+    if not has_secret_word(text):
+        return
+    for w in _SECRET_WORD.finditer(text):
+        if w.start() < end:
+            continue  # the same name again
+        start, end = w.start(), w.end()
+        while start > 0 and text[start - 1] in _NAME_CHARS:
+            start -= 1
+        while end < len(text) and text[end] in _NAME_CHARS:
+            end += 1
+        while start < end and not (text[start].isascii() and (text[start].isalpha() or text[start] == "_")):
+            start += 1
+        m = _ADJACENT.match(text, start)
+        if m:
+            yield m
+
+
 def _redact_adjacent(text: str, found: list[str]) -> str:
     out, pos = [], 0
-    for m in _ADJACENT.finditer(text):
+    for m in _names(text):
         if m.start("s") < pos or _inside_marker(text, m.start("s")):
             continue
         kind = _adjacent_kind(m)
@@ -427,8 +450,7 @@ def redact_in_context(text: str, found: list[str]) -> str:
 
 def redact_prose(text: str, found: list[str]) -> str:
     """Labels in prose and values right after a secret's name: run after the ``name = value`` rules."""
-    if _SECRET_WORD.search(text):
-        text = _redact_adjacent(text, found)
+    text = _redact_adjacent(text, found)
     text = _apply(_PGPASS, text, found)
     return _redact_labels(text, found)
 

@@ -324,7 +324,18 @@ _SECRET_WORD = re.compile(r"[Pp]ass(?:word|wd|phrase|code)|PASS|[Pp]ass\b|[Pp]wd
                           r"|[Ss]as\b|SAS|[Dd]sn|DSN|[Ww]ebhook|WEBHOOK")
 
 
+_SECRET_STEMS = ("pass", "pwd", "secret", "token", "key", "credential", "auth", "sas", "dsn", "webhook")
+
+
+def has_secret_word(text: str) -> bool:
+    """A cheap superset of ``_SECRET_WORD.search`` (a substring test per stem costs a fifth of the regex)."""
+    low = text.lower()
+    return any(stem in low for stem in _SECRET_STEMS)
+
+
 def _redact_assignments(text: str, found: list[str]) -> str:
+    if not has_secret_word(text):
+        return text
     out, pos = [], 0
     for m in _SECRET_WORD.finditer(text):
         if m.start() < pos:
