@@ -6,7 +6,7 @@ Invariants:
   raises, it is idempotent (``redact(redact(x)) == redact(x)``), and its work
   is linear in the input: every pattern is bounded or anchored, and every
   look around a candidate (a label's sentence, a command's segment) has a
-  bounded window. Hostile repetitions of 1-2 MB take at most about 2.5 s
+  bounded window. Hostile repetitions of 1-2 MB take at most about 3 s
   (``benchmarks/bench_redact.py``).
 - Ordinary text survives: commit SHAs, UUIDs and other hex, paths, URLs
   without credentials, inline images (``data:image/...;base64,``), base64 of
@@ -40,7 +40,7 @@ Where things are (one concept a module):
 Measured with ``benchmarks/bench_redact.py`` on the corpus in
 ``tests/data/secrets`` (147 kinds of fake secret x 62 contexts, 8,988 cases,
 through capture and through ``redact_text``): 0 leaked (the code this replaced
-leaked 2,719 through capture and 2,750 through ``redact_text``); 0 of 146 benign strings changed; on 6 MB of
+leaked 2,719 through capture and 2,750 through ``redact_text``); 0 of 147 benign strings changed; on 6 MB of
 site-packages (169,409 lines) the same 11 lines change as before.
 """
 

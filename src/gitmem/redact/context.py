@@ -96,7 +96,8 @@ def _query_kind(m: re.Match) -> Optional[str]:
         return named or "url-secret"
     if len(decoded) < 16:
         return None
-    if _prefixed_kind(decoded) or any(looks_random(p, 16) for p in re.split(r"[^A-Za-z0-9+/=_-]", decoded) if len(p) >= 16):
+    pieces = re.split(r"[^A-Za-z0-9+/=_-]", decoded)
+    if _prefixed_kind(decoded) or any(looks_random(p, 16) for p in pieces if len(p) >= 16):
         return "url-secret"
     if decoded != value and any(rule.pattern.search(decoded) for rule in _SHAPES):
         return "url-secret"
@@ -147,7 +148,8 @@ _NAME_VALUE = _Rule("secret", re.compile(
 # `| DB_PASSWORD | X |`, `ALTER USER app PASSWORD 'X'`: the value must look like a credential on its own.
 # The value is in a look-ahead, so a name that is vetoed never hides the next one ("set API_TOKEN x").
 _ADJACENT = re.compile(
-    r"(?<![A-Za-z0-9_.-])(?P<k>[A-Za-z_][A-Za-z0-9_.-]{2,127})(?=[\"'>]?[ \t]{0,4}(?:\|[ \t]{0,4}|--[a-z][a-z-]{0,19}[ \t]{1,4})?"
+    r"(?<![A-Za-z0-9_.-])(?P<k>[A-Za-z_][A-Za-z0-9_.-]{2,127})"
+    r"(?=[\"'>]?[ \t]{0,4}(?:\|[ \t]{0,4}|--[a-z][a-z-]{0,19}[ \t]{1,4})?"
     r"[\"'<]?" + _NOT_MARKER + r"(?P<s>[^\s\"'<>|,;`()]{8,1024}))")
 _IDENTIFIER = re.compile(r"[a-z][a-z0-9]*(?:[_-][a-z0-9]+)+|[a-z]+(?:[A-Z][a-z0-9]*)+|[A-Z][a-zA-Z]+[0-9]*")
 
@@ -204,8 +206,9 @@ def _redact_adjacent(text: str, found: list[str]) -> str:
             pos = m.start("s") + len(value)
     return "".join(out) + text[pos:] if out else text
 
-_PGPASS = _Rule("password", re.compile(r"(?m)^[^:\s]{1,253}:(?:[0-9]{1,5}|\*):[^:\s]{1,128}:[^:\s]{1,128}:(?P<s>\S{1,1024})$"),
-                _credential("password"), needles=(":",))
+_PGPASS = _Rule("password", re.compile(  # .pgpass: host:port:database:user:password
+    r"(?m)^[^:\s]{1,253}:(?:[0-9]{1,5}|\*):[^:\s]{1,128}:[^:\s]{1,128}:(?P<s>\S{1,1024})$"),
+    _credential("password"), needles=(":",))
 
 # -- command lines ----------------------------------------------------------------------------
 
@@ -221,7 +224,8 @@ _ARG = r"(?P<s>\"[^\"\n]{1,512}\"|'[^'\n]{1,512}'|[^\s'\"][^\s'\";|&]{0,511})"
 
 def _secret_argument(value: str) -> bool:
     bare = value.strip("\"'")
-    return bool(bare) and not (bare.startswith(("$", "[REDACTED:", "[PRIVATE]", "<", "{")) or _PLACEHOLDER.fullmatch(bare))
+    return bool(bare) and not (bare.startswith(("$", "[REDACTED:", "[PRIVATE]", "<", "{"))
+                               or _PLACEHOLDER.fullmatch(bare))
 
 
 _PROGRAM_NAMES = frozenset(_PROGRAMS)

@@ -129,7 +129,8 @@ WEBHOOKS: tuple[tuple[str, str, str], ...] = (
 # Words that say "the next thing is a password" or "... a key/token", in the major languages. Matched
 # case-insensitively; a value must follow after a separator or a copula (COPULAS) and look like one.
 PASSWORD_LABELS = (
-    "password", "admin pass", "root pass", "db pass", "user pass", "wifi pass", "passwort", "passwd", "passphrase", "pass phrase", "passcode", "pwd", "kennwort", "mot de passe",
+    "password", "admin pass", "root pass", "db pass", "user pass", "wifi pass", "passwort", "passwd", "passphrase",
+    "pass phrase", "passcode", "pwd", "kennwort", "mot de passe",
     "mdp", "contraseña", "contrasena", "contraseñas", "senha", "palavra-passe", "palavra passe", "wachtwoord",
     "hasło", "haslo", "пароль", "密码", "密碼", "口令", "パスワード", "暗証番号", "비밀번호", "암호", "şifre", "sifre",
     "parola", "parola d'ordine", "lösenord", "adgangskode", "passord", "salasana", "heslo", "jelszó", "mật khẩu",
