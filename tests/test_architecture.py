@@ -34,6 +34,12 @@ LAYERS: dict[str, int] = {
     "gitmem.jsondoc": FOUNDATION,   # reading and atomically writing the user's JSON settings files
     "gitmem.redact": FOUNDATION,    # pure text scrubbing, used by capture, summarize and flush
     "gitmem.fence": FOUNDATION,     # memory text made safe inside the fence; stdlib only (recall runs it in the hook)
+    "gitmem.redact.rules": FOUNDATION,
+    "gitmem.redact.context": FOUNDATION,
+    "gitmem.redact.entropy": FOUNDATION,
+    "gitmem.redact.providers": FOUNDATION,
+    "gitmem.redact.patterns": FOUNDATION,
+    "gitmem.redact.paths": FOUNDATION,
     "gitmem.frontmatter": FOUNDATION,  # in-place edits of a Markdown file's YAML front matter
     "gitmem.worktree_files": FOUNDATION,  # regular files inside the work tree only: no links, bounded reads
     "gitmem.deadline": FOUNDATION,  # one overall deadline for a blocking call (the summarizer's HTTP request)

@@ -71,8 +71,10 @@ def _positives() -> list[tuple[str, str, str, str]]:
     whole("gitlab-token", "glab auth login --token {}", "glpat-" + fake(20, B64URL))
     whole("npm-token", "npm token {} created", "npm_" + fake(36))
     whole("jwt", "cookie session={}; Path=/", "eyJ" + fake(33, B64URL) + ".eyJ" + fake(60, B64URL) + "." + fake(43, B64URL))
-    whole("high-entropy", "the signing secret is {} (rotate it)", fake(40, B64))
-    whole("high-entropy", "webhook {} registered", fake(43, B64URL, 2))
+    whole("secret", "the signing secret is {} (rotate it)", fake(40, B64))  # a label names it first
+    whole("high-entropy", "signing with {} (rotate it)", fake(40, B64))
+    whole("secret", "webhook {} registered", fake(43, B64URL, 2))  # named by the word before it
+    whole("high-entropy", "upload {} registered", fake(43, B64URL, 2))
     whole("high-entropy", "blob {} in the log", fake(86, B64, 3) + "==")
     # detect-secrets' plugins: providers gitmem has no pattern of its own for
     whole("twilio-api-key", "twilio key {} set", "SK" + fake(32, "0123456789abcdef"))
@@ -435,3 +437,173 @@ def test_is_sensitive_path_names_files_never_to_record(path: str) -> None:
 ])
 def test_is_sensitive_path_leaves_ordinary_files(path: str) -> None:
     assert not is_sensitive_path(path)
+
+
+# -- the summarizer fails closed -------------------------------------------------------------------
+
+
+def test_summarizer_sends_nothing_when_redaction_cannot_be_imported(monkeypatch: pytest.MonkeyPatch) -> None:
+    # issue 16: an ImportError of the redaction module used to send the prompt unredacted
+    import sys
+
+    from fakes.messages_api import FakeMessagesAPI, good
+    from gitmem.config import Config
+    from gitmem.summarize import SessionInput, summarize_session
+
+    secret = "AKIA" + fake(16, UPPER + DIGITS, 21)
+    obs = (Observation(ts="2026-12-03T09:00:00Z", kind="prompt", text=f"deploy with key {secret} please"),)
+    monkeypatch.setitem(sys.modules, "gitmem.redact", None)  # `from gitmem.redact import ...` raises ImportError
+    with FakeMessagesAPI([good()]) as api:
+        draft = summarize_session(SessionInput("s1", obs), Config(summarizer="anthropic"), api.env())
+    assert api.requests == []
+    assert draft.summarizer == "offline" and "redaction failed" in draft.fallback_reason
+    assert "nothing was sent" in draft.fallback_reason
+
+
+# -- the corpus: every kind of secret in every context ----------------------------------------------
+# tests/data/secrets: 147 kinds (fake values generated from format descriptions) x 62 contexts, run through
+# capture (a real hook payload, compacted and redacted as the flush worker does) and through redact_text
+# (summarizer input, proposed decisions). benchmarks/bench_redact.py prints the same per context.
+
+
+def _load_corpus():
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location("secret_corpus", DATA / "secrets" / "corpus.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("secret_corpus", module)
+    spec.loader.exec_module(module)
+    return module
+
+
+CORPUS = _load_corpus()
+CORPUS_CASES = CORPUS.cases()
+
+
+def test_the_corpus_is_large_and_covers_every_context() -> None:
+    kinds, contexts = CORPUS.kinds(), CORPUS.contexts()
+    assert len(kinds) >= 100 and len({k.name for k in kinds}) == len(kinds)
+    assert len(contexts) >= 40 and len(CORPUS.benign()) >= 100
+    assert len(CORPUS_CASES) == sum(len(kinds) if c.scope == "all" else sum(k.cls == "token" for k in kinds)
+                                    for c in contexts)
+    # the leak check is not vacuous: an unredacted text leaks every case
+    assert all(CORPUS.leaked(case, case.text) for case in CORPUS_CASES)
+
+
+@pytest.mark.parametrize("path", sorted(CORPUS.PATHS))
+@pytest.mark.parametrize("context", [c.name for c in CORPUS.contexts()])
+def test_no_secret_of_the_corpus_survives(path: str, context: str) -> None:
+    run = CORPUS.PATHS[path]
+    leaked = [(c.kind.name, run(c)) for c in CORPUS_CASES if c.context.name == context and CORPUS.leaked(c, run(c))]
+    assert leaked == []
+
+
+def test_other_values_of_the_same_formats_do_not_leak_either() -> None:
+    # the rules were tuned on seed 0; a fresh draw of every value must fare the same
+    cases = CORPUS.cases(seed=7)
+    leaked = [(c.kind.name, c.context.name) for c in cases if CORPUS.leaked(c, CORPUS.through_text(c))]
+    assert leaked == []
+
+
+def test_benign_text_is_left_alone() -> None:
+    changed = CORPUS.false_positives()
+    assert len(changed) <= 0.02 * len(CORPUS.benign()), changed
+    assert changed == []  # measured: 0 of 147
+
+
+def test_inline_images_and_base64_of_text_are_not_secrets() -> None:
+    png = CORPUS._png(seed=3, size=24)
+    for text in (f'<img src="data:image/png;base64,{png}">', f"url(data:image/webp;base64,{png})",
+                 "b64 " + base64.b64encode(b"user report for the quarter, all numbers final").decode()):
+        assert redact_text(text).text == text
+    key = fake(44, B64, 22)
+    assert redact_text(f"data:text/plain;base64,{key}").text == "data:text/plain;base64," + mark("high-entropy")
+
+
+# -- the gaps issue 15 named (each leaked before these rules) -----------------------------------------
+
+HEX = "0123456789abcdef"
+
+
+def _gaps() -> list[tuple[str, str, str]]:
+    pw = "My$ecret" + fake(6, seed=30) + "!"
+    rnd = fake(40, B64URL, 31)
+    sig = fake(43, B64, 32)
+    sid, token = "AC" + fake(32, HEX, 33), fake(32, HEX, 34)
+    return [
+        ("export after =", f"export FOO={rnd}", rnd),
+        ("oauth code, percent-encoded", f"GET /cb?state=x&code={rnd[:20]}%2F{rnd[20:]}", rnd[20:]),
+        ("--data=", f"curl -X POST --data={rnd} https://hooks.example.com/in", rnd),
+        ("mysql -p", f"mysql -h db -u root -p{pw} shop", pw),
+        ("sshpass -p", f"sshpass -p '{pw}' ssh deploy@10.0.0.5", pw),
+        (".netrc", f"machine api.example.com\n  login me\n  password {pw}", pw),
+        ("connection string", f"Server=db;Database=app;User Id=sa;Password={pw};", pw),
+        ("prose", "the db password is hunter2-Quasar-77", "hunter2-Quasar-77"),
+        ("German", "Das Passwort lautet Sommer2024!x", "Sommer2024!x"),
+        ("French", "Le mot de passe est Soleil#2024", "Soleil#2024"),
+        ("Spanish", "La contraseña: Verano2024!", "Verano2024!"),
+        ("Portuguese", "A senha é Inverno#2024", "Inverno#2024"),
+        ("Chinese", "数据库密码：Hunter2024!", "Hunter2024!"),
+        ("dop_v1_ hex", "token dop_v1_" + fake(64, HEX, 35), fake(64, HEX, 35)),
+        ("shpss_ hex", "SHOPIFY=shpss_" + fake(32, HEX, 36), fake(32, HEX, 36)),
+        ("AGE-SECRET-KEY-1", "AGE-SECRET-KEY-1" + fake(58, "QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L", 37),
+         fake(58, "QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L", 37)),
+        ("NRAK-", "key NRAK-" + fake(27, UPPER + DIGITS, 38), fake(27, UPPER + DIGITS, 38)),
+        ("Azure SAS", f"https://acme.blob.core.windows.net/c/f?sv=2022-11-02&sp=r&sig={sig[:20]}%2B{sig[20:]}%3D",
+         sig[20:]),
+        ("S3 presigned", "https://b.s3.amazonaws.com/k?X-Amz-Credential=AKIA" + fake(16, UPPER + DIGITS, 39)
+         + "%2F20261203%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Signature=" + fake(64, HEX, 40), fake(64, HEX, 40)),
+        ("Slack workflow", "https://hooks.slack.com/workflows/T0ABCDEFG/A0ABCDEFG/123456789012345678/" + fake(24, seed=41),
+         fake(24, seed=41)),
+        ("Twilio token next to its SID", f"client = Client('{sid}', '{token}')", token),
+        ("split literal", f'API_KEY = ("{rnd[:20]}"\n    "{rnd[20:]}")', rnd[20:]),
+    ]
+
+
+GAPS = _gaps()
+
+
+@pytest.mark.parametrize("name,text,secret", GAPS, ids=[g[0] for g in GAPS])
+def test_issue_15_gaps_are_closed(name: str, text: str, secret: str) -> None:
+    out = redact_text(text).text
+    assert secret not in out and "[REDACTED:" in out
+
+
+# -- capture: fetched URLs keep their parameter names, not their values ---------------------------------
+
+
+def test_webfetch_and_command_urls_keep_parameter_names_and_lose_values() -> None:
+    from gitmem.capture import SpoolEvent, compact_events
+
+    tools = json.loads((DATA / "capture" / "tools.json").read_text(encoding="utf-8"))
+    fetch = dict(tools["webfetch"])
+    fetch["tool_input"] = {**fetch["tool_input"], "url": "https://docs.example.com/search?q=decimal&t=abc123&page=2#x"}
+    bash = {**fetch, "tool_name": "Bash", "tool_use_id": "toolu_02",
+            "tool_input": {"command": "curl -s 'https://api.example.com/v1/items?user=dana&page=2' | jq .", "description": "list"},
+            "tool_response": {"stdout": "[]", "stderr": "", "interrupted": False}}
+    obs = compact_events([SpoolEvent(1.0, "PostToolUse", fetch), SpoolEvent(2.0, "PostToolUse", bash)], "/home/dev/payments")
+    q = mark("query")
+    assert obs[0].text == f"https://docs.example.com/search?q={q}&t={q}&page={q}#x"
+    assert obs[1].command == f"curl -s 'https://api.example.com/v1/items?user={q}&page={q}' | jq ."
+
+
+def test_capture_redacts_a_yaml_line_before_joining_lines() -> None:
+    # an Edit's excerpt is one line; `password: x` must be judged while it still starts a line
+    from gitmem.capture import clip
+
+    pw = "Quasar" + fake(8, seed=42)
+    assert clip(f"db:\n  password: {pw}\n  port: 5432", 200, oneline=True) == f"db: password: {mark('password')} port: 5432"
+
+
+# -- linear time on hostile input, and still correct --------------------------------------------------
+
+
+@pytest.mark.parametrize("unit", ["password is ", "'a' 'b' ", "?a=b&", "Key: value1 ", "%41", "mysql -p ", "密码是 ",
+                                  "export A=", "AC" + "0" * 32 + " "])
+def test_a_megabyte_of_hostile_repetition_still_loses_the_secret_at_its_end(unit: str) -> None:
+    token = "ghp_" + fake(36, seed=43)
+    text = unit * (1_000_000 // len(unit)) + f" GITHUB_TOKEN={token}"
+    out = redact_text(text)
+    assert token not in out.text and "github-token" in out.kinds
+    assert redact_text(out.text).text == out.text

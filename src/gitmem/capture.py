@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
 from gitmem.records import Observation
-from gitmem.redact import is_sensitive_path, redact_text
+from gitmem.redact import is_sensitive_path, redact_text, redact_url_queries
 
 logger = logging.getLogger(__name__)
 
@@ -172,8 +172,11 @@ def clip(value: Any, limit: int, *, tail: bool = False, oneline: bool = False) -
         return ""
     window = limit * 2 + 64
     cut = len(value) > window
-    # Redact the whole window before cutting, so a secret that straddles the cut is still recognised.
-    text = redact_text(_clean(value[-window:] if tail else value[:window], oneline)).text
+    # Redact the whole window before cutting, so a secret that straddles the cut is still recognised,
+    # and before joining lines, so a `key: value` line of YAML or INI still starts a line.
+    text = redact_text(_clean(value[-window:] if tail else value[:window], False)).text
+    if oneline:
+        text = " ".join(text.split())
     if not cut and len(text) <= limit:
         return text
     keep = limit - 1
@@ -359,7 +362,9 @@ def _tool_fields(name: str, inp: dict, resp: dict, root: str | None, cwd: str) -
         else:
             out["text"] = verb
     elif name == "Bash":
-        out["command"] = clip(inp.get("command"), MAX_COMMAND)
+        command = inp.get("command")  # query values of URLs go, whatever their names (see redact_query_values)
+        out["command"] = clip(redact_url_queries(command[:MAX_COMMAND * 4]) if isinstance(command, str) else command,
+                              MAX_COMMAND)
         out["text"] = clip(inp.get("description"), MAX_TEXT, oneline=True)
     elif name in ("Grep", "Glob"):
         where = rel_path(inp.get("path"), root, cwd) or rel_path(cwd, root) or "."
@@ -370,7 +375,8 @@ def _tool_fields(name: str, inp: dict, resp: dict, root: str | None, cwd: str) -
         out["text"] = clip(text, MAX_TEXT, oneline=True)
         out["detail"] = _search_counts(resp)
     elif name == "WebFetch":
-        out["text"] = clip(inp.get("url"), MAX_TEXT, oneline=True)
+        url = inp.get("url")
+        out["text"] = clip(redact_url_queries(url[:MAX_TEXT * 4]) if isinstance(url, str) else url, MAX_TEXT, oneline=True)
         parts = []
         code, size = _int(resp.get("code")), _int(resp.get("bytes"))
         if code is not None:

@@ -13,7 +13,7 @@ Invariants:
   observations that arrived since, with the previous summary.
 - The session text is fenced as untrusted data, fence-breaking tags inside it
   are neutralised, and the final prompt goes through ``redact.redact_text``
-  when that module exists (a redaction that fails sends nothing).
+  (a redaction that fails, or cannot even be imported, sends nothing).
 - The ``claude`` backend runs through ``claude_cli``: isolated, within the
   same deadline, at most one per repository, its process group killed.
 - Model output is data too: it is checked against the schema, clipped, and a
@@ -488,12 +488,9 @@ def build_user_prompt(previous: Mapping[str, Any] | None, lines: Sequence[str], 
 
 def _redact(text: str) -> str:
     try:
-        from gitmem.redact import redact_text  # written by the redaction module; optional here
-    except ImportError:
-        return text
-    try:
+        from gitmem.redact import redact_text
         result = redact_text(text)
-    except Exception as exc:  # noqa: BLE001 - fail closed: nothing unredacted leaves the machine
+    except Exception as exc:  # noqa: BLE001 - fail closed, a missing module too: nothing unredacted leaves the machine
         raise SummarizeError(f"redaction failed ({type(exc).__name__}); nothing was sent") from None
     return result.text if hasattr(result, "text") else str(result[0])
 
