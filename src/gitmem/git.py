@@ -399,8 +399,10 @@ def _merge_tree_argv(ours: str, theirs: str) -> list[str]:
 
 def _parse_merge_tree(proc: subprocess.CompletedProcess[bytes]) -> MergeTree:
     if proc.returncode not in (0, 1):
-        raise GitError(proc.args, proc.returncode, proc.stderr.decode("utf-8", "replace"),
-                       hint="gitmem needs git 2.38 or newer for `git merge-tree --write-tree`.")
+        # 129 is git's usage error (no --write-tree before 2.38); anything else is git failing on these trees.
+        hint = ("gitmem needs git 2.38 or newer for `git merge-tree --write-tree`." if proc.returncode == 129 else
+                "git could not merge these memory trees; run `gitmem sync -v` and report the output.")
+        raise GitError(proc.args, proc.returncode, proc.stderr.decode("utf-8", "replace"), hint=hint)
     parts = proc.stdout.split(b"\0")
     stages = []
     if proc.returncode == 1:
@@ -457,15 +459,20 @@ def fetch(repo: Repo, remote: str, refspecs: Sequence[str], *, progress: bool = 
 
 
 def push(repo: Repo, remote: str, refspecs: Sequence[str], *, progress: bool = False,
-         env: dict[str, str] | None = None, timeout: float = GIT_TIMEOUT_SECONDS) -> tuple[list[PushStatus], str]:
-    """``git push --porcelain --no-verify`` without force; the status of each ref and git's stderr.
+         env: dict[str, str] | None = None, timeout: float = GIT_TIMEOUT_SECONDS,
+         lease: Sequence[str] = ()) -> tuple[list[PushStatus], str]:
+    """``git push --porcelain --no-verify``; the status of each ref and git's stderr.
+
+    Never forces, except with ``lease`` (``<ref>:<expected remote value>``): a rewrite that git
+    refuses when the remote's ref moved since it was read (``--force-with-lease``).
 
     No hooks run (``--no-verify``), no tags follow and nothing is signed: this
     pushes exactly ``refspecs``. A rejection is a status, not an exception;
     a failure with no status line (no such remote, network) raises GitError.
     """
     argv = ["git", "push", "--porcelain", "--no-verify", "--no-follow-tags", "--no-signed",
-            "--recurse-submodules=no", "--progress" if progress else "--no-progress", "--", remote, *refspecs]
+            "--recurse-submodules=no", "--progress" if progress else "--no-progress",
+            *(f"--force-with-lease={x}" for x in lease), "--", remote, *refspecs]
     proc = _run_transport(repo, argv, progress=progress, env=env, timeout=timeout)
     stderr = proc.stderr.decode("utf-8", "replace") if proc.stderr is not None else ""
     statuses: list[PushStatus] = []

@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Sequence
 
 from gitmem import git as gitcmd
+from gitmem import merge_guard, sharing
 from gitmem.config import MEMORY_REF, read_template, state_dir
 from gitmem.errors import GitmemError, RecordError, RefUpdateConflict
 from gitmem.git import DiffEntry, Repo
@@ -96,6 +97,9 @@ class MergeResult:
     sessions_in: int = 0
     conflicts: tuple[Conflict, ...] = ()
     attempts: int = 1
+    skipped: tuple[merge_guard.BadEntry, ...] = ()   # fetched entries left out (invalid)
+    dropped: int = 0                                  # forgotten files dropped (`gitmem forget` tombstones)
+    rewritten: bool = False                           # the local history was replaced (a forget arrived)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +116,10 @@ class SyncResult:
     local_tip: str | None = None
     remote_tip: str | None = None
     error: str = ""                  # why the memory did not reach the remote; "" when it did
+    not_pushed: str = ""             # why no push was tried (held, remote not enabled, remote refuses)
+    skipped: tuple[str, ...] = ()    # fetched entries left out as invalid: "path: problem"
+    dropped: int = 0                 # files dropped because a `gitmem forget` arrived
+    forced: bool = False             # pushed a rewrite with --force-with-lease on the fetched tip
 
     @property
     def ok(self) -> bool:
@@ -120,6 +128,7 @@ class SyncResult:
     def to_dict(self) -> dict:
         data = asdict(self)
         data["conflicts"] = [asdict(c) for c in self.conflicts]
+        data["skipped"] = list(self.skipped)
         return data
 
 
@@ -239,11 +248,15 @@ def setup_sync(repo: Repo, *, python: str | None = None, write: bool = True) -> 
     notes: list[str] = []
     names = remotes(repo)
     if write:
+        for name in sharing.choose_initial_remotes(repo):
+            created.append(f"memory is pushed to remote {name} (remote.{name}.{sharing.PUSH_KEY} = true)")
         for name in names:
-            if ensure_refspec(repo, name):
+            if sharing.push_enabled(repo, name) and ensure_refspec(repo, name):
                 created.append(f"fetch refspec {refspec_for(name)} on remote {name}")
         more, notes = _ensure_notes_rewrite(repo)
         created += more
+    notes += [f"remote {r.name} is not enabled for memory: `gitmem remote add {r.name}` shares memory with it"
+              for r in sharing.remote_states(repo) if r.setting == "not enabled"]
     line = hook_line(python)
     hooks_path = repo.config_get("core.hooksPath")
     hooks = _hooks_dir(repo)
@@ -359,9 +372,11 @@ def _path_rank(path: str) -> tuple[int, str]:
     return (path.count("/"), path)
 
 
-def _ended_key(data: object) -> tuple[float, int]:
+def _ended_key(data: object) -> tuple[int, float, int]:
+    """(believed, ended_at, observation_count): a date further ahead than clocks drift is not believed
+    and ranks below every believable one, so a summary dated 2099 cannot win a conflict."""
     if not isinstance(data, dict):
-        return (float("-inf"), -1)
+        return (0, float("-inf"), -1)
     ended = str(data.get("ended_at") or "")
     try:
         stamp = datetime.datetime.fromisoformat(ended.replace("Z", "+00:00"))
@@ -370,16 +385,18 @@ def _ended_key(data: object) -> tuple[float, int]:
         when = stamp.timestamp()
     except ValueError:
         when = float("-inf")
+    believed = int(merge_guard.believable_time(when) == when)
     count = data.get("observation_count")
-    return (when, count if isinstance(count, int) and not isinstance(count, bool) else -1)
+    return (believed, when if believed else float("-inf"),
+            count if isinstance(count, int) and not isinstance(count, bool) else -1)
 
 
-def _summary_key(blob: bytes) -> tuple[float, int]:
+def _summary_key(blob: bytes) -> tuple[int, float, int]:
     try:
         front, _body, _first = split_front_matter(blob.decode("utf-8"), SUMMARY_FILE)
         return _ended_key(load_yaml(front, SUMMARY_FILE))
     except (UnicodeDecodeError, RecordError, ValueError):
-        return (float("-inf"), -1)
+        return (0, float("-inf"), -1)
 
 
 def _obs_key(blob: bytes) -> int:
@@ -484,7 +501,7 @@ def resolve_conflicts(repo: Repo, items: Sequence[tuple[str, str, str | None, st
             continue
         if kind == "summary":
             key_o, key_t = (*_summary_key(a), ours), (*_summary_key(b), theirs)
-            rule = "later ended_at, then more observations, then the greater blob id"
+            rule = "later ended_at (none in the future), then more observations, then the greater blob id"
         elif kind == "observations":
             key_o, key_t = (_obs_key(a), ours), (_obs_key(b), theirs)
             rule = "more observations, then the greater blob id"
@@ -588,11 +605,14 @@ def _quote(path: str) -> str:
     return path
 
 
-def _merge_stream(ref: str, ours: str, theirs: str, author: str, committer: str, message: str,
+def _merge_stream(ref: str, parents: Sequence[str], author: str, committer: str, message: str,
                   plan: _Plan) -> bytes:
     msg = message.encode()
     parts = [f"commit {ref}\nmark :1\nauthor {author}\ncommitter {committer}\n".encode(),
-             b"data %d\n" % len(msg), msg, b"\n", f"from {ours}\nmerge {theirs}\n".encode()]
+             b"data %d\n" % len(msg), msg, b"\n"]
+    if parents:
+        parts.append(f"from {parents[0]}\n".encode())
+    parts += [f"merge {p}\n".encode() for p in parents[1:]]
     if plan.root:
         parts.append(f'M 040000 {plan.root} ""\n'.encode())
     for path, (mode, content) in plan.writes.items():
@@ -653,36 +673,157 @@ def merge_commits(repo: Repo, ours: str, theirs: str, *, ref: str = MEMORY_REF, 
     engine = engine or merge_engine()
     if ours == theirs:
         return MergeResult("up-to-date", ours)
+    original = ours
+    if trees is None:
+        trees = tuple(repo.git("rev-parse", f"{ours}^{{tree}}", f"{theirs}^{{tree}}").split())  # type: ignore[assignment]
+    ours_tree, theirs_tree = trees
+    # Validate before git reads the fetched tree: a malformed entry (a name with `/`) aborts merge-tree.
+    check = merge_guard.check_tree(repo, theirs_tree, ours_tree)
+    if check.bad:
+        base = gitcmd.merge_base(repo, ours, theirs)
+        theirs_tree = check.clean_tree
+        theirs = merge_guard.commit_tree(repo, theirs_tree, [base] if base else [],
+                                         f"gitmem: memory from {label} without {len(check.bad)} invalid "
+                                         f"entr{'y' if len(check.bad) == 1 else 'ies'}\n")
+    tombs, ours, ours_tree, theirs, theirs_tree, dropped = _apply_tombstones(repo, ours, ours_tree, theirs,
+                                                                              theirs_tree, label)
+    rewritten = ours != original
+    extra = {"skipped": check.bad, "dropped": dropped, "rewritten": rewritten}
     merged: gitcmd.MergeTree | None = None
-    base: str | None = None
+    base = None
     diverged = False
     if engine == "merge-tree":
-        if trees is None:
-            merged, *side_trees = gitcmd.merge_tree_with_sides(repo, ours, theirs)
-        else:
-            merged, side_trees = gitcmd.merge_tree(repo, ours, theirs), list(trees)
-        diverged = merged.tree not in side_trees
+        merged = gitcmd.merge_tree(repo, ours, theirs)
+        diverged = merged.tree not in (ours_tree, theirs_tree)
+    parents = [ours, theirs]
     if not diverged:
         base = gitcmd.merge_base(repo, ours, theirs)
-        if base == theirs:
-            return MergeResult("up-to-date", ours)
-        if base == ours:
-            repo.update_ref(ref, theirs, ours, f"gitmem: fast-forward memory from {label}")
-            return MergeResult("fast-forward", theirs)
-    plan = plan_from_merge_tree(repo, merged) if merged is not None else plan_union(repo, base, ours, theirs)
+        if base == theirs and not rewritten:
+            return MergeResult("up-to-date", original, **extra)
+        if base == ours and not rewritten:
+            changes = {e.path: (e.old_oid, (e.new_mode, e.new_oid)) for e in gitcmd.diff_tree(repo, ours_tree,
+                                                                                            theirs_tree)}
+            fixes, kept, _n = _guard(repo, ours_tree, changes, tombs)
+            if not fixes:
+                repo.update_ref(ref, theirs, original, f"gitmem: fast-forward memory from {label}")
+                return MergeResult("fast-forward", theirs, **extra)
+            merged, parents = None, [theirs]   # theirs deleted or replaced records of ours: restore them on top
+            plan = _Plan(root=theirs_tree, writes=fixes, conflicts=kept)
+    if parents != [theirs]:
+        plan = plan_from_merge_tree(repo, merged) if merged is not None else plan_union(repo, base, ours, theirs)
+        if plan.root:
+            changes = {e.path: (e.old_oid, (e.new_mode, e.new_oid))
+                       for e in gitcmd.diff_tree(repo, ours_tree, plan.root)}
+        else:
+            changes = {}
+        changes.update(_old_values(repo, ours_tree, plan.writes))
+        fixes, kept, _n = _guard(repo, ours_tree, changes, tombs)
+        plan.writes.update(fixes)
+        plan.conflicts += kept
     message = _merge_message(label, theirs, plan.conflicts)
     commit = None
     if plan.root and not plan.writes:
-        proc = repo.git_bytes("commit-tree", plan.root, "-p", ours, "-p", theirs, "-m", message, check=False)
+        proc = repo.git_bytes("commit-tree", plan.root, *[a for p in parents for a in ("-p", p)], "-m", message,
+                              check=False)
         if proc.returncode == 0:  # else no identity is configured: fast-import below uses a placeholder one
             commit = proc.stdout.decode().strip()
-            repo.update_ref(ref, commit, ours, f"gitmem: merge memory from {label}")
+            repo.update_ref(ref, commit, original, f"gitmem: merge memory from {label}")
     if commit is None:
-        stream = _merge_stream(ref, ours, theirs, repo.ident("AUTHOR"), repo.ident("COMMITTER"), message, plan)
-        commit = repo.fast_import(stream, ref).decode().strip()
+        target = ref if parents[0] == original else f"refs/gitmem/tmp/merge-{os.getpid()}-{random.randrange(1 << 30)}"
+        stream = _merge_stream(target, parents, repo.ident("AUTHOR"), repo.ident("COMMITTER"), message, plan)
+        try:
+            commit = repo.fast_import(stream, target).decode().strip()
+            if target != ref:
+                repo.update_ref(ref, commit, original, f"gitmem: merge memory from {label}")
+        finally:
+            if target != ref:
+                repo.delete_ref(target)
     for c in plan.conflicts:
         logger.info("memory merge conflict at %s: %s", c.path, c.rule)
-    return MergeResult("merge", commit, conflicts=tuple(plan.conflicts))
+    return MergeResult("merge", commit, conflicts=tuple(plan.conflicts), **extra)
+
+
+def _apply_tombstones(repo: Repo, ours: str, ours_tree: str, theirs: str, theirs_tree: str, label: str
+                      ) -> tuple[merge_guard.Tombstones | None, str, str, str, str, int]:
+    """Honour ``gitmem forget``: a side that lacks a tombstone the other has becomes a parentless commit
+    of its tree without the forgotten records (its history may still hold them)."""
+    names_o = merge_guard.tombstone_names(repo, ours_tree)
+    names_t = merge_guard.tombstone_names(repo, theirs_tree)
+    if not names_o and not names_t:
+        return None, ours, ours_tree, theirs, theirs_tree, 0
+    tombs = merge_guard.read_tombstones(repo, [ours_tree, theirs_tree])
+    dropped = 0
+    sides = [[ours, ours_tree, names_t - names_o], [theirs, theirs_tree, names_o - names_t]]
+    for side in sides:
+        if not side[2]:
+            continue
+        entries = merge_guard.full_entries(repo, side[1])
+        kept = merge_guard.filter_entries(entries, tombs)
+        dropped += len(entries) - len(kept)
+        side[1] = merge_guard.write_tree(repo, kept)
+        side[0] = merge_guard.commit_tree(repo, side[1], [], f"gitmem: memory without what `gitmem forget` "
+                                          f"removed ({len(entries) - len(kept)} file(s) dropped)\n")
+        logger.info("memory from %s: %d forgotten file(s) dropped", label, len(entries) - len(kept))
+    return tombs, sides[0][0], sides[0][1], sides[1][0], sides[1][1], dropped
+
+
+def _old_values(repo: Repo, ours_tree: str, writes: dict[str, Resolution]
+                ) -> dict[str, tuple[str | None, Resolution]]:
+    """``{path: (our blob id or None, what the plan writes)}`` for the plan's explicit writes."""
+    paths = list(writes)
+    if not paths:
+        return {}
+    query = "".join(f"{ours_tree}:{p}\n" for p in paths).encode()
+    out = repo.git_bytes("cat-file", "--batch-check=%(objecttype) %(objectname)", input=query).stdout.decode()
+    olds: dict[str, tuple[str | None, Resolution]] = {}
+    for path, line in zip(paths, out.splitlines()):
+        kind, _, oid = line.partition(" ")
+        olds[path] = (oid if kind == "blob" else None, writes[path])
+    return olds
+
+
+def _guard(repo: Repo, ours_tree: str, changes: dict[str, tuple[str | None, Resolution]],
+           tombs: merge_guard.Tombstones | None) -> tuple[dict[str, Resolution], list[Conflict], int]:
+    """What to write over a merge result so that it keeps the guard's promises (see ``merge_guard``):
+    ``changes`` maps each path the result changes to (our blob id or None, the result's (mode, content))."""
+    fixes: dict[str, Resolution] = {}
+    kept: list[Conflict] = []
+    dropped = 0
+    replaced: dict[str, tuple[str, str]] = {}
+    for path, (old, (mode, new)) in changes.items():
+        if new == old:
+            continue
+        record = path.startswith((SESSIONS_DIR + "/", merge_guard.FORGOTTEN_DIR + "/"))
+        if tombs is not None and isinstance(new, str) and tombs.covers(path, new) \
+                and not path.startswith(merge_guard.FORGOTTEN_DIR + "/"):
+            fixes[path] = ("100644", old) if old and not tombs.covers(path, old) else (mode, None)
+            dropped += 1
+            kept.append(Conflict(path, _kind(path), old or "", new, "forgotten (`gitmem forget`): not taken"))
+            continue
+        if new is None and old and record:
+            if tombs is not None and tombs.covers(path, old):
+                continue
+            fixes[path] = ("100644", old)
+            kept.append(Conflict(path, _kind(path), old, "", "a fetch may not delete a record: kept yours"))
+        elif old and record and isinstance(new, str):
+            if path.startswith(merge_guard.FORGOTTEN_DIR + "/"):
+                fixes[path] = ("100644", old)
+                kept.append(Conflict(path, "file", old, new, "a tombstone never changes: kept yours"))
+            else:
+                replaced[path] = (old, new)
+    if replaced:
+        folders = {p: "/".join(p.split("/")[:3]) for p in replaced}
+        own = merge_guard.own_folders(repo, ours_tree, folders.values(), merge_guard.local_identity(repo))
+        for path, (old, new) in replaced.items():
+            if folders[path] not in own:
+                continue
+            aside = merge_guard.conflict_path(path, new)
+            fixes[path] = ("100644", old)
+            fixes[aside] = ("100644", new)
+            kept.append(Conflict(path, _kind(path), old, new,
+                                 f"a fetched version may not replace a record you wrote: kept yours, theirs is "
+                                 f"at {aside}"))
+    return fixes, kept, dropped
 
 
 def _session_folders_changed(repo: Repo, old: str | None, new: str | None) -> int:
@@ -718,8 +859,13 @@ def merge_memory(repo: Repo, theirs: str | None, *, theirs_tree: str | None = No
         ours, ours_tree = read_tips(repo, MEMORY_REF).get(MEMORY_REF, (None, None))
         try:
             if ours is None:
-                repo.update_ref(MEMORY_REF, theirs, None, f"gitmem: memory from {label}")
-                result = MergeResult("created", theirs)
+                check = merge_guard.check_tree(repo, theirs_tree or repo.git("rev-parse", f"{theirs}^{{tree}}")
+                                               .strip(), None)
+                tip = theirs if not check.bad else merge_guard.commit_tree(
+                    repo, check.clean_tree, [], f"gitmem: memory from {label} without {len(check.bad)} invalid "
+                    f"entries\n")
+                repo.update_ref(MEMORY_REF, tip, None, f"gitmem: memory from {label}")
+                result = MergeResult("created", tip, skipped=check.bad)
             else:
                 trees = (ours_tree, theirs_tree) if ours_tree and theirs_tree else None
                 result = merge_commits(repo, ours, theirs, label=label, engine=engine, trees=trees)
@@ -728,7 +874,10 @@ def merge_memory(repo: Repo, theirs: str | None, *, theirs_tree: str | None = No
             time.sleep(random.uniform(0.005, 0.02) * min(attempt, 10))
             continue
         sessions = _session_folders_changed(repo, ours, result.commit) if result.kind != "up-to-date" else 0
-        return MergeResult(result.kind, result.commit, sessions, result.conflicts, attempt)
+        if result.rewritten:
+            expire_reflogs(repo)
+        return MergeResult(result.kind, result.commit, sessions, result.conflicts, attempt, result.skipped,
+                           result.dropped, result.rewritten)
     raise RefUpdateConflict(["git", "fast-import", MEMORY_REF], 1,
                             f"the local memory ref kept moving; gave up merging after {max_attempts} attempts",
                             hint="run `gitmem sync` again.")
@@ -770,10 +919,12 @@ class PushOutcome:
 
 
 def push_memory(repo: Repo, remote: str, *, progress: bool = False,
-                timeout: float = gitcmd.GIT_TIMEOUT_SECONDS) -> PushOutcome:
-    """One push of the local memory ref to the remote's, without force and without hooks."""
+                timeout: float = gitcmd.GIT_TIMEOUT_SECONDS, lease: str | None = None) -> PushOutcome:
+    """One push of the local memory ref to the remote's, without hooks; without force, or, with
+    ``lease`` (the remote tip it replaces, "" for none), a rewrite that fails if the remote moved."""
     statuses, stderr = gitcmd.push(repo, remote, [f"{MEMORY_REF}:{MEMORY_REF}"], progress=progress,
-                                   env={SYNC_ENV: "1"}, timeout=timeout)
+                                   env={SYNC_ENV: "1"}, timeout=timeout,
+                                   lease=() if lease is None else (f"{MEMORY_REF}:{lease}",))
     status = next((s for s in statuses if s.dst == MEMORY_REF), None)
     if status is None:
         return PushOutcome(False, "no status for the memory ref", stderr.strip())
@@ -781,54 +932,96 @@ def push_memory(repo: Repo, remote: str, *, progress: bool = False,
 
 
 def sync(repo: Repo, remote: str | None = None, *, progress: bool = False,
-         max_attempts: int = MAX_PUSH_ATTEMPTS, timeout: float = gitcmd.GIT_TIMEOUT_SECONDS) -> SyncResult:
+         max_attempts: int = MAX_PUSH_ATTEMPTS, timeout: float = gitcmd.GIT_TIMEOUT_SECONDS,
+         background: bool = False) -> SyncResult:
     """Fetch the remote's memory, merge it into the local ref and push the result.
 
-    A rejected push is retried after a fresh fetch and merge, at most
-    ``max_attempts`` pushes in all. A rejection that is not a race (a server
-    hook, a permission) ends at once when the remote's ref did not move. Push
-    failures come back in ``SyncResult.error``; fetch failures raise GitError.
+    ``remote`` must be a configured remote (a URL gets a GitmemError with a
+    hint). The push happens only when the remote is enabled for memory and
+    pushes are not held (``sharing``); otherwise ``not_pushed`` says why.
+    ``background`` (the job after ``git push``) also skips a remote that
+    refused memory before. A rejected push is retried after a fresh fetch and
+    merge, at most ``max_attempts`` pushes in all. A rejection that is not a
+    race (a server hook, a permission) ends at once when the remote's ref did
+    not move, and is remembered. A local history rewritten by ``gitmem
+    forget`` goes out with ``--force-with-lease`` on the tip just fetched and
+    merged. Push failures come back in ``SyncResult.error``; fetch failures
+    raise GitError.
     """
     remote = remote or default_remote(repo)
-    if remote in remotes(repo):
-        ensure_refspec(repo, remote)
-    fetched = pushes = 0
+    sharing.require_remote(repo, remote)
+    ensure_refspec(repo, remote)
+    not_pushed = ""
+    if sharing.is_held(repo):
+        not_pushed = "memory pushes are held in this clone (`gitmem sync --release` lets them go)"
+    elif not sharing.push_enabled(repo, remote):
+        not_pushed = (f"memory is not pushed to {remote}: it is not enabled for memory "
+                      f"(`gitmem remote add {remote}` enables it)")
+    elif background and (refused := sharing.refusal(repo.common_dir, remote)):
+        not_pushed = (f"{remote} refused the memory ref ({refused['reason']}); not retried after each push "
+                      f"(`gitmem sync {remote}` tries again, `gitmem remote disable {remote}` stops trying)")
+    fetched = pushes = dropped = 0
     conflicts: list[Conflict] = []
-    merged = ff = False
+    skipped: list[str] = []
+    merged = ff = forced = False
     last: PushOutcome | None = None
     remote_tip: str | None = None
+
+    def result(local: str | None, tip: str | None, out: int = 0, error: str = "", why: str = "") -> SyncResult:
+        return SyncResult(remote, fetched, out, merged, ff, tuple(conflicts), max(pushes - 1, 0), local, tip,
+                          error, why, tuple(dict.fromkeys(skipped)), dropped, forced)
+
     for _round in range(max_attempts):
         previous = remote_tip
         remote_tip, remote_tree = fetch_memory(repo, remote, progress=progress, timeout=timeout)
         if last is not None and not last.transient and remote_tip == previous:
             break  # the remote refused, and nobody else pushed meanwhile: it would refuse again
-        result = merge_memory(repo, remote_tip, theirs_tree=remote_tree, label=remote)
-        fetched += result.sessions_in
-        conflicts += result.conflicts
-        merged |= result.kind == "merge"
-        ff |= result.kind in ("fast-forward", "created")
+        merge = merge_memory(repo, remote_tip, theirs_tree=remote_tree, label=remote)
+        fetched += merge.sessions_in
+        conflicts += merge.conflicts
+        skipped += [f"{b.path}: {b.problem}" for b in merge.skipped]
+        dropped += merge.dropped
+        merged |= merge.kind == "merge"
+        ff |= merge.kind in ("fast-forward", "created")
         local = memory_tip(repo)
-        if local is None or local == remote_tip:
-            return SyncResult(remote, fetched, 0, merged, ff, tuple(conflicts), max(pushes - 1, 0), local,
-                              remote_tip)
+        if local is None or local == remote_tip or not_pushed:
+            return result(local, remote_tip, why=not_pushed if local not in (None, remote_tip) else "")
         outgoing = _session_folders_changed(repo, remote_tip, local)
-        last = push_memory(repo, remote, progress=progress, timeout=timeout)
+        rewrite = remote_tip is not None and not repo.is_ancestor(remote_tip, local)
+        last = push_memory(repo, remote, progress=progress, timeout=timeout,
+                           lease=(remote_tip or "") if rewrite else None)
         pushes += 1
         if last.accepted:
+            forced |= rewrite
             repo.git_bytes("update-ref", "-m", "gitmem: pushed", tracking_ref(remote), local, check=False)
-            logger.info("pushed memory to %s (%d session(s), push %d)", remote, outgoing, pushes)
-            return SyncResult(remote, fetched, outgoing, merged, ff, tuple(conflicts), pushes - 1, local, local)
+            if rewrite:
+                expire_reflogs(repo)
+            sharing.clear_refusal(repo.common_dir, remote)
+            logger.info("pushed memory to %s (%d session(s), push %d%s)", remote, outgoing, pushes,
+                        ", a rewrite with lease" if rewrite else "")
+            return result(local, local, outgoing)
         logger.info("memory push to %s rejected (push %d): %s", remote, pushes, last.summary)
         if pushes < max_attempts:
             time.sleep(random.uniform(0.05, 0.25) * min(pushes, 4))
     assert last is not None
     said = _remote_said(last.detail)
     reason = last.summary + (f"; {said}" if said else "")
+    if not last.transient:
+        sharing.record_refusal(repo.common_dir, remote, reason, remote_tip)
     error = (f"the memory push to {remote} was rejected {pushes} time(s) ({reason}); nothing is lost: your "
              f"memory stays in {MEMORY_REF} and goes out with the next push or `gitmem sync {remote}`")
-    logger.warning(error)
-    return SyncResult(remote, fetched, 0, merged, ff, tuple(conflicts), pushes - 1, memory_tip(repo), remote_tip,
-                      error)
+    if not last.transient:
+        error += (f". The background push after `git push` no longer tries {remote}; "
+                  f"`gitmem remote disable {remote}` stops `gitmem sync` trying too")
+    logger.info(error)  # the caller reports it (once); the log keeps it
+    return result(memory_tip(repo), remote_tip, error=error)
+
+
+def expire_reflogs(repo: Repo) -> None:
+    """Drop the reflog entries of the memory ref and its tracking refs, so old memory commits
+    (what a forget removed) become unreachable and a later prune deletes them."""
+    refs = [MEMORY_REF, *repo.for_each_ref(TRACKING_PREFIX)]
+    repo.git_bytes("reflog", "expire", "--expire=now", "--expire-unreachable=now", *refs, check=False)
 
 
 def _remote_said(stderr: str) -> str:
@@ -917,6 +1110,10 @@ def after_push(repo: Repo, remote: str, wait_pid: int | None = None, *,
     """
     import fcntl
 
+    if not sharing.push_enabled(repo, remote):
+        # `git push public main` to a remote added after init, or `git push <url>`: memory never follows.
+        logger.info("memory not pushed to %s: not a remote enabled for memory (`gitmem remote add`)", remote)
+        return None
     _wait_for_push(wait_pid, time.monotonic() + wait_seconds)
     folder = state_dir(repo.common_dir)
     folder.mkdir(parents=True, exist_ok=True)
@@ -935,7 +1132,7 @@ def after_push(repo: Repo, remote: str, wait_pid: int | None = None, *,
                 time.sleep(0.1)
         result: SyncResult | None = None
         try:
-            result = sync(repo, remote, timeout=AFTER_PUSH_GIT_TIMEOUT)
+            result = sync(repo, remote, timeout=AFTER_PUSH_GIT_TIMEOUT, background=True)
             record.update(result.to_dict())
         except Exception as exc:  # noqa: BLE001 - a background sync reports, it never raises
             logger.exception("memory sync with %s failed", remote)

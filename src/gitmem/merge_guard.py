@@ -1,0 +1,349 @@
+"""What a fetch may and may not do to this clone's memory.
+
+Invariants (each checked before or after the tree union in ``sync.merge_commits``):
+- A fetched tree is validated before git merges it: an entry whose name holds
+  ``/``, is empty, ``.``, ``..`` or ``.git``, is not UTF-8, repeats a name, has a
+  mode other than a file or a folder, breaks the ``sessions/<month>/<id>/<file>``
+  layout, or is an oversized record, is left out and reported; the rest merges.
+  Only folders whose tree differs from ours are read, so the cost follows the change.
+- A fetch never deletes a record (``sessions/`` or ``forgotten/``) this clone
+  holds: the union keeps ours.
+- A fetch never replaces a record of a session this clone's user wrote (the
+  summary in our tree names the local identity): ours stays at the path and
+  theirs is kept beside it under ``conflicts/`` and reported.
+- Tombstones (``forgotten/<id>.yaml``, written by ``gitmem forget``) win over
+  both rules: content they name is dropped from either side. A side that lacks
+  a tombstone the other has is replaced by a parentless commit of its filtered
+  tree, so no history that still holds forgotten content is kept as a parent.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Iterable, Mapping
+
+from gitmem.errors import RecordError
+from gitmem.git import Repo
+from gitmem.records import load_yaml, split_front_matter
+from gitmem.store import SESSIONS_DIR, SUMMARY_FILE
+
+logger = logging.getLogger(__name__)
+
+FORGOTTEN_DIR = "forgotten"
+CONFLICTS_DIR = "conflicts"
+MAX_RECORD_BYTES = 8 << 20     # a summary or an observation file is a few KiB; 8 MiB is not a record
+FUTURE_SKEW_SECONDS = 600      # clocks drift; a date further ahead than this is not believed
+_MODES = {b"100644": "blob", b"100755": "blob", b"40000": "tree", b"040000": "tree"}
+_MONTH = re.compile(r"^\d{4}-\d{2}$")
+_SESSION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+_TOMBSTONE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}\.yaml$")
+
+
+@dataclass(frozen=True, slots=True)
+class BadEntry:
+    """A fetched tree entry left out of the merge, and why."""
+
+    path: str
+    problem: str
+
+
+@dataclass(frozen=True, slots=True)
+class TreeCheck:
+    bad: tuple[BadEntry, ...]
+    clean_tree: str          # the fetched tree without the bad entries (the same tree when none)
+
+
+@dataclass
+class Tombstones:
+    """What ``forgotten/`` in a tree says must not come back: session folders, file paths and blob ids."""
+
+    names: frozenset[str] = frozenset()
+    folders: set[str] = field(default_factory=set)
+    paths: set[str] = field(default_factory=set)
+    blobs: set[str] = field(default_factory=set)
+
+    def covers(self, path: str, oid: str | None) -> bool:
+        if oid and oid in self.blobs:
+            return True
+        if path in self.paths:
+            return True
+        parts = path.split("/")
+        return len(parts) >= 4 and "/".join(parts[:3]) in self.folders
+
+
+# -- validation of a fetched tree ------------------------------------------------------------------------
+
+
+def _parse_tree(raw: bytes, oid_len: int) -> list[tuple[bytes, bytes, str]] | None:
+    """Raw tree bytes as ``(mode, name, oid)``; None when the object is not a well-formed tree."""
+    entries = []
+    pos = 0
+    while pos < len(raw):
+        space = raw.find(b" ", pos)
+        nul = raw.find(b"\0", space + 1) if space >= 0 else -1
+        if space < 0 or nul < 0 or nul + 1 + oid_len > len(raw):
+            return None
+        entries.append((raw[pos:space], raw[space + 1:nul], raw[nul + 1:nul + 1 + oid_len].hex()))
+        pos = nul + 1 + oid_len
+    return entries
+
+
+def _name_problem(name: bytes) -> str:
+    if not name or name in (b".", b".."):
+        return "an empty, `.` or `..` name"
+    if b"/" in name:
+        return "a name containing `/`"
+    if name.lower() == b".git":
+        return "a `.git` entry"
+    try:
+        name.decode("utf-8")
+    except UnicodeDecodeError:
+        return "a name that is not UTF-8"
+    return ""
+
+
+def _layout_problem(path: str, kind: str) -> str:
+    """``sessions/<yyyy-mm>/<session id>/<file>``: folders, then files, nothing deeper."""
+    parts = path.split("/")
+    if parts[0] != SESSIONS_DIR:
+        return ""
+    depth = len(parts)
+    if depth == 1:
+        return "" if kind == "tree" else "`sessions` is not a folder"
+    if depth == 2:
+        return "" if kind == "tree" and _MONTH.match(parts[1]) else "not a `sessions/<yyyy-mm>` folder"
+    if depth == 3:
+        return "" if kind == "tree" and _SESSION_ID.match(parts[2]) else "not a session folder"
+    if depth == 4:
+        return "" if kind == "blob" else "a folder inside a session folder"
+    return "too deep for the session layout"
+
+
+def check_tree(repo: Repo, theirs_tree: str, ours_tree: str | None) -> TreeCheck:
+    """Validate the parts of ``theirs_tree`` that differ from ``ours_tree``; rebuild it without bad entries."""
+    oid_len = len(theirs_tree) // 2
+    bad: list[BadEntry] = []
+    seen: dict[str, list[tuple[bytes, bytes, str]]] = {}     # path of a fetched tree -> its entries
+    bad_names: dict[str, set[bytes]] = {}
+    blobs: dict[str, str] = {}                                 # blob oid -> a path, for the size check
+    level: list[tuple[str, str, str | None]] = [("", theirs_tree, ours_tree)]
+    for _depth in range(64):   # a memory tree is 4 levels deep; deeper is itself a problem reported below
+        if not level:
+            break
+        objects = repo.read_blobs([t for _p, t, _o in level] + [o for _p, _t, o in level if o])
+        nxt: list[tuple[str, str, str | None]] = []
+        for path, tree, ours in level:
+            entries = _parse_tree(objects.get(tree, b""), oid_len) if tree in objects else None
+            if entries is None:
+                bad.append(BadEntry(path or "/", "an unreadable tree"))
+                bad_names.setdefault(path.rpartition("/")[0], set()).add(path.rpartition("/")[2].encode())
+                continue
+            seen[path] = entries
+            mine = {}
+            if ours and ours in objects:
+                mine = {n: o for _m, n, o in (_parse_tree(objects[ours], oid_len) or [])}
+            names: set[bytes] = set()
+            for mode, name, oid in entries:
+                child = f"{path}/{name.decode('utf-8', 'replace')}" if path else name.decode("utf-8", "replace")
+                kind = _MODES.get(mode)
+                problem = _name_problem(name) or ("a repeated name" if name in names else "")
+                if not problem and kind is None:
+                    problem = f"mode {mode.decode('ascii', 'replace')} (not a file or a folder)"
+                if not problem:
+                    problem = _layout_problem(child, kind or "")
+                names.add(name)
+                if problem:
+                    bad.append(BadEntry(child, problem))
+                    bad_names.setdefault(path, set()).add(name)
+                    continue
+                if mine.get(name) == oid:
+                    continue   # the same object as ours: checked when it came in
+                if kind == "tree":
+                    theirs_child_ours = mine.get(name)
+                    nxt.append((child, oid, theirs_child_ours))
+                else:
+                    blobs[oid] = child
+        level = nxt
+    if level:
+        for path, _t, _o in level:
+            bad.append(BadEntry(path, "nested too deep"))
+            bad_names.setdefault(path.rpartition("/")[0], set()).add(path.rpartition("/")[2].encode())
+    if blobs:
+        sizes = repo.git_bytes("cat-file", "--batch-check=%(objectname) %(objecttype) %(objectsize)",
+                               input=("\n".join(blobs) + "\n").encode()).stdout.decode().splitlines()
+        for line in sizes:
+            parts = line.split(" ")
+            if len(parts) == 3 and parts[1] == "blob" and int(parts[2]) <= MAX_RECORD_BYTES:
+                continue
+            path = blobs.get(parts[0], parts[0])
+            problem = "missing object" if parts[-1] == "missing" else \
+                f"{parts[2]} bytes (records are at most {MAX_RECORD_BYTES} bytes)" if len(parts) == 3 else "bad object"
+            bad.append(BadEntry(path, problem))
+            bad_names.setdefault(path.rpartition("/")[0], set()).add(path.rpartition("/")[2].encode())
+    if not bad:
+        return TreeCheck((), theirs_tree)
+    for b in bad:
+        logger.warning("fetched memory: left out %s: %s", b.path, b.problem)
+    return TreeCheck(tuple(bad), _rebuild(repo, seen, bad_names))
+
+
+def _rebuild(repo: Repo, seen: Mapping[str, list[tuple[bytes, bytes, str]]],
+             bad_names: Mapping[str, set[bytes]]) -> str:
+    """Write new trees for every fetched folder on the way to a bad entry; returns the new root tree."""
+    dirty = set()
+    for parent in bad_names:
+        p = parent
+        while True:
+            dirty.add(p)
+            if not p:
+                break
+            p = p.rpartition("/")[0]
+    new: dict[str, str | None] = {}
+    for path in sorted((p for p in dirty if p in seen), key=lambda p: -p.count("/") - (1 if p else 0)):
+        lines = []
+        for mode, name, oid in seen[path]:
+            if name in bad_names.get(path, ()):
+                continue
+            child = f"{path}/{name.decode('utf-8')}" if path else name.decode("utf-8")
+            kind = _MODES[mode]
+            if child in new:
+                if new[child] is None:
+                    continue
+                oid = str(new[child])
+            lines.append(f"{'040000' if kind == 'tree' else mode.decode()} {kind} {oid}\t{name.decode('utf-8')}")
+        if not lines and path:
+            new[path] = None    # an emptied folder goes too
+            continue
+        data = ("\0".join(lines) + "\0").encode() if lines else b""
+        new[path] = repo.git_bytes("mktree", "-z", input=data).stdout.decode().strip()
+    return str(new[""])
+
+
+# -- tombstones -------------------------------------------------------------------------------------------
+
+
+def tombstone_names(repo: Repo, tree: str | None) -> frozenset[str]:
+    if not tree:
+        return frozenset()
+    return frozenset(e.path.rsplit("/", 1)[-1] for e in repo.ls_tree(tree, FORGOTTEN_DIR + "/")
+                     if e.type == "blob" and _TOMBSTONE.match(e.path.rsplit("/", 1)[-1]))
+
+
+def read_tombstones(repo: Repo, trees: Iterable[str]) -> Tombstones:
+    """Every tombstone in ``trees`` (their union)."""
+    oids: dict[str, str] = {}
+    for tree in trees:
+        for e in repo.ls_tree(tree, FORGOTTEN_DIR + "/"):
+            name = e.path.rsplit("/", 1)[-1]
+            if e.type == "blob" and _TOMBSTONE.match(name):
+                oids.setdefault(name, e.oid)
+    out = Tombstones(names=frozenset(oids))
+    for name, data in zip(oids, [repo.read_blobs(list(oids.values())).get(o, b"") for o in oids.values()]):
+        try:
+            doc = load_yaml(data.decode("utf-8"), f"{FORGOTTEN_DIR}/{name}")
+        except (UnicodeDecodeError, RecordError) as exc:
+            logger.warning("unreadable tombstone %s: %s", name, exc)
+            continue
+        if not isinstance(doc, dict):
+            continue
+        out.folders |= {str(f) for f in doc.get("sessions") or [] if isinstance(f, str)}
+        out.paths |= {str(f) for f in doc.get("paths") or [] if isinstance(f, str)}
+        out.blobs |= {str(b) for b in doc.get("blobs") or [] if isinstance(b, str)}
+    return out
+
+
+def filter_entries(entries: Mapping[str, tuple[str, str]], tombs: Tombstones) -> dict[str, tuple[str, str]]:
+    """``{path: (mode, oid)}`` without what the tombstones name (never a tombstone itself)."""
+    return {p: mo for p, mo in entries.items()
+            if p.startswith(FORGOTTEN_DIR + "/") or not tombs.covers(p, mo[1])}
+
+
+def full_entries(repo: Repo, tree: str) -> dict[str, tuple[str, str]]:
+    return {e.path: (e.mode, e.oid) for e in repo.ls_tree(tree, recursive=True)}
+
+
+def write_tree(repo: Repo, entries: Mapping[str, tuple[str, str]]) -> str:
+    """A tree holding exactly ``{path: (mode, blob oid)}``, built with a temporary index (no work tree touched)."""
+    import os
+    import tempfile
+
+    fd, index = tempfile.mkstemp(prefix="gitmem-index-", dir=repo.git_dir)
+    os.close(fd)
+    os.unlink(index)
+    env_index = {"GIT_INDEX_FILE": index}
+    try:
+        data = "".join(f"{mode} {oid}\t{path}\0" for path, (mode, oid) in sorted(entries.items())).encode()
+        from gitmem.git import run_git_bytes
+
+        run_git_bytes("update-index", "--add", "-z", "--index-info", cwd=repo.cwd, input=data, env=env_index)
+        return run_git_bytes("write-tree", cwd=repo.cwd, env=env_index).stdout.decode().strip()
+    finally:
+        if os.path.exists(index):
+            os.unlink(index)
+
+
+def commit_tree(repo: Repo, tree: str, parents: Iterable[str], message: str) -> str:
+    """``git commit-tree`` with the user's identity, or gitmem's placeholder when none is configured."""
+    args = ["commit-tree", tree]
+    for p in parents:
+        args += ["-p", p]
+    proc = repo.git_bytes(*args, "-m", message, check=False)
+    if proc.returncode != 0:
+        proc = repo.git_bytes("-c", "user.name=unknown", "-c", "user.email=unknown@gitmem.invalid", *args,
+                              "-m", message)
+    return proc.stdout.decode().strip()
+
+
+# -- ownership, deletions and dates ----------------------------------------------------------------------
+
+
+def local_identity(repo: Repo) -> str:
+    """The local user's email (lower case), or name when no email is configured."""
+    return (repo.config_get("user.email") or repo.config_get("user.name") or "").strip().lower()
+
+
+def _author_of(blob: bytes) -> str:
+    try:
+        front, _body, _first = split_front_matter(blob.decode("utf-8"), SUMMARY_FILE)
+        data = load_yaml(front, SUMMARY_FILE)
+    except (UnicodeDecodeError, RecordError, ValueError):
+        return ""
+    return str(data.get("author") or "") if isinstance(data, dict) else ""
+
+
+def own_folders(repo: Repo, ours_tree: str, folders: Iterable[str], identity: str) -> set[str]:
+    """Which of ``folders`` hold, in our tree, a summary whose author is the local user."""
+    if not identity:
+        return set()
+    wanted = sorted(set(folders))
+    if not wanted:
+        return set()
+    query = "".join(f"{ours_tree}:{f}/{SUMMARY_FILE}\n" for f in wanted).encode()
+    out = repo.git_bytes("cat-file", "--batch-check=%(objecttype) %(objectname)", input=query).stdout
+    oids = {}
+    for folder, line in zip(wanted, out.decode().splitlines()):
+        kind, _, oid = line.partition(" ")
+        if kind == "blob":
+            oids[folder] = oid
+    blobs = repo.read_blobs(list(oids.values()))
+    own = set()
+    for folder, oid in oids.items():
+        author = _author_of(blobs.get(oid, b"")).lower()
+        email = author[author.find("<") + 1:author.find(">")] if "<" in author and ">" in author else author
+        if email.strip() == identity or author.strip() == identity:
+            own.add(folder)
+    return own
+
+
+def believable_time(stamp: float, now: float | None = None) -> float:
+    """A record's time for ordering: one further in the future than clocks drift counts as now."""
+    now = datetime.datetime.now(datetime.timezone.utc).timestamp() if now is None else now
+    return now if stamp > now + FUTURE_SKEW_SECONDS else stamp
+
+
+def conflict_path(path: str, oid: str) -> str:
+    """Where a fetched version that may not replace ours is kept: ``conflicts/<path>~<blob id>``."""
+    return f"{CONFLICTS_DIR}/{path}~{oid[:16]}"
