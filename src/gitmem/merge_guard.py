@@ -301,8 +301,10 @@ def commit_tree(repo: Repo, tree: str, parents: Iterable[str], message: str) -> 
 
 
 def local_identity(repo: Repo) -> str:
-    """The local user's email (lower case), or name when no email is configured."""
-    return (repo.config_get("user.email") or repo.config_get("user.name") or "").strip().lower()
+    """The local user's email (lower case) as git would record it (config or environment); "" when none."""
+    proc = repo.git_bytes("var", "GIT_AUTHOR_IDENT", check=False)
+    ident = proc.stdout.decode("utf-8", "replace") if proc.returncode == 0 else ""
+    return ident[ident.find("<") + 1:ident.find(">")].strip().lower() if "<" in ident else ""
 
 
 def _author_of(blob: bytes) -> str:

@@ -39,6 +39,8 @@ class Status:
     last_flush: dict | None
     worker_running: bool
     last_sync: dict | None
+    remotes: tuple[sync.sharing.RemoteState, ...] = ()   # which remotes receive memory (issue 15 item 8)
+    push_held: bool = False
 
 
 def open_repo(path: str | Path | None = None) -> Repo:
@@ -120,4 +122,6 @@ def repository_status(repo: Repo) -> Status:
         last_flush=spool.read_flush_status(repo.common_dir),
         worker_running=local.is_dir() and spool.worker_running(repo.common_dir),
         last_sync=sync.last_sync(repo.common_dir),
+        remotes=tuple(sync.sharing.remote_states(repo)),
+        push_held=sync.sharing.is_held(repo),
     )

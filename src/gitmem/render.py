@@ -146,6 +146,8 @@ def status_json(st: Status) -> dict[str, Any]:
         "last_flush": st.last_flush,
         "worker_running": st.worker_running,
         "last_sync": st.last_sync,
+        "remotes": [r.to_dict() for r in st.remotes],
+        "memory_push_held": st.push_held,
     }
 
 
@@ -190,6 +192,9 @@ def status_text(st: Status) -> str:
         lines.append(f"last sync:    {ls.get('remote', '?')} {outcome}")
     else:
         lines.append("last sync:    never (memory is pushed after your next `git push`, or run `gitmem sync`)")
+    from gitmem.sharing import status_lines
+
+    lines += status_lines(list(st.remotes), st.push_held)
     return "\n".join(lines)
 
 

@@ -233,3 +233,18 @@ def remote_states(repo: Repo) -> list[RemoteState]:
         states.append(RemoteState(name, repo.config_get(f"remote.{name}.url") or "", push, label, refspec,
                                   str(found["reason"]) if found else ""))
     return states
+
+
+def status_lines(states: list[RemoteState], held: bool) -> list[str]:
+    """What ``gitmem status`` says about sharing memory: one line per remote, the hold, refusals."""
+    lines = ["memory push:  held in this clone (`gitmem sync --release` lets it go)"] if held else []
+    if not states:
+        lines.append("remotes:      none (memory stays in this clone)")
+    for r in states:
+        where = "memory pushed" if r.push else f"memory not pushed ({r.setting}; `gitmem remote add {r.name}`)"
+        fetch = "" if r.fetch_refspec else "; no memory fetch refspec, so `git fetch` skips its memory"
+        lines.append(f"remote:       {r.name}: {where}{fetch}")
+        if r.refused:
+            lines.append(f"  refused:    {r.name} refused the memory ref ({r.refused}); not retried after `git push` "
+                         f"(`gitmem sync {r.name}` retries, `gitmem remote disable {r.name}` stops)")
+    return lines
