@@ -19,14 +19,16 @@ All settings are local git config: nothing here is shared with teammates.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from gitmem.config import state_dir
+from gitmem.config import MEMORY_REF, state_dir
 from gitmem.errors import GitmemError
 from gitmem.git import Repo
 
@@ -36,6 +38,8 @@ PUSH_KEY = "gitmemPush"                 # remote.<name>.gitmemPush
 CHOSEN_KEY = "gitmem.remotesChosen"     # set once init enabled the remotes that existed then
 HOLD_KEY = "gitmem.pushHold"
 REMOTES_STATE_FILE = "remotes.json"
+TRACKING_PREFIX = "refs/gitmem/remotes/"
+_REMOTE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*$")
 _TRUE = ("true", "yes", "on", "1")
 _FALSE = ("false", "no", "off", "0")
 
@@ -56,6 +60,33 @@ class RemoteState:
                 "fetch_refspec": self.fetch_refspec, "refused": self.refused}
 
 
+def refspec_for(remote: str) -> str:
+    """The fetch refspec for ``remote``; a pattern, so a remote without memory is not an error."""
+    return f"+{MEMORY_REF}*:{tracking_ref(remote)}*"
+
+
+def tracking_ref(remote: str) -> str:
+    """Where the memory of ``remote`` (a remote name, or a URL pushed to directly) is tracked."""
+    if _REMOTE_NAME.match(remote) and ".." not in remote and not remote.endswith((".lock", ".")):
+        return f"{TRACKING_PREFIX}{remote}/memory"
+    return f"{TRACKING_PREFIX}url-{hashlib.sha1(remote.encode()).hexdigest()[:16]}/memory"
+
+
+def _config_values(repo: Repo, key: str) -> list[str]:
+    proc = repo.git_bytes("config", "--get-all", key, check=False)
+    return proc.stdout.decode("utf-8", "replace").splitlines() if proc.returncode == 0 else []
+
+
+def ensure_refspec(repo: Repo, remote: str) -> bool:
+    """Add the memory refspec to a configured remote; True when it was added now."""
+    key = f"remote.{remote}.fetch"
+    spec = refspec_for(remote)
+    if spec in _config_values(repo, key):
+        return False
+    repo.git("config", "--add", key, spec)
+    return True
+
+
 def _bool(value: str | None) -> bool | None:
     if value is None:
         return None
@@ -68,10 +99,7 @@ def configured_remotes(repo: Repo) -> list[str]:
 
 
 def _has_refspec(repo: Repo, name: str) -> bool:
-    from gitmem.sync import refspec_for
-
-    proc = repo.git_bytes("config", "--get-all", f"remote.{name}.fetch", check=False)
-    return refspec_for(name) in proc.stdout.decode("utf-8", "replace").splitlines()
+    return refspec_for(name) in _config_values(repo, f"remote.{name}.fetch")
 
 
 def push_setting(repo: Repo, name: str) -> bool | None:
@@ -126,8 +154,6 @@ def require_remote(repo: Repo, name: str) -> None:
 
 def enable_remote(repo: Repo, name: str) -> list[str]:
     """``gitmem remote add``: fetch refspec plus ``gitmemPush = true``; clears a remembered refusal."""
-    from gitmem.sync import ensure_refspec, refspec_for
-
     require_remote(repo, name)
     done = []
     if ensure_refspec(repo, name):
