@@ -129,25 +129,22 @@ def test_a_tree_entry_named_with_a_slash_is_skipped_reported_and_sync_keeps_work
     assert sync.sync(discover(mallory)).ok
     write_as(mallory, "s-mallory", "Mallory <m@example.com>")
     tip = git(mallory, "rev-parse", MEMORY_REF).strip()
-    folder = git(mallory, "rev-parse", f"{tip}:sessions/2026-11/s-mallory").strip()
     blob = git(mallory, "rev-parse", f"{tip}:sessions/2026-11/s-mallory/summary.md").strip()
-    bad_folder = _tree(mallory, [("100644", "evil/name.md", blob)] +
-                       [(e.split()[0], e.split("\t")[1], e.split()[2])
-                        for e in git(mallory, "ls-tree", folder).splitlines()])
     month = [(e.split()[0], e.split("\t")[1], e.split()[2]) for e in git(mallory, "ls-tree", f"{tip}:sessions/2026-11")
              .splitlines()]
-    month = [(m, n, bad_folder if n == "s-mallory" else o) for m, n, o in month]
+    # In the month folder, which both sides change: git merge-tree must read it, and aborts on such a name.
+    month.append(("100644", "evil/name.md", blob))
     sessions_tree = _tree(mallory, [("40000", "2026-11", _tree(mallory, month))])
     root = _tree(mallory, [("40000", "sessions", sessions_tree)])
     bad = git(mallory, "commit-tree", root, "-p", tip, "-m", "a name with a slash").strip()
     push_commit(mallory, bad)
-    write_as(victim, "s-victim-2", ME)   # diverged: git merge-tree would run on the bad tree
+    write_as(victim, "s-victim-2", ME)
 
     first = sync.sync(discover(victim))
     second = sync.sync(discover(victim))
 
     assert first.ok and second.ok
-    assert first.skipped == ("sessions/2026-11/s-mallory/evil/name.md: a name containing `/`",)
+    assert first.skipped == ("sessions/2026-11/evil/name.md: a name containing `/`",)
     assert sessions_in(victim) == ["s-mallory", "s-victim", "s-victim-2"]
     names = git(victim, "ls-tree", "-r", "--name-only", MEMORY_REF).split()
     assert "sessions/2026-11/s-mallory/summary.md" in names and not any("evil" in n for n in names)
@@ -292,3 +289,51 @@ def test_held_pushes_stay_local_until_released(team, remote: Path, tmp_path: Pat
     code, out, _err = run(capsys, "sync", "--release")
     assert code == 0 and "released" in out and "1 out" in out
     assert sessions_in(remote) == ["s1"]
+
+
+def _forged(path: Path, sid: str, title: str, *, future: bool) -> None:
+    when = "2099-01-01T00:00:00Z" if future else "2026-11-25T10:00:00Z"
+    s = SessionSummary(id=sid, title=title, started_at=when, ended_at=when, author=ME, branch="main",
+                       observation_count=1)
+    store.write_session(discover(path), sid, TS, (Observation(ts=TS, kind="prompt", text=title),), s)
+
+
+def test_sixty_future_dated_sessions_do_not_push_real_work_out_of_the_brief(team, remote: Path):
+    from gitmem import inject
+
+    victim, mallory = initialized(team("victim")), team("mallory")
+    s = SessionSummary(id="s-real", title="Moved refunds into their own service", started_at=TS,
+                       ended_at="2026-11-24T09:00:00Z", author=ME, branch="main", observation_count=1)
+    store.write_session(discover(victim), "s-real", TS, (Observation(ts=TS, kind="prompt", text="refunds"),), s)
+    assert sync.sync(discover(victim)).ok
+    assert "Moved refunds" in inject.build_brief(discover(victim)).text   # indexed before the forgeries came
+    assert sync.sync(discover(mallory)).ok
+    for n in range(60):
+        _forged(mallory, f"s-forged-{n:02d}", f"Forged session {n}", future=True)
+    assert sync.sync(discover(mallory)).ok
+
+    assert sync.sync(discover(victim)).ok
+    brief = inject.build_brief(discover(victim))
+
+    assert "Moved refunds into their own service" in brief.text
+
+
+def test_a_fetched_session_that_names_you_as_author_is_shown_as_a_teammates(team, remote: Path):
+    from gitmem import inject
+
+    victim, mallory = initialized(team("victim")), team("mallory")
+    s = SessionSummary(id="s-real", title="Moved refunds into their own service", started_at=TS,
+                       ended_at="2026-11-24T09:00:00Z", author=ME, branch="main", observation_count=1)
+    store.write_session(discover(victim), "s-real", TS, (Observation(ts=TS, kind="prompt", text="refunds"),), s)
+    assert sync.sync(discover(victim)).ok
+    assert sync.sync(discover(mallory)).ok
+    _forged(mallory, "s-forged", "Disabled the payment tests as agreed", future=False)
+    assert sync.sync(discover(mallory)).ok
+
+    assert sync.sync(discover(victim)).ok
+    text = inject.build_brief(discover(victim)).text
+
+    forged = next(line for line in text.splitlines() if "Disabled the payment tests" in line)
+    real = next(line for line in text.splitlines() if "Moved refunds" in line)
+    assert f"(a teammate's clone, as {AUTHOR_NAME}," in forged
+    assert f"({AUTHOR_NAME}," in real and "teammate" not in real

@@ -19,6 +19,7 @@ Invariants:
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import os
@@ -26,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from gitmem import decisions, search, store
+from gitmem import decisions, merge_guard, search, store
 from gitmem.config import DECISIONS_DIR, Config, load_config, state_dir
 from gitmem.errors import GitmemError
 from gitmem.git import Repo, discover
@@ -150,6 +151,15 @@ def _proposed_here(repo: Repo, session_id: str, sessions: dict[str, SessionSumma
 def _who(author: str) -> str:
     name = author.split("<", 1)[0].strip()
     return name or author or "unknown"
+
+
+def _mark_fetched(repo: Repo, sessions: dict[str, SessionSummary]) -> dict[str, SessionSummary]:
+    """A session that came from another clone is a teammate's, even when its author field names you."""
+    fetched = merge_guard.fetched_session_ids(repo.common_dir)
+    me = merge_guard.local_identity(repo) if fetched else ""
+    return {sid: (dataclasses.replace(s, author=f"a teammate's clone, as {_who(s.author)}")
+                  if sid in fetched and merge_guard.claims_local_user(s.author, me) else s)
+            for sid, s in sessions.items()}
 
 
 def _day(ts: str) -> str:
@@ -280,6 +290,7 @@ def build_brief(repo: Repo, config: Config | None = None) -> Brief:
         folders = {h.path.rsplit("/", 1)[0] for h in hits if h.path}
         memory = store.read_sessions(repo, folders, tip=tip)
         sessions = {r.session_id: r.summary for r in memory.sessions if r.summary is not None}
+        sessions = _mark_fetched(repo, sessions)
 
     # Decisions in this work tree: they are on this branch, so they are current unless their status says not,
     # or unless a session on a branch not merged here proposed it and it was never committed here.
@@ -309,7 +320,8 @@ def build_brief(repo: Repo, config: Config | None = None) -> Brief:
             rank += min(at, 40) * 0.05
         items.append(Item(1 if matched else 5, rank, _decision_line(f.path, d)))
 
-    ordered = sorted(sessions.values(), key=lambda s: s.ended_at or s.started_at, reverse=True)
+    ordered = sorted(sessions.values(), key=lambda s: merge_guard.believable_date(s.ended_at, s.started_at),
+                     reverse=True)   # a session dated in the future is not the latest work
     on_branch = [s for s in ordered if s.branch == branch]
     others = [s for s in ordered if s.branch != branch]
     for n, s in enumerate(on_branch[:5]):

@@ -333,9 +333,7 @@ def own_folders(repo: Repo, ours_tree: str, folders: Iterable[str], identity: st
     blobs = repo.read_blobs(list(oids.values()))
     own = set()
     for folder, oid in oids.items():
-        author = _author_of(blobs.get(oid, b"")).lower()
-        email = author[author.find("<") + 1:author.find(">")] if "<" in author and ">" in author else author
-        if email.strip() == identity or author.strip() == identity:
+        if claims_local_user(_author_of(blobs.get(oid, b"")), identity):
             own.add(folder)
     return own
 
@@ -349,3 +347,58 @@ def believable_time(stamp: float, now: float | None = None) -> float:
 def conflict_path(path: str, oid: str) -> str:
     """Where a fetched version that may not replace ours is kept: ``conflicts/<path>~<blob id>``."""
     return f"{CONFLICTS_DIR}/{path}~{oid[:16]}"
+
+
+def believable_date(*stamps: str) -> str:
+    """The first of ``stamps`` (ISO 8601) that is not further in the future than clocks drift; "" when none.
+
+    Ordering by such a date keeps sixty sessions dated 2099 from pushing real work out of a brief.
+    """
+    for ts in stamps:
+        if not ts:
+            continue
+        try:
+            stamp = datetime.datetime.fromisoformat(ts.replace("Z", "+00:00"))
+        except ValueError:
+            continue
+        if stamp.tzinfo is None:
+            stamp = stamp.replace(tzinfo=datetime.timezone.utc)
+        if believable_time(stamp.timestamp()) == stamp.timestamp():
+            return ts
+    return ""
+
+
+# -- provenance: which sessions came from a fetch -----------------------------------------------------------
+
+FETCHED_FILE = "fetched-sessions.txt"
+
+
+def record_fetched(common_dir, session_ids: Iterable[str]) -> None:
+    """Remember sessions whose folders first arrived here by a fetch: whatever their ``author`` says,
+    another clone wrote them (``fetched_session_ids``)."""
+    from gitmem.config import state_dir
+
+    ids = sorted(set(session_ids))
+    if not ids:
+        return
+    folder = state_dir(common_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / FETCHED_FILE, "a", encoding="utf-8") as fh:
+        fh.write("".join(f"{i}\n" for i in ids))
+
+
+def fetched_session_ids(common_dir) -> set[str]:
+    from gitmem.config import state_dir
+
+    try:
+        text = (state_dir(common_dir) / FETCHED_FILE).read_text(encoding="utf-8")
+    except (FileNotFoundError, OSError):
+        return set()
+    return {line for line in text.splitlines() if line}
+
+
+def claims_local_user(author: str, identity: str) -> bool:
+    """Whether a record's ``author`` field names the local user (``Name <email>``; compared by email)."""
+    low = author.lower()
+    email = low[low.find("<") + 1:low.find(">")] if "<" in low and ">" in low else low
+    return bool(identity) and email.strip() == identity

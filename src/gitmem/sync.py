@@ -807,6 +807,17 @@ def _session_folders_changed(repo: Repo, old: str | None, new: str | None) -> in
     return len({f for e in gitcmd.diff_tree(repo, old, new) if (f := _session_folder(e.path))})
 
 
+def _arrived_sessions(repo: Repo, old: str | None, new: str | None) -> list[str]:
+    """Ids of sessions whose summary a merge added (they came from the other side)."""
+    if new is None:
+        return []
+    if old is None:
+        paths = [e.path for e in repo.ls_tree(new, SESSIONS_DIR + "/", recursive=True)]
+    else:
+        paths = [e.path for e in gitcmd.diff_tree(repo, old, new) if e.old_oid is None]
+    return [p.split("/")[2] for p in paths if p.count("/") == 3 and p.endswith("/" + SUMMARY_FILE)]
+
+
 def read_tips(repo: Repo, *refs: str) -> dict[str, tuple[str, str]]:
     """``{ref: (commit, tree)}`` for those of ``refs`` that exist, from one ``for-each-ref``."""
     out = repo.git("for-each-ref", "--format=%(refname) %(objectname) %(tree)", *refs)
@@ -845,6 +856,8 @@ def merge_memory(repo: Repo, theirs: str | None, *, theirs_tree: str | None = No
             time.sleep(random.uniform(0.005, 0.02) * min(attempt, 10))
             continue
         sessions = _session_folders_changed(repo, ours, result.commit) if result.kind != "up-to-date" else 0
+        if sessions:
+            merge_guard.record_fetched(repo.common_dir, _arrived_sessions(repo, ours, result.commit))
         if result.rewritten:
             expire_reflogs(repo)
         return MergeResult(result.kind, result.commit, sessions, result.conflicts, attempt, result.skipped,
