@@ -10,6 +10,7 @@ function's name says so.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import subprocess
@@ -201,6 +202,23 @@ class Repo:
             pos += size + 1
         return out
 
+    @contextlib.contextmanager
+    def object_reader(self) -> Iterator["ObjectReader"]:
+        """One ``git cat-file --batch-command`` for many dependent reads (one process, not one per read)."""
+        proc = subprocess.Popen(["git", "cat-file", "--batch-command"], cwd=self.cwd, stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=_git_env(),
+                                start_new_session=True)
+        try:
+            yield ObjectReader(proc)
+        finally:
+            assert proc.stdin is not None
+            proc.stdin.close()
+            try:
+                proc.wait(timeout=GIT_TIMEOUT_SECONDS)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
     def read_blob(self, spec: str) -> bytes | None:
         proc = self.git_bytes("cat-file", "blob", spec, check=False)
         return proc.stdout if proc.returncode == 0 else None
@@ -242,6 +260,56 @@ class Repo:
         out = self.git("rev-list", "--objects", ref)
         for line in out.splitlines():
             yield line.split(" ", 1)[0]
+
+
+class ObjectReader:
+    """Requests to a running ``cat-file --batch-command``: ``contents`` (objects) and ``info`` (type, size)."""
+
+    def __init__(self, proc: subprocess.Popen[bytes]) -> None:
+        self._proc = proc
+
+    def _ask(self, command: str, oids: Sequence[str]) -> list[tuple[str, str, bytes | int]]:
+        assert self._proc.stdin is not None and self._proc.stdout is not None
+        unique = list(dict.fromkeys(oids))
+        if not unique:
+            return []
+        data = "".join(f"{command} {o}\n" for o in unique).encode()
+        writer = None
+        if len(data) < 16384:
+            self._proc.stdin.write(data)
+            self._proc.stdin.flush()
+        else:   # git answers while we still write: feed it from a thread, or both ends wait on a full pipe
+            import threading
+
+            def feed() -> None:
+                assert self._proc.stdin is not None
+                self._proc.stdin.write(data)
+                self._proc.stdin.flush()
+
+            writer = threading.Thread(target=feed, daemon=True)
+            writer.start()
+        out: list[tuple[str, str, bytes | int]] = []
+        for oid in unique:
+            header = self._proc.stdout.readline().decode().split()
+            if len(header) != 3:
+                out.append((oid, "missing", 0))
+                continue
+            size = int(header[2])
+            if command == "contents":
+                content = self._proc.stdout.read(size + 1)[:size]
+                out.append((oid, header[1], content))
+            else:
+                out.append((oid, header[1], size))
+        if writer is not None:
+            writer.join()
+        return out
+
+    def read(self, oids: Sequence[str]) -> dict[str, bytes]:
+        return {oid: data for oid, kind, data in self._ask("contents", oids)
+                if kind != "missing" and isinstance(data, bytes)}
+
+    def info(self, oids: Sequence[str]) -> dict[str, tuple[str, int]]:
+        return {oid: (kind, int(size)) for oid, kind, size in self._ask("info", oids)}
 
 
 def discover(path: str | os.PathLike[str] | None = None) -> Repo:
@@ -324,8 +392,8 @@ def _parse_raw_diff(out: bytes) -> list[DiffEntry]:
             continue
         old_mode, new_mode, old_oid, new_oid, status = meta[1:].split(" ")
         path = items[i + 1].decode("utf-8", "surrogateescape")
-        entries.append(DiffEntry(old_mode, new_mode, None if set(old_oid) == {"0"} else old_oid,
-                                 None if set(new_oid) == {"0"} else new_oid, status[:1], path))
+        entries.append(DiffEntry(old_mode, new_mode, old_oid if old_oid.strip("0") else None,
+                                 new_oid if new_oid.strip("0") else None, status[:1], path))
         i += 2
     return entries
 

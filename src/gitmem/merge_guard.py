@@ -54,6 +54,7 @@ class BadEntry:
 class TreeCheck:
     bad: tuple[BadEntry, ...]
     clean_tree: str          # the fetched tree without the bad entries (the same tree when none)
+    forgotten: tuple[str | None, str | None] = (None, None)   # the `forgotten/` tree ids of ours and theirs
 
 
 @dataclass
@@ -77,18 +78,22 @@ class Tombstones:
 # -- validation of a fetched tree ------------------------------------------------------------------------
 
 
-def _parse_tree(raw: bytes, oid_len: int) -> list[tuple[bytes, bytes, str]] | None:
-    """Raw tree bytes as ``(mode, name, oid)``; None when the object is not a well-formed tree."""
+_ENTRY = {n: re.compile(rb"([0-7]{1,6}) ([^\0]*)\0(.{%d})" % n, re.S) for n in (20, 32)}
+
+
+def _parse_tree(raw: bytes, oid_len: int) -> list[tuple[bytes, bytes, bytes]] | None:
+    """Raw tree bytes as ``(mode, name, raw oid)``; None when the object is not a well-formed tree."""
+    pattern = _ENTRY.get(oid_len)
+    if pattern is None:
+        return None
     entries = []
     pos = 0
-    while pos < len(raw):
-        space = raw.find(b" ", pos)
-        nul = raw.find(b"\0", space + 1) if space >= 0 else -1
-        if space < 0 or nul < 0 or nul + 1 + oid_len > len(raw):
+    for m in pattern.finditer(raw):
+        if m.start() != pos:
             return None
-        entries.append((raw[pos:space], raw[space + 1:nul], raw[nul + 1:nul + 1 + oid_len].hex()))
-        pos = nul + 1 + oid_len
-    return entries
+        entries.append(m.groups())
+        pos = m.end()
+    return entries if pos == len(raw) else None
 
 
 def _name_problem(name: bytes) -> str:
@@ -122,75 +127,91 @@ def _layout_problem(path: str, kind: str) -> str:
     return "too deep for the session layout"
 
 
-def check_tree(repo: Repo, theirs_tree: str, ours_tree: str | None) -> TreeCheck:
-    """Validate the parts of ``theirs_tree`` that differ from ``ours_tree``; rebuild it without bad entries."""
-    oid_len = len(theirs_tree) // 2
+def check_argv(theirs_tree: str, base: str) -> list[str]:
+    """The ``diff-tree`` that ``check_tree`` reads (a caller may run it beside other git commands)."""
+    return ["diff-tree", "-r", "-t", "-z", "--raw", "--no-renames", "--no-abbrev", base, theirs_tree]
+
+
+def check_tree(repo: Repo, theirs_tree: str, ours_tree: str | None, *, diff: bytes | None = None) -> TreeCheck:
+    """Validate what ``theirs_tree`` adds or changes over ``ours_tree``; rebuild it without bad entries.
+
+    One ``diff-tree -r -t`` lists every changed entry, folders included, at git's speed; a path whose
+    parent folder is not among them holds a name with ``/`` (git prints such a name as nested folders).
+    One ``cat-file --batch-check`` then sizes the new files and finds both sides' ``forgotten/``.
+    """
+    from gitmem.git import _parse_raw_diff, empty_tree
+
+    base = ours_tree or empty_tree(repo)
+    raw = diff if diff is not None else repo.git_bytes(*check_argv(theirs_tree, base)).stdout
+    changed = [e for e in _parse_raw_diff(raw) if e.new_oid]
+    folders = {e.path for e in changed if e.new_mode == "040000"}
     bad: list[BadEntry] = []
-    seen: dict[str, list[tuple[bytes, bytes, str]]] = {}     # path of a fetched tree -> its entries
-    bad_names: dict[str, set[bytes]] = {}
-    blobs: dict[str, str] = {}                                 # blob oid -> a path, for the size check
-    level: list[tuple[str, str, str | None]] = [("", theirs_tree, ours_tree)]
-    for _depth in range(64):   # a memory tree is 4 levels deep; deeper is itself a problem reported below
-        if not level:
-            break
-        objects = repo.read_blobs([t for _p, t, _o in level] + [o for _p, _t, o in level if o])
-        nxt: list[tuple[str, str, str | None]] = []
-        for path, tree, ours in level:
-            entries = _parse_tree(objects.get(tree, b""), oid_len) if tree in objects else None
-            if entries is None:
-                bad.append(BadEntry(path or "/", "an unreadable tree"))
-                bad_names.setdefault(path.rpartition("/")[0], set()).add(path.rpartition("/")[2].encode())
-                continue
-            seen[path] = entries
-            mine = {}
-            if ours and ours in objects:
-                mine = {n: o for _m, n, o in (_parse_tree(objects[ours], oid_len) or [])}
-            names: set[bytes] = set()
-            for mode, name, oid in entries:
-                child = f"{path}/{name.decode('utf-8', 'replace')}" if path else name.decode("utf-8", "replace")
-                kind = _MODES.get(mode)
-                problem = _name_problem(name) or ("a repeated name" if name in names else "")
-                if not problem and kind is None:
-                    problem = f"mode {mode.decode('ascii', 'replace')} (not a file or a folder)"
-                if not problem:
-                    problem = _layout_problem(child, kind or "")
-                names.add(name)
-                if problem:
-                    bad.append(BadEntry(child, problem))
-                    bad_names.setdefault(path, set()).add(name)
-                    continue
-                if mine.get(name) == oid:
-                    continue   # the same object as ours: checked when it came in
-                if kind == "tree":
-                    theirs_child_ours = mine.get(name)
-                    nxt.append((child, oid, theirs_child_ours))
-                else:
-                    blobs[oid] = child
-        level = nxt
-    if level:
-        for path, _t, _o in level:
-            bad.append(BadEntry(path, "nested too deep"))
-            bad_names.setdefault(path.rpartition("/")[0], set()).add(path.rpartition("/")[2].encode())
-    if blobs:
-        sizes = repo.git_bytes("cat-file", "--batch-check=%(objectname) %(objecttype) %(objectsize)",
-                               input=("\n".join(blobs) + "\n").encode()).stdout.decode().splitlines()
-        for line in sizes:
-            parts = line.split(" ")
-            if len(parts) == 3 and parts[1] == "blob" and int(parts[2]) <= MAX_RECORD_BYTES:
-                continue
-            path = blobs.get(parts[0], parts[0])
-            problem = "missing object" if parts[-1] == "missing" else \
-                f"{parts[2]} bytes (records are at most {MAX_RECORD_BYTES} bytes)" if len(parts) == 3 else "bad object"
-            bad.append(BadEntry(path, problem))
-            bad_names.setdefault(path.rpartition("/")[0], set()).add(path.rpartition("/")[2].encode())
+    where: list[tuple[str, str]] = []          # (parent folder, entry name) of each bad entry
+    blobs: dict[str, str] = {}
+    for e in changed:
+        parts = e.path.split("/")
+        depth = len(parts) - 1
+        while depth > 0 and "/".join(parts[:depth]) not in folders:
+            depth -= 1
+        parent, name = "/".join(parts[:depth]), "/".join(parts[depth:])
+        if any(e.path.startswith(b.path + "/") for b in bad):
+            continue    # inside an entry already left out (git lists a folder before what it holds)
+        problem = _name_problem(name.encode("utf-8", "surrogateescape"))
+        if not problem:
+            try:
+                name.encode("utf-8")
+            except UnicodeEncodeError:
+                problem = "a name that is not UTF-8"
+        kind = _MODES.get(e.new_mode.encode())
+        if not problem and kind is None:
+            problem = f"mode {e.new_mode} (not a file or a folder)"
+        if not problem:
+            problem = _layout_problem(e.path, kind or "")
+        if problem:
+            bad.append(BadEntry(e.path, problem))
+            where.append((parent, name))
+        elif kind == "blob":
+            blobs[e.new_oid] = e.path
+    query = [*blobs, f"{base}:{FORGOTTEN_DIR}", f"{theirs_tree}:{FORGOTTEN_DIR}"]
+    out = repo.git_bytes("cat-file", "--batch-check", input=("\n".join(query) + "\n").encode()).stdout
+    lines = out.decode("utf-8", "replace").splitlines()
+    for oid, line in zip(blobs, lines):
+        parts = line.split(" ")
+        if len(parts) == 3 and parts[1] == "blob" and int(parts[2]) <= MAX_RECORD_BYTES:
+            continue
+        path = blobs[oid]
+        problem = ("missing object" if parts[-1] == "missing" else f"{parts[2]} bytes (records are at most "
+                   f"{MAX_RECORD_BYTES} bytes)" if len(parts) == 3 and parts[1] == "blob" else "not a file")
+        bad.append(BadEntry(path, problem))
+        where.append((path.rpartition("/")[0], path.rpartition("/")[2]))
+    stones = lines[len(blobs):len(blobs) + 2]
+    forgotten = tuple(line.split(" ")[0] if line.split(" ")[1:2] == ["tree"] else None for line in stones)
     if not bad:
-        return TreeCheck((), theirs_tree)
+        return TreeCheck((), theirs_tree, (forgotten[0], forgotten[1]) if ours_tree else (None, forgotten[1]))
     for b in bad:
         logger.warning("fetched memory: left out %s: %s", b.path, b.problem)
-    return TreeCheck(tuple(bad), _rebuild(repo, seen, bad_names))
+    bad_names: dict[str, set[bytes]] = {}
+    for parent, name in where:
+        bad_names.setdefault(parent, set()).add(name.encode("utf-8", "surrogateescape"))
+    oids = {"": theirs_tree, **{e.path: str(e.new_oid) for e in changed if e.new_mode == "040000"}}
+    wanted = {p for parent in bad_names for p in _ancestors(parent)}
+    oid_len = len(theirs_tree) // 2
+    with repo.object_reader() as reader:
+        trees = reader.read([oids[p] for p in wanted if p in oids])
+    seen = {p: _parse_tree(trees.get(oids[p], b""), oid_len) or [] for p in wanted if p in oids}
+    return TreeCheck(tuple(bad), _rebuild(repo, seen, bad_names), (forgotten[0] if ours_tree else None,
+                                                                   forgotten[1]))
 
 
-def _rebuild(repo: Repo, seen: Mapping[str, list[tuple[bytes, bytes, str]]],
+def _ancestors(path: str) -> list[str]:
+    out = [""]
+    parts = path.split("/") if path else []
+    for n in range(1, len(parts) + 1):
+        out.append("/".join(parts[:n]))
+    return out
+
+
+def _rebuild(repo: Repo, seen: Mapping[str, list[tuple[bytes, bytes, bytes]]],
              bad_names: Mapping[str, set[bytes]]) -> str:
     """Write new trees for every fetched folder on the way to a bad entry; returns the new root tree."""
     dirty = set()
@@ -204,7 +225,8 @@ def _rebuild(repo: Repo, seen: Mapping[str, list[tuple[bytes, bytes, str]]],
     new: dict[str, str | None] = {}
     for path in sorted((p for p in dirty if p in seen), key=lambda p: -p.count("/") - (1 if p else 0)):
         lines = []
-        for mode, name, oid in seen[path]:
+        for mode, name, raw_oid in seen[path]:
+            oid = raw_oid.hex()
             if name in bad_names.get(path, ()):
                 continue
             child = f"{path}/{name.decode('utf-8')}" if path else name.decode("utf-8")

@@ -42,7 +42,7 @@ from gitmem import git as gitcmd
 from gitmem import merge_guard, sharing
 from gitmem.sharing import TRACKING_PREFIX, _config_values, ensure_refspec, refspec_for, tracking_ref  # noqa: F401
 from gitmem.config import MEMORY_REF, read_template, state_dir
-from gitmem.errors import GitmemError, RecordError, RefUpdateConflict
+from gitmem.errors import GitError, GitmemError, RecordError, RefUpdateConflict
 from gitmem.git import DiffEntry, Repo
 from gitmem.records import load_yaml, split_front_matter
 from gitmem.store import SESSIONS_DIR, SUMMARY_FILE, memory_tip
@@ -644,27 +644,40 @@ def merge_commits(repo: Repo, ours: str, theirs: str, *, ref: str = MEMORY_REF, 
     engine = engine or merge_engine()
     if ours == theirs:
         return MergeResult("up-to-date", ours)
-    original = ours
+    original, original_theirs = ours, theirs
     if trees is None:
         trees = tuple(repo.git("rev-parse", f"{ours}^{{tree}}", f"{theirs}^{{tree}}").split())  # type: ignore[assignment]
     ours_tree, theirs_tree = trees
-    # Validate before git reads the fetched tree: a malformed entry (a name with `/`) aborts merge-tree.
-    check = merge_guard.check_tree(repo, theirs_tree, ours_tree)
+    # Validate the fetched tree before trusting any merge of it: a name with `/` aborts merge-tree. The
+    # check's diff runs beside merge-tree; that merge is used only when the check finds nothing wrong.
+    early: gitcmd.MergeTree | None = None
+    if engine == "merge-tree":
+        merge_proc, diff_proc = gitcmd.run_git_parallel(repo, [gitcmd._merge_tree_argv(ours, theirs),
+                                                               merge_guard.check_argv(theirs_tree, ours_tree)])
+        if diff_proc.returncode != 0:
+            raise GitError(diff_proc.args, diff_proc.returncode, diff_proc.stderr.decode("utf-8", "replace"))
+        check = merge_guard.check_tree(repo, theirs_tree, ours_tree, diff=diff_proc.stdout)
+        if not check.bad:
+            early = gitcmd._parse_merge_tree(merge_proc)
+    else:
+        check = merge_guard.check_tree(repo, theirs_tree, ours_tree)
     if check.bad:
         base = gitcmd.merge_base(repo, ours, theirs)
         theirs_tree = check.clean_tree
         theirs = merge_guard.commit_tree(repo, theirs_tree, [base] if base else [],
                                          f"gitmem: memory from {label} without {len(check.bad)} invalid "
                                          f"entr{'y' if len(check.bad) == 1 else 'ies'}\n")
-    tombs, ours, ours_tree, theirs, theirs_tree, dropped = _apply_tombstones(repo, ours, ours_tree, theirs,
-                                                                              theirs_tree, label)
+    tombs, ours, ours_tree, theirs, theirs_tree, dropped = (
+        _apply_tombstones(repo, ours, ours_tree, theirs, theirs_tree, label)
+        if check.forgotten != (None, None) else (None, ours, ours_tree, theirs, theirs_tree, 0))
     rewritten = ours != original
     extra = {"skipped": check.bad, "dropped": dropped, "rewritten": rewritten}
     merged: gitcmd.MergeTree | None = None
     base = None
     diverged = False
     if engine == "merge-tree":
-        merged = gitcmd.merge_tree(repo, ours, theirs)
+        merged = early if early is not None and not rewritten and theirs == original_theirs else \
+            gitcmd.merge_tree(repo, ours, theirs)
         diverged = merged.tree not in (ours_tree, theirs_tree)
     parents = [ours, theirs]
     if not diverged:
