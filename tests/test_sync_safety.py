@@ -337,3 +337,17 @@ def test_a_fetched_session_that_names_you_as_author_is_shown_as_a_teammates(team
     real = next(line for line in text.splitlines() if "Moved refunds" in line)
     assert f"(a teammate's clone, as {AUTHOR_NAME}," in forged
     assert f"({AUTHOR_NAME}," in real and "teammate" not in real
+
+
+def test_init_enables_the_remotes_it_sees_and_later_ones_only_on_request(repo: Path, tmp_path: Path):
+    gm = discover(repo)
+    sync.setup_sync(gm)                      # no remote yet: nothing chosen
+    git(tmp_path, "init", "-q", "--bare", str(tmp_path / "origin.git"))
+    git(repo, "remote", "add", "origin", str(tmp_path / "origin.git"))
+    created = sync.setup_sync(gm).created    # `gitmem init` again, now with a remote
+    assert any("memory is pushed to remote origin" in c for c in created)
+    git(tmp_path, "init", "-q", "--bare", str(tmp_path / "public.git"))
+    git(repo, "remote", "add", "public", str(tmp_path / "public.git"))
+    again = sync.setup_sync(gm)
+    assert sharing.push_enabled(gm, "origin") and not sharing.push_enabled(gm, "public")
+    assert any("remote public is not enabled for memory" in n for n in again.notes)

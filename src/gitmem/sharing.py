@@ -118,7 +118,7 @@ def push_enabled(repo: Repo, remote: str) -> bool:
 
 
 def choose_initial_remotes(repo: Repo) -> list[str]:
-    """First set-up only: enable the remotes that exist now; later runs enable nothing.
+    """First set-up that sees a remote: enable the remotes that exist now; later runs enable nothing.
 
     A repository set up by an older gitmem enables only the remotes that already carry
     gitmem's fetch refspec (a remote added since then never received memory, and must not
@@ -127,6 +127,8 @@ def choose_initial_remotes(repo: Repo) -> list[str]:
     if repo.config_get(CHOSEN_KEY) is not None:
         return []
     names = configured_remotes(repo)
+    if not names:
+        return []   # nothing to choose yet: the first init that sees a remote enables it
     legacy = [n for n in names if _has_refspec(repo, n)]
     enabled = []
     for name in legacy or names:
