@@ -55,6 +55,7 @@ class TreeCheck:
     bad: tuple[BadEntry, ...]
     clean_tree: str          # the fetched tree without the bad entries (the same tree when none)
     forgotten: tuple[str | None, str | None] = (None, None)   # the `forgotten/` tree ids of ours and theirs
+    diff: tuple | None = None   # when nothing was bad: the file-level diff from ours to theirs (DiffEntry)
 
 
 @dataclass
@@ -143,7 +144,8 @@ def check_tree(repo: Repo, theirs_tree: str, ours_tree: str | None, *, diff: byt
 
     base = ours_tree or empty_tree(repo)
     raw = diff if diff is not None else repo.git_bytes(*check_argv(theirs_tree, base)).stdout
-    changed = [e for e in _parse_raw_diff(raw) if e.new_oid]
+    entries = _parse_raw_diff(raw)
+    changed = [e for e in entries if e.new_oid]
     folders = {e.path for e in changed if e.new_mode == "040000"}
     bad: list[BadEntry] = []
     where: list[tuple[str, str]] = []          # (parent folder, entry name) of each bad entry
@@ -187,7 +189,9 @@ def check_tree(repo: Repo, theirs_tree: str, ours_tree: str | None, *, diff: byt
     stones = lines[len(blobs):len(blobs) + 2]
     forgotten = tuple(line.split(" ")[0] if line.split(" ")[1:2] == ["tree"] else None for line in stones)
     if not bad:
-        return TreeCheck((), theirs_tree, (forgotten[0], forgotten[1]) if ours_tree else (None, forgotten[1]))
+        files = tuple(e for e in entries if "040000" not in (e.old_mode, e.new_mode))
+        return TreeCheck((), theirs_tree, (forgotten[0], forgotten[1]) if ours_tree else (None, forgotten[1]),
+                         files)
     for b in bad:
         logger.warning("fetched memory: left out %s: %s", b.path, b.problem)
     bad_names: dict[str, set[bytes]] = {}

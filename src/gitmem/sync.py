@@ -685,8 +685,9 @@ def merge_commits(repo: Repo, ours: str, theirs: str, *, ref: str = MEMORY_REF, 
         if base == theirs and not rewritten:
             return MergeResult("up-to-date", original, **extra)
         if base == ours and not rewritten:
-            changes = {e.path: (e.old_oid, (e.new_mode, e.new_oid)) for e in gitcmd.diff_tree(repo, ours_tree,
-                                                                                            theirs_tree)}
+            diff = check.diff if check.diff is not None and not check.bad else \
+                gitcmd.diff_tree(repo, ours_tree, theirs_tree)
+            changes = {e.path: (e.old_oid, (e.new_mode, e.new_oid)) for e in diff}
             fixes, kept, _n = _guard(repo, ours_tree, changes, tombs)
             if not fixes:
                 repo.update_ref(ref, theirs, original, f"gitmem: fast-forward memory from {label}")
