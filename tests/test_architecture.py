@@ -66,6 +66,9 @@ LAYERS: dict[str, int] = {
     "gitmem.search": FEATURE,
     "gitmem.migrations": FEATURE,
     "gitmem.sync": FEATURE,
+    "gitmem.sharing": FEATURE,      # which remotes receive memory, the push hold, refusing remotes
+    "gitmem.merge_guard": FEATURE,  # what a fetch may do: tree checks, no deletions, own records, tombstones
+    "gitmem.forget": FEATURE,       # `gitmem forget`: rewrite the memory ref without records, push with a lease
     "gitmem.install": FEATURE,
     "gitmem.claude_plugin": FEATURE,  # is the gitmem Claude Code plugin enabled (it brings the hooks)
     "gitmem.watch": FEATURE,

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from gitmem import store, sync
 from gitmem.config import MEMORY_REF
-from gitmem.errors import RefUpdateConflict
+from gitmem.errors import GitmemError, RefUpdateConflict
 from gitmem.git import Repo, discover
 from gitmem.project import init_repository
 from gitmem.records import Observation, SessionSummary
@@ -629,13 +629,14 @@ def test_a_clone_with_no_memory_anywhere_yet(team, remote: Path):
     assert got.ok and got.fetched == 1 and got.fast_forward and sessions_in(fresh) == ["first"]
 
 
-def test_sync_to_a_url_that_is_not_a_named_remote(team, remote: Path):
+def test_sync_to_a_url_is_refused_with_a_hint_and_publishes_nothing(team, remote: Path):
+    """Issue 15 item 8: memory goes only to remotes enabled for it, never to a bare URL."""
     a = team("a")
     write(a, "s1")
-    result = sync.sync(discover(a), f"file://{remote}")
-    assert result.ok and sessions_in(remote) == ["s1"]
-    assert any(r.startswith("refs/gitmem/remotes/url-") for r in git(a, "for-each-ref", "--format=%(refname)")
-               .split())
+    with pytest.raises(GitmemError, match="is a URL, not a configured remote") as info:
+        sync.sync(discover(a), f"file://{remote}")
+    assert "gitmem remote add" in info.value.hint
+    assert not has_ref(remote, MEMORY_REF)
 
 
 def test_default_remote_is_the_branch_remote_then_origin(repo: Path, tmp_path: Path):

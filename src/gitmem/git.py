@@ -216,6 +216,23 @@ class Repo:
             pos += size + 1
         return out
 
+    @contextlib.contextmanager
+    def object_reader(self) -> Iterator["ObjectReader"]:
+        """One ``git cat-file --batch-command`` for many dependent reads (one process, not one per read)."""
+        proc = subprocess.Popen(["git", "cat-file", "--batch-command"], cwd=self.cwd, stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=_git_env(),
+                                start_new_session=True)
+        try:
+            yield ObjectReader(proc)
+        finally:
+            assert proc.stdin is not None
+            proc.stdin.close()
+            try:
+                proc.wait(timeout=GIT_TIMEOUT_SECONDS)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
     def read_blob(self, spec: str) -> bytes | None:
         proc = self.git_bytes("cat-file", "blob", spec, check=False)
         return proc.stdout if proc.returncode == 0 else None
@@ -361,6 +378,56 @@ def read_reflog(repo: Repo, ref: str) -> list[str]:
     return out
 
 
+class ObjectReader:
+    """Requests to a running ``cat-file --batch-command``: ``contents`` (objects) and ``info`` (type, size)."""
+
+    def __init__(self, proc: subprocess.Popen[bytes]) -> None:
+        self._proc = proc
+
+    def _ask(self, command: str, oids: Sequence[str]) -> list[tuple[str, str, bytes | int]]:
+        assert self._proc.stdin is not None and self._proc.stdout is not None
+        unique = list(dict.fromkeys(oids))
+        if not unique:
+            return []
+        data = "".join(f"{command} {o}\n" for o in unique).encode()
+        writer = None
+        if len(data) < 16384:
+            self._proc.stdin.write(data)
+            self._proc.stdin.flush()
+        else:   # git answers while we still write: feed it from a thread, or both ends wait on a full pipe
+            import threading
+
+            def feed() -> None:
+                assert self._proc.stdin is not None
+                self._proc.stdin.write(data)
+                self._proc.stdin.flush()
+
+            writer = threading.Thread(target=feed, daemon=True)
+            writer.start()
+        out: list[tuple[str, str, bytes | int]] = []
+        for oid in unique:
+            header = self._proc.stdout.readline().decode().split()
+            if len(header) != 3:
+                out.append((oid, "missing", 0))
+                continue
+            size = int(header[2])
+            if command == "contents":
+                content = self._proc.stdout.read(size + 1)[:size]
+                out.append((oid, header[1], content))
+            else:
+                out.append((oid, header[1], size))
+        if writer is not None:
+            writer.join()
+        return out
+
+    def read(self, oids: Sequence[str]) -> dict[str, bytes]:
+        return {oid: data for oid, kind, data in self._ask("contents", oids)
+                if kind != "missing" and isinstance(data, bytes)}
+
+    def info(self, oids: Sequence[str]) -> dict[str, tuple[str, int]]:
+        return {oid: (kind, int(size)) for oid, kind, size in self._ask("info", oids)}
+
+
 def discover(path: str | os.PathLike[str] | None = None) -> Repo:
     """Find the repository containing ``path`` (default: the current directory)."""
     where = Path(path) if path is not None else Path.cwd()
@@ -441,8 +508,8 @@ def _parse_raw_diff(out: bytes) -> list[DiffEntry]:
             continue
         old_mode, new_mode, old_oid, new_oid, status = meta[1:].split(" ")
         path = items[i + 1].decode("utf-8", "surrogateescape")
-        entries.append(DiffEntry(old_mode, new_mode, None if set(old_oid) == {"0"} else old_oid,
-                                 None if set(new_oid) == {"0"} else new_oid, status[:1], path))
+        entries.append(DiffEntry(old_mode, new_mode, old_oid if old_oid.strip("0") else None,
+                                 new_oid if new_oid.strip("0") else None, status[:1], path))
         i += 2
     return entries
 
@@ -516,8 +583,10 @@ def _merge_tree_argv(ours: str, theirs: str) -> list[str]:
 
 def _parse_merge_tree(proc: subprocess.CompletedProcess[bytes]) -> MergeTree:
     if proc.returncode not in (0, 1):
-        raise GitError(proc.args, proc.returncode, proc.stderr.decode("utf-8", "replace"),
-                       hint="gitmem needs git 2.38 or newer for `git merge-tree --write-tree`.")
+        # 129 is git's usage error (no --write-tree before 2.38); anything else is git failing on these trees.
+        hint = ("gitmem needs git 2.38 or newer for `git merge-tree --write-tree`." if proc.returncode == 129 else
+                "git could not merge these memory trees; run `gitmem sync -v` and report the output.")
+        raise GitError(proc.args, proc.returncode, proc.stderr.decode("utf-8", "replace"), hint=hint)
     parts = proc.stdout.split(b"\0")
     stages = []
     if proc.returncode == 1:
@@ -586,15 +655,20 @@ def fetch(repo: Repo, remote: str, refspecs: Sequence[str], *, progress: bool = 
 
 
 def push(repo: Repo, remote: str, refspecs: Sequence[str], *, progress: bool = False,
-         env: dict[str, str] | None = None, timeout: float = GIT_TIMEOUT_SECONDS) -> tuple[list[PushStatus], str]:
-    """``git push --porcelain --no-verify`` without force; the status of each ref and git's stderr.
+         env: dict[str, str] | None = None, timeout: float = GIT_TIMEOUT_SECONDS,
+         lease: Sequence[str] = ()) -> tuple[list[PushStatus], str]:
+    """``git push --porcelain --no-verify``; the status of each ref and git's stderr.
+
+    Never forces, except with ``lease`` (``<ref>:<expected remote value>``): a rewrite that git
+    refuses when the remote's ref moved since it was read (``--force-with-lease``).
 
     No hooks run (``--no-verify``), no tags follow and nothing is signed: this
     pushes exactly ``refspecs``. A rejection is a status, not an exception;
     a failure with no status line (no such remote, network) raises GitError.
     """
     argv = ["git", "push", "--porcelain", "--no-verify", "--no-follow-tags", "--no-signed",
-            "--recurse-submodules=no", "--progress" if progress else "--no-progress", "--", remote, *refspecs]
+            "--recurse-submodules=no", "--progress" if progress else "--no-progress",
+            *(f"--force-with-lease={x}" for x in lease), "--", remote, *refspecs]
     proc = _run_transport(repo, argv, progress=progress, env=env, timeout=timeout)
     stderr = proc.stderr.decode("utf-8", "replace") if proc.stderr is not None else ""
     statuses: list[PushStatus] = []

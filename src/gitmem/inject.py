@@ -24,6 +24,7 @@ Invariants:
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import os
@@ -31,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from gitmem import decisions, fence, index_build, recent, restatement, search, store
+from gitmem import decisions, fence, index_build, merge_guard, recent, restatement, search, store
 from gitmem.ancestry import Checkout
 from gitmem.config import DECISIONS_DIR, Config, load_config, state_dir
 from gitmem.errors import GitmemError
@@ -156,6 +157,15 @@ def _proposed_here(repo: Repo, session_id: str, sessions: dict[str, SessionSumma
 def _who(author: str) -> str:
     name = author[:200].split("<", 1)[0].strip()
     return fence.inline(name or author, 40) or "unknown"
+
+
+def _mark_fetched(repo: Repo, sessions: dict[str, SessionSummary]) -> dict[str, SessionSummary]:
+    """A session that came from another clone is a teammate's, even when its author field names you."""
+    fetched = merge_guard.fetched_session_ids(repo.common_dir)
+    me = merge_guard.local_identity(repo) if fetched else ""
+    return {sid: (dataclasses.replace(s, author=f"a teammate's clone, as {_who(s.author)}")
+                  if sid in fetched and merge_guard.claims_local_user(s.author, me) else s)
+            for sid, s in sessions.items()}
 
 
 def _day(ts: str) -> str:
@@ -313,6 +323,7 @@ def build_brief(repo: Repo, config: Config | None = None) -> Brief:
             logger.info("brief without the search index (%s); building it in the background", exc)
             index_build.start(repo)
             sessions, by_file = _recent_without_index(repo, tip, files)
+        sessions = _mark_fetched(repo, sessions)
 
     # Decisions in this work tree: they are on this branch, so they are current unless their status says not,
     # or unless a session on a branch not merged here proposed it and it was never committed here.
@@ -343,7 +354,8 @@ def build_brief(repo: Repo, config: Config | None = None) -> Brief:
         items.append(Item(1 if matched else 5, rank, _decision_line(f.path, d)))
 
     me = local_author(repo)
-    ordered = sorted(sessions.values(), key=lambda s: s.ended_at or s.started_at, reverse=True)
+    ordered = sorted(sessions.values(), key=lambda s: merge_guard.believable_date(s.ended_at, s.started_at),
+                     reverse=True)   # a session dated in the future is not the latest work
     # Merged means reachable from HEAD (ancestry.py), not a branch name; one's own work is never "teammates'".
     merged = here.merged(ordered)
     on_branch = [s for s in ordered if merged[s.id] and (s.branch == branch or here.is_own(s))]

@@ -71,6 +71,8 @@ class Status:
     worker_running: bool
     last_sync: dict | None
     identity_warning: str | None = None
+    remotes: tuple[sync.sharing.RemoteState, ...] = ()   # which remotes receive memory (issue 15 item 8)
+    push_held: bool = False
 
 
 def open_repo(path: str | Path | None = None) -> Repo:
@@ -258,6 +260,8 @@ def repository_status(repo: Repo) -> Status:
         worker_running=local.is_dir() and spool.worker_running(repo.common_dir),
         last_sync=sync.last_sync(repo.common_dir),
         identity_warning=identity_warning(repo),
+        remotes=tuple(sync.sharing.remote_states(repo)),
+        push_held=sync.sharing.is_held(repo),
     )
 
 

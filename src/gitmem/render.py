@@ -160,6 +160,8 @@ def status_json(st: Status) -> dict[str, Any]:
         "worker_running": st.worker_running,
         "last_sync": st.last_sync,
         "identity_warning": st.identity_warning,
+        "remotes": [r.to_dict() for r in st.remotes],
+        "memory_push_held": st.push_held,
     }
 
 
@@ -208,6 +210,9 @@ def status_text(st: Status) -> str:
         lines.append("last sync:    never (memory is pushed after your next `git push`, or run `gitmem sync`)")
     if st.identity_warning:
         lines.append(f"identity:     {st.identity_warning}")
+    from gitmem.sharing import status_lines
+
+    lines += status_lines(list(st.remotes), st.push_held)
     return "\n".join(lines)
 
 

@@ -44,6 +44,7 @@ from gitmem.config import DECISIONS_DIR, state_dir
 from gitmem.decisions import read_decisions
 from gitmem.errors import GitmemError
 from gitmem.git import Repo
+from gitmem.merge_guard import believable_date
 from gitmem.recall import STOPWORDS  # a query of only these lists recent records
 from gitmem.migrations import UnknownMigrationError, apply_migrations, pending_migrations
 from gitmem.records import Decision, Observation
@@ -199,7 +200,8 @@ def session_rows(record: SessionRecord) -> list[Row]:
         body = "\n".join(x for x in (s.request, *s.investigated, *s.learned, *s.completed, *s.next_steps,
                                      *s.dead_ends, *decisions) if x)
         files = _unique((*s.files_modified, *s.files_read, *(f for d in s.decisions for f in d.files)))
-        date = _norm_date(s.ended_at or s.started_at)
+        # A date in the future (forged, or a broken clock) sorts as the oldest, never as the newest work.
+        date = _norm_date(believable_date(s.ended_at, s.started_at))
         rows.append(("session", s.id, record.session_id, record.path, "", f"{record.path}/{SUMMARY_FILE}", date,
                      author, branch, _one_line(s.title) or s.id, s.title, body, "\n".join(files), " ".join(s.tags),
                      _facets("session", author, branch, date)))
@@ -316,7 +318,7 @@ def _by_date(sessions: Iterable[SessionRecord]) -> list[SessionRecord]:
     """Oldest first, so rowid order is roughly time order (the newest-matches window relies on it)."""
     def key(rec: SessionRecord) -> tuple[str, str]:
         s = rec.summary
-        return (_norm_date(s.started_at) if s else rec.path.split("/")[1], rec.path)
+        return (_norm_date(believable_date(s.started_at)) if s else rec.path.split("/")[1], rec.path)
     return sorted(sessions, key=key)
 
 
@@ -915,8 +917,11 @@ def _recent(conn: sqlite3.Connection, f: _Filters, limit: int) -> list[SearchHit
     if f.fts:
         # Narrow through the index tokens, newest (highest rowid) first, until `limit` pass exactly.
         params["match"] = " AND ".join(f.fts)
+        # Rows arrive in fetch order, not time order: sessions (a few per day) are sorted by their date, so
+        # records dated in the future (indexed with no date) cannot take the newest places.
+        order = "r.date DESC, records_fts.rowid DESC" if "r.type IN ('session')" in f.sql else "records_fts.rowid DESC"
         sql = (f"SELECT {columns} FROM {_JOIN} WHERE records_fts MATCH :match AND {f.sql} "
-               "ORDER BY records_fts.rowid DESC LIMIT :limit")
+               f"ORDER BY {order} LIMIT :limit")
     else:
         sql = f"SELECT {columns} FROM records r WHERE {f.sql} ORDER BY r.date DESC, r.rowid DESC LIMIT :limit"
     return [_hit(row) for row in conn.execute(sql, params)]
