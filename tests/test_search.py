@@ -482,7 +482,7 @@ def test_a_new_migration_is_applied_in_order_on_next_open(memory: Repo, monkeypa
 
     def m999_add_column(conn: sqlite3.Connection) -> None:
         calls.append(1)
-        conn.execute("ALTER TABLE records ADD COLUMN extra TEXT NOT NULL DEFAULT ''")
+        conn.execute("ALTER TABLE entries ADD COLUMN extra TEXT NOT NULL DEFAULT ''")
 
     monkeypatch.setattr(migrations, "MIGRATIONS", [*migrations.MIGRATIONS, ("m999_add_column", m999_add_column)])
     assert search.ensure_index(memory).action == "current"    # rows survive a step that does not touch them

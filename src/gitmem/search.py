@@ -13,8 +13,10 @@ Invariants:
   when it did not move forward (rewritten history) or anything is off, rebuild.
 - Writers (update and rebuild) hold ``index.lock`` (``flock``), so a rebuild
   never replaces the file under another writer's journal. Readers take no lock.
-- ``records_fts`` is an external-content FTS5 table over ``records``; only
-  ``_add_rows`` and ``_delete_rows`` write either, always both in one transaction.
+- ``records_fts`` is an external-content FTS5 table over the view ``records``
+  (``sources`` joined with ``entries``, see ``migrations.m002_sources``); only
+  ``_add_rows`` and ``_delete_sources`` write them, always together in one transaction,
+  and always a whole source (a session folder or a decision file) at a time.
 - Decision files differ per work tree while the index is shared by all work
   trees of a repository, so decision rows are keyed by their work tree root
   and a query sees only its own work tree's decisions.
@@ -66,19 +68,23 @@ SNIPPET_TOKENS = 12
 
 
 
-_COLUMNS = ("type", "rid", "session_id", "folder", "worktree", "path", "date", "author", "branch", "label",
-            "title", "body", "files", "tags", "facets")
-_INSERT = f"INSERT INTO records ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
+_SOURCE_COLUMNS = ("worktree", "folder", "session_id", "author", "branch", "facets")
+_ENTRY_COLUMNS = ("kind", "seq", "rid", "date", "label", "title", "body", "files", "tags")
+_INSERT_SOURCE = f"INSERT INTO sources ({', '.join(_SOURCE_COLUMNS)}) VALUES ({', '.join('?' * 6)})"
+_INSERT_ENTRY = f"INSERT INTO entries (fid, {', '.join(_ENTRY_COLUMNS)}) VALUES (?{', ?' * 9})"
 _FTS_COLUMNS = "title, body, files, tags, facets"
 _TEXT_COLUMNS = "{title body files tags}"
-_TYPE_FACETS = {"session": "zzt1", "observation": "zzt2", "decision": "zzt3"}
+_KINDS = {"session": 1, "observation": 2, "decision": 3}   # entries.kind; `zzt<kind>` is the type's filter token
+_TYPE_FACETS = {name: f"zzt{kind}" for name, kind in _KINDS.items()}
 _MAX_DATE_FACETS = 60
 _RUN = re.compile(r"[^\W_]+")
 _ASCII_RUN = re.compile(r"[A-Za-z0-9]+")
 _RELATIVE = re.compile(r"(\d+)\s*(h|d|w|m|y)", re.IGNORECASE)
 _RELATIVE_DAYS = {"h": 1 / 24, "d": 1, "w": 7, "m": 30, "y": 365}
 
-Row = tuple[str, ...]
+Source = tuple[str, str, str, str, str, str]                    # as _SOURCE_COLUMNS
+Entry = tuple[int, int, str, str, str, str, str, str, str]      # as _ENTRY_COLUMNS
+Rows = tuple[Source, list[Entry]]                                # one source and its records
 
 
 # -- results -------------------------------------------------------------------------------------
@@ -176,22 +182,20 @@ def _facet(kind: str, value: str) -> str:
     return f"zz{kind}{int.from_bytes(digest, 'big')}"
 
 
-def _facets(kind: str, author: str, branch: str, date: str) -> str:
-    tokens = [_TYPE_FACETS[kind]]
-    if branch:
-        tokens.append(_facet("b", branch))
+def _source(worktree: str, folder: str, session_id: str, author: str, branch: str) -> Source:
+    """A source row with the filter tokens its records share: branch and author words, each led by a space
+    (the view ``records`` adds the type and date tokens of each record)."""
+    tokens = [_facet("b", branch)] if branch else []
     tokens += [_facet("a", w) for w in dict.fromkeys(_RUN.findall(author.lower()))]
-    if re.match(r"\d{4}-\d{2}-\d{2}", date):
-        tokens += (f"zzm{date[:4]}{date[5:7]}", f"zzd{date[:4]}{date[5:7]}{date[8:10]}")
-    return " ".join(tokens)
+    return (worktree, folder, session_id, author, branch, "".join(f" {t}" for t in tokens))
 
 
-def session_rows(record: SessionRecord) -> list[Row]:
-    """The rows of one session folder: its summary (when it has one) and each observation."""
+def session_rows(record: SessionRecord) -> Rows:
+    """The rows of one session folder: its source row, its summary (when it has one) and each observation."""
     s = record.summary
     author = s.author if s else ""
     branch = s.branch if s else ""
-    rows: list[Row] = []
+    rows: list[Entry] = []
     if s is not None:
         decisions = [part for d in s.decisions
                      for part in (d.title, d.decision, d.context, d.rationale, *d.alternatives) if part]
@@ -199,35 +203,28 @@ def session_rows(record: SessionRecord) -> list[Row]:
                                      *s.dead_ends, *decisions) if x)
         files = _unique((*s.files_modified, *s.files_read, *(f for d in s.decisions for f in d.files)))
         date = _norm_date(s.ended_at or s.started_at)
-        rows.append(("session", s.id, record.session_id, record.path, "", f"{record.path}/{SUMMARY_FILE}", date,
-                     author, branch, _one_line(s.title) or s.id, s.title, body, "\n".join(files), " ".join(s.tags),
-                     _facets("session", author, branch, date)))
-    facets: dict[str, str] = {}   # by day: every observation of a session shares author and branch
+        rows.append((1, 0, s.id, date, _one_line(s.title) or s.id, s.title, body, "\n".join(files),
+                     " ".join(s.tags)))
     for batch in record.batches:
-        path = f"{record.path}/{obs_file_name(batch.seq)}"
         for o in batch.observations:
-            date = _norm_date(o.ts)
-            if date[:10] not in facets:
-                facets[date[:10]] = _facets("observation", author, branch, date)
-            rows.append(("observation", o.id, record.session_id, record.path, "", path, date, author,
-                         branch, _observation_label(o), "", "\n".join(x for x in (o.text, o.command, o.detail) if x),
-                         "\n".join(_unique(o.files)), " ".join(x for x in (o.kind, o.tool, o.outcome) if x),
-                         facets[date[:10]]))
-    return rows
+            rows.append((2, batch.seq, o.id, _norm_date(o.ts), _observation_label(o), "",
+                         "\n".join(x for x in (o.text, o.command, o.detail) if x), "\n".join(_unique(o.files)),
+                         " ".join(x for x in (o.kind, o.tool, o.outcome) if x)))
+    return _source("", record.path, record.session_id, author, branch), rows
 
 
-def decision_row(worktree: str, path: str, d: Decision, replaces: Sequence[str] = ()) -> Row:
+def decision_row(worktree: str, path: str, d: Decision, replaces: Sequence[str] = ()) -> Rows:
     """The row of one decision file; ``path`` is relative to the work tree root. ``replaces`` are the titles of
     the decisions it supersedes: a search in the words of an old decision also finds what replaced it."""
     stem = path.rsplit("/", 1)[-1].removesuffix(".md")
     date, authors = _norm_date(d.date), ", ".join(d.authors)
     body = d.body + "".join(f"\n{title}" for title in replaces)  # the titles alone: no status word to match
-    return ("decision", d.id or stem, d.session, "", worktree, path, date, authors, "", _one_line(d.title) or stem,
-            d.title, body, "\n".join(_unique(d.files)), " ".join((d.status, *d.tags)),
-            _facets("decision", authors, "", date))
+    return _source(worktree, path, d.session, authors, ""), [
+        (3, 0, d.id or stem, date, _one_line(d.title) or stem, d.title, body, "\n".join(_unique(d.files)),
+         " ".join((d.status, *d.tags)))]
 
 
-def decision_rows(worktree: str, decisions: Iterable[tuple[str, Decision]]) -> Iterator[Row]:
+def decision_rows(worktree: str, decisions: Iterable[tuple[str, Decision]]) -> Iterator[Rows]:
     """The rows of a work tree's decision files, each naming the titles of the decisions it supersedes."""
     found = list(decisions)
     titles = {d.id: d.title for _, d in found if d.id}
@@ -288,20 +285,32 @@ def _transaction(conn: sqlite3.Connection) -> Iterator[None]:
     conn.execute("COMMIT")
 
 
-def _add_rows(conn: sqlite3.Connection, rows: Iterable[Row]) -> int:
-    """Insert rows into ``records`` and the same rows into ``records_fts``."""
-    before = conn.execute("SELECT coalesce(max(rowid), 0) FROM records").fetchone()[0]
-    cur = conn.executemany(_INSERT, rows)
+def _insert_rows(conn: sqlite3.Connection, groups: Iterable[Rows]) -> int:
+    """Insert sources and their entries (not into ``records_fts``); return the entries inserted."""
+    count = 0
+    for source, entries in groups:
+        fid = conn.execute(_INSERT_SOURCE, source).lastrowid
+        count += conn.executemany(_INSERT_ENTRY, ((fid, *entry) for entry in entries)).rowcount
+    return count
+
+
+def _add_rows(conn: sqlite3.Connection, groups: Iterable[Rows]) -> int:
+    """Insert sources and their entries, and the entries' records into ``records_fts``."""
+    before = conn.execute("SELECT coalesce(max(rowid), 0) FROM entries").fetchone()[0]
+    count = _insert_rows(conn, groups)
     conn.execute(f"INSERT INTO records_fts (rowid, {_FTS_COLUMNS}) SELECT rowid, {_FTS_COLUMNS} FROM records "
                  "WHERE rowid > ?", (before,))
-    return cur.rowcount
+    return count
 
 
-def _delete_rows(conn: sqlite3.Connection, where: str, params: Sequence[Any]) -> None:
-    """Delete rows matching ``where`` from ``records_fts`` (which needs the old text), then from ``records``."""
+def _delete_sources(conn: sqlite3.Connection, where: str, params: Sequence[Any]) -> None:
+    """Delete the sources matching ``where`` (on ``sources``) and their records: from ``records_fts`` first,
+    through the view while it still yields the exact old text and tokens, then the entries and sources."""
+    fids = f"fid IN (SELECT fid FROM sources WHERE {where})"
     conn.execute(f"INSERT INTO records_fts (records_fts, rowid, {_FTS_COLUMNS}) "
-                 f"SELECT 'delete', rowid, {_FTS_COLUMNS} FROM records WHERE {where}", params)
-    conn.execute(f"DELETE FROM records WHERE {where}", params)
+                 f"SELECT 'delete', rowid, {_FTS_COLUMNS} FROM records WHERE {fids}", params)
+    conn.execute(f"DELETE FROM entries WHERE {fids}", params)
+    conn.execute(f"DELETE FROM sources WHERE {where}", params)
 
 
 def _set_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
@@ -329,14 +338,15 @@ def index_sessions(conn: sqlite3.Connection, sessions: Iterable[SessionRecord],
     stale = sorted({*folders, *(s.path for s in sessions)})
     with _transaction(conn):
         if stale:
-            _delete_rows(conn, "folder IN (SELECT value FROM json_each(?))", (_json_list(stale),))
-        return _add_rows(conn, (row for rec in sessions for row in session_rows(rec)))
+            _delete_sources(conn, "worktree = '' AND folder IN (SELECT value FROM json_each(?))",
+                            (_json_list(stale),))
+        return _add_rows(conn, (session_rows(rec) for rec in sessions))
 
 
 def index_decisions(conn: sqlite3.Connection, worktree: str, decisions: Iterable[tuple[str, Decision]]) -> int:
     """Replace the decision rows of ``worktree`` (a work tree root); return rows added."""
     with _transaction(conn):
-        _delete_rows(conn, "worktree = ? AND type = 'decision'", (worktree,))
+        _delete_sources(conn, "worktree = ?", (worktree,))
         return _add_rows(conn, decision_rows(worktree, decisions))
 
 
@@ -405,8 +415,8 @@ def _fill_index(conn: sqlite3.Connection, *, tip: str | None, sessions: Iterable
     conn.execute("PRAGMA journal_mode = OFF")   # a failed build is thrown away whole
     conn.execute("PRAGMA synchronous = OFF")
     conn.execute("BEGIN IMMEDIATE")
-    rows = conn.executemany(_INSERT, (row for rec in _by_date(sessions) for row in session_rows(rec))).rowcount
-    rows += conn.executemany(_INSERT, decision_rows(worktree, decisions)).rowcount
+    rows = _insert_rows(conn, (session_rows(rec) for rec in _by_date(sessions)))
+    rows += _insert_rows(conn, decision_rows(worktree, decisions))
     conn.execute("INSERT INTO records_fts (records_fts) VALUES ('rebuild')")
     _set_meta(conn, "ref_tip", tip or "")
     if worktree:
@@ -510,7 +520,7 @@ def _update_locked(conn: sqlite3.Connection, repo: Repo, tip: str | None, sig: s
     with _transaction(conn):
         if old_tip != (tip or ""):
             if tip is None:
-                _delete_rows(conn, "worktree = ''", ())
+                _delete_sources(conn, "worktree = ''", ())
             else:
                 index_sessions(conn, sessions, folders)
             _set_meta(conn, "ref_tip", tip or "")
@@ -525,9 +535,9 @@ def _update_locked(conn: sqlite3.Connection, repo: Repo, tip: str | None, sig: s
 
 def _forget_missing_worktrees(conn: sqlite3.Connection) -> None:
     """Drop decision rows of work trees that no longer exist (removed with ``git worktree remove``)."""
-    for (worktree,) in conn.execute("SELECT DISTINCT worktree FROM records WHERE worktree != ''").fetchall():
+    for (worktree,) in conn.execute("SELECT DISTINCT worktree FROM sources WHERE worktree != ''").fetchall():
         if not os.path.isdir(worktree):
-            _delete_rows(conn, "worktree = ?", (worktree,))
+            _delete_sources(conn, "worktree = ?", (worktree,))
             conn.execute("DELETE FROM meta WHERE key = ?", (_decisions_key(worktree),))
 
 
@@ -876,7 +886,7 @@ def _ranked(conn: sqlite3.Connection, text: str, f: _Filters, limit: int) -> lis
     cut = _window(conn, match)
     window = "" if cut is None else "AND rowid >= :cut "
     # Decision rows of other work trees are dropped after ranking, so that many more are fetched.
-    foreign = conn.execute("SELECT count(*) FROM records WHERE worktree > '' AND worktree != ?",
+    foreign = conn.execute("SELECT count(*) FROM sources WHERE worktree > '' AND worktree != ?",
                            (f.params["worktree"],)).fetchone()[0]
     inline = not f.fts   # a facet or file token could otherwise win the snippet's choice of column
     snippet = f", {_SNIPPET}" if inline else ", NULL"
