@@ -52,8 +52,10 @@ def dump(repo: Repo) -> list[tuple]:
     """Every row of the index, without rowids, in a stable order."""
     conn = sqlite3.connect(search.index_path(repo))
     try:
-        return sorted(conn.execute("SELECT type, rid, session_id, folder, worktree, path, date, author, branch, "
-                                   "label, title, body, files, tags FROM records").fetchall())
+        rows = conn.execute("SELECT type, rid, session_id, folder, worktree, path, date, author, branch, "
+                            "label, title, body, files, tags FROM records").fetchall()
+        # The label as shown: the index stores the number of a candidate its other columns spell.
+        return sorted((*r[:9], search._label(r[9], r[1], *r[10:]), *r[10:]) for r in rows)
     finally:
         conn.close()
 

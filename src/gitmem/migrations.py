@@ -196,7 +196,8 @@ def m002_sources(conn: sqlite3.Connection) -> None:
             seq INTEGER NOT NULL,           -- the observation file's number; 0 for other records
             rid TEXT NOT NULL,
             date TEXT NOT NULL,
-            label TEXT NOT NULL,
+            label NOT NULL,                 -- the text, or the number of the candidate it equals (no type:
+                                            -- stored as given; see gitmem.search._stored_label)
             title TEXT NOT NULL,
             body TEXT NOT NULL,
             files TEXT NOT NULL,
@@ -229,11 +230,11 @@ def m002_sources(conn: sqlite3.Connection) -> None:
                              || ' zzd' || substr(e.date, 1, 4) || substr(e.date, 6, 2) || substr(e.date, 9, 2)
                         ELSE '' END AS facets,
             e.fid AS fid
-        FROM entries e JOIN sources s ON s.fid = e.fid""")
+        FROM entries e CROSS JOIN sources s ON s.fid = e.fid  -- CROSS: entries drive (by rowid, date or fid)
+        """)
     conn.execute("""
         CREATE VIRTUAL TABLE records_fts USING fts5 (
             title, body, files, tags, facets,
             content = 'records', content_rowid = 'rowid',
-            tokenize = 'porter unicode61 remove_diacritics 2',
-            prefix = '3'
+            tokenize = 'porter unicode61 remove_diacritics 2'
         )""")

@@ -32,6 +32,7 @@ import datetime
 import fcntl
 import fnmatch
 import hashlib
+import itertools
 import json
 import logging
 import os
@@ -83,7 +84,7 @@ _RELATIVE = re.compile(r"(\d+)\s*(h|d|w|m|y)", re.IGNORECASE)
 _RELATIVE_DAYS = {"h": 1 / 24, "d": 1, "w": 7, "m": 30, "y": 365}
 
 Source = tuple[str, str, str, str, str, str]                    # as _SOURCE_COLUMNS
-Entry = tuple[int, int, str, str, str, str, str, str, str]      # as _ENTRY_COLUMNS
+Entry = tuple[int, int, str, str, str | int, str, str, str, str]   # as _ENTRY_COLUMNS
 Rows = tuple[Source, list[Entry]]                                # one source and its records
 
 
@@ -182,12 +183,43 @@ def _facet(kind: str, value: str) -> str:
     return f"zz{kind}{int.from_bytes(digest, 'big')}"
 
 
+def _label_candidates(rid: str, title: str, body: str, files: str, tags: str) -> Iterator[str]:
+    """Labels a record's other columns spell: its title (or id), then "<kind> <tool>: <line>" for each of the
+    first lines of its body and for its first files (an observation's label, mostly)."""
+    yield _one_line(title) or rid
+    head = " ".join(tags.split()[:2])
+    for part in body.split("\n")[:3]:
+        yield _one_line(f"{head}: {part}")
+    yield _one_line(f"{head}: {', '.join(files.split(chr(10))[:3])}")
+
+
+def _stored_label(label: str, rid: str, title: str, body: str, files: str, tags: str) -> str | int:
+    """What ``entries.label`` holds: the number of the first candidate equal to ``label`` (so the label is
+    computed again when read, and not stored), else ``label``."""
+    for i, candidate in enumerate(_label_candidates(rid, title, body, files, tags)):
+        if candidate == label:
+            return i
+    return label
+
+
+def _label(stored: str | int, rid: str, title: str, body: str, files: str, tags: str) -> str:
+    """The label ``_stored_label`` stored."""
+    if isinstance(stored, str):
+        return stored
+    return next(itertools.islice(_label_candidates(rid, title, body, files, tags), stored, None), "")
+
+
 def _source(worktree: str, folder: str, session_id: str, author: str, branch: str) -> Source:
     """A source row with the filter tokens its records share: branch and author words, each led by a space
     (the view ``records`` adds the type and date tokens of each record)."""
     tokens = [_facet("b", branch)] if branch else []
     tokens += [_facet("a", w) for w in dict.fromkeys(_RUN.findall(author.lower()))]
     return (worktree, folder, session_id, author, branch, "".join(f" {t}" for t in tokens))
+
+
+def _entry(kind: int, seq: int, rid: str, date: str, label: str, title: str, body: str, files: str,
+           tags: str) -> Entry:
+    return (kind, seq, rid, date, _stored_label(label, rid, title, body, files, tags), title, body, files, tags)
 
 
 def session_rows(record: SessionRecord) -> Rows:
@@ -203,13 +235,13 @@ def session_rows(record: SessionRecord) -> Rows:
                                      *s.dead_ends, *decisions) if x)
         files = _unique((*s.files_modified, *s.files_read, *(f for d in s.decisions for f in d.files)))
         date = _norm_date(s.ended_at or s.started_at)
-        rows.append((1, 0, s.id, date, _one_line(s.title) or s.id, s.title, body, "\n".join(files),
-                     " ".join(s.tags)))
+        rows.append(_entry(1, 0, s.id, date, _one_line(s.title) or s.id, s.title, body, "\n".join(files),
+                           " ".join(s.tags)))
     for batch in record.batches:
         for o in batch.observations:
-            rows.append((2, batch.seq, o.id, _norm_date(o.ts), _observation_label(o), "",
-                         "\n".join(x for x in (o.text, o.command, o.detail) if x), "\n".join(_unique(o.files)),
-                         " ".join(x for x in (o.kind, o.tool, o.outcome) if x)))
+            rows.append(_entry(2, batch.seq, o.id, _norm_date(o.ts), _observation_label(o), "",
+                               "\n".join(x for x in (o.text, o.command, o.detail) if x), "\n".join(_unique(o.files)),
+                               " ".join(x for x in (o.kind, o.tool, o.outcome) if x)))
     return _source("", record.path, record.session_id, author, branch), rows
 
 
@@ -220,8 +252,8 @@ def decision_row(worktree: str, path: str, d: Decision, replaces: Sequence[str] 
     date, authors = _norm_date(d.date), ", ".join(d.authors)
     body = d.body + "".join(f"\n{title}" for title in replaces)  # the titles alone: no status word to match
     return _source(worktree, path, d.session, authors, ""), [
-        (3, 0, d.id or stem, date, _one_line(d.title) or stem, d.title, body, "\n".join(_unique(d.files)),
-         " ".join((d.status, *d.tags)))]
+        _entry(3, 0, d.id or stem, date, _one_line(d.title) or stem, d.title, body, "\n".join(_unique(d.files)),
+               " ".join((d.status, *d.tags)))]
 
 
 def decision_rows(worktree: str, decisions: Iterable[tuple[str, Decision]]) -> Iterator[Rows]:
@@ -661,8 +693,9 @@ def observation_counts(repo: Repo, session_ids: Sequence[str]) -> dict[str, int]
     conn, _update = _open_current(repo)
     try:
         marks = ",".join("?" * len(session_ids))
-        rows = conn.execute(f"SELECT session_id, count(*) FROM records WHERE type = 'observation' "
-                            f"AND session_id IN ({marks}) GROUP BY session_id", list(session_ids)).fetchall()
+        rows = conn.execute(f"SELECT s.session_id, count(*) FROM sources s JOIN entries e ON e.fid = s.fid "
+                            f"WHERE s.session_id IN ({marks}) AND e.kind = 2 GROUP BY s.session_id",
+                            list(session_ids)).fetchall()
     finally:
         conn.close()
     return {sid: 0 for sid in session_ids} | dict(rows)
@@ -847,15 +880,17 @@ def _filters(conn: sqlite3.Connection, worktree: str, types: tuple[str, ...], au
     return _Filters(" AND ".join(conds), params, tuple(fts), check, matcher, nothing)
 
 
-_HIT_COLUMNS = "r.type, r.rid, r.session_id, r.label, {snippet}, r.date, r.author, r.branch, r.path, r.files, {score}"
+_HIT_COLUMNS = ("r.type, r.rid, r.session_id, r.label, {snippet}, r.date, r.author, r.branch, r.path, r.files, {score}, "
+                "r.title, r.body, r.tags")
 _BM25 = "bm25(records_fts, " + ", ".join(str(w) for w in BM25_WEIGHTS) + ")"
 _SNIPPET = f"snippet(records_fts, -1, '**', '**', '…', {SNIPPET_TOKENS})"
 _JOIN = "records_fts CROSS JOIN records r ON r.rowid = records_fts.rowid"   # CROSS: FTS5 drives the join
 
 
 def _hit(row: Sequence[Any]) -> SearchHit:
-    kind, rid, session_id, label, snippet, date, author, branch, path, files, score = row
-    return SearchHit(kind, rid, session_id, label, " ".join((snippet or "").split()), date, author, branch, path,
+    kind, rid, session_id, label, snippet, date, author, branch, path, files, score, title, body, tags = row
+    return SearchHit(kind, rid, session_id, _label(label, rid, title, body, files, tags), " ".join((snippet or "").split()),
+                     date, author, branch, path,
                      tuple(files.split("\n")) if files else (), 0.0 - float(score))  # bm25: lower is better
 
 
@@ -905,7 +940,7 @@ def _ranked(conn: sqlite3.Connection, text: str, f: _Filters, limit: int) -> lis
                 continue
             if f.check is not None and not f.check(row[1], row[6], row[8], row[10]):
                 continue
-            hits.append((rowid, _hit((*row[1:5], snip, *row[6:11], score))))
+            hits.append((rowid, _hit((*row[1:5], snip, *row[6:11], score, *row[12:]))))
             if len(hits) == limit:
                 break
         if len(hits) >= limit or len(top) < fetch:
