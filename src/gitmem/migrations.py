@@ -161,17 +161,23 @@ def m002_sources(conn: sqlite3.Connection) -> None:
 
     A source is a session folder of the memory ref (``worktree`` '') or one
     decision file of a work tree. ``sources`` holds its session id, author,
-    branch and their filter tokens; ``entries`` holds what differs per record
-    and names its source by ``fid``. The view ``records`` joins them back into
-    the columns of ``m001`` (readers such as the recall hook keep reading
-    ``records``), composing what is derived: the type name, the file path
-    (``summary.md`` or ``obs-NNNN.yaml``, as ``gitmem.store`` names them) and
-    the filter tokens (``zzt<kind>``, the source's branch and author tokens,
-    ``zzm<yyyymm> zzd<yyyymmdd>`` from a record's date). ``records_fts`` is an
-    external-content table over that view (FTS5 reads content by rowid, which a
-    view may serve): the facet tokens are indexed, never stored as text.
-    Deleting a record from ``records_fts`` needs its old column values: a
-    source's entries are always deleted through the view before the source row.
+    branch, their filter tokens and the rowids of its records (``first`` to
+    ``last``: a source's records are inserted together, so their rowids are
+    consecutive). ``entries`` holds what differs per record and names its
+    source by ``fid``. The view ``records`` joins them back into the columns of
+    ``m001`` (readers such as the recall hook keep reading ``records``),
+    composing what is derived: the type name, the file path (``summary.md`` or
+    ``obs-NNNN.yaml``, as ``gitmem.store`` names them), an observation id stored
+    as its 8 bytes (``o1-`` + hex), and the filter tokens: ``zzt1``/``zzt3``
+    for sessions and decisions (a filter on observations, nearly every row,
+    never uses a token), the source's branch and author tokens, and
+    ``zzm<yyyymm>`` from a record's date. ``records_fts`` is an external-content
+    table over that view (FTS5 reads content by rowid, which a view may serve):
+    the facet tokens are indexed, never stored per record. Deleting a record
+    from ``records_fts`` needs its old column values: a source's records are
+    always deleted through the view before its entries and its source row.
+    No ``prefix='3'`` index: it was 40% of the full-text data, and prefix
+    queries stay within the search goals without it.
     The old tables go; forgetting the indexed tip makes the next use re-index.
     """
     conn.execute("DROP TABLE IF EXISTS records_fts")
@@ -185,31 +191,33 @@ def m002_sources(conn: sqlite3.Connection) -> None:
             session_id TEXT NOT NULL,
             author TEXT NOT NULL,
             branch TEXT NOT NULL,
-            facets TEXT NOT NULL            -- ' '-led branch and author filter tokens of every record of the source
+            facets TEXT NOT NULL,           -- ' '-led branch and author filter tokens of every record of the source
+            first INTEGER NOT NULL,         -- rowids of its entries: first to last
+            last INTEGER NOT NULL
         )""")
     conn.execute("CREATE INDEX sources_folder ON sources (worktree, folder)")
+    conn.execute("CREATE INDEX sources_author ON sources (author)")
     conn.execute("""
         CREATE TABLE entries (
             rowid INTEGER PRIMARY KEY,
             fid INTEGER NOT NULL,           -- sources.fid
             kind INTEGER NOT NULL,          -- 1 session, 2 observation, 3 decision
             seq INTEGER NOT NULL,           -- the observation file's number; 0 for other records
-            rid TEXT NOT NULL,
+            rid NOT NULL,                   -- the id; an observation's o1-<16 hex> as those 8 bytes (a blob)
             date TEXT NOT NULL,
-            label NOT NULL,                 -- the text, or the number of the candidate it equals (no type:
-                                            -- stored as given; see gitmem.search._stored_label)
+            label NOT NULL,                 -- the text, or the number of the candidate it equals
+                                            -- (gitmem.search._stored_label); no type: stored as given
             title TEXT NOT NULL,
             body TEXT NOT NULL,
             files TEXT NOT NULL,
             tags TEXT NOT NULL
         )""")
-    conn.execute("CREATE INDEX entries_fid ON entries (fid)")
     conn.execute("CREATE INDEX entries_date ON entries (date)")
     conn.execute("""
         CREATE VIEW records AS SELECT
             e.rowid AS rowid,
             CASE e.kind WHEN 1 THEN 'session' WHEN 2 THEN 'observation' ELSE 'decision' END AS type,
-            e.rid AS rid,
+            CASE WHEN typeof(e.rid) = 'blob' THEN 'o1-' || lower(hex(e.rid)) ELSE e.rid END AS rid,
             s.session_id AS session_id,
             CASE WHEN s.worktree = '' THEN s.folder ELSE '' END AS folder,
             s.worktree AS worktree,
@@ -224,13 +232,11 @@ def m002_sources(conn: sqlite3.Connection) -> None:
             e.body AS body,
             e.files AS files,
             e.tags AS tags,
-            'zzt' || e.kind || s.facets
+            CASE e.kind WHEN 2 THEN '' ELSE 'zzt' || e.kind END || s.facets
                 || CASE WHEN e.date GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*'
-                        THEN ' zzm' || substr(e.date, 1, 4) || substr(e.date, 6, 2)
-                             || ' zzd' || substr(e.date, 1, 4) || substr(e.date, 6, 2) || substr(e.date, 9, 2)
-                        ELSE '' END AS facets,
+                        THEN ' zzm' || substr(e.date, 1, 4) || substr(e.date, 6, 2) ELSE '' END AS facets,
             e.fid AS fid
-        FROM entries e CROSS JOIN sources s ON s.fid = e.fid  -- CROSS: entries drive (by rowid, date or fid)
+        FROM entries e CROSS JOIN sources s ON s.fid = e.fid  -- CROSS: entries drive (by rowid or date)
         """)
     conn.execute("""
         CREATE VIRTUAL TABLE records_fts USING fts5 (

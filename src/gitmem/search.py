@@ -71,8 +71,10 @@ SNIPPET_TOKENS = 12
 
 _SOURCE_COLUMNS = ("worktree", "folder", "session_id", "author", "branch", "facets")
 _ENTRY_COLUMNS = ("kind", "seq", "rid", "date", "label", "title", "body", "files", "tags")
-_INSERT_SOURCE = f"INSERT INTO sources ({', '.join(_SOURCE_COLUMNS)}) VALUES ({', '.join('?' * 6)})"
-_INSERT_ENTRY = f"INSERT INTO entries (fid, {', '.join(_ENTRY_COLUMNS)}) VALUES (?{', ?' * 9})"
+_INSERT_SOURCE = f"INSERT INTO sources (fid, {', '.join(_SOURCE_COLUMNS)}, first, last) VALUES (?{', ?' * 8})"
+_INSERT_ENTRY = f"INSERT INTO entries (rowid, fid, {', '.join(_ENTRY_COLUMNS)}) VALUES (?, ?{', ?' * 9})"
+_OBSERVATION_ID = re.compile(r"o1-[0-9a-f]{16}")   # stored as its 8 bytes; the view `records` spells it again
+_MAX_AUTHOR_FACETS = 32
 _FTS_COLUMNS = "title, body, files, tags, facets"
 _TEXT_COLUMNS = "{title body files tags}"
 _KINDS = {"session": 1, "observation": 2, "decision": 3}   # entries.kind; `zzt<kind>` is the type's filter token
@@ -84,7 +86,7 @@ _RELATIVE = re.compile(r"(\d+)\s*(h|d|w|m|y)", re.IGNORECASE)
 _RELATIVE_DAYS = {"h": 1 / 24, "d": 1, "w": 7, "m": 30, "y": 365}
 
 Source = tuple[str, str, str, str, str, str]                    # as _SOURCE_COLUMNS
-Entry = tuple[int, int, str, str, str | int, str, str, str, str]   # as _ENTRY_COLUMNS
+Entry = tuple[int, int, str | bytes, str, str | int, str, str, str, str]   # as _ENTRY_COLUMNS
 Rows = tuple[Source, list[Entry]]                                # one source and its records
 
 
@@ -210,16 +212,18 @@ def _label(stored: str | int, rid: str, title: str, body: str, files: str, tags:
 
 
 def _source(worktree: str, folder: str, session_id: str, author: str, branch: str) -> Source:
-    """A source row with the filter tokens its records share: branch and author words, each led by a space
+    """A source row with the filter tokens its records share: its branch and its author, each led by a space
     (the view ``records`` adds the type and date tokens of each record)."""
     tokens = [_facet("b", branch)] if branch else []
-    tokens += [_facet("a", w) for w in dict.fromkeys(_RUN.findall(author.lower()))]
+    if author:
+        tokens.append(_facet("a", author))   # the whole name: an author filter names each author it matches
     return (worktree, folder, session_id, author, branch, "".join(f" {t}" for t in tokens))
 
 
 def _entry(kind: int, seq: int, rid: str, date: str, label: str, title: str, body: str, files: str,
            tags: str) -> Entry:
-    return (kind, seq, rid, date, _stored_label(label, rid, title, body, files, tags), title, body, files, tags)
+    return (kind, seq, bytes.fromhex(rid[3:]) if _OBSERVATION_ID.fullmatch(rid) else rid, date,
+            _stored_label(label, rid, title, body, files, tags), title, body, files, tags)
 
 
 def session_rows(record: SessionRecord) -> Rows:
@@ -318,11 +322,17 @@ def _transaction(conn: sqlite3.Connection) -> Iterator[None]:
 
 
 def _insert_rows(conn: sqlite3.Connection, groups: Iterable[Rows]) -> int:
-    """Insert sources and their entries (not into ``records_fts``); return the entries inserted."""
+    """Insert sources and their entries (not into ``records_fts``), each source's on the next consecutive
+    rowids; return the entries inserted."""
+    fid, rowid = conn.execute("SELECT (SELECT coalesce(max(fid), 0) FROM sources), "
+                              "(SELECT coalesce(max(rowid), 0) FROM entries)").fetchone()
     count = 0
     for source, entries in groups:
-        fid = conn.execute(_INSERT_SOURCE, source).lastrowid
-        count += conn.executemany(_INSERT_ENTRY, ((fid, *entry) for entry in entries)).rowcount
+        fid += 1
+        conn.execute(_INSERT_SOURCE, (fid, *source, rowid + 1, rowid + len(entries)))
+        conn.executemany(_INSERT_ENTRY, ((rowid + i, fid, *entry) for i, entry in enumerate(entries, 1)))
+        rowid += len(entries)
+        count += len(entries)
     return count
 
 
@@ -338,10 +348,10 @@ def _add_rows(conn: sqlite3.Connection, groups: Iterable[Rows]) -> int:
 def _delete_sources(conn: sqlite3.Connection, where: str, params: Sequence[Any]) -> None:
     """Delete the sources matching ``where`` (on ``sources``) and their records: from ``records_fts`` first,
     through the view while it still yields the exact old text and tokens, then the entries and sources."""
-    fids = f"fid IN (SELECT fid FROM sources WHERE {where})"
-    conn.execute(f"INSERT INTO records_fts (records_fts, rowid, {_FTS_COLUMNS}) "
-                 f"SELECT 'delete', rowid, {_FTS_COLUMNS} FROM records WHERE {fids}", params)
-    conn.execute(f"DELETE FROM entries WHERE {fids}", params)
+    for first, last in conn.execute(f"SELECT first, last FROM sources WHERE {where}", params).fetchall():
+        conn.execute(f"INSERT INTO records_fts (records_fts, rowid, {_FTS_COLUMNS}) "
+                     f"SELECT 'delete', rowid, {_FTS_COLUMNS} FROM records WHERE rowid BETWEEN ? AND ?", (first, last))
+        conn.execute("DELETE FROM entries WHERE rowid BETWEEN ? AND ?", (first, last))
     conn.execute(f"DELETE FROM sources WHERE {where}", params)
 
 
@@ -693,7 +703,8 @@ def observation_counts(repo: Repo, session_ids: Sequence[str]) -> dict[str, int]
     conn, _update = _open_current(repo)
     try:
         marks = ",".join("?" * len(session_ids))
-        rows = conn.execute(f"SELECT s.session_id, count(*) FROM sources s JOIN entries e ON e.fid = s.fid "
+        rows = conn.execute(f"SELECT s.session_id, count(*) FROM sources s "
+                            f"JOIN entries e ON e.rowid BETWEEN s.first AND s.last "
                             f"WHERE s.session_id IN ({marks}) AND e.kind = 2 GROUP BY s.session_id",
                             list(session_ids)).fetchall()
     finally:
@@ -810,15 +821,16 @@ def _types(types: Iterable[str] | str | None) -> tuple[str, ...]:
 
 
 def _months(first: str, last: str) -> list[str]:
-    """Facet terms covering the dates from ``first`` to the month of ``last``: the days left in the first
-    month, then whole months; [] when that is too many to be worth it (nearly every row passes then)."""
+    """Facet terms covering the months from ``first``'s to ``last``'s ([] when that is too many to be worth
+    it: nearly every row passes then). The days of the first month before ``first`` pass too; the exact
+    test drops them."""
     if not (re.match(r"\d{4}-\d{2}-\d{2}", first) and re.match(r"\d{4}-\d{2}", last)):
         return []
-    y, m, d = int(first[:4]), int(first[5:7]), int(first[8:10])
+    y, m = int(first[:4]), int(first[5:7])
     end = (int(last[:4]), int(last[5:7]))
     if (y, m) > end:
         return ['"zzm000000"']  # nothing is that new
-    out = [f'"zzd{y:04d}{m:02d}{day:02d}"' for day in range(d, 32)] if d > 1 else [f'"zzm{y:04d}{m:02d}"']
+    out = [f'"zzm{y:04d}{m:02d}"']
     while (y, m) < end:
         y, m = (y + 1, 1) if m == 12 else (y, m + 1)
         out.append(f'"zzm{y:04d}{m:02d}"')
@@ -832,7 +844,7 @@ class _Filters:
     sql: str                    # exact conditions on `r`, joined with AND (always the work tree one)
     params: dict[str, Any]
     fts: tuple[str, ...]        # FTS5 terms every passing row has: facet and file tokens
-    check: Callable[[str, str, str, str], bool] | None   # exact test of (type, date, branch, files)
+    check: Callable[[str, str, str, str, str], bool] | None   # exact test of (type, date, author, branch, files)
     file: Callable[[str], bool] | None
     nothing: bool = False       # a filter no row can pass
 
@@ -844,6 +856,7 @@ def _filters(conn: sqlite3.Connection, worktree: str, types: tuple[str, ...], au
     params: dict[str, Any] = {"worktree": worktree}
     fts: list[str] = []
     nothing = False
+    exact_author: frozenset[str] = frozenset()   # authors the tokens do not narrow to: tested on each hit
     kinds = frozenset(types) if types and set(types) != set(TYPES) else frozenset()
     if kinds:
         conds.append("r.type IN (" + ", ".join(f"'{t}'" for t in sorted(kinds)) + ")")
@@ -853,9 +866,17 @@ def _filters(conn: sqlite3.Connection, worktree: str, types: tuple[str, ...], au
             fts.append("facets : (" + " OR ".join(f'"{_TYPE_FACETS[t]}"' for t in sorted(kinds)) + ")")
     if author and author.strip():
         # Words of the author's name or email, all of them: `bob`, `Bob Builder`, `bob@example.com`.
-        words = list(dict.fromkeys(_RUN.findall(author.lower())))
-        nothing = not words
-        fts += [f'facets : "{_facet("a", w)}"' for w in words]
+        # Each source holds one token for its whole author: the filter names every author that has the words.
+        words = set(_RUN.findall(author.lower()))
+        authors = frozenset(a for (a,) in conn.execute("SELECT DISTINCT author FROM sources")
+                            if words and words <= set(_RUN.findall(a.lower())))
+        nothing = not authors
+        conds.append("r.author IN (SELECT value FROM json_each(:authors))")
+        params["authors"] = _json_list(sorted(authors))
+        if 0 < len(authors) <= _MAX_AUTHOR_FACETS:
+            fts.append("facets : (" + " OR ".join(f'"{_facet("a", a)}"' for a in sorted(authors)) + ")")
+        elif authors:
+            exact_author = authors
     branch = branch.strip() if branch else ""
     if branch:
         conds.append("r.branch = :branch")
@@ -873,9 +894,10 @@ def _filters(conn: sqlite3.Connection, worktree: str, types: tuple[str, ...], au
         conds.append("gm_file_match(r.files)")
         fts += _file_terms(file.strip())
     check = None
-    if kinds or since or branch or matcher is not None:
-        def check(kind: str, date: str, row_branch: str, files: str) -> bool:
+    if kinds or since or branch or matcher is not None or exact_author:
+        def check(kind: str, date: str, row_author: str, row_branch: str, files: str) -> bool:
             return ((not kinds or kind in kinds) and (not since or date >= since)
+                    and (not exact_author or row_author in exact_author)
                     and (not branch or row_branch == branch) and (matcher is None or matcher(files)))
     return _Filters(" AND ".join(conds), params, tuple(fts), check, matcher, nothing)
 
@@ -938,7 +960,7 @@ def _ranked(conn: sqlite3.Connection, text: str, f: _Filters, limit: int) -> lis
             row = rows.get(rowid)
             if row is None or row[0] not in ("", f.params["worktree"]):
                 continue
-            if f.check is not None and not f.check(row[1], row[6], row[8], row[10]):
+            if f.check is not None and not f.check(row[1], row[6], row[7], row[8], row[10]):
                 continue
             hits.append((rowid, _hit((*row[1:5], snip, *row[6:11], score, *row[12:]))))
             if len(hits) == limit:
