@@ -49,8 +49,8 @@ def _observation(rng: random.Random, ts: str) -> Observation:
     if kind == "prompt":
         return Observation(ts=ts, kind=kind, text=f"Fix {_sentence(rng, rng.randint(2, 3))}")
     if kind == "command":
-        return Observation(ts=ts, kind=kind, tool=tool, command=f"pytest -q {rng.choice(_FILES)} -k {rng.choice(_WORDS)}",
-                           outcome=rng.choice(("ok", "failed")), event_id=event)
+        return Observation(ts=ts, kind=kind, tool=tool, outcome=rng.choice(("ok", "failed")), event_id=event,
+                           command=f"pytest -q {rng.choice(_FILES)} -k {rng.choice(_WORDS)}")
     if kind == "read":
         return Observation(ts=ts, kind=kind, tool=tool, files=(rng.choice(_FILES),), event_id=event)
     if kind == "search":
@@ -123,8 +123,8 @@ def test_labels_and_paths_read_back_as_the_records_spell_them(gm_repo: Repo) -> 
         Observation(ts="2026-11-24T08:00:07Z", kind="note"),
     ]
     store.write_session(gm_repo, "s-labels", "2026-11-24T08:00:00Z", observations[:4])
-    store.write_session(gm_repo, "s-labels", "2026-11-24T08:00:00Z", observations[4:],
-                        SessionSummary(id="s-labels", title="  Labels\nread   back ", started_at="2026-11-24T08:00:00Z"))
+    summary = SessionSummary(id="s-labels", title="  Labels\nread   back ", started_at="2026-11-24T08:00:00Z")
+    store.write_session(gm_repo, "s-labels", "2026-11-24T08:00:00Z", observations[4:], summary)
     hits = _observation_hits(gm_repo)
     assert {o.id: hits[o.id].title for o in observations} == \
         {o.id: search._observation_label(o) for o in observations}
@@ -187,3 +187,47 @@ def test_an_index_of_the_first_schema_is_re_indexed_into_the_compact_one(gm_repo
     assert search.search(gm_repo, "stale") == []
     assert search.record_counts(gm_repo) == {"session": 1, "observation": 1, "decision": 0}
     _integrity(gm_repo)
+
+
+def _two_months_of_ledgers(repo: Repo) -> None:
+    (repo.common_dir / "gitmem").mkdir(exist_ok=True)
+    early = [Observation(ts=f"2026-11-05T08:00:{i:02d}Z", kind="note", text="ledger") for i in range(12)]
+    store.write_session(repo, "s-early", "2026-11-05T08:00:00Z", early,
+                        SessionSummary(id="s-early", title="Early", started_at="2026-11-05T08:00:00Z",
+                                       author="Alice Example <alice@example.com>", branch="main"))
+    late = [Observation(ts="2026-11-25T08:00:00Z", kind="note", text="the ledger rounding was fixed in the end")]
+    store.write_session(repo, "s-late", "2026-11-25T08:00:00Z", late,
+                        SessionSummary(id="s-late", title="Late", started_at="2026-11-25T08:00:00Z",
+                                       author="Bob Builder <bob@example.com>", branch="main"))
+    store.write_session(repo, "s-sept", "2026-09-25T08:00:00Z",
+                        [Observation(ts="2026-09-25T08:00:00Z", kind="note", text="ledger in september")],
+                        SessionSummary(id="s-sept", title="September", started_at="2026-09-25T08:00:00Z",
+                                       author="Alice Builder <ab@example.org>", branch="main"))
+
+
+def test_since_within_a_month_drops_its_earlier_days_past_better_ranked_rows(gm_repo: Repo) -> None:
+    _two_months_of_ledgers(gm_repo)
+    # The month token lets the twelve short (better ranked) rows of the 5th through; the exact test drops them.
+    assert [h.session_id for h in search.search(gm_repo, "ledger", since="2026-11-20", limit=1)] == ["s-late"]
+    assert {h.session_id for h in search.search(gm_repo, "ledger", since="2026-11-05")} == {"s-early", "s-late"}
+    assert {h.session_id for h in search.search(gm_repo, "ledger", since="2026-10-01")} == {"s-early", "s-late"}
+    assert search.search(gm_repo, "ledger", since="2026-11-26") == []
+
+
+@pytest.mark.parametrize("max_tokens", [search._MAX_AUTHOR_FACETS, 0])
+def test_author_filter_by_tokens_or_by_the_exact_test_agree(gm_repo: Repo, monkeypatch: pytest.MonkeyPatch,
+                                                              max_tokens: int) -> None:
+    _two_months_of_ledgers(gm_repo)
+    monkeypatch.setattr(search, "_MAX_AUTHOR_FACETS", max_tokens)   # 0: too many authors to name as tokens
+    def sessions(query: str, author: str, **kw) -> set[str]:
+        return {h.session_id for h in search.search(gm_repo, query, author=author, **kw)}
+
+    assert sessions("ledger", "builder") == {"s-late", "s-sept"}
+    assert sessions("ledger", "Bob Builder") == {"s-late"}
+    assert sessions("ledger", "example.com") == {"s-early", "s-late"}
+    assert sessions("ledger", "example.org", limit=1) == {"s-sept"}  # past the twelve better ranked rows of the 5th
+    assert sessions("ledger", "alice") == {"s-early", "s-sept"}
+    assert sessions("", "alice builder") == {"s-sept"}
+    assert sessions("", "example org") == {"s-sept"}
+    assert sessions("ledger", "carol") == set()
+    assert sessions("", "bo") == set()

@@ -49,8 +49,7 @@ from gitmem.git import Repo
 from gitmem.recall import STOPWORDS  # a query of only these lists recent records
 from gitmem.migrations import UnknownMigrationError, apply_migrations, pending_migrations
 from gitmem.records import Decision, Observation
-from gitmem.store import SESSIONS_DIR, SUMMARY_FILE, SessionRecord, memory_tip, obs_file_name, read_memory, \
-    read_sessions
+from gitmem.store import SESSIONS_DIR, SessionRecord, memory_tip, read_memory, read_sessions
 
 logger = logging.getLogger(__name__)
 
@@ -239,13 +238,13 @@ def session_rows(record: SessionRecord) -> Rows:
                                      *s.dead_ends, *decisions) if x)
         files = _unique((*s.files_modified, *s.files_read, *(f for d in s.decisions for f in d.files)))
         date = _norm_date(s.ended_at or s.started_at)
-        rows.append(_entry(1, 0, s.id, date, _one_line(s.title) or s.id, s.title, body, "\n".join(files),
-                           " ".join(s.tags)))
+        rows.append(_entry(_KINDS["session"], 0, s.id, date, _one_line(s.title) or s.id, s.title, body,
+                           "\n".join(files), " ".join(s.tags)))
     for batch in record.batches:
         for o in batch.observations:
-            rows.append(_entry(2, batch.seq, o.id, _norm_date(o.ts), _observation_label(o), "",
-                               "\n".join(x for x in (o.text, o.command, o.detail) if x), "\n".join(_unique(o.files)),
-                               " ".join(x for x in (o.kind, o.tool, o.outcome) if x)))
+            rows.append(_entry(_KINDS["observation"], batch.seq, o.id, _norm_date(o.ts), _observation_label(o),
+                               "", "\n".join(x for x in (o.text, o.command, o.detail) if x),
+                               "\n".join(_unique(o.files)), " ".join(x for x in (o.kind, o.tool, o.outcome) if x)))
     return _source("", record.path, record.session_id, author, branch), rows
 
 
@@ -256,8 +255,8 @@ def decision_row(worktree: str, path: str, d: Decision, replaces: Sequence[str] 
     date, authors = _norm_date(d.date), ", ".join(d.authors)
     body = d.body + "".join(f"\n{title}" for title in replaces)  # the titles alone: no status word to match
     return _source(worktree, path, d.session, authors, ""), [
-        _entry(3, 0, d.id or stem, date, _one_line(d.title) or stem, d.title, body, "\n".join(_unique(d.files)),
-               " ".join((d.status, *d.tags)))]
+        _entry(_KINDS["decision"], 0, d.id or stem, date, _one_line(d.title) or stem, d.title, body,
+               "\n".join(_unique(d.files)), " ".join((d.status, *d.tags)))]
 
 
 def decision_rows(worktree: str, decisions: Iterable[tuple[str, Decision]]) -> Iterator[Rows]:
@@ -483,6 +482,7 @@ def build_index_file(path: Path, *, tip: str | None, sessions: Iterable[SessionR
         try:
             rows = _fill_index(conn, tip=tip, sessions=sessions, worktree=worktree, decisions=decisions,
                                decisions_sig=decisions_sig)
+            conn.execute("VACUUM")   # the pages FTS5 freed merging its segments: ~5% of the file
         finally:
             conn.close()
         # A journal left by a writer that crashed belongs to the old file: were it
@@ -902,8 +902,8 @@ def _filters(conn: sqlite3.Connection, worktree: str, types: tuple[str, ...], au
     return _Filters(" AND ".join(conds), params, tuple(fts), check, matcher, nothing)
 
 
-_HIT_COLUMNS = ("r.type, r.rid, r.session_id, r.label, {snippet}, r.date, r.author, r.branch, r.path, r.files, {score}, "
-                "r.title, r.body, r.tags")
+_HIT_COLUMNS = ("r.type, r.rid, r.session_id, r.label, {snippet}, r.date, r.author, r.branch, r.path, r.files, "
+                "{score}, r.title, r.body, r.tags")
 _BM25 = "bm25(records_fts, " + ", ".join(str(w) for w in BM25_WEIGHTS) + ")"
 _SNIPPET = f"snippet(records_fts, -1, '**', '**', '…', {SNIPPET_TOKENS})"
 _JOIN = "records_fts CROSS JOIN records r ON r.rowid = records_fts.rowid"   # CROSS: FTS5 drives the join
@@ -911,8 +911,8 @@ _JOIN = "records_fts CROSS JOIN records r ON r.rowid = records_fts.rowid"   # CR
 
 def _hit(row: Sequence[Any]) -> SearchHit:
     kind, rid, session_id, label, snippet, date, author, branch, path, files, score, title, body, tags = row
-    return SearchHit(kind, rid, session_id, _label(label, rid, title, body, files, tags), " ".join((snippet or "").split()),
-                     date, author, branch, path,
+    return SearchHit(kind, rid, session_id, _label(label, rid, title, body, files, tags),
+                     " ".join((snippet or "").split()), date, author, branch, path,
                      tuple(files.split("\n")) if files else (), 0.0 - float(score))  # bm25: lower is better
 
 
