@@ -52,8 +52,10 @@ def dump(repo: Repo) -> list[tuple]:
     """Every row of the index, without rowids, in a stable order."""
     conn = sqlite3.connect(search.index_path(repo))
     try:
-        return sorted(conn.execute("SELECT type, rid, session_id, folder, worktree, path, date, author, branch, "
-                                   "label, title, body, files, tags FROM records").fetchall())
+        rows = conn.execute("SELECT type, rid, session_id, folder, worktree, path, date, author, branch, "
+                            "label, title, body, files, tags FROM records").fetchall()
+        # The label as shown: the index stores the number of a candidate its other columns spell.
+        return sorted((*r[:9], search._label(r[9], r[1], *r[10:]), *r[10:]) for r in rows)
     finally:
         conn.close()
 
@@ -482,7 +484,7 @@ def test_a_new_migration_is_applied_in_order_on_next_open(memory: Repo, monkeypa
 
     def m999_add_column(conn: sqlite3.Connection) -> None:
         calls.append(1)
-        conn.execute("ALTER TABLE records ADD COLUMN extra TEXT NOT NULL DEFAULT ''")
+        conn.execute("ALTER TABLE entries ADD COLUMN extra TEXT NOT NULL DEFAULT ''")
 
     monkeypatch.setattr(migrations, "MIGRATIONS", [*migrations.MIGRATIONS, ("m999_add_column", m999_add_column)])
     assert search.ensure_index(memory).action == "current"    # rows survive a step that does not touch them

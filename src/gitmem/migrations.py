@@ -153,3 +153,94 @@ def m001_records(conn: sqlite3.Connection) -> None:
             tokenize = 'porter unicode61 remove_diacritics 2',
             prefix = '3'
         )""")
+
+
+@migration
+def m002_sources(conn: sqlite3.Connection) -> None:
+    """What every record of one source shares is stored once: the index shrinks from ~13x the memory ref to ~5x.
+
+    A source is a session folder of the memory ref (``worktree`` '') or one
+    decision file of a work tree. ``sources`` holds its session id, author,
+    branch, their filter tokens and the rowids of its records (``first`` to
+    ``last``: a source's records are inserted together, so their rowids are
+    consecutive). ``entries`` holds what differs per record and names its
+    source by ``fid``. The view ``records`` joins them back into the columns of
+    ``m001`` (readers such as the recall hook keep reading ``records``),
+    composing what is derived: the type name, the file path (``summary.md`` or
+    ``obs-NNNN.yaml``, as ``gitmem.store`` names them), an observation id stored
+    as its 8 bytes (``o1-`` + hex), and the filter tokens: ``zzt1``/``zzt3``
+    for sessions and decisions (a filter on observations, nearly every row,
+    never uses a token), the source's branch and author tokens, and
+    ``zzm<yyyymm>`` from a record's date. ``records_fts`` is an external-content
+    table over that view (FTS5 reads content by rowid, which a view may serve):
+    the facet tokens are indexed, never stored per record. Deleting a record
+    from ``records_fts`` needs its old column values: a source's records are
+    always deleted through the view before its entries and its source row.
+    No ``prefix='3'`` index: it was 40% of the full-text data, and prefix
+    queries stay within the search goals without it.
+    The old tables go; forgetting the indexed tip makes the next use re-index.
+    """
+    conn.execute("DROP TABLE IF EXISTS records_fts")
+    conn.execute("DROP TABLE IF EXISTS records")
+    conn.execute("DELETE FROM meta")
+    conn.execute("""
+        CREATE TABLE sources (
+            fid INTEGER PRIMARY KEY,
+            worktree TEXT NOT NULL,         -- '' for a session folder; the work tree root of a decision file
+            folder TEXT NOT NULL,           -- sessions/<yyyy-mm>/<id>, or the decision file's path in its work tree
+            session_id TEXT NOT NULL,
+            author TEXT NOT NULL,
+            branch TEXT NOT NULL,
+            facets TEXT NOT NULL,           -- ' '-led branch and author filter tokens of every record of the source
+            first INTEGER NOT NULL,         -- rowids of its entries: first to last
+            last INTEGER NOT NULL
+        )""")
+    conn.execute("CREATE INDEX sources_folder ON sources (worktree, folder)")
+    conn.execute("CREATE INDEX sources_author ON sources (author)")
+    conn.execute("""
+        CREATE TABLE entries (
+            rowid INTEGER PRIMARY KEY,
+            fid INTEGER NOT NULL,           -- sources.fid
+            kind INTEGER NOT NULL,          -- 1 session, 2 observation, 3 decision
+            seq INTEGER NOT NULL,           -- the observation file's number; 0 for other records
+            rid NOT NULL,                   -- the id; an observation's o1-<16 hex> as those 8 bytes (a blob)
+            date TEXT NOT NULL,
+            label NOT NULL,                 -- the text, or the number of the candidate it equals
+                                            -- (gitmem.search._stored_label); no type: stored as given
+            title TEXT NOT NULL,
+            body TEXT NOT NULL,
+            files TEXT NOT NULL,
+            tags TEXT NOT NULL
+        )""")
+    conn.execute("CREATE INDEX entries_date ON entries (date)")
+    conn.execute("""
+        CREATE VIEW records AS SELECT
+            e.rowid AS rowid,
+            CASE e.kind WHEN 1 THEN 'session' WHEN 2 THEN 'observation' ELSE 'decision' END AS type,
+            CASE WHEN typeof(e.rid) = 'blob' THEN 'o1-' || lower(hex(e.rid)) ELSE e.rid END AS rid,
+            s.session_id AS session_id,
+            CASE WHEN s.worktree = '' THEN s.folder ELSE '' END AS folder,
+            s.worktree AS worktree,
+            CASE e.kind WHEN 1 THEN s.folder || '/summary.md'
+                        WHEN 2 THEN s.folder || printf('/obs-%04d.yaml', e.seq)
+                        ELSE s.folder END AS path,
+            e.date AS date,
+            s.author AS author,
+            s.branch AS branch,
+            e.label AS label,
+            e.title AS title,
+            e.body AS body,
+            e.files AS files,
+            e.tags AS tags,
+            CASE e.kind WHEN 2 THEN '' ELSE 'zzt' || e.kind END || s.facets
+                || CASE WHEN e.date GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*'
+                        THEN ' zzm' || substr(e.date, 1, 4) || substr(e.date, 6, 2) ELSE '' END AS facets,
+            e.fid AS fid
+        FROM entries e CROSS JOIN sources s ON s.fid = e.fid  -- CROSS: entries drive (by rowid or date)
+        """)
+    conn.execute("""
+        CREATE VIRTUAL TABLE records_fts USING fts5 (
+            title, body, files, tags, facets,
+            content = 'records', content_rowid = 'rowid',
+            tokenize = 'porter unicode61 remove_diacritics 2'
+        )""")

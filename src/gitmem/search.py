@@ -13,8 +13,10 @@ Invariants:
   when it did not move forward (rewritten history) or anything is off, rebuild.
 - Writers (update and rebuild) hold ``index.lock`` (``flock``), so a rebuild
   never replaces the file under another writer's journal. Readers take no lock.
-- ``records_fts`` is an external-content FTS5 table over ``records``; only
-  ``_add_rows`` and ``_delete_rows`` write either, always both in one transaction.
+- ``records_fts`` is an external-content FTS5 table over the view ``records``
+  (``sources`` joined with ``entries``, see ``migrations.m002_sources``); only
+  ``_add_rows`` and ``_delete_sources`` write them, always together in one transaction,
+  and always a whole source (a session folder or a decision file) at a time.
 - Decision files differ per work tree while the index is shared by all work
   trees of a repository, so decision rows are keyed by their work tree root
   and a query sees only its own work tree's decisions.
@@ -30,6 +32,7 @@ import datetime
 import fcntl
 import fnmatch
 import hashlib
+import itertools
 import json
 import logging
 import os
@@ -48,8 +51,7 @@ from gitmem.merge_guard import believable_date
 from gitmem.recall import STOPWORDS  # a query of only these lists recent records
 from gitmem.migrations import UnknownMigrationError, apply_migrations, pending_migrations
 from gitmem.records import Decision, Observation
-from gitmem.store import SESSIONS_DIR, SUMMARY_FILE, SessionRecord, memory_tip, obs_file_name, read_memory, \
-    read_sessions
+from gitmem.store import SESSIONS_DIR, SessionRecord, memory_tip, read_memory, read_sessions
 
 logger = logging.getLogger(__name__)
 
@@ -68,19 +70,25 @@ SNIPPET_TOKENS = 12
 
 
 
-_COLUMNS = ("type", "rid", "session_id", "folder", "worktree", "path", "date", "author", "branch", "label",
-            "title", "body", "files", "tags", "facets")
-_INSERT = f"INSERT INTO records ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
+_SOURCE_COLUMNS = ("worktree", "folder", "session_id", "author", "branch", "facets")
+_ENTRY_COLUMNS = ("kind", "seq", "rid", "date", "label", "title", "body", "files", "tags")
+_INSERT_SOURCE = f"INSERT INTO sources (fid, {', '.join(_SOURCE_COLUMNS)}, first, last) VALUES (?{', ?' * 8})"
+_INSERT_ENTRY = f"INSERT INTO entries (rowid, fid, {', '.join(_ENTRY_COLUMNS)}) VALUES (?, ?{', ?' * 9})"
+_OBSERVATION_ID = re.compile(r"o1-[0-9a-f]{16}")   # stored as its 8 bytes; the view `records` spells it again
+_MAX_AUTHOR_FACETS = 32
 _FTS_COLUMNS = "title, body, files, tags, facets"
 _TEXT_COLUMNS = "{title body files tags}"
-_TYPE_FACETS = {"session": "zzt1", "observation": "zzt2", "decision": "zzt3"}
+_KINDS = {"session": 1, "observation": 2, "decision": 3}   # entries.kind; `zzt<kind>` is the type's filter token
+_TYPE_FACETS = {name: f"zzt{kind}" for name, kind in _KINDS.items()}
 _MAX_DATE_FACETS = 60
 _RUN = re.compile(r"[^\W_]+")
 _ASCII_RUN = re.compile(r"[A-Za-z0-9]+")
 _RELATIVE = re.compile(r"(\d+)\s*(h|d|w|m|y)", re.IGNORECASE)
 _RELATIVE_DAYS = {"h": 1 / 24, "d": 1, "w": 7, "m": 30, "y": 365}
 
-Row = tuple[str, ...]
+Source = tuple[str, str, str, str, str, str]                    # as _SOURCE_COLUMNS
+Entry = tuple[int, int, str | bytes, str, str | int, str, str, str, str]   # as _ENTRY_COLUMNS
+Rows = tuple[Source, list[Entry]]                                # one source and its records
 
 
 # -- results -------------------------------------------------------------------------------------
@@ -178,22 +186,53 @@ def _facet(kind: str, value: str) -> str:
     return f"zz{kind}{int.from_bytes(digest, 'big')}"
 
 
-def _facets(kind: str, author: str, branch: str, date: str) -> str:
-    tokens = [_TYPE_FACETS[kind]]
-    if branch:
-        tokens.append(_facet("b", branch))
-    tokens += [_facet("a", w) for w in dict.fromkeys(_RUN.findall(author.lower()))]
-    if re.match(r"\d{4}-\d{2}-\d{2}", date):
-        tokens += (f"zzm{date[:4]}{date[5:7]}", f"zzd{date[:4]}{date[5:7]}{date[8:10]}")
-    return " ".join(tokens)
+def _label_candidates(rid: str, title: str, body: str, files: str, tags: str) -> Iterator[str]:
+    """Labels a record's other columns spell: its title (or id), then "<kind> <tool>: <line>" for each of the
+    first lines of its body and for its first files (an observation's label, mostly)."""
+    yield _one_line(title) or rid
+    head = " ".join(tags.split()[:2])
+    for part in body.split("\n")[:3]:
+        yield _one_line(f"{head}: {part}")
+    yield _one_line(f"{head}: {', '.join(files.split(chr(10))[:3])}")
 
 
-def session_rows(record: SessionRecord) -> list[Row]:
-    """The rows of one session folder: its summary (when it has one) and each observation."""
+def _stored_label(label: str, rid: str, title: str, body: str, files: str, tags: str) -> str | int:
+    """What ``entries.label`` holds: the number of the first candidate equal to ``label`` (so the label is
+    computed again when read, and not stored), else ``label``."""
+    for i, candidate in enumerate(_label_candidates(rid, title, body, files, tags)):
+        if candidate == label:
+            return i
+    return label
+
+
+def _label(stored: str | int, rid: str, title: str, body: str, files: str, tags: str) -> str:
+    """The label ``_stored_label`` stored."""
+    if isinstance(stored, str):
+        return stored
+    return next(itertools.islice(_label_candidates(rid, title, body, files, tags), stored, None), "")
+
+
+def _source(worktree: str, folder: str, session_id: str, author: str, branch: str) -> Source:
+    """A source row with the filter tokens its records share: its branch and its author, each led by a space
+    (the view ``records`` adds the type and date tokens of each record)."""
+    tokens = [_facet("b", branch)] if branch else []
+    if author:
+        tokens.append(_facet("a", author))   # the whole name: an author filter names each author it matches
+    return (worktree, folder, session_id, author, branch, "".join(f" {t}" for t in tokens))
+
+
+def _entry(kind: int, seq: int, rid: str, date: str, label: str, title: str, body: str, files: str,
+           tags: str) -> Entry:
+    return (kind, seq, bytes.fromhex(rid[3:]) if _OBSERVATION_ID.fullmatch(rid) else rid, date,
+            _stored_label(label, rid, title, body, files, tags), title, body, files, tags)
+
+
+def session_rows(record: SessionRecord) -> Rows:
+    """The rows of one session folder: its source row, its summary (when it has one) and each observation."""
     s = record.summary
     author = s.author if s else ""
     branch = s.branch if s else ""
-    rows: list[Row] = []
+    rows: list[Entry] = []
     if s is not None:
         decisions = [part for d in s.decisions
                      for part in (d.title, d.decision, d.context, d.rationale, *d.alternatives) if part]
@@ -202,35 +241,28 @@ def session_rows(record: SessionRecord) -> list[Row]:
         files = _unique((*s.files_modified, *s.files_read, *(f for d in s.decisions for f in d.files)))
         # A date in the future (forged, or a broken clock) sorts as the oldest, never as the newest work.
         date = _norm_date(believable_date(s.ended_at, s.started_at))
-        rows.append(("session", s.id, record.session_id, record.path, "", f"{record.path}/{SUMMARY_FILE}", date,
-                     author, branch, _one_line(s.title) or s.id, s.title, body, "\n".join(files), " ".join(s.tags),
-                     _facets("session", author, branch, date)))
-    facets: dict[str, str] = {}   # by day: every observation of a session shares author and branch
+        rows.append(_entry(_KINDS["session"], 0, s.id, date, _one_line(s.title) or s.id, s.title, body,
+                           "\n".join(files), " ".join(s.tags)))
     for batch in record.batches:
-        path = f"{record.path}/{obs_file_name(batch.seq)}"
         for o in batch.observations:
-            date = _norm_date(o.ts)
-            if date[:10] not in facets:
-                facets[date[:10]] = _facets("observation", author, branch, date)
-            rows.append(("observation", o.id, record.session_id, record.path, "", path, date, author,
-                         branch, _observation_label(o), "", "\n".join(x for x in (o.text, o.command, o.detail) if x),
-                         "\n".join(_unique(o.files)), " ".join(x for x in (o.kind, o.tool, o.outcome) if x),
-                         facets[date[:10]]))
-    return rows
+            rows.append(_entry(_KINDS["observation"], batch.seq, o.id, _norm_date(o.ts), _observation_label(o),
+                               "", "\n".join(x for x in (o.text, o.command, o.detail) if x),
+                               "\n".join(_unique(o.files)), " ".join(x for x in (o.kind, o.tool, o.outcome) if x)))
+    return _source("", record.path, record.session_id, author, branch), rows
 
 
-def decision_row(worktree: str, path: str, d: Decision, replaces: Sequence[str] = ()) -> Row:
+def decision_row(worktree: str, path: str, d: Decision, replaces: Sequence[str] = ()) -> Rows:
     """The row of one decision file; ``path`` is relative to the work tree root. ``replaces`` are the titles of
     the decisions it supersedes: a search in the words of an old decision also finds what replaced it."""
     stem = path.rsplit("/", 1)[-1].removesuffix(".md")
     date, authors = _norm_date(d.date), ", ".join(d.authors)
     body = d.body + "".join(f"\n{title}" for title in replaces)  # the titles alone: no status word to match
-    return ("decision", d.id or stem, d.session, "", worktree, path, date, authors, "", _one_line(d.title) or stem,
-            d.title, body, "\n".join(_unique(d.files)), " ".join((d.status, *d.tags)),
-            _facets("decision", authors, "", date))
+    return _source(worktree, path, d.session, authors, ""), [
+        _entry(_KINDS["decision"], 0, d.id or stem, date, _one_line(d.title) or stem, d.title, body,
+               "\n".join(_unique(d.files)), " ".join((d.status, *d.tags)))]
 
 
-def decision_rows(worktree: str, decisions: Iterable[tuple[str, Decision]]) -> Iterator[Row]:
+def decision_rows(worktree: str, decisions: Iterable[tuple[str, Decision]]) -> Iterator[Rows]:
     """The rows of a work tree's decision files, each naming the titles of the decisions it supersedes."""
     found = list(decisions)
     titles = {d.id: d.title for _, d in found if d.id}
@@ -288,20 +320,38 @@ def _transaction(conn: sqlite3.Connection) -> Iterator[None]:
     conn.execute("COMMIT")
 
 
-def _add_rows(conn: sqlite3.Connection, rows: Iterable[Row]) -> int:
-    """Insert rows into ``records`` and the same rows into ``records_fts``."""
-    before = conn.execute("SELECT coalesce(max(rowid), 0) FROM records").fetchone()[0]
-    cur = conn.executemany(_INSERT, rows)
+def _insert_rows(conn: sqlite3.Connection, groups: Iterable[Rows]) -> int:
+    """Insert sources and their entries (not into ``records_fts``), each source's on the next consecutive
+    rowids; return the entries inserted."""
+    fid, rowid = conn.execute("SELECT (SELECT coalesce(max(fid), 0) FROM sources), "
+                              "(SELECT coalesce(max(rowid), 0) FROM entries)").fetchone()
+    count = 0
+    for source, entries in groups:
+        fid += 1
+        conn.execute(_INSERT_SOURCE, (fid, *source, rowid + 1, rowid + len(entries)))
+        conn.executemany(_INSERT_ENTRY, ((rowid + i, fid, *entry) for i, entry in enumerate(entries, 1)))
+        rowid += len(entries)
+        count += len(entries)
+    return count
+
+
+def _add_rows(conn: sqlite3.Connection, groups: Iterable[Rows]) -> int:
+    """Insert sources and their entries, and the entries' records into ``records_fts``."""
+    before = conn.execute("SELECT coalesce(max(rowid), 0) FROM entries").fetchone()[0]
+    count = _insert_rows(conn, groups)
     conn.execute(f"INSERT INTO records_fts (rowid, {_FTS_COLUMNS}) SELECT rowid, {_FTS_COLUMNS} FROM records "
                  "WHERE rowid > ?", (before,))
-    return cur.rowcount
+    return count
 
 
-def _delete_rows(conn: sqlite3.Connection, where: str, params: Sequence[Any]) -> None:
-    """Delete rows matching ``where`` from ``records_fts`` (which needs the old text), then from ``records``."""
-    conn.execute(f"INSERT INTO records_fts (records_fts, rowid, {_FTS_COLUMNS}) "
-                 f"SELECT 'delete', rowid, {_FTS_COLUMNS} FROM records WHERE {where}", params)
-    conn.execute(f"DELETE FROM records WHERE {where}", params)
+def _delete_sources(conn: sqlite3.Connection, where: str, params: Sequence[Any]) -> None:
+    """Delete the sources matching ``where`` (on ``sources``) and their records: from ``records_fts`` first,
+    through the view while it still yields the exact old text and tokens, then the entries and sources."""
+    for first, last in conn.execute(f"SELECT first, last FROM sources WHERE {where}", params).fetchall():
+        conn.execute(f"INSERT INTO records_fts (records_fts, rowid, {_FTS_COLUMNS}) "
+                     f"SELECT 'delete', rowid, {_FTS_COLUMNS} FROM records WHERE rowid BETWEEN ? AND ?", (first, last))
+        conn.execute("DELETE FROM entries WHERE rowid BETWEEN ? AND ?", (first, last))
+    conn.execute(f"DELETE FROM sources WHERE {where}", params)
 
 
 def _set_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
@@ -329,14 +379,15 @@ def index_sessions(conn: sqlite3.Connection, sessions: Iterable[SessionRecord],
     stale = sorted({*folders, *(s.path for s in sessions)})
     with _transaction(conn):
         if stale:
-            _delete_rows(conn, "folder IN (SELECT value FROM json_each(?))", (_json_list(stale),))
-        return _add_rows(conn, (row for rec in sessions for row in session_rows(rec)))
+            _delete_sources(conn, "worktree = '' AND folder IN (SELECT value FROM json_each(?))",
+                            (_json_list(stale),))
+        return _add_rows(conn, (session_rows(rec) for rec in sessions))
 
 
 def index_decisions(conn: sqlite3.Connection, worktree: str, decisions: Iterable[tuple[str, Decision]]) -> int:
     """Replace the decision rows of ``worktree`` (a work tree root); return rows added."""
     with _transaction(conn):
-        _delete_rows(conn, "worktree = ? AND type = 'decision'", (worktree,))
+        _delete_sources(conn, "worktree = ?", (worktree,))
         return _add_rows(conn, decision_rows(worktree, decisions))
 
 
@@ -405,8 +456,8 @@ def _fill_index(conn: sqlite3.Connection, *, tip: str | None, sessions: Iterable
     conn.execute("PRAGMA journal_mode = OFF")   # a failed build is thrown away whole
     conn.execute("PRAGMA synchronous = OFF")
     conn.execute("BEGIN IMMEDIATE")
-    rows = conn.executemany(_INSERT, (row for rec in _by_date(sessions) for row in session_rows(rec))).rowcount
-    rows += conn.executemany(_INSERT, decision_rows(worktree, decisions)).rowcount
+    rows = _insert_rows(conn, (session_rows(rec) for rec in _by_date(sessions)))
+    rows += _insert_rows(conn, decision_rows(worktree, decisions))
     conn.execute("INSERT INTO records_fts (records_fts) VALUES ('rebuild')")
     _set_meta(conn, "ref_tip", tip or "")
     if worktree:
@@ -431,6 +482,7 @@ def build_index_file(path: Path, *, tip: str | None, sessions: Iterable[SessionR
         try:
             rows = _fill_index(conn, tip=tip, sessions=sessions, worktree=worktree, decisions=decisions,
                                decisions_sig=decisions_sig)
+            conn.execute("VACUUM")   # the pages FTS5 freed merging its segments: ~5% of the file
         finally:
             conn.close()
         # A journal left by a writer that crashed belongs to the old file: were it
@@ -510,7 +562,7 @@ def _update_locked(conn: sqlite3.Connection, repo: Repo, tip: str | None, sig: s
     with _transaction(conn):
         if old_tip != (tip or ""):
             if tip is None:
-                _delete_rows(conn, "worktree = ''", ())
+                _delete_sources(conn, "worktree = ''", ())
             else:
                 index_sessions(conn, sessions, folders)
             _set_meta(conn, "ref_tip", tip or "")
@@ -525,9 +577,9 @@ def _update_locked(conn: sqlite3.Connection, repo: Repo, tip: str | None, sig: s
 
 def _forget_missing_worktrees(conn: sqlite3.Connection) -> None:
     """Drop decision rows of work trees that no longer exist (removed with ``git worktree remove``)."""
-    for (worktree,) in conn.execute("SELECT DISTINCT worktree FROM records WHERE worktree != ''").fetchall():
+    for (worktree,) in conn.execute("SELECT DISTINCT worktree FROM sources WHERE worktree != ''").fetchall():
         if not os.path.isdir(worktree):
-            _delete_rows(conn, "worktree = ?", (worktree,))
+            _delete_sources(conn, "worktree = ?", (worktree,))
             conn.execute("DELETE FROM meta WHERE key = ?", (_decisions_key(worktree),))
 
 
@@ -651,8 +703,10 @@ def observation_counts(repo: Repo, session_ids: Sequence[str]) -> dict[str, int]
     conn, _update = _open_current(repo)
     try:
         marks = ",".join("?" * len(session_ids))
-        rows = conn.execute(f"SELECT session_id, count(*) FROM records WHERE type = 'observation' "
-                            f"AND session_id IN ({marks}) GROUP BY session_id", list(session_ids)).fetchall()
+        rows = conn.execute(f"SELECT s.session_id, count(*) FROM sources s "
+                            f"JOIN entries e ON e.rowid BETWEEN s.first AND s.last "
+                            f"WHERE s.session_id IN ({marks}) AND e.kind = 2 GROUP BY s.session_id",
+                            list(session_ids)).fetchall()
     finally:
         conn.close()
     return {sid: 0 for sid in session_ids} | dict(rows)
@@ -767,15 +821,16 @@ def _types(types: Iterable[str] | str | None) -> tuple[str, ...]:
 
 
 def _months(first: str, last: str) -> list[str]:
-    """Facet terms covering the dates from ``first`` to the month of ``last``: the days left in the first
-    month, then whole months; [] when that is too many to be worth it (nearly every row passes then)."""
+    """Facet terms covering the months from ``first``'s to ``last``'s ([] when that is too many to be worth
+    it: nearly every row passes then). The days of the first month before ``first`` pass too; the exact
+    test drops them."""
     if not (re.match(r"\d{4}-\d{2}-\d{2}", first) and re.match(r"\d{4}-\d{2}", last)):
         return []
-    y, m, d = int(first[:4]), int(first[5:7]), int(first[8:10])
+    y, m = int(first[:4]), int(first[5:7])
     end = (int(last[:4]), int(last[5:7]))
     if (y, m) > end:
         return ['"zzm000000"']  # nothing is that new
-    out = [f'"zzd{y:04d}{m:02d}{day:02d}"' for day in range(d, 32)] if d > 1 else [f'"zzm{y:04d}{m:02d}"']
+    out = [f'"zzm{y:04d}{m:02d}"']
     while (y, m) < end:
         y, m = (y + 1, 1) if m == 12 else (y, m + 1)
         out.append(f'"zzm{y:04d}{m:02d}"')
@@ -789,7 +844,7 @@ class _Filters:
     sql: str                    # exact conditions on `r`, joined with AND (always the work tree one)
     params: dict[str, Any]
     fts: tuple[str, ...]        # FTS5 terms every passing row has: facet and file tokens
-    check: Callable[[str, str, str, str], bool] | None   # exact test of (type, date, branch, files)
+    check: Callable[[str, str, str, str, str], bool] | None   # exact test of (type, date, author, branch, files)
     file: Callable[[str], bool] | None
     nothing: bool = False       # a filter no row can pass
 
@@ -801,6 +856,7 @@ def _filters(conn: sqlite3.Connection, worktree: str, types: tuple[str, ...], au
     params: dict[str, Any] = {"worktree": worktree}
     fts: list[str] = []
     nothing = False
+    exact_author: frozenset[str] = frozenset()   # authors the tokens do not narrow to: tested on each hit
     kinds = frozenset(types) if types and set(types) != set(TYPES) else frozenset()
     if kinds:
         conds.append("r.type IN (" + ", ".join(f"'{t}'" for t in sorted(kinds)) + ")")
@@ -810,9 +866,17 @@ def _filters(conn: sqlite3.Connection, worktree: str, types: tuple[str, ...], au
             fts.append("facets : (" + " OR ".join(f'"{_TYPE_FACETS[t]}"' for t in sorted(kinds)) + ")")
     if author and author.strip():
         # Words of the author's name or email, all of them: `bob`, `Bob Builder`, `bob@example.com`.
-        words = list(dict.fromkeys(_RUN.findall(author.lower())))
-        nothing = not words
-        fts += [f'facets : "{_facet("a", w)}"' for w in words]
+        # Each source holds one token for its whole author: the filter names every author that has the words.
+        words = set(_RUN.findall(author.lower()))
+        authors = frozenset(a for (a,) in conn.execute("SELECT DISTINCT author FROM sources")
+                            if words and words <= set(_RUN.findall(a.lower())))
+        nothing = not authors
+        conds.append("r.author IN (SELECT value FROM json_each(:authors))")
+        params["authors"] = _json_list(sorted(authors))
+        if 0 < len(authors) <= _MAX_AUTHOR_FACETS:
+            fts.append("facets : (" + " OR ".join(f'"{_facet("a", a)}"' for a in sorted(authors)) + ")")
+        elif authors:
+            exact_author = authors
     branch = branch.strip() if branch else ""
     if branch:
         conds.append("r.branch = :branch")
@@ -830,22 +894,25 @@ def _filters(conn: sqlite3.Connection, worktree: str, types: tuple[str, ...], au
         conds.append("gm_file_match(r.files)")
         fts += _file_terms(file.strip())
     check = None
-    if kinds or since or branch or matcher is not None:
-        def check(kind: str, date: str, row_branch: str, files: str) -> bool:
+    if kinds or since or branch or matcher is not None or exact_author:
+        def check(kind: str, date: str, row_author: str, row_branch: str, files: str) -> bool:
             return ((not kinds or kind in kinds) and (not since or date >= since)
+                    and (not exact_author or row_author in exact_author)
                     and (not branch or row_branch == branch) and (matcher is None or matcher(files)))
     return _Filters(" AND ".join(conds), params, tuple(fts), check, matcher, nothing)
 
 
-_HIT_COLUMNS = "r.type, r.rid, r.session_id, r.label, {snippet}, r.date, r.author, r.branch, r.path, r.files, {score}"
+_HIT_COLUMNS = ("r.type, r.rid, r.session_id, r.label, {snippet}, r.date, r.author, r.branch, r.path, r.files, "
+                "{score}, r.title, r.body, r.tags")
 _BM25 = "bm25(records_fts, " + ", ".join(str(w) for w in BM25_WEIGHTS) + ")"
 _SNIPPET = f"snippet(records_fts, -1, '**', '**', '…', {SNIPPET_TOKENS})"
 _JOIN = "records_fts CROSS JOIN records r ON r.rowid = records_fts.rowid"   # CROSS: FTS5 drives the join
 
 
 def _hit(row: Sequence[Any]) -> SearchHit:
-    kind, rid, session_id, label, snippet, date, author, branch, path, files, score = row
-    return SearchHit(kind, rid, session_id, label, " ".join((snippet or "").split()), date, author, branch, path,
+    kind, rid, session_id, label, snippet, date, author, branch, path, files, score, title, body, tags = row
+    return SearchHit(kind, rid, session_id, _label(label, rid, title, body, files, tags),
+                     " ".join((snippet or "").split()), date, author, branch, path,
                      tuple(files.split("\n")) if files else (), 0.0 - float(score))  # bm25: lower is better
 
 
@@ -876,7 +943,7 @@ def _ranked(conn: sqlite3.Connection, text: str, f: _Filters, limit: int) -> lis
     cut = _window(conn, match)
     window = "" if cut is None else "AND rowid >= :cut "
     # Decision rows of other work trees are dropped after ranking, so that many more are fetched.
-    foreign = conn.execute("SELECT count(*) FROM records WHERE worktree > '' AND worktree != ?",
+    foreign = conn.execute("SELECT count(*) FROM sources WHERE worktree > '' AND worktree != ?",
                            (f.params["worktree"],)).fetchone()[0]
     inline = not f.fts   # a facet or file token could otherwise win the snippet's choice of column
     snippet = f", {_SNIPPET}" if inline else ", NULL"
@@ -893,9 +960,9 @@ def _ranked(conn: sqlite3.Connection, text: str, f: _Filters, limit: int) -> lis
             row = rows.get(rowid)
             if row is None or row[0] not in ("", f.params["worktree"]):
                 continue
-            if f.check is not None and not f.check(row[1], row[6], row[8], row[10]):
+            if f.check is not None and not f.check(row[1], row[6], row[7], row[8], row[10]):
                 continue
-            hits.append((rowid, _hit((*row[1:5], snip, *row[6:11], score))))
+            hits.append((rowid, _hit((*row[1:5], snip, *row[6:11], score, *row[12:]))))
             if len(hits) == limit:
                 break
         if len(hits) >= limit or len(top) < fetch:
