@@ -18,18 +18,21 @@ PIP    := $(BIN)/python -m pip --disable-pip-version-check
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-# $(1): the lock file. Download (hash-checked) into the wheelhouse, install from it alone, then gitmem.
+# $(1): the lock file. pip itself from its lock (a venv's bundled pip may be old: pip < 24.3 writes console
+# scripts that import `re`, a third of a start for `gitmem hook`); then download (hash-checked) into the
+# wheelhouse, install from it alone, then gitmem.
 define install-locked
+	$(PIP) install --quiet --require-hashes -r requirements/pip.lock
 	$(PIP) download --quiet --no-deps --require-hashes --prefer-binary -r $(1) -d $(WHEELS)
 	$(PIP) install --quiet --no-index --find-links $(WHEELS) --require-hashes -r $(1)
 	$(PIP) install --quiet --no-index --no-deps --no-build-isolation -e .
 endef
 
-$(VENV)/.installed: requirements/demo.lock pyproject.toml | $(BIN)/python
+$(VENV)/.installed: requirements/demo.lock requirements/pip.lock pyproject.toml | $(BIN)/python
 	$(call install-locked,requirements/demo.lock)
 	touch $@
 
-$(VENV)/.installed-test: requirements/test.lock pyproject.toml | $(BIN)/python
+$(VENV)/.installed-test: requirements/test.lock requirements/pip.lock pyproject.toml | $(BIN)/python
 	$(call install-locked,requirements/test.lock)
 	touch $(VENV)/.installed $@
 

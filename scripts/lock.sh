@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Refresh the locks (`make lock`): requirements/test.lock holds every runtime, test and build dependency
-# with hashes; requirements/demo.lock the runtime and build part of it, at the same versions.
+# with hashes; requirements/demo.lock the runtime and build part of it, at the same versions;
+# requirements/pip.lock pip itself (a venv's bundled pip is upgraded to it first).
 # Run it after changing a dependency range in pyproject.toml or requirements/build.in, or to take
 # upstream releases on purpose; then run `make test` and commit the locks with what they fixed.
 #
@@ -22,5 +23,6 @@ compile() {
 }
 compile pyproject.toml requirements/build.in --extra test -o requirements/test.lock
 compile pyproject.toml requirements/build.in -c requirements/test.lock -o requirements/demo.lock
+compile requirements/pip.in -o requirements/pip.lock
 echo "lock: requirements/test.lock ($(grep -c '^[a-z]' requirements/test.lock) pins)," \
      "requirements/demo.lock ($(grep -c '^[a-z]' requirements/demo.lock) pins)" >&2

@@ -162,7 +162,7 @@ def test_locks_pin_every_declared_dependency_within_its_range():
                 f"{req.name} {sorted(versions)} is outside `{req.specifier}`: run `make lock`"
     for name, versions in demo.items():
         assert test.get(name) == versions, f"{name}: demo.lock {versions} and test.lock {test.get(name)} differ"
-    for lock in ("demo.lock", "test.lock"):
+    for lock in ("demo.lock", "test.lock", "pip.lock"):
         lines = (ROOT / "requirements" / lock).read_text().splitlines()
         unhashed = [line for i, line in enumerate(lines)
                     if re.match(r"[A-Za-z0-9]", line) and not lines[i + 1].lstrip().startswith("--hash=sha256:")]
