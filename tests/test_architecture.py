@@ -40,6 +40,7 @@ LAYERS: dict[str, int] = {
     "gitmem.redact.providers": FOUNDATION,
     "gitmem.redact.patterns": FOUNDATION,
     "gitmem.redact.paths": FOUNDATION,
+    "gitmem.globs": FOUNDATION,     # the one glob dialect (git wildmatch via pathspec) for files and --file
     "gitmem.frontmatter": FOUNDATION,  # in-place edits of a Markdown file's YAML front matter
     "gitmem.worktree_files": FOUNDATION,  # regular files inside the work tree only: no links, bounded reads
     "gitmem.deadline": FOUNDATION,  # one overall deadline for a blocking call (the summarizer's HTTP request)

@@ -19,7 +19,6 @@ from hypothesis import strategies as st
 from gitmem import decision_status, decisions, frontmatter, search, store
 from gitmem.cli import main
 from gitmem.config import DECISIONS_DIR
-from gitmem.decisions import path_matches
 from gitmem.git import Repo, discover
 from gitmem.records import Decision, DecisionNote, Observation, SessionSummary
 
@@ -442,32 +441,6 @@ def test_status_edits_keep_every_other_byte(tmp_path_factory: pytest.TempPathFac
 
 
 # -- which decisions concern a file ---------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("pattern, path, matches", [
-    ("src/app.py", "src/app.py", True),
-    ("./src/app.py", "src/app.py", True),
-    ("src/app.py", "src/app.pyc", False),
-    ("src", "src/app.py", True),
-    ("src/", "src/deep/app.py", True),
-    ("src", "srcx/app.py", False),
-    ("src/*.py", "src/app.py", True),
-    ("src/*.py", "src/pkg/app.py", True),         # fnmatch: * crosses /
-    ("src/**/*.py", "src/app.py", True),          # **/ may be no folder
-    ("src/**/*.py", "src/a/b/app.py", True),
-    ("src/**", "src/a/b/app.py", True),
-    ("*.md", "docs/guide.md", True),
-    ("docs/*", "docs/a/b.txt", True),            # a glob that matches a folder covers what is under it
-    ("tests/test_?.py", "tests/test_a.py", True),
-    ("tests/test_[ab].py", "tests/test_c.py", False),
-    ("src/app.py", "src/", True),                # a folder query: a pattern inside it concerns it
-    ("src/**/*.py", "src/", True),
-    ("lib/x.py", "src/", False),
-    ("anything", "/", True),                      # the whole repository
-    ("", "src/app.py", False),
-])
-def test_path_matches(pattern: str, path: str, matches: bool) -> None:
-    assert path_matches(pattern, path) is matches
 
 
 def test_decisions_for_files_accepted_and_superseded_newest_first(repo: Path) -> None:
