@@ -89,7 +89,7 @@ LOWER_LAYERS = (BASE, FOUNDATION, STORAGE)
 EXCLUSIVE_IMPORTS = {
     "typer": {"gitmem.cli"},
     "click": {"gitmem.cli"},
-    "rich": {"gitmem.cli"},
+    "rich": {"gitmem.cli", "gitmem.render"},   # render: display widths (rich.cells), inside a function
     "anthropic": {"gitmem.summarize"},
     "watchdog": {"gitmem.watch"},
     "git": {"gitmem.git"},          # GitPython, if it is ever used, stays behind gitmem.git
