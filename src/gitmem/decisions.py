@@ -404,22 +404,6 @@ def concerns(decision: Decision, paths: Iterable[str]) -> bool:
     return any(globs.matches(pattern, p) for pattern in decision.files for p in paths)
 
 
-def decisions_for_files(root: Path, paths: Iterable[str], *,
-                        statuses: Sequence[str] = ("accepted", "superseded"),
-                        found: DecisionFiles | None = None) -> list[tuple[str, Decision]]:
-    """``(path, decision)`` for the decisions whose ``files`` cover any of ``paths``, newest first.
-
-    By default the accepted decisions plus the superseded ones, which say so in
-    their ``status`` (``DecisionFiles.superseded_by`` names their replacements).
-    ``paths`` are relative to ``root`` (the work tree); a folder ends in ``/``.
-    Unreadable files are left out (``gitmem check`` reports them).
-    """
-    found = found if found is not None else read_decisions(root)
-    paths = [p for p in paths if p]
-    return [(f.path, f.decision) for f in found.files
-            if f.decision.status in statuses and concerns(f.decision, paths)]
-
-
 def list_decisions(root: Path, *, statuses: Sequence[str] = (), files: Sequence[str] = (),
                    tags: Sequence[str] = (), found: DecisionFiles | None = None) -> DecisionFiles:
     """The decisions having any of ``statuses``, concerning any of ``files`` and tagged any of ``tags``."""

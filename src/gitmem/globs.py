@@ -30,10 +30,7 @@ from __future__ import annotations
 import functools
 import re
 import warnings
-from typing import Callable, Iterable
-
-_GLOB = re.compile(r"[*?\[]")
-
+from typing import Callable
 
 def clean(path: str) -> str:
     """``path`` with ``\\`` as ``/`` and without surrounding blanks or a leading ``./``."""
@@ -41,10 +38,6 @@ def clean(path: str) -> str:
     while p.startswith("./"):
         p = p[2:]
     return p
-
-
-def is_glob(pattern: str) -> bool:
-    return bool(_GLOB.search(pattern))
 
 
 @functools.lru_cache(maxsize=512)
@@ -102,7 +95,3 @@ def matches(pattern: str, path: str) -> bool:
         anchored = "/" in pat.rstrip("/")
         return _test(pat, folder) or _test(pat, folder + "/") or (anchored and _reaches_into(pat, folder))
     return _test(pat, p)
-
-
-def matches_any(pattern: str, paths: Iterable[str]) -> bool:
-    return any(matches(pattern, p) for p in paths)
