@@ -32,6 +32,7 @@ import re
 import warnings
 from typing import Callable
 
+
 def clean(path: str) -> str:
     """``path`` with ``\\`` as ``/`` and without surrounding blanks or a leading ``./``."""
     p = path.strip().replace("\\", "/")
