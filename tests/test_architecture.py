@@ -11,6 +11,7 @@ A new module must be placed in ``LAYERS`` below; the test fails until it is.
 from __future__ import annotations
 
 import ast
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,6 +41,7 @@ LAYERS: dict[str, int] = {
     "gitmem.redact.providers": FOUNDATION,
     "gitmem.redact.patterns": FOUNDATION,
     "gitmem.redact.paths": FOUNDATION,
+    "gitmem.globs": FOUNDATION,     # the one glob dialect (git wildmatch via pathspec) for files and --file
     "gitmem.frontmatter": FOUNDATION,  # in-place edits of a Markdown file's YAML front matter
     "gitmem.worktree_files": FOUNDATION,  # regular files inside the work tree only: no links, bounded reads
     "gitmem.deadline": FOUNDATION,  # one overall deadline for a blocking call (the summarizer's HTTP request)
@@ -88,7 +90,7 @@ LOWER_LAYERS = (BASE, FOUNDATION, STORAGE)
 EXCLUSIVE_IMPORTS = {
     "typer": {"gitmem.cli"},
     "click": {"gitmem.cli"},
-    "rich": {"gitmem.cli"},
+    "rich": {"gitmem.cli", "gitmem.render"},   # render: display widths (rich.cells), inside a function
     "anthropic": {"gitmem.summarize"},
     "watchdog": {"gitmem.watch"},
     "git": {"gitmem.git"},          # GitPython, if it is ever used, stays behind gitmem.git
@@ -323,3 +325,96 @@ def test_the_print_check_sees_prints_and_std_streams(tmp_path: Path) -> None:
     sample = tmp_path / "sample.py"
     sample.write_text("import sys\nprint('x')\nsys.stdout.write('y')\nlogger.info('print(z)')\n")
     assert _prints(sample) == ["sample.py:2: print(...)", "sample.py:3: sys.stdout"]
+
+
+# -- no code that only tests reach ------------------------------------------------------------------------------------
+
+# Definitions in src/gitmem that nothing in src/gitmem uses, on purpose. Each says why; the test fails when one
+# of them gets a caller (drop it from here then) or disappears.
+ONLY_FROM_OUTSIDE = {
+    "gitmem.capture.read_transcript_text": "the transcript's text turns within a budget: kept for the issue "
+                                           "'summaries from the whole transcript', which feeds it to the summarizer",
+    "gitmem.index_build.running": "a probe for benchmarks/bench_coldstart.py and tests that wait for the "
+                                  "background index build",
+    "gitmem.install.render_plugin_hooks": "generates the committed hooks/hooks.json; tests/test_install.py keeps "
+                                          "the file equal to it",
+    "gitmem.records.Observation.from_dict": "the record protocol (STYLE.md): from_dict is to_dict's inverse",
+    "gitmem.records.ObservationBatch.from_dict": "the record protocol (STYLE.md): from_dict is to_dict's inverse",
+    "gitmem.records.SessionSummary.from_dict": "the record protocol (STYLE.md): from_dict is to_dict's inverse",
+    "gitmem.records.Decision.from_dict": "the record protocol (STYLE.md): from_dict is to_dict's inverse",
+    "gitmem.watch._Handler.dispatch": "watchdog calls it (an override)",
+    "gitmem.watch._LostEvents.filter": "logging calls it (an override)",
+}
+# Decorators that only wrap a function; any other decorator registers it (typer commands, @migration), a use.
+_WRAPPING_DECORATORS = {"contextmanager", "lru_cache", "cache", "cached_property", "property", "staticmethod",
+                        "classmethod", "wraps", "dataclass", "override"}
+
+
+def _decorator_name(node: ast.expr) -> str:
+    node = node.func if isinstance(node, ast.Call) else node
+    return node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(node, ast.Name) else ""
+
+
+def _uses(tree: ast.AST) -> list[str]:
+    """Names a piece of code reads: ``name`` and ``x.name``; imports and assignments are not uses."""
+    return [n.id if isinstance(n, ast.Name) else n.attr for n in ast.walk(tree)
+            if (isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Store)) or isinstance(n, ast.Attribute)]
+
+
+def _definitions(name: str) -> list[tuple[str, str, ast.AST]]:
+    """(qualified name, short name, node) of a module's top-level functions, classes and constants, and of its
+    classes' public methods; registered (decorated) functions and ``__dunder__`` names are left out."""
+    found: list[tuple[str, str, ast.AST]] = []
+
+    def registered(node: ast.AST) -> bool:
+        decorators = getattr(node, "decorator_list", [])
+        return any(_decorator_name(d) not in _WRAPPING_DECORATORS for d in decorators)
+
+    for node in ast.parse(MODULES[name].read_text(encoding="utf-8")).body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and not registered(node):
+            found.append((f"{name}.{node.name}", node.name, node))
+        if isinstance(node, ast.ClassDef):
+            found += [(f"{name}.{node.name}.{m.name}", m.name, m) for m in node.body
+                      if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef)) and not m.name.startswith("__")
+                      and not m.name.startswith("_") and not registered(m)]
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
+                if isinstance(target, ast.Name) and target.id.isupper():
+                    found.append((f"{name}.{target.id}", target.id, node))
+    return [d for d in found if not d[1].startswith("__")]
+
+
+def _unused_in_src() -> dict[str, str]:
+    """Definitions in src/gitmem that no code in src/gitmem uses, outside their own body: qualified name -> file:line."""
+    from collections import Counter
+
+    uses = Counter(u for name in MODULES for u in _uses(ast.parse(MODULES[name].read_text(encoding="utf-8"))))
+    unused = {}
+    for name in MODULES:
+        for qualified, short, node in _definitions(name):
+            own = 0 if isinstance(node, (ast.Assign, ast.AnnAssign)) else _uses(node).count(short)
+            if uses[short] - own <= 0:
+                unused[qualified] = f"{MODULES[name].relative_to(PACKAGE_DIR.parent)}:{node.lineno}"
+    return unused
+
+
+def test_everything_in_src_is_used_by_src() -> None:
+    unused = _unused_in_src()
+    dead = {q: where for q, where in unused.items() if q not in ONLY_FROM_OUTSIDE}
+    assert not dead, ("defined in src/gitmem but used by no code there (only tests reach it?): delete it with its "
+                      "tests, wire it where a user needs it, or add it to ONLY_FROM_OUTSIDE with the reason:\n"
+                      + "\n".join(f"{where}: {q}" for q, where in sorted(dead.items())))
+    stale = sorted(set(ONLY_FROM_OUTSIDE) - set(unused))
+    assert not stale, f"now used by src/gitmem or gone; remove from ONLY_FROM_OUTSIDE: {', '.join(stale)}"
+
+
+def test_the_unused_check_sees_an_unused_function(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text("import typer\nLIMIT = 3\nUSED = 4\n"
+                      "def lonely(n):\n    return lonely(n - 1) if n else USED\n"
+                      "@app.command()\ndef cmd():\n    pass\n"
+                      "class Box:\n    def open(self):\n        pass\n    def _private(self):\n        pass\n")
+    monkeypatch.setattr(sys.modules[__name__], "MODULES", {"gitmem.sample": sample})
+    monkeypatch.setattr(sys.modules[__name__], "PACKAGE_DIR", tmp_path / "gitmem")
+    assert set(_unused_in_src()) == {"gitmem.sample.LIMIT", "gitmem.sample.lonely", "gitmem.sample.Box",
+                                     "gitmem.sample.Box.open"}

@@ -1,5 +1,5 @@
 """Decision notes people own: `gitmem decide`, `gitmem decisions` (list, accept, reject, supersede),
-`decisions_for_files` for the session-start brief, and `gitmem why`.
+`list_decisions` (`gitmem decisions --file`), and `gitmem why` (which files a pattern covers: test_globs.py).
 
 Everything runs against real repositories and real files; a status change is
 checked byte for byte against the file as the person wrote it.
@@ -19,7 +19,6 @@ from hypothesis import strategies as st
 from gitmem import decision_status, decisions, frontmatter, search, store
 from gitmem.cli import main
 from gitmem.config import DECISIONS_DIR
-from gitmem.decisions import path_matches
 from gitmem.git import Repo, discover
 from gitmem.records import Decision, DecisionNote, Observation, SessionSummary
 
@@ -441,54 +440,6 @@ def test_status_edits_keep_every_other_byte(tmp_path_factory: pytest.TempPathFac
     assert read(path).supersedes == ("d-a", "d-old") and read(path).body == body
 
 
-# -- which decisions concern a file ---------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("pattern, path, matches", [
-    ("src/app.py", "src/app.py", True),
-    ("./src/app.py", "src/app.py", True),
-    ("src/app.py", "src/app.pyc", False),
-    ("src", "src/app.py", True),
-    ("src/", "src/deep/app.py", True),
-    ("src", "srcx/app.py", False),
-    ("src/*.py", "src/app.py", True),
-    ("src/*.py", "src/pkg/app.py", True),         # fnmatch: * crosses /
-    ("src/**/*.py", "src/app.py", True),          # **/ may be no folder
-    ("src/**/*.py", "src/a/b/app.py", True),
-    ("src/**", "src/a/b/app.py", True),
-    ("*.md", "docs/guide.md", True),
-    ("docs/*", "docs/a/b.txt", True),            # a glob that matches a folder covers what is under it
-    ("tests/test_?.py", "tests/test_a.py", True),
-    ("tests/test_[ab].py", "tests/test_c.py", False),
-    ("src/app.py", "src/", True),                # a folder query: a pattern inside it concerns it
-    ("src/**/*.py", "src/", True),
-    ("lib/x.py", "src/", False),
-    ("anything", "/", True),                      # the whole repository
-    ("", "src/app.py", False),
-])
-def test_path_matches(pattern: str, path: str, matches: bool) -> None:
-    assert path_matches(pattern, path) is matches
-
-
-def test_decisions_for_files_accepted_and_superseded_newest_first(repo: Path) -> None:
-    old = make(repo, "Old storage", "2026-11-01", files=["src/store/**"], status="accepted")
-    new = make(repo, "New storage", "2026-11-20", files=["src/store/*.py"], status="proposed")
-    make(repo, "Rejected", "2026-11-21", files=["src/store/"], status="rejected")
-    mid = make(repo, "Docs", "2026-11-10", files=["src/store/README.md", "docs/"], status="accepted")
-    make(repo, "Elsewhere", "2026-11-25", files=["web/**"], status="accepted")
-    make(repo, "Everywhere", "2026-11-26", status="accepted")   # no files: concerns no file in particular
-    got = decisions.decisions_for_files(repo, ["src/store/ref.py", "src/store/README.md"])
-    assert [(p, d.id, d.status) for p, d in got] == [(mid.path, mid.decision.id, "accepted"),
-                                                     (old.path, old.decision.id, "accepted")]
-    decision_status.supersede(repo, old.decision.id, by=new.decision.id)
-    got = decisions.decisions_for_files(repo, ["src/store/ref.py"])
-    assert [(d.id, d.status) for _p, d in got] == [(new.decision.id, "accepted"), (old.decision.id, "superseded")]
-    found = decisions.read_decisions(repo)
-    assert found.superseded_by()[old.decision.id] == (new.decision.id,)
-    assert decisions.decisions_for_files(repo, []) == []
-    assert decisions.decisions_for_files(repo, ["docs/"]) == [(mid.path, mid.decision)]
-
-
 # -- the whole life of a decision: proposed by a session, edited, accepted, superseded ------------------------------
 
 
@@ -529,7 +480,8 @@ def test_a_decision_shows_the_same_status_everywhere(in_repo: Path, capsys: pyte
     assert code == 0
     assert re.search(rf"^  accepted\s+2026-11-24\s+{did}\s+Memory lives in a notes ref$", out, re.M), out
     assert re.search(rf"^  2026-11-24 10:00\s+session\s+{SID[:12]}\s+Store design", out, re.M), out
-    assert decisions.decisions_for_files(in_repo, ["src/gitmem/store.py"])[0][1].status == "accepted"
+    assert [f.decision.status for f in decisions.list_decisions(in_repo, files=["src/gitmem/store.py"]).files] == [
+        "accepted"]
 
     # later: a new decision replaces it
     code, out, err = run(capsys, "decide", "Memory lives in one ref per branch", "--file", "src/gitmem/*.py",
@@ -549,7 +501,8 @@ def test_a_decision_shows_the_same_status_everywhere(in_repo: Path, capsys: pyte
     assert [s["id"] for s in data["sessions"]] == [SID]
     text_out = run(capsys, "why", "src/gitmem/store.py")[1]
     assert f"superseded  2026-11-24  {did}" in text_out and f"(superseded by {new_id})" in text_out
-    assert [(d.id, d.status) for _p, d in decisions.decisions_for_files(in_repo, ["src/gitmem/store.py"])] == [
+    assert [(f.decision.id, f.decision.status) for f in decisions.list_decisions(in_repo,
+                                                                                   files=["src/gitmem/store.py"]).files] == [
         (new_id, "accepted"), (did, "superseded")]
     assert run(capsys, "check")[0] == 0
 

@@ -100,7 +100,7 @@ def test_replayed_fixture_session_lands_in_the_ref(initialized: Path) -> None:
     folder = spool.spool_dir(repo.common_dir)
     assert not list(folder.glob("*.jsonl")) and not list(folder.glob("*.taken"))
     assert git(initialized, "status", "--porcelain") == status_before
-    assert flush.read_status(repo.common_dir)["outcome"] == "ok"
+    assert spool.read_flush_status(repo.common_dir)["outcome"] == "ok"
 
 
 def test_raw_tool_output_never_reaches_the_ref(initialized: Path) -> None:

@@ -66,13 +66,13 @@ def test_objects_written_in_a_quarantine_are_kept_until_the_ref_moves(repo: Path
         keeps = list((repo / ".git" / "objects" / "pack").glob("*.keep"))
         assert len(keeps) == 1
         git(repo, "gc", "-q", "--prune=now")  # unreachable, but in a kept pack: gc leaves it
-        assert real.read_blob(blob) == b"memory in transit\n"
+        assert git(repo, "cat-file", "blob", blob) == "memory in transit\n"
         real.update_ref("refs/notes/transit", git(repo, "commit-tree", git(repo, "mktree", input=(
             f"100644 blob {blob}\tf\n")).strip(), "-m", "m").strip(), None)
     assert not list((repo / ".git" / "objects" / "pack").glob("*.keep"))
     assert not list((repo / ".git" / "objects").glob("incoming-gitmem-*"))
     git(repo, "gc", "-q", "--prune=now")
-    assert real.read_blob(blob) == b"memory in transit\n"  # reachable from the ref now
+    assert git(repo, "cat-file", "blob", blob) == "memory in transit\n"  # reachable from the ref now
 
 
 def test_syncs_survive_git_gc_prune_now_running_beside_them(tmp_path: Path, remote: Path, clone) -> None:

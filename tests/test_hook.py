@@ -244,7 +244,7 @@ def test_parallel_writers_never_interleave_or_lose_a_line_while_the_worker_takes
             time.sleep(0.01)
         assert sum(pending.get(timeout=120)) == writers * per_writer
     spool.take(folder, "par")
-    lines = [line for p in spool.taken_files(folder, "par") for line in spool.read_lines(p)]
+    lines = [line for p in spool.taken_files(folder, "par") for line in spool.iter_lines(p)]
     keys = [json.loads(line)["payload"]["k"].split("|")[0] for line in lines]
     assert len(lines) == writers * per_writer
     assert sorted(keys) == sorted(f"w{w}-{i}" for w in range(writers) for i in range(per_writer))

@@ -364,9 +364,12 @@ def test_file_filter_exact_folder_and_glob(memory: Repo) -> None:
     assert {h.session_id for h in search.search(memory, "", file="./src/gitmem/config.py")} == {"s-cache"}
     folder = search.search(memory, "", file="src/gitmem")
     assert {h.session_id for h in folder} == {"s-cache", "s-hook", ""}
-    assert {h.session_id for h in search.search(memory, "cache", file="src/*.py")} == {"s-cache"}
-    decisions = search.search(memory, "", file="*/search.py")
-    assert {h.path for h in decisions} == {".gitmem/decisions/2026-11-24-use-fts5.md"}
+    assert {h.session_id for h in search.search(memory, "cache", file="src/**/*.py")} == {"s-cache"}
+    assert search.search(memory, "cache", file="src/*.py") == []       # * stays in one folder (git wildmatch)
+    for anywhere in ("**/search.py", "search.py"):                     # no / before the name: at any depth
+        decisions = search.search(memory, "", file=anywhere)
+        assert {h.path for h in decisions} == {".gitmem/decisions/2026-11-24-use-fts5.md"}
+    assert search.search(memory, "", file="*/search.py") == []
     assert search.search(memory, "", file="src/gitmem/hook.pyc") == []
     assert search.search(memory, "", file="docs/*.md") == []
 

@@ -363,7 +363,7 @@ def test_damaged_record_is_an_error_and_the_rest_still_loads(repo, gm_repo, name
     path = f"sessions/2026-11/bad/{file}"
     store.write_files(gm_repo, {path: content}, f"hand edit: {name}", parent=gm_repo.resolve(MEMORY_REF))
     write(gm_repo, "good-2", "two", title="second good")
-    assert gm_repo.read_blob(f"{MEMORY_REF}:{path}") == content  # the damage really is in the ref
+    assert gm_repo.git_bytes("cat-file", "blob", f"{MEMORY_REF}:{path}").stdout == content  # the damage really is in the ref
 
     memory = store.read_memory(gm_repo)
     (err,) = memory.errors

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from gitmem import capture, summarize
+from gitmem import capture, claude_cli, summarize
 from gitmem.config import Config
 from gitmem.records import DecisionNote, Observation, SessionSummary
 from gitmem.summarize import SessionInput, summarize_offline, summarize_session
@@ -255,7 +255,7 @@ def test_claude_answer_becomes_the_draft_and_runs_isolated(claude_env: dict, tmp
     assert not [k for k in run["env"] if k.startswith("GIT_")] and "CLAUDECODE" not in run["env"]
     assert Path(run["cwd"]).name.startswith("gitmem-claude-") and not Path(run["cwd"]).exists()
     assert "<session_data" in run["stdin"] and "Do not use any tool" in run["stdin"]
-    assert (state / summarize.CLAUDE_LOCK).exists()
+    assert (state / claude_cli.LOCK_FILE).exists()
 
 
 def test_claude_reply_inside_a_code_fence_is_read(claude_env: dict) -> None:
@@ -310,7 +310,7 @@ def test_one_claude_at_a_time_per_repository(claude_env: dict, tmp_path: Path) -
 def test_a_claude_lock_held_too_long_means_a_fallback(claude_env: dict, tmp_path: Path) -> None:
     state = tmp_path / "state"
     state.mkdir()
-    with open(state / summarize.CLAUDE_LOCK, "w") as held:
+    with open(state / claude_cli.LOCK_FILE, "w") as held:
         fcntl.flock(held, fcntl.LOCK_EX)
         draft = summarize_session(fixture_input(state_dir=state), cfg("claude", timeout=1), claude_env)
     assert draft.summarizer == "offline" and "another claude summarizer" in draft.fallback_reason

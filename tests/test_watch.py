@@ -97,7 +97,7 @@ def spooled(root: Path) -> list[dict]:
     folder = spool.spool_dir(discover(root).common_dir)
     lines = []
     for path in sorted(folder.glob("*.jsonl")) + sorted(folder.glob("*.taken")):
-        lines += [json.loads(line) for line in spool.read_lines(path)]
+        lines += [json.loads(line) for line in spool.iter_lines(path)]
     return [line for line in lines if line["event"] in (watch.EVENT, watch.BULK_EVENT)]
 
 

@@ -31,7 +31,7 @@ from typing import Any, Iterable, Sequence
 
 import yaml
 
-from gitmem import frontmatter, worktree_files
+from gitmem import frontmatter, globs, worktree_files
 from gitmem.config import CONFIG_FILE, DECISIONS_DIR, Config, config_from, parse_config, read_config_text, \
     unknown_setting_message
 from gitmem.decisions import FILE_NAME, section_text, slugify, stated_text
@@ -217,6 +217,9 @@ def _check_fields(rel: str, fm: frontmatter.FrontMatter, node: yaml.MappingNode,
             elif key == "files" and (str(item).startswith(("/", "~")) or ".." in str(item).split("/")):
                 add(key, f"`{item}` is not a path inside the repository",
                     "write paths and globs relative to the repository root, e.g. src/app.py or src/**/*.py", at=at)
+            elif key == "files" and (why := globs.problem(str(item))):
+                add(key, f"`{item}` is not a valid glob ({why}), so it concerns no file",
+                    "fix the pattern, e.g. src/**/*.py (a literal [ is written [[])", at=at)
             elif key == "supersedes":
                 facts.supersedes.append((str(item), at))
     if isinstance(data.get("supersedes"), str):

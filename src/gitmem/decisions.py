@@ -2,7 +2,7 @@
 
 Sessions propose them (``propose_decisions``); people create them
 (``create_decision``) and everything reads and filters them
-(``read_decisions``, ``find_decision``, ``decisions_for_files``). Status
+(``read_decisions``, ``find_decision``, ``list_decisions``). Status
 changes live in ``decision_status``, validation in ``check``.
 
 Invariants:
@@ -28,7 +28,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime
-import fnmatch
 import hashlib
 import json
 import logging
@@ -40,7 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
-from gitmem import restatement, worktree_files
+from gitmem import globs, restatement, worktree_files
 from gitmem.config import DECISIONS_DIR, read_template
 from gitmem.errors import GitmemError, NotFoundError, RecordError
 from gitmem.git import Repo
@@ -248,7 +247,6 @@ def propose_decision(root: Path, title: str, decision: str, rationale: str = "",
 
 
 FILE_NAME = re.compile(r"^(?P<date>\d{4}-\d{2}-\d{2})-(?P<slug>[a-z0-9]+(?:-[a-z0-9]+)*)\.md$")
-_GLOB = re.compile(r"[*?\[]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -400,59 +398,10 @@ def find_decision(root: Path, ref: str, found: DecisionFiles | None = None) -> D
 # -- which decisions concern a file -------------------------------------------------------------
 
 
-def _clean_path(path: str) -> str:
-    p = path.strip().replace("\\", "/")
-    while p.startswith("./"):
-        p = p[2:]
-    return p
-
-
-def path_matches(pattern: str, path: str) -> bool:
-    """Does a decision's ``files`` entry ``pattern`` cover ``path`` (relative to the work tree root)?
-
-    A plain path covers itself and, as a folder, everything under it. A glob
-    follows fnmatch, where ``*`` also crosses ``/`` (as the search index's file
-    filter does), ``**/`` may also stand for no folder (``src/**/*.py`` covers
-    ``src/app.py``), and a glob that matches a folder covers what is under it.
-    A ``path`` ending in ``/`` is a folder: a pattern inside it concerns it too.
-    """
-    pat, p = _clean_path(pattern), _clean_path(path)
-    if not pat or not p:
-        return False
-    if p.endswith("/"):
-        folder = p.rstrip("/")
-        if not folder or _GLOB.split(pat, 1)[0].startswith(folder + "/") or pat.rstrip("/") == folder:
-            return True
-        p = folder
-    if not _GLOB.search(pat):
-        base = pat.rstrip("/")
-        return p == base or p.startswith(base + "/")
-    globs = {pat.rstrip("/"), pat.rstrip("/").replace("**/", "")}
-    parts = p.split("/")
-    candidates = ["/".join(parts[:i]) for i in range(len(parts), 0, -1)]
-    return any(fnmatch.fnmatchcase(c, g) for c in candidates for g in globs)
-
-
 def concerns(decision: Decision, paths: Iterable[str]) -> bool:
-    """Does any of ``decision.files`` cover any of ``paths``?"""
+    """Does any of ``decision.files`` cover any of ``paths``? (``globs`` says what a pattern covers.)"""
     paths = list(paths)
-    return any(path_matches(pattern, p) for pattern in decision.files for p in paths)
-
-
-def decisions_for_files(root: Path, paths: Iterable[str], *,
-                        statuses: Sequence[str] = ("accepted", "superseded"),
-                        found: DecisionFiles | None = None) -> list[tuple[str, Decision]]:
-    """``(path, decision)`` for the decisions whose ``files`` cover any of ``paths``, newest first.
-
-    By default the accepted decisions plus the superseded ones, which say so in
-    their ``status`` (``DecisionFiles.superseded_by`` names their replacements).
-    ``paths`` are relative to ``root`` (the work tree); a folder ends in ``/``.
-    Unreadable files are left out (``gitmem check`` reports them).
-    """
-    found = found if found is not None else read_decisions(root)
-    paths = [p for p in paths if p]
-    return [(f.path, f.decision) for f in found.files
-            if f.decision.status in statuses and concerns(f.decision, paths)]
+    return any(globs.matches(pattern, p) for pattern in decision.files for p in paths)
 
 
 def list_decisions(root: Path, *, statuses: Sequence[str] = (), files: Sequence[str] = (),
@@ -465,7 +414,7 @@ def list_decisions(root: Path, *, statuses: Sequence[str] = (), files: Sequence[
     wanted_tags = {t.casefold() for t in tags}
     keep = [f for f in found.files
             if (not statuses or f.decision.status in statuses)
-            and (not files or concerns(f.decision, files) or any(_clean_path(x) in f.decision.files for x in files))
+            and (not files or concerns(f.decision, files) or any(globs.clean(x) in f.decision.files for x in files))
             and (not wanted_tags or wanted_tags & {t.casefold() for t in f.decision.tags})]
     return DecisionFiles(tuple(keep), found.errors)
 
@@ -500,7 +449,7 @@ def repo_relative(root: Path, path: str) -> str:
         except ValueError:
             raise GitmemError(f"`{path}` is outside the repository",
                               hint="name files relative to the repository root.") from None
-    p = _clean_path(p)
+    p = globs.clean(p)
     if not p or p.startswith("~") or ".." in p.split("/") or re.search(r"[\x00-\x1f]", p):
         raise GitmemError(f"`{path}` is not a path inside the repository",
                           hint="name files or globs relative to the repository root, e.g. src/app.py or src/**/*.py.")

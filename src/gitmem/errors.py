@@ -85,9 +85,5 @@ class StaleLockError(GitmemError):
     """A ``<ref>.lock`` file left by a git process that was killed blocks every update of a ref."""
 
 
-class SyncConflictError(GitmemError):
-    pass
-
-
 class SummarizeError(GitmemError):
     pass

@@ -419,10 +419,6 @@ def _write_status(common_dir: Path, report: FlushReport) -> None:
     })
 
 
-def read_status(common_dir: Path) -> dict | None:
-    return spool.read_flush_status(common_dir)
-
-
 def configure_file_logging(common_dir: Path) -> None:
     path = state_dir(common_dir) / LOG_FILE
     handler = logging.handlers.RotatingFileHandler(path, maxBytes=1 << 20, backupCount=2, encoding="utf-8")

@@ -20,7 +20,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
+from typing import Iterator, Sequence
 
 from gitmem.errors import GitError, NotARepositoryError, RefUpdateConflict, WriteInterrupted
 
@@ -233,10 +233,6 @@ class Repo:
                 proc.kill()
                 proc.wait()
 
-    def read_blob(self, spec: str) -> bytes | None:
-        proc = self.git_bytes("cat-file", "blob", spec, check=False)
-        return proc.stdout if proc.returncode == 0 else None
-
     def fast_import(self, stream: bytes, ref: str, *, bulk: bool = False) -> bytes:
         """Feed a fast-import stream and return its stdout (``get-mark``/``cat-blob`` answers);
         raise RefUpdateConflict when ``ref`` moved meanwhile.
@@ -268,19 +264,6 @@ class Repo:
 
     def is_ancestor(self, a: str, b: str) -> bool:
         return self.git_bytes("merge-base", "--is-ancestor", a, b, check=False).returncode == 0
-
-    def object_size_on_disk(self, oids: Iterable[str]) -> int:
-        ids = list(oids)
-        if not ids:
-            return 0
-        out = self.git_bytes("cat-file", "--batch-check=%(objectsize:disk)",
-                             input=("\n".join(ids) + "\n").encode()).stdout.decode()
-        return sum(int(x) for x in out.split() if x.isdigit())
-
-    def rev_list_objects(self, ref: str) -> Iterator[str]:
-        out = self.git("rev-list", "--objects", ref)
-        for line in out.splitlines():
-            yield line.split(" ", 1)[0]
 
     def ref_lock_path(self, ref: str) -> Path:
         """The lock file git creates beside a loose ref while it updates it."""
@@ -602,21 +585,6 @@ def _parse_merge_tree(proc: subprocess.CompletedProcess[bytes]) -> MergeTree:
 def merge_tree(repo: Repo, ours: str, theirs: str) -> MergeTree:
     """``git merge-tree --write-tree`` (git >= 2.38): the merged tree, and the stages of conflicted paths."""
     return _parse_merge_tree(repo.git_bytes(*_merge_tree_argv(ours, theirs), check=False))
-
-
-def merge_tree_with_sides(repo: Repo, ours: str, theirs: str) -> tuple[MergeTree, str, str]:
-    """``merge-tree --write-tree`` and the trees of both sides (one ``rev-parse``), side by side.
-
-    A merged tree that equals neither side's proves the sides diverged, so a
-    caller needs no ``merge-base`` to rule out a fast-forward; a merge then
-    costs what ``merge-tree`` alone costs.
-    """
-    tree_proc, sides_proc = run_git_parallel(repo, [_merge_tree_argv(ours, theirs),
-                                                    ["rev-parse", f"{ours}^{{tree}}", f"{theirs}^{{tree}}"]])
-    if sides_proc.returncode != 0:
-        raise GitError(sides_proc.args, sides_proc.returncode, sides_proc.stderr.decode("utf-8", "replace"))
-    ours_tree, theirs_tree = sides_proc.stdout.decode().split()[:2]
-    return _parse_merge_tree(tree_proc), ours_tree, theirs_tree
 
 
 def _run_transport(repo: Repo, argv: list[str], *, progress: bool, env: dict[str, str] | None,

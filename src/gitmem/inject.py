@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from gitmem import decisions, fence, index_build, merge_guard, recent, restatement, search, store
+from gitmem import decisions, fence, globs, index_build, merge_guard, recent, restatement, search, store
 from gitmem.ancestry import Checkout
 from gitmem.config import DECISIONS_DIR, Config, load_config, state_dir
 from gitmem.errors import GitmemError
@@ -135,7 +135,7 @@ def _match_position(d: Decision, files: Sequence[str]) -> int | None:
     """The position in ``files`` (work tree changes first, then commits newest first) of the first file the
     decision concerns, or None."""
     for i, f in enumerate(files):
-        if any(decisions.path_matches(pattern, f) for pattern in d.files):
+        if any(globs.matches(pattern, f) for pattern in d.files):
             return i
     return None
 

@@ -57,8 +57,8 @@ def search_text(hits: list[Any]) -> str:
     out = []
     for h in hits:
         where = _cut(h.path if h.type == "decision" or not h.session_id else f"gitmem show {h.session_id[:8]}", 200)
-        out.append(f"{_cut(h.type, 11):11} {_cut(h.id[:12], 12):12}  {short_time(h.date)}  "
-                   f"{_cut(author_name(h.author) or '-', 18)}  "
+        out.append(f"{_cell(h.type, 11)} {_cell(h.id[:12], 12)}  {short_time(h.date)}  "
+                   f"{_cell(author_name(h.author) or '-', 18)}  "
                    f"{_cut(h.title, 70)}")
         snippet = " ".join(h.snippet.replace("**", "").split())
         if snippet and snippet != h.title:
@@ -71,11 +71,22 @@ def _cut(text: str, width: int) -> str:
     return fence.inline(text, width)
 
 
+def _cell(text: str, width: int) -> str:
+    """``text`` fenced, cut to ``width`` terminal cells and padded to exactly that many, so columns line up:
+    a CJK character or an emoji takes two cells, a combining mark none."""
+    from rich.cells import cell_len, set_cell_size   # typer's own dependency; only the terminal views load it
+
+    shown = fence.inline(text, width)
+    if cell_len(shown) > width:
+        shown = set_cell_size(shown, width - 1).rstrip() + fence.ELLIPSIS
+    return set_cell_size(shown, width)
+
+
 def session_table(rows: list[SessionRow]) -> str:
     lines = []
     for r in rows:
-        lines.append(f"{short_time(r.date):16}  {_cut(author_name(r.author), 18):18}  {_cut(r.branch or '-', 20):20}  "
-                     f"{_cut(r.title, 60):60}  {_cut(r.id[:8], 8)}")
+        lines.append(f"{_cell(short_time(r.date), 16)}  {_cell(author_name(r.author), 18)}  "
+                     f"{_cell(r.branch or '-', 20)}  {_cell(r.title, 60)}  {_cut(r.id[:8], 8)}")
     return "\n".join(line.rstrip() for line in lines)
 
 
@@ -231,7 +242,7 @@ def _decision_line(f: Any, superseded_by: dict[str, tuple[str, ...]], indent: st
     d = f.decision
     note = f"  ({_cut('superseded by ' + ', '.join(superseded_by[d.id]), 200)})" if d.status == "superseded" and \
         superseded_by.get(d.id) else ""
-    return (f"{indent}{_cut(d.status, 10):10}  {_cut(d.date, 10) or '-':10}  {_cut(d.id, 24):12}  "
+    return (f"{indent}{_cell(d.status, 10)}  {_cell(d.date or '-', 10)}  {_cut(d.id, 24):12}  "
             f"{_cut(d.title, 72)}{note}").rstrip()
 
 
@@ -277,6 +288,6 @@ def why_text(why: Any) -> str:
             out.append("")
         out.append(f"sessions that touched {shown}:")
         for s in why.sessions:
-            out.append(f"  {short_time(s.date):16}  session     {_cut(s.id[:12], 12):12}  {_cut(s.title, 60)}  "
+            out.append(f"  {_cell(short_time(s.date), 16)}  session     {_cell(s.id[:12], 12)}  {_cell(s.title, 60)}  "
                        f"({_cut(author_name(s.author) or '-', 18)}, {_cut(s.branch, 40) or '-'})")
     return "\n".join(out)

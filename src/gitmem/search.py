@@ -30,7 +30,6 @@ import contextlib
 import dataclasses
 import datetime
 import fcntl
-import fnmatch
 import hashlib
 import itertools
 import json
@@ -43,6 +42,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
+from gitmem import globs
 from gitmem.config import DECISIONS_DIR, state_dir
 from gitmem.decisions import read_decisions
 from gitmem.errors import GitmemError
@@ -766,28 +766,13 @@ def _file_terms(pattern: str) -> list[str]:
 
 
 def file_matcher(pattern: str) -> Callable[[str], bool]:
-    """A test for a record's files (one per line): an exact path, a folder it is under, or a glob.
+    """A test for a record's files (one per line): does ``pattern`` cover any of them (``globs.matches``)?
 
-    Paths are compared as written in the record and by their tail, so ``src/app.py``
-    also matches a record that holds ``/home/me/project/src/app.py``. In a glob
-    ``*`` also matches ``/`` (fnmatch).
+    An absolute path in a record is matched by its tails, so ``src/app.py`` also
+    matches a record that holds ``/home/me/project/src/app.py``.
     """
-    pat = pattern.strip()
-    while pat.startswith("./"):
-        pat = pat[2:]
-    if any(c in pat for c in "*?["):
-        globs = (pat, "*/" + pat)
-        return lambda files: any(fnmatch.fnmatchcase(p, g) for p in files.split("\n") if p for g in globs)
-    folder = pat.rstrip("/")
-
-    def match(files: str) -> bool:
-        for p in files.split("\n"):
-            if p and (p == folder or p.endswith("/" + folder) or p.startswith(folder + "/")
-                      or f"/{folder}/" in p):
-                return True
-        return False
-
-    return match
+    pat = globs.clean(pattern)
+    return lambda files: any(globs.matches(pat, p) for p in files.split("\n") if p)
 
 
 def parse_since(value: str, now: datetime.datetime | None = None) -> str:

@@ -133,10 +133,6 @@ def taken_files(spool: Path, session_id: str) -> list[Path]:
     return sorted(p for p in spool.glob(f"{session_id}.*{TAKEN_SUFFIX}") if _session_of(p.name) == session_id)
 
 
-def read_lines(path: Path) -> list[bytes]:
-    return list(iter_lines(path))
-
-
 def iter_lines(path: Path) -> Iterator[bytes]:
     """The non-blank lines of a spool file, one at a time (a spool can be far larger than memory should be)."""
     with path.open("rb") as fh:

@@ -49,7 +49,6 @@ logger = logging.getLogger(__name__)
 
 OFFLINE, ANTHROPIC, CLAUDE = "offline", "anthropic", "claude"
 TOOL_NAME = "record_session_summary"
-CLAUDE_LOCK = claude_cli.LOCK_FILE
 MAX_OUTPUT_TOKENS = 2048
 MAX_RETRIES = 4
 ALARM_MARGIN_SECONDS = 10

@@ -1,7 +1,7 @@
 """``gitmem why <path>``: the decisions and the sessions that concern a file or a folder, newest first.
 
 Decisions come from this work tree's decision files, matched by their
-``files`` paths and globs (``decisions.path_matches``), whatever their status.
+``files`` paths and globs (``globs.matches``), whatever their status.
 Sessions come from the search index: a session whose summary lists the path
 (read or modified), or one of whose observations touched it.
 """
