@@ -76,7 +76,8 @@ LAYERS: dict[str, int] = {
     "gitmem.project": FEATURE,      # init and status of a repository
     "gitmem.render": VIEW,          # records -> terminal text and JSON, for cli
     "gitmem.cli": ENTRY,
-    "gitmem.hook": ENTRY,
+    "gitmem.hook": FEATURE,         # the hook entry point, placed with the features because watch and flush
+                                    # append to the spool with its stdlib-only hook.append_line, the one protocol
     "gitmem._hook": ENTRY,          # the launcher script the installed hook command runs
     "gitmem.entry": ENTRY,          # the console script
     "gitmem.__main__": ENTRY,

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from gitmem import capture, decisions, inject, redact, spool, store, summarize
+from gitmem import capture, decisions, hook, inject, redact, spool, store, summarize
 from gitmem.config import load_config, state_dir
 from gitmem.errors import GitmemError
 from gitmem.git import Repo, discover
@@ -129,7 +129,7 @@ class _Router:
                 continue
             other_spool = spool.spool_dir(other)
             other_spool.mkdir(parents=True, exist_ok=True)
-            spool.append_lines(other_spool / (self.session_id + spool.LIVE_SUFFIX), lines)
+            hook.append_line(other_spool / (self.session_id + spool.LIVE_SUFFIX), b"".join(line + b"\n" for line in lines))
             (other_spool / (self.session_id + spool.REQUEST_SUFFIX)).touch()
             logger.info("moved %d events of session %s to the spool of %s, the repository they happened in",
                         len(lines), self.session_id, where)

@@ -203,7 +203,12 @@ def common_dir(start):
 
 
 def append_line(path, line):
-    """Append ``line`` with one write under an exclusive lock; survive a concurrent rename."""
+    """Append ``line`` with one write under an exclusive lock; survive a concurrent rename.
+
+    The one spool append protocol: the watcher and the flush worker (moving events to another repository's
+    spool) call this too, so it stays importable from the package (stdlib only). ``path`` is bytes or a path;
+    ``line`` may hold several lines and ends with a newline.
+    """
     for _ in range(8):
         fd = posix.open(path, posix.O_RDWR | posix.O_APPEND | posix.O_CREAT | posix.O_CLOEXEC, 0o600)
         try:
@@ -221,12 +226,12 @@ def append_line(path, line):
             while view:
                 n = posix.write(fd, view)
                 if n <= 0:
-                    raise OSError("short write to %s" % _text(path))
+                    raise OSError("short write to %s" % (path,))
                 view = view[n:]
             return
         finally:
             posix.close(fd)
-    raise HookError("spool file %s kept being replaced" % _text(path))
+    raise OSError("spool file %s kept being replaced" % (_text(path) if isinstance(path, bytes) else path))
 
 
 def _touch(path):

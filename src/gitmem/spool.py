@@ -146,34 +146,6 @@ def iter_lines(path: Path) -> Iterator[bytes]:
                 yield line
 
 
-def append_lines(path: Path, lines: list[bytes]) -> None:
-    """Append ``lines`` to a live spool file the way the hook does (hook.append_line, which imports nothing).
-
-    Under ``LOCK_EX``, into the file the path names after the lock is held (a worker may have taken the one
-    opened), starting a new line when the file does not end with one.
-    """
-    data = b"".join(line + b"\n" for line in lines)
-    for _ in range(8):
-        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            own = os.fstat(fd)
-            try:
-                if os.stat(path).st_ino != own.st_ino:
-                    continue
-            except FileNotFoundError:
-                continue
-            if own.st_size and os.pread(fd, 1, own.st_size - 1) != b"\n":
-                data = b"\n" + data
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
-            return
-        finally:
-            os.close(fd)
-    raise OSError(f"spool file {path} kept being replaced")
-
-
 def quarantine(spool: Path, session_id: str, lines: list[bytes]) -> Path | None:
     if not lines:
         return None
