@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Sequence
 
 from gitmem import decisions, fence, index_build, merge_guard, recent, restatement, search, store
+from gitmem.atomic import write_atomic
 from gitmem.ancestry import Checkout
 from gitmem.config import DECISIONS_DIR, Config, load_config, state_dir
 from gitmem.errors import GitmemError
@@ -433,13 +434,7 @@ def write_brief(repo: Repo, brief: Brief, stamp: str | None = None) -> Path:
     data = (out + "\n").encode("utf-8") if out else b""
     stamp = memory_stamp(repo) if stamp is None else stamp
     for target, content in ((path, data), (path.with_name(path.name + ".stamp"), f"{len(data)} {stamp}\n".encode())):
-        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        try:
-            tmp.write_bytes(content)
-            os.replace(tmp, target)
-        except OSError:
-            tmp.unlink(missing_ok=True)  # a full disk leaves no half file behind
-            raise
+        write_atomic(target, content)
     return path
 
 
@@ -452,9 +447,7 @@ def write_recall_conf(repo: Repo, config: Config) -> None:
     text = f"budget_chars={int(config.prompt_recall_budget_tokens * CHARS_PER_TOKEN)}\n"
     text += f"me={fence.inline(local_author(repo), 200)}\n"  # whose sessions are not a teammate's
     if not path.exists() or path.read_text() != text:
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(text)
-        os.replace(tmp, path)
+        write_atomic(path, text.encode("utf-8"))
 
 
 def render_brief(repo: Repo) -> Brief:

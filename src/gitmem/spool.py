@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
+from gitmem.atomic import write_atomic
 from gitmem.config import state_dir
 from gitmem.errors import GitmemError
 
@@ -206,12 +207,9 @@ def worker_running(common_dir: Path) -> bool:
 def write_flush_status(common_dir: Path, status: dict) -> None:
     """What the last flush did, for ``gitmem status`` (written atomically)."""
     path = state_dir(common_dir) / FLUSH_STATUS_FILE
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        tmp.write_text(json.dumps(status, indent=2) + "\n", encoding="utf-8")
-        os.replace(tmp, path)
+        write_atomic(path, (json.dumps(status, indent=2) + "\n").encode("utf-8"))
     except OSError as exc:
-        tmp.unlink(missing_ok=True)  # a full disk must not leave half a file behind
         raise GitmemError(f"cannot write {path}: {exc.strerror or exc}",
                           hint=f"free space in {path.parent} (a full disk?); the spool keeps every session until "
                                "a flush has written it.") from None

@@ -161,10 +161,6 @@ def _sentences(text: str) -> list[str]:
     return [s.strip(" -*•\t") for s in _SENTENCE.split(text or "") if len(s.strip()) > 12]
 
 
-def _title_key(title: str) -> str:
-    return " ".join(re.sub(r"[^\w\s]", " ", title.casefold()).split())
-
-
 # -- offline --------------------------------------------------------------------------------
 
 
@@ -196,7 +192,7 @@ def _decisions_from(sentences: Sequence[str], changed: tuple[str, ...],
     for sentence in sentences:
         if _DECISION_CUE.search(sentence) and not _DEAD_END_CUE.search(sentence):
             note = _decision_note(sentence, changed, seen)
-            notes.setdefault(_title_key(note.title), note)
+            notes.setdefault(restatement.title_key(note.title), note)
     return tuple(notes.values())[:5]
 
 
@@ -540,7 +536,7 @@ def draft_from_answer(data: Any) -> Draft:
                             files=tuple(f for f in _texts_of(item.get("files"), "decisions.files", 20)
                                         if "\x00" not in f))
         if note.title:
-            decisions.setdefault(_title_key(note.title), note)
+            decisions.setdefault(restatement.title_key(note.title), note)
     tags = _texts_of(data.get("tags"), "tags", 8, 40)
     return Draft(
         title=title,
@@ -608,8 +604,8 @@ def _keep_decisions(draft: Draft, earlier: Draft | None) -> Draft:
     """A decision recorded earlier in the session stays recorded even if the model drops it."""
     if earlier is None:
         return draft
-    known = {_title_key(d.title) for d in draft.decisions}
-    kept = tuple(d for d in earlier.decisions if _title_key(d.title) not in known)
+    known = {restatement.title_key(d.title) for d in draft.decisions}
+    kept = tuple(d for d in earlier.decisions if restatement.title_key(d.title) not in known)
     return replace(draft, decisions=draft.decisions + kept) if kept else draft
 
 

@@ -38,6 +38,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Sequence
 
+from gitmem.atomic import write_atomic
 from gitmem import git as gitcmd
 from gitmem import merge_guard, sharing
 from gitmem.sharing import TRACKING_PREFIX, _config_values, ensure_refspec, refspec_for, tracking_ref  # noqa: F401
@@ -309,10 +310,7 @@ def _read_text(path: Path) -> str | None:
 
 
 def _write_hook(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.gitmem-tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.chmod(0o755)
-    os.replace(tmp, path)
+    write_atomic(path, text.encode("utf-8"), mode=0o755)
 
 
 # -- merge ---------------------------------------------------------------------------------------
@@ -1057,11 +1055,8 @@ def last_sync(common_dir: Path) -> dict | None:
 
 
 def _record_last_sync(common_dir: Path, data: dict) -> None:
-    folder = state_dir(common_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    tmp = folder / f".{LAST_SYNC_FILE}.{os.getpid()}"
-    tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    os.replace(tmp, folder / LAST_SYNC_FILE)
+    write_atomic(state_dir(common_dir) / LAST_SYNC_FILE,
+                 (json.dumps(data, indent=2, sort_keys=True) + "\n").encode("utf-8"))
 
 
 def _proc_stat(pid: int) -> tuple[str, str, int, str] | None:

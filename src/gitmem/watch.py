@@ -33,7 +33,6 @@ Invariants:
 from __future__ import annotations
 
 import dataclasses
-import fcntl
 import json
 import logging
 import os
