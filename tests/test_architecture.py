@@ -31,6 +31,7 @@ LAYERS: dict[str, int] = {
     "gitmem.git": FOUNDATION,       # the only code that runs git
     "gitmem.records": FOUNDATION,
     "gitmem.config": FOUNDATION,
+    "gitmem.lock_wait": FOUNDATION,  # an exclusive file lock waited for until a deadline
     "gitmem.atomic": FOUNDATION,    # replacing a file whole through a temporary file
     "gitmem.jsondoc": FOUNDATION,   # reading and atomically writing the user's JSON settings files
     "gitmem.redact": FOUNDATION,    # pure text scrubbing, used by capture, summarize and flush

@@ -18,7 +18,6 @@ Invariants:
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import logging
 import os
@@ -32,6 +31,7 @@ from pathlib import Path
 from typing import Any, Iterator, Mapping
 
 from gitmem.errors import SummarizeError
+from gitmem.lock_wait import lock_before
 
 logger = logging.getLogger(__name__)
 
@@ -63,15 +63,8 @@ def repository_lock(state_dir: Path | None, deadline: float) -> Iterator[None]:
     state_dir.mkdir(parents=True, exist_ok=True)
     fd = os.open(state_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)  # close-on-exec: the child never holds it
     try:
-        give_up = min(deadline, time.monotonic() + LOCK_WAIT_SECONDS)
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() + 0.1 >= give_up:
-                    raise SummarizeError("another claude summarizer is still running in this repository") from None
-                time.sleep(0.1)
+        if not lock_before(fd, min(deadline, time.monotonic() + LOCK_WAIT_SECONDS)):
+            raise SummarizeError("another claude summarizer is still running in this repository")
         yield
     finally:
         os.close(fd)

@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Sequence
 
 from gitmem.atomic import write_atomic
+from gitmem.lock_wait import lock_before
 from gitmem import git as gitcmd
 from gitmem import merge_guard, sharing
 from gitmem.sharing import TRACKING_PREFIX, _config_values, ensure_refspec, refspec_for, tracking_ref  # noqa: F401
@@ -1117,8 +1118,6 @@ def after_push(repo: Repo, remote: str, wait_pid: int | None = None, *,
     so that background syncs of one repository run one at a time. Never
     raises: the outcome goes to ``sync.log`` and ``last-sync.json``.
     """
-    import fcntl
-
     if not sharing.push_enabled(repo, remote):
         # `git push public main` to a remote added after init, or `git push <url>`: memory never follows.
         logger.info("memory not pushed to %s: not a remote enabled for memory (`gitmem remote add`)", remote)
@@ -1129,16 +1128,9 @@ def after_push(repo: Repo, remote: str, wait_pid: int | None = None, *,
     started = time.time()
     record: dict = {"remote": remote, "trigger": "pre-push", "started_at": started}
     with open(folder / LOCK_FILE, "a+") as lock:
-        deadline = time.monotonic() + LOCK_WAIT_SECONDS
-        while True:
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    logger.warning("another memory sync held %s for %.0f s; skipped", LOCK_FILE, LOCK_WAIT_SECONDS)
-                    return None
-                time.sleep(0.1)
+        if not lock_before(lock, time.monotonic() + LOCK_WAIT_SECONDS):
+            logger.warning("another memory sync held %s for %.0f s; skipped", LOCK_FILE, LOCK_WAIT_SECONDS)
+            return None
         result: SyncResult | None = None
         try:
             result = sync(repo, remote, timeout=AFTER_PUSH_GIT_TIMEOUT, background=True)
