@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
+from gitmem import fence
 from gitmem.errors import SummarizeError
 from gitmem.lock_wait import lock_before
 
@@ -47,11 +48,6 @@ class ClaudeResult:
     tokens_in: int
     tokens_out: int
     cost_usd: float | None = None
-
-
-def _short(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 @contextlib.contextmanager
@@ -122,7 +118,7 @@ def json_in(text: str) -> Any:
         pass
     start, end = text.find("{"), text.rfind("}")
     if start < 0 or end <= start:
-        raise SummarizeError(f"the reply holds no JSON object: {_short(text, 120)!r}")
+        raise SummarizeError(f"the reply holds no JSON object: {fence.one_line(text, 120)!r}")
     try:
         return json.loads(text[start:end + 1])
     except ValueError as exc:
@@ -144,7 +140,7 @@ def parse_result(out: bytes, err: bytes, returncode: int | None, model: str) -> 
     try:
         result = json.loads(text)
     except ValueError:
-        tail = _short(err.decode("utf-8", "replace")[-300:] or text[:200], 200)
+        tail = fence.one_line(err.decode("utf-8", "replace")[-300:] or text[:200], 200)
         raise SummarizeError(f"claude exited {returncode} without a JSON result: {tail!r}") from None
     if isinstance(result, list):  # some versions print every message; the result is the last one
         result = next((m for m in reversed(result) if isinstance(m, dict) and m.get("type") == "result"), None)
@@ -152,7 +148,7 @@ def parse_result(out: bytes, err: bytes, returncode: int | None, model: str) -> 
         raise SummarizeError("claude printed JSON that is not a result object")
     if result.get("is_error") or result.get("subtype", "success") != "success":
         raise SummarizeError(f"claude reported an error ({result.get('subtype', 'error')}): "
-                             f"{_short(str(result.get('result', '')), 160)}")
+                             f"{fence.one_line(str(result.get('result', '')), 160)}")
     usage = result.get("usage") if isinstance(result.get("usage"), dict) else {}
     models = result.get("modelUsage")
     used = next(iter(models), "") if isinstance(models, dict) and models else ""
