@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
-from gitmem import fence
+from gitmem import fence, switches
 from gitmem.errors import SummarizeError
 from gitmem.lock_wait import lock_before
 
@@ -68,7 +68,7 @@ def repository_lock(state_dir: Path | None, deadline: float) -> Iterator[None]:
 
 def child_env(env: Mapping[str, str]) -> dict[str, str]:
     out = {k: v for k, v in env.items() if not k.startswith("GIT_") and k not in _DROPPED_ENV}
-    out["GITMEM_DISABLE"] = "1"
+    out[switches.DISABLE] = "1"
     return out
 
 
