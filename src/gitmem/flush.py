@@ -22,7 +22,7 @@ import logging.handlers
 import os
 import signal
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Sequence
 
@@ -289,9 +289,9 @@ def build_summary(repo: Repo, session_id: str, observations: tuple[Observation, 
     files_read = _merge_unique(previous.files_read if previous else (), *(o.files for o in done if o.kind == "read"))
     files_modified = _merge_unique(previous.files_modified if previous else (),
                                    *(o.files for o in done if o.kind in ("edit", "write")))
-    return SessionSummary(
+    return replace(
+        draft,  # the summarizer's content and facts; the git facts are filled in here
         id=session_id,
-        title=draft.title,
         started_at=started,
         ended_at=ended,
         author=_author(repo),
@@ -300,22 +300,11 @@ def build_summary(repo: Repo, session_id: str, observations: tuple[Observation, 
         head_start=head_start,
         head_end=head,
         commits=_merge_unique(previous.commits if previous else (), commits),
-        request=draft.request,
-        investigated=draft.investigated,
-        learned=draft.learned,
-        completed=draft.completed,
-        next_steps=draft.next_steps,
-        dead_ends=draft.dead_ends,
-        decisions=draft.decisions,
         files_read=files_read,
         files_modified=files_modified,
-        tags=draft.tags,
         observation_count=len(observations),
-        summarizer=draft.summarizer,
-        model=draft.model,
         tokens_in=(previous.tokens_in if previous else 0) + draft.tokens_in,
         tokens_out=(previous.tokens_out if previous else 0) + draft.tokens_out,
-        fallback_reason=draft.fallback_reason,
     )
 
 

@@ -119,25 +119,14 @@ class SessionInput:
     state_dir: Path | None = None  # <common-dir>/gitmem: where the claude lock lives
 
 
-@dataclass(frozen=True, slots=True)
-class Draft:
-    """What a summarizer produced; the flush worker adds git metadata to make a SessionSummary."""
+Draft = SessionSummary
+"""What a summarizer returns: a SessionSummary holding what the session asked, learned, did and decided, and the
+summarizer's own facts (summarizer, model, tokens, fallback_reason). Its git facts (id, times, author, branch,
+commits, files) stay blank until the flush worker fills them in (``flush.build_summary``)."""
 
-    title: str
-    request: str = ""
-    investigated: tuple[str, ...] = ()
-    learned: tuple[str, ...] = ()
-    completed: tuple[str, ...] = ()
-    next_steps: tuple[str, ...] = ()
-    dead_ends: tuple[str, ...] = ()
-    decisions: tuple[DecisionNote, ...] = ()
-    tags: tuple[str, ...] = ()
-    summarizer: str = OFFLINE
-    model: str = ""
-    tokens_in: int = 0
-    tokens_out: int = 0
-    fallback_reason: str = ""
-    calls: int = 0
+
+def _draft(**content: Any) -> Draft:
+    return SessionSummary(id="", started_at="", **content)
 
 
 @dataclass(frozen=True, slots=True)
@@ -321,7 +310,7 @@ def summarize_offline(inp: SessionInput) -> Draft:
         f"Changed {', '.join(modified[:3])}" if modified else f"Session {inp.session_id[:8]}")
     if inp.previous is not None and inp.previous.title and not prompts:
         title = inp.previous.title
-    return Draft(
+    return _draft(
         title=title,
         request=fence.one_line(" / ".join(dict.fromkeys(prompts)), 600),
         investigated=_unique(investigated, 12),
@@ -533,7 +522,7 @@ def draft_from_answer(data: Any) -> Draft:
         if note.title:
             decisions.setdefault(restatement.title_key(note.title), note)
     tags = _texts_of(data.get("tags"), "tags", 8, 40)
-    return Draft(
+    return _draft(
         title=title,
         request=_text_of(data.get("request"), "request", 600),
         **{k: _texts_of(data.get(k), k, n) for k, n in _LIST_LIMITS.items()},  # type: ignore[arg-type]
@@ -553,7 +542,7 @@ def summarize_with_model(backend: str, inp: SessionInput, config: Config, deadli
     base: Draft | None = None
     new = inp.observations
     if prev is not None and prev.summarizer in (ANTHROPIC, CLAUDE) and 0 < prev.observation_count <= len(new):
-        base = Draft(title=prev.title, request=prev.request, investigated=prev.investigated, learned=prev.learned,
+        base = _draft(title=prev.title, request=prev.request, investigated=prev.investigated, learned=prev.learned,
                      completed=prev.completed, next_steps=prev.next_steps, dead_ends=prev.dead_ends,
                      decisions=prev.decisions, tags=prev.tags)
         new = new[prev.observation_count:]
@@ -592,7 +581,7 @@ def summarize_with_model(backend: str, inp: SessionInput, config: Config, deadli
             so_far, so_far_draft = _as_data(draft), draft
     assert draft is not None
     return replace(draft, summarizer=backend, model=model or config.model, tokens_in=tokens_in,
-                   tokens_out=tokens_out, calls=len(chunks))
+                   tokens_out=tokens_out)
 
 
 def _keep_decisions(draft: Draft, earlier: Draft | None) -> Draft:
