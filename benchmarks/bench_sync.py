@@ -30,7 +30,7 @@ What it measures (git runs with an empty global config and no system config):
    must produce the same tree; the script checks it. The tips' trees come
    from the one ``for-each-ref`` a sync reads the tips with (untimed).
 3. Contention. ``--clones`` (default 10) clones of one bare remote each
-   write a session, then all start ``python -m gitmem.sync --json`` at the
+   write a session, then all start ``sync.sync`` (as `gitmem sync --json` does) at the
    same moment (real processes behind a barrier). Reported: the retries each
    needed and whether every session reached the remote.
 """
@@ -314,12 +314,15 @@ def bench_merge(repo: Path, ours: str, theirs: str, repeat: int) -> dict:
 
 
 _WORKER = """
-import os, sys, time
+import json, os, sys, time
 go = sys.argv[1]
 from gitmem import sync
+from gitmem.git import discover
 while not os.path.exists(go):
     time.sleep(0.002)
-sys.exit(sync.main(["--json"]))
+result = sync.sync(discover(), None)
+sys.stdout.write(json.dumps(result.to_dict(), sort_keys=True) + "\\n")
+sys.exit(0 if result.ok else 1)
 """
 
 

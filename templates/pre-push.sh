@@ -4,7 +4,7 @@
 # 1. Runs the pre-push hook that was here before gitmem (pre-push.gitmem-chained, next
 #    to this file) with the same arguments and stdin. Its exit code still decides:
 #    non-zero blocks the push, exactly as before, and no memory sync starts.
-# 2. Starts a detached `python -m gitmem.sync --after-push <remote>` and exits 0 at once.
+# 2. Starts a detached `python -m gitmem.workers after-push <remote>` and exits 0 at once.
 #    That job does nothing unless <remote> is a remote enabled for memory (`gitmem remote
 #    add`; never a URL), pushes are not held (`gitmem sync --hold`) and the remote has not
 #    refused memory before. Then it waits for this push to finish, fetches, merges and

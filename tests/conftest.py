@@ -62,14 +62,14 @@ def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
 
 
 def detached_index_builds(root: Path) -> list[int]:
-    """Live background index builds (``gitmem.inject index``, started by a brief that found no index) whose
+    """Live background index builds (``gitmem.workers index``, started by a brief that found no index) whose
     working directory is under ``root``."""
     found = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
-            if b"gitmem.inject\0index\0" not in Path(f"/proc/{entry}/cmdline").read_bytes():
+            if b"gitmem.workers\0index\0" not in Path(f"/proc/{entry}/cmdline").read_bytes():
                 continue
             if Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z":
                 continue

@@ -32,6 +32,9 @@ LAYERS: dict[str, int] = {
     "gitmem.git": FOUNDATION,       # the only code that runs git
     "gitmem.records": FOUNDATION,
     "gitmem.config": FOUNDATION,
+    "gitmem.lock_wait": FOUNDATION,  # an exclusive file lock waited for until a deadline
+    "gitmem.switches": BASE,        # the GITMEM_* process switches, named and read in one place
+    "gitmem.atomic": FOUNDATION,    # replacing a file whole through a temporary file
     "gitmem.jsondoc": FOUNDATION,   # reading and atomically writing the user's JSON settings files
     "gitmem.redact": FOUNDATION,    # pure text scrubbing, used by capture, summarize and flush
     "gitmem.fence": FOUNDATION,     # memory text made safe inside the fence; stdlib only (recall runs it in the hook)
@@ -78,8 +81,10 @@ LAYERS: dict[str, int] = {
     "gitmem.project": FEATURE,      # init and status of a repository
     "gitmem.render": VIEW,          # records -> terminal text and JSON, for cli
     "gitmem.cli": ENTRY,
-    "gitmem.hook": ENTRY,
+    "gitmem.hook": FEATURE,         # the hook entry point, placed with the features because watch and flush
+                                    # append to the spool with its stdlib-only hook.append_line, the one protocol
     "gitmem._hook": ENTRY,          # the launcher script the installed hook command runs
+    "gitmem.workers": ENTRY,        # `python -m gitmem.workers <job>`: the detached workers' entry points
     "gitmem.entry": ENTRY,          # the console script
     "gitmem.__main__": ENTRY,
     "gitmem.demo": ENTRY,           # `make demo`
@@ -161,10 +166,25 @@ def imports_of(name: str) -> list[Import]:
                     continue
                 for target in _resolve(name, child):
                     found.append(Import(name, target, child.lineno, not in_function))
+            if _is_main_block(child) and _main_block_forwards_to_workers(child):
+                continue  # `python -m gitmem.X` kept working by handing over to the workers' entry point
             visit(child, in_function or isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)))
 
     visit(tree, False)
     return found
+
+
+def _is_main_block(node: ast.AST) -> bool:
+    return (isinstance(node, ast.If) and isinstance(node.test, ast.Compare) and isinstance(node.test.left, ast.Name)
+            and node.test.left.id == "__name__" and isinstance(node.test.comparators[0], ast.Constant)
+            and node.test.comparators[0].value == "__main__")
+
+
+def _main_block_forwards_to_workers(node: ast.If) -> bool:
+    """A feature module's ``__main__`` block may import only ``gitmem.workers``, to hand an old command line over."""
+    imports = [n for n in ast.walk(node) if isinstance(n, (ast.Import, ast.ImportFrom))]
+    return bool(imports) and all(isinstance(n, ast.ImportFrom) and n.module == "gitmem"
+                                 and [a.name for a in n.names] == ["workers"] for n in imports)
 
 
 def existing(names) -> list[str]:
@@ -344,6 +364,8 @@ ONLY_FROM_OUTSIDE = {
     "gitmem.records.Decision.from_dict": "the record protocol (STYLE.md): from_dict is to_dict's inverse",
     "gitmem.watch._Handler.dispatch": "watchdog calls it (an override)",
     "gitmem.watch._LostEvents.filter": "logging calls it (an override)",
+    "gitmem.switches.SWITCHES": "the switches' documented table; tests/test_switches.py keeps the README and the "
+                                "hook's own names in step with it",
 }
 # Decorators that only wrap a function; any other decorator registers it (typer commands, @migration), a use.
 _WRAPPING_DECORATORS = {"contextmanager", "lru_cache", "cache", "cached_property", "property", "staticmethod",

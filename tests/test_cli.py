@@ -643,11 +643,11 @@ def test_uninstall_keeps_edited_and_committed_team_files(in_repo: Path, capsys) 
 def test_uninstall_points_at_a_hook_line_it_could_not_write_itself(in_repo: Path, capsys) -> None:
     git(in_repo, "config", "core.hooksPath", ".githooks")
     code, out, _ = run(capsys, "init")
-    assert code == 0 and "gitmem.sync --after-push" in out  # the line init asked the user to add
+    assert code == 0 and "gitmem.workers after-push" in out  # the line init asked the user to add
 
     code, out, _ = run(capsys, "uninstall")
 
-    assert code == 0 and "kept any `gitmem.sync --after-push` line" in out and ".githooks" in out
+    assert code == 0 and "kept any `gitmem.workers after-push`" in out and ".githooks" in out
     assert git(in_repo, "config", "core.hooksPath").strip() == ".githooks"
 
 

@@ -448,3 +448,12 @@ def test_a_session_of_100000_observation_files_is_read_by_summary_for_the_brief_
     lines = out.split("\n")
     assert "## Observations (100000)" in lines and "  (99000 earlier observations not shown)" in lines
     assert sum("pytest" in line for line in lines) == 1000
+
+
+def test_cut_and_one_line_are_the_one_clip_of_display_text() -> None:
+    assert fence.cut("short", 10) == "short"
+    assert fence.cut("abcdef  ghij", 8) == "abcdef…"        # the space before the cut is dropped
+    assert fence.cut("line one\nline two", 12) == "line one\nli…"  # cut keeps line breaks
+    assert fence.one_line("a\n b\t\tc  " + "d" * 20, 9) == "a b c dd…"
+    assert len(fence.one_line("x" * 500, 120)) == 120
+    assert fence.one_line("<tag> stays", 20) == "<tag> stays"    # no fencing: that is inline's job

@@ -67,7 +67,7 @@ def flush_processes(common: Path) -> list[int]:
             state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
         except OSError:
             continue
-        if b"gitmem.flush" in cmd and str(common).encode() in b" ".join(cmd) and state != "Z":
+        if cmd[2:5] == [b"-m", b"gitmem.workers", b"flush"] and str(common).encode() in b" ".join(cmd) and state != "Z":
             pids.append(int(entry.name))
     return pids
 
@@ -160,7 +160,8 @@ def test_sigkill_at_random_points_loses_and_duplicates_nothing(initialized: Path
         replay(initialized, sid=sid)
     expected = None
     for attempt in range(8):
-        proc = subprocess.Popen([sys.executable, "-I", "-m", "gitmem.flush", "--common-dir", str(repo.common_dir)],
+        proc = subprocess.Popen([sys.executable, "-I", "-m", "gitmem.workers", "flush", "--common-dir",
+                                 str(repo.common_dir)],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         time.sleep(rng.uniform(0.0, 0.6))
         try:
@@ -507,8 +508,21 @@ def test_a_full_state_folder_is_a_clean_error_without_a_tmp_file(initialized: Pa
     replay(initialized)
     repo = discover(initialized)
     state = repo.common_dir / "gitmem"
-    # The status file's temporary name is known in this process: make it the kernel's always-full device.
-    (state / f".{spool.FLUSH_STATUS_FILE}.{os.getpid()}.tmp").symlink_to("/dev/full")
+    # The status file's temporary file writes to the kernel's always-full device (the file itself is real,
+    # so what is left behind shows).
+    import tempfile
+
+    real_mkstemp = tempfile.mkstemp
+
+    def full_mkstemp(*args, **kwargs):
+        fd, name = real_mkstemp(*args, **kwargs)
+        if spool.FLUSH_STATUS_FILE in name:
+            full = os.open("/dev/full", os.O_WRONLY)
+            os.dup2(full, fd)
+            os.close(full)
+        return fd, name
+
+    monkeypatch.setattr(tempfile, "mkstemp", full_mkstemp)
     monkeypatch.chdir(initialized)
     code, _out, err = run(capsys, "flush")
     assert code == 1, err  # an error gitmem explains, not an unexpected one (3)

@@ -73,14 +73,14 @@ def has_ref(path: Path, ref: str) -> bool:
 
 
 def background_syncs(root: Path) -> list[int]:
-    """Live ``gitmem.sync --after-push`` processes whose working directory is under ``root``."""
+    """Live ``gitmem.workers after-push`` processes whose working directory is under ``root``."""
     found = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             cmd = Path(f"/proc/{entry}/cmdline").read_bytes()
-            if b"gitmem.sync\0--after-push" not in cmd:
+            if b"gitmem.workers\0after-push" not in cmd and b"gitmem.sync\0--after-push" not in cmd:
                 continue
             if Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z":
                 continue
@@ -741,12 +741,13 @@ def test_ten_clones_pushing_at_the_same_moment_all_land_their_memory(team, remot
     assert max(retries) <= sync.MAX_PUSH_ATTEMPTS - 1
 
 
-def test_after_push_waits_for_the_push_process_to_end(team, remote: Path, tmp_path: Path):
+@pytest.mark.parametrize("job", [["gitmem.workers", "after-push"],
+                                 ["gitmem.sync", "--after-push"]])  # the line an older gitmem wrote still works
+def test_after_push_waits_for_the_push_process_to_end(team, remote: Path, tmp_path: Path, job: list[str]):
     a = team("a")
     write(a, "s1")
     sleeper = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE)
-    bg = subprocess.Popen([sys.executable, "-I", "-m", "gitmem.sync", "--after-push", "origin",
-                           "--wait-pid", str(sleeper.pid)], cwd=a)
+    bg = subprocess.Popen([sys.executable, "-I", "-m", *job, "origin", "--wait-pid", str(sleeper.pid)], cwd=a)
     try:
         # while the "push" runs, the background job waits and has pushed nothing
         deadline = time.monotonic() + 1.0

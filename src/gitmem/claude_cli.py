@@ -18,7 +18,6 @@ Invariants:
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import logging
 import os
@@ -31,7 +30,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
+from gitmem import fence, switches
 from gitmem.errors import SummarizeError
+from gitmem.lock_wait import lock_before
 
 logger = logging.getLogger(__name__)
 
@@ -49,11 +50,6 @@ class ClaudeResult:
     cost_usd: float | None = None
 
 
-def _short(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 @contextlib.contextmanager
 def repository_lock(state_dir: Path | None, deadline: float) -> Iterator[None]:
     """Hold ``state_dir/claude.lock``; wait at most until the deadline (and LOCK_WAIT_SECONDS)."""
@@ -63,15 +59,8 @@ def repository_lock(state_dir: Path | None, deadline: float) -> Iterator[None]:
     state_dir.mkdir(parents=True, exist_ok=True)
     fd = os.open(state_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)  # close-on-exec: the child never holds it
     try:
-        give_up = min(deadline, time.monotonic() + LOCK_WAIT_SECONDS)
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() + 0.1 >= give_up:
-                    raise SummarizeError("another claude summarizer is still running in this repository") from None
-                time.sleep(0.1)
+        if not lock_before(fd, min(deadline, time.monotonic() + LOCK_WAIT_SECONDS)):
+            raise SummarizeError("another claude summarizer is still running in this repository")
         yield
     finally:
         os.close(fd)
@@ -79,7 +68,7 @@ def repository_lock(state_dir: Path | None, deadline: float) -> Iterator[None]:
 
 def child_env(env: Mapping[str, str]) -> dict[str, str]:
     out = {k: v for k, v in env.items() if not k.startswith("GIT_") and k not in _DROPPED_ENV}
-    out["GITMEM_DISABLE"] = "1"
+    out[switches.DISABLE] = "1"
     return out
 
 
@@ -129,7 +118,7 @@ def json_in(text: str) -> Any:
         pass
     start, end = text.find("{"), text.rfind("}")
     if start < 0 or end <= start:
-        raise SummarizeError(f"the reply holds no JSON object: {_short(text, 120)!r}")
+        raise SummarizeError(f"the reply holds no JSON object: {fence.one_line(text, 120)!r}")
     try:
         return json.loads(text[start:end + 1])
     except ValueError as exc:
@@ -151,7 +140,7 @@ def parse_result(out: bytes, err: bytes, returncode: int | None, model: str) -> 
     try:
         result = json.loads(text)
     except ValueError:
-        tail = _short(err.decode("utf-8", "replace")[-300:] or text[:200], 200)
+        tail = fence.one_line(err.decode("utf-8", "replace")[-300:] or text[:200], 200)
         raise SummarizeError(f"claude exited {returncode} without a JSON result: {tail!r}") from None
     if isinstance(result, list):  # some versions print every message; the result is the last one
         result = next((m for m in reversed(result) if isinstance(m, dict) and m.get("type") == "result"), None)
@@ -159,7 +148,7 @@ def parse_result(out: bytes, err: bytes, returncode: int | None, model: str) -> 
         raise SummarizeError("claude printed JSON that is not a result object")
     if result.get("is_error") or result.get("subtype", "success") != "success":
         raise SummarizeError(f"claude reported an error ({result.get('subtype', 'error')}): "
-                             f"{_short(str(result.get('result', '')), 160)}")
+                             f"{fence.one_line(str(result.get('result', '')), 160)}")
     usage = result.get("usage") if isinstance(result.get("usage"), dict) else {}
     models = result.get("modelUsage")
     used = next(iter(models), "") if isinstance(models, dict) and models else ""

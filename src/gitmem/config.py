@@ -23,11 +23,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
+from gitmem import switches
 from gitmem.errors import ConfigError, RecordError
 from gitmem.worktree_files import CONFIG_LIMIT, CONFLICT_HINT, RefusedFileError, conflict_markers, conflict_message, \
     read_file
 
 MEMORY_REF = "refs/notes/gitmem"
+LOG_FILE = "gitmem.log"     # in the state folder: what the detached workers did
 GITMEM_DIR = ".gitmem"
 CONFIG_FILE = ".gitmem/config.yaml"
 DECISIONS_DIR = ".gitmem/decisions"
@@ -183,8 +185,8 @@ def state_dir(common_dir: Path) -> Path:
 
 def gitmem_home(environ: Mapping[str, str] | None = None) -> Path:
     env = os.environ if environ is None else environ
-    if env.get("GITMEM_HOME"):
-        return Path(env["GITMEM_HOME"])
+    if switches.home(env):
+        return Path(env[switches.HOME])
     base = env.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
     return Path(base) / "gitmem"
 

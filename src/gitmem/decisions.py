@@ -44,6 +44,7 @@ from gitmem.config import DECISIONS_DIR, read_template
 from gitmem.errors import GitmemError, NotFoundError, RecordError
 from gitmem.git import Repo
 from gitmem.records import DECISION_STATUSES, Decision, DecisionNote, SessionSummary, content_id, new_decision_id
+from gitmem.restatement import title_key
 from gitmem.worktree_files import DECISION_LIMIT, RefusedFileError
 
 logger = logging.getLogger(__name__)
@@ -69,10 +70,6 @@ def slugify(title: str, limit: int = MAX_SLUG) -> str:
         cut = slug[:limit + 1]
         slug = cut[: cut.rfind("-")] if "-" in cut else slug[:limit]
     return slug.strip("-") or "decision"
-
-
-def title_key(title: str) -> str:
-    return " ".join(re.sub(r"[^\w\s]", " ", title.casefold()).split())
 
 
 def _safe_files(files: Iterable[str]) -> tuple[str, ...]:

@@ -271,8 +271,14 @@ def _fold(text, keep_lines):
     return "".join(out)
 
 
-def _cut(text, cap):
+def cut(text, cap):
+    """``text`` as it is when it fits ``cap`` characters, else its head and an ellipsis: the one clip of gitmem."""
     return text if len(text) <= cap else text[:max(cap - 1, 0)].rstrip() + ELLIPSIS
+
+
+def one_line(text, cap):
+    """``text`` with its whitespace runs as single spaces, cut to ``cap`` (no fencing: see ``inline``)."""
+    return cut(" ".join(str(text).split()), cap)
 
 
 def inline(text, cap=FIELD_CHARS):
@@ -280,7 +286,7 @@ def inline(text, cap=FIELD_CHARS):
     if not text:
         return ""
     text = str(text)[:cap * 4 + _SLACK]
-    return _cut(neutralize(" ".join(_fold(text, False).split())), cap)
+    return cut(neutralize(" ".join(_fold(text, False).split())), cap)
 
 
 def record(value, cap=FIELD_CHARS, items=1000, blocks=("body",)):
@@ -335,7 +341,7 @@ def block(text, cap=FIELD_CHARS):
         if bare.startswith(_BLOCK_STARTS):
             line = line[:len(line) - len(bare)] + "\\" + bare
         lines.append(line.rstrip())
-    return _cut("\n".join(lines).strip("\n"), cap)
+    return cut("\n".join(lines).strip("\n"), cap)
 
 
 def scrub(value, cap=FIELD_CHARS, blocks=("body",)):

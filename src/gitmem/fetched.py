@@ -12,8 +12,8 @@ Invariants:
 from __future__ import annotations
 
 import logging
-import os
 
+from gitmem.atomic import write_atomic
 from gitmem.config import state_dir
 from gitmem.errors import GitmemError
 from gitmem.git import Repo
@@ -43,7 +43,5 @@ def merge_fetched_memory(repo: Repo) -> int:
         logger.warning("could not merge fetched memory: %s", exc)
         return 0
     if local.is_dir():
-        tmp = marker.with_name(f".{marker.name}.{os.getpid()}.tmp")
-        tmp.write_text(tips, encoding="utf-8")
-        os.replace(tmp, marker)
+        write_atomic(marker, tips.encode("utf-8"))
     return len(results)

@@ -1,6 +1,6 @@
 """The flush worker: spool -> observations -> redaction -> summary -> memory ref.
 
-Started detached by the hook (``python -I -m gitmem.flush --common-dir D``)
+Started detached by the hook (``python -I -m gitmem.workers flush --common-dir D``)
 or run in the foreground by ``gitmem flush``. There is no daemon: a worker
 handles the flush requests it finds, re-checks after releasing its lock so a
 request that arrived meanwhile is never stranded, and exits.
@@ -17,17 +17,15 @@ Invariants:
 
 from __future__ import annotations
 
-import argparse
 import logging
-import logging.handlers
 import os
 import signal
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Sequence
 
-from gitmem import capture, decisions, inject, redact, spool, store, summarize
+from gitmem import capture, decisions, hook, inject, redact, spool, store, summarize
 from gitmem.config import load_config, state_dir
 from gitmem.errors import GitmemError
 from gitmem.git import Repo, discover
@@ -37,7 +35,6 @@ logger = logging.getLogger(__name__)
 
 WORKER_DEADLINE_SECONDS = 15 * 60
 MAX_ROUNDS = 50
-LOG_FILE = "gitmem.log"
 MAX_COMMIT_NOTES = 50
 MAX_SESSION_EVENTS = 20_000  # per session and round; the rest is carried over, so memory stays bounded
 SWEEP_IDLE_SECONDS = 120  # a SessionStart sweep takes live spool files untouched this long: clients that died
@@ -129,7 +126,7 @@ class _Router:
                 continue
             other_spool = spool.spool_dir(other)
             other_spool.mkdir(parents=True, exist_ok=True)
-            spool.append_lines(other_spool / (self.session_id + spool.LIVE_SUFFIX), lines)
+            hook.append_line(other_spool / (self.session_id + spool.LIVE_SUFFIX), b"".join(line + b"\n" for line in lines))
             (other_spool / (self.session_id + spool.REQUEST_SUFFIX)).touch()
             logger.info("moved %d events of session %s to the spool of %s, the repository they happened in",
                         len(lines), self.session_id, where)
@@ -291,9 +288,9 @@ def build_summary(repo: Repo, session_id: str, observations: tuple[Observation, 
     files_read = _merge_unique(previous.files_read if previous else (), *(o.files for o in done if o.kind == "read"))
     files_modified = _merge_unique(previous.files_modified if previous else (),
                                    *(o.files for o in done if o.kind in ("edit", "write")))
-    return SessionSummary(
+    return replace(
+        draft,  # the summarizer's content and facts; the git facts are filled in here
         id=session_id,
-        title=draft.title,
         started_at=started,
         ended_at=ended,
         author=_author(repo),
@@ -302,22 +299,11 @@ def build_summary(repo: Repo, session_id: str, observations: tuple[Observation, 
         head_start=head_start,
         head_end=head,
         commits=_merge_unique(previous.commits if previous else (), commits),
-        request=draft.request,
-        investigated=draft.investigated,
-        learned=draft.learned,
-        completed=draft.completed,
-        next_steps=draft.next_steps,
-        dead_ends=draft.dead_ends,
-        decisions=draft.decisions,
         files_read=files_read,
         files_modified=files_modified,
-        tags=draft.tags,
         observation_count=len(observations),
-        summarizer=draft.summarizer,
-        model=draft.model,
         tokens_in=(previous.tokens_in if previous else 0) + draft.tokens_in,
         tokens_out=(previous.tokens_out if previous else 0) + draft.tokens_out,
-        fallback_reason=draft.fallback_reason,
     )
 
 
@@ -419,15 +405,6 @@ def _write_status(common_dir: Path, report: FlushReport) -> None:
     })
 
 
-def configure_file_logging(common_dir: Path) -> None:
-    path = state_dir(common_dir) / LOG_FILE
-    handler = logging.handlers.RotatingFileHandler(path, maxBytes=1 << 20, backupCount=2, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger("gitmem")
-    root.addHandler(handler)
-    root.setLevel(logging.INFO)
-
-
 class WorkerDeadline(BaseException):
     """Raised by SIGALRM; a BaseException so no ``except Exception`` swallows it and ``finally`` blocks run."""
 
@@ -438,28 +415,7 @@ def _on_alarm(signum: int, frame: object) -> None:
     raise WorkerDeadline(f"flush worker passed its {WORKER_DEADLINE_SECONDS} s deadline")
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="gitmem-flush", description="Flush spooled sessions into the memory ref.")
-    parser.add_argument("--common-dir", required=True, type=Path)
-    parser.add_argument("--lock-fd", type=int, default=None,
-                        help="an inherited descriptor that already holds the flush lock (set by the hook)")
-    args = parser.parse_args(argv)
-    common = args.common_dir.resolve()
-    if not state_dir(common).is_dir():
-        return 0
-    configure_file_logging(common)
+def arm_deadline() -> None:
+    """End this worker by ``WorkerDeadline`` after ``WORKER_DEADLINE_SECONDS`` (children die in finally blocks)."""
     signal.signal(signal.SIGALRM, _on_alarm)
-    signal.alarm(WORKER_DEADLINE_SECONDS)  # no worker outlives its deadline; children die in finally blocks
-    try:
-        report = run_worker(common, lock_fd=args.lock_fd)
-    except WorkerDeadline as exc:
-        logger.error("%s; the rest stays in the spool for the next worker", exc)
-        return 1
-    except Exception:  # noqa: BLE001 - detached: the log is the only place to report
-        logger.exception("flush worker failed")
-        return 1
-    return 1 if report.errors else 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+    signal.alarm(WORKER_DEADLINE_SECONDS)

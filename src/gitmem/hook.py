@@ -18,6 +18,9 @@ Invariants:
 - Stop, SubagentStop, SessionEnd and PreCompact leave a flush request and start
   at most one detached worker per repository; SessionStart asks for a sweep
   of sessions whose client died without ending them.
+- The process switches it reads (GITMEM_DISABLE, GITMEM_NO_WORKER,
+  GITMEM_PYTHON, GITMEM_HOME) are those of ``gitmem.switches``, read here
+  without importing it.
 """
 
 import posix  # os's C core: loaded at start-up, where importing os costs ~1 ms (1/10 of a start) under -S
@@ -203,7 +206,12 @@ def common_dir(start):
 
 
 def append_line(path, line):
-    """Append ``line`` with one write under an exclusive lock; survive a concurrent rename."""
+    """Append ``line`` with one write under an exclusive lock; survive a concurrent rename.
+
+    The one spool append protocol: the watcher and the flush worker (moving events to another repository's
+    spool) call this too, so it stays importable from the package (stdlib only). ``path`` is bytes or a path;
+    ``line`` may hold several lines and ends with a newline.
+    """
     for _ in range(8):
         fd = posix.open(path, posix.O_RDWR | posix.O_APPEND | posix.O_CREAT | posix.O_CLOEXEC, 0o600)
         try:
@@ -221,12 +229,12 @@ def append_line(path, line):
             while view:
                 n = posix.write(fd, view)
                 if n <= 0:
-                    raise OSError("short write to %s" % _text(path))
+                    raise OSError("short write to %s" % (path,))
                 view = view[n:]
             return
         finally:
             posix.close(fd)
-    raise HookError("spool file %s kept being replaced" % _text(path))
+    raise OSError("spool file %s kept being replaced" % (_text(path) if isinstance(path, bytes) else path))
 
 
 def _touch(path):
@@ -291,13 +299,14 @@ def claim_worker_lock(state):
 
 
 def spawn_worker(common, lock_fd):
-    """Start ``python -m gitmem.flush`` detached: its own session, no inherited stdio, the lock on fd 3."""
+    """Start ``python -m gitmem.workers flush`` detached: its own session, no inherited stdio, the lock on fd 3."""
     python = _env(b"GITMEM_PYTHON") or sys.executable.encode("utf-8", "surrogateescape")
     actions = [(posix.POSIX_SPAWN_OPEN, 0, "/dev/null", posix.O_RDONLY, 0),
                (posix.POSIX_SPAWN_OPEN, 1, "/dev/null", posix.O_WRONLY, 0),
                (posix.POSIX_SPAWN_OPEN, 2, "/dev/null", posix.O_WRONLY, 0),
                (posix.POSIX_SPAWN_DUP2, lock_fd, 3)]
-    posix.posix_spawn(python, [python, b"-I", b"-m", b"gitmem.flush", b"--common-dir", common, b"--lock-fd", b"3"],
+    posix.posix_spawn(python, [python, b"-I", b"-m", b"gitmem.workers", b"flush", b"--common-dir", common,
+                                b"--lock-fd", b"3"],
                       posix.environ, file_actions=actions, setsid=True)
 
 
@@ -366,10 +375,12 @@ def emit_brief(common, git_dir, root):
         return
     if root is None:
         return
-    # Stale or missing: `python -m gitmem.inject` merges fetched memory, renders, stores and prints the brief.
+    # Stale or missing: `python -m gitmem.workers session-start` merges fetched memory, renders, stores and
+    # prints the brief.
     python = _env(b"GITMEM_PYTHON") or sys.executable.encode("utf-8", "surrogateescape")
     actions = [(posix.POSIX_SPAWN_OPEN, 0, "/dev/null", posix.O_RDONLY, 0)]
-    pid = posix.posix_spawn(python, [python, b"-I", b"-m", b"gitmem.inject", b"session-start", b"--root", root],
+    pid = posix.posix_spawn(python, [python, b"-I", b"-m", b"gitmem.workers", b"session-start", b"--root",
+                                    root],
                             posix.environ, file_actions=actions)
     posix.waitpid(pid, 0)
 

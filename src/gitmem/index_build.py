@@ -1,7 +1,7 @@
 """Building the search index in the background, at most one build per repository at a time.
 
 Invariants:
-- ``start`` never blocks its caller on the build: it starts ``python -m gitmem.inject index`` detached (its
+- ``start`` never blocks its caller on the build: it starts ``python -m gitmem.workers index`` detached (its
   own session, no inherited stdio) and returns. The SessionStart brief, which must not wait minutes for a
   fresh clone's index, calls it when the index is missing or far behind the ref.
 - One build at a time: the builder holds ``<state>/index-build.lock`` (``flock``) for its whole run; a second
@@ -17,9 +17,9 @@ import logging
 import os
 import signal
 import subprocess
-import sys
 from typing import Callable
 
+from gitmem import switches
 from gitmem.config import state_dir
 from gitmem.spool import try_lock
 from gitmem.git import Repo
@@ -55,8 +55,7 @@ def start(repo: Repo) -> bool:
     if fd is None:
         return False
     try:
-        python = os.environ.get("GITMEM_PYTHON") or sys.executable
-        subprocess.Popen([python, "-I", "-m", "gitmem.inject", "index", "--root", str(repo.root),
+        subprocess.Popen([switches.worker_python(), "-I", "-m", "gitmem.workers", "index", "--root", str(repo.root),
                           "--lock-fd", str(fd)],
                          stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                          start_new_session=True, pass_fds=(fd,), cwd=str(repo.root))
@@ -78,8 +77,6 @@ def build(repo: Repo, then: Callable[[Repo], None], lock_fd: int | None = None) 
     if fd is None:
         return False
     try:
-        logging.basicConfig(filename=str(state / "gitmem.log"), level=logging.INFO,
-                            format="%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s")
         signal.alarm(DEADLINE_SECONDS)  # the default action ends a build that hangs; the index is a cache
         update = search.ensure_index(repo)
         logger.info("background index build: %s (%s)", update.action, update.reason or "up to date")

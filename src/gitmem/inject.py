@@ -23,7 +23,6 @@ Invariants:
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import json
 import logging
@@ -33,10 +32,11 @@ from pathlib import Path
 from typing import Sequence
 
 from gitmem import decisions, fence, globs, index_build, merge_guard, recent, restatement, search, store
+from gitmem.atomic import write_atomic
 from gitmem.ancestry import Checkout
 from gitmem.config import DECISIONS_DIR, Config, load_config, state_dir
 from gitmem.errors import GitmemError
-from gitmem.git import Repo, discover
+from gitmem.git import Repo
 from gitmem.records import Decision, SessionSummary
 
 logger = logging.getLogger(__name__)
@@ -433,13 +433,7 @@ def write_brief(repo: Repo, brief: Brief, stamp: str | None = None) -> Path:
     data = (out + "\n").encode("utf-8") if out else b""
     stamp = memory_stamp(repo) if stamp is None else stamp
     for target, content in ((path, data), (path.with_name(path.name + ".stamp"), f"{len(data)} {stamp}\n".encode())):
-        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        try:
-            tmp.write_bytes(content)
-            os.replace(tmp, target)
-        except OSError:
-            tmp.unlink(missing_ok=True)  # a full disk leaves no half file behind
-            raise
+        write_atomic(target, content)
     return path
 
 
@@ -452,9 +446,7 @@ def write_recall_conf(repo: Repo, config: Config) -> None:
     text = f"budget_chars={int(config.prompt_recall_budget_tokens * CHARS_PER_TOKEN)}\n"
     text += f"me={fence.inline(local_author(repo), 200)}\n"  # whose sessions are not a teammate's
     if not path.exists() or path.read_text() != text:
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(text)
-        os.replace(tmp, path)
+        write_atomic(path, text.encode("utf-8"))
 
 
 def render_brief(repo: Repo) -> Brief:
@@ -483,35 +475,3 @@ def refresh_brief(repo: Repo) -> None:
         render_brief(repo)
     except Exception:  # noqa: BLE001 - a stale brief is better than a failed flush
         logger.exception("could not render the session-start brief")
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m gitmem.inject session-start``: render now and print the hook JSON (stale-brief path);
-    ``index``: build the search index, then render the brief from it (index_build.start runs this detached)."""
-    parser = argparse.ArgumentParser(prog="gitmem-inject")
-    parser.add_argument("mode", choices=["session-start", "index"])
-    parser.add_argument("--root", type=Path, default=None)
-    parser.add_argument("--lock-fd", type=int, default=None, help="index: the build lock, already held")
-    args = parser.parse_args(argv)
-    try:
-        repo = discover(args.root)
-        if repo.root is None:
-            return 0
-        if args.mode == "index":  # the detached background build index_build.start runs
-            index_build.build(repo, refresh_brief, lock_fd=args.lock_fd)
-            return 0
-        brief = render_brief(repo)
-    except GitmemError as exc:
-        logger.warning("no brief: %s", exc)
-        return 0
-    except Exception:  # noqa: BLE001 - a hook must never fail the session
-        logger.exception("no brief")
-        return 0
-    out = brief.hook_output()
-    if out:
-        os.write(1, (out + "\n").encode("utf-8"))
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

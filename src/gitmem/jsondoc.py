@@ -7,22 +7,19 @@ key spacing, number spelling, comments-free hand layout), new members take the
 layout of their neighbours (indentation, separators, line ends, escaping), and
 a removed member takes its separator with it. Adding members and removing them
 again therefore gives back the original bytes. Errors name the file and the
-line. ``write_atomic`` replaces a file through a temporary file in the same
+line. ``write_atomic`` (gitmem.atomic) replaces a file through a temporary file in the same
 folder, so a reader never sees half a file.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
-import os
-import stat
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from gitmem.atomic import write_atomic
 from gitmem.errors import ConfigError
 
 logger = logging.getLogger(__name__)
@@ -280,36 +277,6 @@ def read_json_doc(path: Path, display: str, hint: str) -> JsonDoc:
     doc.newline = "\r\n" if "\r\n" in text else "\n"
     doc.final_newline = text.endswith("\n") or not text.strip()
     return doc
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` through a temporary file in the same folder.
-
-    A symlinked file (dotfiles) is written through to its target so the link
-    survives, and an existing file keeps its permission bits (mkstemp's 0600
-    would otherwise hide it from other readers).
-    """
-    target = Path(os.path.realpath(path)) if path.is_symlink() else path
-    target.parent.mkdir(parents=True, exist_ok=True)
-    mode = stat.S_IMODE(target.stat().st_mode) if target.exists() else 0o666 & ~_umask()
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 def read_install_record(path: Path) -> dict[str, Any]:

@@ -109,14 +109,10 @@ redacted. Returns JSON {path, id, status}."""
 # -- small views -------------------------------------------------------------------------------
 
 
-def _clip(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
-
-
 def _clip_value(value: Any, width: int, items: int) -> Any:
     """Strings cut to ``width`` characters and lists to ``items`` entries, all the way down."""
     if isinstance(value, str):
-        return _clip(value, width)
+        return fence.cut(value, width)
     if isinstance(value, dict):
         return {k: _clip_value(v, width, items) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -128,7 +124,7 @@ def _clip_value(value: Any, width: int, items: int) -> Any:
 
 
 def _files(files: Sequence[str], out: dict[str, Any], limit: int = MAX_FILES_SHOWN) -> None:
-    out["files"] = [_clip(f, 200) for f in files[:limit]]
+    out["files"] = [fence.cut(f, 200) for f in files[:limit]]
     if len(files) > limit:
         out["files_more"] = len(files) - limit
 
@@ -183,7 +179,7 @@ def _decision_view(rel: str, d: Decision, level: int) -> dict[str, Any]:
                            "session": d.session, "supersedes": list(d.supersedes)}
     out = {k: v for k, v in out.items() if v not in ("", [])}
     out = _clip_value(out, width, items)
-    out["body"] = _clip(d.body.strip("\n"), width * 3)
+    out["body"] = fence.cut(d.body.strip("\n"), width * 3)
     if level:
         out["cut"] = "long texts in this record were shortened to fit the output limit"
     return out
@@ -269,8 +265,8 @@ class MemoryTools:
             item: dict[str, Any] = {"type": hit.type, "id": hit.id}
             if hit.session_id and hit.session_id != hit.id:
                 item["session_id"] = hit.session_id
-            item.update(title=_clip(hit.title, 200), date=hit.date, author=hit.author, branch=hit.branch,
-                        snippet=_clip(hit.snippet, 400))
+            item.update(title=fence.cut(hit.title, 200), date=hit.date, author=hit.author, branch=hit.branch,
+                        snippet=fence.cut(hit.snippet, 400))
             _files(hit.files, item)
             if hit.type == "decision":
                 item["path"] = hit.path
@@ -298,7 +294,7 @@ class MemoryTools:
         sessions = []
         for hit in hits:
             item: dict[str, Any] = {"id": hit.id, "date": hit.date, "author": hit.author, "branch": hit.branch,
-                                    "title": _clip(hit.title, 200), "snippet": _clip(hit.snippet, 200)}
+                                    "title": fence.cut(hit.title, 200), "snippet": fence.cut(hit.snippet, 200)}
             _files(hit.files, item, 5)
             _label_teammate(item, hit.author, self.me(repo))
             sessions.append({k: v for k, v in item.items() if v not in ("", None)})
@@ -463,7 +459,7 @@ def build_server(start: Path) -> Any:
         except Exception as exc:  # noqa: BLE001 - one bad call must not take the server down
             path = _log_crash(tools, exc)
             logger.error("gitmem MCP tool %s failed: %s: %s (traceback in %s)", name, type(exc).__name__, exc, path)
-            raise ToolError(f"gitmem: unexpected error ({type(exc).__name__}: {_clip(str(exc), 300)}); details in "
+            raise ToolError(f"gitmem: unexpected error ({type(exc).__name__}: {fence.cut(str(exc), 300)}); details in "
                             f"{path}\nhint: please report it with that file attached.") from None
         payload = fence.scrub(payload, MAX_RESULT_CHARS)
         text = _dump(payload)

@@ -364,7 +364,7 @@ def uninstall_repository(repo: Repo, *, purge_memory: bool = False) -> Uninstall
     removed = list(sync.remove_sync_setup(repo))
     hooks_path = repo.config_get("core.hooksPath")
     if hooks_path:
-        kept.append(f"any `gitmem.sync --after-push` line you added to a pre-push hook under core.hooksPath "
+        kept.append(f"any `gitmem.workers after-push` (or older `gitmem.sync --after-push`) line you added to a pre-push hook under core.hooksPath "
                     f"({hooks_path}): gitmem never writes there, so remove it by hand")
     removed += _remove_recorded_config(repo, local)
     files, kept_files = _remove_created_files(repo, root)

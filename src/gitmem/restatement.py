@@ -39,6 +39,11 @@ def _stem(word: str) -> str:
     return word[:-1] if word.endswith("e") and len(word) > 3 else word
 
 
+def title_key(title: str) -> str:
+    """A title case-folded with punctuation as spaces: two titles with one key name the same decision."""
+    return " ".join(re.sub(r"[^\w\s]", " ", title.casefold()).split())
+
+
 def content_words(text: str) -> frozenset[str]:
     """The words that carry meaning: three letters or more, no stopwords, suffixes stripped."""
     return frozenset(_stem(w) for w in _WORD.findall(text.casefold()) if len(w) >= 3 and w not in STOPWORDS)

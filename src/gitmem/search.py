@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
-from gitmem import globs
+from gitmem import fence, globs
 from gitmem.config import DECISIONS_DIR, state_dir
 from gitmem.decisions import read_decisions
 from gitmem.errors import GitmemError
@@ -57,6 +57,7 @@ logger = logging.getLogger(__name__)
 
 INDEX_FILE = "index.sqlite"
 LOCK_FILE = "index.lock"
+TITLE_CHARS = 120                        # an index title is one line of at most this many characters
 TYPES = ("session", "observation", "decision")
 BM25_WEIGHTS = (10.0, 1.0, 4.0, 3.0, 0.0)  # title, body, files, tags, facets: a title hit is worth ten body hits
 MIN_PREFIX = 3                           # shorter prefixes match too many terms (MEASUREMENTS.md, table 5)
@@ -163,11 +164,6 @@ def _norm_date(value: str) -> str:
     return _utc_time(value) or value
 
 
-def _one_line(text: str, width: int = 120) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[:width - 1] + "…"
-
-
 def _unique(items: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(i for i in items if i))
 
@@ -177,7 +173,7 @@ def _observation_label(o: Observation) -> str:
     first = next((x for x in (o.command, o.text, o.detail) if x.strip()), "")
     if not first and o.files:
         first = ", ".join(o.files[:3])
-    return _one_line(f"{head}: {first}" if first else head)
+    return fence.one_line(f"{head}: {first}" if first else head, TITLE_CHARS)
 
 
 def _facet(kind: str, value: str) -> str:
@@ -189,11 +185,11 @@ def _facet(kind: str, value: str) -> str:
 def _label_candidates(rid: str, title: str, body: str, files: str, tags: str) -> Iterator[str]:
     """Labels a record's other columns spell: its title (or id), then "<kind> <tool>: <line>" for each of the
     first lines of its body and for its first files (an observation's label, mostly)."""
-    yield _one_line(title) or rid
+    yield fence.one_line(title, TITLE_CHARS) or rid
     head = " ".join(tags.split()[:2])
     for part in body.split("\n")[:3]:
-        yield _one_line(f"{head}: {part}")
-    yield _one_line(f"{head}: {', '.join(files.split(chr(10))[:3])}")
+        yield fence.one_line(f"{head}: {part}", TITLE_CHARS)
+    yield fence.one_line(f"{head}: {', '.join(files.split(chr(10))[:3])}", TITLE_CHARS)
 
 
 def _stored_label(label: str, rid: str, title: str, body: str, files: str, tags: str) -> str | int:
@@ -241,7 +237,7 @@ def session_rows(record: SessionRecord) -> Rows:
         files = _unique((*s.files_modified, *s.files_read, *(f for d in s.decisions for f in d.files)))
         # A date in the future (forged, or a broken clock) sorts as the oldest, never as the newest work.
         date = _norm_date(believable_date(s.ended_at, s.started_at))
-        rows.append(_entry(_KINDS["session"], 0, s.id, date, _one_line(s.title) or s.id, s.title, body,
+        rows.append(_entry(_KINDS["session"], 0, s.id, date, fence.one_line(s.title, TITLE_CHARS) or s.id, s.title, body,
                            "\n".join(files), " ".join(s.tags)))
     for batch in record.batches:
         for o in batch.observations:
@@ -258,7 +254,7 @@ def decision_row(worktree: str, path: str, d: Decision, replaces: Sequence[str] 
     date, authors = _norm_date(d.date), ", ".join(d.authors)
     body = d.body + "".join(f"\n{title}" for title in replaces)  # the titles alone: no status word to match
     return _source(worktree, path, d.session, authors, ""), [
-        _entry(_KINDS["decision"], 0, d.id or stem, date, _one_line(d.title) or stem, d.title, body,
+        _entry(_KINDS["decision"], 0, d.id or stem, date, fence.one_line(d.title, TITLE_CHARS) or stem, d.title, body,
                "\n".join(_unique(d.files)), " ".join((d.status, *d.tags)))]
 
 

@@ -22,12 +22,12 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from gitmem.atomic import write_atomic
 from gitmem.config import MEMORY_REF, state_dir
 from gitmem.errors import GitmemError
 from gitmem.git import Repo
@@ -216,10 +216,7 @@ def _read_state(common_dir: Path) -> dict:
 
 def _write_state(common_dir: Path, data: dict) -> None:
     path = _state_path(common_dir)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}")
-    tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomic(path, (json.dumps(data, indent=2, sort_keys=True) + "\n").encode("utf-8"))
 
 
 def refusal(common_dir: Path, remote: str) -> dict | None:

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
+from gitmem.atomic import write_atomic
 from gitmem.config import state_dir
 from gitmem.errors import GitmemError
 
@@ -142,34 +143,6 @@ def iter_lines(path: Path) -> Iterator[bytes]:
                 yield line
 
 
-def append_lines(path: Path, lines: list[bytes]) -> None:
-    """Append ``lines`` to a live spool file the way the hook does (hook.append_line, which imports nothing).
-
-    Under ``LOCK_EX``, into the file the path names after the lock is held (a worker may have taken the one
-    opened), starting a new line when the file does not end with one.
-    """
-    data = b"".join(line + b"\n" for line in lines)
-    for _ in range(8):
-        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            own = os.fstat(fd)
-            try:
-                if os.stat(path).st_ino != own.st_ino:
-                    continue
-            except FileNotFoundError:
-                continue
-            if own.st_size and os.pread(fd, 1, own.st_size - 1) != b"\n":
-                data = b"\n" + data
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
-            return
-        finally:
-            os.close(fd)
-    raise OSError(f"spool file {path} kept being replaced")
-
-
 def quarantine(spool: Path, session_id: str, lines: list[bytes]) -> Path | None:
     if not lines:
         return None
@@ -230,12 +203,9 @@ def worker_running(common_dir: Path) -> bool:
 def write_flush_status(common_dir: Path, status: dict) -> None:
     """What the last flush did, for ``gitmem status`` (written atomically)."""
     path = state_dir(common_dir) / FLUSH_STATUS_FILE
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        tmp.write_text(json.dumps(status, indent=2) + "\n", encoding="utf-8")
-        os.replace(tmp, path)
+        write_atomic(path, (json.dumps(status, indent=2) + "\n").encode("utf-8"))
     except OSError as exc:
-        tmp.unlink(missing_ok=True)  # a full disk must not leave half a file behind
         raise GitmemError(f"cannot write {path}: {exc.strerror or exc}",
                           hint=f"free space in {path.parent} (a full disk?); the spool keeps every session until "
                                "a flush has written it.") from None

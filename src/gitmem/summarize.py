@@ -39,7 +39,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from gitmem import claude_cli, restatement
+from gitmem import claude_cli, fence, restatement
 from gitmem.deadline import DeadlinePassed, call_before
 from gitmem.config import Config, read_template
 from gitmem.errors import SummarizeError
@@ -118,25 +118,14 @@ class SessionInput:
     state_dir: Path | None = None  # <common-dir>/gitmem: where the claude lock lives
 
 
-@dataclass(frozen=True, slots=True)
-class Draft:
-    """What a summarizer produced; the flush worker adds git metadata to make a SessionSummary."""
+Draft = SessionSummary
+"""What a summarizer returns: a SessionSummary holding what the session asked, learned, did and decided, and the
+summarizer's own facts (summarizer, model, tokens, fallback_reason). Its git facts (id, times, author, branch,
+commits, files) stay blank until the flush worker fills them in (``flush.build_summary``)."""
 
-    title: str
-    request: str = ""
-    investigated: tuple[str, ...] = ()
-    learned: tuple[str, ...] = ()
-    completed: tuple[str, ...] = ()
-    next_steps: tuple[str, ...] = ()
-    dead_ends: tuple[str, ...] = ()
-    decisions: tuple[DecisionNote, ...] = ()
-    tags: tuple[str, ...] = ()
-    summarizer: str = OFFLINE
-    model: str = ""
-    tokens_in: int = 0
-    tokens_out: int = 0
-    fallback_reason: str = ""
-    calls: int = 0
+
+def _draft(**content: Any) -> Draft:
+    return SessionSummary(id="", started_at="", **content)
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,21 +136,12 @@ class _Answer:
     tokens_out: int
 
 
-def _clip(text: str, limit: int) -> str:
-    text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
 def _unique(items: Sequence[str], limit: int) -> tuple[str, ...]:
     return tuple(dict.fromkeys(i for i in items if i))[:limit]
 
 
 def _sentences(text: str) -> list[str]:
     return [s.strip(" -*•\t") for s in _SENTENCE.split(text or "") if len(s.strip()) > 12]
-
-
-def _title_key(title: str) -> str:
-    return " ".join(re.sub(r"[^\w\s]", " ", title.casefold()).split())
 
 
 # -- offline --------------------------------------------------------------------------------
@@ -185,8 +165,8 @@ def _decision_note(sentence: str, changed: tuple[str, ...], seen: Sequence[str] 
     head = sentence[: because.start()].rstrip(" ,;") if because else sentence.rstrip(".")
     head = _DECISION_LEAD.sub("", head)
     files = _named_files(sentence, list(dict.fromkeys([*changed, *seen]))) or changed
-    return DecisionNote(title=_clip(head[:1].upper() + head[1:], 100), decision=_clip(sentence, 300),
-                        rationale=_clip(because.group(1).rstrip("."), 300) if because else "", files=files[:10])
+    return DecisionNote(title=fence.one_line(head[:1].upper() + head[1:], 100), decision=fence.one_line(sentence, 300),
+                        rationale=fence.one_line(because.group(1).rstrip("."), 300) if because else "", files=files[:10])
 
 
 def _decisions_from(sentences: Sequence[str], changed: tuple[str, ...],
@@ -195,7 +175,7 @@ def _decisions_from(sentences: Sequence[str], changed: tuple[str, ...],
     for sentence in sentences:
         if _DECISION_CUE.search(sentence) and not _DEAD_END_CUE.search(sentence):
             note = _decision_note(sentence, changed, seen)
-            notes.setdefault(_title_key(note.title), note)
+            notes.setdefault(restatement.title_key(note.title), note)
     return tuple(notes.values())[:5]
 
 
@@ -203,7 +183,7 @@ def _step(text: str) -> str:
     text = text.strip(" -*•\t")
     box = _CHECKBOX.match(text)
     text = (box.group(2) if box else text).removeprefix("then ").rstrip(".")
-    return _clip(text[:1].upper() + text[1:], 200)
+    return fence.one_line(text[:1].upper() + text[1:], 200)
 
 
 def _steps_heading(line: str) -> bool:
@@ -276,8 +256,8 @@ def summarize_offline(inp: SessionInput) -> Draft:
     prompts = [o.text for o in obs if o.kind == "prompt" and o.text]
     modified = _unique([f for o in obs if o.kind in ("edit", "write") and o.outcome != "attempted" for f in o.files], 50)
     read = _unique([f for o in obs if o.kind == "read" for f in o.files], 50)
-    searches = _unique([_clip(o.text, 120) for o in obs if o.kind == "search" and o.text], 8)
-    fetches = _unique([_clip(o.text or o.command, 120) for o in obs if o.kind == "fetch"], 5)
+    searches = _unique([fence.one_line(o.text, 120) for o in obs if o.kind == "search" and o.text], 8)
+    fetches = _unique([fence.one_line(o.text or o.command, 120) for o in obs if o.kind == "fetch"], 5)
 
     # The replies: earlier turns as the Stop observations kept them (clipped), the last one whole.
     replies = [o.text for o in obs if o.kind == "stop" and o.text]
@@ -293,7 +273,7 @@ def summarize_offline(inp: SessionInput) -> Draft:
         kind = _kind_of(sentence)
         said[kind].append(sentence)
         if kind == "other" and len(lead) < _LEAD_SENTENCES and not sentence.endswith((":", "?")):
-            lead.append(_clip(sentence.rstrip("."), 240))
+            lead.append(fence.one_line(sentence.rstrip("."), 240))
 
     completed: list[str] = list(lead)
     for f in modified:
@@ -305,33 +285,33 @@ def summarize_offline(inp: SessionInput) -> Draft:
     for o in obs:
         if o.kind == "command" and o.command and o.outcome != "attempted":
             last_outcome[o.command] = o
-    dead_ends = [_clip(s, 240) for s in said["dead_end"]]
+    dead_ends = [fence.one_line(s, 240) for s in said["dead_end"]]
     for cmd, o in last_outcome.items():
         if o.outcome == "error":
-            dead_ends.append(_clip(f"Tried `{cmd}`: failed" + (f" ({o.detail})" if o.detail else ""), 240))
+            dead_ends.append(fence.one_line(f"Tried `{cmd}`: failed" + (f" ({o.detail})" if o.detail else ""), 240))
         else:
             commit = _COMMIT_MESSAGE.search(cmd)
-            completed.append(_clip(f"Committed \"{commit.group(2)}\"" if commit else f"Ran `{cmd}`", 160))
+            completed.append(fence.one_line(f"Committed \"{commit.group(2)}\"" if commit else f"Ran `{cmd}`", 160))
     for o in obs:
         if o.kind == "error" or (o.kind != "command" and o.outcome == "error"):
-            dead_ends.append(_clip(f"Tried {o.tool or o.kind}: failed ({o.detail or o.text})", 240))
+            dead_ends.append(fence.one_line(f"Tried {o.tool or o.kind}: failed ({o.detail or o.text})", 240))
 
     next_steps: list[str] = []
     todos = [o for o in obs if o.kind == "todo" and o.detail]
     for line in (todos[-1].detail.splitlines() if todos else []):  # the last list is the current one
         if line.startswith(_OPEN_TODO):
-            next_steps.append(_clip(line.split("]", 1)[1], 200))
+            next_steps.append(fence.one_line(line.split("]", 1)[1], 200))
     next_steps += steps_said
-    learned = [_clip(s, 240) for s in said["learned"]]
+    learned = [fence.one_line(s, 240) for s in said["learned"]]
     investigated = [f"Read {f}" for f in read[:10]] + [f"Searched {s}" for s in searches] + \
         [f"Fetched {f}" for f in fetches]
-    title = _clip(prompts[0], 80) if prompts else (
+    title = fence.one_line(prompts[0], 80) if prompts else (
         f"Changed {', '.join(modified[:3])}" if modified else f"Session {inp.session_id[:8]}")
     if inp.previous is not None and inp.previous.title and not prompts:
         title = inp.previous.title
-    return Draft(
+    return _draft(
         title=title,
-        request=_clip(" / ".join(dict.fromkeys(prompts)), 600),
+        request=fence.one_line(" / ".join(dict.fromkeys(prompts)), 600),
         investigated=_unique(investigated, 12),
         learned=_unique(learned, 8),
         completed=_unique(completed, 15),
@@ -388,7 +368,7 @@ def summarize_session(inp: SessionInput, config: Config, environ: Mapping[str, s
     draft = summarize_offline(inp)
     if not reasons:
         return draft
-    return replace(draft, fallback_reason=_clip("; ".join(reasons), 500), tokens_in=spent[0], tokens_out=spent[1])
+    return replace(draft, fallback_reason=fence.one_line("; ".join(reasons), 500), tokens_in=spent[0], tokens_out=spent[1])
 
 
 # -- the model's input -------------------------------------------------------------------------
@@ -422,7 +402,7 @@ def session_lines(observations: Sequence[Observation], last_message: str = "", l
     out: list[str] = []
     counts: list[int] = []
     for o in observations:
-        line = _clip(_obs_line(o), limit)
+        line = fence.one_line(_obs_line(o), limit)
         if not line:
             continue
         if out and out[-1] == line:
@@ -434,7 +414,7 @@ def session_lines(observations: Sequence[Observation], last_message: str = "", l
     last = " ".join(last_message.split())
     if last and not any(last.startswith(line[len("assistant: "):].rstrip("…")) for line in lines[-3:]
                         if line.startswith("assistant: ")):
-        lines.append(_clip(f"assistant (final): {last}", max(limit, 2000)))
+        lines.append(fence.one_line(f"assistant (final): {last}", max(limit, 2000)))
     return lines
 
 
@@ -461,7 +441,7 @@ def _previous_block(previous: Mapping[str, Any] | None, cap: int) -> str:
         if len(text) <= cap:
             break
         data = {k: (v[: len(v) // 2] if isinstance(v, list) else v) for k, v in data.items()}
-    text = _clip(text, cap)
+    text = fence.one_line(text, cap)
     return f"<previous_summary>\n{_neutralise(text)}\n</previous_summary>\n"
 
 
@@ -470,7 +450,7 @@ def chunk_lines(lines: Sequence[str], budget: int) -> list[list[str]]:
     chunks: list[list[str]] = [[]]
     size = 0
     for line in lines:
-        line = _clip(line, max(budget - 1, 20))
+        line = fence.one_line(line, max(budget - 1, 20))
         if chunks[-1] and size + len(line) + 1 > budget:
             chunks.append([])
             size = 0
@@ -504,7 +484,7 @@ def _text_of(value: Any, field: str, limit: int) -> str:
         value = str(value)
     if not isinstance(value, str):
         raise SummarizeError(f"the answer's `{field}` is {type(value).__name__}, not text")
-    return _clip(value, limit)
+    return fence.one_line(value, limit)
 
 
 def _texts_of(value: Any, field: str, limit: int, item_limit: int = 300) -> tuple[str, ...]:
@@ -539,9 +519,9 @@ def draft_from_answer(data: Any) -> Draft:
                             files=tuple(f for f in _texts_of(item.get("files"), "decisions.files", 20)
                                         if "\x00" not in f))
         if note.title:
-            decisions.setdefault(_title_key(note.title), note)
+            decisions.setdefault(restatement.title_key(note.title), note)
     tags = _texts_of(data.get("tags"), "tags", 8, 40)
-    return Draft(
+    return _draft(
         title=title,
         request=_text_of(data.get("request"), "request", 600),
         **{k: _texts_of(data.get(k), k, n) for k, n in _LIST_LIMITS.items()},  # type: ignore[arg-type]
@@ -561,7 +541,7 @@ def summarize_with_model(backend: str, inp: SessionInput, config: Config, deadli
     base: Draft | None = None
     new = inp.observations
     if prev is not None and prev.summarizer in (ANTHROPIC, CLAUDE) and 0 < prev.observation_count <= len(new):
-        base = Draft(title=prev.title, request=prev.request, investigated=prev.investigated, learned=prev.learned,
+        base = _draft(title=prev.title, request=prev.request, investigated=prev.investigated, learned=prev.learned,
                      completed=prev.completed, next_steps=prev.next_steps, dead_ends=prev.dead_ends,
                      decisions=prev.decisions, tags=prev.tags)
         new = new[prev.observation_count:]
@@ -600,15 +580,15 @@ def summarize_with_model(backend: str, inp: SessionInput, config: Config, deadli
             so_far, so_far_draft = _as_data(draft), draft
     assert draft is not None
     return replace(draft, summarizer=backend, model=model or config.model, tokens_in=tokens_in,
-                   tokens_out=tokens_out, calls=len(chunks))
+                   tokens_out=tokens_out)
 
 
 def _keep_decisions(draft: Draft, earlier: Draft | None) -> Draft:
     """A decision recorded earlier in the session stays recorded even if the model drops it."""
     if earlier is None:
         return draft
-    known = {_title_key(d.title) for d in draft.decisions}
-    kept = tuple(d for d in earlier.decisions if _title_key(d.title) not in known)
+    known = {restatement.title_key(d.title) for d in draft.decisions}
+    kept = tuple(d for d in earlier.decisions if restatement.title_key(d.title) not in known)
     return replace(draft, decisions=draft.decisions + kept) if kept else draft
 
 
@@ -630,8 +610,8 @@ def _error_text(exc: Any) -> str:
     body = getattr(exc, "body", None)
     err = body.get("error") if isinstance(body, dict) else None
     if isinstance(err, dict):
-        return _clip(f"{err.get('type', 'error')}: {err.get('message', '')}", 200)
-    return _clip(getattr(exc, "message", "") or str(exc), 200)
+        return fence.one_line(f"{err.get('type', 'error')}: {err.get('message', '')}", 200)
+    return fence.one_line(getattr(exc, "message", "") or str(exc), 200)
 
 
 def _call_anthropic(system: str, user: str, config: Config, deadline: float, env: Mapping[str, str]) -> _Answer:
@@ -669,7 +649,7 @@ def _call_anthropic(system: str, user: str, config: Config, deadline: float, env
                     raise SummarizeError(what + (f" (after {attempt + 1} attempts)" if attempt else "")) from None
                 wait = _retry_after(exc.response.headers)
             except anthropic.APIConnectionError as exc:
-                what = f"cannot reach the API ({_clip(str(exc), 120)})"
+                what = f"cannot reach the API ({fence.one_line(str(exc), 120)})"
                 if attempt >= MAX_RETRIES:
                     raise SummarizeError(what) from None
                 wait = None

@@ -19,7 +19,7 @@ Invariants:
   keeps everything.
 - The pre-push hook never fails or holds up the user's push: it runs the
   hook that was there before (whose exit code still decides), then starts a
-  detached ``python -m gitmem.sync --after-push`` and returns.
+  detached ``python -m gitmem.workers after-push`` and returns.
 """
 
 from __future__ import annotations
@@ -38,8 +38,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Sequence
 
+from gitmem.atomic import write_atomic
+from gitmem.lock_wait import lock_before
 from gitmem import git as gitcmd
-from gitmem import merge_guard, sharing
+from gitmem import merge_guard, sharing, switches
 from gitmem.sharing import TRACKING_PREFIX, _config_values, ensure_refspec, refspec_for, tracking_ref  # noqa: F401
 from gitmem.config import MEMORY_REF, read_template, state_dir
 from gitmem.errors import GitError, GitmemError, RecordError, RefUpdateConflict
@@ -54,7 +56,7 @@ HOOK_MARKER = "# gitmem pre-push hook"
 HOOK_TEMPLATE = "pre-push.sh"
 CHAINED_HOOK = "pre-push.gitmem-chained"
 # Set in the environment of every git process a sync starts; the hook then does nothing.
-SYNC_ENV = "GITMEM_SYNC"
+SYNC_ENV = switches.SYNC
 MAX_PUSH_ATTEMPTS = 10   # a race lost means another pusher landed: 10 attempts cover 10 clones pushing at once
 MAX_MERGE_ATTEMPTS = 20
 AFTER_PUSH_WAIT_SECONDS = 600.0
@@ -63,7 +65,6 @@ LOCK_WAIT_SECONDS = 300.0
 LAST_SYNC_FILE = "last-sync.json"
 SYNC_LOG_FILE = "sync.log"
 LOCK_FILE = "sync.lock"
-MAX_LOG_BYTES = 1 << 20
 # Rejections that mean "someone else pushed meanwhile": always worth a fetch, merge and retry.
 _TRANSIENT = ("fetch first", "non-fast-forward", "stale info", "cannot lock ref", "failed to update ref",
               "failed to lock", "incorrect old value", "but expected", "unable to create", "reference already exists")
@@ -193,7 +194,7 @@ def _hooks_dir(repo: Repo) -> Path:
 def hook_line(python: str) -> str:
     """The one shell line that starts a background memory sync from a pre-push hook."""
     q = "'" + python.replace("'", "'\\''") + "'"
-    return (f'[ -n "${{{SYNC_ENV}:-}}${{GITMEM_DISABLE:-}}" ] || {q} -I -m gitmem.sync --after-push "$1" '
+    return (f'[ -n "${{{SYNC_ENV}:-}}${{{switches.DISABLE}:-}}" ] || {q} -I -m gitmem.workers after-push "$1" '
             f'--wait-pid "$PPID" </dev/null >/dev/null 2>&1 &')
 
 
@@ -309,10 +310,7 @@ def _read_text(path: Path) -> str | None:
 
 
 def _write_hook(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.gitmem-tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.chmod(0o755)
-    os.replace(tmp, path)
+    write_atomic(path, text.encode("utf-8"), mode=0o755)
 
 
 # -- merge ---------------------------------------------------------------------------------------
@@ -611,7 +609,7 @@ ENGINES = ("merge-tree", "union")
 
 def merge_engine() -> str:
     """``merge-tree`` where git has ``merge-tree --write-tree`` (2.38+), else the diff-based ``union``."""
-    override = os.environ.get("GITMEM_MERGE_ENGINE")
+    override = switches.merge_engine()
     if override in ENGINES:
         return override
     return _default_engine()
@@ -1057,11 +1055,8 @@ def last_sync(common_dir: Path) -> dict | None:
 
 
 def _record_last_sync(common_dir: Path, data: dict) -> None:
-    folder = state_dir(common_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    tmp = folder / f".{LAST_SYNC_FILE}.{os.getpid()}"
-    tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    os.replace(tmp, folder / LAST_SYNC_FILE)
+    write_atomic(state_dir(common_dir) / LAST_SYNC_FILE,
+                 (json.dumps(data, indent=2, sort_keys=True) + "\n").encode("utf-8"))
 
 
 def _proc_stat(pid: int) -> tuple[str, str, int, str] | None:
@@ -1122,8 +1117,6 @@ def after_push(repo: Repo, remote: str, wait_pid: int | None = None, *,
     so that background syncs of one repository run one at a time. Never
     raises: the outcome goes to ``sync.log`` and ``last-sync.json``.
     """
-    import fcntl
-
     if not sharing.push_enabled(repo, remote):
         # `git push public main` to a remote added after init, or `git push <url>`: memory never follows.
         logger.info("memory not pushed to %s: not a remote enabled for memory (`gitmem remote add`)", remote)
@@ -1134,16 +1127,9 @@ def after_push(repo: Repo, remote: str, wait_pid: int | None = None, *,
     started = time.time()
     record: dict = {"remote": remote, "trigger": "pre-push", "started_at": started}
     with open(folder / LOCK_FILE, "a+") as lock:
-        deadline = time.monotonic() + LOCK_WAIT_SECONDS
-        while True:
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    logger.warning("another memory sync held %s for %.0f s; skipped", LOCK_FILE, LOCK_WAIT_SECONDS)
-                    return None
-                time.sleep(0.1)
+        if not lock_before(lock, time.monotonic() + LOCK_WAIT_SECONDS):
+            logger.warning("another memory sync held %s for %.0f s; skipped", LOCK_FILE, LOCK_WAIT_SECONDS)
+            return None
         result: SyncResult | None = None
         try:
             result = sync(repo, remote, timeout=AFTER_PUSH_GIT_TIMEOUT, background=True)
@@ -1156,51 +1142,9 @@ def after_push(repo: Repo, remote: str, wait_pid: int | None = None, *,
         return result
 
 
-# -- python -m gitmem.sync ----------------------------------------------------------------------------
+# -- python -m gitmem.sync --after-push: pre-push lines an older gitmem wrote --------------------------
 
+if __name__ == "__main__":  # `gitmem init` writes `python -m gitmem.workers after-push` now; a hand-added line stays
+    from gitmem import workers
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """``--after-push REMOTE [--wait-pid PID]`` (the hook's background job) or ``[REMOTE] [--json]``."""
-    import argparse
-
-    parser = argparse.ArgumentParser(prog="python -m gitmem.sync")
-    parser.add_argument("remote", nargs="?")
-    parser.add_argument("--after-push", metavar="REMOTE")
-    parser.add_argument("--wait-pid", type=int)
-    parser.add_argument("--json", action="store_true")
-    args = parser.parse_args(argv)
-    from gitmem.git import discover
-
-    if args.after_push:
-        try:
-            os.setsid()  # leave the terminal's process group: Ctrl-C or a closed terminal do not stop it
-        except OSError:
-            pass
-        try:
-            repo = discover()
-            folder = state_dir(repo.common_dir)
-            folder.mkdir(parents=True, exist_ok=True)
-            log = folder / SYNC_LOG_FILE
-            if log.exists() and log.stat().st_size > MAX_LOG_BYTES:
-                os.replace(log, log.with_name(SYNC_LOG_FILE + ".1"))  # keep one old log, never grow forever
-            handler = logging.FileHandler(log, encoding="utf-8")
-            handler.setFormatter(logging.Formatter("%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s"))
-            logging.getLogger("gitmem").addHandler(handler)
-            logging.getLogger("gitmem").setLevel(logging.INFO)
-            after_push(repo, args.after_push, args.wait_pid)
-        except Exception:  # noqa: BLE001 - nothing may escape a detached job; there is no one to tell
-            logger.exception("background memory sync failed")
-        return 0
-    repo = discover()
-    try:
-        result = sync(repo, args.remote)
-    except GitmemError as exc:
-        sys.stderr.write(f"gitmem: error: {exc.message}\n")
-        return 1
-    if args.json:
-        sys.stdout.write(json.dumps(result.to_dict(), sort_keys=True) + "\n")
-    return 0 if result.ok else 1
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(workers.main(["after-push", *sys.argv[2:]] if sys.argv[1:2] == ["--after-push"] else sys.argv[1:]))

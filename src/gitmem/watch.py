@@ -33,7 +33,6 @@ Invariants:
 from __future__ import annotations
 
 import dataclasses
-import fcntl
 import json
 import logging
 import os
@@ -51,7 +50,7 @@ from watchdog.events import (DirCreatedEvent, DirDeletedEvent, DirMovedEvent, Fi
                              FileModifiedEvent, FileMovedEvent, FileSystemEvent, FileSystemEventHandler)
 from watchdog.observers import Observer
 
-from gitmem import flush, search, spool
+from gitmem import flush, hook, search, spool
 from gitmem.config import DECISIONS_DIR, state_dir
 from gitmem.errors import GitmemError, NotInitializedError
 from gitmem.git import Repo
@@ -556,7 +555,7 @@ class Watcher:
             lines = [self._line(c.ts, EVENT, self._payload(
                 EVENT, path=self._prefix + c.path, change=c.change,
                 **({"from": self._prefix + c.moved_from} if c.moved_from else {}))) for c in changes]
-        append_lines(self._spool / (self._session.id + spool.LIVE_SUFFIX), b"".join(lines))
+        hook.append_line(self._spool / (self._session.id + spool.LIVE_SUFFIX), b"".join(lines))
         with self._lock:
             s = self._session
             s.changes += len(changes)
@@ -663,30 +662,6 @@ class Watcher:
             return WatchStatus(root=self.root, state=self._state, session_id=s.id, changes=s.changes,
                                files=len(s.files), last_change=s.last_change, pending=len(self._pending),
                                flushed=tuple(self._flushed), lost_events=self._lost.seen, error=self._error)
-
-
-def append_lines(path: Path, data: bytes) -> None:
-    """Append ``data`` with one write under ``flock``, as ``hook.append_line`` does (it survives the worker's rename)."""
-    for _ in range(8):
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            try:
-                st = os.stat(path)
-            except FileNotFoundError:
-                continue
-            if st.st_ino != os.fstat(fd).st_ino:
-                continue  # the worker took this file: write to the new one
-            view = memoryview(data)
-            while view:
-                n = os.write(fd, view)
-                if n <= 0:
-                    raise OSError(f"short write to {path}")
-                view = view[n:]
-            return
-        finally:
-            os.close(fd)
-    raise OSError(f"spool file {path} kept being replaced")
 
 
 def run(repo: Repo, options: WatchOptions, stop: threading.Event,
