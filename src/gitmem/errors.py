@@ -90,4 +90,4 @@ class SyncConflictError(GitmemError):
 
 
 class SummarizeError(GitmemError):
-    pass
+    spent: tuple[int, int] = (0, 0)   # (tokens in, tokens out) a failed summary already cost
