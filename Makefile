@@ -1,6 +1,6 @@
 # The two commands a fresh machine needs (only Python >= 3.10 and git):
 #   make demo   creates .venv if needed, installs gitmem from the lock and runs its demo
-#   make test   the same set-up with the test dependencies, then the whole suite
+#   make test   the same set-up with the test dependencies, then mypy and the whole suite
 #
 # Every dependency comes from a checked-in lock with hashes (requirements/*.lock), so an upstream
 # release cannot change what a fresh clone installs. The locked wheels are downloaded once into
@@ -44,7 +44,9 @@ demo: $(VENV)/.installed
 claude-code:
 	bash scripts/install-claude-code.sh
 
+# mypy first (its settings are in pyproject.toml): a type error fails in seconds, before the suite's minutes.
 test: $(VENV)/.installed-test claude-code
+	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Re-resolve requirements/*.lock from pyproject.toml and requirements/build.in (needs the network).

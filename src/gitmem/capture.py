@@ -378,11 +378,11 @@ def _tool_fields(name: str, inp: dict, resp: dict, root: str | None, cwd: str) -
         url = inp.get("url")
         out["text"] = clip(redact_url_queries(url[:MAX_TEXT * 4]) if isinstance(url, str) else url, MAX_TEXT, oneline=True)
         parts = []
-        code, size = _int(resp.get("code")), _int(resp.get("bytes"))
+        code, fetched = _int(resp.get("code")), _int(resp.get("bytes"))
         if code is not None:
             parts.append(f"HTTP {code} {clip(resp.get('codeText'), 40, oneline=True)}".rstrip())
-        if size is not None:
-            parts.append(_plural(size, "byte"))
+        if fetched is not None:
+            parts.append(_plural(fetched, "byte"))
         if _str(inp.get("prompt")):
             parts.append("prompt: " + clip(inp.get("prompt"), MAX_EXCERPT, oneline=True))
         out["detail"] = "; ".join(parts)

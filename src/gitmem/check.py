@@ -27,7 +27,7 @@ import re
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 import yaml
 
@@ -380,7 +380,8 @@ def check_config(root: Path) -> list[Problem]:
     if not isinstance(data, dict):
         return [Problem(rel, 1, f"expected `key: value` settings, found {type(data).__name__}",
                         "write one `setting: value` per line (`gitmem init` writes the documented defaults)")]
-    lines = {str(k.value): k.start_mark.line + 1 for k, _v in yaml.compose(text, Loader=yaml.SafeLoader).value
+    node = yaml.compose(text, Loader=yaml.SafeLoader)   # a mapping: it loaded as a dict
+    lines = {str(k.value): k.start_mark.line + 1 for k, _v in (node.value if node is not None else ())
              if isinstance(k, yaml.ScalarNode)}
     hints = typing.get_type_hints(Config)
     names = list(hints)
@@ -415,7 +416,7 @@ def check_config(root: Path) -> list[Problem]:
 
 
 _TYPE_WORDS = {bool: "true or false", int: "a whole number", str: "text"}
-_EXAMPLES = {bool: lambda d: str(d).lower(), int: str, str: str}
+_EXAMPLES: dict[type, Callable[[Any], str]] = {bool: lambda d: str(d).lower(), int: str, str: str}
 
 
 # -- everything -------------------------------------------------------------------------------------------

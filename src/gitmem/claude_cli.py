@@ -121,8 +121,9 @@ def json_in(text: str) -> Any:
         raise SummarizeError(f"the reply holds no JSON object: {fence.one_line(text, 120)!r}")
     try:
         return json.loads(text[start:end + 1])
-    except ValueError as exc:
-        raise SummarizeError(f"the reply's JSON is invalid ({exc.msg})") from None
+    except ValueError as exc:  # JSONDecodeError, or another ValueError (an integer of over 4,300 digits)
+        reason = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
+        raise SummarizeError(f"the reply's JSON is invalid ({reason})") from None
 
 
 def _count(usage: Mapping[str, Any], *keys: str) -> int:
@@ -149,7 +150,9 @@ def parse_result(out: bytes, err: bytes, returncode: int | None, model: str) -> 
     if result.get("is_error") or result.get("subtype", "success") != "success":
         raise SummarizeError(f"claude reported an error ({result.get('subtype', 'error')}): "
                              f"{fence.one_line(str(result.get('result', '')), 160)}")
-    usage = result.get("usage") if isinstance(result.get("usage"), dict) else {}
+    usage = result.get("usage")
+    if not isinstance(usage, dict):
+        usage = {}
     models = result.get("modelUsage")
     used = next(iter(models), "") if isinstance(models, dict) and models else ""
     cost = result.get("total_cost_usd")

@@ -14,13 +14,16 @@ import platform
 import sys
 import traceback
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import TYPE_CHECKING, Iterator, Optional
 
 import typer
 from typer.exceptions import TyperException
 
 from gitmem import __version__, fence
 from gitmem.errors import ExitCode, GitmemError
+
+if TYPE_CHECKING:  # for annotations only: commands import what they use when they run
+    from gitmem.mcp_config import McpConfigResult
 
 logger = logging.getLogger("gitmem")
 
@@ -232,7 +235,8 @@ def uninstall(
         from gitmem.project import uninstall_repository
 
         result = uninstall_repository(repo, purge_memory=purge_memory)
-        claude, mcp = result.claude, result.mcp
+        mcp: McpConfigResult | None = result.mcp
+        claude = result.claude
     else:
         from gitmem.install import uninstall_claude
         from gitmem.mcp_config import unregister_mcp_server

@@ -86,4 +86,4 @@ class StaleLockError(GitmemError):
 
 
 class SummarizeError(GitmemError):
-    pass
+    spent: tuple[int, int] = (0, 0)   # (tokens in, tokens out) a failed summary already cost

@@ -56,7 +56,7 @@ _HEX = "0123456789abcdefABCDEF"
 _LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
 _ASCII_CONTROLS = {i: " " for i in list(range(32)) + [127]}
 _ASCII_CONTROLS_KEEP_LINES = {**_ASCII_CONTROLS, **{ord(c): "\n" for c in "\n\r\x0b\x0c\x1c\x1d\x1e"}, 9: "\t"}
-_skeletons = {}
+_skeletons: dict[str, str] = {}
 
 
 def _skeleton(ch):

@@ -164,7 +164,7 @@ def _slim(ev: capture.SpoolEvent) -> capture.SpoolEvent:
             return [cut(v) for v in value]
         return value
 
-    return capture.SpoolEvent(ev.ts, ev.event, cut(ev.payload))
+    return capture.SpoolEvent(ev.ts, ev.event, {k: cut(v) for k, v in ev.payload.items()})
 
 
 def _read_taken(folder: Path, session_id: str, files: list[Path],

@@ -151,7 +151,7 @@ def _plan(repo: Repo, tip: str, sessions: Sequence[str], observations: Sequence[
         if sync.note_commit(path):
             if data is None:
                 data = repo.read_blobs([oid]).get(oid, b"")
-            new = _note_without(data, lambda p: (bool(grep) and _holds(p.encode("utf-8", "surrogateescape"), grep))
+            new = _note_without(data, lambda p: (_holds(p.encode("utf-8", "surrogateescape"), grep) if grep else False)
                                 or any(p.startswith(f"gitmem session {s}") for s in session_ids))
             _apply(plan, path, oid, data, new)
         elif path.startswith(store.SESSIONS_DIR + "/") and store._OBS_FILE.match(name) and data is not None \

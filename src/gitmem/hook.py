@@ -60,7 +60,7 @@ def _dirname(path):
 
 
 def _normpath(path):
-    out = []
+    out: list[bytes] = []
     for part in path.split(b"/"):
         if part in (b"", b"."):
             continue
@@ -392,7 +392,7 @@ def emit_recall(payload, state, root):
     try:
         from gitmem import recall
     except ImportError:  # run by the installed launcher: the package folder itself is on sys.path
-        import recall
+        import recall  # type: ignore[import-not-found, no-redef]  # from the launcher's sys.path entry
     out = recall.recall_output(payload, _text(state), _text(root))
     if out:
         _write_stdout(out)
@@ -445,7 +445,7 @@ def log(state_or_none, message):
 
 
 def read_stdin():
-    chunks = []
+    chunks: list[bytes] = []
     while True:
         chunk = posix.read(0, 1 << 20)
         if not chunk:

@@ -312,8 +312,8 @@ def build_brief(repo: Repo, config: Config | None = None) -> Brief:
                 hits += [h for h in find("", types="session", limit=RECENT_ELSEWHERE) if h.branch != branch][:6]
                 if here.email:  # one's own recent work, on whatever branch it was recorded
                     hits += find("", types="session", author=here.email, limit=6)
-                for f in files[:MAX_INTEREST_FILES]:
-                    found_for_file = find("", types="session", file=f, limit=4)
+                for name in files[:MAX_INTEREST_FILES]:
+                    found_for_file = find("", types="session", file=name, limit=4)
                     by_file.update(h.session_id or h.id for h in found_for_file)
                     hits += found_for_file
             folders = {h.path.rsplit("/", 1)[0] for h in hits if h.path}

@@ -178,13 +178,13 @@ class _Splicer:
         return self.doc.fresh(new, self.line_indent(node.start))
 
     @staticmethod
-    def align(old: list[Any], new: list[Any]) -> list[tuple[int | None, None, Any]]:
+    def align(old: list[Any], new: list[Any]) -> list[tuple[int | None, str | None, Any]]:
         """Each new element with the old element whose text it keeps (equal ones, or one edited in place)."""
         import difflib
 
         matcher = difflib.SequenceMatcher(None, [json.dumps(v) for v in old], [json.dumps(v) for v in new],
                                           autojunk=False)
-        out: list[tuple[int | None, None, Any]] = []
+        out: list[tuple[int | None, str | None, Any]] = []
         for op, i1, i2, j1, j2 in matcher.get_opcodes():
             if op == "equal" or (op == "replace" and i2 - i1 == j2 - j1):
                 out += [(i1 + k, None, new[j1 + k]) for k in range(j2 - j1)]

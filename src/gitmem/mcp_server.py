@@ -514,13 +514,13 @@ def build_server(start: Path) -> Any:
         rationale: Annotated[str, Field(max_length=4000, description="Why: the reasons and trade-offs.")] = "",
         context: Annotated[str, Field(max_length=4000, description="The problem or situation that called for "
                                                                    "a decision.")] = "",
-        alternatives: Annotated[list[Annotated[str, Field(max_length=500)]],
+        alternatives: Annotated[Sequence[Annotated[str, Field(max_length=500)]],
                                 Field(max_length=10, description="Options considered and not chosen, each with "
                                                                  "why not.")] = (),
-        files: Annotated[list[Annotated[str, Field(max_length=300)]],
+        files: Annotated[Sequence[Annotated[str, Field(max_length=300)]],
                          Field(max_length=20, description="Files or globs the decision concerns, relative to the "
                                                           "repository root.")] = (),
-        tags: Annotated[list[Annotated[str, Field(max_length=40)]],
+        tags: Annotated[Sequence[Annotated[str, Field(max_length=40)]],
                         Field(max_length=10, description="A few topic words.")] = (),
     ) -> CallToolResult:
         return answer("save_decision", lambda: tools.save_decision(title, decision, rationale, context,

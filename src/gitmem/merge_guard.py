@@ -92,7 +92,7 @@ def _parse_tree(raw: bytes, oid_len: int) -> list[tuple[bytes, bytes, bytes]] | 
     for m in pattern.finditer(raw):
         if m.start() != pos:
             return None
-        entries.append(m.groups())
+        entries.append((m[1], m[2], m[3]))
         pos = m.end()
     return entries if pos == len(raw) else None
 
@@ -172,7 +172,7 @@ def check_tree(repo: Repo, theirs_tree: str, ours_tree: str | None, *, diff: byt
         if problem:
             bad.append(BadEntry(e.path, problem))
             where.append((parent, name))
-        elif kind == "blob":
+        elif kind == "blob" and e.new_oid:   # every changed entry has one
             blobs[e.new_oid] = e.path
     query = [*blobs, f"{base}:{FORGOTTEN_DIR}", f"{theirs_tree}:{FORGOTTEN_DIR}"]
     out = repo.git_bytes("cat-file", "--batch-check", input=("\n".join(query) + "\n").encode()).stdout

@@ -23,7 +23,7 @@ import sqlite3
 if __package__:  # gitmem.recall
     from gitmem import fence
 else:  # run by the installed launcher: the package folder itself is on sys.path
-    import fence
+    import fence  # type: ignore[import-not-found, no-redef]  # from the launcher's sys.path entry
 
 CONF_FILE = "recall.conf"
 INDEX_FILE = "index.sqlite"
@@ -68,7 +68,7 @@ def json_string_value(payload, key):
 
 
 def _decode_string(payload, pos):
-    out = []
+    out: list[str] = []
     text = payload.decode("utf-8", "replace")
     # map the byte position to the text position (the prefix is what was scanned)
     i = len(payload[:pos].decode("utf-8", "replace"))

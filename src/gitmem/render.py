@@ -10,13 +10,24 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from gitmem import fence
 from gitmem.project import Status
-from gitmem.records import ObservationBatch, SessionSummary, render_summary_body
+from gitmem.records import Observation, ObservationBatch, SessionSummary, render_summary_body
 from gitmem.store import SessionRecord
+
+if TYPE_CHECKING:  # only for the annotations: the CLI imports these modules itself, only where used
+    from gitmem.check import CheckResult
+    from gitmem.decision_status import EditResult
+    from gitmem.decisions import DecisionFile
+    from gitmem.search import SearchHit
+    from gitmem.why import Why
+
+# A view as plain data for `--json`: what json.dumps takes.
+JSONObject = dict[str, object]
 
 MAX_OBSERVATIONS_SHOWN = 1_000  # the newest; `gitmem show` of a session with 100,000 stays readable
 _IDENT = re.compile(r"^(?P<name>.*?)\s*<(?P<email>[^>]*)>")
@@ -41,18 +52,18 @@ class SessionRow:
     path: str
     observations: int
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JSONObject:
         return {"id": self.id, "date": self.date, "author": self.author, "branch": self.branch,
                 "title": self.title, "path": self.path, "observations": self.observations}
 
 
-def session_rows_from_hits(hits: list[Any], observations: dict[str, int]) -> list[SessionRow]:
+def session_rows_from_hits(hits: Iterable[SearchHit], observations: dict[str, int]) -> list[SessionRow]:
     """Rows for `gitmem log` from the search index's session hits (already newest first)."""
     return [SessionRow(h.session_id or h.id, h.date, h.author, h.branch, h.title, h.path.rsplit("/", 1)[0],
                        observations.get(h.session_id or h.id, 0)) for h in hits]
 
 
-def search_text(hits: list[Any]) -> str:
+def search_text(hits: Iterable[SearchHit]) -> str:
     """One block per hit: type, id, date, author, title; the snippet; how to see the whole record."""
     out = []
     for h in hits:
@@ -90,7 +101,7 @@ def session_table(rows: list[SessionRow]) -> str:
     return "\n".join(line.rstrip() for line in lines)
 
 
-def session_json(rec: SessionRecord) -> dict[str, Any]:
+def session_json(rec: SessionRecord) -> JSONObject:
     rec = fence.record(rec)
     return {
         "id": rec.session_id,
@@ -100,7 +111,7 @@ def session_json(rec: SessionRecord) -> dict[str, Any]:
     }
 
 
-def _observation_line(o: Any) -> str:
+def _observation_line(o: Observation) -> str:
     what = (o.command if o.kind == "command" and o.command else o.text) or ""
     if o.files:
         what = f"{', '.join(o.files[:3])}{' …' if len(o.files) > 3 else ''}: {what}" if what else ", ".join(o.files)
@@ -147,7 +158,7 @@ def _human_bytes(n: int) -> str:
     return f"{n} B"  # pragma: no cover
 
 
-def status_json(st: Status) -> dict[str, Any]:
+def status_json(st: Status) -> JSONObject:
     return {
         "root": str(st.root),
         "initialized": st.initialized,
@@ -230,7 +241,7 @@ def status_text(st: Status) -> str:
 # -- decision notes: `gitmem decisions`, `gitmem decide`, `gitmem check`, `gitmem why` ----------------------
 
 
-def decision_json(f: Any, superseded_by: dict[str, tuple[str, ...]]) -> dict[str, Any]:
+def decision_json(f: DecisionFile, superseded_by: dict[str, tuple[str, ...]]) -> JSONObject:
     """A decision file (``decisions.DecisionFile``) as plain data, with what supersedes it."""
     d = f.decision
     return {"id": d.id, "title": d.title, "status": d.status, "date": d.date, "authors": list(d.authors),
@@ -238,7 +249,7 @@ def decision_json(f: Any, superseded_by: dict[str, tuple[str, ...]]) -> dict[str
             "files": list(d.files), "tags": list(d.tags), "session": d.session, "path": f.path}
 
 
-def _decision_line(f: Any, superseded_by: dict[str, tuple[str, ...]], indent: str = "") -> str:
+def _decision_line(f: DecisionFile, superseded_by: dict[str, tuple[str, ...]], indent: str = "") -> str:
     d = f.decision
     note = f"  ({_cut('superseded by ' + ', '.join(superseded_by[d.id]), 200)})" if d.status == "superseded" and \
         superseded_by.get(d.id) else ""
@@ -246,17 +257,17 @@ def _decision_line(f: Any, superseded_by: dict[str, tuple[str, ...]], indent: st
             f"{_cut(d.title, 72)}{note}").rstrip()
 
 
-def decision_table(files: Any, superseded_by: dict[str, tuple[str, ...]]) -> str:
+def decision_table(files: Iterable[DecisionFile], superseded_by: dict[str, tuple[str, ...]]) -> str:
     """One line per decision: status, date, id, title (and what superseded it)."""
     return "\n".join(_decision_line(f, superseded_by) for f in files)
 
 
-def edit_lines(result: Any) -> list[str]:
+def edit_lines(result: EditResult) -> list[str]:
     """What ``decision_status`` did, one line per file (``EditResult``)."""
     return [f"{e.id}: {e.change}  ({e.path})" for e in result.edits]
 
 
-def check_text(result: Any) -> str:
+def check_text(result: CheckResult) -> str:
     """``gitmem check`` output (``check.CheckResult``): one line per problem, then a count."""
     lines = [str(p) for p in result.problems]
     errors, warnings = len(result.errors), len(result.warnings)
@@ -269,12 +280,12 @@ def check_text(result: Any) -> str:
     return "\n".join(lines)
 
 
-def why_json(why: Any) -> dict[str, Any]:
+def why_json(why: Why) -> JSONObject:
     return {"path": why.path, "decisions": [decision_json(f, why.superseded_by) for f in why.decisions],
             "sessions": [s.to_dict() for s in why.sessions]}
 
 
-def why_text(why: Any) -> str:
+def why_text(why: Why) -> str:
     """``gitmem why``: the decisions about a path, then the sessions that touched it, newest first."""
     shown = why.path if why.path != "/" else "the repository"
     if not why.decisions and not why.sessions:

@@ -471,7 +471,7 @@ def _redact(text: str) -> str:
         result = redact_text(text)
     except Exception as exc:  # noqa: BLE001 - fail closed, a missing module too: nothing unredacted leaves the machine
         raise SummarizeError(f"redaction failed ({type(exc).__name__}); nothing was sent") from None
-    return result.text if hasattr(result, "text") else str(result[0])
+    return result.text
 
 
 # -- parsing the model's answer ------------------------------------------------------------------
@@ -524,7 +524,7 @@ def draft_from_answer(data: Any) -> Draft:
     return _draft(
         title=title,
         request=_text_of(data.get("request"), "request", 600),
-        **{k: _texts_of(data.get(k), k, n) for k, n in _LIST_LIMITS.items()},  # type: ignore[arg-type]
+        **{k: _texts_of(data.get(k), k, n) for k, n in _LIST_LIMITS.items()},
         decisions=tuple(decisions.values())[:8],
         tags=_unique([re.sub(r"[^a-z0-9._-]+", "-", t.lower()).strip("-") for t in tags], 8),
     )
@@ -575,7 +575,7 @@ def summarize_with_model(backend: str, inp: SessionInput, config: Config, deadli
                 draft = _keep_decisions(draft_from_answer(answer.data), so_far_draft)
             except SummarizeError as exc:  # what was paid for is recorded, even if unusable
                 lost = getattr(exc, "spent", (0, 0))
-                exc.spent = (tokens_in + lost[0], tokens_out + lost[1])  # type: ignore[attr-defined]
+                exc.spent = (tokens_in + lost[0], tokens_out + lost[1])
                 raise
             so_far, so_far_draft = _as_data(draft), draft
     assert draft is not None
@@ -624,7 +624,7 @@ def _call_anthropic(system: str, user: str, config: Config, deadline: float, env
     # The SDK's own retries honour any Retry-After, however long; ours stop at the deadline.
     client = anthropic.Anthropic(api_key=key, base_url=env.get("ANTHROPIC_BASE_URL") or None, max_retries=0,
                                  timeout=max(deadline - time.monotonic(), 0.1))
-    tool = {"name": TOOL_NAME, "description": "Record the summary of the coding session.",
+    tool: anthropic.types.ToolParam = {"name": TOOL_NAME, "description": "Record the summary of the coding session.",
             "input_schema": SUMMARY_SCHEMA}
     attempt = 0
     with client:
@@ -665,11 +665,11 @@ def _call_anthropic(system: str, user: str, config: Config, deadline: float, env
                                                           "cache_read_input_tokens"))
     tokens_out = getattr(usage, "output_tokens", 0) or 0
     for block in message.content or ():
-        if getattr(block, "type", "") == "tool_use" and getattr(block, "name", "") == TOOL_NAME:
+        if isinstance(block, anthropic.types.ToolUseBlock) and block.name == TOOL_NAME:
             return _Answer(block.input, getattr(message, "model", "") or config.model, tokens_in, tokens_out)
-    exc = SummarizeError(f"the answer did not call {TOOL_NAME} (stop_reason {message.stop_reason})")
-    exc.spent = (tokens_in, tokens_out)  # type: ignore[attr-defined]
-    raise exc
+    error = SummarizeError(f"the answer did not call {TOOL_NAME} (stop_reason {message.stop_reason})")
+    error.spent = (tokens_in, tokens_out)
+    raise error
 
 
 # -- claude (the user's Claude Code login) --------------------------------------------------------------

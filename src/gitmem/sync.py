@@ -36,7 +36,7 @@ import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import Sequence, TypedDict
 
 from gitmem.atomic import write_atomic
 from gitmem.lock_wait import lock_before
@@ -87,6 +87,14 @@ class Conflict:
     kept: str        # blob id now at the path ("" when deleted)
     lost: str        # blob id that is only in the history now ("" when the two were combined or none lost)
     rule: str
+
+
+class _MergeExtra(TypedDict):
+    """The fields every ``MergeResult`` of one merge shares, whatever its kind."""
+
+    skipped: tuple[merge_guard.BadEntry, ...]
+    dropped: int
+    rewritten: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,9 +243,10 @@ def setup_sync(repo: Repo, *, python: str | None = None, write: bool = True) -> 
     hook = hooks / HOOK_NAME
     if hooks_path:
         if ".husky" in Path(hooks_path).parts and repo.root is not None:
-            owner, target = f"husky owns the git hooks (core.hooksPath = {hooks_path})", repo.root / ".husky" / HOOK_NAME
+            owner, target = (f"husky owns the git hooks (core.hooksPath = {hooks_path})",
+                             str(repo.root / ".husky" / HOOK_NAME))
         else:
-            owner, target = f"core.hooksPath ({hooks_path}) owns the git hooks", hook
+            owner, target = f"core.hooksPath ({hooks_path}) owns the git hooks", str(hook)
         return SyncSetup(tuple(names), tuple(created), None, "manual",
                          _instruction(owner, f"{target} (an executable `#!/bin/sh` script; create it if missing)",
                                       line), tuple(notes))
@@ -468,6 +477,8 @@ def resolve_conflicts(repo: Repo, items: Sequence[tuple[str, str, str | None, st
                 out[path] = (mode, merged)
                 conflicts.append(Conflict(path, kind, "", "", "notes from both sides concatenated"))
             continue
+        key_o: tuple[object, ...]   # the same shape on both sides, by kind
+        key_t: tuple[object, ...]
         if kind == "summary":
             key_o, key_t = (*_summary_key(a), ours), (*_summary_key(b), theirs)
             rule = "later ended_at (none in the future), then more observations, then the greater blob id"
@@ -654,8 +665,9 @@ def _merge_in(repo: Repo, q: gitcmd.Quarantine, ours: str, theirs: str, ref: str
     w = q.repo
     original, original_theirs = ours, theirs
     if trees is None:
-        trees = tuple(w.git("rev-parse", f"{ours}^{{tree}}", f"{theirs}^{{tree}}").split())  # type: ignore[assignment]
-    ours_tree, theirs_tree = trees
+        ours_tree, theirs_tree = w.git("rev-parse", f"{ours}^{{tree}}", f"{theirs}^{{tree}}").split()
+    else:
+        ours_tree, theirs_tree = trees
     # Validate the fetched tree before trusting any merge of it: a name with `/` aborts merge-tree. The
     # check's diff runs beside merge-tree; that merge is used only when the check finds nothing wrong.
     early: gitcmd.MergeTree | None = None
@@ -679,7 +691,7 @@ def _merge_in(repo: Repo, q: gitcmd.Quarantine, ours: str, theirs: str, ref: str
         _apply_tombstones(w, ours, ours_tree, theirs, theirs_tree, label)
         if check.forgotten != (None, None) else (None, ours, ours_tree, theirs, theirs_tree, 0))
     rewritten = ours != original
-    extra = {"skipped": check.bad, "dropped": dropped, "rewritten": rewritten}
+    extra: _MergeExtra = {"skipped": check.bad, "dropped": dropped, "rewritten": rewritten}
     merged: gitcmd.MergeTree | None = None
     base = None
     diverged = False
@@ -749,17 +761,17 @@ def _apply_tombstones(repo: Repo, ours: str, ours_tree: str, theirs: str, theirs
         return None, ours, ours_tree, theirs, theirs_tree, 0
     tombs = merge_guard.read_tombstones(repo, [ours_tree, theirs_tree])
     dropped = 0
-    sides = [[ours, ours_tree, names_t - names_o], [theirs, theirs_tree, names_o - names_t]]
-    for side in sides:
-        if not side[2]:
-            continue
-        entries = merge_guard.full_entries(repo, side[1])
-        kept = merge_guard.filter_entries(entries, tombs)
-        dropped += len(entries) - len(kept)
-        side[1] = merge_guard.write_tree(repo, kept)
-        side[0] = merge_guard.commit_tree(repo, side[1], [], f"gitmem: memory without what `gitmem forget` "
-                                          f"removed ({len(entries) - len(kept)} file(s) dropped)\n")
-        logger.info("memory from %s: %d forgotten file(s) dropped", label, len(entries) - len(kept))
+    sides: list[tuple[str, str]] = []     # (commit, tree) of ours, then of theirs
+    for commit, tree, missing in ((ours, ours_tree, names_t - names_o), (theirs, theirs_tree, names_o - names_t)):
+        if missing:
+            entries = merge_guard.full_entries(repo, tree)
+            kept = merge_guard.filter_entries(entries, tombs)
+            dropped += len(entries) - len(kept)
+            tree = merge_guard.write_tree(repo, kept)
+            commit = merge_guard.commit_tree(repo, tree, [], f"gitmem: memory without what `gitmem forget` "
+                                             f"removed ({len(entries) - len(kept)} file(s) dropped)\n")
+            logger.info("memory from %s: %d forgotten file(s) dropped", label, len(entries) - len(kept))
+        sides.append((commit, tree))
     return tombs, sides[0][0], sides[0][1], sides[1][0], sides[1][1], dropped
 
 

@@ -405,6 +405,8 @@ class Watcher:
         return rel
 
     def _on_event(self, event: FileSystemEvent) -> None:
+        src: str | None
+        dest: str | None
         if event.is_directory:
             src, dest = os.fsdecode(event.src_path), os.fsdecode(event.dest_path or "")
             if event.event_type in ("created", "deleted", "moved") and self.root in (os.path.dirname(src),
@@ -621,7 +623,7 @@ class Watcher:
         ignored = self._ignore.ignored(found)
         for name in [n for n in self._watches if n not in found or n in ignored or n in new]:
             try:
-                self._observer.unschedule(self._watches.pop(name))  # type: ignore[arg-type]
+                self._observer.unschedule(self._watches.pop(name))
             except (KeyError, OSError):
                 pass  # its folder is gone and watchdog dropped the watch already
         for name in sorted(set(found) - ignored - set(self._watches)):

@@ -50,6 +50,7 @@ import dataclasses
 import logging
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from gitmem.records import Observation
 from gitmem.redact import context
@@ -145,7 +146,7 @@ def redact_text(text: str) -> Redacted:
 def redact_observation(obs: Observation) -> tuple[Observation, tuple[str, ...]]:
     """``obs`` with every free-text field redacted (identifiers, kind and time are left alone)."""
     kinds: set[str] = set()
-    changes: dict[str, object] = {}
+    changes: dict[str, Any] = {}    # field name -> redacted value (str, or tuple[str, ...] for files)
     for name in ("text", "command", "detail", "outcome"):
         result = redact_text(getattr(obs, name))
         kinds.update(result.kinds)

@@ -285,7 +285,10 @@ def _label_table() -> tuple[dict[str, list[tuple[str, str]]], tuple[tuple[str, s
         low = label.lower()
         if all(ord(c) < 0x2E80 for c in low):
             for variant in {low, low.replace(" ", "-"), low.replace("-", " ")}:
-                by_word.setdefault(_WORD.match(variant).group(0), []).append((variant, kind))
+                word = _WORD.match(variant)
+                if word is None:  # a label must start with a letter; one that does not is a mistake in patterns
+                    raise ValueError(f"redaction label {variant!r} does not start with a letter")
+                by_word.setdefault(word.group(0), []).append((variant, kind))
         else:
             other.append((low, kind))
     for entries in by_word.values():

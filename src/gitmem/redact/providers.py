@@ -29,11 +29,11 @@ def provider_patterns() -> tuple[tuple[str, re.Pattern, str], ...]:
     """(kind, pattern, needle) for the detect-secrets plugins above; empty if detect-secrets cannot be loaded."""
     try:
         from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
-        plugins = get_mapping_from_secret_type_to_class()
+        plugins: dict[str, type] = get_mapping_from_secret_type_to_class()
     except Exception as exc:  # pragma: no cover - detect-secrets is a declared dependency
         logger.warning("detect-secrets is unavailable (%s); redacting with gitmem's own patterns only", exc)
         return ()
-    out = []
+    out: list[tuple[str, re.Pattern, str]] = []
     for secret_type, cls in sorted(plugins.items()):
         if cls.__name__ not in DETECT_SECRETS_PLUGINS:
             continue
@@ -73,7 +73,8 @@ def _redact_providers(text: str, found: list[str]) -> str:
             continue
         # Widen to the whole token: several patterns match only its first characters.
         start = pos + len(text[pos:start].rstrip(_TOKEN_CHARS))
-        end = max(end, _TOKEN_RUN.match(text, end).end())
+        run = _TOKEN_RUN.match(text, end)  # always matches (``*``), perhaps empty
+        end = max(end, run.end() if run else end)
         out += [text[pos:start], marker(kind)]
         found.append(kind)
         pos = end

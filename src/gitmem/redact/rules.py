@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import re
+import sys
 from dataclasses import dataclass
 from typing import Callable, Optional
 
@@ -38,10 +39,10 @@ class _Rule:
     nested: bool = False  # a vetoed value holding "=" is searched again (name=name=value)
 
 
-try:
-    from re import _parser as _sre_parse  # Python 3.11+
-except ImportError:  # pragma: no cover - Python 3.10
-    import sre_parse as _sre_parse  # type: ignore[no-redef]
+if sys.version_info >= (3, 11):
+    from re import _parser as _sre_parse
+else:  # pragma: no cover - Python 3.10
+    import sre_parse as _sre_parse
 
 
 def _needle(pattern: re.Pattern) -> str:
@@ -55,13 +56,13 @@ def _needle(pattern: re.Pattern) -> str:
     if pattern.flags & re.IGNORECASE:
         return ""
     try:
-        items = list(_sre_parse.parse(pattern.pattern, pattern.flags))
+        items = _sre_parse.parse(pattern.pattern, pattern.flags).data
         literal = _sre_parse.LITERAL
     except Exception:  # pragma: no cover - private parser API moved
         return ""
     best = run = ""
     for op, arg in items:
-        if op is literal:
+        if op is literal and isinstance(arg, int):  # a LITERAL's argument is its code point
             run += chr(arg)
         else:
             best, run = max(best, run, key=len), ""
