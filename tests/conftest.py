@@ -61,15 +61,16 @@ def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     return home
 
 
-def detached_index_builds(root: Path) -> list[int]:
-    """Live background index builds (``gitmem.workers index``, started by a brief that found no index) whose
-    working directory is under ``root``."""
+def live_processes(root: Path, *markers: bytes) -> list[int]:
+    """Live (not zombie) processes whose command line holds one of ``markers`` and whose working directory is
+    under ``root``: what a test started in the background, found through /proc."""
     found = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
-            if b"gitmem.workers\0index\0" not in Path(f"/proc/{entry}/cmdline").read_bytes():
+            cmd = Path(f"/proc/{entry}/cmdline").read_bytes()
+            if not any(marker in cmd for marker in markers):
                 continue
             if Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z":
                 continue
@@ -78,6 +79,11 @@ def detached_index_builds(root: Path) -> list[int]:
         except OSError:
             continue
     return found
+
+
+def detached_index_builds(root: Path) -> list[int]:
+    """Live background index builds (``gitmem.workers index``, started by a brief that found no index)."""
+    return live_processes(root, b"gitmem.workers\0index\0")
 
 
 @pytest.fixture(autouse=True)

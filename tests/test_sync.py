@@ -28,7 +28,7 @@ from gitmem.git import Repo, discover
 from gitmem.project import init_repository
 from gitmem.records import Observation, SessionSummary
 
-from conftest import AUTHOR_EMAIL, AUTHOR_NAME, git, make_repo
+from conftest import AUTHOR_EMAIL, AUTHOR_NAME, git, live_processes, make_repo
 
 TS = "2026-11-24T08:00:00Z"
 BACKGROUND_WAIT_SECONDS = 120
@@ -73,22 +73,8 @@ def has_ref(path: Path, ref: str) -> bool:
 
 
 def background_syncs(root: Path) -> list[int]:
-    """Live ``gitmem.workers after-push`` processes whose working directory is under ``root``."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            cmd = Path(f"/proc/{entry}/cmdline").read_bytes()
-            if b"gitmem.workers\0after-push" not in cmd and b"gitmem.sync\0--after-push" not in cmd:
-                continue
-            if Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z":
-                continue
-            if os.readlink(f"/proc/{entry}/cwd").startswith(str(root)):
-                found.append(int(entry))
-        except OSError:
-            continue
-    return found
+    """Live ``gitmem.workers after-push`` processes (or the old command line) under ``root``."""
+    return live_processes(root, b"gitmem.workers\0after-push", b"gitmem.sync\0--after-push")
 
 
 def wait_for_background(root: Path, timeout: float = BACKGROUND_WAIT_SECONDS) -> None:
