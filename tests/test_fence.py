@@ -324,14 +324,9 @@ def test_mcp_answers_carry_no_tag_from_any_case(initialized: Path) -> None:
 def test_a_teammates_poisoned_memory_arrives_by_sync_fenced_and_labelled(tmp_path: Path, remote: Path, clone,
                                                                          monkeypatch: pytest.MonkeyPatch,
                                                                          capsys: pytest.CaptureFixture[str]) -> None:
-    from test_inject import context_of, hook
+    from test_inject import context_of, first_teammate, hook
 
-    alice = clone("alice")
-    (alice / "README.md").write_text("x\n")
-    git(alice, "add", "README.md")
-    git(alice, "commit", "-q", "-m", "start")
-    git(alice, "push", "-q", "origin", "HEAD:main")
-    init_repository(discover(alice))
+    alice = first_teammate(clone)
     payload = CORPUS[1]
     store.write_session(discover(alice), "mallory-1", "2026-11-21T09:00:00Z",
                         summary=_summary("mallory-1", payload, author=MALLORY, day="2026-11-21"))

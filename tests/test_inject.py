@@ -110,13 +110,19 @@ def test_stale_brief_is_rendered_again_when_memory_changed(initialized: Path) ->
     assert "Cache the exchange rates" in text
 
 
+def first_teammate(clone, name: str = "alice") -> Path:
+    """A clone that made the remote's first commit, pushed it and ran `gitmem init`."""
+    root = clone(name)
+    (root / "README.md").write_text("x\n")
+    git(root, "add", "README.md")
+    git(root, "commit", "-q", "-m", "start")
+    git(root, "push", "-q", "origin", "HEAD:main")
+    init_repository(discover(root))
+    return root
+
+
 def test_a_clone_that_pulled_the_memory_gets_it(tmp_path: Path, remote: Path, clone) -> None:
-    alice = clone("alice")
-    (alice / "README.md").write_text("x\n")
-    git(alice, "add", "README.md")
-    git(alice, "commit", "-q", "-m", "start")
-    git(alice, "push", "-q", "origin", "HEAD:main")
-    init_repository(discover(alice))
+    alice = first_teammate(clone)
     session(alice, "alice-1", "Choose the queue",
             "We decided to use Postgres SKIP LOCKED instead of Redis because we already run Postgres.", ["queue.py"])
     git(alice, "push", "-q", "origin", "refs/notes/gitmem:refs/notes/gitmem")
