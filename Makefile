@@ -37,7 +37,7 @@ $(VENV)/.installed-test: requirements/test.lock requirements/pip.lock pyproject.
 	touch $(VENV)/.installed $@
 
 demo: $(VENV)/.installed
-	$(BIN)/python -m gitmem.demo
+	$(BIN)/python -m gitmem.app.demo
 
 # The pinned Claude Code CLI for tests/test_e2e_claude.py, in .cache/claude-code/ (quick when installed).
 # Without node and npm it prints why and the end-to-end tests skip; GITMEM_E2E=skip turns them off.

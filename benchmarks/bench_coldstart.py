@@ -30,8 +30,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_sync  # noqa: E402 - the record builder, beside this script
 
-from gitmem import index_build, search  # noqa: E402
 from gitmem.git import discover  # noqa: E402
+from gitmem.index import index_build  # noqa: E402
+from gitmem.index import search
 
 HOOK_LIMIT_SECONDS = 15.0
 BUILD_WAIT_SECONDS = 3600

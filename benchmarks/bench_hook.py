@@ -26,12 +26,14 @@ import tempfile
 import time
 from pathlib import Path
 
-import gitmem
-from gitmem import inject, store
-from gitmem.git import discover
-from gitmem.project import init_repository
 from timing import timed  # benchmarks/timing.py, beside this script
-from gitmem.records import SessionSummary
+
+import gitmem
+from gitmem.app import inject
+from gitmem.app.project import init_repository
+from gitmem.git import discover
+from gitmem.store import memory_ref
+from gitmem.store.records import SessionSummary
 
 HOOK = Path(gitmem.__file__).parent / "_hook.py"
 FIXTURE = Path(__file__).resolve().parents[1] / "tests" / "data" / "session-hooks.jsonl"
@@ -65,7 +67,7 @@ def main() -> int:
         env = {**os.environ, "GITMEM_NO_WORKER": "1", "GIT_AUTHOR_NAME": "B", "GIT_AUTHOR_EMAIL": "b@example.com",
                "GIT_COMMITTER_NAME": "B", "GIT_COMMITTER_EMAIL": "b@example.com"}
         os.environ.update({k: v for k, v in env.items() if k.startswith("GIT_")})
-        store.write_session(repo, summary.id, summary.started_at, (), summary)
+        memory_ref.write_session(repo, summary.id, summary.started_at, (), summary)
         inject.render_brief(repo)  # what a flush does: index, brief, recall settings
         prompt = json.dumps({"session_id": "bench-2", "hook_event_name": "UserPromptSubmit",
                              "prompt": "How should ledger writes go through the outbox?"}).encode()

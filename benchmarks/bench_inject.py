@@ -25,12 +25,15 @@ import tempfile
 import time
 from pathlib import Path
 
-import gitmem
-from gitmem import inject, search, store
-from gitmem.git import discover
-from gitmem.project import init_repository
 from timing import timed  # benchmarks/timing.py, beside this script
-from gitmem.records import DecisionNote, SessionSummary
+
+import gitmem
+from gitmem.app import inject
+from gitmem.app.project import init_repository
+from gitmem.git import discover
+from gitmem.index import search
+from gitmem.store import memory_ref
+from gitmem.store.records import DecisionNote, SessionSummary
 
 LAUNCHER = Path(gitmem.__file__).parent / "_hook.py"
 WORDS = ("payment refund ledger outbox webhook retry queue cache index search brief token budget branch merge "
@@ -55,7 +58,7 @@ def build(root: Path, n: int) -> None:
             next_steps=(f"follow up on {words}",), files_modified=(f"src/{rng.choice(WORDS)}.py",),
             decisions=(DecisionNote(title=f"Use {rng.choice(WORDS)}", rationale=words),), observation_count=20)
         files[f"sessions/{month}/{s.id}/summary.md"] = s.to_text().encode()
-    store.write_files(repo, files, f"{n} sessions", parent=None)
+    memory_ref.write_files(repo, files, f"{n} sessions", parent=None)
 
 
 def main() -> int:

@@ -59,7 +59,7 @@ def rate(texts: list[str], fn) -> float:
 
 def session(corpus, n: int = 2000) -> list:
     """``n`` observations of ordinary work (commands, paths, prose, logs), one in fifty with a secret."""
-    from gitmem.records import Observation
+    from gitmem.store.records import Observation
 
     benign, cases = corpus.benign(), corpus.cases()
     out = []

@@ -56,9 +56,10 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from gitmem import search, store
 from gitmem.git import discover
-from gitmem.records import DecisionNote, Observation, ObservationBatch, SessionSummary
+from gitmem.index import search
+from gitmem.store import layout, memory_ref
+from gitmem.store.records import DecisionNote, Observation, ObservationBatch, SessionSummary
 
 GOALS = {
     "query_median_ms": 15.0,
@@ -160,7 +161,7 @@ class Corpus:
             return Observation(ts=ts, kind="prompt", text=self.text(8, 40))
         return Observation(ts=ts, kind="stop", text=self.text(15, 60))
 
-    def session(self, n: int, observations: int = OBS_PER_SESSION) -> store.SessionRecord:
+    def session(self, n: int, observations: int = OBS_PER_SESSION) -> memory_ref.SessionRecord:
         rng = self.rng
         day = 1 + n % 365
         month = f"2026-{min(12, 1 + day // 31):02d}"
@@ -178,7 +179,7 @@ class Corpus:
             files_read=files, files_modified=files[:2], tags=(self.word(), self.word()),
             observation_count=len(obs))
         batch = ObservationBatch(session_id=sid, seq=1, observations=obs)
-        return store.SessionRecord(sid, f"{store.SESSIONS_DIR}/{month}/{sid}", summary, (batch,))
+        return memory_ref.SessionRecord(sid, f"{layout.SESSIONS_DIR}/{month}/{sid}", summary, (batch,))
 
 
 # -- the query mix -----------------------------------------------------------------------------------
@@ -284,7 +285,7 @@ def measure(args: argparse.Namespace, work: Path) -> Figures:
     repo = discover(repo_dir)
     seed_session = corpus.session(10**6, observations=3)
     assert seed_session.summary is not None
-    tip = store.write_session(repo, seed_session.session_id, seed_session.summary.started_at,
+    tip = memory_ref.write_session(repo, seed_session.session_id, seed_session.summary.started_at,
                               seed_session.observations, seed_session.summary).commit
     path = search.index_path(repo)
     t0 = time.perf_counter()
@@ -358,7 +359,7 @@ def measure(args: argparse.Namespace, work: Path) -> Figures:
     for i in range(args.repeat):
         rec = corpus.session(3 * 10**6 + i, observations=99)
         assert rec.summary is not None
-        store.write_session(repo, rec.session_id, rec.summary.started_at, rec.observations, rec.summary)
+        memory_ref.write_session(repo, rec.session_id, rec.summary.started_at, rec.observations, rec.summary)
         refresh.append(timed(lambda: search.ensure_index(repo)))
     figs.refresh_after_commit_ms = statistics.median(refresh)
     conn.close()
@@ -373,10 +374,10 @@ def measure(args: argparse.Namespace, work: Path) -> Figures:
         files: dict[str, bytes] = {}
         for rec in sessions[: max(1, args.git_observations // OBS_PER_SESSION)]:
             assert rec.summary is not None
-            files[f"{rec.path}/{store.SUMMARY_FILE}"] = rec.summary.to_text().encode()
+            files[f"{rec.path}/{layout.SUMMARY_FILE}"] = rec.summary.to_text().encode()
             for b in rec.batches:
-                files[f"{rec.path}/{store.obs_file_name(b.seq)}"] = b.to_text().encode()
-        store.write_files(grepo, files, "bench: sessions", parent=None)
+                files[f"{rec.path}/{layout.obs_file_name(b.seq)}"] = b.to_text().encode()
+        memory_ref.write_files(grepo, files, "bench: sessions", parent=None)
         figs.git_rebuild_observations = (len(files) // 2) * OBS_PER_SESSION
         figs.git_rebuild_s = timed(lambda: search.rebuild_index(grepo)) / 1000
     return figs

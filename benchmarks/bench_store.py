@@ -7,20 +7,20 @@ Run from the repository root::
 
 For every size N it creates a throw-away repository whose memory ref already
 holds N sessions (``summary.md`` + ``obs-0001.yaml`` each, real records of a
-realistic size), written as ONE ``store.write_files`` commit. That bulk write
+realistic size), written as ONE ``memory_ref.write_files`` commit. That bulk write
 is itself the "create 10,000 records from scratch, as a rebuild does" figure.
 
 Then it measures, interleaved across sizes so machine noise hits every size
 alike (absolute times are noisy on shared 2-core machines; ratios taken side
 by side are what to trust):
 
-- ``store.write_session`` of one new 200-observation session (median of
+- ``memory_ref.write_session`` of one new 200-observation session (median of
   ``--repeat`` runs) and the ratio largest N / smallest N;
 - reading every record at the largest N after ``git repack -adq``: the git
-  part of ``store.read_memory`` (one ``ls-tree -r`` + one ``cat-file --batch``)
-  and ``store.read_memory`` end to end, which adds YAML parsing.
+  part of ``memory_ref.read_memory`` (one ``ls-tree -r`` + one ``cat-file --batch``)
+  and ``memory_ref.read_memory`` end to end, which adds YAML parsing.
 
-Each git process gitmem spawns is timed through ``gitmem.git.run_git_bytes``,
+Each git process gitmem spawns is timed through ``gitmem.git.repo.run_git_bytes``,
 so the report can say where a write's time goes. Git runs with an empty
 global config and no system config, so the user's settings do not skew it.
 """
@@ -46,9 +46,10 @@ from pathlib import Path
 from typing import Iterator
 
 import gitmem.git as gitmod
-from gitmem import store
+import gitmem.git.repo as gitrepo  # run_git_bytes lives here: every git process passes through it
 from gitmem.git import Repo, discover
-from gitmem.records import DecisionNote, Observation, ObservationBatch, SessionSummary
+from gitmem.store import layout, memory_ref
+from gitmem.store.records import DecisionNote, Observation, ObservationBatch, SessionSummary
 
 GOALS = {
     "bulk_write_s": 2.5,        # create 10,000 sessions (20,000 files) from scratch
@@ -155,8 +156,8 @@ class Templates:
             sid = str(uuid.UUID(int=rng.getrandbits(128), version=4))
             month = months[i * len(months) // n]
             summary, obs = self.sessions[i % len(self.sessions)]
-            folder = f"{store.SESSIONS_DIR}/{month}/{sid}"
-            for name, text in ((store.SUMMARY_FILE, summary), (store.obs_file_name(1), obs)):
+            folder = f"{layout.SESSIONS_DIR}/{month}/{sid}"
+            for name, text in ((layout.SUMMARY_FILE, summary), (layout.obs_file_name(1), obs)):
                 files[f"{folder}/{name}"] = text.replace(TEMPLATE_ID, sid).replace(TEMPLATE_MONTH, month).encode()
         return files
 
@@ -165,11 +166,11 @@ class Templates:
 
 
 class GitTimer:
-    """Wraps ``gitmem.git.run_git_bytes`` to record each git process gitmem spawns."""
+    """Wraps ``gitmem.git.repo.run_git_bytes`` to record each git process gitmem spawns."""
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, float]] = []
-        self._orig = gitmod.run_git_bytes
+        self._orig = gitrepo.run_git_bytes
 
     def _wrapped(self, *args, **kwargs):
         t0 = time.perf_counter()
@@ -182,11 +183,11 @@ class GitTimer:
     def recording(self) -> Iterator[list[tuple[str, float]]]:
         calls: list[tuple[str, float]] = []
         self.calls = calls
-        gitmod.run_git_bytes = self._wrapped
+        gitrepo.run_git_bytes = self._wrapped
         try:
             yield calls
         finally:
-            gitmod.run_git_bytes = self._orig
+            gitrepo.run_git_bytes = self._orig
 
 
 def _label(args: tuple[str, ...]) -> str:
@@ -232,7 +233,7 @@ def _make_repo(path: Path) -> Repo:
 
 def _bulk_write(repo: Repo, files: dict[str, bytes]) -> float:
     t0 = time.perf_counter()
-    store.write_files(repo, files, f"gitmem: import {len(files) // 2} sessions")
+    memory_ref.write_files(repo, files, f"gitmem: import {len(files) // 2} sessions")
     return time.perf_counter() - t0
 
 
@@ -296,7 +297,7 @@ def measure(args: argparse.Namespace, work: Path) -> Figures:
         summary = _summary(rng, sid, "2026-11", len(obs))
         with timer.recording() as calls:
             t = time.perf_counter()
-            store.write_session(repo, sid, summary.started_at, obs, summary)
+            memory_ref.write_session(repo, sid, summary.started_at, obs, summary)
             return time.perf_counter() - t, calls
 
     for n in sizes:  # warm-up: page cache, first pack index open
@@ -324,15 +325,15 @@ def measure(args: argparse.Namespace, work: Path) -> Figures:
         figs.write_render_s.append(time.perf_counter() - t)
 
     big = repos[sizes[-1]]
-    tip = store.memory_tip(big)
+    tip = memory_ref.memory_tip(big)
     assert tip is not None
     loose_before = _pack_count(big)
 
     def read_git(summaries_only: bool = False) -> None:
         """The git half of read_memory: the same two calls, without parsing."""
-        entries = [e for e in big.ls_tree(tip, store.SESSIONS_DIR + "/", recursive=True) if e.type == "blob"]
+        entries = [e for e in big.ls_tree(tip, layout.SESSIONS_DIR + "/", recursive=True) if e.type == "blob"]
         if summaries_only:
-            entries = [e for e in entries if e.path.endswith("/" + store.SUMMARY_FILE)]
+            entries = [e for e in entries if e.path.endswith("/" + layout.SUMMARY_FILE)]
         blobs = big.read_blobs([e.oid for e in entries])
         assert len(blobs) == len(entries) >= sizes[-1] * (1 if summaries_only else 2), (len(blobs), len(entries))
 
@@ -368,7 +369,7 @@ def measure(args: argparse.Namespace, work: Path) -> Figures:
         for label, only in (("all records", False), ("summaries only (`gitmem log`)", True)):
             for _ in range(args.read_memory_repeat):
                 t = time.perf_counter()
-                memory = store.read_memory(rm_repo, summaries_only=only)
+                memory = memory_ref.read_memory(rm_repo, summaries_only=only)
                 figs.read_memory_s.setdefault(label, []).append(time.perf_counter() - t)
                 figs.read_memory_sessions = len(memory.sessions)
                 figs.read_memory_errors += len(memory.errors)

@@ -40,11 +40,13 @@ sys.path.insert(0, str(ROOT / "tests"))
 from fakes.messages_api import FakeMessagesAPI  # noqa: E402
 
 import gitmem  # noqa: E402
-from gitmem import capture, flush, store  # noqa: E402
+from gitmem.app import flush
+from gitmem.app.project import init_repository  # noqa: E402
+from gitmem.capture import compaction  # noqa: E402
+from gitmem.compress.summarize import SessionInput, summarize_session  # noqa: E402
 from gitmem.config import Config  # noqa: E402
 from gitmem.git import discover  # noqa: E402
-from gitmem.project import init_repository  # noqa: E402
-from gitmem.summarize import SessionInput, summarize_session  # noqa: E402
+from gitmem.store import memory_ref
 
 DATA = ROOT / "tests" / "data"
 LAUNCHER = Path(gitmem.__file__).parent / "_hook.py"
@@ -101,7 +103,7 @@ def flush_scenarios(raw_chars: int) -> list[dict]:
             flush.flush_now(repo.common_dir)
             rows.append(row("fixture session, resumed (2nd flush: new events + summary so far)",
                             api.requests[seen:], 0))
-            summary = store.find_session(repo, events[0]["session_id"]).summary
+            summary = memory_ref.find_session(repo, events[0]["session_id"]).summary
             rows[-1]["summarizer"] = summary.summarizer if summary else "?"
         finally:
             os.environ.clear()
@@ -111,11 +113,11 @@ def flush_scenarios(raw_chars: int) -> list[dict]:
 
 def long_scenario(turns: int, raw_chars: int) -> dict:
     lines = (DATA / "session-hooks.jsonl").read_text().splitlines()
-    base = [capture.SpoolEvent(ts=1_790_000_000 + i, event=json.loads(l)["hook_event_name"], payload=json.loads(l))
+    base = [compaction.SpoolEvent(ts=1_790_000_000 + i, event=json.loads(l)["hook_event_name"], payload=json.loads(l))
             for i, l in enumerate(lines)]
     observations = []
     for turn in range(turns):  # each turn its own tool calls (distinct ids, files and prompt)
-        for o in capture.compact_events(base, "/home/dev/payments"):
+        for o in compaction.compact_events(base, "/home/dev/payments"):
             if o.kind == "session":
                 continue
             files = tuple(f.replace(".py", f"_{turn}.py") for f in o.files)

@@ -18,7 +18,7 @@ What it measures (git runs with an empty global config and no system config):
 2. Merge. Two divergent memory commits on a common base (one commit per
    new session), merged three ways, interleaved in one run (the order
    alternates; one untimed warm-up each), every method into its own scratch
-   ref created at ``ours``: ``gitmem.sync.merge_commits`` with its default
+   ref created at ``ours``: ``gitmem.team.sync.merge_commits`` with its default
    engine (``merge-tree --write-tree``; it needs ``merge-base`` only when the
    merged tree equals one side's, then ``commit-tree`` + ``update-ref`` CAS),
    the same with the diff-based ``union`` engine (its fallback for git <
@@ -51,10 +51,11 @@ import time
 import uuid
 from pathlib import Path
 
-from gitmem import store, sync
 from gitmem import git as gitcmd
 from gitmem.git import discover
-from gitmem.records import DecisionNote, Observation, ObservationBatch, SessionSummary
+from gitmem.store import memory_ref
+from gitmem.store.records import DecisionNote, Observation, ObservationBatch, SessionSummary
+from gitmem.team import sync
 
 TEMPLATE_ID = "00000000-0000-4000-8000-000000000000"
 TEMPLATE_MONTH = "1999-01"
@@ -316,7 +317,7 @@ def bench_merge(repo: Path, ours: str, theirs: str, repeat: int) -> dict:
 _WORKER = """
 import json, os, sys, time
 go = sys.argv[1]
-from gitmem import sync
+from gitmem.team import sync
 from gitmem.git import discover
 while not os.path.exists(go):
     time.sleep(0.002)
@@ -350,7 +351,7 @@ def bench_contention(root: Path, clones: int, rounds: int) -> dict:
             sid = f"r{rnd}-c{i}-{uuid.uuid4().hex[:8]}"
             s = SessionSummary(id=sid, title=f"session {i}", started_at="2026-11-24T08:00:00Z",
                                ended_at="2026-11-24T09:00:00Z")
-            store.write_session(discover(path), sid, s.started_at,
+            memory_ref.write_session(discover(path), sid, s.started_at,
                                 (Observation(ts=s.started_at, kind="prompt", text="hello"),), s)
             expected.add(sid)
         go = root / f"go-{rnd}"

@@ -6,7 +6,7 @@ Run from the repository root::
     .venv/bin/python benchmarks/stress_gc.py --store-runs 10 --sync-runs 3 --json
     PYTHONPATH=<an older checkout>/src .venv/bin/python benchmarks/stress_gc.py   # the same against older code
 
-store: each run writes ``--writes`` sessions into a fresh repository with ``store.write_session`` while a
+store: each run writes ``--writes`` sessions into a fresh repository with ``memory_ref.write_session`` while a
 thread runs ``git gc --prune=now`` in a loop (at most 500 times). sync: two clones of one bare remote each
 write a session and ``sync`` in turn, ``--rounds`` times, while a gc loop runs in each clone. A run is
 *corrupt* when ``git rev-list --objects refs/notes/gitmem`` fails in a repository afterwards; sessions
@@ -26,10 +26,11 @@ import tempfile
 import threading
 from pathlib import Path
 
-from gitmem import store, sync
+from gitmem.app.project import init_repository
 from gitmem.git import discover
-from gitmem.project import init_repository
-from gitmem.records import Observation, SessionSummary
+from gitmem.store import memory_ref
+from gitmem.store.records import Observation, SessionSummary
+from gitmem.team import sync
 
 TS = "2026-11-24T10:00:00Z"
 
@@ -45,14 +46,14 @@ def broken(root: Path) -> bool:
 def write(root: Path, sid: str) -> bool:
     obs = [Observation(ts=TS, kind="prompt", text=sid, event_id=sid)]
     try:
-        store.write_session(discover(root), sid, TS, obs, SessionSummary(id=sid, title=sid, started_at=TS))
+        memory_ref.write_session(discover(root), sid, TS, obs, SessionSummary(id=sid, title=sid, started_at=TS))
     except Exception:  # noqa: BLE001 - counted: a write that failed is a session the ref does not hold
         return False
     return True
 
 
 def sessions(root: Path) -> int:
-    return -1 if broken(root) else len(store.read_memory(discover(root)).sessions)
+    return -1 if broken(root) else len(memory_ref.read_memory(discover(root)).sessions)
 
 
 class GcLoop:

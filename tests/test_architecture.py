@@ -29,13 +29,32 @@ LAYER_NAMES = {BASE: "base", FOUNDATION: "foundation", STORAGE: "storage", FEATU
 LAYERS: dict[str, int] = {
     "gitmem": BASE,                 # __init__: __version__ only
     "gitmem.errors": BASE,
+    "gitmem.app": BASE,  # the part's package: a docstring only
+    "gitmem.capture": BASE,  # the part's package: a docstring only
+    "gitmem.cli": BASE,  # the part's package: a docstring only
+    "gitmem.compress": BASE,  # the part's package: a docstring only
+    "gitmem.decisions": BASE,  # the part's package: a docstring only
+    "gitmem.index": BASE,  # the part's package: a docstring only
+    "gitmem.integrations": BASE,  # the part's package: a docstring only
+    "gitmem.store": BASE,  # the part's package: a docstring only
+    "gitmem.team": BASE,  # the part's package: a docstring only
+    "gitmem.sync": ENTRY,  # `python -m gitmem.sync --after-push`: the pre-push line an older gitmem wrote
     "gitmem.git": FOUNDATION,       # the only code that runs git
-    "gitmem.records": FOUNDATION,
+    "gitmem.git.repo": FOUNDATION,
+    "gitmem.git.config": FOUNDATION,
+    "gitmem.git.history": FOUNDATION,
+    "gitmem.git.objects": FOUNDATION,
+    "gitmem.git.refs": FOUNDATION,
+    "gitmem.git.worktree": FOUNDATION,
+    "gitmem.git.trees": FOUNDATION,
+    "gitmem.git.transport": FOUNDATION,
+    "gitmem.git.quarantine": FOUNDATION,
+    "gitmem.store.records": FOUNDATION,
     "gitmem.config": FOUNDATION,
     "gitmem.lock_wait": FOUNDATION,  # an exclusive file lock waited for until a deadline
     "gitmem.switches": BASE,        # the GITMEM_* process switches, named and read in one place
     "gitmem.atomic": FOUNDATION,    # replacing a file whole through a temporary file
-    "gitmem.jsondoc": FOUNDATION,   # reading and atomically writing the user's JSON settings files
+    "gitmem.integrations.jsondoc": FOUNDATION,   # reading and atomically writing the user's JSON settings files
     "gitmem.redact": FOUNDATION,    # pure text scrubbing, used by capture, summarize and flush
     "gitmem.fence": FOUNDATION,     # memory text made safe inside the fence; stdlib only (recall runs it in the hook)
     "gitmem.redact.rules": FOUNDATION,
@@ -45,62 +64,63 @@ LAYERS: dict[str, int] = {
     "gitmem.redact.patterns": FOUNDATION,
     "gitmem.redact.paths": FOUNDATION,
     "gitmem.globs": FOUNDATION,     # the one glob dialect (git wildmatch via pathspec) for files and --file
-    "gitmem.frontmatter": FOUNDATION,  # in-place edits of a Markdown file's YAML front matter
+    "gitmem.decisions.frontmatter": FOUNDATION,  # in-place edits of a Markdown file's YAML front matter
     "gitmem.worktree_files": FOUNDATION,  # regular files inside the work tree only: no links, bounded reads
-    "gitmem.deadline": FOUNDATION,  # one overall deadline for a blocking call (the summarizer's HTTP request)
-    "gitmem.doctor": FEATURE,       # `gitmem doctor`: check and repair the memory ref from reflog, remote, spool
-    "gitmem.store": STORAGE,        # records <-> the memory ref
-    "gitmem.spool": STORAGE,        # the hook's raw event files
-    "gitmem.capture": FEATURE,
-    "gitmem.summarize": FEATURE,
-    "gitmem.claude_cli": FEATURE,   # the `claude` command run headless, isolated and bounded, for summarize
-    "gitmem.decisions": FEATURE,
-    "gitmem.restatement": FEATURE,  # the same thing said again: a restated decision, a next step done later
-    "gitmem.decision_status": FEATURE,  # accept, reject, supersede: in-place status edits
-    "gitmem.check": FEATURE,        # `gitmem check`: validate .gitmem/ with file, line and fix
-    "gitmem.why": FEATURE,          # `gitmem why`: decisions and sessions that concern a path
-    "gitmem.fetched": FEATURE,      # merges memory a plain `git fetch` brought, before any reader reads
-    "gitmem.ancestry": STORAGE,     # which sessions are reachable from HEAD, and which are one's own
-    "gitmem.recent": STORAGE,       # the newest session summaries read from the ref, without the index
-    "gitmem.index_build": FEATURE,  # the detached background build of the search index, one at a time
-    "gitmem.shallow": FEATURE,      # fetching only the recent history of the memory ref (sync --depth/--since)
-    "gitmem.inject": FEATURE,
+    "gitmem.compress.deadline": FOUNDATION,  # one overall deadline for a blocking call (the summarizer's HTTP request)
+    "gitmem.app.doctor": FEATURE,       # `gitmem doctor`: check and repair the memory ref from reflog, remote, spool
+    "gitmem.store.memory_ref": STORAGE,        # records <-> the memory ref
+    "gitmem.capture.spool": STORAGE,        # the hook's raw event files
+    "gitmem.capture.compaction": FEATURE,
+    "gitmem.compress.summarize": FEATURE,
+    "gitmem.compress.claude_cli": FEATURE,   # the `claude` command run headless, isolated and bounded, for summarize
+    "gitmem.decisions.decision_files": FEATURE,
+    "gitmem.decisions.restatement": FEATURE,  # the same thing said again: a restated decision, a next step done later
+    "gitmem.decisions.lifecycle": FEATURE,  # accept, reject, supersede: in-place status edits
+    "gitmem.decisions.check": FEATURE,        # `gitmem check`: validate .gitmem/ with file, line and fix
+    "gitmem.app.why": FEATURE,          # `gitmem why`: decisions and sessions that concern a path
+    "gitmem.team.fetched": FEATURE,      # merges memory a plain `git fetch` brought, before any reader reads
+    "gitmem.store.layout": FOUNDATION,  # where each record lives in the memory ref
+    "gitmem.store.ancestry": STORAGE,     # which sessions are reachable from HEAD, and which are one's own
+    "gitmem.store.recent": STORAGE,       # the newest session summaries read from the ref, without the index
+    "gitmem.index.index_build": FEATURE,  # the detached background build of the search index, one at a time
+    "gitmem.team.shallow": FEATURE,      # fetching only the recent history of the memory ref (sync --depth/--since)
+    "gitmem.app.inject": FEATURE,
     "gitmem.recall": FEATURE,       # prompt-time recall, run inside the hook: standard library only
-    "gitmem.mcp_config": FEATURE,   # gitmem's entry in Claude Code's .mcp.json
-    "gitmem.mcp_server": ENTRY,     # `gitmem mcp`: the stdio MCP server, the only importer of mcp
-    "gitmem.search": FEATURE,
-    "gitmem.migrations": FEATURE,
-    "gitmem.sync": FEATURE,
-    "gitmem.sharing": FEATURE,      # which remotes receive memory, the push hold, refusing remotes
-    "gitmem.merge_guard": FEATURE,  # what a fetch may do: tree checks, no deletions, own records, tombstones
-    "gitmem.forget": FEATURE,       # `gitmem forget`: rewrite the memory ref without records, push with a lease
-    "gitmem.install": FEATURE,
-    "gitmem.claude_plugin": FEATURE,  # is the gitmem Claude Code plugin enabled (it brings the hooks)
-    "gitmem.watch": FEATURE,
-    "gitmem.flush": FEATURE,        # the detached worker: spool -> capture -> summarize -> store
-    "gitmem.project": FEATURE,      # init and status of a repository
-    "gitmem.render": VIEW,          # records -> terminal text and JSON, for cli
-    "gitmem.cli": ENTRY,
+    "gitmem.integrations.mcp_config": FEATURE,   # gitmem's entry in Claude Code's .mcp.json
+    "gitmem.integrations.mcp_server": ENTRY,     # `gitmem mcp`: the stdio MCP server, the only importer of mcp
+    "gitmem.index.search": FEATURE,
+    "gitmem.index.migrations": FEATURE,
+    "gitmem.team.sync": FEATURE,
+    "gitmem.team.sharing": FEATURE,      # which remotes receive memory, the push hold, refusing remotes
+    "gitmem.team.merge_guard": FEATURE,  # what a fetch may do: tree checks, no deletions, own records, tombstones
+    "gitmem.app.forget": FEATURE,       # `gitmem forget`: rewrite the memory ref without records, push with a lease
+    "gitmem.integrations.install": FEATURE,
+    "gitmem.integrations.claude_plugin": FEATURE,  # is the gitmem Claude Code plugin enabled (it brings the hooks)
+    "gitmem.integrations.watch": FEATURE,
+    "gitmem.app.flush": FEATURE,        # the detached worker: spool -> capture -> summarize -> store
+    "gitmem.app.project": FEATURE,      # init and status of a repository
+    "gitmem.cli.render": VIEW,          # records -> terminal text and JSON, for cli
+    "gitmem.cli.commands": ENTRY,
     "gitmem.hook": FEATURE,         # the hook entry point, placed with the features because watch and flush
                                     # append to the spool with its stdlib-only hook.append_line, the one protocol
     "gitmem._hook": ENTRY,          # the launcher script the installed hook command runs
     "gitmem.workers": ENTRY,        # `python -m gitmem.workers <job>`: the detached workers' entry points
     "gitmem.entry": ENTRY,          # the console script
     "gitmem.__main__": ENTRY,
-    "gitmem.demo": ENTRY,           # `make demo`
+    "gitmem.app.demo": ENTRY,           # `make demo`
 }
 LOWER_LAYERS = (BASE, FOUNDATION, STORAGE)
 
 # Third-party packages (top-level names) and the only modules allowed to import them.
 EXCLUSIVE_IMPORTS = {
-    "typer": {"gitmem.cli"},
-    "click": {"gitmem.cli"},
-    "rich": {"gitmem.cli", "gitmem.render"},   # render: display widths (rich.cells), inside a function
-    "anthropic": {"gitmem.summarize"},
-    "watchdog": {"gitmem.watch"},
+    "typer": {"gitmem.cli.commands"},
+    "click": {"gitmem.cli.commands"},
+    "rich": {"gitmem.cli.commands", "gitmem.cli.render"},   # render: display widths (rich.cells), inside a function
+    "anthropic": {"gitmem.compress.summarize"},
+    "watchdog": {"gitmem.integrations.watch"},
     "git": {"gitmem.git"},          # GitPython, if it is ever used, stays behind gitmem.git
-    "mcp": {"gitmem.mcp_server"},
-    "pydantic": {"gitmem.mcp_server"},
+    "mcp": {"gitmem.integrations.mcp_server"},
+    "pydantic": {"gitmem.integrations.mcp_server"},
 }
 
 # What hook.py may import at module level: modules the interpreter has already
@@ -150,7 +170,7 @@ def _resolve(importer: str, node: ast.Import | ast.ImportFrom) -> list[str]:
         base = node.module or ""
     if not base.startswith("gitmem"):
         return [base.split(".")[0]]
-    # `from gitmem import store` imports the submodule gitmem.store; `from gitmem import __version__` the package
+    # `from gitmem.store import memory_ref` imports the submodule gitmem.store.memory_ref; `from gitmem import __version__` the package
     subs = [f"{base}.{alias.name}" for alias in node.names if f"{base}.{alias.name}" in MODULES]
     return subs + ([base] if len(subs) < len(node.names) else [])
 
@@ -209,31 +229,31 @@ def test_every_module_is_placed_in_a_layer() -> None:
 
 def test_the_core_modules_exist() -> None:
     # the table must be checking something: if these move, update the table
-    assert {"gitmem.errors", "gitmem.git", "gitmem.records", "gitmem.config", "gitmem.store",
-            "gitmem.cli"} <= set(MODULES)
+    assert {"gitmem.errors", "gitmem.git", "gitmem.store.records", "gitmem.config", "gitmem.store.memory_ref",
+            "gitmem.cli.commands"} <= set(MODULES)
 
 
 def test_the_import_parser_sees_known_edges() -> None:
-    edges = {(i.importer, i.target) for i in imports_of("gitmem.store")}
-    assert ("gitmem.store", "gitmem.git") in edges
-    assert ("gitmem.store", "gitmem.records") in edges
-    cli = {(i.target, i.top_level) for i in imports_of("gitmem.cli")}
+    edges = {(i.importer, i.target) for i in imports_of("gitmem.store.memory_ref")}
+    assert ("gitmem.store.memory_ref", "gitmem.git") in edges
+    assert ("gitmem.store.memory_ref", "gitmem.store.records") in edges
+    cli = {(i.target, i.top_level) for i in imports_of("gitmem.cli.commands")}
     assert ("typer", True) in cli
-    assert ("gitmem.store", False) in cli  # imported inside a command
+    assert ("gitmem.store.memory_ref", False) in cli  # imported inside a command
 
 
 def test_the_import_parser_resolves_every_import_form(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     sample = tmp_path / "store.py"
     sample.write_text("from __future__ import annotations\n"
-                      "from . import cli\nfrom .render import session_rows\nimport gitmem.flush\n"
+                      "from . import records\nfrom ..cli.render import session_rows\nimport gitmem.app.flush\n"
                       "from gitmem import errors, __version__\nimport typer.testing\n"
                       "class C:\n    import yaml\n"
                       "def f():\n    import anthropic\n")
-    monkeypatch.setitem(MODULES, "gitmem.store", sample)
+    monkeypatch.setitem(MODULES, "gitmem.store.memory_ref", sample)
 
-    found = {(i.target, i.top_level) for i in imports_of("gitmem.store")}
+    found = {(i.target, i.top_level) for i in imports_of("gitmem.store.memory_ref")}
 
-    assert found == {("gitmem.cli", True), ("gitmem.render", True), ("gitmem.flush", True),
+    assert found == {("gitmem.store.records", True), ("gitmem.cli.render", True), ("gitmem.app.flush", True),
                      ("gitmem.errors", True), ("gitmem", True), ("typer", True), ("yaml", True),
                      ("anthropic", False)}
 
@@ -294,9 +314,9 @@ def test_heavy_packages_are_imported_by_one_module_only(package: str) -> None:
 
 
 def test_summarize_imports_anthropic_only_inside_a_function() -> None:
-    if "gitmem.summarize" not in MODULES:
+    if "gitmem.compress.summarize" not in MODULES:
         pytest.skip("summarize.py does not exist yet")
-    top = [i for i in imports_of("gitmem.summarize") if i.target == "anthropic" and i.top_level]
+    top = [i for i in imports_of("gitmem.compress.summarize") if i.target == "anthropic" and i.top_level]
     assert not top, f"{_where(top[0])}: anthropic takes 2.7 s to import; import it where it is used"
 
 
@@ -352,18 +372,18 @@ def test_the_print_check_sees_prints_and_std_streams(tmp_path: Path) -> None:
 # Definitions in src/gitmem that nothing in src/gitmem uses, on purpose. Each says why; the test fails when one
 # of them gets a caller (drop it from here then) or disappears.
 ONLY_FROM_OUTSIDE = {
-    "gitmem.capture.read_transcript_text": "the transcript's text turns within a budget: kept for the issue "
+    "gitmem.capture.compaction.read_transcript_text": "the transcript's text turns within a budget: kept for the issue "
                                            "'summaries from the whole transcript', which feeds it to the summarizer",
-    "gitmem.index_build.running": "a probe for benchmarks/bench_coldstart.py and tests that wait for the "
+    "gitmem.index.index_build.running": "a probe for benchmarks/bench_coldstart.py and tests that wait for the "
                                   "background index build",
-    "gitmem.install.render_plugin_hooks": "generates the committed hooks/hooks.json; tests/test_install.py keeps "
+    "gitmem.integrations.install.render_plugin_hooks": "generates the committed hooks/hooks.json; tests/test_install.py keeps "
                                           "the file equal to it",
-    "gitmem.records.Observation.from_dict": "the record protocol (STYLE.md): from_dict is to_dict's inverse",
-    "gitmem.records.ObservationBatch.from_dict": "the record protocol (STYLE.md): from_dict is to_dict's inverse",
-    "gitmem.records.SessionSummary.from_dict": "the record protocol (STYLE.md): from_dict is to_dict's inverse",
-    "gitmem.records.Decision.from_dict": "the record protocol (STYLE.md): from_dict is to_dict's inverse",
-    "gitmem.watch._Handler.dispatch": "watchdog calls it (an override)",
-    "gitmem.watch._LostEvents.filter": "logging calls it (an override)",
+    "gitmem.store.records.Observation.from_dict": "the record protocol (STYLE.md): from_dict is to_dict's inverse",
+    "gitmem.store.records.ObservationBatch.from_dict": "the record protocol (STYLE.md): from_dict is to_dict's inverse",
+    "gitmem.store.records.SessionSummary.from_dict": "the record protocol (STYLE.md): from_dict is to_dict's inverse",
+    "gitmem.store.records.Decision.from_dict": "the record protocol (STYLE.md): from_dict is to_dict's inverse",
+    "gitmem.integrations.watch._Handler.dispatch": "watchdog calls it (an override)",
+    "gitmem.integrations.watch._LostEvents.filter": "logging calls it (an override)",
     "gitmem.switches.SWITCHES": "the switches' documented table; tests/test_switches.py keeps the README and the "
                                 "hook's own names in step with it",
 }

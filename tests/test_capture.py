@@ -13,10 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from gitmem.capture import (MAX_COMMAND, MAX_DETAIL, MAX_PATH, MAX_STOP_HEAD, MAX_STOP_TAIL, MAX_TEXT,
-                            SessionFacts, SpoolEvent, clip, compact_events, parse_spool_line, read_transcript_text, rel_path, session_facts)
-from gitmem import capture
-from gitmem.records import Observation, ObservationBatch
+from gitmem.capture import compaction
+from gitmem.capture.compaction import (MAX_COMMAND, MAX_DETAIL, MAX_PATH, MAX_STOP_HEAD, MAX_STOP_TAIL, MAX_TEXT,
+                                       SessionFacts, SpoolEvent, clip, compact_events, parse_spool_line,
+                                       read_transcript_text, rel_path, session_facts)
+from gitmem.store.records import Observation, ObservationBatch
 
 DATA = Path(__file__).parent / "data"
 ROOT = "/home/dev/payments"
@@ -528,19 +529,19 @@ def test_transcript_is_bounded_and_keeps_the_first_and_latest_turns(tmp_path):
 def test_secret_straddling_the_clip_is_still_redacted() -> None:
     key = "sk-ant-api03-" + "A1b2C3d4E5f6G7h8" * 6
     command = "x" * 480 + f" ANTHROPIC_API_KEY={key} run"
-    ev = capture.SpoolEvent(ts=1.0, event="PostToolUse", payload={
+    ev = compaction.SpoolEvent(ts=1.0, event="PostToolUse", payload={
         "session_id": "s", "hook_event_name": "PostToolUse", "tool_name": "Bash", "tool_use_id": "t",
         "tool_input": {"command": command}, "tool_response": {"stdout": "", "stderr": ""}})
-    (obs,) = capture.compact_events([ev], None)
+    (obs,) = compaction.compact_events([ev], None)
     assert key[:20] not in obs.command
     assert "sk-ant" not in obs.command
 
 
 def test_edits_to_sensitive_files_keep_no_excerpt() -> None:
-    ev = capture.SpoolEvent(ts=1.0, event="PostToolUse", payload={
+    ev = compaction.SpoolEvent(ts=1.0, event="PostToolUse", payload={
         "session_id": "s", "hook_event_name": "PostToolUse", "tool_name": "Edit", "tool_use_id": "t",
         "tool_input": {"file_path": "/r/.env", "old_string": "DB_USER=app", "new_string": "DB_USER=admin"},
         "tool_response": {}})
-    (obs,) = capture.compact_events([ev], "/r")
+    (obs,) = compaction.compact_events([ev], "/r")
     assert obs.files == (".env",)
     assert "admin" not in obs.detail and "app" not in obs.detail

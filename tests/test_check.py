@@ -20,12 +20,11 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import git, run
 
-from gitmem import check
-from gitmem.cli import main
+from gitmem.cli.commands import main
 from gitmem.config import CONFIG_FILE, DECISIONS_DIR
-
-from conftest import run, git
+from gitmem.decisions import check
 
 PROJECT = Path(__file__).resolve().parents[1]
 GOOD = ("---\nid: d-good000001\ntitle: Keep the index in SQLite\nstatus: accepted\ndate: 2026-11-24\n"
@@ -266,9 +265,9 @@ def test_merge_conflict_markers_fail_check_with_each_line(in_repo: Path, capsys:
 
 def test_a_decision_of_only_template_comments_fails_check(in_repo: Path) -> None:
     """Issue 14 item 15: `gitmem decide "X" </dev/null` wrote only the template's prompts and check passed it."""
-    from gitmem import decisions
+    from gitmem.decisions import decision_files
 
-    made = decisions.create_decision(in_repo, "Keep it simple", date="2026-11-24")
+    made = decision_files.create_decision(in_repo, "Keep it simple", date="2026-11-24")
     [problem] = check.check(in_repo).problems
     assert str(problem).startswith(f"{made.path}:18: the decision states nothing: its body is empty or only template "
                                    "comments; fix: write what was decided under `## Decision`")
@@ -339,7 +338,7 @@ def test_json_output(in_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_a_file_that_check_passes_is_readable_by_gitmem(in_repo: Path) -> None:
     """check is at least as strict as the reader: whatever it passes, `decisions` and the index can read."""
-    from gitmem import decisions
+    from gitmem.decisions import decision_files
 
     variants = [GOOD, good_with("date: 2026-11-24", "date: '2026-11-24'"), good_with("tags: [storage]", "tags: storage"),
                 good_with("status: accepted\n", ""), good_with("title: Keep the index in SQLite", "title: 2026")]
@@ -347,7 +346,7 @@ def test_a_file_that_check_passes_is_readable_by_gitmem(in_repo: Path) -> None:
         shutil.rmtree(in_repo / DECISIONS_DIR, ignore_errors=True)
         write(in_repo, f"{DECISIONS_DIR}/2026-11-24-v{i}.md", text)
         assert check.check(in_repo).errors == (), text
-        assert decisions.read_decisions(in_repo).errors == ()
+        assert decision_files.read_decisions(in_repo).errors == ()
 
 
 # -- the pre-commit hook -------------------------------------------------------------------------------------------------

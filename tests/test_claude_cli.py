@@ -1,10 +1,10 @@
-"""gitmem.claude_cli: reading the JSON object out of a reply."""
+"""gitmem.compress.claude_cli: reading the JSON object out of a reply."""
 
 from __future__ import annotations
 
 import pytest
 
-from gitmem.claude_cli import json_in
+from gitmem.compress.claude_cli import json_in
 from gitmem.errors import SummarizeError
 
 

@@ -14,14 +14,15 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import git, make_repo, run
 from typer.testing import CliRunner
 
-from gitmem import __version__, search, store
-from gitmem.cli import app, main
+from gitmem import __version__
+from gitmem.cli.commands import app, main
 from gitmem.git import discover
-from gitmem.records import Observation, SessionSummary
-
-from conftest import run, git, make_repo
+from gitmem.index import search
+from gitmem.store import memory_ref
+from gitmem.store.records import Observation, SessionSummary
 
 SID_OLD = "1111aaaa-0000-4000-8000-000000000001"
 SID_MID = "2222bbbb-0000-4000-8000-000000000002"
@@ -38,7 +39,7 @@ def record(repo: Path, sid: str, title: str, ended_at: str, *, author: str = "Da
     obs = tuple(Observation(ts=f"{ended_at[:10]}T08:0{i}:00Z", kind="prompt", text=t) for i, t in enumerate(texts))
     summary = SessionSummary(id=sid, title=title, started_at=f"{ended_at[:10]}T08:00:00Z", ended_at=ended_at,
                              author=author, branch=branch, observation_count=len(obs), summarizer="offline")
-    store.write_session(discover(repo), sid, summary.started_at, obs, summary)
+    memory_ref.write_session(discover(repo), sid, summary.started_at, obs, summary)
     return summary
 
 
@@ -295,7 +296,7 @@ def test_status_json_counts_what_was_written(in_repo: Path, capsys) -> None:
     record(in_repo, SID_OLD, "first", "2026-11-01T10:00:00Z", texts=("a", "b", "c"))
     record(in_repo, SID_NEW, "second", "2026-11-02T10:00:00Z", texts=("d",))
     # a resumed session: a second observation file in the same folder
-    store.write_session(discover(in_repo), SID_NEW, "2026-11-02T08:00:00Z",
+    memory_ref.write_session(discover(in_repo), SID_NEW, "2026-11-02T08:00:00Z",
                         (Observation(ts="2026-11-02T11:00:00Z", kind="prompt", text="e"),))
 
     code, out, err = run(capsys, "status", "--json")
@@ -392,9 +393,9 @@ def test_an_unexpected_error_exits_3_and_logs_the_traceback(in_repo: Path, isola
 
 def test_an_unexpected_error_outside_a_repository_logs_under_gitmem_home(outside_repo: Path, monkeypatch,
                                                                         capsys) -> None:
-    import gitmem.project
+    import gitmem.app.project
 
-    monkeypatch.setattr(gitmem.project, "open_repo", _boom)
+    monkeypatch.setattr(gitmem.app.project, "open_repo", _boom)
 
     code, _out, err = run(capsys, "status")
 

@@ -8,12 +8,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-from gitmem import inject, search
-from gitmem.git import discover
-from gitmem.project import init_repository
-from gitmem.records import Decision
-
 from test_inject import session
+
+from gitmem.app import inject
+from gitmem.app.project import init_repository
+from gitmem.git import discover
+from gitmem.index import search
+from gitmem.store.records import Decision
 
 
 def gitmem(cwd: Path, *args: str) -> str:

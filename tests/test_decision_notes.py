@@ -13,16 +13,17 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import AUTHOR_EMAIL, AUTHOR_NAME, git, run
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gitmem import decision_status, decisions, frontmatter, search, store
-from gitmem.cli import main
+from gitmem.cli.commands import main
 from gitmem.config import DECISIONS_DIR
+from gitmem.decisions import decision_files, frontmatter, lifecycle
 from gitmem.git import Repo, discover
-from gitmem.records import Decision, DecisionNote, Observation, SessionSummary
-
-from conftest import run, AUTHOR_EMAIL, AUTHOR_NAME, git
+from gitmem.index import search
+from gitmem.store import memory_ref
+from gitmem.store.records import Decision, DecisionNote, Observation, SessionSummary
 
 SID = "5d2c91e0-1111-4000-8000-000000000001"
 
@@ -182,8 +183,8 @@ def test_an_editor_that_leaves_only_the_prompts_is_reported(in_repo: Path, tmp_p
 # -- gitmem decisions ----------------------------------------------------------------------------------------
 
 
-def make(root: Path, title: str, date: str, **kw) -> decisions.DecisionFile:
-    return decisions.create_decision(root, title, date=date, authors=["Dana"], **kw)
+def make(root: Path, title: str, date: str, **kw) -> decision_files.DecisionFile:
+    return decision_files.create_decision(root, title, date=date, authors=["Dana"], **kw)
 
 
 def test_decisions_lists_newest_first_with_filters(in_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -266,7 +267,7 @@ def test_a_linked_decision_file_is_refused(in_repo: Path, tmp_path: Path, capsys
     make(in_repo, "Fine", "2026-11-01", decision="Fine.")
     (in_repo / DECISIONS_DIR / "2026-11-02-zero.md").symlink_to("/dev/zero")
     (in_repo / DECISIONS_DIR / "2026-11-03-secret.md").symlink_to(secret)
-    found = decisions.read_decisions(in_repo)
+    found = decision_files.read_decisions(in_repo)
     assert [f.decision.title for f in found.files] == ["Fine"]
     assert sorted(str(e) for e in found.errors) == [
         f".gitmem/decisions/2026-11-02-zero.md: refused: it is a symbolic link to /dev/zero",
@@ -285,7 +286,7 @@ def test_a_decision_is_found_by_id_prefix_file_name_or_slug(repo: Path) -> None:
     did = a.decision.id
     for ref in (did, did[:6], did[2:8], "2026-11-24-use-an-outbox.md", "2026-11-24-use-an-outbox",
                 f".gitmem/decisions/2026-11-24-use-an-outbox.md", "use-an-outbox", "2026-11-24"):
-        assert decisions.find_decision(repo, ref).path == a.path, ref
+        assert decision_files.find_decision(repo, ref).path == a.path, ref
 
 
 def test_an_ambiguous_or_unknown_reference_is_an_error(in_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -320,12 +321,12 @@ def test_accept_changes_only_the_status_value(in_repo: Path, capsys: pytest.Capt
 def test_crlf_quoted_and_missing_status_lines(repo: Path) -> None:
     crlf = write(repo, "2026-11-21-crlf.md", "---\r\nid: d-crlf\r\ntitle: CRLF\r\nstatus: \"proposed\"\r\n"
                                              "date: '2026-11-21'\r\n---\r\nBody\r\n")
-    decision_status.accept(repo, "d-crlf")
+    lifecycle.accept(repo, "d-crlf")
     assert crlf.read_bytes() == (b"---\r\nid: d-crlf\r\ntitle: CRLF\r\nstatus: accepted\r\n"
                                  b"date: '2026-11-21'\r\n---\r\nBody\r\n")
     bare = write(repo, "2026-11-22-no-status.md", "\ufeff---\r\nid: d-bare\r\ntitle: No status\r\n"
                                                   "date: 2026-11-22\r\n---\r\n\r\nBody\r\n")
-    decision_status.reject(repo, "d-bare")
+    lifecycle.reject(repo, "d-bare")
     assert bare.read_bytes() == ("\ufeff---\r\nid: d-bare\r\ntitle: No status\r\nstatus: rejected\r\n"
                                  "date: 2026-11-22\r\n---\r\n\r\nBody\r\n").encode()
     # an empty value (which no decision reads as; `gitmem check` reports it) is filled in, its comment kept
@@ -352,7 +353,7 @@ def test_supersede_adds_one_entry_in_the_style_of_the_list(repo: Path, written: 
         if extra in written:
             write(repo, f"2026-10-01-{extra}.md", f"---\nid: {extra}\ntitle: {extra}\nstatus: superseded\n"
                                                   "date: 2026-10-01\n---\n")
-    result = decision_status.supersede(repo, "d-old", by="d-new")
+    result = lifecycle.supersede(repo, "d-old", by="d-new")
     assert [e.change for e in result.edits] == ["supersedes += d-old", "proposed -> accepted", "accepted -> superseded"]
     assert new.read_text() == head.replace("proposed", "accepted") + expected + "---\n\nNew body\n"
     assert old.read_text() == "---\nid: d-old\ntitle: Old\nstatus: superseded\ndate: 2026-11-01\n---\nOld body\n"
@@ -364,13 +365,13 @@ def test_a_value_that_cannot_be_edited_in_place_is_left_alone(repo: Path) -> Non
     text = "---\nid: d-new\ntitle: New\nstatus: accepted\ndate: 2026-11-30\nsupersedes: |\n  d-a\n---\n"
     new = write(repo, "2026-11-30-new.md", text)
     with pytest.raises(frontmatter.FrontMatterEditError) as info:
-        decision_status.supersede(repo, "d-old", by="d-new")
+        lifecycle.supersede(repo, "d-old", by="d-new")
     assert new.read_text() == text and read_status(repo, "d-old") == "accepted"
     assert "2026-11-30-new.md:6: cannot add to `supersedes`" in str(info.value)
 
 
 def read_status(root: Path, ref: str) -> str:
-    return decisions.find_decision(root, ref).decision.status
+    return decision_files.find_decision(root, ref).decision.status
 
 
 def test_accepting_a_decision_supersedes_what_it_replaces(in_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -378,7 +379,7 @@ def test_accepting_a_decision_supersedes_what_it_replaces(in_repo: Path, capsys:
     code, out, err = run(capsys, "decide", "Use inotify", "--supersedes", old.decision.id[:6], "--date", "2026-11-20",
                          "--file", "src/watch.py", "--decision", "Watch with inotify.")
     assert code == 0, err
-    new = decisions.find_decision(in_repo, "use-inotify")
+    new = decision_files.find_decision(in_repo, "use-inotify")
     assert new.decision.supersedes == (old.decision.id,) and read_status(in_repo, old.decision.id) == "accepted"
     code, out, _ = run(capsys, "decisions", "accept", "use-inotify")
     assert code == 0
@@ -394,7 +395,7 @@ def test_accepting_a_decision_supersedes_what_it_replaces(in_repo: Path, capsys:
 
 def test_decide_accepted_supersedes_at_once(repo: Path) -> None:
     old = make(repo, "Poll", "2026-11-01", status="accepted")
-    result = decision_status.decide(repo, "Watch", date="2026-11-02", status="accepted", supersedes=[old.decision.id])
+    result = lifecycle.decide(repo, "Watch", date="2026-11-02", status="accepted", supersedes=[old.decision.id])
     assert [e.change for e in result.edits] == ["created (accepted)", "accepted -> superseded"]
     assert read_status(repo, old.decision.id) == "superseded"
 
@@ -429,7 +430,7 @@ def test_status_edits_keep_every_other_byte(tmp_path_factory: pytest.TempPathFac
     write(root, "2026-10-01-a.md", "---\nid: d-a\ntitle: A\nstatus: superseded\ndate: 2026-10-01\n---\n")
     write(root, "2026-11-01-old.md", "---\nid: d-old\ntitle: Old\nstatus: accepted\ndate: 2026-11-01\n---\n")
     path = write(root, "2026-11-30-new.md", text)
-    decision_status.supersede(root, "d-old", by="d-new")
+    lifecycle.supersede(root, "d-old", by="d-new")
     after = path.read_bytes().decode()
     assert after.endswith("---" + nl + body)
     head_before, head_after = text.split(nl + "supersedes")[0], after.split(nl + "supersedes")[0]
@@ -448,7 +449,7 @@ def add_session(gm: Repo, sid: str, title: str, ended: str, *, modified: tuple[s
     obs = tuple(Observation(ts=ended, kind="tool", tool="Edit", files=(f,), text=f"edit {f}") for f in observed)
     summary = SessionSummary(id=sid, title=title, started_at=ended, ended_at=ended, author="Dana <dana@example.com>",
                              branch="main", files_modified=modified, decisions=decisions_, summarizer="offline")
-    store.write_session(gm, sid, ended, obs, summary)
+    memory_ref.write_session(gm, sid, ended, obs, summary)
     return summary
 
 
@@ -462,7 +463,7 @@ def test_a_decision_shows_the_same_status_everywhere(in_repo: Path, capsys: pyte
                         files=("src/gitmem/store.py",))
     summary = add_session(gm, SID, "Store design", "2026-11-24T10:00:00Z", modified=("src/gitmem/store.py",),
                           decisions_=(note,))
-    [proposed] = decisions.propose_decisions(in_repo, summary).written
+    [proposed] = decision_files.propose_decisions(in_repo, summary).written
     did = read(proposed).id
     assert read(proposed).status == "proposed" and read(proposed).session == SID
 
@@ -480,7 +481,7 @@ def test_a_decision_shows_the_same_status_everywhere(in_repo: Path, capsys: pyte
     assert code == 0
     assert re.search(rf"^  accepted\s+2026-11-24\s+{did}\s+Memory lives in a notes ref$", out, re.M), out
     assert re.search(rf"^  2026-11-24 10:00\s+session\s+{SID[:12]}\s+Store design", out, re.M), out
-    assert [f.decision.status for f in decisions.list_decisions(in_repo, files=["src/gitmem/store.py"]).files] == [
+    assert [f.decision.status for f in decision_files.list_decisions(in_repo, files=["src/gitmem/store.py"]).files] == [
         "accepted"]
 
     # later: a new decision replaces it
@@ -501,7 +502,7 @@ def test_a_decision_shows_the_same_status_everywhere(in_repo: Path, capsys: pyte
     assert [s["id"] for s in data["sessions"]] == [SID]
     text_out = run(capsys, "why", "src/gitmem/store.py")[1]
     assert f"superseded  2026-11-24  {did}" in text_out and f"(superseded by {new_id})" in text_out
-    assert [(f.decision.id, f.decision.status) for f in decisions.list_decisions(in_repo,
+    assert [(f.decision.id, f.decision.status) for f in decision_files.list_decisions(in_repo,
                                                                                    files=["src/gitmem/store.py"]).files] == [
         (new_id, "accepted"), (did, "superseded")]
     assert run(capsys, "check")[0] == 0

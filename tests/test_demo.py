@@ -7,7 +7,7 @@ import sys
 
 
 def test_demo_replays_a_recorded_session_into_memory(tmp_path) -> None:
-    proc = subprocess.run([sys.executable, "-m", "gitmem.demo"], capture_output=True, text=True, timeout=180,
+    proc = subprocess.run([sys.executable, "-m", "gitmem.app.demo"], capture_output=True, text=True, timeout=180,
                           cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     out = proc.stdout

@@ -7,13 +7,13 @@ A new command fails this test until the README shows ``gitmem <command>``.
 from __future__ import annotations
 
 import re
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import pytest
 import typer.main
 
-from gitmem.cli import app
+from gitmem.cli.commands import app
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 

@@ -13,15 +13,17 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import git, run
 
-from gitmem import doctor, flush, spool, store, sync
+from gitmem.app import doctor, flush
+from gitmem.app.project import init_repository
+from gitmem.capture import spool
 from gitmem.config import MEMORY_REF
 from gitmem.errors import GitmemError
 from gitmem.git import Repo, discover, missing_objects
-from gitmem.project import init_repository
-from gitmem.records import Observation, SessionSummary
-
-from conftest import git, run
+from gitmem.store import memory_ref
+from gitmem.store.records import Observation, SessionSummary
+from gitmem.team import sync
 
 TS = "2026-11-24T08:00:00Z"
 
@@ -34,7 +36,7 @@ def initialized(repo: Path) -> Path:
 
 def write(repo: Repo, sid: str, text: str) -> str:
     obs = [Observation(ts=TS, kind="prompt", text=text, event_id=f"e-{sid}")]
-    return store.write_session(repo, sid, TS, obs, SessionSummary(id=sid, title=text, started_at=TS)).commit
+    return memory_ref.write_session(repo, sid, TS, obs, SessionSummary(id=sid, title=text, started_at=TS)).commit
 
 
 def explode_packs(root: Path) -> None:
@@ -58,7 +60,7 @@ def tree_of(root: Path, rev: str) -> str:
 
 
 def sessions(repo: Repo) -> list[str]:
-    return sorted(r.session_id for r in store.read_memory(repo).sessions)
+    return sorted(r.session_id for r in memory_ref.read_memory(repo).sessions)
 
 
 def spool_line(root: Path, sid: str, prompt: str) -> str:
@@ -107,7 +109,7 @@ def test_doctor_writes_back_what_the_broken_commits_still_hold(initialized: Path
     assert any("wrote back" in a for a in report.actions)
     assert missing_objects(repo, MEMORY_REF) is None
     assert sessions(repo) == ["a1", "c3"]  # b2's files were only under the missing tree and nowhere else
-    assert store.find_session(repo, "c3").summary.title == "readable in the broken commits"
+    assert memory_ref.find_session(repo, "c3").summary.title == "readable in the broken commits"
 
 
 def test_doctor_merges_the_teammates_copy_of_a_lost_merge(tmp_path: Path, remote: Path, clone) -> None:
@@ -126,7 +128,7 @@ def test_doctor_merges_the_teammates_copy_of_a_lost_merge(tmp_path: Path, remote
     sync.fetch_memory(me, "origin")
     sync.merge_fetched(me)  # t1 merged in by a merge commit
     assert sessions(me) == ["m1", "t1"]
-    merge = store.memory_tip(me)
+    merge = memory_ref.memory_tip(me)
     git(mine, "gc", "-q")  # the old objects packed; the merge commit made loose again below
     explode_packs(mine)
     delete_object(mine, merge)
@@ -148,7 +150,7 @@ def test_dry_run_reports_and_changes_nothing(initialized: Path, capsys: pytest.C
     code, out, _err = run(capsys, "doctor", "--dry-run")
     assert code == 1
     assert "problem: refs/notes/gitmem points at" in out and "would: reset refs/notes/gitmem to" in out
-    assert store.memory_tip(repo) == tip
+    assert memory_ref.memory_tip(repo) == tip
     code, out, _err = run(capsys, "doctor", "--json")
     data = json.loads(out)
     assert code == 0 and data["tip_before"] == tip and data["tip_after"] != tip and not data["unresolved"]

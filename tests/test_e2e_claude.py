@@ -35,13 +35,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-
-from gitmem import spool, store
-from gitmem.errors import GitmemError
-from gitmem.git import discover
-
 from conftest import git, make_repo
 from fakes.scripted_model import Request, Script, ScriptedModel, tool
+
+from gitmem.capture import spool
+from gitmem.errors import GitmemError
+from gitmem.git import discover
+from gitmem.store import memory_ref
 
 ROOT = Path(__file__).resolve().parents[1]
 INSTALLER = ROOT / "scripts" / "install-claude-code.sh"
@@ -246,7 +246,7 @@ class E2E:
 
     def recorded(self, session_id: str) -> bool:
         try:
-            return store.find_session(discover(self.root), session_id).summary is not None
+            return memory_ref.find_session(discover(self.root), session_id).summary is not None
         except GitmemError:
             return False
 

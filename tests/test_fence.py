@@ -23,15 +23,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from conftest import AUTHOR_EMAIL, AUTHOR_NAME, git, run
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from gitmem import fence, inject, mcp_server, recall, records, store
+from gitmem import fence, recall
+from gitmem.app import inject
+from gitmem.app.project import init_repository
 from gitmem.config import DECISIONS_DIR, state_dir
 from gitmem.git import discover
-from gitmem.project import init_repository
-from gitmem.records import Decision, DecisionNote, SessionSummary
-
-from conftest import AUTHOR_EMAIL, AUTHOR_NAME, git, run
+from gitmem.integrations import mcp_server
+from gitmem.store import memory_ref, records
+from gitmem.store.records import Decision, DecisionNote, SessionSummary
 
 ME = f"{AUTHOR_NAME} <{AUTHOR_EMAIL}>"
 MALLORY = "Mallory Teammate <mallory@example.com>"
@@ -148,11 +151,11 @@ def poison(root: Path, payload: str, n: int = 0) -> list[str]:
     """Sessions and decision files whose every text field holds ``payload``; the session ids written."""
     repo = discover(root)
     ids = [f"poison-{n:02d}-mine", f"poison-{n:02d}-mallory", f"poison-{n:02d}-branch"]
-    store.write_session(repo, ids[0], "2026-11-20T09:00:00Z", summary=_summary(ids[0], payload, author=ME))
-    store.write_session(repo, ids[1], "2026-11-21T09:00:00Z",
+    memory_ref.write_session(repo, ids[0], "2026-11-20T09:00:00Z", summary=_summary(ids[0], payload, author=ME))
+    memory_ref.write_session(repo, ids[1], "2026-11-21T09:00:00Z",
                         summary=_summary(ids[1], payload, author=f"{MALLORY[:8]} {payload} <mallory@example.com>",
                                          day="2026-11-21"))
-    store.write_session(repo, ids[2], "2026-11-22T09:00:00Z",
+    memory_ref.write_session(repo, ids[2], "2026-11-22T09:00:00Z",
                         summary=_summary(ids[2], payload, author=MALLORY, branch=f"feature/{payload}",
                                          day="2026-11-22"))
     body = f"\n## Context\n\n{payload}\n\n## Decision\n\n{payload}\n\n## Rationale\n\n{payload}\n"
@@ -280,9 +283,9 @@ def test_the_real_session_start_hook_prints_one_fence(initialized: Path) -> None
 
 def test_mcp_answers_carry_no_tag_from_any_case(initialized: Path) -> None:
     from mcp import ClientSession
-
     from test_e2e_claude import strings_in
-    from test_mcp import payload as answer_of, talk
+    from test_mcp import payload as answer_of
+    from test_mcp import talk
 
     ids = [sid for n, p in enumerate(CORPUS) for sid in poison(initialized, p, n)]
     decision_ids = [f"d-{s}{n:06d}" for n in range(len(CORPUS)) for s in ("acce", "prop")]
@@ -328,14 +331,14 @@ def test_a_teammates_poisoned_memory_arrives_by_sync_fenced_and_labelled(tmp_pat
 
     alice = first_teammate(clone)
     payload = CORPUS[1]
-    store.write_session(discover(alice), "mallory-1", "2026-11-21T09:00:00Z",
+    memory_ref.write_session(discover(alice), "mallory-1", "2026-11-21T09:00:00Z",
                         summary=_summary("mallory-1", payload, author=MALLORY, day="2026-11-21"))
     monkeypatch.chdir(alice)
     assert run(capsys, "sync")[0] == 0
 
     bob = clone("bob")
     init_repository(discover(bob))
-    store.write_session(discover(bob), "bob-1", "2026-11-20T09:00:00Z",
+    memory_ref.write_session(discover(bob), "bob-1", "2026-11-20T09:00:00Z",
                         summary=_summary("bob-1", "my own work", author=ME))
     monkeypatch.chdir(bob)
     assert run(capsys, "sync")[0] == 0
@@ -363,7 +366,7 @@ def _mktree(root: Path, lines: list[str]) -> str:
 def test_a_100000_folder_teammate_tree_is_parsed_once_per_distinct_file(initialized: Path,
                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     root = initialized
-    store.write_session(discover(root), "mine-1", "2026-11-20T09:00:00Z",
+    memory_ref.write_session(discover(root), "mine-1", "2026-11-20T09:00:00Z",
                         summary=_summary("mine-1", "my own work", author=ME))
     blob = git(root, "hash-object", "-w", "--stdin", input=_summary("s-bomb", "bomb", author=MALLORY).to_text()).strip()
     session = _mktree(root, [f"100644 blob {blob}\tsummary.md\n"])
@@ -386,9 +389,9 @@ def test_a_100000_folder_teammate_tree_is_parsed_once_per_distinct_file(initiali
     assert len(parsed) <= 10, len(parsed)
     assert_brief_is_fenced(brief.text)
     assert "my own work" in brief.text and "bomb" not in brief.text
-    memory = store.read_memory(discover(root))
+    memory = memory_ref.read_memory(discover(root))
     assert [r.session_id for r in memory.sessions if r.summary is not None] == ["mine-1"]
-    assert len(memory.errors) == store.MAX_ERRORS_LISTED + 1 and "more unreadable" in str(memory.errors[-1])
+    assert len(memory.errors) == memory_ref.MAX_ERRORS_LISTED + 1 and "more unreadable" in str(memory.errors[-1])
 
 
 def test_show_clips_a_50_mb_title_when_reading_it(initialized: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -431,7 +434,7 @@ def test_a_session_of_100000_observation_files_is_read_by_summary_for_the_brief_
     git(root, "update-ref", "refs/notes/gitmem", commit)
     repo = discover(root)
 
-    (read,) = store.read_sessions(repo, [f"sessions/2026-11/{sid}"], tip=commit, summaries_only=True).sessions
+    (read,) = memory_ref.read_sessions(repo, [f"sessions/2026-11/{sid}"], tip=commit, summaries_only=True).sessions
     assert read.summary is not None and read.batches == ()  # what the brief reads of each session: one file
     brief = inject.render_brief(repo).text
     assert_brief_is_fenced(brief)

@@ -12,13 +12,14 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import FIXTURES, git
 
 import gitmem
-from gitmem import flush, spool, store
+from gitmem.app import flush
+from gitmem.app.project import init_repository
+from gitmem.capture import spool
 from gitmem.git import discover
-from gitmem.project import init_repository
-
-from conftest import FIXTURES, git
+from gitmem.store import memory_ref
 
 LAUNCHER = Path(gitmem.__file__).parent / "_hook.py"
 FIXTURE_EVENTS = [json.loads(line) for line in (FIXTURES / "session-hooks.jsonl").read_text().splitlines()]
@@ -87,7 +88,7 @@ def test_replayed_fixture_session_lands_in_the_ref(initialized: Path) -> None:
     status_before = git(initialized, "status", "--porcelain")
     report = flush.flush_now(repo.common_dir)
     assert report.ran and not report.errors
-    rec = store.find_session(repo, SID)
+    rec = memory_ref.find_session(repo, SID)
     kinds = [o.kind for o in rec.observations]
     assert "prompt" in kinds and "edit" in kinds and "write" in kinds and "command" in kinds
     assert rec.summary is not None
@@ -126,30 +127,30 @@ def test_resumed_session_appends_and_updates_its_summary(initialized: Path) -> N
     first, second = FIXTURE_EVENTS[:8], FIXTURE_EVENTS[8:]
     replay(initialized, events=first)
     flush.flush_now(repo.common_dir)
-    before = store.find_session(repo, SID)
+    before = memory_ref.find_session(repo, SID)
     resume = dict(FIXTURE_EVENTS[0], source="resume")
     replay(initialized, events=[resume] + second)
     flush.flush_now(repo.common_dir)
-    after = store.find_session(repo, SID)
+    after = memory_ref.find_session(repo, SID)
     assert after.path == before.path
     assert [b.seq for b in after.batches] == [1, 2]
     assert len(after.observations) > len(before.observations)
     assert after.summary.observation_count == len(after.observations)
     assert after.summary.started_at == before.summary.started_at
-    assert len(store.read_memory(repo).sessions) == 1
+    assert len(memory_ref.read_memory(repo).sessions) == 1
 
 
 def test_worker_started_by_the_hook_flushes_and_exits(initialized: Path) -> None:
     repo = discover(initialized)
     replay(initialized, worker=True)
-    assert wait_until(lambda: store.memory_tip(repo) is not None and not flush_processes(repo.common_dir), 60)
+    assert wait_until(lambda: memory_ref.memory_tip(repo) is not None and not flush_processes(repo.common_dir), 60)
     assert wait_until(lambda: not spool.requests(spool.spool_dir(repo.common_dir))
-                      and store.find_session(repo, SID).summary is not None, 60)
+                      and memory_ref.find_session(repo, SID).summary is not None, 60)
     assert not flush_processes(repo.common_dir)
 
 
 def _event_ids(repo) -> list[tuple[str, str]]:
-    return [(s.session_id, o.event_id) for s in store.read_memory(repo).sessions for o in s.observations]
+    return [(s.session_id, o.event_id) for s in memory_ref.read_memory(repo).sessions for o in s.observations]
 
 
 def test_sigkill_at_random_points_loses_and_duplicates_nothing(initialized: Path) -> None:
@@ -175,7 +176,7 @@ def test_sigkill_at_random_points_loses_and_duplicates_nothing(initialized: Path
     assert not report.errors
     ids = _event_ids(repo)
     assert len(ids) == len(set(ids)), "an event was written twice"
-    memory = store.read_memory(repo)
+    memory = memory_ref.read_memory(repo)
     assert sorted(s.session_id for s in memory.sessions) == sorted(sessions)
     # the same session replayed into a fresh repository gives the reference observation count
     per_session = {s.session_id: len(s.observations) for s in memory.sessions}
@@ -205,7 +206,7 @@ def test_fifty_sessions_ending_at_once_leave_one_worker_then_none(initialized: P
         return not running and not spool.requests(spool.spool_dir(repo.common_dir))
 
     assert wait_until(done, timeout=120, step=0.02)
-    assert len(store.read_memory(repo).sessions) == n
+    assert len(memory_ref.read_memory(repo).sessions) == n
     assert not flush_processes(repo.common_dir)
     # Only the hook that wins the flush lock starts a worker and hands it the lock. A second process can
     # exist only briefly: a worker that released the lock and is exiting while a later Stop starts the next.
@@ -216,14 +217,14 @@ def test_crashed_session_is_flushed_at_the_next_session_start(initialized: Path)
     repo = discover(initialized)
     crashed = [e for e in FIXTURE_EVENTS if e["hook_event_name"] not in ("Stop", "SessionEnd")]
     replay(initialized, sid="crashed-1", events=crashed)
-    assert store.memory_tip(repo) is None
+    assert memory_ref.memory_tip(repo) is None
     live = spool.spool_dir(repo.common_dir) / "crashed-1.jsonl"
     old = time.time() - flush.SWEEP_IDLE_SECONDS - 5
     os.utime(live, (old, old))  # the client died a while ago
     hook(initialized, "SessionStart", {"session_id": "next-1", "hook_event_name": "SessionStart",
                                        "source": "startup", "cwd": str(initialized)}, worker=True)
-    assert wait_until(lambda: store.memory_tip(repo) is not None and not flush_processes(repo.common_dir), 60)
-    assert wait_until(lambda: any(s.session_id == "crashed-1" for s in store.read_memory(repo).sessions), 30)
+    assert wait_until(lambda: memory_ref.memory_tip(repo) is not None and not flush_processes(repo.common_dir), 60)
+    assert wait_until(lambda: any(s.session_id == "crashed-1" for s in memory_ref.read_memory(repo).sessions), 30)
 
 
 def test_unparseable_lines_are_kept_aside_not_lost(initialized: Path) -> None:
@@ -234,7 +235,7 @@ def test_unparseable_lines_are_kept_aside_not_lost(initialized: Path) -> None:
     assert report.sessions[0].bad_lines == 1
     bad = list(spool.spool_dir(repo.common_dir).glob("mixed.*.bad"))
     assert len(bad) == 1 and b'"tool_input":{' in bad[0].read_bytes()
-    assert store.find_session(repo, "mixed").summary.request == "hello"
+    assert memory_ref.find_session(repo, "mixed").summary.request == "hello"
 
 
 def test_worker_in_a_linked_worktree_uses_that_checkout(initialized: Path, tmp_path: Path) -> None:
@@ -249,7 +250,7 @@ def test_worker_in_a_linked_worktree_uses_that_checkout(initialized: Path, tmp_p
     replay(wt, events=events)
     repo = discover(wt)
     flush.flush_now(repo.common_dir)
-    rec = store.find_session(discover(initialized), "wt-1")
+    rec = memory_ref.find_session(discover(initialized), "wt-1")
     assert rec.summary.branch == "feature/wt"
     assert rec.summary.files_modified == ("README.md",)
 
@@ -268,7 +269,7 @@ def test_a_session_with_nothing_asked_or_done_leaves_no_record(initialized: Path
     for event in ("SessionStart", "SessionEnd"):
         hook(initialized, event, {"session_id": "empty-1", "hook_event_name": event, "cwd": str(initialized)})
     flush.flush_now(repo.common_dir)
-    assert store.memory_tip(repo) is None
+    assert memory_ref.memory_tip(repo) is None
     assert not list(spool.spool_dir(repo.common_dir).glob("empty-1*"))
 
 
@@ -287,7 +288,7 @@ def test_commits_made_in_the_first_turn_are_the_sessions(initialized: Path) -> N
                                "last_assistant_message": "Committed."})
     flush.flush_now(discover(initialized).common_dir)
 
-    summary = store.find_session(discover(initialized), sid).summary
+    summary = memory_ref.find_session(discover(initialized), sid).summary
     assert (summary.head_start, summary.head_end) == (start, made)
     assert summary.commits == (made,)
 
@@ -301,7 +302,7 @@ def test_links_to_dev_zero_are_refused_by_name_and_lose_nothing(initialized: Pat
     replay(initialized)
     report = flush.flush_now(repo.common_dir)
     assert report.ran and not report.errors
-    assert store.find_session(repo, SID).summary is not None
+    assert memory_ref.find_session(repo, SID).summary is not None
     proposed = [p for p in decisions_dir.glob("*.md") if not p.is_symlink()]
     assert proposed and all(p.is_file() for p in proposed)   # the session's decision, beside the refused link
 
@@ -317,7 +318,7 @@ def test_links_to_dev_zero_are_refused_by_name_and_lose_nothing(initialized: Pat
     config.unlink()
     config.write_text(kept)
     assert not flush.flush_now(repo.common_dir).errors
-    assert store.find_session(repo, "later").summary.request == "hello"
+    assert memory_ref.find_session(repo, "later").summary.request == "hello"
 
 
 @pytest.mark.timeout(120)
@@ -337,7 +338,7 @@ def test_a_trickling_summarizer_cannot_hold_the_flush_past_its_deadline(initiali
         report = flush.flush_now(repo.common_dir)
         assert len(api.requests) == 1  # the model was asked, and its answer never finished in time
     assert not report.errors and [s.session_id for s in report.sessions] == [SID]
-    summary = store.find_session(repo, SID).summary
+    summary = memory_ref.find_session(repo, SID).summary
     assert summary is not None and summary.summarizer == "offline"
     assert "anthropic: no answer within 2s" in summary.fallback_reason
     assert summary.request == "Split the payment service"
@@ -358,7 +359,7 @@ def turn(sid: str, cwd: Path, prompt: str, edited: str) -> list[dict]:
 
 def prompts_in(root: Path, sid: str) -> list[str]:
     try:
-        rec = store.find_session(discover(root), sid)
+        rec = memory_ref.find_session(discover(root), sid)
     except Exception:  # noqa: BLE001 - no session, no prompts
         return []
     return [o.text for o in rec.observations if o.kind == "prompt"]
@@ -419,7 +420,7 @@ def test_events_of_a_repository_without_gitmem_are_dropped_with_a_log_line(initi
              for n, p in enumerate(turn("drop-1", initialized, "Kept here", "README.md")
                                    + turn("drop-1", plain, "Not gitmem's business", "README.md"))]
     (folder / "drop-1.jsonl").write_text("\n".join(lines) + "\n")
-    with caplog.at_level("WARNING", logger="gitmem.flush"):
+    with caplog.at_level("WARNING", logger="gitmem.app.flush"):
         flush.flush_now(discover(initialized).common_dir)
     assert prompts_in(initialized, "drop-1") == ["Kept here"]
     assert "dropped 3 events of session drop-1" in caplog.text and str(plain) in caplog.text
@@ -433,9 +434,9 @@ def test_a_copy_made_with_cp_a_flushes_into_itself_not_into_the_original(initial
     subprocess.run(["cp", "-a", str(initialized), str(copy)], check=True)
     for payload in turn("copy-1", copy, "Work in the copy", "README.md"):
         hook(copy, payload["hook_event_name"], payload)
-    original_tip = store.memory_tip(discover(initialized))
+    original_tip = memory_ref.memory_tip(discover(initialized))
     flush.flush_now(discover(copy).common_dir)
-    assert store.memory_tip(discover(initialized)) == original_tip  # the copy's flush never wrote the original
+    assert memory_ref.memory_tip(discover(initialized)) == original_tip  # the copy's flush never wrote the original
     assert prompts_in(copy, "copy-1") == ["Work in the copy"]
     assert prompts_in(copy, "orig-1") == []
     flush.flush_now(discover(initialized).common_dir)
@@ -496,7 +497,7 @@ def test_a_session_past_the_event_cap_is_flushed_in_rounds_without_loss(initiali
     (folder / "whole-1.jsonl").write_bytes(whole)
     monkeypatch.setattr(flush, "MAX_SESSION_EVENTS", 1_000_000)
     flush.flush_now(repo.common_dir)
-    capped, uncapped = store.find_session(repo, "capped-1"), store.find_session(repo, "whole-1")
+    capped, uncapped = memory_ref.find_session(repo, "capped-1"), memory_ref.find_session(repo, "whole-1")
     assert len(capped.observations) == len(uncapped.observations)
     assert len(capped.batches) > 1  # written in several rounds
 
@@ -528,7 +529,7 @@ def test_a_full_state_folder_is_a_clean_error_without_a_tmp_file(initialized: Pa
     assert code == 1, err  # an error gitmem explains, not an unexpected one (3)
     assert "No space left on device" in err and "free space" in err
     assert not [p.name for p in state.rglob("*.tmp")] and not [p.name for p in state.rglob(".*.tmp")]
-    assert store.find_session(repo, SID).summary is not None  # the records made it; only the status did not
+    assert memory_ref.find_session(repo, SID).summary is not None  # the records made it; only the status did not
 
 
 def test_worker_memory_follows_the_events_kept_not_the_spool_size(initialized: Path) -> None:
@@ -547,7 +548,7 @@ def test_worker_memory_follows_the_events_kept_not_the_spool_size(initialized: P
                        "tool_response": {"stdout": output, "stderr": "", "interrupted": False}}
             fh.write(json.dumps({"ts": 1764000001.0 + n, "event": "PostToolUse", "payload": payload}) + "\n")
     size = (folder / "big-1.jsonl").stat().st_size
-    probe = ("import resource, sys\nfrom pathlib import Path\nfrom gitmem import flush\n"
+    probe = ("import resource, sys\nfrom pathlib import Path\nfrom gitmem.app import flush\n"
              "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
              "report = flush.flush_now(Path(sys.argv[1]))\n"
              "after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
@@ -558,4 +559,4 @@ def test_worker_memory_follows_the_events_kept_not_the_spool_size(initialized: P
     before, after, sessions, errors = (int(x) for x in proc.stdout.split())
     assert sessions == 1 and errors == 0
     assert after - before < size // 2, f"the worker grew by {(after - before) / size:.2f}x the spool's size"
-    assert len([o for o in store.find_session(repo, "big-1").observations if o.kind == "command"]) == 60
+    assert len([o for o in memory_ref.find_session(repo, "big-1").observations if o.kind == "command"]) == 60

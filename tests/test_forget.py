@@ -9,16 +9,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import AUTHOR_EMAIL, AUTHOR_NAME, git, run
+from test_sync import TS, no_leftover_processes, sessions_in, team  # noqa: F401 - fixtures
 
-from gitmem import forget, search, store, sync
+from gitmem.app import forget
+from gitmem.app.project import init_repository
 from gitmem.config import MEMORY_REF
 from gitmem.errors import NotFoundError
 from gitmem.git import discover
-from gitmem.project import init_repository
-from gitmem.records import Observation, SessionSummary
-
-from conftest import AUTHOR_EMAIL, AUTHOR_NAME, git, run
-from test_sync import TS, no_leftover_processes, sessions_in, team  # noqa: F401 - fixtures
+from gitmem.index import search
+from gitmem.store import memory_ref
+from gitmem.store.records import Observation, SessionSummary
+from gitmem.team import sync
 
 SECRET = "hunter2-correct-horse"
 ME = f"{AUTHOR_NAME} <{AUTHOR_EMAIL}>"
@@ -28,7 +30,7 @@ def write(path: Path, sid: str, *texts: str) -> None:
     s = SessionSummary(id=sid, title=f"session {sid}", started_at=TS, ended_at="2026-11-24T09:00:00Z", author=ME,
                        observation_count=len(texts))
     obs = tuple(Observation(ts=TS, kind="prompt", text=t) for t in texts)
-    store.write_session(discover(path), sid, TS, obs, s, commit_notes=None)
+    memory_ref.write_session(discover(path), sid, TS, obs, s, commit_notes=None)
 
 
 def reachable_text(path: Path, ref: str = MEMORY_REF) -> bytes:
@@ -106,13 +108,13 @@ def test_forget_a_session_by_id_prefix_and_a_teammate_cannot_resurrect_it(pair, 
 
 def test_forget_one_observation_by_id(pair, remote: Path):
     a, _b = pair
-    record = store.find_session(discover(a), "s-leak")
+    record = memory_ref.find_session(discover(a), "s-leak")
     leak = next(o for o in record.observations if SECRET in o.text)
 
     result = forget.forget(discover(a), observations=[leak.id[:12]])
 
     assert result.observations == 1 and result.pushed
-    texts = [o.text for o in store.find_session(discover(a), "s-leak").observations]
+    texts = [o.text for o in memory_ref.find_session(discover(a), "s-leak").observations]
     assert texts == ["ran the migrations"]
     with pytest.raises(NotFoundError):
         forget.forget(discover(a), observations=["o1-nothing-like-this"])

@@ -8,12 +8,14 @@ import threading
 import time
 from pathlib import Path
 
-from gitmem import inject, store, sync
-from gitmem.git import discover, fetch, missing_objects
-from gitmem.project import init_repository
-from gitmem.records import SessionSummary
-
 from conftest import git
+
+from gitmem.app import inject
+from gitmem.app.project import init_repository
+from gitmem.git import discover, fetch, missing_objects
+from gitmem.store import memory_ref
+from gitmem.store.records import SessionSummary
+from gitmem.team import sync
 
 
 def test_rendering_the_brief_never_takes_the_users_index_lock(repo: Path) -> None:
@@ -38,7 +40,7 @@ def test_a_fetch_waits_out_another_fetch_holding_the_tracking_ref_lock(tmp_path:
         git(root, "commit", "-q", "-m", "a")
         init_repository(discover(root))
     summary = SessionSummary(id="t-1", title="theirs", started_at="2026-11-24T08:00:00Z")
-    store.write_session(discover(theirs), "t-1", summary.started_at, (), summary)
+    memory_ref.write_session(discover(theirs), "t-1", summary.started_at, (), summary)
     sync.sync(discover(theirs), "origin")
     me = discover(mine)
     track = sync.tracking_ref("origin")
@@ -102,7 +104,7 @@ def test_syncs_survive_git_gc_prune_now_running_beside_them(tmp_path: Path, remo
                 repo = discover(root)
                 sid = f"{root.name}-{n:02d}"
                 s = SessionSummary(id=sid, title=sid, started_at="2026-11-24T08:00:00Z")
-                store.write_session(repo, sid, s.started_at, (), s)
+                memory_ref.write_session(repo, sid, s.started_at, (), s)
                 assert not sync.sync(repo, "origin").error
     finally:
         stop.set()
@@ -113,4 +115,4 @@ def test_syncs_survive_git_gc_prune_now_running_beside_them(tmp_path: Path, remo
         repo = discover(root)
         sync.sync(repo, "origin")
         assert missing_objects(repo, "refs/notes/gitmem") is None
-        assert sorted(r.session_id for r in store.read_memory(repo).sessions) == expected
+        assert sorted(r.session_id for r in memory_ref.read_memory(repo).sessions) == expected

@@ -8,12 +8,14 @@ import json
 from pathlib import Path
 
 import pytest
-
-from gitmem import decisions, globs, search, store
-from gitmem.git import discover
-from gitmem.records import SessionSummary
-
 from conftest import run
+
+from gitmem import globs
+from gitmem.decisions import decision_files
+from gitmem.git import discover
+from gitmem.index import search
+from gitmem.store import memory_ref
+from gitmem.store.records import SessionSummary
 
 # pattern, path (relative to the root; a folder ends in "/"), covered?
 TABLE = [
@@ -80,7 +82,7 @@ def test_every_table_pattern_is_valid_but_the_invalid_one() -> None:
 
 
 def test_check_reports_a_pattern_that_can_match_nothing(in_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    decisions.create_decision(in_repo, "Generated files", date="2026-11-01", authors=["Dana"],
+    decision_files.create_decision(in_repo, "Generated files", date="2026-11-01", authors=["Dana"],
                               files=["gen/[z-a]*.py", "gen/**"], decision="Never edit them by hand.")
     code, out, err = run(capsys, "check")
     assert code == 1, out + err
@@ -90,14 +92,14 @@ def test_check_reports_a_pattern_that_can_match_nothing(in_repo: Path, capsys: p
 def add_session(root: Path, sid: str, title: str, ended: str, modified: tuple[str, ...]) -> None:
     summary = SessionSummary(id=sid, title=title, started_at=ended, ended_at=ended, author="Dana <dana@example.com>",
                              branch="main", files_modified=modified, summarizer="offline")
-    store.write_session(discover(root), sid, ended, (), summary)
+    memory_ref.write_session(discover(root), sid, ended, (), summary)
 
 
 @pytest.mark.parametrize("query", ["src/app.py", "src/pkg/mod.py", "src/", "src/pkg/", "docs/README.md",
                                    "tools/run.sh"])
 def test_why_agrees_with_decisions_file_and_search_file(in_repo: Path, capsys: pytest.CaptureFixture[str],
                                                          query: str) -> None:
-    made = {name: decisions.create_decision(in_repo, name, date=f"2026-11-{i + 10}", authors=["Dana"], files=files,
+    made = {name: decision_files.create_decision(in_repo, name, date=f"2026-11-{i + 10}", authors=["Dana"], files=files,
                                             decision=name).decision.id
             for i, (name, files) in enumerate([("Deep python", ["src/**/*.py"]), ("Top python", ["src/*.py"]),
                                                ("Every readme", ["README.md"]), ("Package", ["src/pkg"]),

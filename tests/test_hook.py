@@ -12,13 +12,12 @@ from multiprocessing import get_context
 from pathlib import Path
 
 import pytest
+from conftest import FIXTURES, git, make_repo
 
 import gitmem
-from gitmem import spool
-from gitmem.project import init_repository
+from gitmem.app.project import init_repository
+from gitmem.capture import spool
 from gitmem.git import discover
-
-from conftest import FIXTURES, git, make_repo
 
 HOOK = Path(gitmem.__file__).parent / "_hook.py"  # the launcher the installed command runs
 FIXTURE_EVENTS = [json.loads(line) for line in (FIXTURES / "session-hooks.jsonl").read_text().splitlines()]
@@ -353,12 +352,12 @@ def test_the_events_own_cwd_picks_the_repository(initialized: Path, tmp_path: Pa
 
 
 def _remember(repo, sid: str, title: str, ref: str = "refs/notes/gitmem") -> None:
-    from gitmem import store
-    from gitmem.records import SessionSummary
+    from gitmem.store import memory_ref
+    from gitmem.store.records import SessionSummary
 
     s = SessionSummary(id=sid, title=title, started_at="2026-11-24T08:00:00Z", ended_at="2026-11-24T09:00:00Z",
                        branch="main", author="Team Mate <t@example.com>")
-    store.write_session(repo, sid, s.started_at, (), s, ref=ref)
+    memory_ref.write_session(repo, sid, s.started_at, (), s, ref=ref)
 
 
 def _session_start(root: Path) -> bytes:
@@ -370,7 +369,7 @@ def _session_start(root: Path) -> bytes:
 
 
 def test_the_hook_and_inject_compute_the_same_memory_stamp(initialized: Path) -> None:
-    from gitmem import inject
+    from gitmem.app import inject
 
     repo = discover(initialized)
     _remember(repo, "st-1", "Stamp me")
@@ -383,7 +382,7 @@ def test_the_hook_and_inject_compute_the_same_memory_stamp(initialized: Path) ->
 
 @pytest.mark.parametrize("damage", ["garbage", "truncated"])
 def test_a_damaged_brief_is_never_printed_as_session_start_output(initialized: Path, damage: str) -> None:
-    from gitmem import inject
+    from gitmem.app import inject
 
     repo = discover(initialized)
     _remember(repo, "dmg-1", "Rotate the signing keys")
@@ -399,7 +398,7 @@ def test_a_damaged_brief_is_never_printed_as_session_start_output(initialized: P
 
 
 def test_a_brief_dated_in_the_future_does_not_hide_memory_fetched_later(initialized: Path) -> None:
-    from gitmem import inject
+    from gitmem.app import inject
 
     repo = discover(initialized)
     _remember(repo, "mine-1", "My own session")

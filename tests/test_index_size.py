@@ -13,13 +13,13 @@ import random
 import sqlite3
 
 import pytest
+from conftest import git
 
-from gitmem import migrations, search, store
 from gitmem.config import MEMORY_REF
 from gitmem.git import Repo
-from gitmem.records import Observation, ObservationBatch, SessionSummary
-
-from conftest import git
+from gitmem.index import migrations, search
+from gitmem.store import layout, memory_ref
+from gitmem.store.records import Observation, ObservationBatch, SessionSummary
 
 SESSIONS = 200
 OBSERVATIONS = 50
@@ -66,9 +66,9 @@ def _memory_files(rng: random.Random) -> dict[str, bytes]:
         sid = f"{rng.getrandbits(64):016x}-{i:04d}"
         month = f"2026-{1 + i * 12 // SESSIONS:02d}"
         day = f"{month}-{1 + i % 28:02d}"
-        folder = f"{store.SESSIONS_DIR}/{month}/{sid}"
+        folder = f"{layout.SESSIONS_DIR}/{month}/{sid}"
         obs = tuple(_observation(rng, f"{day}T09:{j // 60:02d}:{j % 60:02d}Z") for j in range(OBSERVATIONS))
-        files[f"{folder}/{store.obs_file_name(1)}"] = ObservationBatch(session_id=sid, seq=1, observations=obs) \
+        files[f"{folder}/{layout.obs_file_name(1)}"] = ObservationBatch(session_id=sid, seq=1, observations=obs) \
             .to_text().encode()
         summary = SessionSummary(id=sid, title=_sentence(rng, 6), started_at=f"{day}T09:00:00Z",
                                  ended_at=f"{day}T10:00:00Z", author=rng.choice(("Dana Developer <dana@example.com>",
@@ -76,7 +76,7 @@ def _memory_files(rng: random.Random) -> dict[str, bytes]:
                                  branch=rng.choice(("main", "fix-billing", "feature/queue")),
                                  request=_sentence(rng, 12), learned=(_sentence(rng, 10), _sentence(rng, 8)),
                                  files_modified=tuple(rng.sample(_FILES, 3)))
-        files[f"{folder}/{store.SUMMARY_FILE}"] = summary.to_text().encode()
+        files[f"{folder}/{layout.SUMMARY_FILE}"] = summary.to_text().encode()
     return files
 
 
@@ -87,7 +87,7 @@ def big_memory(gm_repo: Repo) -> Repo:
     names = sorted(files)
     parent = None
     for start in range(0, len(names), 40):   # 20 sessions a commit: a history, not one snapshot
-        parent = store.write_files(gm_repo, {n: files[n] for n in names[start:start + 40]}, "gitmem: sessions",
+        parent = memory_ref.write_files(gm_repo, {n: files[n] for n in names[start:start + 40]}, "gitmem: sessions",
                                    parent=parent)
     return gm_repo
 
@@ -122,9 +122,9 @@ def test_labels_and_paths_read_back_as_the_records_spell_them(gm_repo: Repo) -> 
         Observation(ts="2026-11-24T08:00:06Z", kind="edit", tool="Edit", text="x" * 300),
         Observation(ts="2026-11-24T08:00:07Z", kind="note"),
     ]
-    store.write_session(gm_repo, "s-labels", "2026-11-24T08:00:00Z", observations[:4])
+    memory_ref.write_session(gm_repo, "s-labels", "2026-11-24T08:00:00Z", observations[:4])
     summary = SessionSummary(id="s-labels", title="  Labels\nread   back ", started_at="2026-11-24T08:00:00Z")
-    store.write_session(gm_repo, "s-labels", "2026-11-24T08:00:00Z", observations[4:], summary)
+    memory_ref.write_session(gm_repo, "s-labels", "2026-11-24T08:00:00Z", observations[4:], summary)
     hits = _observation_hits(gm_repo)
     assert {o.id: hits[o.id].title for o in observations} == \
         {o.id: search._observation_label(o) for o in observations}
@@ -138,7 +138,7 @@ def test_a_session_re_indexed_with_another_author_and_branch_moves_between_filte
     (gm_repo.common_dir / "gitmem").mkdir(exist_ok=True)
 
     def write(author: str, branch: str, text: str) -> None:
-        store.write_session(gm_repo, "s-move", "2026-10-30T08:00:00Z",
+        memory_ref.write_session(gm_repo, "s-move", "2026-10-30T08:00:00Z",
                             [Observation(ts="2026-10-30T08:00:00Z", kind="note", text=text)],
                             SessionSummary(id="s-move", title="Moving session", started_at="2026-10-30T08:00:00Z",
                                            author=author, branch=branch))
@@ -166,7 +166,7 @@ def _integrity(repo: Repo) -> None:
 
 def test_an_index_of_the_first_schema_is_re_indexed_into_the_compact_one(gm_repo: Repo) -> None:
     (gm_repo.common_dir / "gitmem").mkdir(exist_ok=True)
-    tip = store.write_session(gm_repo, "s-old", "2026-11-24T08:00:00Z",
+    tip = memory_ref.write_session(gm_repo, "s-old", "2026-11-24T08:00:00Z",
                               [Observation(ts="2026-11-24T08:00:00Z", kind="note", text="flamegraph of the hook")],
                               SessionSummary(id="s-old", title="Old index", started_at="2026-11-24T08:00:00Z")).commit
     # An index as the first release left it: only m001 applied, claiming the current tip, with a stale row.
@@ -192,14 +192,14 @@ def test_an_index_of_the_first_schema_is_re_indexed_into_the_compact_one(gm_repo
 def _two_months_of_ledgers(repo: Repo) -> None:
     (repo.common_dir / "gitmem").mkdir(exist_ok=True)
     early = [Observation(ts=f"2026-11-05T08:00:{i:02d}Z", kind="note", text="ledger") for i in range(12)]
-    store.write_session(repo, "s-early", "2026-11-05T08:00:00Z", early,
+    memory_ref.write_session(repo, "s-early", "2026-11-05T08:00:00Z", early,
                         SessionSummary(id="s-early", title="Early", started_at="2026-11-05T08:00:00Z",
                                        author="Alice Example <alice@example.com>", branch="main"))
     late = [Observation(ts="2026-11-25T08:00:00Z", kind="note", text="the ledger rounding was fixed in the end")]
-    store.write_session(repo, "s-late", "2026-11-25T08:00:00Z", late,
+    memory_ref.write_session(repo, "s-late", "2026-11-25T08:00:00Z", late,
                         SessionSummary(id="s-late", title="Late", started_at="2026-11-25T08:00:00Z",
                                        author="Bob Builder <bob@example.com>", branch="main"))
-    store.write_session(repo, "s-sept", "2026-09-25T08:00:00Z",
+    memory_ref.write_session(repo, "s-sept", "2026-09-25T08:00:00Z",
                         [Observation(ts="2026-09-25T08:00:00Z", kind="note", text="ledger in september")],
                         SessionSummary(id="s-sept", title="September", started_at="2026-09-25T08:00:00Z",
                                        author="Alice Builder <ab@example.org>", branch="main"))

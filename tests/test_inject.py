@@ -10,15 +10,15 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import git, make_repo
 
 import gitmem
-from gitmem import flush, inject, store
+from gitmem.app import flush, inject
+from gitmem.app.project import init_repository
 from gitmem.config import load_config
 from gitmem.git import discover
-from gitmem.project import init_repository
-from gitmem.records import Decision, DecisionNote, SessionSummary
-
-from conftest import git, make_repo
+from gitmem.store import memory_ref
+from gitmem.store.records import Decision, DecisionNote, SessionSummary
 
 LAUNCHER = Path(gitmem.__file__).parent / "_hook.py"
 
@@ -59,7 +59,7 @@ def wait_for_index_build(root: Path, timeout: float = 120.0) -> None:
     """Wait (bounded) until no background index build runs for ``root``'s repository."""
     import time
 
-    from gitmem import index_build
+    from gitmem.index import index_build
 
     deadline = time.monotonic() + timeout
     while index_build.running(discover(root)):
@@ -104,7 +104,7 @@ def test_stale_brief_is_rendered_again_when_memory_changed(initialized: Path) ->
     repo = discover(initialized)
     summary = SessionSummary(id="s-b", title="Cache the exchange rates for an hour", started_at="2026-11-24T10:00:00Z",
                              ended_at="2026-11-24T10:30:00Z", branch="main", author="Other <o@example.com>")
-    store.write_session(repo, "s-b", summary.started_at, (), summary)  # a write that did not render the brief
+    memory_ref.write_session(repo, "s-b", summary.started_at, (), summary)  # a write that did not render the brief
     text = context_of(hook(initialized, "SessionStart", {"session_id": "s-c", "hook_event_name": "SessionStart",
                                                          "source": "startup", "cwd": str(initialized)}))
     assert "Cache the exchange rates" in text
@@ -149,7 +149,7 @@ def test_budget_is_never_exceeded_however_much_memory_there_is(initialized: Path
                      learned=(long,), completed=(long, long), next_steps=(long,),
                      files_modified=("README.md",))
         files[f"sessions/2026-11/{s.id}/summary.md"] = s.to_text().encode()
-    store.write_files(repo, files, "bulk", parent=store.memory_tip(repo))
+    memory_ref.write_files(repo, files, "bulk", parent=memory_ref.memory_tip(repo))
     for budget in (200, 1500, 5000):
         (initialized / ".gitmem" / "config.yaml").write_text(f"brief_budget_tokens: {budget}\n")
         brief = inject.build_brief(repo, load_config(initialized))
@@ -174,7 +174,7 @@ def test_unmerged_branch_work_is_not_presented_as_fact(initialized: Path) -> Non
                         learned=("GraphQL halves the number of requests",),
                         decisions=(DecisionNote(title="Adopt GraphQL", decision="Adopt GraphQL"),))
     for s in (merged, unmerged):
-        store.write_session(repo, s.id, s.started_at, (), s)
+        memory_ref.write_session(repo, s.id, s.started_at, (), s)
     text = inject.build_brief(repo).text
     assert "Billing lives in billing/ now" in text            # merged work, with its details
     assert "Try GraphQL for the API" in text                    # unmerged work: listed ...
@@ -314,7 +314,7 @@ def test_a_branch_made_from_main_treats_mains_sessions_as_merged(initialized: Pa
                          head_start=head, head_end=head, files_read=("README.md",),
                          learned=("Amounts are rounded half-even",))
     for s in (with_commit, read_only):
-        store.write_session(repo, s.id, s.started_at, (), s)
+        memory_ref.write_session(repo, s.id, s.started_at, (), s)
     git(initialized, "checkout", "-q", "-b", "feature/new")
 
     text = inject.build_brief(discover(initialized)).text
@@ -334,7 +334,7 @@ def test_a_session_from_a_branch_merged_with_no_ff_is_merged_on_main(initialized
     s = _summary("feat-1", "feature/ledger", "Split the ledger", "2026-11-22T10:00:00Z",
                  commits=(commit,) if recorded == "commits" else (), head_start=commit, head_end=commit,
                  files_modified=("README.md",), learned=("The ledger is append-only",))
-    store.write_session(repo, s.id, s.started_at, (), s)
+    memory_ref.write_session(repo, s.id, s.started_at, (), s)
     git(initialized, "checkout", "-q", "main")
     before = inject.build_brief(discover(initialized)).text
     assert "Split the ledger" in _section(before, UNMERGED)       # not merged yet: title only
@@ -354,7 +354,7 @@ def test_a_teammates_session_whose_commits_are_not_here_is_not_merged_even_on_th
     git(initialized, "branch", "-q", "-D", "theirs")
     s = _summary("their-1", "main", "Drop the legacy API", "2026-11-23T10:00:00Z", commits=(foreign,),
                  files_modified=("README.md",), learned=("The legacy API is gone",))
-    store.write_session(discover(initialized), s.id, s.started_at, (), s)
+    memory_ref.write_session(discover(initialized), s.id, s.started_at, (), s)
 
     text = inject.build_brief(discover(initialized)).text
 
@@ -373,7 +373,7 @@ def test_ones_own_sessions_are_never_teammates_work(initialized: Path) -> None:
     theirs = _summary("theirs-1", "feature/theirs", "Reword the README intro", "2026-11-24T11:00:00Z",
                       commits=(commit,), files_modified=("README.md",))
     for s in (mine, theirs):
-        store.write_session(repo, s.id, s.started_at, (), s)
+        memory_ref.write_session(repo, s.id, s.started_at, (), s)
     git(initialized, "checkout", "-q", "main")
     git(initialized, "merge", "-q", "--no-ff", "-m", "merge mine", "feature/mine")
 
@@ -385,7 +385,7 @@ def test_ones_own_sessions_are_never_teammates_work(initialized: Path) -> None:
 
 
 def test_ancestry_answers_are_kept_per_head(initialized: Path) -> None:
-    from gitmem.ancestry import Checkout
+    from gitmem.store.ancestry import Checkout
 
     repo = discover(initialized)
     first = git(initialized, "rev-parse", "HEAD").strip()
@@ -404,7 +404,7 @@ def test_ancestry_answers_are_kept_per_head(initialized: Path) -> None:
 
 def _bulk_memory(repo, n: int) -> None:
     """``n`` sessions over twelve months in one commit, each with a summary and one observation file."""
-    from gitmem.records import Observation, ObservationBatch
+    from gitmem.store.records import Observation, ObservationBatch
 
     files = {}
     for i in range(n):
@@ -418,14 +418,14 @@ def _bulk_memory(repo, n: int) -> None:
             Observation(ts=f"{month}-10T10:05:00Z", kind="prompt", text=f"prompt of session {i}"),))
         files[f"sessions/{month}/{sid}/summary.md"] = s.to_text().encode()
         files[f"sessions/{month}/{sid}/obs-0001.yaml"] = obs.to_text().encode()
-    store.write_files(repo, files, f"{n} sessions", parent=store.memory_tip(repo))
+    memory_ref.write_files(repo, files, f"{n} sessions", parent=memory_ref.memory_tip(repo))
 
 
 def test_first_session_start_of_a_big_memory_briefs_without_the_index_and_builds_it_in_the_background(
         initialized: Path) -> None:
     import fcntl
 
-    from gitmem import index_build, search
+    from gitmem.index import index_build, search
 
     repo = discover(initialized)
     _bulk_memory(repo, 1000)

@@ -11,16 +11,15 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import FIXTURES, git
 
 import gitmem
-from gitmem import install
+from gitmem.app.project import init_repository
 from gitmem.errors import ConfigError, GitmemError
-from gitmem.install import (CLAUDE_EVENTS, LOCAL_SETTINGS, SHARED_SETTINGS, claude_hooks_status,
-                            install_claude, is_gitmem_command, uninstall_claude)
-
-from conftest import FIXTURES, git
 from gitmem.git import discover
-from gitmem.project import init_repository
+from gitmem.integrations import install
+from gitmem.integrations.install import (CLAUDE_EVENTS, LOCAL_SETTINGS, SHARED_SETTINGS, claude_hooks_status,
+                                         install_claude, is_gitmem_command, uninstall_claude)
 
 TOP = Path(__file__).resolve().parents[1]
 
@@ -541,8 +540,8 @@ def enable_plugin(settings: Path, value: bool = True, key: str = "gitmem@gitmem-
 
 def test_status_says_the_enabled_plugin_brings_the_hooks(repo: Path, isolated_env: Path):
     """Status said "incomplete, run `gitmem install claude`", which doubled every event."""
-    from gitmem import render
-    from gitmem.project import repository_status
+    from gitmem.app.project import repository_status
+    from gitmem.cli import render
 
     enable_plugin(isolated_env / ".claude" / "settings.json")
     init_repository(discover(repo))

@@ -9,7 +9,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gitmem.jsondoc import key_line, read_json_doc
+from gitmem.integrations.jsondoc import key_line, read_json_doc
 
 KEYS = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=8)
 SCALARS = st.none() | st.booleans() | st.integers(-10**6, 10**6) | st.floats(allow_nan=False, allow_infinity=False) \

@@ -19,17 +19,16 @@ from typing import Any, AsyncIterator, Awaitable, Callable
 
 import anyio
 import pytest
+from conftest import git
 from mcp import ClientSession, StdioServerParameters, stdio_client
 
-from gitmem import mcp_config, mcp_server
+from gitmem.app.project import init_repository
 from gitmem.config import DECISIONS_DIR
 from gitmem.errors import ConfigError
 from gitmem.git import discover
-from gitmem.project import init_repository
-from gitmem.records import Decision, DecisionNote, Observation, SessionSummary
-from gitmem.store import write_session
-
-from conftest import git
+from gitmem.integrations import mcp_config, mcp_server
+from gitmem.store.memory_ref import write_session
+from gitmem.store.records import Decision, DecisionNote, Observation, SessionSummary
 
 TIMEOUT_SECONDS = 60
 
@@ -43,14 +42,14 @@ LEDGER_FILE = "2026-11-21-keep-sqlite-for-the-ledger.md"
 
 
 def _cli_has_mcp_command() -> bool:
-    from gitmem.cli import app
+    from gitmem.cli.commands import app
 
     return any((c.name or getattr(c.callback, "__name__", "")) == "mcp" for c in app.registered_commands)
 
 
 CLI_WIRED = _cli_has_mcp_command()
 # `gitmem mcp` once cli.py has the command; until then the same server through its module entry point.
-SERVER_ARGS = ["-m", "gitmem", "mcp"] if CLI_WIRED else ["-m", "gitmem.mcp_server"]
+SERVER_ARGS = ["-m", "gitmem", "mcp"] if CLI_WIRED else ["-m", "gitmem.integrations.mcp_server"]
 
 
 # -- a repository with memory ----------------------------------------------------------------------
@@ -365,7 +364,7 @@ def test_the_registered_command_starts_the_server(memory_repo: Path, tmp_path: P
 
 
 def test_the_cli_and_the_server_module_load_without_the_mcp_sdk() -> None:
-    code = ("import sys, gitmem.cli, gitmem.mcp_server, gitmem.project; "
+    code = ("import sys, gitmem.cli.commands, gitmem.integrations.mcp_server, gitmem.app.project; "
             "print(sorted(m for m in sys.modules if m == 'mcp' or m.startswith('mcp.')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert out.stdout.strip() == "[]"

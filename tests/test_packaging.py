@@ -121,7 +121,7 @@ def test_installed_wheel_runs_init_hooks_and_context(installed: Path, tmp_path: 
 
 
 def test_installed_wheel_runs_the_demo(installed: Path, tmp_path: Path):
-    out = _run([str(installed / "bin" / "python"), "-m", "gitmem.demo"], cwd=tmp_path, env=_clean_env(installed))
+    out = _run([str(installed / "bin" / "python"), "-m", "gitmem.app.demo"], cwd=tmp_path, env=_clean_env(installed))
     assert "the fake key in the replayed command is in the ref: False" in out
     assert "<gitmem-memory" in out
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from gitmem import inject
+from gitmem.app import inject
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 

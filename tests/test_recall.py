@@ -9,14 +9,14 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_inject import hook, session
 
 import gitmem
 from gitmem import recall
+from gitmem.app.project import init_repository
 from gitmem.git import discover
-from gitmem.project import init_repository
-
-from test_inject import hook, session
 
 LAUNCHER = Path(gitmem.__file__).parent / "_hook.py"
 

@@ -8,19 +8,10 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from gitmem import records
 from gitmem.errors import RecordError
-from gitmem.records import (
-    SCHEMA_VERSION,
-    Decision,
-    DecisionNote,
-    Observation,
-    ObservationBatch,
-    SessionSummary,
-    content_id,
-    dump_yaml,
-    new_decision_id,
-)
+from gitmem.store import records
+from gitmem.store.records import (SCHEMA_VERSION, Decision, DecisionNote, Observation, ObservationBatch, SessionSummary,
+                                  content_id, dump_yaml, new_decision_id)
 
 ROUND_TRIP = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

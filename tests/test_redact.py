@@ -21,8 +21,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gitmem import redact
-from gitmem.records import Observation
 from gitmem.redact import Redacted, drop_private, is_sensitive_path, redact_observation, redact_text
+from gitmem.store.records import Observation
 
 DATA = Path(__file__).parent / "data"
 UPPER, LOWER, DIGITS = string.ascii_uppercase, string.ascii_lowercase, string.digits
@@ -447,8 +447,9 @@ def test_summarizer_sends_nothing_when_redaction_cannot_be_imported(monkeypatch:
     import sys
 
     from fakes.messages_api import FakeMessagesAPI, good
+
+    from gitmem.compress.summarize import SessionInput, summarize_session
     from gitmem.config import Config
-    from gitmem.summarize import SessionInput, summarize_session
 
     secret = "AKIA" + fake(16, UPPER + DIGITS, 21)
     obs = (Observation(ts="2026-12-03T09:00:00Z", kind="prompt", text=f"deploy with key {secret} please"),)
@@ -574,7 +575,7 @@ def test_issue_15_gaps_are_closed(name: str, text: str, secret: str) -> None:
 
 
 def test_webfetch_and_command_urls_keep_parameter_names_and_lose_values() -> None:
-    from gitmem.capture import SpoolEvent, compact_events
+    from gitmem.capture.compaction import SpoolEvent, compact_events
 
     tools = json.loads((DATA / "capture" / "tools.json").read_text(encoding="utf-8"))
     fetch = dict(tools["webfetch"])
@@ -590,7 +591,7 @@ def test_webfetch_and_command_urls_keep_parameter_names_and_lose_values() -> Non
 
 def test_capture_redacts_a_yaml_line_before_joining_lines() -> None:
     # an Edit's excerpt is one line; `password: x` must be judged while it still starts a line
-    from gitmem.capture import clip
+    from gitmem.capture.compaction import clip
 
     pw = "Quasar" + fake(8, seed=42)
     assert clip(f"db:\n  password: {pw}\n  port: 5432", 200, oneline=True) == f"db: password: {mark('password')} port: 5432"

@@ -10,9 +10,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from gitmem import render
-from gitmem.records import Decision
-from gitmem.search import SearchHit
+from gitmem.cli import render
+from gitmem.index.search import SearchHit
+from gitmem.store.records import Decision
 
 NAMES = ["Dana Developer", "山田太郎", "Zoë 🚀 Team", "e\u0301lodie", "김민준 박서연 이도윤 최지우 정하은"]
 TITLES = ["Cache load_config", "設定ファイルの読み込みをキャッシュする", "Fix 🐛 in 🚀 launcher",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from gitmem.records import SessionSummary
-from gitmem.restatement import content_words, done_by, open_next_steps, restates, says_nothing
+from gitmem.decisions.restatement import content_words, done_by, open_next_steps, restates, says_nothing
+from gitmem.store.records import SessionSummary
 
 
 def test_content_words_drop_stopwords_and_suffixes() -> None:

@@ -1,6 +1,6 @@
 """The search index: rows from the ref and decision files, freshness against the ref, rebuilds, queries.
 
-Records are written through ``store.write_session`` into real repositories;
+Records are written through ``memory_ref.write_session`` into real repositories;
 git is never mocked. No test asserts on wall-clock time.
 """
 
@@ -12,14 +12,14 @@ import threading
 from pathlib import Path
 
 import pytest
+from conftest import git
 
-from gitmem import migrations, search, store
 from gitmem.config import DECISIONS_DIR, MEMORY_REF
 from gitmem.errors import GitmemError
 from gitmem.git import Repo, discover
-from gitmem.records import Decision, DecisionNote, Observation, SessionSummary
-
-from conftest import git
+from gitmem.index import migrations, search
+from gitmem.store import memory_ref
+from gitmem.store.records import Decision, DecisionNote, Observation, SessionSummary
 
 NOW = datetime.datetime(2026, 11, 30, 12, 0, tzinfo=datetime.timezone.utc)
 
@@ -28,7 +28,7 @@ def add_session(repo: Repo, sid: str, title: str, *observations: Observation, st
                 author: str = "Alice Example", branch: str = "main", **kw) -> str:
     summary = SessionSummary(id=sid, title=title, started_at=started_at, ended_at=started_at, author=author,
                              branch=branch, **kw)
-    return store.write_session(repo, sid, started_at, observations, summary).commit
+    return memory_ref.write_session(repo, sid, started_at, observations, summary).commit
 
 
 def ob(text: str = "", ts: str = "2026-11-24T08:05:00Z", kind: str = "tool", **kw) -> Observation:

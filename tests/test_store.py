@@ -15,16 +15,15 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import AUTHOR_EMAIL, AUTHOR_NAME, git, make_repo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gitmem import store
 from gitmem.config import MEMORY_REF
 from gitmem.errors import NotFoundError, RecordError, RefUpdateConflict, StaleLockError
 from gitmem.git import Repo, discover
-from gitmem.records import Observation, ObservationBatch, SessionSummary
-
-from conftest import AUTHOR_EMAIL, AUTHOR_NAME, git, make_repo
+from gitmem.store import layout, memory_ref
+from gitmem.store.records import Observation, ObservationBatch, SessionSummary
 
 TS = "2026-11-24T08:00:00Z"
 
@@ -38,7 +37,7 @@ def summary(sid: str, title: str = "a session", started_at: str = TS, **kw) -> S
 
 
 def write(repo: Repo, sid: str, *texts: str, title: str = "a session", started_at: str = TS, **kw):
-    return store.write_session(repo, sid, started_at, tuple(obs(t) for t in texts),
+    return memory_ref.write_session(repo, sid, started_at, tuple(obs(t) for t in texts),
                                summary(sid, title, started_at), **kw)
 
 
@@ -52,10 +51,10 @@ def ref_tree(path: Path) -> list[str]:
 def test_write_then_read_a_session(gm_repo):
     observations = (obs("hello"), Observation(ts=TS, kind="tool", tool="Bash", command="ls", outcome="ok"))
     s = summary("s1", "first")
-    result = store.write_session(gm_repo, "s1", s.started_at, observations, s)
+    result = memory_ref.write_session(gm_repo, "s1", s.started_at, observations, s)
     assert result.paths == ("sessions/2026-11/s1/obs-0001.yaml", "sessions/2026-11/s1/summary.md")
     assert result.attempts == 1
-    memory = store.read_memory(gm_repo)
+    memory = memory_ref.read_memory(gm_repo)
     assert memory.tip == result.commit == gm_repo.resolve(MEMORY_REF)
     assert memory.errors == ()
     (record,) = memory.sessions
@@ -74,27 +73,27 @@ def test_files_are_plain_text_at_documented_paths(repo, gm_repo):
 
 def test_resumed_session_appends_in_its_first_folder_and_replaces_the_summary(repo, gm_repo):
     first = summary("s1", "day one", started_at="2026-11-30T23:50:00Z")
-    store.write_session(gm_repo, "s1", first.started_at, (obs("one"),), first)
+    memory_ref.write_session(gm_repo, "s1", first.started_at, (obs("one"),), first)
     # Resumed after midnight on the first of the next month: same folder, next obs file.
     second = summary("s1", "day two", started_at="2026-12-01T00:10:00Z", learned=("more",))
-    result = store.write_session(gm_repo, "s1", second.started_at, (obs("two"), obs("three")), second)
+    result = memory_ref.write_session(gm_repo, "s1", second.started_at, (obs("two"), obs("three")), second)
     assert result.paths == ("sessions/2026-11/s1/obs-0002.yaml", "sessions/2026-11/s1/summary.md")
     # A third write with a summary only adds no obs file.
     third = summary("s1", "day three", started_at="2026-12-02T00:00:00Z")
-    assert store.write_session(gm_repo, "s1", third.started_at, (), third).paths == ("sessions/2026-11/s1/summary.md",)
+    assert memory_ref.write_session(gm_repo, "s1", third.started_at, (), third).paths == ("sessions/2026-11/s1/summary.md",)
     assert ref_tree(repo) == ["sessions/2026-11/s1/obs-0001.yaml", "sessions/2026-11/s1/obs-0002.yaml",
                               "sessions/2026-11/s1/summary.md"]
-    (record,) = store.read_memory(gm_repo).sessions
+    (record,) = memory_ref.read_memory(gm_repo).sessions
     assert record.summary == third
     assert [b.seq for b in record.batches] == [1, 2]
     assert [o.text for o in record.observations] == ["one", "two", "three"]
 
 
 def test_an_empty_write_makes_no_commit(gm_repo):
-    assert store.write_session(gm_repo, "s1", TS).paths == ()
+    assert memory_ref.write_session(gm_repo, "s1", TS).paths == ()
     assert gm_repo.resolve(MEMORY_REF) is None
     tip = write(gm_repo, "s1", "x").commit
-    result = store.write_session(gm_repo, "s1", TS)
+    result = memory_ref.write_session(gm_repo, "s1", TS)
     assert (result.paths, result.commit, gm_repo.resolve(MEMORY_REF)) == ((), tip, tip)
 
 
@@ -102,23 +101,23 @@ def test_an_empty_write_makes_no_commit(gm_repo):
                                  "a\\b", "s\x00", "é"])
 def test_invalid_session_ids_are_refused(gm_repo, bad):
     with pytest.raises(RecordError, match="invalid session id"):
-        store.write_session(gm_repo, bad, TS, (obs("x"),))
+        memory_ref.write_session(gm_repo, bad, TS, (obs("x"),))
     with pytest.raises(RecordError, match="invalid session id"):
-        store.validate_session_id(bad)
+        layout.validate_session_id(bad)
     assert gm_repo.resolve(MEMORY_REF) is None
 
 
 def test_longest_valid_session_id_is_accepted(gm_repo):
     sid = "a" * 128
-    assert store.validate_session_id(sid) == sid
+    assert layout.validate_session_id(sid) == sid
     assert write(gm_repo, sid, "x").paths[0] == f"sessions/2026-11/{sid}/obs-0001.yaml"
 
 
 def test_bad_timestamp_and_mismatched_summary_are_refused(gm_repo):
     with pytest.raises(RecordError, match="yyyy-mm"):
-        store.write_session(gm_repo, "s1", "yesterday", (obs("x"),))
+        memory_ref.write_session(gm_repo, "s1", "yesterday", (obs("x"),))
     with pytest.raises(RecordError, match="does not match"):
-        store.write_session(gm_repo, "s1", TS, (), summary("s2"))
+        memory_ref.write_session(gm_repo, "s1", TS, (), summary("s2"))
     assert gm_repo.resolve(MEMORY_REF) is None
 
 
@@ -127,8 +126,8 @@ def test_bad_timestamp_and_mismatched_summary_are_refused(gm_repo):
 def test_odd_text_survives_the_trip_through_git(gm_repo, text, items):
     s = summary("s1", title=text, request=text + "\n---\n", learned=tuple(items))
     o = Observation(ts=TS, kind="tool", text=text, files=tuple(items), command="\r\n".join(items))
-    store.write_session(gm_repo, "s1", TS, (o,), s)
-    record = store.find_session(gm_repo, "s1")
+    memory_ref.write_session(gm_repo, "s1", TS, (o,), s)
+    record = memory_ref.find_session(gm_repo, "s1")
     assert record.summary == s
     assert record.observations[-1] == o
 
@@ -137,12 +136,12 @@ def test_odd_text_survives_the_trip_through_git(gm_repo, text, items):
 
 
 def test_write_files_is_a_compare_and_swap(gm_repo):
-    first = store.write_files(gm_repo, {"sessions/2026-11/a/summary.md": b"x"}, "one")
-    second = store.write_files(gm_repo, {"sessions/2026-11/b/summary.md": b"y"}, "two", parent=first)
+    first = memory_ref.write_files(gm_repo, {"sessions/2026-11/a/summary.md": b"x"}, "one")
+    second = memory_ref.write_files(gm_repo, {"sessions/2026-11/b/summary.md": b"y"}, "two", parent=first)
     with pytest.raises(RefUpdateConflict):  # stale parent
-        store.write_files(gm_repo, {"sessions/2026-11/c/summary.md": b"z"}, "three", parent=first)
+        memory_ref.write_files(gm_repo, {"sessions/2026-11/c/summary.md": b"z"}, "three", parent=first)
     with pytest.raises(RefUpdateConflict):  # "create" when the ref exists
-        store.write_files(gm_repo, {"sessions/2026-11/c/summary.md": b"z"}, "three", parent=None)
+        memory_ref.write_files(gm_repo, {"sessions/2026-11/c/summary.md": b"z"}, "three", parent=None)
     assert gm_repo.resolve(MEMORY_REF) == second
     assert gm_repo.is_ancestor(first, second)
 
@@ -182,7 +181,7 @@ def test_commit_message_names_the_session_and_title(repo, gm_repo):
     subject, _, body = git(repo, "log", "-1", "--format=%B", MEMORY_REF).partition("\n")
     assert subject == "gitmem: session 0f3c9a2e: Fix the flaky test"
     assert f"Session: {sid}" in body
-    store.write_session(gm_repo, "s2", TS, (obs("a"), obs("b")))
+    memory_ref.write_session(gm_repo, "s2", TS, (obs("a"), obs("b")))
     assert git(repo, "log", "-1", "--format=%s", MEMORY_REF).strip() == "gitmem: session s2: 2 observations"
 
 
@@ -190,7 +189,7 @@ def test_history_is_a_linear_chain(repo, gm_repo):
     write(gm_repo, "s1", "a")
     write(gm_repo, "s2", "b")
     write(gm_repo, "s1", "c")
-    store.write_session(gm_repo, "s3", TS, (), summary("s3"), commit_notes={git(repo, "rev-parse", "HEAD").strip(): "n"})
+    memory_ref.write_session(gm_repo, "s3", TS, (), summary("s3"), commit_notes={git(repo, "rev-parse", "HEAD").strip(): "n"})
     lines = git(repo, "rev-list", "--parents", MEMORY_REF).splitlines()
     assert len(lines) == 4
     assert [len(line.split()) for line in lines] == [2, 2, 2, 1]
@@ -232,13 +231,13 @@ def assert_write_leaves_user_state_alone(write_from: Path, *watch: Path) -> None
     gm = discover(write_from)
     write(gm, "s1", "one")
     write(gm, "s1", "two")  # a second write also reads the ref back
-    store.write_session(gm, "s2", TS, (obs("x"),), commit_notes={} if gm.resolve("HEAD") is None else
+    memory_ref.write_session(gm, "s2", TS, (obs("x"),), commit_notes={} if gm.resolve("HEAD") is None else
                         {gm.resolve("HEAD"): "note"})
     after = [user_state(p) for p in paths]
     for b, a in zip(before, after):
         for key in b:
             assert a[key] == b[key], f"{key} changed"
-    memory = store.read_memory(gm)
+    memory = memory_ref.read_memory(gm)
     assert [s.session_id for s in memory.sessions] == ["s1", "s2"]
     assert len(memory.sessions[0].batches) == 2
 
@@ -297,8 +296,8 @@ def test_write_from_a_linked_worktree_is_read_from_the_main_checkout(repo, tmp_p
     assert_write_leaves_user_state_alone(wt, wt, repo)
     main = discover(repo)
     assert main.common_dir == discover(wt).common_dir
-    assert [s.session_id for s in store.read_memory(main).sessions] == ["s1", "s2"]
-    assert store.find_session(main, "s1").observations[-1].text == "two"
+    assert [s.session_id for s in memory_ref.read_memory(main).sessions] == ["s1", "s2"]
+    assert memory_ref.find_session(main, "s1").observations[-1].text == "two"
     # The ref lives in the common dir: one ref, no per-worktree copy.
     assert git(repo, "for-each-ref", "--format=%(refname)", "refs/notes") == f"{MEMORY_REF}\n"
     assert git(wt, "rev-parse", MEMORY_REF) == git(repo, "rev-parse", MEMORY_REF)
@@ -314,7 +313,7 @@ def test_index_and_worktree_variables_from_a_git_hook_are_ignored(repo, gm_repo,
     monkeypatch.delenv("GIT_WORK_TREE")
     assert user_state(repo) == before
     assert not (tmp_path / "other-index").exists() and not (tmp_path / "elsewhere").exists()
-    assert [s.session_id for s in store.read_memory(gm_repo).sessions] == ["s1"]
+    assert [s.session_id for s in memory_ref.read_memory(gm_repo).sessions] == ["s1"]
 
 
 # -- damaged records never break a listing --------------------------------------------------------------
@@ -361,11 +360,11 @@ def test_damaged_record_is_an_error_and_the_rest_still_loads(repo, gm_repo, name
     write(gm_repo, "good-1", "one", title="first good")
     write(gm_repo, "bad", "kept")
     path = f"sessions/2026-11/bad/{file}"
-    store.write_files(gm_repo, {path: content}, f"hand edit: {name}", parent=gm_repo.resolve(MEMORY_REF))
+    memory_ref.write_files(gm_repo, {path: content}, f"hand edit: {name}", parent=gm_repo.resolve(MEMORY_REF))
     write(gm_repo, "good-2", "two", title="second good")
     assert gm_repo.git_bytes("cat-file", "blob", f"{MEMORY_REF}:{path}").stdout == content  # the damage really is in the ref
 
-    memory = store.read_memory(gm_repo)
+    memory = memory_ref.read_memory(gm_repo)
     (err,) = memory.errors
     assert err.path == path
     assert err.line == line, str(err)
@@ -380,21 +379,21 @@ def test_damaged_record_is_an_error_and_the_rest_still_loads(repo, gm_repo, name
         assert [o.text for o in by_id["bad"].observations] == ["kept"]
     else:
         assert by_id["bad"].summary.title == "a session"
-    assert store.find_session(gm_repo, "good-1").summary.title == "first good"
+    assert memory_ref.find_session(gm_repo, "good-1").summary.title == "first good"
     with pytest.raises(RecordError) as info:
-        store.find_session(gm_repo, "bad")
+        memory_ref.find_session(gm_repo, "bad")
     assert info.value.path == path and info.value.line == line
-    assert store.store_stats(gm_repo).sessions == 3  # counted from the tree, damaged or not
-    summary_errors = [str(e) for e in store.read_memory(gm_repo, summaries_only=True).errors]
+    assert memory_ref.store_stats(gm_repo).sessions == 3  # counted from the tree, damaged or not
+    summary_errors = [str(e) for e in memory_ref.read_memory(gm_repo, summaries_only=True).errors]
     assert summary_errors == ([str(err)] if file == "summary.md" else [])
 
 
 def test_stray_files_in_the_ref_are_ignored(repo, gm_repo):
     write(gm_repo, "s1", "x")
-    store.write_files(gm_repo, {"README": b"hi", "sessions/2026-11/s1/notes.txt": b"mine",
+    memory_ref.write_files(gm_repo, {"README": b"hi", "sessions/2026-11/s1/notes.txt": b"mine",
                                 "sessions/2026-11/s1/deep/summary.md": b"not a record",
                                 "sessions/stray.md": b"x"}, "stray", parent=gm_repo.resolve(MEMORY_REF))
-    memory = store.read_memory(gm_repo)
+    memory = memory_ref.read_memory(gm_repo)
     assert memory.errors == ()
     assert [s.session_id for s in memory.sessions] == ["s1"]
 
@@ -407,21 +406,21 @@ def test_git_notes_and_gitmem_sessions_coexist(repo, gm_repo):
     write(gm_repo, "s2", "two")
     git(repo, "notes", "--ref=gitmem", "add", "-m", "why we did this", "HEAD")
     assert "why we did this" in git(repo, "log", "--notes=gitmem", "-1")
-    assert [s.session_id for s in store.read_memory(gm_repo).sessions] == ["s1", "s2"]
+    assert [s.session_id for s in memory_ref.read_memory(gm_repo).sessions] == ["s1", "s2"]
 
     write(gm_repo, "s3", "three")
     write(gm_repo, "s1", "four")
     assert git(repo, "notes", "--ref=gitmem", "show", "HEAD") == "why we did this\n"
     assert "why we did this" in git(repo, "log", "--notes=gitmem", "-1")
-    memory = store.read_memory(gm_repo)
+    memory = memory_ref.read_memory(gm_repo)
     assert memory.errors == ()
     assert [s.session_id for s in memory.sessions] == ["s1", "s2", "s3"]
     assert [o.text for o in memory.sessions[0].observations] == ["one", "four"]
-    assert store.commit_notes(gm_repo) == 1
+    assert memory_ref.commit_notes(gm_repo) == 1
     # And git notes can still edit the ref gitmem has moved.
     git(repo, "notes", "--ref=gitmem", "append", "-m", "and more", "HEAD")
     assert git(repo, "notes", "--ref=gitmem", "show", "HEAD") == "why we did this\n\nand more\n"
-    assert len(store.read_memory(gm_repo).sessions) == 3
+    assert len(memory_ref.read_memory(gm_repo).sessions) == 3
 
 
 def test_write_session_adds_commit_notes(repo, gm_repo):
@@ -430,22 +429,22 @@ def test_write_session_adds_commit_notes(repo, gm_repo):
     git(repo, "add", "b.txt")
     git(repo, "commit", "-q", "-m", "second")
     second = git(repo, "rev-parse", "HEAD").strip()
-    store.write_session(gm_repo, "s1", TS, (obs("x"),), commit_notes={first: "gitmem: session s1 made this\n"})
-    store.write_session(gm_repo, "s2", TS, (), summary("s2"), commit_notes={second: "from s2\n"})
+    memory_ref.write_session(gm_repo, "s1", TS, (obs("x"),), commit_notes={first: "gitmem: session s1 made this\n"})
+    memory_ref.write_session(gm_repo, "s2", TS, (), summary("s2"), commit_notes={second: "from s2\n"})
     assert git(repo, "notes", "--ref=gitmem", "show", first) == "gitmem: session s1 made this\n"
     assert git(repo, "notes", "--ref=gitmem", "show", second) == "from s2\n"
     assert "from s2" in git(repo, "log", "--notes=gitmem", "-1", second)
-    assert store.commit_notes(gm_repo) == 2
-    assert [s.session_id for s in store.read_memory(gm_repo).sessions] == ["s1", "s2"]
+    assert memory_ref.commit_notes(gm_repo) == 2
+    assert [s.session_id for s in memory_ref.read_memory(gm_repo).sessions] == ["s1", "s2"]
 
 
 # -- concurrent writers ---------------------------------------------------------------------------------------
 
 WRITER = textwrap.dedent("""
     import json, sys
-    from gitmem import store
+    from gitmem.store import memory_ref
     from gitmem.git import discover
-    from gitmem.records import Observation, SessionSummary
+    from gitmem.store.records import Observation, SessionSummary
 
     repo, worker, count = discover(sys.argv[1]), sys.argv[2], int(sys.argv[3])
     print("ready", flush=True)
@@ -455,7 +454,7 @@ WRITER = textwrap.dedent("""
         sid = f"{worker}-{i:03d}"
         ts = "2026-11-24T08:00:00Z"
         s = SessionSummary(id=sid, title=f"session {sid}", started_at=ts)
-        r = store.write_session(repo, sid, ts, (Observation(ts=ts, kind="prompt", text=sid),), s)
+        r = memory_ref.write_session(repo, sid, ts, (Observation(ts=ts, kind="prompt", text=sid),), s)
         results.append({"sid": sid, "commit": r.commit, "paths": list(r.paths), "attempts": r.attempts})
     print(json.dumps(results), flush=True)
 """)
@@ -486,7 +485,7 @@ def test_concurrent_writers_from_separate_processes_lose_nothing(repo, gm_repo):
 
     expected = sorted(f"w{n}-{i:03d}" for n in range(workers) for i in range(per_worker))
     assert sorted(r["sid"] for r in outputs) == expected
-    memory = store.read_memory(gm_repo)
+    memory = memory_ref.read_memory(gm_repo)
     assert memory.errors == ()
     assert [s.session_id for s in memory.sessions] == expected  # each exactly once
     for s in memory.sessions:
@@ -521,7 +520,7 @@ def many_sessions(gm_repo: Repo) -> dict[str, SessionSummary]:
         files[f"sessions/{month}/{sid}/summary.md"] = s.to_text().encode()
         batch = ObservationBatch(sid, 1, tuple(obs(f"{sid} #{k}", ts=f"{month}-01T00:00:0{k}Z") for k in range(3)))
         files[f"sessions/{month}/{sid}/obs-0001.yaml"] = batch.to_text().encode()
-    store.write_files(gm_repo, files, "200 sessions")
+    memory_ref.write_files(gm_repo, files, "200 sessions")
     return summaries
 
 
@@ -536,12 +535,12 @@ class GitCalls:
             self.argvs.append(list(argv))
             return real(argv, *args, **kwargs)
 
-        monkeypatch.setattr("gitmem.git.subprocess.run", spy)
+        monkeypatch.setattr("gitmem.git.repo.subprocess.run", spy)
 
 
 def test_read_memory_of_200_sessions_uses_a_constant_number_of_git_processes(gm_repo, many_sessions, monkeypatch):
     calls = GitCalls(monkeypatch)
-    memory = store.read_memory(gm_repo)
+    memory = memory_ref.read_memory(gm_repo)
     assert len(calls.argvs) <= 4, calls.argvs
     assert [a[1] for a in calls.argvs].count("cat-file") == 1
     assert memory.errors == ()
@@ -549,20 +548,20 @@ def test_read_memory_of_200_sessions_uses_a_constant_number_of_git_processes(gm_
     for s in memory.sessions:
         assert [o.text for o in s.observations] == [f"{s.session_id} #{k}" for k in range(3)]
     calls.argvs.clear()
-    summaries = store.read_memory(gm_repo, summaries_only=True)
+    summaries = memory_ref.read_memory(gm_repo, summaries_only=True)
     assert len(calls.argvs) <= 4
     assert {s.session_id: s.summary for s in summaries.sessions} == many_sessions
     assert all(s.batches == () for s in summaries.sessions)
     calls.argvs.clear()
-    assert store.find_session(gm_repo, "sess-0150").summary == many_sessions["sess-0150"]
+    assert memory_ref.find_session(gm_repo, "sess-0150").summary == many_sessions["sess-0150"]
     assert len(calls.argvs) <= 5
 
 
 def test_store_stats_counts_what_is_there(gm_repo, many_sessions):
-    stats = store.store_stats(gm_repo)  # from tree listings only; observations come from the search index
+    stats = memory_ref.store_stats(gm_repo)  # from tree listings only; observations come from the search index
     assert (stats.sessions, stats.observation_files, stats.commits) == (200, 200, 1)
     assert stats.ref_bytes > 0 and stats.tip == gm_repo.resolve(MEMORY_REF)
-    from gitmem import search
+    from gitmem.index import search
 
     assert search.record_counts(gm_repo)["observation"] == 600
 
@@ -578,7 +577,7 @@ def test_writing_to_a_large_ref_finds_the_existing_session_folder(repo, gm_repo,
 
 def test_find_session_on_an_empty_ref(gm_repo):
     with pytest.raises(NotFoundError, match="empty"):
-        store.find_session(gm_repo, "abc")
+        memory_ref.find_session(gm_repo, "abc")
 
 
 def test_find_session_by_id_and_prefix(gm_repo):
@@ -586,15 +585,15 @@ def test_find_session_by_id_and_prefix(gm_repo):
         write(gm_repo, sid, f"text of {sid}", title=f"title {sid}")
     write(gm_repo, "nov-1", "x", started_at="2026-11-02T00:00:00Z")
     write(gm_repo, "dec-1", "x", started_at="2026-12-02T00:00:00Z")
-    assert store.find_session(gm_repo, "zzz").summary.title == "title zzz"
-    assert store.find_session(gm_repo, "abd").observations[0].text == "text of abd456"
-    assert store.find_session(gm_repo, "abc1234").session_id == "abc1234"
+    assert memory_ref.find_session(gm_repo, "zzz").summary.title == "title zzz"
+    assert memory_ref.find_session(gm_repo, "abd").observations[0].text == "text of abd456"
+    assert memory_ref.find_session(gm_repo, "abc1234").session_id == "abc1234"
     # A full id wins even when it is a prefix of another id.
-    assert store.find_session(gm_repo, "abc123").session_id == "abc123"
-    assert store.find_session(gm_repo, "dec").path == "sessions/2026-12/dec-1"
+    assert memory_ref.find_session(gm_repo, "abc123").session_id == "abc123"
+    assert memory_ref.find_session(gm_repo, "dec").path == "sessions/2026-12/dec-1"
 
     with pytest.raises(NotFoundError) as info:
-        store.find_session(gm_repo, "ab")
+        memory_ref.find_session(gm_repo, "ab")
     assert "3 sessions" in info.value.message
     for sid in ("abc123", "abc1234", "abd456"):
         assert sid in info.value.message
@@ -602,7 +601,7 @@ def test_find_session_by_id_and_prefix(gm_repo):
 
     for missing in ("nope", "abc1235", "", "sessions/2026-11/zzz", "2026-11", "*"):
         with pytest.raises(NotFoundError, match="no session matches"):
-            store.find_session(gm_repo, missing)
+            memory_ref.find_session(gm_repo, missing)
 
 
 def test_write_result_is_our_commit_even_when_another_writer_lands_right_after(repo, gm_repo):
@@ -660,7 +659,7 @@ def test_writes_survive_git_gc_prune_now_running_beside_them(repo, gm_repo):
     assert gcs[0] > 0
     proc = subprocess.run(["git", "rev-list", "--objects", MEMORY_REF], cwd=repo, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr  # nothing under the ref is missing
-    memory = store.read_memory(gm_repo)
+    memory = memory_ref.read_memory(gm_repo)
     assert sorted(r.session_id for r in memory.sessions) == [f"gc-{n:02d}" for n in range(20)]
     assert not memory.errors
 
@@ -670,21 +669,21 @@ def test_a_stale_ref_lock_is_named_as_such_not_as_a_moving_ref(repo, gm_repo):
     lock = gm_repo.common_dir / "refs" / "notes" / "gitmem.lock"
     lock.write_text("")
     with pytest.raises(StaleLockError) as info:
-        store.write_session(gm_repo, "lock-2", TS, [obs("second")], summary("lock-2"), max_attempts=3)
+        memory_ref.write_session(gm_repo, "lock-2", TS, [obs("second")], summary("lock-2"), max_attempts=3)
     assert str(lock) in str(info.value) and "rm " in info.value.hint
     assert lock.exists()  # a fresh lock may belong to a running git: never removed on a guess
-    old = time.time() - store.STALE_LOCK_SECONDS - 5
+    old = time.time() - memory_ref.STALE_LOCK_SECONDS - 5
     os.utime(lock, (old, old))  # left by a process killed ten minutes ago
-    result = store.write_session(gm_repo, "lock-2", TS, [obs("second")], summary("lock-2"), max_attempts=3)
+    result = memory_ref.write_session(gm_repo, "lock-2", TS, [obs("second")], summary("lock-2"), max_attempts=3)
     assert result.commit and not lock.exists()
-    assert store.find_session(gm_repo, "lock-2").observations[0].text == "second"
+    assert memory_ref.find_session(gm_repo, "lock-2").observations[0].text == "second"
 
 
 def test_a_merge_blocked_by_a_stale_ref_lock_names_the_lock(repo, gm_repo):
-    from gitmem import sync
+    from gitmem.team import sync
 
     write(gm_repo, "m-1", "mine")
-    theirs = store.write_session(gm_repo, "t-1", TS, [obs("theirs")], summary("t-1"), ref="refs/gitmem/remotes/o/memory")
+    theirs = memory_ref.write_session(gm_repo, "t-1", TS, [obs("theirs")], summary("t-1"), ref="refs/gitmem/remotes/o/memory")
     git(repo, "update-ref", "refs/gitmem/remotes/o/memory", theirs.commit)
     write(gm_repo, "m-2", "mine again")  # the two sides diverge: a merge commit is needed
     (gm_repo.common_dir / "refs" / "notes" / "gitmem.lock").write_text("")

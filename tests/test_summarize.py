@@ -12,26 +12,24 @@ import threading
 from pathlib import Path
 
 import pytest
-
-from gitmem import capture, claude_cli, summarize
-from gitmem.config import Config
-from gitmem.records import DecisionNote, Observation, SessionSummary
-from gitmem.summarize import SessionInput, summarize_offline, summarize_session
-
 from conftest import FIXTURES
 from fakes import claude as fake_claude
 from fakes.messages_api import GOOD_SUMMARY, FakeMessagesAPI, Reply, error, good, message, text_message
 
-SRC = Path(summarize.__file__).resolve().parents[1]
+from gitmem.capture import compaction
+from gitmem.compress import claude_cli, summarize
+from gitmem.compress.summarize import SessionInput, summarize_offline, summarize_session
+from gitmem.config import Config
+from gitmem.store.records import DecisionNote, Observation, SessionSummary
 
 
 def fixture_input(**kw) -> SessionInput:
     lines = (FIXTURES / "session-hooks.jsonl").read_text().splitlines()
-    events = [capture.SpoolEvent(ts=1_790_000_000 + i, event=json.loads(l)["hook_event_name"], payload=json.loads(l))
+    events = [compaction.SpoolEvent(ts=1_790_000_000 + i, event=json.loads(l)["hook_event_name"], payload=json.loads(l))
               for i, l in enumerate(lines)]
-    facts = capture.session_facts(events, "/home/dev/payments")
+    facts = compaction.session_facts(events, "/home/dev/payments")
     return SessionInput(session_id=facts.session_id,
-                        observations=tuple(capture.compact_events(events, "/home/dev/payments")),
+                        observations=tuple(compaction.compact_events(events, "/home/dev/payments")),
                         last_message=facts.last_assistant_message, **kw)
 
 
@@ -345,7 +343,7 @@ OFFLINE_SCRIPT = """
 import dataclasses, json, sys
 sys.path.insert(0, sys.argv[1])
 from test_summarize import fixture_input
-from gitmem.summarize import summarize_offline
+from gitmem.compress.summarize import summarize_offline
 print(json.dumps(dataclasses.asdict(summarize_offline(fixture_input())), sort_keys=True))
 """
 
@@ -430,7 +428,7 @@ def test_chunks_never_exceed_the_budget() -> None:
 
 # -- end to end: hooks -> spool -> flush worker -> ref + proposed decisions ---------------------------------
 
-LAUNCHER = Path(summarize.__file__).parent / "_hook.py"
+LAUNCHER = Path(summarize.__file__).parents[1] / "_hook.py"
 FIXTURE_EVENTS = [json.loads(l) for l in (FIXTURES / "session-hooks.jsonl").read_text().splitlines()]
 SID = FIXTURE_EVENTS[0]["session_id"]
 
@@ -447,7 +445,7 @@ def replay(root: Path, events: list[dict]) -> None:
 
 
 def decision_files(root: Path) -> dict[str, "Decision"]:
-    from gitmem.records import Decision
+    from gitmem.store.records import Decision
 
     return {p.name: Decision.from_text(p.read_text(), str(p)) for p in sorted((root / ".gitmem/decisions").glob("*.md"))}
 
@@ -474,9 +472,10 @@ def backend_env(request, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 @pytest.mark.parametrize("backend_env", ["anthropic", "claude", "offline"], indirect=True)
 def test_a_replayed_session_ends_with_a_real_summary_and_proposed_decisions(backend_env, repo: Path,
                                                                             tmp_path: Path) -> None:
-    from gitmem import flush, store
+    from gitmem.app import flush
+    from gitmem.app.project import init_repository
     from gitmem.git import discover
-    from gitmem.project import init_repository
+    from gitmem.store import memory_ref
 
     backend, api = backend_env
     gm = discover(repo)
@@ -484,7 +483,7 @@ def test_a_replayed_session_ends_with_a_real_summary_and_proposed_decisions(back
     replay(repo, FIXTURE_EVENTS)
     report = flush.flush_now(gm.common_dir)
     assert report.ran and not report.errors
-    s = store.find_session(gm, SID).summary
+    s = memory_ref.find_session(gm, SID).summary
     assert s.summarizer == backend and s.fallback_reason == ""
     expected = "Use the outbox pattern" if backend == "offline" else GOOD_SUMMARY["decisions"][0]["title"]
     assert [d.title for d in s.decisions] == [expected]
@@ -505,7 +504,7 @@ def test_a_replayed_session_ends_with_a_real_summary_and_proposed_decisions(back
     replay(repo, resume)
     report = flush.flush_now(gm.common_dir)
     assert not report.errors
-    after = store.find_session(gm, SID).summary
+    after = memory_ref.find_session(gm, SID).summary
     assert after.observation_count > s.observation_count and after.summarizer == backend
     assert list(decision_files(repo)) == [name]
     if api is not None:
@@ -521,9 +520,10 @@ def git_status(root: Path) -> str:
 
 
 def test_proposing_decisions_can_be_switched_off(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from gitmem import flush, store
+    from gitmem.app import flush
+    from gitmem.app.project import init_repository
     from gitmem.git import discover
-    from gitmem.project import init_repository
+    from gitmem.store import memory_ref
 
     monkeypatch.setenv("GITMEM_SUMMARIZER", "offline")
     monkeypatch.setenv("GITMEM_PROPOSE_DECISIONS", "false")
@@ -531,7 +531,7 @@ def test_proposing_decisions_can_be_switched_off(repo: Path, monkeypatch: pytest
     init_repository(gm)
     replay(repo, FIXTURE_EVENTS)
     flush.flush_now(gm.common_dir)
-    assert store.find_session(gm, SID).summary.decisions  # still in the summary...
+    assert memory_ref.find_session(gm, SID).summary.decisions  # still in the summary...
     assert decision_files(repo) == {}                      # ...but no file in the work tree
 
 

@@ -18,17 +18,17 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import AUTHOR_EMAIL, AUTHOR_NAME, git, live_processes, make_repo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gitmem import store, sync
+from gitmem.app.project import init_repository
 from gitmem.config import MEMORY_REF
 from gitmem.errors import GitmemError, RefUpdateConflict
 from gitmem.git import Repo, discover
-from gitmem.project import init_repository
-from gitmem.records import Observation, SessionSummary
-
-from conftest import AUTHOR_EMAIL, AUTHOR_NAME, git, live_processes, make_repo
+from gitmem.store import memory_ref
+from gitmem.store.records import Observation, SessionSummary
+from gitmem.team import sync
 
 TS = "2026-11-24T08:00:00Z"
 BACKGROUND_WAIT_SECONDS = 120
@@ -38,11 +38,11 @@ BACKGROUND_WAIT_SECONDS = 120
 
 
 def write(path: Path, sid: str, *texts: str, ended_at: str = "2026-11-24T09:00:00Z", title: str = "a session",
-          commit_notes: dict[str, str] | None = None) -> store.WriteResult:
+          commit_notes: dict[str, str] | None = None) -> memory_ref.WriteResult:
     s = SessionSummary(id=sid, title=title, started_at=TS, ended_at=ended_at, observation_count=len(texts))
     obs = tuple(Observation(ts=TS, kind="prompt", text=t) for t in texts) or (Observation(ts=TS, kind="prompt",
                                                                                             text=sid),)
-    return store.write_session(discover(path), sid, TS, obs, s, commit_notes=commit_notes)
+    return memory_ref.write_session(discover(path), sid, TS, obs, s, commit_notes=commit_notes)
 
 
 def seed(remote: Path, tmp_path: Path) -> None:
@@ -410,9 +410,9 @@ def test_combining_gitmem_notes_is_order_free(x, y, z):
 
 def test_a_note_stored_at_two_fanouts_is_combined_into_one_path(gm_repo: Repo, repo: Path):
     commit = git(repo, "rev-parse", "HEAD").strip()
-    base = store.write_files(gm_repo, {"sessions/2026-11/x/summary.md": b"x\n"}, "base")
-    ours = store.write_files(gm_repo, {commit: b"gitmem session o: ours\n"}, "flat note", parent=base)
-    theirs = store.write_files(gm_repo, {f"{commit[:2]}/{commit[2:]}": b"gitmem session t: theirs\n"},
+    base = memory_ref.write_files(gm_repo, {"sessions/2026-11/x/summary.md": b"x\n"}, "base")
+    ours = memory_ref.write_files(gm_repo, {commit: b"gitmem session o: ours\n"}, "flat note", parent=base)
+    theirs = memory_ref.write_files(gm_repo, {f"{commit[:2]}/{commit[2:]}": b"gitmem session t: theirs\n"},
                                "fanned-out note", ref="refs/theirs", parent=base)
     git(repo, "update-ref", "refs/ours", ours)
 
@@ -431,12 +431,12 @@ def test_a_note_stored_at_two_fanouts_is_combined_into_one_path(gm_repo: Repo, r
 @pytest.mark.parametrize("conflicting", [False, True], ids=["clean", "conflict"])
 def test_a_merge_refuses_to_move_a_ref_that_moved_meanwhile(gm_repo: Repo, repo: Path, engine: str,
                                                             conflicting: bool):
-    base = store.write_files(gm_repo, {"sessions/2026-11/b/summary.md": b"base\n"}, "base")
+    base = memory_ref.write_files(gm_repo, {"sessions/2026-11/b/summary.md": b"base\n"}, "base")
     path = "sessions/2026-11/b/summary.md" if conflicting else "sessions/2026-11/t/summary.md"
-    theirs = store.write_files(gm_repo, {path: b"theirs\n"}, "t", ref="refs/theirs", parent=base)
-    stale = store.write_files(gm_repo, {"sessions/2026-11/o/summary.md": b"o\n", **({path: b"ours\n"} if conflicting
+    theirs = memory_ref.write_files(gm_repo, {path: b"theirs\n"}, "t", ref="refs/theirs", parent=base)
+    stale = memory_ref.write_files(gm_repo, {"sessions/2026-11/o/summary.md": b"o\n", **({path: b"ours\n"} if conflicting
                                                                                else {})}, "o", parent=base)
-    newer = store.write_files(gm_repo, {"sessions/2026-11/n/summary.md": b"n\n"}, "n", parent=stale)
+    newer = memory_ref.write_files(gm_repo, {"sessions/2026-11/n/summary.md": b"n\n"}, "n", parent=stale)
 
     with pytest.raises(RefUpdateConflict):
         sync.merge_commits(gm_repo, stale, theirs, engine=engine)
@@ -448,9 +448,9 @@ def test_a_merge_refuses_to_move_a_ref_that_moved_meanwhile(gm_repo: Repo, repo:
 
 
 def test_merge_memory_creates_and_fast_forwards(gm_repo: Repo, repo: Path):
-    one = store.write_files(gm_repo, {"sessions/2026-11/a/summary.md": b"a\n"}, "a", ref="refs/theirs")
+    one = memory_ref.write_files(gm_repo, {"sessions/2026-11/a/summary.md": b"a\n"}, "a", ref="refs/theirs")
     assert sync.merge_memory(gm_repo, one).kind == "created"
-    two = store.write_files(gm_repo, {"sessions/2026-11/b/summary.md": b"b\n"}, "b", ref="refs/theirs",
+    two = memory_ref.write_files(gm_repo, {"sessions/2026-11/b/summary.md": b"b\n"}, "b", ref="refs/theirs",
                             parent=one)
     result = sync.merge_memory(gm_repo, two)
     assert (result.kind, result.commit, result.sessions_in) == ("fast-forward", two, 1)
@@ -501,7 +501,7 @@ def test_random_interleavings_end_with_every_record_everywhere_exactly_once(ops)
             assert sessions_in(path) == sorted(written)
         assert len({tree_of(p) for p in [*clones, remote]} if written else {0}) == 1
         for path in clones:
-            memory = store.read_memory(discover(path))
+            memory = memory_ref.read_memory(discover(path))
             assert memory.errors == ()
             texts = [o.text for s in memory.sessions for o in s.observations]
             assert sorted(texts) == sorted(written.values())
@@ -784,10 +784,10 @@ def test_a_note_follows_rebase(repo: Path):
 
 def test_a_merge_without_a_configured_identity_still_lands(gm_repo: Repo, repo: Path,
                                                            monkeypatch: pytest.MonkeyPatch):
-    base = store.write_files(gm_repo, {"sessions/2026-11/b/summary.md": b"b\n"}, "base")
-    theirs = store.write_files(gm_repo, {"sessions/2026-11/t/summary.md": b"t\n"}, "t", ref="refs/theirs",
+    base = memory_ref.write_files(gm_repo, {"sessions/2026-11/b/summary.md": b"b\n"}, "base")
+    theirs = memory_ref.write_files(gm_repo, {"sessions/2026-11/t/summary.md": b"t\n"}, "t", ref="refs/theirs",
                                parent=base)
-    ours = store.write_files(gm_repo, {"sessions/2026-11/o/summary.md": b"o\n"}, "o", parent=base)
+    ours = memory_ref.write_files(gm_repo, {"sessions/2026-11/o/summary.md": b"o\n"}, "o", parent=base)
     for name in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL"):
         monkeypatch.delenv(name)
     git(repo, "config", "user.useConfigOnly", "true")

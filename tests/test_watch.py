@@ -22,14 +22,17 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 import pytest
+from conftest import git
 
-from gitmem import capture, hook, search, spool, store, watch
+from gitmem import hook
+from gitmem.app.project import init_repository
+from gitmem.capture import compaction, spool
 from gitmem.errors import GitmemError
 from gitmem.git import discover
-from gitmem.project import init_repository
-from gitmem.records import Decision
-
-from conftest import git
+from gitmem.index import search
+from gitmem.integrations import watch
+from gitmem.store import layout, memory_ref
+from gitmem.store.records import Decision
 
 IGNORES = "*.log\n!keep.log\nbuild/\nnode_modules/\n"
 
@@ -304,7 +307,7 @@ def test_ten_thousand_files_are_one_summarized_observation(root: Path, start) ->
     assert len(p["sample"]) == watch.MAX_SAMPLE
 
     status = w.stop()
-    rec = store.find_session(discover(root), status.flushed[-1])
+    rec = memory_ref.find_session(discover(root), status.flushed[-1])
     (obs,) = rec.observations
     assert obs.kind == "edit" and obs.tool == "watch"
     assert obs.text.startswith(f"{p['files']:,} files changed under src/")
@@ -318,14 +321,14 @@ def test_an_idle_session_is_flushed_into_the_ref_and_the_next_change_opens_anoth
     (root / "src" / "a.py").write_text("a\n")
     settle(w, clock, "src")
     first = w.status().session_id
-    assert first and store.memory_tip(repo) is None
+    assert first and memory_ref.memory_tip(repo) is None
 
     clock.advance(59)
     w.tick()
-    assert store.memory_tip(repo) is None, "flushed before the idle time passed"
+    assert memory_ref.memory_tip(repo) is None, "flushed before the idle time passed"
     clock.advance(2)
     w.tick()
-    rec = store.find_session(repo, first)
+    rec = memory_ref.find_session(repo, first)
     assert rec.summary is not None and rec.summary.files_modified == ("src/a.py",)
     assert [o.text for o in rec.observations] == ["created"]
     assert w.status().session_id == "" and w.status().flushed == (first,)
@@ -336,8 +339,8 @@ def test_an_idle_session_is_flushed_into_the_ref_and_the_next_change_opens_anoth
     second = w.status().session_id
     assert second and second != first
     w.stop()
-    assert store.find_session(repo, second).summary.files_modified == ("src/b.py",)
-    assert store.find_session(repo, first).summary.files_modified == ("src/a.py",)
+    assert memory_ref.find_session(repo, second).summary.files_modified == ("src/b.py",)
+    assert memory_ref.find_session(repo, first).summary.files_modified == ("src/a.py",)
 
 
 def test_a_decision_edit_is_reindexed_at_once_and_not_recorded_as_a_change(root: Path, start) -> None:
@@ -402,7 +405,7 @@ def test_session_ids_are_safe_and_distinct(monkeypatch: pytest.MonkeyPatch) -> N
     assert first == "watch-Dana-s-Mac-book-20261124T060000Z"
     assert (second, third) == (first + "-2", first + "-3")
     for sid in (first, second, third, watch.new_session_id("ci.box_1", 0)):
-        assert store.validate_session_id(sid) == sid and hook.valid_id(sid)
+        assert layout.validate_session_id(sid) == sid and hook.valid_id(sid)
     for bad in ("two words", "../up", "a" * 65, ".hidden"):
         with pytest.raises(GitmemError):
             watch.session_name(bad)
@@ -426,7 +429,7 @@ def test_capture_turns_watch_lines_into_file_observations(root: Path) -> None:
                            "payload": {"session_id": "watch-x", "hook_event_name": event, "cwd": str(root),
                                        **payload}}).encode()
 
-    events = [capture.parse_spool_line(x) for x in (
+    events = [compaction.parse_spool_line(x) for x in (
         line(watch.EVENT, path=str(root / "src/a.py"), change="created"),
         line(watch.EVENT, path=str(root / "README.md"), change="modified"),
         line(watch.EVENT, path=str(root / "src/b.py"), change="renamed", **{"from": str(root / "src/a0.py")}),
@@ -434,7 +437,7 @@ def test_capture_turns_watch_lines_into_file_observations(root: Path) -> None:
         line(watch.BULK_EVENT, files=10_000, folders=[["src", 6_000], [".", 4_000]], other=0,
              changes={"created": 9_000, "deleted": 1_000}, sample=[str(root / "src/a.py")], lost_events=False),
     )]
-    obs = capture.compact_events(events, str(root))
+    obs = compaction.compact_events(events, str(root))
     assert [(o.kind, o.tool, o.text, o.files) for o in obs] == [
         ("write", "watch", "created", ("src/a.py",)),
         ("edit", "watch", "modified", ("README.md",)),
@@ -442,7 +445,7 @@ def test_capture_turns_watch_lines_into_file_observations(root: Path) -> None:
         ("edit", "watch", "10,000 files changed under src/ (6,000), the top level (4,000)", ("src",)),
     ]
     assert obs[-1].detail == "created 9,000, deleted 1,000; e.g. src/a.py"
-    facts = capture.session_facts(events, str(root))
+    facts = compaction.session_facts(events, str(root))
     assert facts.files_modified == ("src/a.py", "README.md", "src/b.py", "src/a0.py", "src")
 
 
@@ -504,7 +507,7 @@ def test_sigint_flushes_the_session_and_exits_130_leaving_no_process(root: Path,
     assert "stopped: session watch-" in out and "flushed into memory" in out, out
     assert proc.stderr.read() == b""
     assert not group_alive(proc.pid), "a child of gitmem watch outlived it"
-    (rec,) = store.read_memory(discover(root)).sessions
+    (rec,) = memory_ref.read_memory(discover(root)).sessions
     assert rec.session_id.startswith("watch-") and rec.summary.files_modified == ("src/feature.py",)
     assert rec.summary.title == "Changed src/feature.py"
     assert not spool.sessions_with_data(spool.spool_dir(discover(root).common_dir))
@@ -523,14 +526,14 @@ def test_sigterm_or_a_closed_terminal_flushes_quietly_and_exits_0(root: Path, co
     assert proc.wait(timeout=60) == 0
     assert proc.stdout.read() == b"" and proc.stderr.read() == b""
     assert not group_alive(proc.pid)
-    (rec,) = store.read_memory(discover(root)).sessions
+    (rec,) = memory_ref.read_memory(discover(root)).sessions
     assert rec.session_id.startswith("watch-ci-")
     assert rec.summary.files_modified == ("src/job.py",)
 
 
 def test_bad_arguments_are_usage_errors(root: Path, monkeypatch: pytest.MonkeyPatch,
                                          capsys: pytest.CaptureFixture[str]) -> None:
-    from gitmem.cli import main
+    from gitmem.cli.commands import main
 
     monkeypatch.chdir(root)
     assert main(["watch", "--session", "two words"]) == 2

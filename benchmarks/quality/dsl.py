@@ -5,7 +5,7 @@ Claude Code made (each becomes the PostToolUse payload Claude Code sends, and
 the file operations really happen in the work tree), and the assistant's reply
 (the Stop hook's ``last_assistant_message``). Steps between sessions are what
 people do: check out, commit, merge, push, pull, review decision files, and
-``gitmem.sync.sync``. Probes say what a later session should be told (brief)
+``gitmem.team.sync.sync``. Probes say what a later session should be told (brief)
 and what a search should find.
 
 Fact kinds (the rows of the figures table):
@@ -18,7 +18,7 @@ Fact kinds (the rows of the figures table):
 - ``ownership``   which file owns which concern
 - ``superseded``  a decision replaced or rejected later (forbidden as fact)
 - ``unmerged``    work on a branch never merged here (expected as a title in "not merged here"; details forbidden)
-- ``teammate``    memory that arrived from another clone through ``gitmem.sync.sync``
+- ``teammate``    memory that arrived from another clone through ``gitmem.team.sync.sync``
 """
 
 from __future__ import annotations
@@ -185,7 +185,7 @@ class Pull:
 
 @dataclass(frozen=True)
 class Sync:
-    """``gitmem.sync.sync(repo, "origin")``: fetch teammates' memory, merge, push ours."""
+    """``gitmem.team.sync.sync(repo, "origin")``: fetch teammates' memory, merge, push ours."""
 
     actor: str = ""
 

@@ -39,9 +39,9 @@ import statistics
 from dataclasses import asdict, dataclass, field
 from typing import Any, Iterable
 
-from gitmem import inject
-
 from quality import dsl
+
+from gitmem.app import inject
 
 NOT_MERGED_SECTION = inject.SECTIONS[6]
 DEAD_END_PREFIX = "Tried, did not work:"

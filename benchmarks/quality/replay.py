@@ -9,7 +9,7 @@ failed command, Stop with ``last_assistant_message``. Files a tool writes are
 really written; ``Commit`` really commits. After SessionEnd the flush worker
 runs in the foreground (``flush.flush_now``), which also renders the brief, as
 the detached worker would. Teammates are clones of one bare remote; memory
-travels only by ``gitmem.sync.sync``.
+travels only by ``gitmem.team.sync.sync``.
 
 Nothing here is mocked: git, the hooks, the summarizer chosen, the search index.
 """
@@ -30,14 +30,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
+from quality import dsl
+
 import gitmem
-from gitmem import flush, inject, search, store, sync
+from gitmem.app import flush, inject
+from gitmem.app.project import init_repository
 from gitmem.config import load_config
 from gitmem.git import Repo, discover
-from gitmem.project import init_repository
-from gitmem.records import Decision, new_decision_id
-
-from quality import dsl
+from gitmem.index import search
+from gitmem.store import memory_ref
+from gitmem.store.records import Decision, new_decision_id
+from gitmem.team import sync
 
 LAUNCHER = Path(gitmem.__file__).parent / "_hook.py"
 HOOK_TIMEOUT = 120
@@ -212,7 +215,7 @@ class World:
         report = flush.flush_now(discover(root).common_dir)
         if report.errors:
             raise RuntimeError(f"flush failed: {report.errors}")
-        summary = store.find_session(discover(root), sid).summary
+        summary = memory_ref.find_session(discover(root), sid).summary
         if summary is None:
             raise RuntimeError(f"session {s.id} has no summary after the flush")
         self.summarized.append((summary.summarizer, summary.fallback_reason))

@@ -33,11 +33,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from gitmem.config import load_config  # noqa: E402
-
 from quality import dsl, measure, table  # noqa: E402
 from quality.replay import World, isolated_environment  # noqa: E402
 from quality.scenarios import SCENARIOS  # noqa: E402
+
+from gitmem.config import load_config  # noqa: E402
 
 SUMMARIZERS = ("offline", "anthropic")
 

@@ -1,5 +1,5 @@
 """``python -m gitmem``: the same as the ``gitmem`` command."""
 
-from gitmem.cli import main
+from gitmem.cli.commands import main
 
 raise SystemExit(main())

@@ -25,8 +25,8 @@ from typing import Any, Mapping
 
 from gitmem import switches
 from gitmem.errors import ConfigError, RecordError
-from gitmem.worktree_files import CONFIG_LIMIT, CONFLICT_HINT, RefusedFileError, conflict_markers, conflict_message, \
-    read_file
+from gitmem.worktree_files import (CONFIG_LIMIT, CONFLICT_HINT, RefusedFileError, conflict_markers, conflict_message,
+                                   read_file)
 
 MEMORY_REF = "refs/notes/gitmem"
 LOG_FILE = "gitmem.log"     # in the state folder: what the detached workers did
@@ -115,7 +115,7 @@ def parse_config(text: str, path: str) -> tuple[dict[str, Any], list[tuple[str, 
 
     Bad YAML, merge conflict markers, or a file that is not ``key: value`` settings is a ``ConfigError``.
     """
-    from gitmem.records import load_yaml
+    from gitmem.store.records import load_yaml
 
     markers = conflict_markers(text)
     if markers:

@@ -44,7 +44,7 @@ def clean(path: str) -> str:
 @functools.lru_cache(maxsize=512)
 def _compile(pattern: str) -> tuple[Callable[[str], bool] | None, str]:
     """(a test for one clean relative path, '') or (None, why the pattern is invalid)."""
-    import pathspec   # 25 ms; only readers of decisions and filters need it
+    import pathspec  # 25 ms; only readers of decisions and filters need it
 
     line = "\\" + pattern if pattern.startswith(("!", "#")) else pattern
     try:

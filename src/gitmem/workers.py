@@ -50,7 +50,7 @@ def log_failure(job: str, exc: BaseException) -> None:
 
 
 def run_flush(common_dir: Path, lock_fd: int | None) -> int:
-    from gitmem import flush
+    from gitmem.app import flush
 
     common = common_dir.resolve()
     if not state_dir(common).is_dir():
@@ -76,7 +76,7 @@ def run_session_start(root: Path | None) -> int:
         repo = discover(root)
         if repo.root is None:
             return 0
-        from gitmem import inject  # the brief's path imports only what rendering needs
+        from gitmem.app import inject  # the brief's path imports only what rendering needs
 
         out = inject.render_brief(repo).hook_output()
     except Exception as exc:  # noqa: BLE001 - no brief is better than a failed session start
@@ -94,7 +94,8 @@ def run_index(root: Path | None, lock_fd: int | None) -> int:
         if repo.root is None:
             return 0
         log_to_file(state_dir(repo.common_dir) / LOG_FILE, backups=2)
-        from gitmem import index_build, inject
+        from gitmem.app import inject
+        from gitmem.index import index_build
 
         index_build.build(repo, inject.refresh_brief, lock_fd=lock_fd)
     except Exception as exc:  # noqa: BLE001 - detached: the log is the only place to report
@@ -112,7 +113,7 @@ def run_after_push(remote: str, wait_pid: int | None) -> int:
         repo = discover()
         folder = state_dir(repo.common_dir)
         folder.mkdir(parents=True, exist_ok=True)
-        from gitmem import sync
+        from gitmem.team import sync
 
         log_to_file(folder / sync.SYNC_LOG_FILE, backups=1)
         sync.after_push(repo, remote, wait_pid)

@@ -52,7 +52,6 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from gitmem.records import Observation
 from gitmem.redact import context
 from gitmem.redact.context import redact_query_values, redact_url_queries
 from gitmem.redact.entropy import _redact_clipped, _redact_entropy, _redact_percent_encoded
@@ -60,6 +59,7 @@ from gitmem.redact.paths import is_sensitive_path
 from gitmem.redact.providers import DETECT_SECRETS_PLUGINS, _redact_providers, provider_patterns
 from gitmem.redact.rules import (_ASSIGNMENTS, _CREDENTIAL_PLACES, _PROVIDERS, PRIVATE, _redact_assignments,
                                  apply_rules, marker)
+from gitmem.store.records import Observation
 
 __all__ = ["DETECT_SECRETS_PLUGINS", "PRIVATE", "Redacted", "drop_private", "is_sensitive_path", "marker",
            "provider_patterns", "redact_observation", "redact_query_values", "redact_text", "redact_url_queries"]

@@ -16,9 +16,9 @@ from typing import Callable, Optional
 
 from gitmem.redact import patterns
 from gitmem.redact.entropy import looks_random
-from gitmem.redact.rules import (_ENV_NAME, _NOT_MARKER, _PLACEHOLDER, _SECRET_WORD, _Rule, _apply, _assignment,
-                                 _credential, _inside_marker, _key_kind, _looks_like_code, _needle, _normal,
-                                 apply_rules, has_secret_word, marker)
+from gitmem.redact.rules import (_ENV_NAME, _NOT_MARKER, _PLACEHOLDER, _SECRET_WORD, _apply, _assignment, _credential,
+                                 _inside_marker, _key_kind, _looks_like_code, _needle, _normal, _Rule, apply_rules,
+                                 has_secret_word, marker)
 
 Finder = Callable[[str, list[str]], str]
 

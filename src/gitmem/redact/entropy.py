@@ -11,7 +11,7 @@ import re
 import urllib.parse
 from collections import Counter
 
-from gitmem.redact.rules import _SECRET_PREFIX, _CLIPPED, _classes, marker
+from gitmem.redact.rules import _CLIPPED, _SECRET_PREFIX, _classes, marker
 
 MAX_TOKEN_SAMPLE = 512  # entropy of a longer token is judged on its first characters
 

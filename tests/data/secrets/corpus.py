@@ -251,11 +251,12 @@ def hook_payload(case: Case) -> dict:
 
 def through_capture(case: Case) -> str:
     """Everything the flush worker keeps of ``case`` (observations, and the session facts sent to a summarizer)."""
-    from gitmem import capture, redact
+    from gitmem import redact
+    from gitmem.capture import compaction
 
-    event = capture.SpoolEvent(1764753242.0, hook_payload(case)["hook_event_name"], hook_payload(case))
-    observations = [redact.redact_observation(o)[0] for o in capture.compact_events([event], ROOT)]
-    facts = capture.session_facts([event], ROOT, observations)
+    event = compaction.SpoolEvent(1764753242.0, hook_payload(case)["hook_event_name"], hook_payload(case))
+    observations = [redact.redact_observation(o)[0] for o in compaction.compact_events([event], ROOT)]
+    facts = compaction.session_facts([event], ROOT, observations)
     texts = [f for o in observations for f in (o.text, o.command, o.detail, o.outcome, *o.files)]
     texts += [*facts.prompts, *facts.commands, facts.last_assistant_message]
     return "\n".join(texts)

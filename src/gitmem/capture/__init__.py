@@ -1,0 +1,1 @@
+"""Capture: the hook's spool read back and compacted into observations and session facts."""

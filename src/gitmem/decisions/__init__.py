@@ -1,0 +1,1 @@
+"""Decisions: files in ``.gitmem/decisions/`` that people own, and their life."""

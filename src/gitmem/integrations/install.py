@@ -1,0 +1,550 @@
+"""Add and remove gitmem's hooks in Claude Code's settings files.
+
+Claude Code reads hooks from ``.claude/settings.local.json`` (personal, never
+committed) and ``.claude/settings.json`` (shared through git), each shaped as
+``hooks`` → event name → list of matcher groups ``{matcher, hooks: [handler]}``.
+
+Invariants this module keeps:
+
+- It touches only gitmem's own handlers, recognised by their command
+  (``.../gitmem/_hook.py``, ``.../gitmem/hook.py`` or ``gitmem hook``): other
+  tools' hooks, other keys and key order stay as they were. Re-installing with another interpreter
+  replaces gitmem's handler in place instead of adding a second one.
+- A file is written only when its content changes (a second install leaves it
+  byte-identical), atomically (a temporary file in the same folder, then
+  ``os.replace``), and only gitmem's entries change: the rest keeps its exact
+  bytes, new entries take the file's indentation, escaping and newline style.
+- Install then uninstall gives back the original bytes: uninstall removes the
+  containers (``hooks``, an event's list, the file, ``.claude/``) that the
+  install created, and only those; what was created is recorded in
+  ``<git-common-dir>/gitmem/claude-install.json``. Without that record it
+  removes only the containers its own removals emptied, and never a file.
+- A file that is not valid JSON, or whose ``hooks`` has the wrong shape, is a
+  ``ConfigError`` naming the file and the line, and the file is left alone.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import json
+import logging
+import os
+import shlex
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import gitmem
+from gitmem.config import state_dir
+from gitmem.errors import ConfigError, GitmemError
+from gitmem.git import Repo, discover
+from gitmem.integrations.claude_plugin import LOCAL_SETTINGS, SHARED_SETTINGS, PluginState, enabled_plugin
+from gitmem.integrations.jsondoc import (JsonDoc, json_kind, read_install_record, read_json_doc, write_atomic,
+                                         write_install_record)
+
+logger = logging.getLogger(__name__)
+
+CLAUDE_EVENTS = ("SessionStart", "UserPromptSubmit", "PostToolUse", "PostToolUseFailure", "Stop",
+                 "SubagentStop", "PreCompact", "SessionEnd")
+# Only tool events filter on a matcher that gitmem must widen to every tool; for the
+# others an absent matcher already means "every occurrence".
+TOOL_EVENTS = frozenset({"PostToolUse", "PostToolUseFailure"})
+# Small on purpose: a stuck hook must not hang Claude (its default is minutes).
+DEFAULT_TIMEOUT_SECONDS = 10
+TIMEOUT_SECONDS = {"SessionStart": 15}
+PORTABLE_COMMAND = "gitmem hook"
+HOOK_LAUNCHER = "_hook.py"
+# What marks a command as gitmem's: the launcher, or hook.py run directly (older installs).
+HOOK_MARKERS = ("gitmem/_hook.py", "gitmem/hook.py")
+RECORD_FILE = "claude-install.json"
+EXCLUDE_COMMENT = "# gitmem: personal Claude Code settings (absolute paths)"
+PLUGIN_DESCRIPTION = "gitmem: record Claude Code sessions into the repository's git memory"
+
+
+@dataclass(frozen=True, slots=True)
+class InstallResult:
+    """What one install or uninstall did to one settings file."""
+
+    path: Path
+    added: tuple[str, ...] = ()
+    replaced: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    unchanged: bool = True
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ClaudeHooksStatus:
+    """Which gitmem events are hooked, in which settings files, and what is wrong."""
+
+    events: dict[str, tuple[str, ...]]
+    problems: tuple[str, ...] = ()
+    plugin: PluginState | None = None   # the gitmem plugin, when it is enabled here: it brings the hooks
+
+    @property
+    def installed(self) -> bool:
+        return self.plugin is not None or all(self.events.get(e) for e in CLAUDE_EVENTS)
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        return tuple(e for e in CLAUDE_EVENTS if not self.events.get(e))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"installed": self.installed, "events": {e: list(f) for e, f in self.events.items()},
+                "missing": [] if self.plugin else list(self.missing), "problems": list(self.problems),
+                "plugin": self.plugin.to_json() if self.plugin else None}
+
+
+# -- the commands ---------------------------------------------------------------
+
+
+def hook_file() -> Path:
+    """The file the fast command runs: the launcher that imports ``hook`` from bytecode.
+
+    Found beside the package without importing it (decision d-e74923c915: a
+    script is compiled on every run, an imported module is not).
+    """
+    return Path(gitmem.__file__).absolute().parent / HOOK_LAUNCHER
+
+
+# Exit status 2 means "block" to Claude Code (it erases the prompt on UserPromptSubmit); python exits 2
+# when the hook file is gone, so the commands end in `|| true`: a broken install never blocks a session.
+NEVER_BLOCK = " || true"
+
+
+def fast_command(event: str, python: str, hook: str | Path) -> str:
+    """``<venv python> -I -S <_hook.py> <Event> || true``: no shim, no site, no -m (MEASUREMENTS.md)."""
+    return f"{shlex.quote(python)} -I -S {shlex.quote(str(hook))} {event}{NEVER_BLOCK}"
+
+
+def portable_command(event: str) -> str:
+    return f"{PORTABLE_COMMAND} {event}{NEVER_BLOCK}"
+
+
+def is_gitmem_command(command: str) -> bool:
+    """True for a command gitmem wrote: it runs ``.../gitmem/_hook.py`` (or ``hook.py``) or ``gitmem hook``."""
+    try:
+        words = shlex.split(command)
+    except ValueError:
+        return any(marker in command for marker in HOOK_MARKERS)
+    if len(words) >= 2 and os.path.basename(words[0]) == "gitmem" and words[1] == "hook":
+        return True
+    return any(w.replace("\\", "/").endswith(HOOK_MARKERS) for w in words)
+
+
+def _group(event: str, command: str) -> dict[str, Any]:
+    handler = {"type": "command", "command": command,
+               "timeout": TIMEOUT_SECONDS.get(event, DEFAULT_TIMEOUT_SECONDS)}
+    if event in TOOL_EVENTS:
+        return {"matcher": "*", "hooks": [handler]}
+    return {"hooks": [handler]}
+
+
+def hooks_config(commands: Callable[[str], str]) -> dict[str, list[dict[str, Any]]]:
+    """The ``hooks`` mapping gitmem wants, one matcher group per event."""
+    return {event: [_group(event, commands(event))] for event in CLAUDE_EVENTS}
+
+
+def render_plugin_hooks() -> str:
+    """The plugin's ``hooks/hooks.json``; a test keeps the committed file equal to it."""
+    doc = {"description": PLUGIN_DESCRIPTION, "hooks": hooks_config(portable_command)}
+    return json.dumps(doc, indent=2) + "\n"
+
+
+def settings_path(root: Path, shared: bool) -> Path:
+    return Path(root) / (SHARED_SETTINGS if shared else LOCAL_SETTINGS)
+
+
+# -- reading a settings file ------------------------------------------------------
+
+
+def _read(path: Path, rel: str) -> JsonDoc:
+    """Parse a settings file (missing: empty) and check the parts gitmem edits."""
+    hint = f"fix it and rerun `gitmem install claude`; gitmem left {rel} unchanged."
+    doc = read_json_doc(path, f"settings file {rel}", hint)
+    hooks = doc.data.get("hooks", {})
+    if not isinstance(hooks, dict):
+        raise ConfigError(f"settings file {rel}: `hooks` must be an object of event names, not "
+                          f"{json_kind(hooks)} (line {doc.key_line('hooks')})", hint=hint)
+    for event in CLAUDE_EVENTS:
+        if event in hooks and not isinstance(hooks[event], list):
+            raise ConfigError(f"settings file {rel}: `hooks.{event}` must be a list of matcher groups, "
+                              f"not {json_kind(hooks[event])} (line {doc.key_line('hooks', event)})",
+                              hint=hint)
+    return doc
+
+
+def _has_gitmem(doc: JsonDoc) -> bool:
+    hooks = doc.data.get("hooks", {})
+    return any(_spots(groups) for groups in hooks.values() if isinstance(groups, list))
+
+
+# -- merging --------------------------------------------------------------------
+
+
+def _spots(groups: list[Any]) -> list[tuple[int, int]]:
+    """(group, handler) positions of gitmem's handlers in one event's list."""
+    found = []
+    for gi, group in enumerate(groups):
+        if not isinstance(group, dict) or not isinstance(group.get("hooks"), list):
+            continue
+        for hi, handler in enumerate(group["hooks"]):
+            if isinstance(handler, dict) and isinstance(handler.get("command"), str) \
+                    and is_gitmem_command(handler["command"]):
+                found.append((gi, hi))
+    return found
+
+
+def _drop(groups: list[Any], spots: list[tuple[int, int]]) -> None:
+    """Remove the handlers at ``spots``, and the groups that this leaves empty."""
+    for gi, hi in sorted(spots, reverse=True):
+        del groups[gi]["hooks"][hi]
+    for gi in sorted({gi for gi, _ in spots}, reverse=True):
+        if not groups[gi]["hooks"]:
+            del groups[gi]
+
+
+def _remove_gitmem(data: dict[str, Any], keep: set[str], may_drop: Callable[[str], bool]) -> list[str]:
+    """Remove gitmem's handlers from every event not in ``keep``; return those events."""
+    hooks = data.get("hooks")
+    if not isinstance(hooks, dict):
+        return []
+    removed = []
+    for event in list(hooks):
+        groups = hooks[event]
+        if event in keep or not isinstance(groups, list):
+            continue
+        spots = _spots(groups)
+        if not spots:
+            continue
+        _drop(groups, spots)
+        removed.append(event)
+        if not groups and may_drop(f"hooks/{event}"):
+            del hooks[event]
+    if removed and not hooks and may_drop("hooks"):
+        del data["hooks"]
+    return removed
+
+
+def _merge(data: dict[str, Any], wanted: dict[str, list[dict[str, Any]]],
+           may_drop: Callable[[str], bool]) -> tuple[list[str], list[str], list[str], list[str]]:
+    """Put gitmem's groups into ``data``; return (added, replaced, removed, created containers)."""
+    added, replaced, created = [], [], []
+    if "hooks" not in data:
+        data["hooks"] = {}
+        created.append("hooks")
+    hooks = data["hooks"]
+    for event, (group,) in wanted.items():
+        if event not in hooks:
+            hooks[event] = []
+            created.append(f"hooks/{event}")
+        groups = hooks[event]
+        spots = _spots(groups)
+        if not spots:
+            groups.append(copy.deepcopy(group))
+            added.append(event)
+            continue
+        before = copy.deepcopy(groups)
+        gi, hi = spots[0]
+        if len(groups[gi]["hooks"]) == 1:
+            groups[gi] = copy.deepcopy(group)
+        else:  # a person grouped gitmem with other handlers: swap only gitmem's one
+            groups[gi]["hooks"][hi] = copy.deepcopy(group["hooks"][0])
+        _drop(groups, spots[1:])
+        if groups != before:
+            replaced.append(event)
+    removed = _remove_gitmem(data, set(wanted), may_drop)
+    return added, replaced, removed, created
+
+
+# -- the install record and .git/info/exclude -------------------------------------
+
+
+def _record_path(repo: Repo) -> Path:
+    return state_dir(repo.common_dir) / RECORD_FILE
+
+
+def _load_record(repo: Repo) -> dict[str, Any]:
+    return read_install_record(_record_path(repo))
+
+
+def _save_record(repo: Repo, record: dict[str, Any]) -> None:
+    write_install_record(_record_path(repo), record)
+
+
+def top_relative(repo: Repo, path: Path, fallback: str) -> str:
+    """``path`` relative to the top of the work tree, as git's pathspecs want it."""
+    top = Path(os.path.realpath(repo.root if repo.root is not None else path.parent))
+    here = Path(os.path.realpath(path.parent)) / path.name
+    try:
+        return here.relative_to(top).as_posix()
+    except ValueError:
+        return fallback
+
+
+def _exclude_file(repo: Repo) -> Path:
+    # In a linked worktree info/exclude lives in the common dir; git knows where.
+    out = repo.git("rev-parse", "--path-format=absolute", "--git-path", "info/exclude").strip()
+    return Path(out)
+
+
+def is_ignored(repo: Repo, rel: str) -> bool:
+    return repo.git_bytes("check-ignore", "-q", "--no-index", "--", rel, check=False).returncode == 0
+
+
+def is_tracked(repo: Repo, rel: str) -> bool:
+    return repo.git_bytes("ls-files", "--error-unmatch", "--", rel, check=False).returncode == 0
+
+
+def add_exclude(repo: Repo, rel: str) -> Path:
+    path = _exclude_file(repo)
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    if text and not text.endswith("\n"):
+        text += "\n"
+    write_atomic(path, (text + f"{EXCLUDE_COMMENT}\n/{rel}\n").encode("utf-8"))
+    return path
+
+
+def remove_exclude(repo: Repo, rel: str) -> bool:
+    path = _exclude_file(repo)
+    if not path.exists():
+        return False
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    kept: list[str] = []
+    for line in lines:
+        if line.rstrip("\r\n") == f"/{rel}":
+            if kept and kept[-1].rstrip("\r\n") == EXCLUDE_COMMENT:
+                kept.pop()
+            continue
+        kept.append(line)
+    if kept == lines:
+        return False
+    write_atomic(path, "".join(kept).encode("utf-8"))
+    return True
+
+
+# -- the public operations ----------------------------------------------------------
+
+
+def personal_python(python: str | None = None) -> str:
+    """The interpreter that personal commands run, by absolute path: the one place the hooks and .mcp.json
+    decide it, so the MCP server starts wherever the hooks run (issue 14 item 12)."""
+    return _check_python(python or sys.executable or "")
+
+
+def gitmem_argv(shared: bool, python: str | None = None) -> list[str]:
+    """How a command Claude Code runs starts gitmem: ``gitmem`` found on PATH in a shared (committed) file,
+    else this interpreter by absolute path, which needs no PATH and no activated venv."""
+    return ["gitmem"] if shared else [personal_python(python), "-m", "gitmem"]
+
+
+def _check_python(python: str) -> str:
+    if not os.path.isabs(python):
+        raise GitmemError(f"the hook interpreter must be an absolute path, not `{python}`",
+                          hint="pass the full path of the Python that has gitmem installed.")
+    if not (os.path.isfile(python) and os.access(python, os.X_OK)):
+        raise GitmemError(f"the hook interpreter {python} is not an executable file",
+                          hint="pass the full path of the Python that has gitmem installed.")
+    # Kept as given, never resolved: a venv's python is a symlink, and its target
+    # would run outside the venv, without gitmem.
+    return python
+
+
+def install_claude(root: Path, shared: bool = False, python: str | None = None, *,
+                   hook_path: Path | None = None, force: bool = False) -> InstallResult:
+    """Hook gitmem into ``.claude/settings.local.json`` (or ``settings.json`` with ``shared``).
+
+    The local file gets the fast command with absolute paths and is kept out of
+    git through ``.git/info/exclude``; the shared one gets ``gitmem hook <Event>``,
+    which works on any machine where ``gitmem`` is on PATH. Where the gitmem
+    plugin is enabled it already runs the hooks: refused unless ``force``.
+    """
+    root = Path(root).absolute()
+    plugin = enabled_plugin(root)
+    if plugin is not None and not force:
+        raise GitmemError(f"the gitmem plugin ({plugin.describe()}) already provides Claude Code's hooks; "
+                          f"installing them in {SHARED_SETTINGS if shared else LOCAL_SETTINGS} too would record "
+                          "every event twice",
+                          hint="keep the plugin (nothing to do), or disable it with `claude plugin disable "
+                               f"{plugin.key}` first; `--force` installs the hooks anyway.")
+    repo = discover(root)
+    rel = SHARED_SETTINGS if shared else LOCAL_SETTINGS
+    path = root / rel
+    if shared:
+        wanted = hooks_config(portable_command)
+    else:
+        py = personal_python(python)
+        hook = Path(hook_path) if hook_path is not None else hook_file()
+        if not hook.is_file():
+            raise GitmemError(f"the hook file {hook} is missing from this gitmem installation",
+                              hint="reinstall gitmem, then rerun `gitmem install claude`.")
+        wanted = hooks_config(lambda event: fast_command(event, py, hook.absolute()))
+
+    doc = _read(path, rel)
+    record = _load_record(repo)
+    entry = record["files"].get(str(path))
+    before = copy.deepcopy(doc.data)
+    had_gitmem = _has_gitmem(doc)
+    created = [] if doc.existed else ["file"] + ([] if path.parent.exists() else ["dir"])
+    may_drop = (lambda c: c in entry["created"]) if entry else (lambda c: True)
+    added, replaced, removed, made = _merge(doc.data, wanted, may_drop)
+    created += made
+    notes: list[str] = []
+    changed = doc.data != before or not doc.existed
+    if changed:
+        write_atomic(path, doc.render())
+        logger.info("gitmem hooks in %s: added %s, replaced %s", path, added, replaced)
+
+    if not had_gitmem or entry is not None:
+        new_entry = {"created": sorted(set(entry["created"] if entry and had_gitmem else []) | set(created)),
+                     "exclude": bool(entry and had_gitmem and entry.get("exclude"))}
+    else:
+        new_entry = None  # installed by someone else: keep uninstall's conservative mode
+
+    top_rel = top_relative(repo, path, rel)
+    if not shared:
+        if is_tracked(repo, top_rel):
+            notes.append(f"{rel} is tracked by git, so its absolute paths would be committed; "
+                         f"untrack it with `git rm --cached {rel}`")
+        elif not is_ignored(repo, top_rel):
+            exclude = add_exclude(repo, top_rel)
+            notes.append(f"added {top_rel} to {exclude} so git ignores it")
+            if new_entry is not None:
+                new_entry["exclude"] = True
+    elif is_ignored(repo, top_rel):
+        notes.append(f"{rel} is ignored by git, so teammates will not receive it; commit it with "
+                     f"`git add -f {rel}`")
+    other = settings_path(root, not shared)
+    if other.exists():
+        try:
+            other_rel = LOCAL_SETTINGS if shared else SHARED_SETTINGS
+            if _has_gitmem(_read(other, other_rel)):
+                notes.append(f"{other_rel} also runs gitmem's hooks, so each event is recorded by "
+                             "both; remove one with `gitmem uninstall claude"
+                             f"{' --shared' if not shared else ' --local'}`")
+        except ConfigError:
+            pass
+
+    if new_entry is not None and new_entry != entry:
+        record["files"][str(path)] = new_entry
+        _save_record(repo, record)
+    return InstallResult(path=path, added=tuple(added), replaced=tuple(replaced), removed=tuple(removed),
+                         unchanged=not changed, notes=tuple(notes))
+
+
+def _uninstall_file(repo: Repo, root: Path, shared: bool, record: dict[str, Any]) -> InstallResult:
+    rel = SHARED_SETTINGS if shared else LOCAL_SETTINGS
+    path = root / rel
+    entry = record["files"].pop(str(path), None)
+    if not path.exists():
+        return InstallResult(path=path)
+    doc = _read(path, rel)
+    may_drop = (lambda c: c in entry["created"]) if entry else (lambda c: True)
+    removed = _remove_gitmem(doc.data, set(), may_drop)
+    if not removed:
+        return InstallResult(path=path)
+    notes: list[str] = []
+    if not doc.data and entry and "file" in entry["created"]:
+        path.unlink()
+        notes.append(f"deleted {rel}, which gitmem had created")
+        if "dir" in entry["created"]:
+            with contextlib.suppress(OSError):
+                path.parent.rmdir()  # only when empty
+        if entry.get("exclude") and remove_exclude(repo, top_relative(repo, path, rel)):
+            notes.append(f"removed {rel} from .git/info/exclude")
+    else:
+        write_atomic(path, doc.render())
+    return InstallResult(path=path, removed=tuple(removed), unchanged=False, notes=tuple(notes))
+
+
+def uninstall_claude(root: Path, shared: bool | None = None) -> tuple[InstallResult, ...]:
+    """Remove gitmem's hooks from the local file, the shared one, or (None) both.
+
+    Every file is parsed before any is written, so an invalid one stops the
+    whole operation with nothing changed.
+    """
+    root = Path(root).absolute()
+    repo = discover(root)
+    targets = [False, True] if shared is None else [shared]
+    for target in targets:
+        path = settings_path(root, target)
+        _read(path, SHARED_SETTINGS if target else LOCAL_SETTINGS)
+    record = _load_record(repo)
+    had = dict(record["files"])
+    results = tuple(_uninstall_file(repo, root, target, record) for target in targets)
+    if record["files"] != had:
+        _save_record(repo, record)
+    return results
+
+
+def claude_hooks_status(root: Path) -> ClaudeHooksStatus:
+    """Where each gitmem event is hooked, and problems that would stop capture; never raises on bad files."""
+    root = Path(root).absolute()
+    events: dict[str, list[str]] = {e: [] for e in CLAUDE_EVENTS}
+    problems: list[str] = []
+    plugin = enabled_plugin(root)
+    needs_gitmem_on_path = plugin is not None  # the plugin's hooks run `gitmem hook`
+    for rel in (LOCAL_SETTINGS, SHARED_SETTINGS):
+        path = root / rel
+        if not path.exists():
+            continue
+        try:
+            doc = _read(path, rel)
+        except ConfigError as exc:
+            problems.append(exc.message)
+            continue
+        if doc.data.get("disableAllHooks") is True:
+            problems.append(f"{rel} sets disableAllHooks, so Claude Code runs no hooks at all")
+        for event, groups in doc.data.get("hooks", {}).items():
+            if not isinstance(groups, list):
+                continue
+            for gi, hi in _spots(groups):
+                command = groups[gi]["hooks"][hi]["command"]
+                if event not in events:
+                    problems.append(f"{rel} hooks {event}, which gitmem no longer uses; "
+                                    "rerun `gitmem install claude`")
+                    events[event] = []
+                if rel not in events[event]:
+                    events[event].append(rel)
+                found, on_path = _command_problems(rel, event, command)
+                problems.extend(found)
+                needs_gitmem_on_path |= on_path
+    for event in CLAUDE_EVENTS:
+        if len(events[event]) > 1:
+            problems.append(f"{event} is hooked in both {LOCAL_SETTINGS} and {SHARED_SETTINGS}, so it "
+                            "is recorded twice; remove one with `gitmem uninstall claude --local` or "
+                            "`--shared`")
+    hooked = sorted({f for files in events.values() for f in files})
+    if plugin is not None and hooked:
+        problems.append(f"the gitmem plugin ({plugin.describe()}) records every event and {', '.join(hooked)} "
+                        "hook gitmem too, so events are recorded twice; remove those with `gitmem uninstall claude`")
+    elif any(events.values()) and not all(events[e] for e in CLAUDE_EVENTS):
+        missing = ", ".join(e for e in CLAUDE_EVENTS if not events[e])
+        problems.append(f"gitmem's hooks are incomplete (missing {missing}); rerun `gitmem install claude`")
+    if needs_gitmem_on_path and shutil.which("gitmem") is None:
+        problems.append(f"{'the gitmem plugin runs' if plugin is not None else 'the shared hooks run'} `gitmem hook`, "
+                        "but `gitmem` is not on PATH here")
+    return ClaudeHooksStatus(events={e: tuple(f) for e, f in events.items()},
+                             problems=tuple(dict.fromkeys(problems)), plugin=plugin)
+
+
+def _command_problems(rel: str, event: str, command: str) -> tuple[list[str], bool]:
+    """What would stop one gitmem command from running, and whether it relies on PATH."""
+    try:
+        words = shlex.split(command)
+    except ValueError:
+        return [f"{rel}: gitmem's {event} command cannot be parsed; rerun `gitmem install claude`"], False
+    if not words:
+        return [], False
+    if os.path.basename(words[0]) == "gitmem":
+        return [], not os.path.isabs(words[0])
+    out = []
+    if os.path.isabs(words[0]) and not os.access(words[0], os.X_OK):
+        out.append(f"{rel}: the hook interpreter {words[0]} is gone; rerun `gitmem install claude`")
+    for word in words[1:]:
+        if word.endswith(HOOK_MARKERS) and not os.path.isfile(word):
+            out.append(f"{rel}: the hook file {word} is gone; rerun `gitmem install claude`")
+    return out, False

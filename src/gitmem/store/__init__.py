@@ -1,0 +1,1 @@
+"""Store: records and their text form, kept in the memory ref ``refs/notes/gitmem``."""

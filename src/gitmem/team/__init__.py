@@ -1,0 +1,1 @@
+"""Team: sharing the memory ref with remotes: set-up, fetch, merge, push."""
