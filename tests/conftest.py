@@ -142,7 +142,7 @@ def clone(tmp_path: Path, remote: Path) -> Callable[[str], Path]:
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     """``gitmem <args>`` in this process: (exit code, stdout, stderr)."""
-    from gitmem.cli.commands import main
+    from gitmem.cli.app import main
 
     code = main(list(args))
     out, err = capsys.readouterr()

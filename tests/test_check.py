@@ -22,7 +22,7 @@ import pytest
 import yaml
 from conftest import git, run
 
-from gitmem.cli.commands import main
+from gitmem.cli.app import main
 from gitmem.config import CONFIG_FILE, DECISIONS_DIR
 from gitmem.decisions import check
 

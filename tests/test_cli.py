@@ -18,7 +18,7 @@ from conftest import git, make_repo, run
 from typer.testing import CliRunner
 
 from gitmem import __version__
-from gitmem.cli.commands import app, main
+from gitmem.cli.app import app, main
 from gitmem.git import discover
 from gitmem.index import search
 from gitmem.store import memory_ref
@@ -423,6 +423,44 @@ def test_help_lists_every_command_through_cli_runner() -> None:
     assert result.exit_code == 0
     for name in ("init", "log", "show", "status"):
         assert re.search(rf"^\W*{name}\s", result.output, re.MULTILINE), name
+
+
+def test_every_command_module_is_added_to_the_app() -> None:
+    """A command module whose typer `cli.app` forgets to add would take its commands away without an error."""
+    import importlib
+    import pkgutil
+
+    import typer.main
+
+    import gitmem.cli
+
+    top = typer.main.get_command(app).commands  # type: ignore[attr-defined]
+    modules = sorted(m.name for m in pkgutil.iter_modules(gitmem.cli.__path__) if m.name.endswith("_commands"))
+    assert len(modules) >= 5, modules
+    for name in modules:
+        commands = importlib.import_module(f"gitmem.cli.{name}").commands
+        names = [c.name or typer.main.get_command_name(c.callback.__name__) for c in commands.registered_commands]
+        names += [g.name for g in commands.registered_groups]
+        assert names, f"gitmem.cli.{name} defines no command"
+        missing = [n for n in names if n not in top]
+        assert not missing, f"gitmem {', '.join(missing)} (gitmem.cli.{name}) missing: add its typer in cli/app.py"
+
+
+def test_help_imports_no_core_module_and_no_heavy_package() -> None:
+    """`gitmem --help` stays cheap: commands import what they use when they run, never at module level."""
+    code = ("import sys, contextlib, io\nbefore = set(sys.modules)\nfrom gitmem.cli.app import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n    assert main(['--help']) == 0\n"
+            "print('\\n'.join(sorted(set(sys.modules) - before)))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    loaded = set(out.stdout.split())
+
+    assert "gitmem.cli.memory_commands" in loaded  # the check sees the command modules
+    core = sorted(m for m in loaded if m.startswith("gitmem.") and not m.startswith("gitmem.cli.")
+                  and m not in ("gitmem.cli", "gitmem.errors", "gitmem.fence"))
+    assert not core, f"imported by `gitmem --help`: {core}"
+    heavy = sorted(m for m in loaded if m.split(".")[0] in ("yaml", "sqlite3", "anthropic", "watchdog", "mcp",
+                                                            "pydantic", "pathspec"))
+    assert not heavy, f"imported by `gitmem --help`: {heavy}"
 
 
 def test_cli_runner_init_then_status(in_repo: Path) -> None:

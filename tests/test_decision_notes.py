@@ -17,7 +17,7 @@ from conftest import AUTHOR_EMAIL, AUTHOR_NAME, git, run
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gitmem.cli.commands import main
+from gitmem.cli.app import main
 from gitmem.config import DECISIONS_DIR
 from gitmem.decisions import decision_files, frontmatter, lifecycle
 from gitmem.git import Repo, discover

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import typer.main
 
-from gitmem.cli.commands import app
+from gitmem.cli.app import app
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 

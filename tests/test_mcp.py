@@ -42,9 +42,11 @@ LEDGER_FILE = "2026-11-21-keep-sqlite-for-the-ledger.md"
 
 
 def _cli_has_mcp_command() -> bool:
-    from gitmem.cli.commands import app
+    import typer.main
 
-    return any((c.name or getattr(c.callback, "__name__", "")) == "mcp" for c in app.registered_commands)
+    from gitmem.cli.app import app
+
+    return "mcp" in typer.main.get_command(app).commands  # type: ignore[attr-defined]
 
 
 CLI_WIRED = _cli_has_mcp_command()
@@ -364,7 +366,7 @@ def test_the_registered_command_starts_the_server(memory_repo: Path, tmp_path: P
 
 
 def test_the_cli_and_the_server_module_load_without_the_mcp_sdk() -> None:
-    code = ("import sys, gitmem.cli.commands, gitmem.integrations.mcp_server, gitmem.app.project; "
+    code = ("import sys, gitmem.cli.app, gitmem.integrations.mcp_server, gitmem.app.project; "
             "print(sorted(m for m in sys.modules if m == 'mcp' or m.startswith('mcp.')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert out.stdout.strip() == "[]"

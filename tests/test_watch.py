@@ -533,7 +533,7 @@ def test_sigterm_or_a_closed_terminal_flushes_quietly_and_exits_0(root: Path, co
 
 def test_bad_arguments_are_usage_errors(root: Path, monkeypatch: pytest.MonkeyPatch,
                                          capsys: pytest.CaptureFixture[str]) -> None:
-    from gitmem.cli.commands import main
+    from gitmem.cli.app import main
 
     monkeypatch.chdir(root)
     assert main(["watch", "--session", "two words"]) == 2

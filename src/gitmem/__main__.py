@@ -1,5 +1,5 @@
 """``python -m gitmem``: the same as the ``gitmem`` command."""
 
-from gitmem.cli.commands import main
+from gitmem.cli.app import main
 
 raise SystemExit(main())

@@ -17,6 +17,6 @@ def main() -> int:
         from gitmem import hook
 
         return hook.main(argv[1:])
-    from gitmem.cli.commands import main as cli_main
+    from gitmem.cli.app import main as cli_main
 
     return cli_main()

@@ -1,0 +1,190 @@
+"""Setting gitmem up and checking on it: init, install, uninstall, status, doctor, and the MCP server
+Claude Code starts (`gitmem mcp`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Optional
+
+import typer
+
+from gitmem.cli.output import emit_json, warn
+from gitmem.cli.repository import current_repo, read_repo
+from gitmem.errors import ExitCode
+
+if TYPE_CHECKING:  # for annotations only: commands import what they use when they run
+    from gitmem.integrations.mcp_config import McpConfigResult
+
+commands = typer.Typer()
+
+
+def _render_install(results, unchanged: str = "gitmem's hooks already up to date") -> None:
+    import os
+
+    for r in results:
+        rel = os.path.relpath(r.path)
+        if r.unchanged:
+            typer.echo(f"{rel}: {unchanged}")
+        for label, events in (("added", r.added), ("updated", r.replaced), ("removed", r.removed)):
+            if events:
+                typer.echo(f"{rel}: {label} hooks for {', '.join(events)}")
+        for note in r.notes:
+            typer.echo(f"note: {note}")
+
+
+@commands.command()
+def init(
+    shared: bool = typer.Option(False, "--shared", help="Write portable `gitmem hook` commands to "
+                                "the committed .claude/settings.json instead of .claude/settings.local.json."),
+    no_hooks: bool = typer.Option(False, "--no-hooks", help="Do not install the Claude Code hooks."),
+    force: bool = typer.Option(False, "--force", help="Install the hooks even where the gitmem plugin is "
+                               "enabled (each event is then recorded twice)."),
+    fetch: bool = typer.Option(True, "--fetch/--no-fetch", help="Before creating .gitmem/, fetch the branch "
+                               "you pull from, so files your team already pushed are pulled, not copied."),
+) -> None:
+    """Set up gitmem in this repository: settings, decision folder, local state, Claude Code hooks."""
+    from gitmem.app.project import init_repository
+    from gitmem.integrations.claude_plugin import enabled_plugin
+    from gitmem.integrations.install import SHARED_SETTINGS, install_claude
+    from gitmem.team import sync
+
+    repo = current_repo()
+    result = init_repository(repo, shared=shared, fetch=fetch)
+    if result.created:
+        for item in result.created:
+            typer.echo(f"created {item}")
+    else:
+        typer.echo("gitmem is already set up here.")
+    for note in result.notes():
+        typer.echo(f"note: {note}")
+    setup = sync.setup_sync(repo, write=False)  # report only: init_repository did the work
+    if setup.instruction:
+        typer.echo(f"note: {setup.instruction}")
+    for note in setup.notes:
+        typer.echo(f"note: {note}")
+    plugin = None if no_hooks or force else enabled_plugin(result.root)
+    if plugin is not None:
+        typer.echo(f"claude hooks: via the gitmem plugin ({plugin.describe()}); not installed again "
+                   "(`gitmem install claude --force` would record every event twice)")
+    elif not no_hooks and not (shared and SHARED_SETTINGS in result.awaiting_pull):
+        _render_install([install_claude(result.root, shared=shared, force=force)])
+    typer.echo(f"memory ref: refs/notes/gitmem; local state: {result.state_dir}")
+    if result.identity_warning:
+        warn(result.identity_warning)
+
+
+@commands.command()
+def install(
+    target: str = typer.Argument(..., help="What to hook gitmem into: claude."),
+    shared: bool = typer.Option(False, "--shared", help="Portable `gitmem hook` commands in "
+                                ".claude/settings.json, for the team to commit (costs 1.25x a Python start "
+                                "per tool call against 0.83x for the default)."),
+    force: bool = typer.Option(False, "--force", help="Install even where the gitmem plugin is enabled."),
+) -> None:
+    """Hook gitmem into Claude Code for this repository (`gitmem install claude`)."""
+    from gitmem.app.project import init_repository, root_of
+    from gitmem.integrations.install import install_claude
+
+    if target != "claude":
+        raise typer.BadParameter("only `claude` is supported", param_hint="TARGET")
+    repo = current_repo()
+    init_repository(repo, shared=shared)  # the hook records nothing without the state folder
+    _render_install([install_claude(root_of(repo), shared=shared, force=force)])
+
+
+@commands.command()
+def uninstall(
+    target: Optional[str] = typer.Argument(None, help="claude: only the Claude Code hooks and the .mcp.json "
+                                           "entry. Without it: everything `gitmem init` set up."),
+    shared: bool = typer.Option(False, "--shared", help="With claude: only .claude/settings.json."),
+    local: bool = typer.Option(False, "--local", help="With claude: only .claude/settings.local.json."),
+    purge_memory: bool = typer.Option(False, "--purge-memory", help="Also delete the memory ref "
+                                      "refs/notes/gitmem, teammates' fetched memory and sessions not yet flushed."),
+) -> None:
+    """Remove what gitmem set up here: hooks, .mcp.json entry, pre-push hook, refspecs, config, local state."""
+    from gitmem.app.project import root_of
+
+    if target not in (None, "claude"):
+        raise typer.BadParameter("only `claude` is supported", param_hint="TARGET")
+    if shared and local:
+        raise typer.BadParameter("choose one of --shared and --local")
+    if target is None and (shared or local):
+        raise typer.BadParameter("--shared and --local go with `gitmem uninstall claude`")
+    if target is not None and purge_memory:
+        raise typer.BadParameter("--purge-memory goes with `gitmem uninstall` (everything)")
+    repo = current_repo()
+    root = root_of(repo)
+    if target is None:
+        from gitmem.app.project import uninstall_repository
+
+        result = uninstall_repository(repo, purge_memory=purge_memory)
+        mcp: McpConfigResult | None = result.mcp
+        claude = result.claude
+    else:
+        from gitmem.integrations.install import uninstall_claude
+        from gitmem.integrations.mcp_config import unregister_mcp_server
+
+        claude = uninstall_claude(root, shared=True if shared else False if local else None)
+        mcp = unregister_mcp_server(root) if not shared and not local else None
+    _render_install(claude, unchanged="no gitmem hooks here")
+    if mcp is not None and mcp.action == "removed":
+        typer.echo(".mcp.json: removed MCP server gitmem")
+    for note in mcp.notes if mcp is not None else ():
+        typer.echo(f"note: {note}")
+    if target is None:
+        for line in result.removed:
+            typer.echo(f"removed {line}")
+        for line in result.kept:
+            typer.echo(f"kept {line}")
+
+
+@commands.command()
+def status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Is gitmem set up here, and how much memory is there."""
+    from gitmem.app.project import repository_status
+    from gitmem.cli import render
+
+    st = repository_status(read_repo())
+    if as_json:
+        emit_json(render.status_json(st))
+    else:
+        typer.echo(render.status_text(st))
+
+
+@commands.command()
+def doctor(
+    dry_run: bool = typer.Option(False, "--dry-run", help="Only report what is wrong and what a repair would do."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Check the memory ref (every object under it), its lock, the tracking refs and the spool; repair what is
+    broken from the reflog, the teammates' copies and the spool. Exit 1 when something is left broken."""
+    from gitmem.app import doctor as doctor_module
+    from gitmem.app.project import require_initialized
+
+    repo = current_repo()
+    require_initialized(repo)
+    report = doctor_module.run_doctor(repo, dry_run=dry_run)
+    if as_json:
+        emit_json(report.to_dict())
+    else:
+        for problem in report.problems:
+            typer.echo(f"problem: {problem}")
+        for action in report.actions:
+            typer.echo(f"{'would' if dry_run else 'done'}: {action}")
+        for left in report.unresolved:
+            typer.echo(f"left: {left}")
+        if report.healthy and not report.actions:
+            typer.echo("memory ref, its lock, tracking refs and spool: all good.")
+    if report.unresolved or (dry_run and report.problems):
+        raise typer.Exit(int(ExitCode.ERROR))
+
+
+@commands.command()
+def mcp(
+    repo: Optional[Path] = typer.Option(None, "--repo", help="The repository to serve (default: the current "
+                                        "folder, which is where Claude Code starts it)."),
+) -> None:
+    """Run gitmem's MCP server on stdio for Claude Code (`gitmem init` registers it in .mcp.json)."""
+    from gitmem.integrations.mcp_server import serve
+
+    serve(repo)  # blocks until the client closes stdin
