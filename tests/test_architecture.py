@@ -53,6 +53,7 @@ LAYERS: dict[str, int] = {
     "gitmem.config": FOUNDATION,
     "gitmem.lock_wait": FOUNDATION,  # an exclusive file lock waited for until a deadline
     "gitmem.switches": BASE,        # the GITMEM_* process switches, named and read in one place
+    "gitmem.crash_log": FOUNDATION,  # an unexpected error's traceback appended to gitmem.log (cli, mcp server)
     "gitmem.atomic": FOUNDATION,    # replacing a file whole through a temporary file
     "gitmem.integrations.jsondoc": FOUNDATION,   # reading and atomically writing the user's JSON settings files
     "gitmem.redact": FOUNDATION,    # pure text scrubbing, used by capture, summarize and flush

@@ -15,7 +15,6 @@ import contextlib
 import logging
 import platform
 import sys
-import traceback
 from pathlib import Path
 from typing import Iterator, Optional
 
@@ -45,34 +44,12 @@ app.add_typer(team_commands.commands)      # sync, remote, forget
 app.add_typer(decision_commands.commands)  # decide, decisions, check
 
 
-def _log_path() -> Path:
-    """Where unexpected errors are logged: the repository's state folder, else GITMEM_HOME."""
-    from gitmem.config import gitmem_home, state_dir
-    from gitmem.git import discover
-
-    try:
-        repo = discover()
-        folder = state_dir(repo.common_dir)
-        if folder.is_dir():
-            return folder / "gitmem.log"
-    except Exception:  # noqa: BLE001 - the log path must be found even when git is broken
-        pass
-    return gitmem_home() / "gitmem.log"
-
-
 def _write_crash_log(exc: BaseException) -> Path:
+    from gitmem.crash_log import append_crash
     from gitmem.git import git_version
 
-    path = _log_path()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("a", encoding="utf-8") as fh:
-            fh.write(f"--- gitmem {__version__}, {git_version()}, Python {platform.python_version()}, "
-                     f"argv {sys.argv[1:]}\n")
-            fh.write("".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
-    except OSError:
-        pass
-    return path
+    return append_crash(exc, f"gitmem {__version__}, {git_version()}, Python {platform.python_version()}, "
+                             f"argv {sys.argv[1:]}")
 
 
 @contextlib.contextmanager

@@ -33,12 +33,11 @@ import json
 import logging
 import os
 import sys
-import traceback
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from gitmem import __version__, fence
-from gitmem.config import gitmem_home, state_dir
+from gitmem.crash_log import append_crash
 from gitmem.errors import GitmemError, NotARepositoryError, NotFoundError, RecordError
 from gitmem.git import Repo
 from gitmem.store.memory_ref import SessionRecord
@@ -419,24 +418,8 @@ def _fit_records(found: list[tuple[str, Any]], me: str = "") -> list[dict[str, A
 
 def _log_crash(tools: MemoryTools, exc: BaseException) -> Path:
     """Append the traceback to the repository's gitmem.log (else GITMEM_HOME's) and return that file."""
-    path = gitmem_home() / "gitmem.log"
-    try:
-        from gitmem.git import discover
-
-        folder = state_dir(discover(tools.start).common_dir)
-        if folder.is_dir():
-            path = folder / "gitmem.log"
-    except Exception:  # noqa: BLE001 - the log must be written even when git is what failed
-        pass
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("a", encoding="utf-8") as fh:
-            stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-            fh.write(f"--- {stamp} gitmem {__version__} mcp server, Python {sys.version.split()[0]}\n")
-            fh.write("".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
-    except OSError:
-        pass
-    return path
+    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return append_crash(exc, f"{stamp} gitmem {__version__} mcp server, Python {sys.version.split()[0]}", tools.start)
 
 
 def build_server(start: Path) -> Any:
