@@ -3,7 +3,7 @@
 ``gitmem hook <Event>`` is what a committed, portable hook command runs on
 every tool call, so it goes straight to ``hook.main`` without the CLI
 framework (importing typer, with rich and pydantic, costs about 14 starts of
-the interpreter here). Everything else is the typer app in ``cli``.
+the interpreter here). Everything else is the typer app in ``cli.app``.
 """
 
 from __future__ import annotations
