@@ -305,7 +305,7 @@ def query_index(conn: sqlite3.Connection, query: str, *, types: Iterable[str] | 
                 author: str | None = None, branch: str | None = None, file: str | None = None,
                 since: str | None = None, limit: int = 20, worktree: str = "",
                 now: datetime.datetime | None = None) -> list[SearchHit]:
-    """Search an open index (no freshness check); see ``search`` for the arguments."""
+    """Search an open index (no freshness check); see ``search.search`` for the arguments."""
     f = _filters(conn, worktree, parse_types(types), author, branch, file, parse_since(since, now) if since else None)
     limit = max(0, min(int(limit), MAX_LIMIT))
     if limit == 0 or f.nothing:

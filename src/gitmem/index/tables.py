@@ -4,6 +4,7 @@ Invariants:
 - ``records_fts`` is an external-content FTS5 table over the view ``records`` (``sources`` joined with
   ``entries``, see ``migrations.m002_sources``); only ``_add_rows`` and ``delete_sources`` write them, always
   together in one transaction, and always a whole source (a session folder or a decision file) at a time.
+  A bulk load (``insert_rows`` into an empty index) is followed by one FTS5 ``'rebuild'`` in its transaction.
 - A source's entries sit on consecutive rowids (``first``..``last``), and rowid order is arrival order:
   sessions go in oldest first (``rows.by_date``), later ones are appended.
 """
