@@ -32,7 +32,7 @@ import bench_sync  # noqa: E402 - the record builder, beside this script
 
 from gitmem.git import discover  # noqa: E402
 from gitmem.index import index_build  # noqa: E402
-from gitmem.index import search
+from gitmem.index import index_file
 
 HOOK_LIMIT_SECONDS = 15.0
 BUILD_WAIT_SECONDS = 3600
@@ -95,7 +95,7 @@ def bench_size(root: Path, pool: bench_sync.Pool, n: int) -> dict:
     first_s, out = _run_hook(command, clone, "cold-1")
     brief = json.loads(out)["hookSpecificOutput"]["additionalContext"] if out.strip() else ""
     repo = discover(clone)
-    index = search.index_path(repo)
+    index = index_file.index_path(repo)
     index_at_brief = index.exists()
     started = time.perf_counter()
     deadline = started + BUILD_WAIT_SECONDS

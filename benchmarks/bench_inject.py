@@ -31,7 +31,7 @@ import gitmem
 from gitmem.app import inject
 from gitmem.app.project import init_repository
 from gitmem.git import discover
-from gitmem.index import search
+from gitmem.index import index_file
 from gitmem.store import memory_ref
 from gitmem.store.records import DecisionNote, SessionSummary
 
@@ -74,7 +74,7 @@ def main() -> int:
         build(root, args.sessions)
         repo = discover(root)
         started = time.perf_counter()
-        search.ensure_index(repo)  # built here, in the foreground: a brief of a big memory would not wait for it
+        index_file.ensure_index(repo)  # built here, in the foreground: a brief of a big memory would not wait for it
         brief = inject.render_brief(repo)
         first_render = time.perf_counter() - started
         started = time.perf_counter()

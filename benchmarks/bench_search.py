@@ -11,12 +11,12 @@ What it does:
    plus a summary, with a realistic vocabulary: Zipf-distributed English and
    programming words, rare project terms, snake_case / camelCase / dotted
    identifiers, file paths and shell commands.
-2. Builds the index from those record objects with ``search.build_index_file``
+2. Builds the index from those record objects with ``index_file.build_index_file``
    (the function ``rebuild_index`` uses after reading the ref): the "full
    rebuild" figure, without git and YAML.
 3. Picks a fixed mix of queries by their measured document frequency: rare
    words, mid-frequency words, common words, 3-5 character prefixes and
-   two-word queries. Each query runs through ``search.query_index`` on an open
+   two-word queries. Each query runs through ``query_index`` on an open
    connection and, interleaved, as the same FTS5 query written by hand in raw
    ``sqlite3`` (same MATCH expression, ``bm25`` with the same weights, the
    same ``snippet``, ``ORDER BY`` score, ``LIMIT 20``; and once more without
@@ -27,7 +27,7 @@ What it does:
    index reflects: adds the freshness check (one ``rev-parse``, a ``scandir``
    of the decision files, opening the file).
 5. Indexing 100 new rows (one session: a summary and 99 observations) with
-   ``search.index_sessions``; and the refresh after one new session is
+   ``tables.index_sessions``; and the refresh after one new session is
    committed to the ref (``write_session``, then ``ensure_index``: diff-tree,
    ls-tree, cat-file, YAML, SQL).
 6. ``rebuild_index`` end to end from a real ref holding ``--git-observations``
@@ -57,7 +57,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from gitmem.git import discover
-from gitmem.index import search
+from gitmem.index import index_file, search, tables
+from gitmem.index.query import BM25_WEIGHTS, SNIPPET_TOKENS, fts_expression, query_index
+from gitmem.index.rows import decisions_signature
+from gitmem.recall import STOPWORDS
 from gitmem.store import layout, memory_ref
 from gitmem.store.records import DecisionNote, Observation, ObservationBatch, SessionSummary
 
@@ -193,7 +196,7 @@ def pick_queries(conn: sqlite3.Connection, corpus: Corpus, total_rows: int, coun
                  seed: int) -> list[tuple[str, str, int]]:
     """(class, query, matching rows): a fixed mix chosen by measured document frequency."""
     rng = random.Random(seed)
-    candidates = [w for w in corpus.english + corpus.rare[:3000] if w not in search.STOPWORDS and len(w) >= 3]
+    candidates = [w for w in corpus.english + corpus.rare[:3000] if w not in STOPWORDS and len(w) >= 3]
     rng.shuffle(candidates)
     bands = {"rare": (1, total_rows * 0.001), "mid": (total_rows * 0.003, total_rows * 0.03),
              "common": (total_rows * 0.05, total_rows)}
@@ -204,19 +207,19 @@ def pick_queries(conn: sqlite3.Connection, corpus: Corpus, total_rows: int, coun
     for w in candidates:
         if all(len(picked[b]) >= want[b] for b in bands):
             break
-        df = freq[w] = doc_freq(conn, search.fts_expression(w))
+        df = freq[w] = doc_freq(conn, fts_expression(w))
         for band, (lo, hi) in bands.items():
             if lo <= df <= hi and len(picked[band]) < want[band]:
                 picked[band].append((w, df))
     prefixes = sorted({w[:rng.randint(3, 5)] for w in candidates[:400] if len(w) >= 6})
     rng.shuffle(prefixes)
     for p in prefixes[:want["prefix"]]:
-        picked["prefix"].append((p + "*", doc_freq(conn, search.fts_expression(p + "*"))))
+        picked["prefix"].append((p + "*", doc_freq(conn, fts_expression(p + "*"))))
     mids = [w for w, _ in picked["mid"]] + [w for w, _ in picked["common"]]
     rares = [w for w, _ in picked["rare"]]
     for i in range(want["two words"]):
         q = f"{rng.choice(mids)} {rng.choice(mids if i % 2 else rares)}"
-        picked["two words"].append((q, doc_freq(conn, search.fts_expression(q))))
+        picked["two words"].append((q, doc_freq(conn, fts_expression(q))))
     mix = [(cls, q, df) for cls, items in picked.items() for q, df in items]
     spare = [w for w in candidates if w not in {q for _, q, _ in mix} and w in freq and freq[w] > 0]
     mix += [("mid", w, freq[w]) for w in spare[: max(0, count - len(mix))]]   # a short band is topped up
@@ -287,21 +290,21 @@ def measure(args: argparse.Namespace, work: Path) -> Figures:
     assert seed_session.summary is not None
     tip = memory_ref.write_session(repo, seed_session.session_id, seed_session.summary.started_at,
                               seed_session.observations, seed_session.summary).commit
-    path = search.index_path(repo)
+    path = index_file.index_path(repo)
     t0 = time.perf_counter()
-    figs.rows = search.build_index_file(path, tip=tip, sessions=[*sessions, seed_session],
-                                        worktree=str(repo.root), decisions_sig=search.decisions_signature(repo.root))
+    figs.rows = index_file.build_index_file(path, tip=tip, sessions=[*sessions, seed_session],
+                                            worktree=str(repo.root), decisions_sig=decisions_signature(repo.root))
     figs.rebuild_s = time.perf_counter() - t0
     figs.index_mb = path.stat().st_size / 1e6
     log(f"built the index: {figs.rows} rows in {figs.rebuild_s:.1f} s, {figs.index_mb:.0f} MB")
-    assert search.ensure_index(repo).action == "current"
+    assert index_file.ensure_index(repo).action == "current"
 
-    conn = search.connect_index(path)
+    conn = index_file.connect_index(path)
     raw = sqlite3.connect(path)
-    weights = ", ".join(str(w) for w in search.BM25_WEIGHTS)
+    weights = ", ".join(str(w) for w in BM25_WEIGHTS)
     # The FTS5 query gitmem ranks with, as one would write it by hand: same MATCH, weights, snippet and limit.
     raw_sql = (f"SELECT rowid, bm25(records_fts, {weights}) AS score, snippet(records_fts, -1, '**', '**', '…', "
-               f"{search.SNIPPET_TOKENS}) FROM records_fts WHERE records_fts MATCH ? ORDER BY score LIMIT {LIMIT}")
+               f"{SNIPPET_TOKENS}) FROM records_fts WHERE records_fts MATCH ? ORDER BY score LIMIT {LIMIT}")
     bare_sql = (f"SELECT rowid, bm25(records_fts, {weights}) AS score FROM records_fts WHERE records_fts MATCH ? "
                 f"ORDER BY score LIMIT {LIMIT}")
     queries = pick_queries(conn, corpus, figs.rows, args.queries, args.seed)
@@ -313,14 +316,14 @@ def measure(args: argparse.Namespace, work: Path) -> Figures:
     filtered: list[float] = []
     for _ in range(args.repeat):
         for _cls, q, _df in queries:
-            expr = search.fts_expression(q)
-            ours[q].append(timed(lambda: search.query_index(conn, q, limit=LIMIT, worktree=str(repo.root))))
+            expr = fts_expression(q)
+            ours[q].append(timed(lambda: query_index(conn, q, limit=LIMIT, worktree=str(repo.root))))
             base[q].append(timed(lambda: raw.execute(raw_sql, (expr,)).fetchall()))
             bare[q].append(timed(lambda: raw.execute(bare_sql, (expr,)).fetchall()))
         for i, (_cls, q, _df) in enumerate(queries[::5]):
             kw = [{"types": "session"}, {"author": "bob"}, {"since": "2026-11-01"}, {"branch": "fix/hook"},
                   {"file": "src/gitmem/*.py"}][i % 5]
-            filtered.append(timed(lambda: search.query_index(conn, q, limit=LIMIT, worktree=str(repo.root), **kw)))
+            filtered.append(timed(lambda: query_index(conn, q, limit=LIMIT, worktree=str(repo.root), **kw)))
     med_ours = {q: statistics.median(v) for q, v in ours.items()}
     med_base = {q: statistics.median(v) for q, v in base.items()}
     figs.bare_median_ms = statistics.median(statistics.median(v) for v in bare.values())
@@ -351,7 +354,7 @@ def measure(args: argparse.Namespace, work: Path) -> Figures:
     adds = []
     for i in range(args.repeat * 2):
         rec = corpus.session(2 * 10**6 + i, observations=99)
-        adds.append(timed(lambda: search.index_sessions(conn, [rec])))
+        adds.append(timed(lambda: tables.index_sessions(conn, [rec])))
     figs.index_100_rows_ms = statistics.median(adds)
 
     log("refresh after one new session commit")
@@ -360,7 +363,7 @@ def measure(args: argparse.Namespace, work: Path) -> Figures:
         rec = corpus.session(3 * 10**6 + i, observations=99)
         assert rec.summary is not None
         memory_ref.write_session(repo, rec.session_id, rec.summary.started_at, rec.observations, rec.summary)
-        refresh.append(timed(lambda: search.ensure_index(repo)))
+        refresh.append(timed(lambda: index_file.ensure_index(repo)))
     figs.refresh_after_commit_ms = statistics.median(refresh)
     conn.close()
     raw.close()
@@ -379,7 +382,7 @@ def measure(args: argparse.Namespace, work: Path) -> Figures:
                 files[f"{rec.path}/{layout.obs_file_name(b.seq)}"] = b.to_text().encode()
         memory_ref.write_files(grepo, files, "bench: sessions", parent=None)
         figs.git_rebuild_observations = (len(files) // 2) * OBS_PER_SESSION
-        figs.git_rebuild_s = timed(lambda: search.rebuild_index(grepo)) / 1000
+        figs.git_rebuild_s = timed(lambda: index_file.rebuild_index(grepo)) / 1000
     return figs
 
 

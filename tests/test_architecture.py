@@ -81,6 +81,8 @@ LAYERS: dict[str, int] = {
     "gitmem.app.why": FEATURE,          # `gitmem why`: decisions and sessions that concern a path
     "gitmem.team.fetched": FEATURE,      # merges memory a plain `git fetch` brought, before any reader reads
     "gitmem.store.layout": FOUNDATION,  # where each record lives in the memory ref
+    "gitmem.store.dates": FOUNDATION,   # a record's date, believed only when not too far in the future
+    "gitmem.since": FOUNDATION,         # the dates and ages a user types (--since 2w, 2026-11-01)
     "gitmem.store.ancestry": STORAGE,     # which sessions are reachable from HEAD, and which are one's own
     "gitmem.store.recent": STORAGE,       # the newest session summaries read from the ref, without the index
     "gitmem.index.index_build": FEATURE,  # the detached background build of the search index, one at a time
@@ -89,7 +91,11 @@ LAYERS: dict[str, int] = {
     "gitmem.recall": FEATURE,       # prompt-time recall, run inside the hook: standard library only
     "gitmem.integrations.mcp_config": FEATURE,   # gitmem's entry in Claude Code's .mcp.json
     "gitmem.integrations.mcp_server": ENTRY,     # `gitmem mcp`: the stdio MCP server, the only importer of mcp
-    "gitmem.index.search": FEATURE,
+    "gitmem.index.search": FEATURE,     # the search entry points: search, opened, record counts
+    "gitmem.index.rows": FEATURE,       # session folders and decision files -> index rows
+    "gitmem.index.tables": FEATURE,     # writing rows into the index's tables, a whole source at a time
+    "gitmem.index.index_file": FEATURE,  # the index file: where, opening, freshness, refresh, rebuild, lock
+    "gitmem.index.query": FEATURE,      # the query language: terms, filters, file matching, ranking
     "gitmem.index.migrations": FEATURE,
     "gitmem.team.sync": FEATURE,
     "gitmem.team.sharing": FEATURE,      # which remotes receive memory, the push hold, refusing remotes

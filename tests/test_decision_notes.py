@@ -22,6 +22,7 @@ from gitmem.config import DECISIONS_DIR
 from gitmem.decisions import decision_files, frontmatter, lifecycle
 from gitmem.git import Repo, discover
 from gitmem.index import search
+from gitmem.index.rows import read_decision_files
 from gitmem.store import memory_ref
 from gitmem.store.records import Decision, DecisionNote, Observation, SessionSummary
 
@@ -235,7 +236,7 @@ def test_a_conflicted_file_is_skipped_with_a_warning(in_repo: Path, capsys: pyte
     code, out, _err = run(capsys, "why", "app.py")
     assert code == 0 and "Fine" in out and "d-c " not in out
     assert "2026-11-02-conflicted.md:9: has unresolved merge conflict markers" in caplog.text
-    assert [p for p, _d in search.read_decision_files(in_repo)] == [f"{DECISIONS_DIR}/2026-11-01-fine.md"]
+    assert [p for p, _d in read_decision_files(in_repo)] == [f"{DECISIONS_DIR}/2026-11-01-fine.md"]
 
 
 def test_a_linked_decisions_folder_is_neither_read_nor_written(in_repo: Path, tmp_path: Path,
@@ -254,7 +255,7 @@ def test_a_linked_decisions_folder_is_neither_read_nor_written(in_repo: Path, tm
     code, out, _err = run(capsys, "why", "app.py")
     assert "Outside" not in out and "d-out" not in out
     assert f".gitmem/decisions: refused: it is a symbolic link to {outside}" in caplog.text
-    assert search.read_decision_files(in_repo) == []
+    assert read_decision_files(in_repo) == []
     code, out, err = run(capsys, "decide", "New", "--decision", "Something.")
     assert code == 1 and f".gitmem/decisions: refused: it is a symbolic link to {outside}" in err
     assert [p.name for p in outside.iterdir()] == ["2026-11-01-outside.md"]

@@ -116,3 +116,30 @@ def test_syncs_survive_git_gc_prune_now_running_beside_them(tmp_path: Path, remo
         sync.sync(repo, "origin")
         assert missing_objects(repo, "refs/notes/gitmem") is None
         assert sorted(r.session_id for r in memory_ref.read_memory(repo).sessions) == expected
+
+
+def test_changed_paths_names_added_changed_and_deleted_files_under_one_folder_only(repo: Path) -> None:
+    from gitmem.git.trees import changed_paths
+
+    odd = "sessions/2026-11/s 1/obs\n0001.yaml"     # a space and a newline: only -z keeps such a path whole
+    (repo / "sessions/2026-11/s 1").mkdir(parents=True)
+    (repo / "sessions/2026-11/s 1/summary.md").write_text("one\n")
+    (repo / "sessions/2026-11/gone.md").write_text("gone\n")
+    (repo / "notes.txt").write_text("outside\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "before")
+    old = git(repo, "rev-parse", "HEAD").strip()
+    (repo / odd).write_text("added\n")
+    (repo / "sessions/2026-11/s 1/summary.md").write_text("changed\n")
+    (repo / "sessions/2026-11/gone.md").unlink()
+    (repo / "notes.txt").write_text("changed outside the folder\n")
+    (repo / "sessionsX.txt").write_text("a sibling whose name starts like the folder\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "after")
+    new = git(repo, "rev-parse", "HEAD").strip()
+
+    r = discover(repo)
+    assert sorted(changed_paths(r, old, new, "sessions")) == sorted(
+        [odd, "sessions/2026-11/s 1/summary.md", "sessions/2026-11/gone.md"])
+    assert changed_paths(r, old, new, "sessions/") == changed_paths(r, old, new, "sessions")
+    assert changed_paths(r, new, new, "sessions") == []

@@ -14,6 +14,7 @@ from gitmem import globs
 from gitmem.decisions import decision_files
 from gitmem.git import discover
 from gitmem.index import search
+from gitmem.index.query import file_matcher
 from gitmem.store import memory_ref
 from gitmem.store.records import SessionSummary
 
@@ -72,7 +73,7 @@ def test_glob_table(pattern: str, path: str, covered: bool) -> None:
 
 @pytest.mark.parametrize("pattern, path, covered", [row for row in TABLE if not row[1].endswith("/")])
 def test_search_file_filter_agrees_with_the_table(pattern: str, path: str, covered: bool) -> None:
-    assert search.file_matcher(pattern)(f"other/file.txt\n{path}") is covered
+    assert file_matcher(pattern)(f"other/file.txt\n{path}") is covered
 
 
 def test_every_table_pattern_is_valid_but_the_invalid_one() -> None:

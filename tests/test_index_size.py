@@ -17,7 +17,9 @@ from conftest import git
 
 from gitmem.config import MEMORY_REF
 from gitmem.git import Repo
-from gitmem.index import migrations, search
+from gitmem.index import index_file, migrations, query, search
+from gitmem.index.query import MAX_LIMIT, SearchHit, _MAX_AUTHOR_FACETS
+from gitmem.index.rows import _observation_label
 from gitmem.store import layout, memory_ref
 from gitmem.store.records import Observation, ObservationBatch, SessionSummary
 
@@ -100,14 +102,14 @@ def _ref_bytes(repo: Repo) -> int:
 
 def test_index_stays_under_five_times_the_packed_ref(big_memory: Repo) -> None:
     ref_bytes = _ref_bytes(big_memory)
-    assert search.rebuild_index(big_memory).action == "rebuilt"
+    assert index_file.rebuild_index(big_memory).action == "rebuilt"
     assert search.record_counts(big_memory)["observation"] == SESSIONS * OBSERVATIONS
-    index_bytes = search.index_path(big_memory).stat().st_size
+    index_bytes = index_file.index_path(big_memory).stat().st_size
     assert index_bytes < MAX_INDEX_TO_REF * ref_bytes, (index_bytes, ref_bytes, index_bytes / ref_bytes)
 
 
-def _observation_hits(repo: Repo) -> dict[str, search.SearchHit]:
-    return {h.id: h for h in search.search(repo, "", types="observation", limit=search.MAX_LIMIT)}
+def _observation_hits(repo: Repo) -> dict[str, SearchHit]:
+    return {h.id: h for h in search.search(repo, "", types="observation", limit=MAX_LIMIT)}
 
 
 def test_labels_and_paths_read_back_as_the_records_spell_them(gm_repo: Repo) -> None:
@@ -127,7 +129,7 @@ def test_labels_and_paths_read_back_as_the_records_spell_them(gm_repo: Repo) -> 
     memory_ref.write_session(gm_repo, "s-labels", "2026-11-24T08:00:00Z", observations[4:], summary)
     hits = _observation_hits(gm_repo)
     assert {o.id: hits[o.id].title for o in observations} == \
-        {o.id: search._observation_label(o) for o in observations}
+        {o.id: _observation_label(o) for o in observations}
     assert {o.id: hits[o.id].path.rsplit("/", 1)[-1] for o in observations} == \
         {**{o.id: "obs-0001.yaml" for o in observations[:4]}, **{o.id: "obs-0002.yaml" for o in observations[4:]}}
     [session] = search.search(gm_repo, "labels", types="session")
@@ -146,7 +148,7 @@ def test_a_session_re_indexed_with_another_author_and_branch_moves_between_filte
     write("Alice Example <alice@example.com>", "main", "first flush about ledgers")
     assert len(search.search(gm_repo, "ledgers", author="alice", branch="main", since="2026-10-30")) == 1
     write("Bob Builder <bob@example.com>", "fix-ledger", "second flush about ledgers")
-    assert search.ensure_index(gm_repo).action == "incremental"   # re-reads the one folder
+    assert index_file.ensure_index(gm_repo).action == "incremental"   # re-reads the one folder
     assert search.search(gm_repo, "ledgers", author="alice") == []
     assert search.search(gm_repo, "ledgers", branch="main") == []
     moved = search.search(gm_repo, "ledgers", author="bob builder", branch="fix-ledger", since="2026-10-01")
@@ -157,7 +159,7 @@ def test_a_session_re_indexed_with_another_author_and_branch_moves_between_filte
 
 
 def _integrity(repo: Repo) -> None:
-    conn = sqlite3.connect(search.index_path(repo))
+    conn = sqlite3.connect(index_file.index_path(repo))
     try:
         conn.execute("INSERT INTO records_fts (records_fts, rank) VALUES ('integrity-check', 1)")
     finally:
@@ -170,7 +172,7 @@ def test_an_index_of_the_first_schema_is_re_indexed_into_the_compact_one(gm_repo
                               [Observation(ts="2026-11-24T08:00:00Z", kind="note", text="flamegraph of the hook")],
                               SessionSummary(id="s-old", title="Old index", started_at="2026-11-24T08:00:00Z")).commit
     # An index as the first release left it: only m001 applied, claiming the current tip, with a stale row.
-    conn = sqlite3.connect(search.index_path(gm_repo), isolation_level=None)
+    conn = sqlite3.connect(index_file.index_path(gm_repo), isolation_level=None)
     try:
         first = migrations.MIGRATIONS[0]
         conn.execute("CREATE TABLE _migrations (seq INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, "
@@ -182,7 +184,7 @@ def test_an_index_of_the_first_schema_is_re_indexed_into_the_compact_one(gm_repo
                      "'', 'stale', 'stale', 'stale', '', '', '')")
     finally:
         conn.close()
-    assert search.ensure_index(gm_repo).action == "rebuilt"
+    assert index_file.ensure_index(gm_repo).action == "rebuilt"
     assert [h.id for h in search.search(gm_repo, "flamegraph")] == [search.search(gm_repo, "flamegraph")[0].id]
     assert search.search(gm_repo, "stale") == []
     assert search.record_counts(gm_repo) == {"session": 1, "observation": 1, "decision": 0}
@@ -214,11 +216,11 @@ def test_since_within_a_month_drops_its_earlier_days_past_better_ranked_rows(gm_
     assert search.search(gm_repo, "ledger", since="2026-11-26") == []
 
 
-@pytest.mark.parametrize("max_tokens", [search._MAX_AUTHOR_FACETS, 0])
+@pytest.mark.parametrize("max_tokens", [_MAX_AUTHOR_FACETS, 0])
 def test_author_filter_by_tokens_or_by_the_exact_test_agree(gm_repo: Repo, monkeypatch: pytest.MonkeyPatch,
                                                               max_tokens: int) -> None:
     _two_months_of_ledgers(gm_repo)
-    monkeypatch.setattr(search, "_MAX_AUTHOR_FACETS", max_tokens)   # 0: too many authors to name as tokens
+    monkeypatch.setattr(query, "_MAX_AUTHOR_FACETS", max_tokens)   # 0: too many authors to name as tokens
     def sessions(query: str, author: str, **kw) -> set[str]:
         return {h.session_id for h in search.search(gm_repo, query, author=author, **kw)}
 

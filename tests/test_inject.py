@@ -425,13 +425,13 @@ def test_first_session_start_of_a_big_memory_briefs_without_the_index_and_builds
         initialized: Path) -> None:
     import fcntl
 
-    from gitmem.index import index_build, search
+    from gitmem.index import index_build, index_file, search
 
     repo = discover(initialized)
     _bulk_memory(repo, 1000)
-    index = search.index_path(repo)
+    index = index_file.index_path(repo)
     assert not index.exists()
-    with open(index.parent / search.LOCK_FILE, "a+b") as lock:
+    with open(index.parent / index_file.LOCK_FILE, "a+b") as lock:
         fcntl.flock(lock.fileno(), fcntl.LOCK_EX)     # the builder started now cannot finish before we look
         text = context_of(hook(initialized, "SessionStart", {"session_id": "cold-1", "hook_event_name": "SessionStart",
                                                              "source": "startup", "cwd": str(initialized)}))

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import pytest
 
 from gitmem.cli import render
-from gitmem.index.search import SearchHit
+from gitmem.index.query import SearchHit
 from gitmem.store.records import Decision
 
 NAMES = ["Dana Developer", "山田太郎", "Zoë 🚀 Team", "e\u0301lodie", "김민준 박서연 이도윤 최지우 정하은"]

@@ -17,7 +17,9 @@ from conftest import git
 from gitmem.config import DECISIONS_DIR, MEMORY_REF
 from gitmem.errors import GitmemError
 from gitmem.git import Repo, discover
-from gitmem.index import migrations, search
+from gitmem.index import index_file, migrations, query, search
+from gitmem.index.query import MAX_TERMS, SearchHit, fts_expression, query_terms
+from gitmem.index.rows import expand_label
 from gitmem.store import memory_ref
 from gitmem.store.records import Decision, DecisionNote, Observation, SessionSummary
 
@@ -44,25 +46,25 @@ def write_decision(root: Path, name: str, title: str, body: str = "\nWe decided.
     return path
 
 
-def ids(hits: list[search.SearchHit]) -> list[str]:
+def ids(hits: list[SearchHit]) -> list[str]:
     return [h.id for h in hits]
 
 
 def dump(repo: Repo) -> list[tuple]:
     """Every row of the index, without rowids, in a stable order."""
-    conn = sqlite3.connect(search.index_path(repo))
+    conn = sqlite3.connect(index_file.index_path(repo))
     try:
         rows = conn.execute("SELECT type, rid, session_id, folder, worktree, path, date, author, branch, "
                             "label, title, body, files, tags FROM records").fetchall()
         # The label as shown: the index stores the number of a candidate its other columns spell.
-        return sorted((*r[:9], search._label(r[9], r[1], *r[10:]), *r[10:]) for r in rows)
+        return sorted((*r[:9], expand_label(r[9], r[1], *r[10:]), *r[10:]) for r in rows)
     finally:
         conn.close()
 
 
 def fts_integrity(repo: Repo) -> None:
     """FTS5's own check that the full-text index matches the content table, row for row."""
-    conn = sqlite3.connect(search.index_path(repo))
+    conn = sqlite3.connect(index_file.index_path(repo))
     try:
         conn.execute("INSERT INTO records_fts (records_fts, rank) VALUES ('integrity-check', 1)")
     finally:
@@ -180,18 +182,18 @@ def test_new_commit_on_the_ref_is_seen_without_a_rebuild(memory: Repo) -> None:
     assert {h.session_id for h in hits} == {"s-new"} and len(hits) == 2
     # That search brought the index up to date incrementally; the next check has nothing to do.
     add_session(memory, "s-new2", "Another flamegraph")
-    update = search.ensure_index(memory)
+    update = index_file.ensure_index(memory)
     assert (update.action, update.folders, update.tip) == ("incremental", 1, memory.resolve(MEMORY_REF))
-    assert search.ensure_index(memory).action == "current"
+    assert index_file.ensure_index(memory).action == "current"
     fts_integrity(memory)
 
 
 def test_resumed_session_replaces_its_rows(memory: Repo) -> None:
-    search.ensure_index(memory)
+    index_file.ensure_index(memory)
     before = len([r for r in dump(memory) if r[2] == "s-hook"])
     add_session(memory, "s-hook", "Hook exits zero on every error", ob("second flush of the session"),
                 started_at="2026-11-20T10:00:00Z", author="Bob Builder", branch="fix-hook")
-    rows = [r for r in dump(memory) if r[2] == "s-hook"] if search.ensure_index(memory).action else []
+    rows = [r for r in dump(memory) if r[2] == "s-hook"] if index_file.ensure_index(memory).action else []
     assert len(rows) == before + 1                                     # one more observation, one summary
     assert [r[9] for r in rows if r[0] == "session"] == ["Hook exits zero on every error"]
     assert search.search(memory, "zero", types="session")[0].title == "Hook exits zero on every error"
@@ -199,18 +201,18 @@ def test_resumed_session_replaces_its_rows(memory: Repo) -> None:
 
 
 def test_incremental_and_rebuild_give_identical_indexes(memory: Repo) -> None:
-    search.ensure_index(memory)
+    index_file.ensure_index(memory)
     add_session(memory, "s-a", "Parser cache invalidation", ob("invalidate on mtime change"))
     add_session(memory, "s-hook", "Hook exits zero on errors, resumed", ob("retry once"),
                 started_at="2026-11-20T10:00:00Z", author="Bob Builder", branch="fix-hook")
-    assert search.ensure_index(memory).action == "incremental"
+    assert index_file.ensure_index(memory).action == "incremental"
     add_session(memory, "s-b", "Spool rotation", ob("rotate the spool at 64 MiB", ts="2026-11-26T08:00:00Z"),
                 started_at="2026-11-26T08:00:00Z")
     queries = ["cache", "hook", "spool", "zero errors", "pars*", "", "rotate"]
-    assert search.ensure_index(memory).action == "incremental"
+    assert index_file.ensure_index(memory).action == "incremental"
     incremental_rows = dump(memory)
     incremental_hits = {q: search.search(memory, q, limit=50) for q in queries}
-    assert search.rebuild_index(memory).action == "rebuilt"
+    assert index_file.rebuild_index(memory).action == "rebuilt"
     assert dump(memory) == incremental_rows
     for q in queries:
         rebuilt = search.search(memory, q, limit=50)
@@ -224,7 +226,7 @@ def test_rewritten_ref_triggers_a_rebuild_and_stale_rows_disappear(memory: Repo)
     add_session(memory, "s-doomed", "Experimental quantum scheduler", ob("quantum scheduling notes"))
     assert len(search.search(memory, "quantum")) == 2
     git(memory.cwd, "update-ref", MEMORY_REF, old_tip)      # force-reset to an older tip
-    update = search.ensure_index(memory)
+    update = index_file.ensure_index(memory)
     assert update.action == "rebuilt" and "rewritten" in update.reason
     assert search.search(memory, "quantum") == []
     assert not [r for r in dump(memory) if r[2] == "s-doomed"]
@@ -234,18 +236,18 @@ def test_rewritten_ref_triggers_a_rebuild_and_stale_rows_disappear(memory: Repo)
 def test_diverged_history_is_rebuilt(memory: Repo) -> None:
     base = memory.resolve(MEMORY_REF)
     add_session(memory, "s-left", "Left side rework")
-    search.ensure_index(memory)
+    index_file.ensure_index(memory)
     # Another history from the same base (as a teammate's force-push would bring): not a descendant.
     git(memory.cwd, "update-ref", MEMORY_REF, base)
     add_session(memory, "s-right", "Right side rework")
-    assert search.ensure_index(memory).action == "rebuilt"
+    assert index_file.ensure_index(memory).action == "rebuilt"
     assert ids(search.search(memory, "rework")) == ["s-right"]
 
 
 def test_deleted_memory_ref_empties_the_ref_rows(memory: Repo) -> None:
-    search.ensure_index(memory)
+    index_file.ensure_index(memory)
     git(memory.cwd, "update-ref", "-d", MEMORY_REF)
-    assert search.ensure_index(memory).action == "incremental"
+    assert index_file.ensure_index(memory).action == "incremental"
     assert search.search(memory, "cache") == []
     assert {h.type for h in search.search(memory, "")} == {"decision"}
 
@@ -263,7 +265,7 @@ def test_clone_that_fetched_the_memory_ref_finds_the_records(clone, remote: Path
     add_session(alice_repo, "s-alice2", "Tabs in YAML too", started_at="2026-11-25T08:00:00Z")
     git(alice, "push", "-q", "origin", MEMORY_REF)
     git(bob, "fetch", "-q", "origin", f"{MEMORY_REF}:{MEMORY_REF}")
-    update = search.ensure_index(bob_repo)
+    update = index_file.ensure_index(bob_repo)
     assert (update.action, update.folders) == ("incremental", 1)
     assert ids(search.search(bob_repo, "tabs", types="session")) == ["s-alice2", "s-alice"] or \
         set(ids(search.search(bob_repo, "tabs", types="session"))) == {"s-alice", "s-alice2"}
@@ -284,7 +286,7 @@ def test_decision_files_added_edited_and_deleted_are_reflected(memory: Repo) -> 
     path.unlink()
     assert search.search(memory, "bundle") == []
     assert len(search.search(memory, "", types="decision")) == 2
-    assert search.ensure_index(memory).action == "current"
+    assert index_file.ensure_index(memory).action == "current"
     fts_integrity(memory)
 
 
@@ -306,8 +308,8 @@ def test_each_worktree_sees_its_own_decision_files(memory: Repo, repo: Path, tmp
     assert search.search(wt, "FTS5", types="decision") == []           # main's decision: not on this branch
     assert search.search(memory, "FTS5", types="decision")[0].path.endswith("use-fts5.md")
     # Shared index: both work trees are now current, switching between them re-reads nothing.
-    assert search.ensure_index(memory).action == "current"
-    assert search.ensure_index(wt).action == "current"
+    assert index_file.ensure_index(memory).action == "current"
+    assert index_file.ensure_index(wt).action == "current"
     assert search.search(wt, "cache", types="session")[0].id == "s-cache"   # ref records are shared
 
 
@@ -315,12 +317,12 @@ def test_removed_worktree_rows_are_forgotten(memory: Repo, repo: Path, tmp_path:
     other = tmp_path / "wt"
     git(repo, "worktree", "add", "-q", "-b", "other", str(other))
     write_decision(other, "2026-11-28-gone.md", "Temporary decision", date="2026-11-28")
-    search.ensure_index(discover(other))
+    index_file.ensure_index(discover(other))
     assert any(r[4] == str(other) for r in dump(memory))
     git(repo, "worktree", "remove", "--force", str(other))
     assert memory.root is not None
     write_decision(memory.root, "2026-11-29-new.md", "A new decision", date="2026-11-29")
-    search.ensure_index(memory)
+    index_file.ensure_index(memory)
     assert not any(r[4] == str(other) for r in dump(memory))
 
 
@@ -415,7 +417,7 @@ HOSTILE = ['"', '""', "'", "AND(", "OR", "NOT", "NEAR(a b, 2)", "*", "**", "-", 
 def test_hostile_queries_never_raise(memory: Repo, text: str) -> None:
     hits = search.search(memory, text)
     assert isinstance(hits, list)
-    assert all(isinstance(h, search.SearchHit) for h in hits)
+    assert all(isinstance(h, SearchHit) for h in hits)
     assert search.search(memory, "cache", types="session")[0].id == "s-cache"  # the index survived
 
 
@@ -434,16 +436,16 @@ def test_stopword_only_queries_list_the_newest_records(memory: Repo) -> None:
 
 
 def test_query_terms_are_quoted_and_filtered() -> None:
-    assert search.query_terms("store.py") == ['"store py"']
-    assert search.query_terms("read_memory the cache") == ['"read memory"', '"cache"']
-    assert search.query_terms('"AND( x" OR y*') == []   # stopwords and one-letter words only
-    assert search.query_terms('"AND(hook" NEAR(x') == ['"and hook"', '"near x"']
-    assert search.query_terms("conf* co* cach") == ['"conf"*', '"co"', '"cach"']
-    assert search.query_terms("Cache cache CACHE") == ['"cache"']
-    assert search.query_terms("the a of") == []
-    assert len(search.query_terms(" ".join(f"word{i}" for i in range(100)))) == search.MAX_TERMS
-    assert search.fts_expression("alpha beta", any_term=True) == '{title body files tags} : ("alpha" OR "beta")'
-    assert search.fts_expression("the") == ""
+    assert query_terms("store.py") == ['"store py"']
+    assert query_terms("read_memory the cache") == ['"read memory"', '"cache"']
+    assert query_terms('"AND( x" OR y*') == []   # stopwords and one-letter words only
+    assert query_terms('"AND(hook" NEAR(x') == ['"and hook"', '"near x"']
+    assert query_terms("conf* co* cach") == ['"conf"*', '"co"', '"cach"']
+    assert query_terms("Cache cache CACHE") == ['"cache"']
+    assert query_terms("the a of") == []
+    assert len(query_terms(" ".join(f"word{i}" for i in range(100)))) == MAX_TERMS
+    assert fts_expression("alpha beta", any_term=True) == '{title body files tags} : ("alpha" OR "beta")'
+    assert fts_expression("the") == ""
 
 
 def test_common_terms_are_ranked_within_the_newest_matches(gm_repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -452,7 +454,7 @@ def test_common_terms_are_ranked_within_the_newest_matches(gm_repo: Repo, monkey
                     started_at=f"2026-11-0{i + 1}T08:00:00Z")
     everything = search.search(gm_repo, "widget")
     assert everything[0].session_id == "s0"           # the densest match wins when all are ranked
-    monkeypatch.setattr(search, "MAX_RANKED", 2)
+    monkeypatch.setattr(query, "MAX_RANKED", 2)
     windowed = search.search(gm_repo, "widget")
     assert {h.session_id for h in windowed} == {"s4", "s5"}   # only the two newest matches are ranked
     filtered = search.search(gm_repo, "widget", since="2026-11-02")
@@ -464,14 +466,14 @@ def test_common_terms_are_ranked_within_the_newest_matches(gm_repo: Repo, monkey
 
 def test_index_lives_in_the_common_dir_and_is_not_committed(memory: Repo) -> None:
     search.search(memory, "cache")
-    path = search.index_path(memory)
+    path = index_file.index_path(memory)
     assert path == memory.common_dir / "gitmem" / "index.sqlite" and path.exists()
     assert git(memory.cwd, "status", "--porcelain", "--untracked-files=all").count("index.sqlite") == 0
 
 
 def test_migrations_are_applied_once_and_recorded(memory: Repo) -> None:
-    search.ensure_index(memory)
-    conn = search.connect_index(search.index_path(memory))
+    index_file.ensure_index(memory)
+    conn = index_file.connect_index(index_file.index_path(memory))
     try:
         rows = conn.execute("SELECT name FROM _migrations ORDER BY seq").fetchall()
         assert [r[0] for r in rows] == [name for name, _ in migrations.MIGRATIONS]
@@ -482,7 +484,7 @@ def test_migrations_are_applied_once_and_recorded(memory: Repo) -> None:
 
 
 def test_a_new_migration_is_applied_in_order_on_next_open(memory: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
-    search.ensure_index(memory)
+    index_file.ensure_index(memory)
     calls = []
 
     def m999_add_column(conn: sqlite3.Connection) -> None:
@@ -490,10 +492,10 @@ def test_a_new_migration_is_applied_in_order_on_next_open(memory: Repo, monkeypa
         conn.execute("ALTER TABLE entries ADD COLUMN extra TEXT NOT NULL DEFAULT ''")
 
     monkeypatch.setattr(migrations, "MIGRATIONS", [*migrations.MIGRATIONS, ("m999_add_column", m999_add_column)])
-    assert search.ensure_index(memory).action == "current"    # rows survive a step that does not touch them
-    assert search.ensure_index(memory).action == "current"
+    assert index_file.ensure_index(memory).action == "current"    # rows survive a step that does not touch them
+    assert index_file.ensure_index(memory).action == "current"
     assert calls == [1]
-    conn = sqlite3.connect(search.index_path(memory))
+    conn = sqlite3.connect(index_file.index_path(memory))
     names = [r[0] for r in conn.execute("SELECT name FROM _migrations ORDER BY seq")]
     conn.close()
     assert names[-1] == "m999_add_column" and names.count("m999_add_column") == 1
@@ -501,30 +503,30 @@ def test_a_new_migration_is_applied_in_order_on_next_open(memory: Repo, monkeypa
 
 
 def test_index_from_a_newer_gitmem_is_rebuilt(memory: Repo) -> None:
-    search.ensure_index(memory)
-    conn = sqlite3.connect(search.index_path(memory))
+    index_file.ensure_index(memory)
+    conn = sqlite3.connect(index_file.index_path(memory))
     conn.execute("INSERT INTO _migrations (name, applied_at) VALUES ('m999_from_the_future', 'x')")
     conn.commit()
     conn.close()
-    assert search.ensure_index(memory).action == "rebuilt"
+    assert index_file.ensure_index(memory).action == "rebuilt"
     assert ids(search.search(memory, "cache", types="session")) == ["s-cache"]
 
 
 def test_corrupt_index_file_is_rebuilt(memory: Repo) -> None:
-    search.ensure_index(memory)
-    path = search.index_path(memory)
+    index_file.ensure_index(memory)
+    path = index_file.index_path(memory)
     path.write_bytes(b"this is not a database\x00\xff" * 500)
     hits = search.search(memory, "cache", types="session")
     assert ids(hits) == ["s-cache"]
     assert path.read_bytes().startswith(b"SQLite format 3\x00")
-    assert search.ensure_index(memory).action == "current"
+    assert index_file.ensure_index(memory).action == "current"
 
 
 def test_truncated_index_file_is_rebuilt(memory: Repo) -> None:
     for i in range(30):
         add_session(memory, f"bulk{i}", f"bulk session {i}", *(ob(f"filler observation {i} {j}") for j in range(20)))
-    search.ensure_index(memory)
-    path = search.index_path(memory)
+    index_file.ensure_index(memory)
+    path = index_file.index_path(memory)
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 2])
     assert len(search.search(memory, "filler", limit=1000)) == 600
@@ -533,8 +535,8 @@ def test_truncated_index_file_is_rebuilt(memory: Repo) -> None:
 
 def test_index_damaged_inside_the_full_text_tables_is_rebuilt_when_a_query_fails(gm_repo: Repo) -> None:
     add_session(gm_repo, "s1", "filler", *(ob(f"filler observation {i} lorem ipsum {i * 7}") for i in range(400)))
-    search.ensure_index(gm_repo)
-    path = search.index_path(gm_repo)
+    index_file.ensure_index(gm_repo)
+    path = index_file.index_path(gm_repo)
     conn = sqlite3.connect(path)
     try:
         pages = [r[0] for r in conn.execute("SELECT pageno FROM dbstat WHERE name = 'records_fts_data'")]
@@ -547,28 +549,28 @@ def test_index_damaged_inside_the_full_text_tables_is_rebuilt_when_a_query_fails
     for page in pages:
         data[(page - 1) * page_size: page * page_size] = b"\xff" * page_size
     path.write_bytes(bytes(data))
-    assert search.ensure_index(gm_repo).action == "current"     # meta and schema still read fine...
+    assert index_file.ensure_index(gm_repo).action == "current"     # meta and schema still read fine...
     assert len(search.search(gm_repo, "filler", limit=1000)) == 401   # ...the query fails, rebuilds, answers
     fts_integrity(gm_repo)
 
 
 def test_deleted_index_file_is_rebuilt_on_next_search(memory: Repo) -> None:
-    search.ensure_index(memory)
-    search.index_path(memory).unlink()
+    index_file.ensure_index(memory)
+    index_file.index_path(memory).unlink()
     assert ids(search.search(memory, "cache", types="session")) == ["s-cache"]
-    assert search.index_path(memory).exists()
-    assert not list(search.index_path(memory).parent.glob("*.tmp"))   # no temporary file left behind
+    assert index_file.index_path(memory).exists()
+    assert not list(index_file.index_path(memory).parent.glob("*.tmp"))   # no temporary file left behind
 
 
 def test_empty_repository_searches_to_nothing(gm_repo: Repo) -> None:
     assert search.search(gm_repo, "anything") == []
     assert search.search(gm_repo, "") == []
-    update = search.ensure_index(gm_repo)
+    update = index_file.ensure_index(gm_repo)
     assert (update.action, update.tip) == ("current", None)
 
 
 def test_concurrent_searches_after_a_new_commit_agree(memory: Repo) -> None:
-    search.ensure_index(memory)
+    index_file.ensure_index(memory)
     add_session(memory, "s-race", "Concurrent readers", ob("racing readers"))
     results: list[list[str]] = []
     errors: list[BaseException] = []

@@ -29,7 +29,8 @@ from gitmem.app.project import init_repository
 from gitmem.capture import compaction, spool
 from gitmem.errors import GitmemError
 from gitmem.git import discover
-from gitmem.index import search
+from gitmem.index import index_file
+from gitmem.index.query import SearchHit, query_index
 from gitmem.integrations import watch
 from gitmem.store import layout, memory_ref
 from gitmem.store.records import Decision
@@ -345,17 +346,17 @@ def test_an_idle_session_is_flushed_into_the_ref_and_the_next_change_opens_anoth
 
 def test_a_decision_edit_is_reindexed_at_once_and_not_recorded_as_a_change(root: Path, start) -> None:
     repo = discover(root)
-    search.ensure_index(repo)
+    index_file.ensure_index(repo)
     w = start(pump=True, debounce=0.1)
     decision = Decision(id="d-2026-11-24-zeppelin", title="Ship the zeppelin importer", body="\nBecause.\n",
                         date="2026-11-24", status="accepted")
     (root / ".gitmem" / "decisions" / "2026-11-24-zeppelin.md").write_text(decision.to_text())
 
-    def indexed() -> list[search.SearchHit]:
+    def indexed() -> list[SearchHit]:
         # The index file itself, without the freshness check every search does: only the watcher updates it.
-        conn = search.connect_index(search.index_path(repo))
+        conn = index_file.connect_index(index_file.index_path(repo))
         try:
-            return search.query_index(conn, "zeppelin", types="decision", worktree=str(root))
+            return query_index(conn, "zeppelin", types="decision", worktree=str(root))
         finally:
             conn.close()
 

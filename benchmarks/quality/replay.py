@@ -38,6 +38,7 @@ from gitmem.app.project import init_repository
 from gitmem.config import load_config
 from gitmem.git import Repo, discover
 from gitmem.index import search
+from gitmem.index.query import SearchHit
 from gitmem.store import memory_ref
 from gitmem.store.records import Decision, new_decision_id
 from gitmem.team import sync
@@ -427,7 +428,7 @@ class World:
         with self.in_play(actor, probe.branch, probe.files):
             return self.session_start(actor, str(uuid.uuid4()))
 
-    def search(self, probe: dsl.Search, limit: int = 5) -> list[search.SearchHit]:
+    def search(self, probe: dsl.Search, limit: int = 5) -> list[SearchHit]:
         """What `gitmem search <query>` lists first: the same function, the same arguments, top ``limit``."""
         return search.search(self.repo(probe.actor), probe.query, limit=limit)
 

@@ -37,7 +37,7 @@ herself him himself his how i if in into is it its itself just me more most my m
 once only or other our ours ourselves out over own same she should so some such than that the their theirs them
 themselves then there these they this those through to too under until up very was we were what when where which
 while who whom why will with would you your yours yourself yourselves
-""".split())  # function words that match most rows and say nothing (search.py uses the same list)
+""".split())  # function words that match most rows and say nothing (index/query.py uses the same list)
 PROMPT_FILLER = frozenset("please make add fix use get let want need like also file files code".split())
 _ESCAPES = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\", "/": "/"}
 

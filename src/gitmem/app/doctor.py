@@ -28,7 +28,7 @@ from gitmem.capture import spool
 from gitmem.config import MEMORY_REF
 from gitmem.errors import GitmemError
 from gitmem.git import Repo, missing_objects, read_reflog
-from gitmem.index import search
+from gitmem.index import index_file
 from gitmem.store import layout, memory_ref
 from gitmem.team import sync
 
@@ -211,7 +211,7 @@ def run_doctor(repo: Repo, *, dry_run: bool = False) -> DoctorReport:
     tip = memory_ref.memory_tip(repo)
     if tip is not None and (why := missing_objects(repo, tip)) is not None:
         report.unresolved.append(f"{MEMORY_REF} is still broken after the repair ({why})")
-    search.rebuild_index(repo)  # the index may hold sessions of commits that are gone
+    index_file.rebuild_index(repo)  # the index may hold sessions of commits that are gone
     report.actions.append("rebuilt the search index")
     inject.refresh_brief(repo)
     return report

@@ -316,7 +316,7 @@ def prune(repo: Repo) -> bool:
 
 def _drop_caches(repo: Repo) -> None:
     """The search index and the pre-rendered briefs are copies of memory: rebuild and delete them."""
-    from gitmem.index import search
+    from gitmem.index import index_file
 
     folder = state_dir(repo.common_dir)
     briefs = folder / BRIEF_DIR
@@ -325,7 +325,7 @@ def _drop_caches(repo: Repo) -> None:
             if entry.is_file():
                 entry.unlink()
     if folder.is_dir():
-        search.rebuild_index(repo)
+        index_file.rebuild_index(repo)
 
 
 def _spool_hits(repo: Repo, text: str) -> tuple[str, ...]:

@@ -37,9 +37,11 @@ from gitmem.config import DECISIONS_DIR, Config, load_config, state_dir
 from gitmem.decisions import decision_files, restatement
 from gitmem.errors import GitmemError
 from gitmem.git import Repo
-from gitmem.index import index_build, search
+from gitmem.index import index_build, index_file, search
+from gitmem.index.query import file_matcher
 from gitmem.store import memory_ref, recent
 from gitmem.store.ancestry import Checkout
+from gitmem.store.dates import believable_date
 from gitmem.store.records import Decision, SessionSummary
 from gitmem.team import merge_guard
 
@@ -130,7 +132,7 @@ def interest_files(repo: Repo) -> tuple[str, ...]:
 def _recent_without_index(repo: Repo, tip: str, files: Sequence[str]) -> tuple[dict[str, SessionSummary], set[str]]:
     """The newest ``COLD_SESSIONS`` sessions read from the ref, and those of them that touched ``files``."""
     found = recent.recent_summaries(repo, tip, COLD_SESSIONS)
-    matchers = [search.file_matcher(f) for f in files[:MAX_INTEREST_FILES]]
+    matchers = [file_matcher(f) for f in files[:MAX_INTEREST_FILES]]
     by_file = {s.id for s in found if any(m("\n".join((*s.files_modified, *s.files_read))) for m in matchers)}
     return {s.id: s for s in found}, by_file
 
@@ -322,7 +324,7 @@ def build_brief(repo: Repo, config: Config | None = None) -> Brief:
                     hits += found_for_file
             folders = {h.path.rsplit("/", 1)[0] for h in hits if h.path}
             sessions = {s.id: s for s in recent.read_summaries(repo, tip, folders)}
-        except search.IndexNotReady as exc:
+        except index_file.IndexNotReady as exc:
             # A fresh clone of a big memory: brief from the newest sessions in the ref, build the index meanwhile.
             logger.info("brief without the search index (%s); building it in the background", exc)
             index_build.start(repo)
@@ -358,7 +360,7 @@ def build_brief(repo: Repo, config: Config | None = None) -> Brief:
         items.append(Item(1 if matched else 5, rank, _decision_line(f.path, d)))
 
     me = local_author(repo)
-    ordered = sorted(sessions.values(), key=lambda s: merge_guard.believable_date(s.ended_at, s.started_at),
+    ordered = sorted(sessions.values(), key=lambda s: believable_date(s.ended_at, s.started_at),
                      reverse=True)   # a session dated in the future is not the latest work
     # Merged means reachable from HEAD (ancestry.py), not a branch name; one's own work is never "teammates'".
     merged = here.merged(ordered)

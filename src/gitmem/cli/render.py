@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # only for the annotations: the CLI imports these modules its
     from gitmem.decisions.check import CheckResult
     from gitmem.decisions.decision_files import DecisionFile
     from gitmem.decisions.lifecycle import EditResult
-    from gitmem.index.search import SearchHit
+    from gitmem.index.query import SearchHit
 
 # A view as plain data for `--json`: what json.dumps takes.
 JSONObject = dict[str, object]

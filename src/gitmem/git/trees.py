@@ -142,3 +142,11 @@ def parse_merge_tree(proc: subprocess.CompletedProcess[bytes]) -> MergeTree:
 def merge_tree(repo: Repo, ours: str, theirs: str) -> MergeTree:
     """``git merge-tree --write-tree`` (git >= 2.38): the merged tree, and the stages of conflicted paths."""
     return parse_merge_tree(repo.git_bytes(*merge_tree_argv(ours, theirs), check=False))
+
+
+def changed_paths(repo: Repo, a: str, b: str, folder: str) -> list[str]:
+    """The paths under ``folder`` of every blob added, changed or deleted between two tree-ish
+    (``diff-tree -r --name-only``, no rename detection), in git's order; the cost follows the size of the change."""
+    out = repo.git_bytes("diff-tree", "-r", "-z", "--name-only", "--no-renames", a, b, "--",
+                         folder.rstrip("/") + "/").stdout
+    return [path for path in out.decode("utf-8", "surrogateescape").split("\0") if path]

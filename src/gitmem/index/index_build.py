@@ -6,7 +6,7 @@ Invariants:
   fresh clone's index, calls it when the index is missing or far behind the ref.
 - One build at a time: the builder holds ``<state>/index-build.lock`` (``flock``) for its whole run; a second
   builder that finds it held exits at once, and ``start`` does not spawn while it is held.
-- The builder writes the index the way every writer does (``search.ensure_index``: temporary file, then
+- The builder writes the index the way every writer does (``index_file.ensure_index``: temporary file, then
   ``os.replace``, under the index's own write lock), then renders the brief again from the new index.
 - Nothing is started where gitmem was never set up (no state folder): readers create no state.
 """
@@ -68,7 +68,7 @@ def start(repo: Repo) -> bool:
 def build(repo: Repo, then: Callable[[Repo], None], lock_fd: int | None = None) -> bool:
     """Bring the index up to date (a full build when needed), then call ``then`` (the brief renders again);
     False when another build holds the lock. ``lock_fd``: the lock, already held (handed over by ``start``)."""
-    from gitmem.index import search
+    from gitmem.index import index_file
 
     state = state_dir(repo.common_dir)
     if not state.is_dir():
@@ -78,7 +78,7 @@ def build(repo: Repo, then: Callable[[Repo], None], lock_fd: int | None = None) 
         return False
     try:
         signal.alarm(DEADLINE_SECONDS)  # the default action ends a build that hangs; the index is a cache
-        update = search.ensure_index(repo)
+        update = index_file.ensure_index(repo)
         logger.info("background index build: %s (%s)", update.action, update.reason or "up to date")
         then(repo)
     finally:

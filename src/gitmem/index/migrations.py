@@ -107,7 +107,7 @@ def m001_records(conn: sqlite3.Connection) -> None:
     """One row per session summary, observation and decision file, and their FTS5 index.
 
     ``records_fts`` is an external-content table over ``records``: the text is
-    stored once, in ``records``. There are no triggers: ``gitmem.index.search`` is
+    stored once, in ``records``. There are no triggers: ``gitmem.index.tables`` is
     the only writer and keeps the two in step (a bulk load then builds the
     index with one ``'rebuild'``, 3x faster than per-row triggers).
     ``porter unicode61``: English stemming (``caching`` finds ``cache``) over
@@ -206,7 +206,7 @@ def m002_sources(conn: sqlite3.Connection) -> None:
             rid NOT NULL,                   -- the id; an observation's o1-<16 hex> as those 8 bytes (a blob)
             date TEXT NOT NULL,
             label NOT NULL,                 -- the text, or the number of the candidate it equals
-                                            -- (gitmem.index.search._stored_label); no type: stored as given
+                                            -- (gitmem.index.rows._stored_label); no type: stored as given
             title TEXT NOT NULL,
             body TEXT NOT NULL,
             files TEXT NOT NULL,

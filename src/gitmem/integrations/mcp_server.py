@@ -237,7 +237,7 @@ class MemoryTools:
 
     @staticmethod
     def _since(since: str | None) -> str | None:
-        from gitmem.index.search import parse_since
+        from gitmem.since import parse_since
 
         if since is None or not since.strip():
             return None
@@ -304,7 +304,7 @@ class MemoryTools:
         return _fit_items(payload, "sessions", sessions, "more sessions than fit in one answer; lower `limit`")
 
     def get_records(self, ids: Sequence[str]) -> dict[str, Any]:
-        from gitmem.index.search import read_decision_files
+        from gitmem.index.rows import read_decision_files
         from gitmem.store.memory_ref import find_session
 
         repo = self.repo()

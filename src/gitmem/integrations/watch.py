@@ -56,7 +56,7 @@ from gitmem.capture import spool
 from gitmem.config import DECISIONS_DIR, state_dir
 from gitmem.errors import GitmemError, NotInitializedError
 from gitmem.git import Repo
-from gitmem.index import search
+from gitmem.index import index_file
 
 logger = logging.getLogger(__name__)
 
@@ -498,7 +498,7 @@ class Watcher:
             written = self._append(changes, lost)
         if decisions:
             try:
-                search.ensure_index(self.repo)  # the index compares the decision files' signature
+                index_file.ensure_index(self.repo)  # the index compares the decision files' signature
             except Exception:  # noqa: BLE001 - the index is a cache; the next search rebuilds it
                 logger.exception("re-indexing the decision notes failed")
         return written

@@ -105,3 +105,8 @@ def note_commit(path: str) -> str | None:
     if len(flat) not in (40, 64) or not set(flat) <= _HEX or any(len(p) != 2 for p in parts[:-1]):
         return None
     return flat
+
+
+def folder_month(folder: str) -> str:
+    """The ``yyyy-mm`` a session folder (``sessions/<month>/<id>``) is filed under."""
+    return folder.split("/")[1]

@@ -19,7 +19,6 @@ Invariants (each checked before or after the tree union in ``sync.merge_commits`
 
 from __future__ import annotations
 
-import datetime
 import logging
 import re
 from dataclasses import dataclass, field
@@ -33,7 +32,6 @@ from gitmem.store.records import load_yaml, split_front_matter
 logger = logging.getLogger(__name__)
 
 MAX_RECORD_BYTES = 8 << 20     # a summary or an observation file is a few KiB; 8 MiB is not a record
-FUTURE_SKEW_SECONDS = 600      # clocks drift; a date further ahead than this is not believed
 _MODES = {b"100644": "blob", b"100755": "blob", b"40000": "tree", b"040000": "tree"}
 _TOMBSTONE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}\.yaml$")
 
@@ -360,34 +358,9 @@ def own_folders(repo: Repo, ours_tree: str, folders: Iterable[str], identity: st
     return own
 
 
-def believable_time(stamp: float, now: float | None = None) -> float:
-    """A record's time for ordering: one further in the future than clocks drift counts as now."""
-    now = datetime.datetime.now(datetime.timezone.utc).timestamp() if now is None else now
-    return now if stamp > now + FUTURE_SKEW_SECONDS else stamp
-
-
 def conflict_path(path: str, oid: str) -> str:
     """Where a fetched version that may not replace ours is kept: ``conflicts/<path>~<blob id>``."""
     return conflict_copy(path, oid)
-
-
-def believable_date(*stamps: str) -> str:
-    """The first of ``stamps`` (ISO 8601) that is not further in the future than clocks drift; "" when none.
-
-    Ordering by such a date keeps sixty sessions dated 2099 from pushing real work out of a brief.
-    """
-    for ts in stamps:
-        if not ts:
-            continue
-        try:
-            stamp = datetime.datetime.fromisoformat(ts.replace("Z", "+00:00"))
-        except ValueError:
-            continue
-        if stamp.tzinfo is None:
-            stamp = stamp.replace(tzinfo=datetime.timezone.utc)
-        if believable_time(stamp.timestamp()) == stamp.timestamp():
-            return ts
-    return ""
 
 
 # -- provenance: which sessions came from a fetch -----------------------------------------------------------

@@ -29,9 +29,9 @@ logger = logging.getLogger(__name__)
 def fetch_recent_memory(repo: Repo, remote: str, *, depth: int | None = None, since: str | None = None,
                         progress: bool = False, timeout: float = gitcmd.GIT_TIMEOUT_SECONDS) -> None:
     """Fetch the remote's memory ref into its tracking ref, ``depth`` commits deep or back to ``since``
-    (anything ``search.parse_since`` reads: ``6m``, ``2w``, an ISO date)."""
+    (anything ``since.parse_since`` reads: ``6m``, ``2w``, an ISO date)."""
     from gitmem.config import MEMORY_REF
-    from gitmem.index.search import parse_since
+    from gitmem.since import parse_since
     from gitmem.team import sync
 
     if (depth is None) == (since is None):

@@ -45,6 +45,7 @@ from gitmem.config import MEMORY_REF, read_template, state_dir
 from gitmem.errors import GitError, GitmemError, RecordError, RefUpdateConflict
 from gitmem.git import DiffEntry, Repo
 from gitmem.lock_wait import lock_before
+from gitmem.store.dates import believable_time
 from gitmem.store.layout import (SESSIONS_DIR, SUMMARY_FILE, is_obs_file, is_record_path, is_tombstone, note_commit,
                                  session_folder)
 from gitmem.store.memory_ref import check_ref_lock, memory_tip
@@ -348,7 +349,7 @@ def _ended_key(data: object) -> tuple[int, float, int]:
         when = stamp.timestamp()
     except ValueError:
         when = float("-inf")
-    believed = int(merge_guard.believable_time(when) == when)
+    believed = int(believable_time(when) == when)
     count = data.get("observation_count")
     return (believed, when if believed else float("-inf"),
             count if isinstance(count, int) and not isinstance(count, bool) else -1)

@@ -1,0 +1,322 @@
+"""Queries of the search index: user text to FTS5 terms, filters, file matching and BM25 ranking.
+
+Invariants:
+- User text never reaches MATCH raw: every term is rebuilt from letters and
+  digits and double-quoted, so no input is an FTS5 syntax error.
+- Filters narrow inside FTS5 through index tokens (``rows.facet``), and every hit is then tested exactly
+  against what the tokens only approximate (the day within the first month, the author, the branch, the path).
+- A query sees the memory ref's records and its own work tree's decisions, never another work tree's.
+- Queries only read: they run on an open connection (``index_file.open_current`` keeps it up to date).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import re
+import sqlite3
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Sequence
+
+from gitmem import globs
+from gitmem.errors import GitmemError
+from gitmem.index.rows import TYPE_FACETS, TYPES, expand_label, facet
+from gitmem.index.tables import json_list
+from gitmem.recall import STOPWORDS  # a query of only these lists recent records
+from gitmem.since import parse_since
+
+BM25_WEIGHTS = (10.0, 1.0, 4.0, 3.0, 0.0)  # title, body, files, tags, facets: a title hit is worth ten body hits
+MIN_PREFIX = 3                           # shorter prefixes match too many terms (MEASUREMENTS.md, table 5)
+MAX_TERMS = 16
+MAX_RANKED = 10_000                      # rank at most the newest 10,000 matches: ~10 ms of BM25 at 100k rows
+MAX_LIMIT = 1_000
+SNIPPET_TOKENS = 12
+_MAX_AUTHOR_FACETS = 32
+_TEXT_COLUMNS = "{title body files tags}"
+_MAX_DATE_FACETS = 60
+_RUN = re.compile(r"[^\W_]+")
+_ASCII_RUN = re.compile(r"[A-Za-z0-9]+")
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    """One record that matched: a session summary, an observation or a decision file."""
+
+    type: str           # session | observation | decision
+    id: str             # session id, observation id or decision id
+    session_id: str     # the session it belongs to ('' for a decision made outside a session)
+    title: str
+    snippet: str        # matched text with the terms in **bold**
+    date: str
+    author: str
+    branch: str
+    path: str           # the file in the memory ref, or the decision file in the work tree
+    files: tuple[str, ...]
+    score: float        # BM25, higher is better; 0.0 when listed by recency
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": self.type, "id": self.id, "session_id": self.session_id, "title": self.title,
+                "snippet": self.snippet, "date": self.date, "author": self.author, "branch": self.branch,
+                "path": self.path, "files": list(self.files), "score": round(self.score, 4)}
+
+
+def query_terms(text: str) -> list[str]:
+    """FTS5 terms for user text: each whitespace-separated word becomes a double-quoted phrase of its
+    letter-and-digit runs (``store.py`` -> ``"store py"``), stopwords and one-character words are dropped,
+    and a trailing ``*`` makes a prefix query when the last run has at least ``MIN_PREFIX`` characters."""
+    terms: list[str] = []
+    for word in text.split():
+        runs = _RUN.findall(word.lower())
+        if not runs or (len(runs) == 1 and (runs[0] in STOPWORDS or len(runs[0]) < 2)):
+            continue
+        term = '"' + " ".join(runs) + '"'
+        if word.endswith("*") and len(runs[-1]) >= MIN_PREFIX:
+            term += "*"
+        if term not in terms:
+            terms.append(term)
+    return terms[:MAX_TERMS]
+
+
+def fts_expression(text: str, any_term: bool = False) -> str:
+    """The MATCH expression for user text (all terms, or any term); '' when nothing searchable is left.
+
+    The terms are confined to the text columns: a word never matches a filter token.
+    """
+    terms = query_terms(text)
+    if not terms:
+        return ""
+    return f"{_TEXT_COLUMNS} : (" + (" OR " if any_term else " AND ").join(terms) + ")"
+
+
+def _file_terms(pattern: str) -> list[str]:
+    """``files:`` terms that every path matching ``pattern`` contains: whole ASCII tokens not touching a wildcard."""
+    pieces = re.split(r"\*+|\?|\[[^\]]*\]", pattern)
+    terms = []
+    for i, piece in enumerate(pieces):
+        for m in _RUN.finditer(piece):
+            token = m.group()
+            touches = (m.start() == 0 and i > 0) or (m.end() == len(piece) and i < len(pieces) - 1)
+            if not touches and _ASCII_RUN.fullmatch(token):
+                term = f'files : "{token.lower()}"'
+                if term not in terms:
+                    terms.append(term)
+    return terms[:6]
+
+
+def file_matcher(pattern: str) -> Callable[[str], bool]:
+    """A test for a record's files (one per line): does ``pattern`` cover any of them (``globs.matches``)?
+
+    An absolute path in a record is matched by its tails, so ``src/app.py`` also
+    matches a record that holds ``/home/me/project/src/app.py``.
+    """
+    pat = globs.clean(pattern)
+    return lambda files: any(globs.matches(pat, p) for p in files.split("\n") if p)
+
+
+def parse_types(types: Iterable[str] | str | None) -> tuple[str, ...]:
+    if types is None:
+        return ()
+    wanted = (types,) if isinstance(types, str) else tuple(types)
+    out = []
+    for t in wanted:
+        name = t.strip().lower().removesuffix("s")
+        if name not in TYPES:
+            raise GitmemError(f"unknown record type {t!r}", hint=f"use one of: {', '.join(TYPES)}.")
+        out.append(name)
+    return tuple(dict.fromkeys(out))
+
+
+def _months(first: str, last: str) -> list[str]:
+    """Facet terms covering the months from ``first``'s to ``last``'s ([] when that is too many to be worth
+    it: nearly every row passes then). The days of the first month before ``first`` pass too; the exact
+    test drops them."""
+    if not (re.match(r"\d{4}-\d{2}-\d{2}", first) and re.match(r"\d{4}-\d{2}", last)):
+        return []
+    y, m = int(first[:4]), int(first[5:7])
+    end = (int(last[:4]), int(last[5:7]))
+    if (y, m) > end:
+        return ['"zzm000000"']  # nothing is that new
+    out = [f'"zzm{y:04d}{m:02d}"']
+    while (y, m) < end:
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+        out.append(f'"zzm{y:04d}{m:02d}"')
+        if len(out) > _MAX_DATE_FACETS:
+            return []
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class _Filters:
+    sql: str                    # exact conditions on `r`, joined with AND (always the work tree one)
+    params: dict[str, Any]
+    fts: tuple[str, ...]        # FTS5 terms every passing row has: facet and file tokens
+    check: Callable[[str, str, str, str, str], bool] | None   # exact test of (type, date, author, branch, files)
+    file: Callable[[str], bool] | None
+    nothing: bool = False       # a filter no row can pass
+
+
+def _filters(conn: sqlite3.Connection, worktree: str, types: tuple[str, ...], author: str | None,
+             branch: str | None, file: str | None, since: str | None) -> _Filters:
+    """Filters as index tokens (which narrow inside FTS5) plus the exact test the tokens approximate."""
+    conds = ["(r.worktree = '' OR r.worktree = :worktree)"]
+    params: dict[str, Any] = {"worktree": worktree}
+    fts: list[str] = []
+    nothing = False
+    exact_author: frozenset[str] = frozenset()   # authors the tokens do not narrow to: tested on each hit
+    kinds = frozenset(types) if types and set(types) != set(TYPES) else frozenset()
+    if kinds:
+        conds.append("r.type IN (" + ", ".join(f"'{t}'" for t in sorted(kinds)) + ")")
+        if "observation" not in kinds:
+            # Observations are nearly every row: their token narrows nothing and slows the intersection,
+            # so it is used only for the rare types; the exact test below drops the few others.
+            fts.append("facets : (" + " OR ".join(f'"{TYPE_FACETS[t]}"' for t in sorted(kinds)) + ")")
+    if author and author.strip():
+        # Words of the author's name or email, all of them: `bob`, `Bob Builder`, `bob@example.com`.
+        # Each source holds one token for its whole author: the filter names every author that has the words.
+        words = set(_RUN.findall(author.lower()))
+        authors = frozenset(a for (a,) in conn.execute("SELECT DISTINCT author FROM sources")
+                            if words and words <= set(_RUN.findall(a.lower())))
+        nothing = not authors
+        conds.append("r.author IN (SELECT value FROM json_each(:authors))")
+        params["authors"] = json_list(sorted(authors))
+        if 0 < len(authors) <= _MAX_AUTHOR_FACETS:
+            fts.append("facets : (" + " OR ".join(f'"{facet("a", a)}"' for a in sorted(authors)) + ")")
+        elif authors:
+            exact_author = authors
+    branch = branch.strip() if branch else ""
+    if branch:
+        conds.append("r.branch = :branch")
+        params["branch"] = branch
+        fts.append(f'facets : "{facet("b", branch)}"')
+    if since:
+        conds.append("r.date >= :since")
+        params["since"] = since
+        dates = _months(since, conn.execute("SELECT max(date) FROM records WHERE date < ':'").fetchone()[0] or "")
+        if dates:
+            fts.append("facets : (" + " OR ".join(dates) + ")")
+    matcher = None
+    if file and file.strip():
+        matcher = file_matcher(file)
+        conds.append("gm_file_match(r.files)")
+        fts += _file_terms(file.strip())
+
+    def check(kind: str, date: str, row_author: str, row_branch: str, files: str) -> bool:
+        return ((not kinds or kind in kinds) and (not since or date >= since)
+                and (not exact_author or row_author in exact_author)
+                and (not branch or row_branch == branch) and (matcher is None or matcher(files)))
+
+    exact = kinds or since or branch or matcher is not None or exact_author   # else every row passes: no test
+    return _Filters(" AND ".join(conds), params, tuple(fts), check if exact else None, matcher, nothing)
+
+
+_HIT_COLUMNS = ("r.type, r.rid, r.session_id, r.label, {snippet}, r.date, r.author, r.branch, r.path, r.files, "
+                "{score}, r.title, r.body, r.tags")
+_BM25 = "bm25(records_fts, " + ", ".join(str(w) for w in BM25_WEIGHTS) + ")"
+_SNIPPET = f"snippet(records_fts, -1, '**', '**', '…', {SNIPPET_TOKENS})"
+_JOIN = "records_fts CROSS JOIN records r ON r.rowid = records_fts.rowid"   # CROSS: FTS5 drives the join
+
+
+def _hit(row: Sequence[Any]) -> SearchHit:
+    kind, rid, session_id, label, snippet, date, author, branch, path, files, score, title, body, tags = row
+    return SearchHit(kind, rid, session_id, expand_label(label, rid, title, body, files, tags),
+                     " ".join((snippet or "").split()), date, author, branch, path,
+                     tuple(files.split("\n")) if files else (), 0.0 - float(score))  # bm25: lower is better
+
+
+def _window(conn: sqlite3.Connection, match: str) -> int | None:
+    """The rowid of the ``MAX_RANKED``-th newest match, or None when there are fewer.
+
+    BM25 costs ~1 us per matching row; a term in most rows would cost ~100 ms.
+    Walking the doclist backwards without ranking is ~30x cheaper, and a term
+    that common adds almost nothing to BM25 anyway. Rowid order is arrival
+    order: a rebuild inserts sessions oldest first, updates append.
+    """
+    row = conn.execute("SELECT rowid FROM records_fts WHERE records_fts MATCH ? ORDER BY rowid DESC "
+                       "LIMIT 1 OFFSET ?", (match, MAX_RANKED - 1)).fetchone()
+    return None if row is None else row[0]
+
+
+def _ranked(conn: sqlite3.Connection, text: str, f: _Filters, limit: int) -> list[SearchHit]:
+    """The best ``limit`` BM25 hits for the MATCH expression ``text`` among the newest ``MAX_RANKED``
+    matches whose index tokens pass the filters.
+
+    Ranking happens in the FTS table alone; joining every match to ``records``
+    before the sort would double the cost. The few winners are then read and
+    checked exactly (work tree, and what the tokens only approximate: the time
+    within the first day of ``since``, the branch, the file path); when too
+    many fail, more are ranked.
+    """
+    match = " AND ".join((f"({text})", *f.fts))
+    cut = _window(conn, match)
+    window = "" if cut is None else "AND rowid >= :cut "
+    # Decision rows of other work trees are dropped after ranking, so that many more are fetched.
+    foreign = conn.execute("SELECT count(*) FROM sources WHERE worktree > '' AND worktree != ?",
+                           (f.params["worktree"],)).fetchone()[0]
+    inline = not f.fts   # a facet or file token could otherwise win the snippet's choice of column
+    snippet = f", {_SNIPPET}" if inline else ", NULL"
+    fetch = limit + foreign if f.check is None else 4 * limit + foreign
+    while True:
+        top = conn.execute(f"SELECT rowid, {_BM25} AS score{snippet} FROM records_fts "
+                           f"WHERE records_fts MATCH :match {window}ORDER BY score LIMIT :n",
+                           {"match": match, "cut": cut, "n": fetch}).fetchall()
+        rows = {row[0]: row[1:] for row in conn.execute(
+            f"SELECT rowid, worktree, {_HIT_COLUMNS.format(snippet='NULL', score='NULL')} FROM records r "
+            f"WHERE rowid IN ({', '.join(str(int(t[0])) for t in top)})")} if top else {}
+        hits: list[tuple[int, SearchHit]] = []
+        for rowid, score, snip in top:
+            row = rows.get(rowid)
+            if row is None or row[0] not in ("", f.params["worktree"]):
+                continue
+            if f.check is not None and not f.check(row[1], row[6], row[7], row[8], row[10]):
+                continue
+            hits.append((rowid, _hit((*row[1:5], snip, *row[6:11], score, *row[12:]))))
+            if len(hits) == limit:
+                break
+        if len(hits) >= limit or len(top) < fetch:
+            break
+        fetch *= 4
+    if not inline and hits:
+        snippets = dict(conn.execute(
+            f"SELECT rowid, {_SNIPPET} FROM records_fts WHERE records_fts MATCH ? "
+            f"AND rowid IN ({', '.join(str(int(rowid)) for rowid, _ in hits)})", (text,)).fetchall())
+        return [dataclasses.replace(hit, snippet=" ".join((snippets.get(rowid) or "").split()))
+                for rowid, hit in hits]
+    return [hit for _, hit in hits]
+
+
+def _recent(conn: sqlite3.Connection, f: _Filters, limit: int) -> list[SearchHit]:
+    """Newest records passing the filters: the answer to a query with nothing searchable in it."""
+    params = {**f.params, "limit": limit}
+    columns = _HIT_COLUMNS.format(snippet="substr(r.body, 1, 160)", score="0.0")
+    if f.fts:
+        # Narrow through the index tokens, newest (highest rowid) first, until `limit` pass exactly.
+        params["match"] = " AND ".join(f.fts)
+        # Rows arrive in fetch order, not time order: sessions (a few per day) are sorted by their date, so
+        # records dated in the future (indexed with no date) cannot take the newest places.
+        order = "r.date DESC, records_fts.rowid DESC" if "r.type IN ('session')" in f.sql else "records_fts.rowid DESC"
+        sql = (f"SELECT {columns} FROM {_JOIN} WHERE records_fts MATCH :match AND {f.sql} "
+               f"ORDER BY {order} LIMIT :limit")
+    else:
+        sql = f"SELECT {columns} FROM records r WHERE {f.sql} ORDER BY r.date DESC, r.rowid DESC LIMIT :limit"
+    return [_hit(row) for row in conn.execute(sql, params)]
+
+
+def query_index(conn: sqlite3.Connection, query: str, *, types: Iterable[str] | str | None = None,
+                author: str | None = None, branch: str | None = None, file: str | None = None,
+                since: str | None = None, limit: int = 20, worktree: str = "",
+                now: datetime.datetime | None = None) -> list[SearchHit]:
+    """Search an open index (no freshness check); see ``search.search`` for the arguments."""
+    f = _filters(conn, worktree, parse_types(types), author, branch, file, parse_since(since, now) if since else None)
+    limit = max(0, min(int(limit), MAX_LIMIT))
+    if limit == 0 or f.nothing:
+        return []
+    if f.file is not None:
+        conn.create_function("gm_file_match", 1, f.file, deterministic=True)
+    text = fts_expression(query)
+    if not text:
+        return _recent(conn, f, limit)
+    hits = _ranked(conn, text, f, limit)
+    if not hits and len(query_terms(query)) > 1:
+        # No record has every word: rank the records that have any of them.
+        hits = _ranked(conn, fts_expression(query, any_term=True), f, limit)
+    return hits
