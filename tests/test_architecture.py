@@ -74,7 +74,7 @@ LAYERS: dict[str, int] = {
     "gitmem.compress.summarize": FEATURE,
     "gitmem.compress.claude_cli": FEATURE,   # the `claude` command run headless, isolated and bounded, for summarize
     "gitmem.decisions.decision_files": FEATURE,
-    "gitmem.decisions.restatement": FEATURE,  # the same thing said again: a restated decision, a next step done later
+    "gitmem.compress.restatement": FEATURE,   # the same thing said again: a restated decision, a next step done later
     "gitmem.decisions.lifecycle": FEATURE,  # accept, reject, supersede: in-place status edits
     "gitmem.decisions.check": FEATURE,        # `gitmem check`: validate .gitmem/ with file, line and fix
     "gitmem.app.why": FEATURE,          # `gitmem why`: decisions and sessions that concern a path

@@ -43,7 +43,7 @@ from gitmem import fence
 from gitmem.compress import claude_cli
 from gitmem.compress.deadline import DeadlinePassed, call_before
 from gitmem.config import Config, read_template
-from gitmem.decisions import restatement
+from gitmem.compress import restatement
 from gitmem.errors import SummarizeError
 from gitmem.store.records import DecisionNote, Observation, SessionSummary
 
