@@ -448,7 +448,8 @@ def test_summarizer_sends_nothing_when_redaction_cannot_be_imported(monkeypatch:
 
     from fakes.messages_api import FakeMessagesAPI, good
 
-    from gitmem.compress.summarize import SessionInput, summarize_session
+    from gitmem.compress.draft import SessionInput
+    from gitmem.compress.summarize import summarize_session
     from gitmem.config import Config
 
     secret = "AKIA" + fake(16, UPPER + DIGITS, 21)
