@@ -70,7 +70,9 @@ LAYERS: dict[str, int] = {
     "gitmem.app.doctor": FEATURE,       # `gitmem doctor`: check and repair the memory ref from reflog, remote, spool
     "gitmem.store.memory_ref": STORAGE,        # records <-> the memory ref
     "gitmem.capture.spool": STORAGE,        # the hook's raw event files
-    "gitmem.capture.compaction": FEATURE,
+    "gitmem.capture.compaction": FEATURE,   # spool events -> observations and session facts; the transcript
+    "gitmem.capture.claude_tools": FEATURE,  # Claude Code's tools (Read, Edit, Bash, Grep, Task...) -> observation fields
+    "gitmem.capture.payload_fields": FEATURE,  # a payload's fields read defensively: cleaned, redacted, bounded
     "gitmem.compress.summarize": FEATURE,    # the backend chosen, the prompt built and redacted, one summarizer call
     "gitmem.compress.draft": FEATURE,        # what a summarizer is given (SessionInput) and gives back (Draft)
     "gitmem.compress.offline": FEATURE,      # the offline summarizer: sentences, reasons, dead ends -> a summary
