@@ -43,7 +43,8 @@ import gitmem  # noqa: E402
 from gitmem.app import flush
 from gitmem.app.project import init_repository  # noqa: E402
 from gitmem.capture import compaction  # noqa: E402
-from gitmem.compress.summarize import SessionInput, summarize_session  # noqa: E402
+from gitmem.compress.draft import SessionInput  # noqa: E402
+from gitmem.compress.summarize import summarize_session  # noqa: E402
 from gitmem.config import Config  # noqa: E402
 from gitmem.git import discover  # noqa: E402
 from gitmem.store import memory_ref

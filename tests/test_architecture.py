@@ -71,11 +71,17 @@ LAYERS: dict[str, int] = {
     "gitmem.app.doctor": FEATURE,       # `gitmem doctor`: check and repair the memory ref from reflog, remote, spool
     "gitmem.store.memory_ref": STORAGE,        # records <-> the memory ref
     "gitmem.capture.spool": STORAGE,        # the hook's raw event files
-    "gitmem.capture.compaction": FEATURE,
-    "gitmem.compress.summarize": FEATURE,
+    "gitmem.capture.compaction": FEATURE,   # spool events -> observations and session facts; the transcript
+    "gitmem.capture.claude_tools": FEATURE,  # Claude Code's tools (Read, Edit, Bash, Grep, Task...) -> observation fields
+    "gitmem.capture.payload_fields": FEATURE,  # a payload's fields read defensively: cleaned, redacted, bounded
+    "gitmem.compress.summarize": FEATURE,    # the backend chosen, the prompt built and redacted, one summarizer call
+    "gitmem.compress.draft": FEATURE,        # what a summarizer is given (SessionInput) and gives back (Draft)
+    "gitmem.compress.offline": FEATURE,      # the offline summarizer: sentences, reasons, dead ends -> a summary
+    "gitmem.compress.answer": FEATURE,       # the schema a model fills, and its answer read back into a Draft
+    "gitmem.compress.anthropic_api": FEATURE,  # the Anthropic Messages API backend, the only importer of anthropic
     "gitmem.compress.claude_cli": FEATURE,   # the `claude` command run headless, isolated and bounded, for summarize
     "gitmem.decisions.decision_files": FEATURE,
-    "gitmem.decisions.restatement": FEATURE,  # the same thing said again: a restated decision, a next step done later
+    "gitmem.compress.restatement": FEATURE,   # the same thing said again: a restated decision, a next step done later
     "gitmem.decisions.lifecycle": FEATURE,  # accept, reject, supersede: in-place status edits
     "gitmem.decisions.check": FEATURE,        # `gitmem check`: validate .gitmem/ with file, line and fix
     "gitmem.app.why": FEATURE,          # `gitmem why`: decisions and sessions that concern a path
@@ -134,7 +140,7 @@ EXCLUSIVE_IMPORTS = {
     "typer": TYPER_MODULES,
     "click": TYPER_MODULES,
     "rich": TYPER_MODULES | {"gitmem.cli.render"},   # render: display widths (rich.cells), inside a function
-    "anthropic": {"gitmem.compress.summarize"},
+    "anthropic": {"gitmem.compress.anthropic_api"},
     "watchdog": {"gitmem.integrations.watch"},
     "git": {"gitmem.git"},          # GitPython, if it is ever used, stays behind gitmem.git
     "mcp": {"gitmem.integrations.mcp_server"},
@@ -331,10 +337,12 @@ def test_heavy_packages_are_imported_by_one_module_only(package: str) -> None:
     assert not bad, f"only {', '.join(sorted(allowed))} may import {package}:\n" + "\n".join(bad)
 
 
-def test_summarize_imports_anthropic_only_inside_a_function() -> None:
-    if "gitmem.compress.summarize" not in MODULES:
-        pytest.skip("summarize.py does not exist yet")
-    top = [i for i in imports_of("gitmem.compress.summarize") if i.target == "anthropic" and i.top_level]
+def test_the_anthropic_backend_imports_anthropic_only_inside_a_function() -> None:
+    if "gitmem.compress.anthropic_api" not in MODULES:
+        pytest.skip("anthropic_api.py does not exist yet")
+    found = [i for i in imports_of("gitmem.compress.anthropic_api") if i.target == "anthropic"]
+    assert found, "the parser found no import of anthropic in anthropic_api.py"
+    top = [i for i in found if i.top_level]
     assert not top, f"{_where(top[0])}: anthropic takes 2.7 s to import; import it where it is used"
 
 

@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 
 from gitmem.capture import compaction
-from gitmem.capture.compaction import (MAX_COMMAND, MAX_DETAIL, MAX_PATH, MAX_STOP_HEAD, MAX_STOP_TAIL, MAX_TEXT,
-                                       SessionFacts, SpoolEvent, clip, compact_events, parse_spool_line,
-                                       read_transcript_text, rel_path, session_facts)
+from gitmem.capture.claude_tools import MAX_COMMAND
+from gitmem.capture.compaction import (MAX_STOP_HEAD, MAX_STOP_TAIL, SessionFacts, SpoolEvent, compact_events,
+                                       parse_spool_line, read_transcript_text, session_facts)
+from gitmem.capture.payload_fields import MAX_DETAIL, MAX_PATH, MAX_TEXT, clip, rel_path
 from gitmem.store.records import Observation, ObservationBatch
 
 DATA = Path(__file__).parent / "data"

@@ -448,7 +448,8 @@ def test_summarizer_sends_nothing_when_redaction_cannot_be_imported(monkeypatch:
 
     from fakes.messages_api import FakeMessagesAPI, good
 
-    from gitmem.compress.summarize import SessionInput, summarize_session
+    from gitmem.compress.draft import SessionInput
+    from gitmem.compress.summarize import summarize_session
     from gitmem.config import Config
 
     secret = "AKIA" + fake(16, UPPER + DIGITS, 21)
@@ -591,7 +592,7 @@ def test_webfetch_and_command_urls_keep_parameter_names_and_lose_values() -> Non
 
 def test_capture_redacts_a_yaml_line_before_joining_lines() -> None:
     # an Edit's excerpt is one line; `password: x` must be judged while it still starts a line
-    from gitmem.capture.compaction import clip
+    from gitmem.capture.payload_fields import clip
 
     pw = "Quasar" + fake(8, seed=42)
     assert clip(f"db:\n  password: {pw}\n  port: 5432", 200, oneline=True) == f"db: password: {mark('password')} port: 5432"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gitmem.decisions.restatement import content_words, done_by, open_next_steps, restates, says_nothing
+from gitmem.compress.restatement import content_words, done_by, open_next_steps, restates, says_nothing
 from gitmem.store.records import SessionSummary
 
 

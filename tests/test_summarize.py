@@ -17,8 +17,11 @@ from fakes import claude as fake_claude
 from fakes.messages_api import GOOD_SUMMARY, FakeMessagesAPI, Reply, error, good, message, text_message
 
 from gitmem.capture import compaction
-from gitmem.compress import claude_cli, summarize
-from gitmem.compress.summarize import SessionInput, summarize_offline, summarize_session
+from gitmem.compress import anthropic_api, claude_cli, summarize
+from gitmem.compress.answer import SUMMARY_SCHEMA
+from gitmem.compress.draft import SessionInput
+from gitmem.compress.offline import summarize_offline
+from gitmem.compress.summarize import summarize_session
 from gitmem.config import Config
 from gitmem.store.records import DecisionNote, Observation, SessionSummary
 
@@ -59,7 +62,7 @@ def test_anthropic_answer_becomes_the_draft_with_its_cost() -> None:
     assert "sk-ant-test-key" in (req.headers.get("x-api-key"), req.headers.get("authorization", "")[7:])
     assert req.body["model"] == "claude-haiku-4-5"
     assert req.body["tool_choice"] == {"type": "tool", "name": "record_session_summary"}
-    assert req.body["tools"][0]["input_schema"] == summarize.SUMMARY_SCHEMA
+    assert req.body["tools"][0]["input_schema"] == SUMMARY_SCHEMA
     assert "untrusted data" in req.body["system"]
     text = user_text(req)
     assert text.startswith("<session_data") and text.rstrip().endswith("</session_data>")
@@ -97,7 +100,7 @@ def test_overloaded_api_gives_up_after_bounded_retries() -> None:
         draft = summarize_session(fixture_input(), cfg(), api.env())
     assert draft.summarizer == "offline"
     assert "529" in draft.fallback_reason and "overloaded_error" in draft.fallback_reason
-    assert len(api.requests) == summarize.MAX_RETRIES + 1
+    assert len(api.requests) == anthropic_api.MAX_RETRIES + 1
 
 
 def test_server_error_then_answered() -> None:
@@ -343,7 +346,7 @@ OFFLINE_SCRIPT = """
 import dataclasses, json, sys
 sys.path.insert(0, sys.argv[1])
 from test_summarize import fixture_input
-from gitmem.compress.summarize import summarize_offline
+from gitmem.compress.offline import summarize_offline
 print(json.dumps(dataclasses.asdict(summarize_offline(fixture_input())), sort_keys=True))
 """
 

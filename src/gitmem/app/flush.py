@@ -29,6 +29,7 @@ from gitmem import hook, redact
 from gitmem.app import inject
 from gitmem.capture import compaction, spool
 from gitmem.compress import summarize
+from gitmem.compress.draft import SessionInput
 from gitmem.config import load_config, state_dir
 from gitmem.decisions import decision_files
 from gitmem.errors import GitmemError
@@ -282,7 +283,7 @@ def build_summary(repo: Repo, session_id: str, observations: tuple[Observation, 
     if head_start and head and head_start != head:
         out = repo.git_bytes("rev-list", "--max-count=100", f"{head_start}..{head}", check=False)
         commits = tuple(reversed(out.stdout.decode().split())) if out.returncode == 0 else ()
-    draft = summarize.summarize_session(summarize.SessionInput(
+    draft = summarize.summarize_session(SessionInput(
         session_id=session_id,
         observations=observations,
         previous=previous,

@@ -33,8 +33,9 @@ from typing import Sequence
 
 from gitmem import fence, globs
 from gitmem.atomic import write_atomic
+from gitmem.compress import restatement
 from gitmem.config import DECISIONS_DIR, Config, load_config, state_dir
-from gitmem.decisions import decision_files, restatement
+from gitmem.decisions import decision_files
 from gitmem.errors import GitmemError
 from gitmem.git import Repo
 from gitmem.index import index_build, index_file, search

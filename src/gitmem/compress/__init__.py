@@ -1,1 +1,1 @@
-"""Compress: one summarizer call per session (offline extractor, Anthropic API, the claude CLI)."""
+"""Compress: one summarizer call per session (offline extractor, Anthropic API, claude CLI); the same thing said again."""

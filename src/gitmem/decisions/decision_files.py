@@ -40,9 +40,9 @@ from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 from gitmem import globs, worktree_files
+from gitmem.compress import restatement
+from gitmem.compress.restatement import title_key
 from gitmem.config import DECISIONS_DIR, read_template
-from gitmem.decisions import restatement
-from gitmem.decisions.restatement import title_key
 from gitmem.errors import GitmemError, NotFoundError, RecordError
 from gitmem.git import Repo
 from gitmem.store.records import DECISION_STATUSES, Decision, DecisionNote, SessionSummary, content_id, new_decision_id

@@ -1,0 +1,235 @@
+"""The offline summarizer: an extractive summary built only from the observations.
+
+Deterministic (same input, same output) and needs no network: it is what every
+other backend falls back to. The assistant's replies are read sentence by
+sentence and sorted by cue words into dead ends, decisions, things learned and
+open next steps; files changed and commands run become the completed work.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Sequence
+
+from gitmem import fence
+from gitmem.compress import restatement
+from gitmem.compress.draft import Draft, SessionInput, new_draft, unique
+from gitmem.store.records import DecisionNote, Observation
+
+OFFLINE = "offline"
+
+_DECISION_CUE = re.compile(
+    r"\b(decided|decide to|we will|we'll go|let's go with|going with|chose|settled on|switch(?:ed)? to|"
+    r"(?:instead of|rather than)(?!\s+[\d~≈<>]))\b", re.IGNORECASE)  # "40 s instead of 3 minutes" is a measurement
+_DECISION_LEAD = re.compile(r"^(?:so,?\s+)?(?:(?:we|i)(?:'ve| have)?\s+decided\s+to|(?:we|i)'ll\s+go\s+with|"
+                            r"let's\s+go\s+with|going\s+with|(?:we|i)\s+(?:chose|picked|went\s+with)(?:\s+to)?|"
+                            r"settled\s+on)\s+", re.IGNORECASE)
+_BECAUSE = re.compile(r"\b(?:because|since|so that|as it|due to)\b(.+)$", re.IGNORECASE)
+# Something tried and given up: told as a dead end, never as a decision or a fact learned.
+_DEAD_END_CUE = re.compile(
+    r"\b(?:did not|didn't|does not|doesn't|do not|don't)\s+(?:work|help|fix|solve|improve|change anything)\b|"
+    r"\bno luck\b|\bdead end\b|\bgave up on\b|\babandoned\b|\bmade (?:it|things|\w+ \w+) (?:worse|slower)\b|"
+    r"\b(?:backed|rolled) (?:it|that|this|them) (?:out|back)\b|\breverted (?:it|that|this|them)\b|"
+    r"\btried\b.*\bbut\b", re.IGNORECASE)
+_LEARNED_CUE = re.compile(
+    r"\b(turns out|turned out|found that|learned|the cause|root cause|it seems|note that|must|always|never|requires?|"
+    r"convention|lives? (?:in|under)|owns|owned by|responsible for|only module|talks to|"
+    r"(?:is|are) (?:defined|sent|configured|kept|stored|built|handled|read|set)(?: only)? (?:in|from|by|through))\b",
+    re.IGNORECASE)
+# "`billing/charge.py` creates charges": a file and what it does, a map of the code.
+_FILE_DOES = re.compile(r"^`?(?:[\w.-]+/)*[\w-]+\.[A-Za-z]{1,5}`?\s+(?:\([^)]*\)\s+)?[a-z]+s\b")
+# "Next steps:", "Still to do: ...", "Remaining work: ...": what follows (inline, or as a list) is left open.
+_NEXT_HEAD = re.compile(
+    r"^(?:\*\*|__)?(?:next steps?|still to do|still open|remaining(?: work| steps)?|left to do|to ?do|"
+    r"follow[- ]?ups?|open (?:items|questions|points))(?:\*\*|__)?\s*:\s*(?:\*\*|__)?\s*(.*)$", re.IGNORECASE)
+_BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+(.*)$")
+_CHECKBOX = re.compile(r"^\s*(?:[-*•]\s+)?\[([ xX])\]\s+(.*)$")
+# A heading over a list of open work: "Next steps:", "**Not done yet**", "Left a few TODOs:", "## Follow-ups".
+_STEPS_HEADING = re.compile(r"\b(?:next steps?|to-?dos?|to do|not (?:yet )?done|left (?:to do|open)|remaining|"
+                            r"still open|open (?:items|questions|points)|follow[- ]?ups?|pending)\b", re.IGNORECASE)
+_THEN = re.compile(r";\s*(?:and\s+)?(?:then\s+)?")
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+_IN_LINE = re.compile(r"(?<=[.!?])\s+")
+_LEAD_SENTENCES = 2
+_COMMIT_MESSAGE = re.compile(r"\bgit\s+commit\b[^\n]*?\s-(?:a?m|-message(?:=|\s))\s*([\"'])(.+?)\1")
+_OPEN_TODO = ("[ ]", "[>]", "[pending]", "[in_progress]")
+
+
+def _sentences(text: str) -> list[str]:
+    return [s.strip(" -*•\t") for s in _SENTENCE.split(text or "") if len(s.strip()) > 12]
+
+
+def _named_files(text: str, files: Sequence[str]) -> tuple[str, ...]:
+    """The ``files`` that ``text`` names, by path or by file name (as a whole word, not inside another)."""
+    named = []
+    for f in files:
+        for name in dict.fromkeys((f, f.rsplit("/", 1)[-1])):
+            if name and re.search(rf"(?<![\w./-]){re.escape(name)}(?![\w/-]|\.\w)", text):
+                named.append(f)
+                break
+    return tuple(named)
+
+
+def _decision_note(sentence: str, changed: tuple[str, ...], seen: Sequence[str] = ()) -> DecisionNote:
+    """A decision from its sentence; its files are the session's files the sentence names, or, when it
+    names none of them, the files the session changed."""
+    because = _BECAUSE.search(sentence)
+    head = sentence[: because.start()].rstrip(" ,;") if because else sentence.rstrip(".")
+    head = _DECISION_LEAD.sub("", head)
+    files = _named_files(sentence, list(dict.fromkeys([*changed, *seen]))) or changed
+    return DecisionNote(title=fence.one_line(head[:1].upper() + head[1:], 100), decision=fence.one_line(sentence, 300),
+                        rationale=fence.one_line(because.group(1).rstrip("."), 300) if because else "", files=files[:10])
+
+
+def _decisions_from(sentences: Sequence[str], changed: tuple[str, ...],
+                    seen: Sequence[str] = ()) -> tuple[DecisionNote, ...]:
+    notes: dict[str, DecisionNote] = {}
+    for sentence in sentences:
+        if _DECISION_CUE.search(sentence) and not _DEAD_END_CUE.search(sentence):
+            note = _decision_note(sentence, changed, seen)
+            notes.setdefault(restatement.title_key(note.title), note)
+    return tuple(notes.values())[:5]
+
+
+def _step(text: str) -> str:
+    text = text.strip(" -*•\t")
+    box = _CHECKBOX.match(text)
+    text = (box.group(2) if box else text).removeprefix("then ").rstrip(".")
+    return fence.one_line(text[:1].upper() + text[1:], 200)
+
+
+def _steps_heading(line: str) -> bool:
+    """A short line that announces a list of open work (ends with ':' or is a heading or bold)."""
+    text = line.strip()
+    bare = text.strip("#*_ ").rstrip(":").strip("*_ ")
+    return (0 < len(bare) <= 50 and _STEPS_HEADING.search(bare) is not None
+            and (text.endswith(":") or text.startswith(("#", "**", "__"))))
+
+
+def _open_steps(message: str) -> tuple[list[str], str]:
+    """Work the message leaves open, and the message without it: unchecked boxes ("- [ ] x"), the list under
+    a heading such as "Next steps:" or "**Not done yet**", and inline "Still to do: a; then b"."""
+    steps: list[str] = []
+    kept: list[str] = []
+    lines = message.splitlines()
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        i += 1
+        box = _CHECKBOX.match(line)
+        if box is not None:
+            if box.group(1) == " ":
+                steps.append(_step(box.group(2)))
+            else:
+                kept += [box.group(2), "\n"]
+            continue
+        if _steps_heading(line):
+            j = i
+            while j < len(lines) and not lines[j].strip():
+                j += 1
+            if j < len(lines) and _BULLET.match(lines[j]):
+                i = j
+                while i < len(lines) and _BULLET.match(lines[i]):
+                    steps.append(_step(_BULLET.match(lines[i]).group(1)))  # type: ignore[union-attr]
+                    i += 1
+                continue
+        parts = _IN_LINE.split(line.strip())
+        for n, part in enumerate(parts):
+            m = _NEXT_HEAD.match(part.strip(" -*•\t"))
+            if m is None:
+                kept.append(part)
+                continue
+            rest = " ".join([m.group(1), *parts[n + 1:]]).strip()
+            steps += [_step(p) for p in _THEN.split(rest) if len(p.strip()) > 3]
+            break
+        kept.append("\n")
+    return [s for s in steps if s and not restatement.says_nothing(s)], " ".join(kept)
+
+
+def _kind_of(sentence: str) -> str:
+    """dead_end, decision, learned or other: what an assistant's sentence tells (first cue wins)."""
+    if _DEAD_END_CUE.search(sentence):
+        return "dead_end"
+    if _DECISION_CUE.search(sentence):
+        return "decision"
+    if _LEARNED_CUE.search(sentence) or _FILE_DOES.match(sentence):
+        return "learned"
+    return "other"
+
+
+def summarize_offline(inp: SessionInput) -> Draft:
+    """An extractive summary built only from the observations: same input, same output.
+
+    The assistant's replies are read sentence by sentence: what was tried and given up goes to
+    dead ends (never to decisions or learned), choices to decisions, statements about the code
+    to learned, what the final reply leaves open to next steps, and the first plain sentences of
+    the final reply (what was done or found) lead the completed list."""
+    obs = inp.observations
+    prompts = [o.text for o in obs if o.kind == "prompt" and o.text]
+    modified = unique([f for o in obs if o.kind in ("edit", "write") and o.outcome != "attempted" for f in o.files], 50)
+    read = unique([f for o in obs if o.kind == "read" for f in o.files], 50)
+    searches = unique([fence.one_line(o.text, 120) for o in obs if o.kind == "search" and o.text], 8)
+    fetches = unique([fence.one_line(o.text or o.command, 120) for o in obs if o.kind == "fetch"], 5)
+
+    # The replies: earlier turns as the Stop observations kept them (clipped), the last one whole.
+    replies = [o.text for o in obs if o.kind == "stop" and o.text]
+    final = inp.last_message or (replies[-1] if replies else "")
+    if inp.last_message and replies and final.startswith(replies[-1].rstrip("…")):
+        replies = replies[:-1]
+    steps_said, final_rest = _open_steps(final)
+    said: dict[str, list[str]] = {"dead_end": [], "decision": [], "learned": [], "other": []}
+    for sentence in [s for r in replies for s in _sentences(r)]:
+        said[_kind_of(sentence)].append(sentence)
+    lead: list[str] = []
+    for sentence in _sentences(final_rest):
+        kind = _kind_of(sentence)
+        said[kind].append(sentence)
+        if kind == "other" and len(lead) < _LEAD_SENTENCES and not sentence.endswith((":", "?")):
+            lead.append(fence.one_line(sentence.rstrip("."), 240))
+
+    completed: list[str] = list(lead)
+    for f in modified:
+        kinds = [o for o in obs if f in o.files and o.kind in ("edit", "write")]
+        created = any(o.kind == "write" and "created" in (o.text or "").lower() for o in kinds)
+        completed.append(f"{'Created' if created else 'Changed'} {f}" + (f" ({len(kinds)} edits)" if len(kinds) > 1 else ""))
+    # Commands: the last outcome of each command counts; a failure never followed by success is a dead end.
+    last_outcome: dict[str, Observation] = {}
+    for o in obs:
+        if o.kind == "command" and o.command and o.outcome != "attempted":
+            last_outcome[o.command] = o
+    dead_ends = [fence.one_line(s, 240) for s in said["dead_end"]]
+    for cmd, o in last_outcome.items():
+        if o.outcome == "error":
+            dead_ends.append(fence.one_line(f"Tried `{cmd}`: failed" + (f" ({o.detail})" if o.detail else ""), 240))
+        else:
+            commit = _COMMIT_MESSAGE.search(cmd)
+            completed.append(fence.one_line(f"Committed \"{commit.group(2)}\"" if commit else f"Ran `{cmd}`", 160))
+    for o in obs:
+        if o.kind == "error" or (o.kind != "command" and o.outcome == "error"):
+            dead_ends.append(fence.one_line(f"Tried {o.tool or o.kind}: failed ({o.detail or o.text})", 240))
+
+    next_steps: list[str] = []
+    todos = [o for o in obs if o.kind == "todo" and o.detail]
+    for line in (todos[-1].detail.splitlines() if todos else []):  # the last list is the current one
+        if line.startswith(_OPEN_TODO):
+            next_steps.append(fence.one_line(line.split("]", 1)[1], 200))
+    next_steps += steps_said
+    learned = [fence.one_line(s, 240) for s in said["learned"]]
+    investigated = [f"Read {f}" for f in read[:10]] + [f"Searched {s}" for s in searches] + \
+        [f"Fetched {f}" for f in fetches]
+    title = fence.one_line(prompts[0], 80) if prompts else (
+        f"Changed {', '.join(modified[:3])}" if modified else f"Session {inp.session_id[:8]}")
+    if inp.previous is not None and inp.previous.title and not prompts:
+        title = inp.previous.title
+    return new_draft(
+        title=title,
+        request=fence.one_line(" / ".join(dict.fromkeys(prompts)), 600),
+        investigated=unique(investigated, 12),
+        learned=unique(learned, 8),
+        completed=unique(completed, 15),
+        next_steps=unique(next_steps, 10),
+        dead_ends=unique(dead_ends, 8),
+        decisions=_decisions_from([*(s for p in prompts for s in _sentences(p)), *said["decision"]], modified, read),
+        tags=(),
+        summarizer=OFFLINE,
+    )
