@@ -88,6 +88,7 @@ LAYERS: dict[str, int] = {
     "gitmem.recall": FEATURE,       # prompt-time recall, run inside the hook: standard library only
     "gitmem.integrations.mcp_config": FEATURE,   # gitmem's entry in Claude Code's .mcp.json
     "gitmem.integrations.mcp_server": ENTRY,     # `gitmem mcp`: the stdio MCP server, the only importer of mcp
+    "gitmem.integrations.mcp_tools": FEATURE,    # what the MCP tools answer, as JSON-able dicts, without the SDK
     "gitmem.index.search": FEATURE,
     "gitmem.index.migrations": FEATURE,
     "gitmem.team.sync": FEATURE,
