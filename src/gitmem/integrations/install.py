@@ -3,6 +3,8 @@
 Claude Code reads hooks from ``.claude/settings.local.json`` (personal, never
 committed) and ``.claude/settings.json`` (shared through git), each shaped as
 ``hooks`` → event name → list of matcher groups ``{matcher, hooks: [handler]}``.
+The commands gitmem puts there are ``claude_commands``'s; keeping the personal
+file out of commits is ``local_exclude``'s.
 
 Invariants this module keeps:
 
@@ -202,8 +204,6 @@ def _load_record(repo: Repo) -> dict[str, Any]:
 
 def _save_record(repo: Repo, record: dict[str, Any]) -> None:
     write_install_record(_record_path(repo), record)
-
-
 
 
 # -- the public operations ----------------------------------------------------------

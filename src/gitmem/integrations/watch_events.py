@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 MAX_FOLDERS = 12            # per summarized observation
 MAX_SAMPLE = 10
-EVENT, BULK_EVENT = "FileChange", "FileChanges"  # capture.py turns these into observations
+EVENT, BULK_EVENT = "FileChange", "FileChanges"  # capture.compaction turns these into observations
 
 
 @dataclass(slots=True)
