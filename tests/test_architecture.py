@@ -102,14 +102,20 @@ LAYERS: dict[str, int] = {
     "gitmem.index.tables": FEATURE,     # writing rows into the index's tables, a whole source at a time
     "gitmem.index.index_file": FEATURE,  # the index file: where, opening, freshness, refresh, rebuild, lock
     "gitmem.index.query": FEATURE,      # the query language: terms, filters, file matching, ranking
+    "gitmem.integrations.mcp_tools": FEATURE,    # what the MCP tools answer, as JSON-able dicts, without the SDK
     "gitmem.index.migrations": FEATURE,
     "gitmem.team.sync": FEATURE,
     "gitmem.team.sharing": FEATURE,      # which remotes receive memory, the push hold, refusing remotes
     "gitmem.team.merge_guard": FEATURE,  # what a fetch may do: tree checks, no deletions, own records, tombstones
     "gitmem.app.forget": FEATURE,       # `gitmem forget`: rewrite the memory ref without records, push with a lease
     "gitmem.integrations.install": FEATURE,
+    "gitmem.integrations.claude_commands": FEATURE,  # the hook commands gitmem writes, and how they start gitmem
+    "gitmem.integrations.local_exclude": FEATURE,  # a personal file kept out of commits through info/exclude
     "gitmem.integrations.claude_plugin": FEATURE,  # is the gitmem Claude Code plugin enabled (it brings the hooks)
     "gitmem.integrations.watch": FEATURE,
+    "gitmem.integrations.watch_events": FEATURE,  # file events -> what a burst adds up to -> spool lines
+    "gitmem.integrations.watch_ignore": FEATURE,  # which paths git ignores, asked in batches and cached
+    "gitmem.integrations.watch_status": FEATURE,  # watch options, the status line, watch session ids
     "gitmem.app.flush": FEATURE,        # the detached worker: spool -> capture -> summarize -> store
     "gitmem.app.project": FEATURE,      # init and status of a repository
     "gitmem.cli.render": VIEW,          # records -> terminal text and JSON, for cli
@@ -402,8 +408,8 @@ ONLY_FROM_OUTSIDE = {
                                            "'summaries from the whole transcript', which feeds it to the summarizer",
     "gitmem.index.index_build.running": "a probe for benchmarks/bench_coldstart.py and tests that wait for the "
                                   "background index build",
-    "gitmem.integrations.install.render_plugin_hooks": "generates the committed hooks/hooks.json; tests/test_install.py keeps "
-                                          "the file equal to it",
+    "gitmem.integrations.claude_commands.render_plugin_hooks": "generates the committed hooks/hooks.json; "
+                                                       "tests/test_install.py keeps the file equal to it",
     "gitmem.store.records.Observation.from_dict": "the record protocol (STYLE.md): from_dict is to_dict's inverse",
     "gitmem.store.records.ObservationBatch.from_dict": "the record protocol (STYLE.md): from_dict is to_dict's inverse",
     "gitmem.store.records.SessionSummary.from_dict": "the record protocol (STYLE.md): from_dict is to_dict's inverse",

@@ -32,7 +32,7 @@ from gitmem.app import inject
 from gitmem.app.project import init_repository
 from gitmem.config import DECISIONS_DIR, state_dir
 from gitmem.git import discover
-from gitmem.integrations import mcp_server
+from gitmem.integrations import mcp_tools
 from gitmem.store import memory_ref, records
 from gitmem.store.records import Decision, DecisionNote, SessionSummary
 
@@ -295,8 +295,8 @@ def test_mcp_answers_carry_no_tag_from_any_case(initialized: Path) -> None:
                  await session.call_tool("search", {"query": "ledger outbox", "limit": 50}),
                  await session.call_tool("search", {"query": "", "type": "decision", "limit": 50})]
         wanted = ids + decision_ids
-        for i in range(0, len(wanted), mcp_server.MAX_IDS):
-            calls.append(await session.call_tool("get_records", {"ids": wanted[i:i + mcp_server.MAX_IDS]}))
+        for i in range(0, len(wanted), mcp_tools.MAX_IDS):
+            calls.append(await session.call_tool("get_records", {"ids": wanted[i:i + mcp_tools.MAX_IDS]}))
         return calls
 
     answers = talk(initialized, conversation)

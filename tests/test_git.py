@@ -8,11 +8,14 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 from conftest import git
 
 from gitmem.app import inject
 from gitmem.app.project import init_repository
+from gitmem.errors import GitError
 from gitmem.git import discover, fetch, missing_objects
+from gitmem.git.worktree import check_ignore, exclude_file, is_tracked, matches_ignore_rules
 from gitmem.store import memory_ref
 from gitmem.store.records import SessionSummary
 from gitmem.team import sync
@@ -143,3 +146,49 @@ def test_changed_paths_names_added_changed_and_deleted_files_under_one_folder_on
         [odd, "sessions/2026-11/s 1/summary.md", "sessions/2026-11/gone.md"])
     assert changed_paths(r, old, new, "sessions/") == changed_paths(r, old, new, "sessions")
     assert changed_paths(r, new, new, "sessions") == []
+
+
+# -- the work tree seen through git (git/worktree.py) -------------------------------------------------------
+
+
+def test_check_ignore_answers_for_every_path_of_a_batch_with_gits_own_rules(repo: Path) -> None:
+    (repo / ".gitignore").write_text("*.log\n!keep.log\nbuild/\n")
+    (repo / "tracked.log").write_text("tracked although ignored\n")
+    git(repo, "add", ".gitignore")
+    git(repo, "add", "-f", "tracked.log")
+    git(repo, "commit", "-q", "-m", "rules")
+    odd = "dir with space/\u00fc\nline\tx.log"  # -z: no quoting, whatever the path holds
+    paths = ["a.py", "x.log", "keep.log", "tracked.log", "build/o.bin", odd, "src/deep/y.log"]
+
+    answers = check_ignore(discover(repo), paths)
+
+    assert answers == {"a.py": False, "x.log": True, "keep.log": False, "tracked.log": False,
+                       "build/o.bin": True, odd: True, "src/deep/y.log": True}
+
+
+def test_check_ignore_raises_when_git_refuses_a_path_of_the_batch(repo: Path) -> None:
+    (repo / "src").mkdir()
+    (repo / "sub").mkdir()
+    os.symlink(repo / "src", repo / "sub" / "link")
+    with pytest.raises(GitError) as caught:
+        check_ignore(discover(repo), ["a.py", "sub/link/x.py"])
+    assert caught.value.returncode == 128 and "symbolic link" in caught.value.stderr
+
+
+def test_ignore_rules_without_the_index_and_tracked_files(repo: Path) -> None:
+    (repo / ".gitignore").write_text("*.log\n")
+    (repo / "tracked.log").write_text("x\n")
+    git(repo, "add", ".gitignore")
+    git(repo, "add", "-f", "tracked.log")
+    gm = discover(repo)
+    assert matches_ignore_rules(gm, "tracked.log") and not check_ignore(gm, ["tracked.log"])["tracked.log"]
+    assert matches_ignore_rules(gm, "new.log") and not matches_ignore_rules(gm, "new.py")
+    assert is_tracked(gm, "tracked.log") and is_tracked(gm, ".gitignore")
+    assert not is_tracked(gm, "new.log") and not is_tracked(gm, "nowhere/else.py")
+
+
+def test_a_linked_worktree_shares_the_exclude_file_of_the_common_dir(repo: Path, tmp_path: Path) -> None:
+    git(repo, "worktree", "add", "-q", "-b", "side", str(tmp_path / "side"))
+    expected = (repo / ".git" / "info" / "exclude").resolve()
+    assert exclude_file(discover(repo)).resolve() == expected
+    assert exclude_file(discover(tmp_path / "side")).resolve() == expected

@@ -17,9 +17,10 @@ import gitmem
 from gitmem.app.project import init_repository
 from gitmem.errors import ConfigError, GitmemError
 from gitmem.git import discover
-from gitmem.integrations import install
-from gitmem.integrations.install import (CLAUDE_EVENTS, LOCAL_SETTINGS, SHARED_SETTINGS, claude_hooks_status,
-                                         install_claude, is_gitmem_command, uninstall_claude)
+from gitmem.integrations import claude_commands
+from gitmem.integrations.claude_commands import CLAUDE_EVENTS, is_gitmem_command
+from gitmem.integrations.install import (LOCAL_SETTINGS, SHARED_SETTINGS, claude_hooks_status, install_claude,
+                                         uninstall_claude)
 
 TOP = Path(__file__).resolve().parents[1]
 
@@ -107,9 +108,9 @@ def test_installed_command_records_an_event_when_claude_runs_it(repo: Path, shar
 
 
 def test_hook_command_is_the_package_hook_file_and_quotes_paths_with_spaces(tmp_path: Path):
-    assert install.hook_file() == Path(gitmem.__file__).parent / "_hook.py"
-    assert install.hook_file().is_file()
-    command = install.fast_command("Stop", "/opt/my env/bin/python", "/opt/my env/gitmem/_hook.py")
+    assert claude_commands.hook_file() == Path(gitmem.__file__).parent / "_hook.py"
+    assert claude_commands.hook_file().is_file()
+    command = claude_commands.fast_command("Stop", "/opt/my env/bin/python", "/opt/my env/gitmem/_hook.py")
     assert shlex.split(command) == ["/opt/my env/bin/python", "-I", "-S", "/opt/my env/gitmem/_hook.py", "Stop",
                                     "||", "true"]
     assert is_gitmem_command(command)
@@ -175,7 +176,7 @@ def test_reinstall_swaps_only_gitmem_handler_in_a_shared_group(repo: Path, hook:
 
     (group,) = json.loads((repo / LOCAL_SETTINGS).read_text())["hooks"]["Stop"]
     assert [h["command"] for h in group["hooks"]] == [
-        "say done", install.fast_command("Stop", sys.executable, hook)]
+        "say done", claude_commands.fast_command("Stop", sys.executable, hook)]
 
 
 def test_install_drops_gitmem_entries_from_events_it_no_longer_uses(repo: Path, hook: Path):
@@ -511,17 +512,17 @@ def test_plugin_hooks_are_generated_and_cover_the_same_events():
     text = (TOP / "hooks" / "hooks.json").read_text()
     plugin = json.loads(text)
 
-    assert text == install.render_plugin_hooks()
+    assert text == claude_commands.render_plugin_hooks()
     assert tuple(plugin["hooks"]) == CLAUDE_EVENTS
-    assert plugin["hooks"] == install.hooks_config(install.portable_command)
+    assert plugin["hooks"] == claude_commands.hooks_config(claude_commands.portable_command)
 
 
 def test_a_broken_install_never_blocks_the_session(tmp_path: Path):
     """python exits 2 for a missing script, and 2 means "block" to Claude Code: the command must still exit 0."""
     import subprocess
 
-    for command in (install.fast_command("UserPromptSubmit", sys.executable, tmp_path / "gone" / "_hook.py"),
-                    install.portable_command("UserPromptSubmit").replace("gitmem", str(tmp_path / "no-gitmem"), 1)):
+    for command in (claude_commands.fast_command("UserPromptSubmit", sys.executable, tmp_path / "gone" / "_hook.py"),
+                    claude_commands.portable_command("UserPromptSubmit").replace("gitmem", str(tmp_path / "no-gitmem"), 1)):
         proc = subprocess.run(["sh", "-c", command], input=b"{}", capture_output=True, timeout=60)
         assert proc.returncode == 0, (command, proc.stderr)
         assert proc.stdout == b""

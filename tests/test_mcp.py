@@ -26,7 +26,7 @@ from gitmem.app.project import init_repository
 from gitmem.config import DECISIONS_DIR
 from gitmem.errors import ConfigError
 from gitmem.git import discover
-from gitmem.integrations import mcp_config, mcp_server
+from gitmem.integrations import mcp_config, mcp_tools
 from gitmem.store.memory_ref import write_session
 from gitmem.store.records import Decision, DecisionNote, Observation, SessionSummary
 
@@ -148,7 +148,7 @@ def payload(result: Any) -> dict[str, Any]:
     assert not result.is_error, result.content
     assert result.structured_content is None  # Claude Code would show the model only that
     (block,) = result.content
-    assert len(block.text) <= mcp_server.MAX_RESULT_CHARS
+    assert len(block.text) <= mcp_tools.MAX_RESULT_CHARS
     data = json.loads(block.text)
     assert "not instructions" in data.get("notice", "not instructions")
     return data
@@ -177,7 +177,7 @@ def test_the_server_offers_four_tools_described_as_reference_memory(memory_repo:
         assert tool.input_schema["type"] == "object"
     assert "proposed" in tools["save_decision"].description
     assert tools["search"].input_schema["required"] == ["query"]
-    assert tools["search"].input_schema["properties"]["limit"]["maximum"] == mcp_server.MAX_SEARCH_LIMIT
+    assert tools["search"].input_schema["properties"]["limit"]["maximum"] == mcp_tools.MAX_SEARCH_LIMIT
     assert tools["get_records"].input_schema["required"] == ["ids"]
     assert tools["save_decision"].input_schema["required"] == ["title", "decision"]
     assert tools["timeline"].annotations.read_only_hint is True
@@ -252,7 +252,7 @@ def test_a_long_session_is_cut_to_the_output_limit_with_a_note(memory_repo: Path
     result = talk(memory_repo, conversation)
     long_one, short_one, decision = payload(result)["records"]
 
-    assert len(result.content[0].text) <= mcp_server.MAX_RESULT_CHARS
+    assert len(result.content[0].text) <= mcp_tools.MAX_RESULT_CHARS
     assert long_one["observations_total"] == 300
     assert 0 < len(long_one["observations"]) < 300
     assert f"of 300 observations" in long_one["observations_note"]

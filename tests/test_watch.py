@@ -31,7 +31,7 @@ from gitmem.errors import GitmemError
 from gitmem.git import discover
 from gitmem.index import index_file
 from gitmem.index.query import SearchHit, query_index
-from gitmem.integrations import watch
+from gitmem.integrations import watch, watch_events, watch_ignore, watch_status
 from gitmem.store import layout, memory_ref
 from gitmem.store.records import Decision
 
@@ -85,7 +85,7 @@ def start(root: Path) -> Iterator[Callable[..., watch.Watcher]]:
 
     def _start(pump: bool = False, clock: Callable[[], float] | None = None, **options) -> watch.Watcher:
         opts = {"debounce": 0.5, "max_delay": 5.0, "idle": 60.0, **options}
-        w = watch.Watcher(discover(root), watch.WatchOptions(**opts), clock=clock or time.monotonic)
+        w = watch.Watcher(discover(root), watch_status.WatchOptions(**opts), clock=clock or time.monotonic)
         w.start(pump=pump)
         started.append(w)
         return w
@@ -102,7 +102,7 @@ def spooled(root: Path) -> list[dict]:
     lines = []
     for path in sorted(folder.glob("*.jsonl")) + sorted(folder.glob("*.taken")):
         lines += [json.loads(line) for line in spool.iter_lines(path)]
-    return [line for line in lines if line["event"] in (watch.EVENT, watch.BULK_EVENT)]
+    return [line for line in lines if line["event"] in (watch_events.EVENT, watch_events.BULK_EVENT)]
 
 
 def changes(root: Path) -> dict[str, str]:
@@ -110,7 +110,7 @@ def changes(root: Path) -> dict[str, str]:
     prefix = str(root) + "/"
     out: dict[str, str] = {}
     for line in spooled(root):
-        if line["event"] == watch.EVENT:
+        if line["event"] == watch_events.EVENT:
             out.setdefault(line["payload"]["path"][len(prefix):], line["payload"]["change"])
     return out
 
@@ -300,12 +300,12 @@ def test_ten_thousand_files_are_one_summarized_observation(root: Path, start) ->
 
     (line,) = spooled(root)
     p = line["payload"]
-    assert line["event"] == watch.BULK_EVENT
+    assert line["event"] == watch_events.BULK_EVENT
     if not p["lost_events"]:  # when the kernel dropped events the counts are a lower bound, and say so
         assert p["files"] == 10_000
         assert p["folders"] == [["src", 6_000], ["assets", 4_000]]
         assert p["changes"] == {"created": 10_000}
-    assert len(p["sample"]) == watch.MAX_SAMPLE
+    assert len(p["sample"]) == watch_events.MAX_SAMPLE
 
     status = w.stop()
     rec = memory_ref.find_session(discover(root), status.flushed[-1])
@@ -372,7 +372,7 @@ def test_a_decision_edit_is_reindexed_at_once_and_not_recorded_as_a_change(root:
 
 
 def test_ignore_rules_ask_git_once_per_batch_and_cache_the_answers(root: Path) -> None:
-    rules = watch.IgnoreRules(discover(root))
+    rules = watch_ignore.IgnoreRules(discover(root))
     paths = [f"src/m{i}.py" for i in range(300)] + [f"logs/{i}.log" for i in range(300)] + \
         ["keep.log", "tracked.log", "build/x.o", "node_modules/a/b.js"]
     assert rules.ignored(paths) == {f"logs/{i}.log" for i in range(300)} | {"build/x.o", "node_modules/a/b.js"}
@@ -391,37 +391,38 @@ def test_ignore_rules_ask_git_once_per_batch_and_cache_the_answers(root: Path) -
 def test_a_path_git_refuses_does_not_lose_the_rest_of_the_batch(root: Path) -> None:
     (root / "sub").mkdir()
     os.symlink(root / "src", root / "sub" / "link")
-    rules = watch.IgnoreRules(discover(root))
+    rules = watch_ignore.IgnoreRules(discover(root))
     assert rules.ignored(["a.py", "sub/link/x.py", "b.log", "c.py"]) == {"sub/link/x.py", "b.log"}
     assert 1 < rules.queries <= 5
 
 
 def test_session_ids_are_safe_and_distinct(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(watch.socket, "gethostname", lambda: "Dana's Mac/book.local")
-    name = watch.session_name(None)
+    monkeypatch.setattr(watch_status.socket, "gethostname", lambda: "Dana's Mac/book.local")
+    name = watch_status.session_name(None)
     assert name == "Dana-s-Mac-book"
-    first = watch.new_session_id(name, 1_795_500_000.4)
-    second = watch.new_session_id(name, 1_795_500_000.9, previous=first)
-    third = watch.new_session_id(name, 1_795_500_000.9, previous=second)
+    first = watch_status.new_session_id(name, 1_795_500_000.4)
+    second = watch_status.new_session_id(name, 1_795_500_000.9, previous=first)
+    third = watch_status.new_session_id(name, 1_795_500_000.9, previous=second)
     assert first == "watch-Dana-s-Mac-book-20261124T060000Z"
     assert (second, third) == (first + "-2", first + "-3")
-    for sid in (first, second, third, watch.new_session_id("ci.box_1", 0)):
+    for sid in (first, second, third, watch_status.new_session_id("ci.box_1", 0)):
         assert layout.validate_session_id(sid) == sid and hook.valid_id(sid)
     for bad in ("two words", "../up", "a" * 65, ".hidden"):
         with pytest.raises(GitmemError):
-            watch.session_name(bad)
+            watch_status.session_name(bad)
 
 
 def test_the_status_line_says_where_what_and_when() -> None:
-    status = watch.WatchStatus(root="/work/app", session_id="watch-vm-1", changes=12, files=5, last_change=100.0)
-    assert watch.describe(status, now=103.2) == \
+    status = watch_status.WatchStatus(root="/work/app", session_id="watch-vm-1", changes=12, files=5, last_change=100.0)
+    assert watch_status.describe(status, now=103.2) == \
         "watching /work/app (session watch-vm-1): 12 changes in 5 files, last 3 s ago"
-    assert watch.describe(status) == "watching /work/app (session watch-vm-1): 12 changes in 5 files"
-    assert watch.describe(watch.WatchStatus(root="/work/app")) == "watching /work/app: waiting for changes"
-    narrow = watch.describe(status, now=103.2, width=60)
+    assert watch_status.describe(status) == "watching /work/app (session watch-vm-1): 12 changes in 5 files"
+    assert watch_status.describe(watch_status.WatchStatus(root="/work/app")) == \
+        "watching /work/app: waiting for changes"
+    narrow = watch_status.describe(status, now=103.2, width=60)
     assert narrow == "watching app (session watch-vm-1): 12 changes in 5 files, l…" and len(narrow) == 60
-    done = watch.WatchStatus(root="/w", state="stopped", flushed=("watch-vm-1",))
-    assert watch.describe(done) == "stopped: session watch-vm-1 flushed into memory"
+    done = watch_status.WatchStatus(root="/w", state="stopped", flushed=("watch-vm-1",))
+    assert watch_status.describe(done) == "stopped: session watch-vm-1 flushed into memory"
 
 
 def test_capture_turns_watch_lines_into_file_observations(root: Path) -> None:
@@ -431,11 +432,11 @@ def test_capture_turns_watch_lines_into_file_observations(root: Path) -> None:
                                        **payload}}).encode()
 
     events = [compaction.parse_spool_line(x) for x in (
-        line(watch.EVENT, path=str(root / "src/a.py"), change="created"),
-        line(watch.EVENT, path=str(root / "README.md"), change="modified"),
-        line(watch.EVENT, path=str(root / "src/b.py"), change="renamed", **{"from": str(root / "src/a0.py")}),
-        line(watch.EVENT, path=str(root / "x"), change="exploded"),
-        line(watch.BULK_EVENT, files=10_000, folders=[["src", 6_000], [".", 4_000]], other=0,
+        line(watch_events.EVENT, path=str(root / "src/a.py"), change="created"),
+        line(watch_events.EVENT, path=str(root / "README.md"), change="modified"),
+        line(watch_events.EVENT, path=str(root / "src/b.py"), change="renamed", **{"from": str(root / "src/a0.py")}),
+        line(watch_events.EVENT, path=str(root / "x"), change="exploded"),
+        line(watch_events.BULK_EVENT, files=10_000, folders=[["src", 6_000], [".", 4_000]], other=0,
              changes={"created": 9_000, "deleted": 1_000}, sample=[str(root / "src/a.py")], lost_events=False),
     )]
     obs = compaction.compact_events(events, str(root))

@@ -28,9 +28,9 @@ from gitmem.capture import spool
 from gitmem.config import CONFIG_FILE, DECISIONS_DIR, GITMEM_DIR, MEMORY_REF, load_config, read_template, state_dir
 from gitmem.errors import NotARepositoryError, NotInitializedError
 from gitmem.git import Repo, discover
+from gitmem.git.worktree import is_tracked
 from gitmem.integrations import mcp_config
-from gitmem.integrations.install import (SHARED_SETTINGS, ClaudeHooksStatus, InstallResult, claude_hooks_status,
-                                         is_tracked)
+from gitmem.integrations.install import SHARED_SETTINGS, ClaudeHooksStatus, InstallResult, claude_hooks_status
 from gitmem.store import memory_ref
 from gitmem.team import sync
 

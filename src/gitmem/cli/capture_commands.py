@@ -66,21 +66,21 @@ def watch_cmd(
     import time
 
     from gitmem.app.project import require_initialized
-    from gitmem.integrations import watch
+    from gitmem.integrations import watch, watch_status
 
     if idle <= 0:
         raise typer.BadParameter("must be more than 0 minutes", param_hint="--idle")
     repo = current_repo()
     require_initialized(repo)
     try:
-        name = watch.session_name(session)
+        name = watch_status.session_name(session)
     except GitmemError as exc:
         raise typer.BadParameter(exc.message, param_hint="--session") from None
     outputs = []
     for fd in (1, 2):
         with contextlib.suppress(OSError):
             outputs.append(os.fstat(fd))
-    options = watch.WatchOptions(session_name=name, idle=idle * 60,
+    options = watch_status.WatchOptions(session_name=name, idle=idle * 60,
                                  skip_files=tuple((st.st_dev, st.st_ino) for st in outputs
                                                   if stat.S_ISREG(st.st_mode)))
     stop = threading.Event()
@@ -105,14 +105,14 @@ def watch_cmd(
         if muted[0]:
             return
         if not tty:
-            line = watch.describe(status)  # without "last 3 s ago": a line only when something changed
+            line = watch_status.describe(status)  # without "last 3 s ago": a line only when something changed
             if line != shown[0]:
                 say(line)
             shown[0] = line
             return
         import shutil
 
-        line = watch.describe(status, time.time(), width=shutil.get_terminal_size().columns - 1)
+        line = watch_status.describe(status, time.time(), width=shutil.get_terminal_size().columns - 1)
         try:
             sys.stdout.write("\r\x1b[2K" + line)
             sys.stdout.flush()
@@ -132,7 +132,7 @@ def watch_cmd(
     if not muted[0]:
         import dataclasses
 
-        say(watch.describe(dataclasses.replace(final, error="")))
+        say(watch_status.describe(dataclasses.replace(final, error="")))
     if final.error:
         error(final.error)
         raise typer.Exit(int(ExitCode.ERROR))

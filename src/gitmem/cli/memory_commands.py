@@ -84,9 +84,9 @@ def search_cmd(
 @commands.command()
 def reindex() -> None:
     """Rebuild the search index from the memory ref and the decision files (it is a cache)."""
-    from gitmem.index import search
+    from gitmem.index import index_file
 
-    update = search.rebuild_index(current_repo())
+    update = index_file.rebuild_index(current_repo())
     typer.echo(f"search index rebuilt at {update.tip[:10] if update.tip else 'an empty memory ref'}")
 
 

@@ -3,6 +3,8 @@
 Claude Code reads hooks from ``.claude/settings.local.json`` (personal, never
 committed) and ``.claude/settings.json`` (shared through git), each shaped as
 ``hooks`` → event name → list of matcher groups ``{matcher, hooks: [handler]}``.
+The commands gitmem puts there are ``claude_commands``'s; keeping the personal
+file out of commits is ``local_exclude``'s.
 
 Invariants this module keeps:
 
@@ -27,41 +29,26 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import json
 import logging
-import os
-import shlex
 import shutil
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-import gitmem
 from gitmem.config import state_dir
 from gitmem.errors import ConfigError, GitmemError
 from gitmem.git import Repo, discover
+from gitmem.git.worktree import is_tracked, matches_ignore_rules
+from gitmem.integrations.claude_commands import (CLAUDE_EVENTS, command_problems, fast_command, hook_file,
+                                                 hooks_config, is_gitmem_command, personal_python, portable_command)
 from gitmem.integrations.claude_plugin import LOCAL_SETTINGS, SHARED_SETTINGS, PluginState, enabled_plugin
 from gitmem.integrations.jsondoc import (JsonDoc, json_kind, read_install_record, read_json_doc, write_atomic,
                                          write_install_record)
+from gitmem.integrations.local_exclude import add_exclude, remove_exclude, top_relative
 
 logger = logging.getLogger(__name__)
 
-CLAUDE_EVENTS = ("SessionStart", "UserPromptSubmit", "PostToolUse", "PostToolUseFailure", "Stop",
-                 "SubagentStop", "PreCompact", "SessionEnd")
-# Only tool events filter on a matcher that gitmem must widen to every tool; for the
-# others an absent matcher already means "every occurrence".
-TOOL_EVENTS = frozenset({"PostToolUse", "PostToolUseFailure"})
-# Small on purpose: a stuck hook must not hang Claude (its default is minutes).
-DEFAULT_TIMEOUT_SECONDS = 10
-TIMEOUT_SECONDS = {"SessionStart": 15}
-PORTABLE_COMMAND = "gitmem hook"
-HOOK_LAUNCHER = "_hook.py"
-# What marks a command as gitmem's: the launcher, or hook.py run directly (older installs).
-HOOK_MARKERS = ("gitmem/_hook.py", "gitmem/hook.py")
 RECORD_FILE = "claude-install.json"
-EXCLUDE_COMMENT = "# gitmem: personal Claude Code settings (absolute paths)"
-PLUGIN_DESCRIPTION = "gitmem: record Claude Code sessions into the repository's git memory"
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,62 +83,6 @@ class ClaudeHooksStatus:
         return {"installed": self.installed, "events": {e: list(f) for e, f in self.events.items()},
                 "missing": [] if self.plugin else list(self.missing), "problems": list(self.problems),
                 "plugin": self.plugin.to_json() if self.plugin else None}
-
-
-# -- the commands ---------------------------------------------------------------
-
-
-def hook_file() -> Path:
-    """The file the fast command runs: the launcher that imports ``hook`` from bytecode.
-
-    Found beside the package without importing it (decision d-e74923c915: a
-    script is compiled on every run, an imported module is not).
-    """
-    return Path(gitmem.__file__).absolute().parent / HOOK_LAUNCHER
-
-
-# Exit status 2 means "block" to Claude Code (it erases the prompt on UserPromptSubmit); python exits 2
-# when the hook file is gone, so the commands end in `|| true`: a broken install never blocks a session.
-NEVER_BLOCK = " || true"
-
-
-def fast_command(event: str, python: str, hook: str | Path) -> str:
-    """``<venv python> -I -S <_hook.py> <Event> || true``: no shim, no site, no -m (MEASUREMENTS.md)."""
-    return f"{shlex.quote(python)} -I -S {shlex.quote(str(hook))} {event}{NEVER_BLOCK}"
-
-
-def portable_command(event: str) -> str:
-    return f"{PORTABLE_COMMAND} {event}{NEVER_BLOCK}"
-
-
-def is_gitmem_command(command: str) -> bool:
-    """True for a command gitmem wrote: it runs ``.../gitmem/_hook.py`` (or ``hook.py``) or ``gitmem hook``."""
-    try:
-        words = shlex.split(command)
-    except ValueError:
-        return any(marker in command for marker in HOOK_MARKERS)
-    if len(words) >= 2 and os.path.basename(words[0]) == "gitmem" and words[1] == "hook":
-        return True
-    return any(w.replace("\\", "/").endswith(HOOK_MARKERS) for w in words)
-
-
-def _group(event: str, command: str) -> dict[str, Any]:
-    handler = {"type": "command", "command": command,
-               "timeout": TIMEOUT_SECONDS.get(event, DEFAULT_TIMEOUT_SECONDS)}
-    if event in TOOL_EVENTS:
-        return {"matcher": "*", "hooks": [handler]}
-    return {"hooks": [handler]}
-
-
-def hooks_config(commands: Callable[[str], str]) -> dict[str, list[dict[str, Any]]]:
-    """The ``hooks`` mapping gitmem wants, one matcher group per event."""
-    return {event: [_group(event, commands(event))] for event in CLAUDE_EVENTS}
-
-
-def render_plugin_hooks() -> str:
-    """The plugin's ``hooks/hooks.json``; a test keeps the committed file equal to it."""
-    doc = {"description": PLUGIN_DESCRIPTION, "hooks": hooks_config(portable_command)}
-    return json.dumps(doc, indent=2) + "\n"
 
 
 def settings_path(root: Path, shared: bool) -> Path:
@@ -260,7 +191,7 @@ def _merge(data: dict[str, Any], wanted: dict[str, list[dict[str, Any]]],
     return added, replaced, removed, created
 
 
-# -- the install record and .git/info/exclude -------------------------------------
+# -- the install record ------------------------------------------------------------
 
 
 def _record_path(repo: Repo) -> Path:
@@ -275,82 +206,7 @@ def _save_record(repo: Repo, record: dict[str, Any]) -> None:
     write_install_record(_record_path(repo), record)
 
 
-def top_relative(repo: Repo, path: Path, fallback: str) -> str:
-    """``path`` relative to the top of the work tree, as git's pathspecs want it."""
-    top = Path(os.path.realpath(repo.root if repo.root is not None else path.parent))
-    here = Path(os.path.realpath(path.parent)) / path.name
-    try:
-        return here.relative_to(top).as_posix()
-    except ValueError:
-        return fallback
-
-
-def _exclude_file(repo: Repo) -> Path:
-    # In a linked worktree info/exclude lives in the common dir; git knows where.
-    out = repo.git("rev-parse", "--path-format=absolute", "--git-path", "info/exclude").strip()
-    return Path(out)
-
-
-def is_ignored(repo: Repo, rel: str) -> bool:
-    return repo.git_bytes("check-ignore", "-q", "--no-index", "--", rel, check=False).returncode == 0
-
-
-def is_tracked(repo: Repo, rel: str) -> bool:
-    return repo.git_bytes("ls-files", "--error-unmatch", "--", rel, check=False).returncode == 0
-
-
-def add_exclude(repo: Repo, rel: str) -> Path:
-    path = _exclude_file(repo)
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
-    if text and not text.endswith("\n"):
-        text += "\n"
-    write_atomic(path, (text + f"{EXCLUDE_COMMENT}\n/{rel}\n").encode("utf-8"))
-    return path
-
-
-def remove_exclude(repo: Repo, rel: str) -> bool:
-    path = _exclude_file(repo)
-    if not path.exists():
-        return False
-    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-    kept: list[str] = []
-    for line in lines:
-        if line.rstrip("\r\n") == f"/{rel}":
-            if kept and kept[-1].rstrip("\r\n") == EXCLUDE_COMMENT:
-                kept.pop()
-            continue
-        kept.append(line)
-    if kept == lines:
-        return False
-    write_atomic(path, "".join(kept).encode("utf-8"))
-    return True
-
-
 # -- the public operations ----------------------------------------------------------
-
-
-def personal_python(python: str | None = None) -> str:
-    """The interpreter that personal commands run, by absolute path: the one place the hooks and .mcp.json
-    decide it, so the MCP server starts wherever the hooks run (issue 14 item 12)."""
-    return _check_python(python or sys.executable or "")
-
-
-def gitmem_argv(shared: bool, python: str | None = None) -> list[str]:
-    """How a command Claude Code runs starts gitmem: ``gitmem`` found on PATH in a shared (committed) file,
-    else this interpreter by absolute path, which needs no PATH and no activated venv."""
-    return ["gitmem"] if shared else [personal_python(python), "-m", "gitmem"]
-
-
-def _check_python(python: str) -> str:
-    if not os.path.isabs(python):
-        raise GitmemError(f"the hook interpreter must be an absolute path, not `{python}`",
-                          hint="pass the full path of the Python that has gitmem installed.")
-    if not (os.path.isfile(python) and os.access(python, os.X_OK)):
-        raise GitmemError(f"the hook interpreter {python} is not an executable file",
-                          hint="pass the full path of the Python that has gitmem installed.")
-    # Kept as given, never resolved: a venv's python is a symlink, and its target
-    # would run outside the venv, without gitmem.
-    return python
 
 
 def install_claude(root: Path, shared: bool = False, python: str | None = None, *,
@@ -409,12 +265,12 @@ def install_claude(root: Path, shared: bool = False, python: str | None = None, 
         if is_tracked(repo, top_rel):
             notes.append(f"{rel} is tracked by git, so its absolute paths would be committed; "
                          f"untrack it with `git rm --cached {rel}`")
-        elif not is_ignored(repo, top_rel):
+        elif not matches_ignore_rules(repo, top_rel):
             exclude = add_exclude(repo, top_rel)
             notes.append(f"added {top_rel} to {exclude} so git ignores it")
             if new_entry is not None:
                 new_entry["exclude"] = True
-    elif is_ignored(repo, top_rel):
+    elif matches_ignore_rules(repo, top_rel):
         notes.append(f"{rel} is ignored by git, so teammates will not receive it; commit it with "
                      f"`git add -f {rel}`")
     other = settings_path(root, not shared)
@@ -509,7 +365,7 @@ def claude_hooks_status(root: Path) -> ClaudeHooksStatus:
                     events[event] = []
                 if rel not in events[event]:
                     events[event].append(rel)
-                found, on_path = _command_problems(rel, event, command)
+                found, on_path = command_problems(rel, event, command)
                 problems.extend(found)
                 needs_gitmem_on_path |= on_path
     for event in CLAUDE_EVENTS:
@@ -529,22 +385,3 @@ def claude_hooks_status(root: Path) -> ClaudeHooksStatus:
                         "but `gitmem` is not on PATH here")
     return ClaudeHooksStatus(events={e: tuple(f) for e, f in events.items()},
                              problems=tuple(dict.fromkeys(problems)), plugin=plugin)
-
-
-def _command_problems(rel: str, event: str, command: str) -> tuple[list[str], bool]:
-    """What would stop one gitmem command from running, and whether it relies on PATH."""
-    try:
-        words = shlex.split(command)
-    except ValueError:
-        return [f"{rel}: gitmem's {event} command cannot be parsed; rerun `gitmem install claude`"], False
-    if not words:
-        return [], False
-    if os.path.basename(words[0]) == "gitmem":
-        return [], not os.path.isabs(words[0])
-    out = []
-    if os.path.isabs(words[0]) and not os.access(words[0], os.X_OK):
-        out.append(f"{rel}: the hook interpreter {words[0]} is gone; rerun `gitmem install claude`")
-    for word in words[1:]:
-        if word.endswith(HOOK_MARKERS) and not os.path.isfile(word):
-            out.append(f"{rel}: the hook file {word} is gone; rerun `gitmem install claude`")
-    return out, False

@@ -1,7 +1,7 @@
 """Register gitmem's MCP server for Claude Code in the project's ``.mcp.json``.
 
 ``.mcp.json`` at the top of the work tree is Claude Code's project scope. The
-entry runs gitmem the way the hooks do (``install.gitmem_argv``): a personal
+entry runs gitmem the way the hooks do (``claude_commands.gitmem_argv``): a personal
 ``gitmem init`` writes ``<absolute python> -m gitmem mcp``, which starts with
 no venv on PATH, and keeps a ``.mcp.json`` it created out of git through
 ``.git/info/exclude``; ``gitmem init --shared`` writes the portable
@@ -40,9 +40,11 @@ from typing import Any
 from gitmem.config import state_dir
 from gitmem.errors import ConfigError
 from gitmem.git import discover
-from gitmem.integrations.install import add_exclude, gitmem_argv, is_ignored, is_tracked, remove_exclude, top_relative
+from gitmem.git.worktree import is_tracked, matches_ignore_rules
+from gitmem.integrations.claude_commands import gitmem_argv
 from gitmem.integrations.jsondoc import (JsonDoc, json_kind, read_install_record, read_json_doc, write_atomic,
                                          write_install_record)
+from gitmem.integrations.local_exclude import add_exclude, remove_exclude, top_relative
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +79,7 @@ class McpConfigResult:
 
 
 def wanted_entry(portable: bool = False, python: str | None = None) -> dict[str, Any]:
-    """The entry gitmem writes: the same command choice as the hooks' (``install.gitmem_argv``)."""
+    """The entry gitmem writes: the same command choice as the hooks' (``claude_commands.gitmem_argv``)."""
     command, *args = gitmem_argv(portable, python)
     return {"type": "stdio", "command": command, "args": [*args, "mcp"]}
 
@@ -172,7 +174,7 @@ def register_mcp_server(root: Path, *, portable: bool = False, python: str | Non
                      f"do not commit that change, or run `gitmem init --shared` for a portable `gitmem mcp`")
     write_atomic(path, doc.render())
     logger.info("%s: %s MCP server %s", path, action, SERVER_NAME)
-    if "file" in created and not portable and not is_ignored(repo, rel):
+    if "file" in created and not portable and not matches_ignore_rules(repo, rel):
         exclude = add_exclude(repo, rel)  # a personal path must not reach a commit by accident
         notes.append(f"added {rel} to {exclude} so git ignores it")
         created.append("exclude")

@@ -4,22 +4,16 @@ A watchdog observer feeds a pending table (path -> what happened); a pump
 (``tick``) writes a burst out once it has been quiet for ``debounce`` seconds
 (or ``max_delay`` after it began), flushes the session into the memory ref
 after ``idle`` seconds without changes, and starts a new session at the next
-change.
+change. What a burst adds up to and how it is written is ``watch_events``;
+which paths git ignores, ``watch_ignore``; options and status, ``watch_status``.
 
 Invariants:
 - Only this module imports watchdog; nothing here runs in a hook.
 - Nothing under a ``.git`` folder is recorded (the spool lives there), nor any
-  path git ignores (``.gitignore``, ``info/exclude``, ``core.excludesFile``;
-  tracked files are never ignored). One ``git check-ignore --stdin`` answers
-  for every path of a burst that is not in the cache, never one process per
-  event. Top-level folders git ignores (``node_modules``, ``.venv``, ``build``)
-  and nested repositories are not even watched.
-- Events are coalesced per file: a file written fifty times in a burst is one
-  observation, and a file created and removed in one burst (an editor's
-  temporary file) is none.
-- A burst of more than ``bulk_files`` files (a checkout, a build) is one
-  summarized observation with counts per top folder; a burst is forced out at
-  ``MAX_PENDING`` paths, so memory stays bounded too.
+  path git ignores (see ``watch_ignore``). Top-level folders git ignores
+  (``node_modules``, ``.venv``, ``build``) and nested repositories are not even watched.
+- Events are coalesced per file and big bursts summarized (see ``watch_events``);
+  a burst is forced out at ``MAX_PENDING`` paths, so memory stays bounded too.
 - Lines go to ``<session>.jsonl`` with the hook's protocol (``O_APPEND``,
   ``flock``, inode check; see ``hook.append_line``), so the flush worker may
   take the file at any moment and nothing is lost.
@@ -33,18 +27,13 @@ Invariants:
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 import os
-import re
-import socket
-import stat
 import threading
 import time
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable
 
 from watchdog.events import (DirCreatedEvent, DirDeletedEvent, DirMovedEvent, FileCreatedEvent, FileDeletedEvent,
                              FileModifiedEvent, FileMovedEvent, FileSystemEvent, FileSystemEventHandler)
@@ -57,210 +46,21 @@ from gitmem.config import DECISIONS_DIR, state_dir
 from gitmem.errors import GitmemError, NotInitializedError
 from gitmem.git import Repo
 from gitmem.index import index_file
+from gitmem.integrations.watch_events import FileChange, PendingChange, settle, spool_lines, work_tree_path
+from gitmem.integrations.watch_ignore import MAX_IGNORE_CACHE, IgnoreRules
+from gitmem.integrations.watch_status import WatchOptions, WatchStatus, new_session_id, session_name
 
 logger = logging.getLogger(__name__)
 
 MAX_PENDING = 50_000        # paths held before a burst is forced out
-MAX_IGNORE_CACHE = 200_000
-MAX_IGNORE_RETRIES = 32    # extra git processes when a batch fails, to find the path git refuses
 MAX_SESSION_FILES = 100_000  # distinct paths remembered for the status line
-MAX_FOLDERS = 12            # per summarized observation
-MAX_SAMPLE = 10
-EVENT, BULK_EVENT = "FileChange", "FileChanges"  # capture.py turns these into observations
 _EVENT_TYPES = [FileCreatedEvent, FileModifiedEvent, FileDeletedEvent, FileMovedEvent,
                 DirCreatedEvent, DirDeletedEvent, DirMovedEvent]
-_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}")
 _DECISIONS = DECISIONS_DIR + "/"
 _RULE_FILES = (".gitignore", ".gitmodules")
 
 
-# -- options, status, session ids -------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class WatchOptions:
-    session_name: str = ""     # watch-<name>-<start time>; default: the host name
-    debounce: float = 1.0      # seconds of quiet that end a burst
-    max_delay: float = 10.0    # a burst that never goes quiet is written after this long
-    idle: float = 600.0        # seconds without changes before the session is flushed
-    bulk_files: int = 100      # more files than this in one burst: one summarized observation
-    skip_files: tuple[tuple[int, int], ...] = ()  # (st_dev, st_ino) never recorded: our own output files
-
-    def __post_init__(self) -> None:
-        if self.debounce <= 0 or self.max_delay < self.debounce or self.idle <= 0 or self.bulk_files < 1:
-            raise ValueError("watch needs debounce > 0, max_delay >= debounce, idle > 0 and bulk_files >= 1")
-
-
-@dataclass(frozen=True, slots=True)
-class WatchStatus:
-    root: str
-    state: str = "watching"    # watching | flushing | stopping | stopped
-    session_id: str = ""       # the open session ("" between sessions)
-    changes: int = 0           # changed files recorded in the open session, burst by burst
-    files: int = 0             # distinct files among them
-    last_change: float = 0.0   # epoch seconds of the last recorded change
-    pending: int = 0           # paths seen but not yet written
-    flushed: tuple[str, ...] = ()  # sessions flushed into memory, oldest first
-    lost_events: bool = False  # the kernel dropped events at least once (counts are a lower bound)
-    error: str = ""            # the last failure (writing the spool, flushing)
-
-
-def session_name(name: str | None) -> str:
-    """``name`` checked, or this machine's host name made safe for a session id."""
-    if name:
-        if not _NAME.fullmatch(name) or ".." in name:
-            raise GitmemError(f"session name {name!r} is not 1-64 letters, digits, '.', '_' or '-'",
-                              hint="pick a name such as `editor` or `build-box`.")
-        return name
-    host = re.sub(r"[^A-Za-z0-9_-]+", "-", socket.gethostname().split(".")[0]).strip("-")[:40]
-    return host or "host"
-
-
-def new_session_id(name: str, epoch: float, previous: str = "") -> str:
-    """``watch-<name>-<UTC start time>``; a second session started within the same second gets ``-2``, ``-3``..."""
-    base = f"watch-{name}-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime(epoch))}"
-    if previous != base and not previous.startswith(base + "-"):
-        return base
-    tail = previous[len(base) + 1:]
-    return f"{base}-{int(tail) + 1 if tail.isdigit() else 2}"
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n:,} {word}" + ("" if n == 1 else "s")
-
-
-def _ago(seconds: float) -> str:
-    seconds = max(0, int(seconds))
-    return f"{seconds} s" if seconds < 90 else f"{seconds // 60} min" if seconds < 5400 else f"{seconds // 3600} h"
-
-
-def describe(status: WatchStatus, now: float | None = None, width: int | None = None) -> str:
-    """The one-line status; ``now`` (epoch) adds how long ago the last change was.
-
-    Longer than ``width``, the line names the folder instead of its path, and is cut.
-    """
-    line = _describe(status, now)
-    if width is not None and len(line) > width:
-        line = _describe(dataclasses.replace(status, root=os.path.basename(status.root) or status.root), now)
-        line = line if len(line) <= width else line[:max(width - 1, 0)] + "…"
-    return line
-
-
-def _describe(status: WatchStatus, now: float | None) -> str:
-    line = f"watching {status.root}"
-    if status.state == "stopping":
-        line = ("stopping: flushing the session into memory" if status.session_id or status.pending
-                else "stopping")
-    elif status.state == "stopped":
-        line = (f"stopped: session {status.flushed[-1]} flushed into memory" if status.flushed
-                else "stopped: nothing to flush")
-    elif status.state == "flushing":
-        line += f": flushing session {status.session_id} into memory"
-    elif status.session_id:
-        line += f" (session {status.session_id}): {_plural(status.changes, 'change')} in " \
-                f"{_plural(status.files, 'file')}"
-        if now is not None and status.last_change:
-            line += f", last {_ago(now - status.last_change)} ago"
-    elif status.flushed:
-        line += f": session {status.flushed[-1]} is in memory; waiting for changes"
-    else:
-        line += ": waiting for changes"
-    if status.lost_events:
-        line += " (the kernel dropped events: counts are a lower bound)"
-    if status.error:
-        line += f"; error: {status.error}"
-    return line
-
-
-# -- which paths git ignores ---------------------------------------------------------------------------
-
-
-class IgnoreRules:
-    """Which work-tree paths git ignores: asked in batches of one ``git check-ignore`` and cached.
-
-    The cache is dropped when a ``.gitignore`` changes (the watcher calls
-    ``invalidate``) or when ``info/exclude`` or the global excludes file changes
-    (their mtimes are checked on every call).
-    """
-
-    def __init__(self, repo: Repo) -> None:
-        self._repo = repo
-        self._cache: dict[str, bool] = {}
-        self.queries = 0  # git processes run: one per batch of unknown paths
-        global_file = repo.config_get("core.excludesFile") or os.path.join(
-            os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config"), "git", "ignore")
-        self._sources = (repo.common_dir / "info" / "exclude", Path(os.path.expanduser(global_file)))
-        self._stamp = self._stamps()
-
-    def _stamps(self) -> tuple[int, ...]:
-        out = []
-        for path in self._sources:
-            try:
-                out.append(path.stat().st_mtime_ns)
-            except OSError:
-                out.append(0)
-        return tuple(out)
-
-    def invalidate(self) -> None:
-        self._cache.clear()
-
-    def ignored(self, paths: Iterable[str]) -> set[str]:
-        """The paths (relative to the work tree, ``/``-separated) that git ignores."""
-        paths = list(dict.fromkeys(paths))
-        stamp = self._stamps()
-        if stamp != self._stamp:
-            self._stamp = stamp
-            self.invalidate()
-        unknown = [p for p in paths if p not in self._cache]
-        if unknown:
-            if len(self._cache) + len(unknown) > MAX_IGNORE_CACHE:
-                self._cache.clear()
-            self._ask(unknown)
-        return {p for p in paths if self._cache.get(p, True)}
-
-    def _ask(self, paths: list[str], budget: list[int] | None = None) -> None:
-        budget = [MAX_IGNORE_RETRIES] if budget is None else budget
-        data = b"".join(p.encode("utf-8", "surrogateescape") + b"\0" for p in paths)
-        proc = self._repo.git_bytes("check-ignore", "--stdin", "-z", "--non-matching", "-v", input=data, check=False)
-        self.queries += 1
-        if proc.returncode in (0, 1):  # 0: some ignored, 1: none
-            fields = proc.stdout.split(b"\0")
-            for i in range(0, len(fields) - 3, 4):
-                pattern, path = fields[i + 2], fields[i + 3].decode("utf-8", "surrogateescape")
-                self._cache[path] = bool(pattern) and not pattern.startswith(b"!")  # "!x" re-includes
-            return
-        if len(paths) > 1 and budget[0] >= 2:
-            # One path git refuses (beyond a symlink, inside a submodule) fails the whole batch: halve it.
-            budget[0] -= 2
-            half = len(paths) // 2
-            self._ask(paths[:half], budget)
-            self._ask(paths[half:], budget)
-            return
-        logger.warning("git check-ignore refused %s (%s); not recording %s",
-                       paths[0] if len(paths) == 1 else f"{len(paths)} paths",
-                       proc.stderr.decode("utf-8", "replace").strip()[:300], "it" if len(paths) == 1 else "them")
-        for path in paths:
-            self._cache[path] = True
-
-
 # -- the watcher ---------------------------------------------------------------------------------------
-
-
-@dataclass(slots=True)
-class _Pending:
-    first: str          # created | appeared (moved in) | changed | removed
-    seen: float         # clock time of the last event
-    wall: float         # epoch time of the last event
-    events: int = 1
-    moved_from: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class FileChange:
-    path: str           # relative to the work tree
-    change: str         # created | modified | deleted | renamed
-    ts: float
-    moved_from: str = ""
 
 
 class _Handler(FileSystemEventHandler):
@@ -314,7 +114,7 @@ class Watcher:
         self._clock, self._wall, self._flusher = clock, wall, flusher
         self._lock = threading.Lock()        # pending table and status, shared with the observer thread
         self._work = threading.RLock()       # one writer of bursts, watches and flushes at a time
-        self._pending: dict[str, _Pending] = {}
+        self._pending: dict[str, PendingChange] = {}
         self._burst_start = self._last_event = 0.0
         self._top_changed = False
         self._top_moves: dict[str, str] = {}  # top-level folder -> the name it had (a rename seen at the root)
@@ -398,15 +198,6 @@ class Watcher:
 
     # -- events (observer thread) --------------------------------------------------------------------
 
-    def _rel(self, path: str | bytes) -> str | None:
-        path = os.fsdecode(path)
-        if not path.startswith(self._prefix):
-            return None
-        rel = path[len(self._prefix):]
-        if not rel or rel == ".git" or rel.startswith(".git/") or "/.git/" in rel or rel.endswith("/.git"):
-            return None
-        return rel
-
     def _on_event(self, event: FileSystemEvent) -> None:
         src: str | None
         dest: str | None
@@ -419,9 +210,9 @@ class Watcher:
                     if event.event_type == "moved" and os.path.dirname(src) == os.path.dirname(dest) == self.root:
                         self._top_moves[os.path.basename(dest)] = os.path.basename(src)
             return
-        src = self._rel(event.src_path)
+        src = work_tree_path(self._prefix, event.src_path)
         if event.event_type == "moved":
-            dest = self._rel(event.dest_path)
+            dest = work_tree_path(self._prefix, event.dest_path)
             self._note(src, "removed")
             self._note(dest, "appeared", moved_from=src or "")
         elif event.event_type in ("created", "modified", "deleted"):
@@ -436,7 +227,7 @@ class Watcher:
             if entry is None:
                 if not self._pending:
                     self._burst_start = now
-                self._pending[rel] = _Pending(what, now, wall, moved_from=moved_from)
+                self._pending[rel] = PendingChange(what, now, wall, moved_from=moved_from)
             else:
                 entry.seen, entry.wall, entry.events = now, wall, entry.events + 1
                 if moved_from:
@@ -477,7 +268,7 @@ class Watcher:
                 lost, self._lost.seen = self._lost.seen, False
             return self._write_burst(burst, lost) if burst else 0
 
-    def _write_burst(self, burst: dict[str, _Pending], lost: bool) -> int:
+    def _write_burst(self, burst: dict[str, PendingChange], lost: bool) -> int:
         assert self._ignore is not None
         decisions = [p for p in burst if p.startswith(_DECISIONS)]
         for p in decisions:
@@ -492,7 +283,7 @@ class Watcher:
             del burst[p]  # another repository's files (a submodule, a clone inside this one): not ours
         sources = [e.moved_from for e in burst.values() if e.moved_from]
         ignored = self._ignore.ignored(list(burst) + sources)
-        changes = self._settle(burst, ignored)
+        changes = settle(burst, ignored, self._prefix, self.options.skip_files)
         written = 0
         if changes:
             written = self._append(changes, lost)
@@ -514,39 +305,7 @@ class Watcher:
                 return True
         return False
 
-    def _settle(self, burst: dict[str, _Pending], ignored: set[str]) -> list[FileChange]:
-        """What each path's events add up to, judged against the disk now."""
-        out: list[FileChange] = []
-        renamed_from: set[str] = set()
-        for rel, e in burst.items():
-            if rel in ignored:
-                continue
-            try:
-                st = os.lstat(self._prefix + rel)
-            except OSError:
-                if e.first not in ("created", "appeared"):
-                    out.append(FileChange(rel, "deleted", e.wall))
-                continue  # created and gone again within the burst: a temporary file
-            if stat.S_ISDIR(st.st_mode) or (st.st_dev, st.st_ino) in self.options.skip_files:
-                continue  # skip_files: a status line redirected into the work tree must not record itself forever
-            source = e.moved_from if e.moved_from not in ignored else ""
-            before = burst.get(source) if source else None
-            if (e.first == "appeared" and before is not None and before.first in ("changed", "removed")
-                    and not os.path.lexists(self._prefix + source)):
-                out.append(FileChange(rel, "renamed", e.wall, source))  # not a save through a temporary file
-                renamed_from.add(source)
-            else:
-                out.append(FileChange(rel, "created" if e.first == "created" else "modified", e.wall))
-        return [c for c in out if not (c.change == "deleted" and c.path in renamed_from)]
-
     # -- spool ------------------------------------------------------------------------------------------
-
-    def _payload(self, event: str, **fields: object) -> dict:
-        return {"session_id": self._session.id, "hook_event_name": event, "cwd": self.root, **fields}
-
-    def _line(self, ts: float, event: str, payload: dict) -> bytes:
-        return (json.dumps({"ts": round(ts, 6), "event": event, "payload": payload}, ensure_ascii=True,
-                           separators=(",", ":")) + "\n").encode("ascii")
 
     def _append(self, changes: list[FileChange], lost: bool) -> int:
         with self._lock:
@@ -554,12 +313,7 @@ class Watcher:
                 self._last_id = new_session_id(self.options.session_name or session_name(None), self._wall(),
                                                self._last_id)
                 self._session = _Session(id=self._last_id)
-        if len(changes) > self.options.bulk_files or (lost and len(changes) > 1):
-            lines = [self._line(max(c.ts for c in changes), BULK_EVENT, self._bulk_payload(changes, lost))]
-        else:
-            lines = [self._line(c.ts, EVENT, self._payload(
-                EVENT, path=self._prefix + c.path, change=c.change,
-                **({"from": self._prefix + c.moved_from} if c.moved_from else {}))) for c in changes]
+        lines = spool_lines(changes, lost, self._session.id, self.root, self.options.bulk_files)
         hook.append_line(self._spool / (self._session.id + spool.LIVE_SUFFIX), b"".join(lines))
         with self._lock:
             s = self._session
@@ -570,17 +324,6 @@ class Watcher:
             s.last_change = max(c.ts for c in changes)
             s.last_change_at = self._clock()
         return len(lines)
-
-    def _bulk_payload(self, changes: list[FileChange], lost: bool) -> dict:
-        paths = [c.path for c in changes]
-        tops = Counter(p.split("/", 1)[0] if "/" in p else "." for p in paths)
-        if len(tops) == 1 and "." not in tops:  # all under one folder: one level deeper says more
-            tops = Counter("/".join(p.split("/")[:2]) if p.count("/") >= 2 else p.split("/", 1)[0] for p in paths)
-        folders = tops.most_common(MAX_FOLDERS)
-        rest = len(paths) - sum(n for _, n in folders)
-        return self._payload(BULK_EVENT, files=len(changes), folders=[[f, n] for f, n in folders], other=rest,
-                             changes=dict(Counter(c.change for c in changes)),
-                             sample=[self._prefix + p for p in sorted(paths)[:MAX_SAMPLE]], lost_events=lost)
 
     def _flush_session(self) -> None:
         """Ask for a flush of the open session and run the flush worker here; the next change opens a new one."""
@@ -650,7 +393,7 @@ class Watcher:
         for folder, dirs, files in os.walk(os.path.join(self.root, top)):
             dirs[:] = [d for d in dirs if d != ".git"]
             for name in files:
-                rel = self._rel(os.path.join(folder, name))
+                rel = work_tree_path(self._prefix, os.path.join(folder, name))
                 if rel is not None and source:  # the folder was renamed: its files were too
                     self._note(source + rel[len(top):], "removed")
                     self._note(rel, "appeared", moved_from=source + rel[len(top):])
@@ -685,4 +428,3 @@ def run(repo: Repo, options: WatchOptions, stop: threading.Event,
     finally:
         final = watcher.stop()
     return final
-
