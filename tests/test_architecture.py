@@ -80,6 +80,7 @@ LAYERS: dict[str, int] = {
     "gitmem.app.why": FEATURE,          # `gitmem why`: decisions and sessions that concern a path
     "gitmem.team.fetched": FEATURE,      # merges memory a plain `git fetch` brought, before any reader reads
     "gitmem.store.layout": FOUNDATION,  # where each record lives in the memory ref
+    "gitmem.store.stream": FOUNDATION,  # commits as fast-import text, paths quoted for it
     "gitmem.store.ancestry": STORAGE,     # which sessions are reachable from HEAD, and which are one's own
     "gitmem.store.recent": STORAGE,       # the newest session summaries read from the ref, without the index
     "gitmem.index.index_build": FEATURE,  # the detached background build of the search index, one at a time
@@ -90,7 +91,11 @@ LAYERS: dict[str, int] = {
     "gitmem.integrations.mcp_server": ENTRY,     # `gitmem mcp`: the stdio MCP server, the only importer of mcp
     "gitmem.index.search": FEATURE,
     "gitmem.index.migrations": FEATURE,
-    "gitmem.team.sync": FEATURE,
+    "gitmem.team.sync": FEATURE,         # fetch, merge and push the memory ref with one remote
+    "gitmem.team.setup": FEATURE,        # remote names, notes config, fetch refspecs, the pre-push hook
+    "gitmem.team.resolve": FEATURE,      # what both sides changed: combined notes, ranked records, a union plan
+    "gitmem.team.merge": FEATURE,        # a teammate's memory into the local ref: fast-forward or merge, by CAS
+    "gitmem.team.after_push": FEATURE,   # the detached background sync after `git push`
     "gitmem.team.sharing": FEATURE,      # which remotes receive memory, the push hold, refusing remotes
     "gitmem.team.merge_guard": FEATURE,  # what a fetch may do: tree checks, no deletions, own records, tombstones
     "gitmem.app.forget": FEATURE,       # `gitmem forget`: rewrite the memory ref without records, push with a lease

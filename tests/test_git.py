@@ -15,7 +15,7 @@ from gitmem.app.project import init_repository
 from gitmem.git import discover, fetch, missing_objects
 from gitmem.store import memory_ref
 from gitmem.store.records import SessionSummary
-from gitmem.team import sync
+from gitmem.team import sharing, sync
 
 
 def test_rendering_the_brief_never_takes_the_users_index_lock(repo: Path) -> None:
@@ -43,7 +43,7 @@ def test_a_fetch_waits_out_another_fetch_holding_the_tracking_ref_lock(tmp_path:
     memory_ref.write_session(discover(theirs), "t-1", summary.started_at, (), summary)
     sync.sync(discover(theirs), "origin")
     me = discover(mine)
-    track = sync.tracking_ref("origin")
+    track = sharing.tracking_ref("origin")
     lock = me.common_dir / (track + ".lock")
     lock.parent.mkdir(parents=True, exist_ok=True)
     lock.write_text("")  # another fetch is updating the tracking ref right now

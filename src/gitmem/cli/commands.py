@@ -163,7 +163,7 @@ def init(
     from gitmem.app.project import init_repository
     from gitmem.integrations.claude_plugin import enabled_plugin
     from gitmem.integrations.install import SHARED_SETTINGS, install_claude
-    from gitmem.team import sync
+    from gitmem.team.setup import setup_sync
 
     repo = _repo()
     result = init_repository(repo, shared=shared, fetch=fetch)
@@ -174,7 +174,7 @@ def init(
         typer.echo("gitmem is already set up here.")
     for note in result.notes():
         typer.echo(f"note: {note}")
-    setup = sync.setup_sync(repo, write=False)  # report only: init_repository did the work
+    setup = setup_sync(repo, write=False)  # report only: init_repository did the work
     if setup.instruction:
         typer.echo(f"note: {setup.instruction}")
     for note in setup.notes:
@@ -446,6 +446,7 @@ def sync_cmd(
     """Fetch teammates' memory, merge it into yours and push the result (what runs after every `git push`)."""
     from gitmem.app.project import require_initialized
     from gitmem.team import sharing, sync
+    from gitmem.team.setup import default_remote
 
     if hold and release:
         raise typer.BadParameter("choose one of --hold and --release")
@@ -463,7 +464,7 @@ def sync_cmd(
 
         if depth is not None and since is not None:
             raise typer.BadParameter("give --depth or --since, not both")
-        fetch_recent_memory(repo, remote or sync.default_remote(repo), depth=depth, since=since,
+        fetch_recent_memory(repo, remote or default_remote(repo), depth=depth, since=since,
                             progress=not as_json and sys.stderr.isatty())
     result = sync.sync(repo, remote, progress=not as_json and sys.stderr.isatty())
     if as_json:

@@ -105,3 +105,20 @@ def note_commit(path: str) -> str | None:
     if len(flat) not in (40, 64) or not set(flat) <= _HEX or any(len(p) != 2 for p in parts[:-1]):
         return None
     return flat
+
+
+def note_paths(commit: str) -> list[str]:
+    """Where a git note on ``commit`` can live: flat, or under one or two levels of fan-out."""
+    return [commit, f"{commit[:2]}/{commit[2:]}", f"{commit[:2]}/{commit[2:4]}/{commit[4:]}"]
+
+
+def is_session_folder(path: str) -> bool:
+    """True for a session folder itself, ``sessions/<month>/<id>`` (not a path inside it)."""
+    parts = path.split("/")
+    return len(parts) == 3 and parts[0] == SESSIONS_DIR
+
+
+def summary_session_id(path: str) -> str | None:
+    """The id of the session whose summary is at ``path`` (``sessions/<month>/<id>/summary.md``), else None."""
+    where = session_file(path)
+    return where[0].rsplit("/", 1)[-1] if where is not None and where[1] == SUMMARY_FILE else None
