@@ -799,3 +799,18 @@ def test_a_merge_without_a_configured_identity_still_lands(gm_repo: Repo, repo: 
     assert git(repo, "rev-list", "--parents", "-n1", MEMORY_REF).split()[1:] == [ours, theirs]
     assert sessions_in(repo) == ["b", "o", "t"]
     assert git(repo, "log", "-1", "--format=%ae", MEMORY_REF).strip() == "unknown@gitmem.invalid"
+
+
+def test_the_layout_names_note_paths_session_folders_and_summaries_the_merge_reads() -> None:
+    """The merge reads ref paths through store.layout only (issue 16): these are the shapes it relies on."""
+    from gitmem.store.layout import is_session_folder, note_commit, note_paths, summary_session_id
+
+    commit = "0123456789abcdef0123456789abcdef01234567"
+    assert note_paths(commit) == [commit, f"01/{commit[2:]}", f"01/23/{commit[4:]}"]
+    assert all(note_commit(p) == commit for p in note_paths(commit))
+    assert is_session_folder("sessions/2026-01/abc")
+    assert not is_session_folder("sessions/2026-01") and not is_session_folder("sessions/2026-01/abc/summary.md")
+    assert not is_session_folder("conflicts/2026-01/abc")
+    assert summary_session_id("sessions/2026-01/abc/summary.md") == "abc"
+    assert summary_session_id("sessions/2026-01/abc/obs-0001.yaml") is None
+    assert summary_session_id("conflicts/sessions/2026-01/abc/summary.md") is None

@@ -51,7 +51,7 @@ def object_infos(repo: Repo, specs: Sequence[str]) -> list[tuple[str, str, int] 
 
 
 def folder_paths(repo: Repo, treeish: str, path: str) -> list[str]:
-    """Every folder under ``path`` (``dir/``) in ``treeish``, at any depth, from one ``ls-tree -r -d -z``."""
+    """``path`` (``dir/``) in ``treeish`` and every folder under it, at any depth, from one ``ls-tree -r -d -z``."""
     out = repo.git_bytes("ls-tree", "-d", "-r", "-z", "--name-only", treeish, path).stdout
     return [p for p in out.decode("utf-8", "surrogateescape").split("\0") if p]
 
