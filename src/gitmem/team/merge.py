@@ -358,7 +358,6 @@ def merge_fetched(repo: Repo) -> list[MergeResult]:
     return results
 
 
-
 def expire_memory_reflogs(repo: Repo) -> None:
     """Drop the reflog entries of the memory ref and its tracking refs, so old memory commits
     (what a forget removed) become unreachable and a later prune deletes them."""

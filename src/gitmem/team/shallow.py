@@ -30,9 +30,8 @@ def fetch_recent_memory(repo: Repo, remote: str, *, depth: int | None = None, si
                         progress: bool = False, timeout: float = gitcmd.GIT_TIMEOUT_SECONDS) -> None:
     """Fetch the remote's memory ref into its tracking ref, ``depth`` commits deep or back to ``since``
     (anything ``search.parse_since`` reads: ``6m``, ``2w``, an ISO date)."""
-    from gitmem.config import MEMORY_REF
     from gitmem.index.search import parse_since
-    from gitmem.team.sharing import tracking_ref
+    from gitmem.team.sharing import refspec_for
     from gitmem.team.sync import SYNC_ENV
 
     if (depth is None) == (since is None):
@@ -40,7 +39,7 @@ def fetch_recent_memory(repo: Repo, remote: str, *, depth: int | None = None, si
     if depth is not None and depth < 1:
         raise GitmemError(f"--depth {depth} fetches nothing", hint="give a depth of 1 or more commits.")
     option = f"--depth={depth}" if depth is not None else f"--shallow-since={parse_since(since or '')}"
-    refspec = f"+{MEMORY_REF}*:{tracking_ref(remote)}*"
+    refspec = refspec_for(remote)
     try:
         gitcmd.fetch(repo, remote, [refspec], progress=progress, env={SYNC_ENV: "1"}, timeout=timeout,
                      options=[option])

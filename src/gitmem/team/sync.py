@@ -29,7 +29,7 @@ from gitmem.team import sharing
 from gitmem.team.merge import sessions_changed, expire_memory_reflogs, merge_memory, read_tips
 from gitmem.team.resolve import Conflict
 from gitmem.team.setup import default_remote
-from gitmem.team.sharing import ensure_refspec, tracking_ref
+from gitmem.team.sharing import ensure_refspec, refspec_for, tracking_ref
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ def fetch_memory(repo: Repo, remote: str, *, progress: bool = False,
                  timeout: float = gitcmd.GIT_TIMEOUT_SECONDS) -> tuple[str | None, str | None]:
     """Fetch the remote's memory ref into its tracking ref: its (commit, tree), or Nones when it has none."""
     track = tracking_ref(remote)
-    gitcmd.fetch(repo, remote, [f"+{MEMORY_REF}*:{track}*"], progress=progress, env={SYNC_ENV: "1"},
+    gitcmd.fetch(repo, remote, [refspec_for(remote)], progress=progress, env={SYNC_ENV: "1"},
                  timeout=timeout)
     return read_tips(repo, track).get(track, (None, None))
 
