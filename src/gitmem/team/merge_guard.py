@@ -28,7 +28,8 @@ from typing import Iterable, Mapping
 from gitmem.errors import RecordError
 from gitmem.git import DiffEntry, Repo, empty_tree
 from gitmem.git.objects import blob_ids, diff_tree_with_folders, make_tree, object_infos
-from gitmem.store.layout import FORGOTTEN_DIR, MONTH, SESSION_ID, SESSIONS_DIR, SUMMARY_FILE, session_folder
+from gitmem.store.layout import (FORGOTTEN_DIR, MONTH, SESSION_ID, SESSIONS_DIR, SUMMARY_FILE, is_tombstone,
+                                 session_folder, summary_path, tombstone_name, tombstone_path)
 from gitmem.store.records import load_yaml, split_front_matter
 
 logger = logging.getLogger(__name__)
@@ -36,7 +37,6 @@ logger = logging.getLogger(__name__)
 MAX_RECORD_BYTES = 8 << 20     # a summary or an observation file is a few KiB; 8 MiB is not a record
 FUTURE_SKEW_SECONDS = 600      # clocks drift; a date further ahead than this is not believed
 _MODES = {b"100644": "blob", b"100755": "blob", b"40000": "tree", b"040000": "tree"}
-_TOMBSTONE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}\.yaml$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,8 +241,8 @@ def _rebuild(repo: Repo, seen: Mapping[str, list[tuple[bytes, bytes, bytes]]],
 def tombstone_names(repo: Repo, tree: str | None) -> frozenset[str]:
     if not tree:
         return frozenset()
-    return frozenset(e.path.rsplit("/", 1)[-1] for e in repo.ls_tree(tree, FORGOTTEN_DIR + "/")
-                     if e.type == "blob" and _TOMBSTONE.match(e.path.rsplit("/", 1)[-1]))
+    return frozenset(name for e in repo.ls_tree(tree, FORGOTTEN_DIR + "/")
+                     if e.type == "blob" and (name := tombstone_name(e.path)))
 
 
 def read_tombstones(repo: Repo, trees: Iterable[str]) -> Tombstones:
@@ -250,13 +250,14 @@ def read_tombstones(repo: Repo, trees: Iterable[str]) -> Tombstones:
     oids: dict[str, str] = {}
     for tree in trees:
         for e in repo.ls_tree(tree, FORGOTTEN_DIR + "/"):
-            name = e.path.rsplit("/", 1)[-1]
-            if e.type == "blob" and _TOMBSTONE.match(name):
+            if e.type == "blob" and (name := tombstone_name(e.path)):
                 oids.setdefault(name, e.oid)
     out = Tombstones(names=frozenset(oids))
-    for name, data in zip(oids, [repo.read_blobs(list(oids.values())).get(o, b"") for o in oids.values()]):
+    blobs = repo.read_blobs(list(oids.values()))
+    for name, oid in oids.items():
+        data = blobs.get(oid, b"")
         try:
-            doc = load_yaml(data.decode("utf-8"), f"{FORGOTTEN_DIR}/{name}")
+            doc = load_yaml(data.decode("utf-8"), tombstone_path(name))
         except (UnicodeDecodeError, RecordError) as exc:
             logger.warning("unreadable tombstone %s: %s", name, exc)
             continue
@@ -271,7 +272,7 @@ def read_tombstones(repo: Repo, trees: Iterable[str]) -> Tombstones:
 def filter_entries(entries: Mapping[str, tuple[str, str]], tombs: Tombstones) -> dict[str, tuple[str, str]]:
     """``{path: (mode, oid)}`` without what the tombstones name (never a tombstone itself)."""
     return {p: mo for p, mo in entries.items()
-            if p.startswith(FORGOTTEN_DIR + "/") or not tombs.covers(p, mo[1])}
+            if is_tombstone(p) or not tombs.covers(p, mo[1])}
 
 
 def full_entries(repo: Repo, tree: str) -> dict[str, tuple[str, str]]:
@@ -304,7 +305,7 @@ def own_folders(repo: Repo, ours_tree: str, folders: Iterable[str], identity: st
     wanted = sorted(set(folders))
     if not wanted:
         return set()
-    summaries = blob_ids(repo, [f"{ours_tree}:{f}/{SUMMARY_FILE}" for f in wanted])
+    summaries = blob_ids(repo, [f"{ours_tree}:{summary_path(f)}" for f in wanted])
     oids = {folder: oid for folder, oid in zip(wanted, summaries) if oid is not None}
     blobs = repo.read_blobs(list(oids.values()))
     own = set()

@@ -20,7 +20,7 @@ from gitmem import git as gitcmd
 from gitmem.errors import RecordError
 from gitmem.git import DiffEntry, Repo
 from gitmem.git.objects import blob_ids
-from gitmem.store.layout import SUMMARY_FILE, is_obs_file, note_commit, note_paths
+from gitmem.store.layout import SUMMARY_FILE, is_obs_file, note_commit, note_paths, session_file
 from gitmem.store.records import load_yaml, split_front_matter
 from gitmem.team import merge_guard
 
@@ -125,9 +125,10 @@ Resolution = tuple[str, "str | bytes | None"]   # (mode, blob id | new content |
 
 
 def path_kind(path: str) -> str:
+    """What a path of the memory ref holds, for the conflict rules: summary, observations, note or file."""
     if note_commit(path):
         return "note"
-    name = path.rsplit("/", 1)[-1]
+    name = where[1] if (where := session_file(path)) is not None else ""
     if name == SUMMARY_FILE:
         return "summary"
     return "observations" if is_obs_file(name) else "file"
