@@ -18,7 +18,7 @@ What it measures (git runs with an empty global config and no system config):
 2. Merge. Two divergent memory commits on a common base (one commit per
    new session), merged three ways, interleaved in one run (the order
    alternates; one untimed warm-up each), every method into its own scratch
-   ref created at ``ours``: ``gitmem.team.sync.merge_commits`` with its default
+   ref created at ``ours``: ``gitmem.team.merge.merge_commits`` with its default
    engine (``merge-tree --write-tree``; it needs ``merge-base`` only when the
    merged tree equals one side's, then ``commit-tree`` + ``update-ref`` CAS),
    the same with the diff-based ``union`` engine (its fallback for git <
@@ -55,7 +55,7 @@ from gitmem import git as gitcmd
 from gitmem.git import discover
 from gitmem.store import memory_ref
 from gitmem.store.records import DecisionNote, Observation, ObservationBatch, SessionSummary
-from gitmem.team import sync
+from gitmem.team import merge, setup, sync
 
 TEMPLATE_ID = "00000000-0000-4000-8000-000000000000"
 TEMPLATE_MONTH = "1999-01"
@@ -277,7 +277,7 @@ def bench_merge(repo: Path, ours: str, theirs: str, repeat: int) -> dict:
     """Each method merges the same two commits into its own scratch ref (created at ``ours``, untimed)."""
     gm = discover(repo)
     # A sync reads both tips and their trees with one for-each-ref, which it needs anyway (untimed for all).
-    tips = sync.read_tips(gm, "refs/bench/ours", "refs/bench/theirs")
+    tips = merge.read_tips(gm, "refs/bench/ours", "refs/bench/theirs")
     trees = (tips["refs/bench/ours"][1], tips["refs/bench/theirs"][1])
     times: dict[str, list[float]] = {m: [] for m in METHODS}
     results = set()
@@ -286,7 +286,7 @@ def bench_merge(repo: Path, ours: str, theirs: str, repeat: int) -> dict:
         if which == "merge-tree":
             _merge_tree_commit(gm, ours, theirs, f"refs/bench/warm-{which}")
         else:
-            sync.merge_commits(gm, ours, theirs, ref=f"refs/bench/warm-{which}", trees=trees,
+            merge.merge_commits(gm, ours, theirs, ref=f"refs/bench/warm-{which}", trees=trees,
                                engine="merge-tree" if which == "gitmem" else "union")
     for r in range(repeat):
         order = list(METHODS) if r % 2 == 0 else list(reversed(METHODS))
@@ -298,7 +298,7 @@ def bench_merge(repo: Path, ours: str, theirs: str, repeat: int) -> dict:
                 commit = _merge_tree_commit(gm, ours, theirs, ref)
             else:
                 engine = "merge-tree" if which == "gitmem" else "union"
-                result = sync.merge_commits(gm, ours, theirs, ref=ref, label="bench", engine=engine, trees=trees)
+                result = merge.merge_commits(gm, ours, theirs, ref=ref, label="bench", engine=engine, trees=trees)
                 assert result.kind == "merge", result
                 commit = result.commit
             times[which].append(time.perf_counter() - t0)
@@ -340,7 +340,7 @@ def bench_contention(root: Path, clones: int, rounds: int) -> dict:
     for i in range(clones):
         path = root / f"clone-{i}"
         _git(root, "clone", "-q", str(remote), str(path))
-        sync.setup_sync(discover(path))
+        setup.setup_sync(discover(path))
         paths.append(path)
     retries: list[int] = []
     failures = 0

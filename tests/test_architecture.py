@@ -89,6 +89,7 @@ LAYERS: dict[str, int] = {
     "gitmem.store.layout": FOUNDATION,  # where each record lives in the memory ref
     "gitmem.store.dates": FOUNDATION,   # a record's date, believed only when not too far in the future
     "gitmem.since": FOUNDATION,         # the dates and ages a user types (--since 2w, 2026-11-01)
+    "gitmem.store.stream": FOUNDATION,  # commits as fast-import text, paths quoted for it
     "gitmem.store.ancestry": STORAGE,     # which sessions are reachable from HEAD, and which are one's own
     "gitmem.store.recent": STORAGE,       # the newest session summaries read from the ref, without the index
     "gitmem.index.index_build": FEATURE,  # the detached background build of the search index, one at a time
@@ -104,7 +105,11 @@ LAYERS: dict[str, int] = {
     "gitmem.index.query": FEATURE,      # the query language: terms, filters, file matching, ranking
     "gitmem.integrations.mcp_tools": FEATURE,    # what the MCP tools answer, as JSON-able dicts, without the SDK
     "gitmem.index.migrations": FEATURE,
-    "gitmem.team.sync": FEATURE,
+    "gitmem.team.sync": FEATURE,         # fetch, merge and push the memory ref with one remote
+    "gitmem.team.setup": FEATURE,        # remote names, notes config, fetch refspecs, the pre-push hook
+    "gitmem.team.resolve": FEATURE,      # what both sides changed: combined notes, ranked records, a union plan
+    "gitmem.team.merge": FEATURE,        # a teammate's memory into the local ref: fast-forward or merge, by CAS
+    "gitmem.team.after_push": FEATURE,   # the detached background sync after `git push`
     "gitmem.team.sharing": FEATURE,      # which remotes receive memory, the push hold, refusing remotes
     "gitmem.team.merge_guard": FEATURE,  # what a fetch may do: tree checks, no deletions, own records, tombstones
     "gitmem.app.forget": FEATURE,       # `gitmem forget`: rewrite the memory ref without records, push with a lease

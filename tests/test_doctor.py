@@ -24,6 +24,7 @@ from gitmem.git import Repo, discover, missing_objects
 from gitmem.store import memory_ref
 from gitmem.store.records import Observation, SessionSummary
 from gitmem.team import sync
+from gitmem.team.merge import merge_fetched
 
 TS = "2026-11-24T08:00:00Z"
 
@@ -126,7 +127,7 @@ def test_doctor_merges_the_teammates_copy_of_a_lost_merge(tmp_path: Path, remote
     me = discover(mine)
     write(me, "m1", "my session")
     sync.fetch_memory(me, "origin")
-    sync.merge_fetched(me)  # t1 merged in by a merge commit
+    merge_fetched(me)  # t1 merged in by a merge commit
     assert sessions(me) == ["m1", "t1"]
     merge = memory_ref.memory_tip(me)
     git(mine, "gc", "-q")  # the old objects packed; the merge commit made loose again below

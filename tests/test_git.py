@@ -18,7 +18,7 @@ from gitmem.git import discover, fetch, missing_objects
 from gitmem.git.worktree import check_ignore, exclude_file, is_tracked, matches_ignore_rules
 from gitmem.store import memory_ref
 from gitmem.store.records import SessionSummary
-from gitmem.team import sync
+from gitmem.team import sharing, sync
 
 
 def test_rendering_the_brief_never_takes_the_users_index_lock(repo: Path) -> None:
@@ -46,7 +46,7 @@ def test_a_fetch_waits_out_another_fetch_holding_the_tracking_ref_lock(tmp_path:
     memory_ref.write_session(discover(theirs), "t-1", summary.started_at, (), summary)
     sync.sync(discover(theirs), "origin")
     me = discover(mine)
-    track = sync.tracking_ref("origin")
+    track = sharing.tracking_ref("origin")
     lock = me.common_dir / (track + ".lock")
     lock.parent.mkdir(parents=True, exist_ok=True)
     lock.write_text("")  # another fetch is updating the tracking ref right now
@@ -192,3 +192,158 @@ def test_a_linked_worktree_shares_the_exclude_file_of_the_common_dir(repo: Path,
     expected = (repo / ".git" / "info" / "exclude").resolve()
     assert exclude_file(discover(repo)).resolve() == expected
     assert exclude_file(discover(tmp_path / "side")).resolve() == expected
+
+
+# -- named git functions used by team/ (issue 16): each parses git's own output ---------------------------
+
+
+def test_config_values_lists_every_value_of_a_key_and_unset_value_removes_exactly_one(gm_repo) -> None:
+    from gitmem.git.config import add_config, config_values, set_config, unset_config, unset_config_value
+
+    assert config_values(gm_repo, "gitmem.test") == []
+    add_config(gm_repo, "gitmem.test", "+refs/a*:refs/b*")
+    add_config(gm_repo, "gitmem.test", "value with spaces")
+    assert config_values(gm_repo, "gitmem.test") == ["+refs/a*:refs/b*", "value with spaces"]
+    unset_config_value(gm_repo, "gitmem.test", "+refs/a*:refs/b*")  # `*` and `+` taken literally, not as a regex
+    assert config_values(gm_repo, "gitmem.test") == ["value with spaces"]
+    set_config(gm_repo, "gitmem.other", "true")
+    assert unset_config(gm_repo, "gitmem.other") is True
+    assert unset_config(gm_repo, "gitmem.other") is False
+    assert gm_repo.config_get("gitmem.other") is None
+
+
+def test_remote_names_and_hooks_dir_follow_the_repository_config(repo: Path, tmp_path: Path) -> None:
+    from gitmem.git.config import hooks_dir, remote_names
+
+    assert remote_names(discover(repo)) == []
+    for name in ("origin", "backup"):
+        git(repo, "remote", "add", name, str(tmp_path / f"{name}.git"))
+    assert sorted(remote_names(discover(repo))) == ["backup", "origin"]
+    assert hooks_dir(discover(repo)) == (repo / ".git" / "hooks").resolve()
+    git(repo, "config", "core.hooksPath", "my hooks")
+    assert hooks_dir(discover(repo)) == (repo / "my hooks").resolve()
+
+
+def test_commit_tips_gives_commit_and_tree_and_skips_refs_at_other_objects(gm_repo) -> None:
+    from gitmem.git.objects import tree_ids
+    from gitmem.git.refs import commit_tips, set_ref
+
+    head = gm_repo.resolve("HEAD")
+    assert head is not None
+    blob = git(gm_repo.cwd, "hash-object", "-w", "--stdin", input="x").strip()
+    assert set_ref(gm_repo, "refs/gitmem/remotes/a/memory", head, "test") is True
+    assert set_ref(gm_repo, "refs/gitmem/remotes/b/memory", blob, "test") is True
+    assert set_ref(gm_repo, "refs/gitmem/remotes/c/memory", "f" * 40, "test") is False   # no such object
+    tips = commit_tips(gm_repo, "refs/gitmem/remotes/")
+    assert tips == {"refs/gitmem/remotes/a/memory": (head, tree_ids(gm_repo, head)[0])}
+    assert commit_tips(gm_repo, "refs/gitmem/remotes/b/memory") == {}
+
+
+def test_expire_reflogs_drops_the_entries_of_the_refs_named(gm_repo) -> None:
+    from gitmem.git.refs import expire_reflogs, set_ref
+
+    head = gm_repo.resolve("HEAD")
+    assert head is not None
+    git(gm_repo.cwd, "config", "core.logAllRefUpdates", "always")
+    for ref in ("refs/gitmem/one", "refs/gitmem/two"):
+        set_ref(gm_repo, ref, head, "test")
+    log = gm_repo.common_dir / "logs" / "refs" / "gitmem"
+    assert (log / "one").read_text() and (log / "two").read_text()
+    expire_reflogs(gm_repo, ["refs/gitmem/one"])
+    assert not (log / "one").exists() or (log / "one").read_text() == ""
+    assert (log / "two").read_text()
+
+
+def test_blob_ids_and_object_infos_answer_per_name_in_order(gm_repo) -> None:
+    from gitmem.git.objects import blob_ids, object_infos, tree_ids
+
+    head = gm_repo.resolve("HEAD")
+    assert head is not None
+    tree = tree_ids(gm_repo, head)[0]
+    readme = git(gm_repo.cwd, "rev-parse", "HEAD:README.md").strip()
+    assert blob_ids(gm_repo, [f"{tree}:README.md", f"{tree}:missing.txt", tree, f"{tree}:README.md"]) == \
+        [readme, None, None, readme]
+    assert blob_ids(gm_repo, []) == []
+    tree_size = int(git(gm_repo.cwd, "cat-file", "-s", tree))
+    assert object_infos(gm_repo, [readme, f"{tree}:nothing", tree]) == \
+        [(readme, "blob", len(b"hello\n")), None, (tree, "tree", tree_size)]
+
+
+def test_make_tree_write_tree_and_folder_paths_handle_awkward_names(gm_repo) -> None:
+    from gitmem.git.objects import folder_paths, make_tree, write_tree
+
+    blob = git(gm_repo.cwd, "hash-object", "-w", "--stdin", input="x\n").strip()
+    names = ["sessions/2026-01/a b/summary.md", "sessions/2026-01/tab\there/obs-0001.yaml",
+             "sessions/2026-02/new\nline/summary.md", "forgotten/x.yaml"]
+    tree = write_tree(gm_repo, {n: ("100644", blob) for n in names})
+    assert sorted(e.path for e in gm_repo.ls_tree(tree, recursive=True)) == sorted(names)
+    assert sorted(folder_paths(gm_repo, tree, "sessions/")) == [
+        "sessions", "sessions/2026-01", "sessions/2026-01/a b", "sessions/2026-01/tab\there", "sessions/2026-02",
+        "sessions/2026-02/new\nline"]
+    inner = make_tree(gm_repo, [("100644", "blob", blob, "a b"), ("100644", "blob", blob, "tab\tname")])
+    outer = make_tree(gm_repo, [("040000", "tree", inner, "dir")])
+    assert [(e.type, e.path) for e in gm_repo.ls_tree(outer, recursive=True)] == [
+        ("blob", "dir/a b"), ("blob", "dir/tab\tname")]
+
+
+def test_commit_tree_falls_back_to_a_placeholder_identity_and_try_commit_tree_says_none(gm_repo, monkeypatch) -> None:
+    from gitmem.git.objects import commit_tree, tree_ids, try_commit_tree
+
+    head = gm_repo.resolve("HEAD")
+    assert head is not None
+    tree = tree_ids(gm_repo, head)[0]
+    made = try_commit_tree(gm_repo, tree, [head], "with identity\n")
+    assert made is not None and tree_ids(gm_repo, made) == [tree]
+    assert git(gm_repo.cwd, "log", "-1", "--format=%P %ae", made).split() == [head, "author@example.com"]
+    for name in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL"):
+        monkeypatch.delenv(name)
+    git(gm_repo.cwd, "config", "user.useConfigOnly", "true")
+    assert try_commit_tree(gm_repo, tree, [], "no identity\n") is None
+    placeholder = commit_tree(gm_repo, tree, [], "no identity\n")
+    assert git(gm_repo.cwd, "log", "-1", "--format=%ae", placeholder).strip() == "unknown@gitmem.invalid"
+
+
+def test_diff_and_merge_tree_returns_the_folder_diff_and_a_merge_failure_as_a_value(gm_repo) -> None:
+    from gitmem.git.objects import commit_tree, diff_and_merge_tree, diff_tree_with_folders, write_tree
+
+    blob = git(gm_repo.cwd, "hash-object", "-w", "--stdin", input="x\n").strip()
+    ours_tree = write_tree(gm_repo, {"sessions/2026-01/a/summary.md": ("100644", blob)})
+    theirs_tree = write_tree(gm_repo, {"sessions/2026-01/a/summary.md": ("100644", blob),
+                                       "sessions/2026-01/b/summary.md": ("100644", blob)})
+    ours = commit_tree(gm_repo, ours_tree, [], "ours\n")
+    theirs = commit_tree(gm_repo, theirs_tree, [ours], "theirs\n")
+    diff = diff_tree_with_folders(gm_repo, ours_tree, theirs_tree)
+    assert [(e.path, e.new_mode) for e in diff] == [("sessions", "040000"), ("sessions/2026-01", "040000"),
+                                                    ("sessions/2026-01/b", "040000"),
+                                                    ("sessions/2026-01/b/summary.md", "100644")]
+    side_diff, merged = diff_and_merge_tree(gm_repo, ours_tree, theirs_tree, ours, theirs)
+    assert side_diff == diff
+    assert not isinstance(merged, Exception) and merged.tree == theirs_tree
+    # A fetched tree can hold a name with `/`, which git's merge aborts on (what merge_guard checks first).
+    raw = b"100644 a/b\0" + bytes.fromhex(blob)
+    bad_tree = subprocess.run(["git", "hash-object", "-t", "tree", "-w", "--stdin", "--literally"], cwd=gm_repo.cwd,
+                              input=raw, capture_output=True, check=True).stdout.decode().strip()
+    bad = commit_tree(gm_repo, bad_tree, [], "bad\n")
+    bad_diff, failed = diff_and_merge_tree(gm_repo, ours_tree, bad_tree, ours, bad)
+    assert isinstance(failed, GitError)
+    assert [e.path for e in bad_diff if e.new_oid] == ["a/b"]
+
+
+def test_the_stream_builder_quotes_paths_so_fast_import_writes_them_as_given(gm_repo) -> None:
+    from gitmem.store.stream import commit_stream, quote_path
+
+    assert quote_path("sessions/2026-01/plain/summary.md") == "sessions/2026-01/plain/summary.md"
+    assert quote_path('a "b"') == '"a \\"b\\""'
+    names = ["a b", 'q"uote', "back\\slash", "tab\there", "new\nline", '"leading']
+    stream = commit_stream("refs/gitmem/test", [], "A <a@x> 1 +0000", "A <a@x> 1 +0000", "m\n",
+                           [(n, "100644", n.encode()) for n in names])
+    commit = gm_repo.fast_import(stream, "refs/gitmem/test").decode().strip()
+    entries = gm_repo.ls_tree(commit, recursive=True)
+    assert sorted(e.path for e in entries) == sorted(names)
+    assert gm_repo.read_blobs([e.oid for e in entries if e.path == "tab\there"]) == {
+        next(e.oid for e in entries if e.path == "tab\there"): b"tab\there"}
+    second = commit_stream("refs/gitmem/test", [commit], "A <a@x> 2 +0000", "A <a@x> 2 +0000", "m2\n",
+                           [("a b", "100644", None), ("new\nline", "100755", entries[0].oid)])
+    after = gm_repo.fast_import(second, "refs/gitmem/test").decode().strip()
+    modes = {e.path: e.mode for e in gm_repo.ls_tree(after, recursive=True)}
+    assert "a b" not in modes and modes["new\nline"] == "100755"

@@ -680,7 +680,7 @@ def test_a_stale_ref_lock_is_named_as_such_not_as_a_moving_ref(repo, gm_repo):
 
 
 def test_a_merge_blocked_by_a_stale_ref_lock_names_the_lock(repo, gm_repo):
-    from gitmem.team import sync
+    from gitmem.team import merge
 
     write(gm_repo, "m-1", "mine")
     theirs = memory_ref.write_session(gm_repo, "t-1", TS, [obs("theirs")], summary("t-1"), ref="refs/gitmem/remotes/o/memory")
@@ -688,4 +688,4 @@ def test_a_merge_blocked_by_a_stale_ref_lock_names_the_lock(repo, gm_repo):
     write(gm_repo, "m-2", "mine again")  # the two sides diverge: a merge commit is needed
     (gm_repo.common_dir / "refs" / "notes" / "gitmem.lock").write_text("")
     with pytest.raises(StaleLockError):
-        sync.merge_memory(gm_repo, theirs.commit, label="o", max_attempts=2)
+        merge.merge_memory(gm_repo, theirs.commit, label="o", max_attempts=2)

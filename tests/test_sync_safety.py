@@ -20,7 +20,7 @@ from gitmem.config import MEMORY_REF
 from gitmem.git import discover
 from gitmem.store import memory_ref
 from gitmem.store.records import Observation, SessionSummary
-from gitmem.team import sharing, sync
+from gitmem.team import after_push, resolve, setup, sharing, sync
 
 ME = f"{AUTHOR_NAME} <{AUTHOR_EMAIL}>"
 
@@ -89,7 +89,7 @@ def test_a_future_dated_summary_never_wins_a_conflict_between_teammates(gm_repo)
     oids = [gm_repo.git("hash-object", "-w", "--stdin", input=s.to_text()).strip() for s in (real, forged)]
     path = "sessions/2026-11/s1/summary.md"
     for ours, theirs in (oids, oids[::-1]):
-        resolved, _conflicts = sync.resolve_conflicts(gm_repo, [(path, "100644", ours, theirs)])
+        resolved, _conflicts = resolve.resolve_conflicts(gm_repo, [(path, "100644", ours, theirs)])
         assert resolved[path][1] == oids[0]
 
 
@@ -228,7 +228,7 @@ def test_a_repository_set_up_before_per_remote_settings_keeps_pushing_to_its_rem
     git(a, "remote", "add", "later", str(tmp_path / "later.git"))   # added after the old init: no refspec
     assert sharing.push_enabled(gm, "origin") and not sharing.push_enabled(gm, "later")
 
-    sync.setup_sync(gm)   # the next `gitmem init` records the choice old init made
+    setup.setup_sync(gm)   # the next `gitmem init` records the choice old init made
 
     assert git(a, "config", "remote.origin.gitmemPush").strip() == "true"
     assert git(a, "config", "--get", "remote.later.gitmemPush", check=False).strip() == ""
@@ -252,7 +252,7 @@ def test_a_remote_that_refuses_memory_is_reported_once_and_not_retried_after_eve
         wait_for_background(tmp_path)
 
     assert (remote / "notes-attempts.log").read_text().splitlines() == ["refs/notes/gitmem"]
-    report = sync.last_sync(discover(a).common_dir)
+    report = after_push.last_sync(discover(a).common_dir)
     assert report["error"] == "" and "refused the memory ref" in report["not_pushed"]
     code, out, _err = run(capsys, "status")
     assert "origin refused the memory ref" in out and out.count("refused the memory ref") == 1
@@ -341,13 +341,13 @@ def test_a_fetched_session_that_names_you_as_author_is_shown_as_a_teammates(team
 
 def test_init_enables_the_remotes_it_sees_and_later_ones_only_on_request(repo: Path, tmp_path: Path):
     gm = discover(repo)
-    sync.setup_sync(gm)                      # no remote yet: nothing chosen
+    setup.setup_sync(gm)                      # no remote yet: nothing chosen
     git(tmp_path, "init", "-q", "--bare", str(tmp_path / "origin.git"))
     git(repo, "remote", "add", "origin", str(tmp_path / "origin.git"))
-    created = sync.setup_sync(gm).created    # `gitmem init` again, now with a remote
+    created = setup.setup_sync(gm).created    # `gitmem init` again, now with a remote
     assert any("memory is pushed to remote origin" in c for c in created)
     git(tmp_path, "init", "-q", "--bare", str(tmp_path / "public.git"))
     git(repo, "remote", "add", "public", str(tmp_path / "public.git"))
-    again = sync.setup_sync(gm)
+    again = setup.setup_sync(gm)
     assert sharing.push_enabled(gm, "origin") and not sharing.push_enabled(gm, "public")
     assert any("remote public is not enabled for memory" in n for n in again.notes)

@@ -5,7 +5,7 @@ Who starts which job:
   lock is inherited on fd N.
 - ``session-start --root R``: the SessionStart hook when the pre-rendered brief is stale; prints the brief.
 - ``index --root R --lock-fd N``: ``index_build.start``, when the search index is missing or far behind.
-- ``after-push REMOTE [--wait-pid PID]``: the line gitmem writes into the pre-push hook (``sync.hook_line``).
+- ``after-push REMOTE [--wait-pid PID]``: the line gitmem writes into the pre-push hook (``setup.hook_line``).
 
 Invariants:
 - Nothing is raised out of a job: every failure goes through ``log_failure`` to the repository's log
@@ -113,10 +113,10 @@ def run_after_push(remote: str, wait_pid: int | None) -> int:
         repo = discover()
         folder = state_dir(repo.common_dir)
         folder.mkdir(parents=True, exist_ok=True)
-        from gitmem.team import sync
+        from gitmem.team import after_push
 
-        log_to_file(folder / sync.SYNC_LOG_FILE, backups=1)
-        sync.after_push(repo, remote, wait_pid)
+        log_to_file(folder / after_push.SYNC_LOG_FILE, backups=1)
+        after_push.after_push(repo, remote, wait_pid)
     except Exception as exc:  # noqa: BLE001 - nothing may escape a detached job; there is no one to tell
         log_failure("background memory sync", exc)
     return 0

@@ -30,7 +30,7 @@ from gitmem.errors import GitmemError
 from gitmem.git import Repo, missing_objects, read_reflog
 from gitmem.index import index_file
 from gitmem.store import layout, memory_ref
-from gitmem.team import sync
+from gitmem.team import merge, sharing
 
 logger = logging.getLogger(__name__)
 
@@ -164,7 +164,7 @@ def _repair_ref(repo: Repo, report: DoctorReport) -> bool:
 
 def _merge_tracking(repo: Repo, report: DoctorReport, repaired: bool) -> None:
     """Teammates' copies: a broken one is deleted (so the next fetch brings it whole), an intact one merged."""
-    for ref, oid in sorted(repo.for_each_ref(sync.TRACKING_PREFIX).items()):
+    for ref, oid in sorted(repo.for_each_ref(sharing.TRACKING_PREFIX).items()):
         if not ref.endswith("/memory"):
             continue
         why = missing_objects(repo, oid)
@@ -176,10 +176,10 @@ def _merge_tracking(repo: Repo, report: DoctorReport, repaired: bool) -> None:
             continue
         if not repaired:
             continue  # a healthy ref: merging teammates' memory is sync's job, not a repair
-        label = ref[len(sync.TRACKING_PREFIX):-len("/memory")]
+        label = ref[len(sharing.TRACKING_PREFIX):-len("/memory")]
         report.actions.append(f"merged the copy from {label} ({oid[:12]})")
         if not report.dry_run:
-            sync.merge_memory(repo, oid, label=label)
+            merge.merge_memory(repo, oid, label=label)
             report.tip_after = memory_ref.memory_tip(repo)
 
 

@@ -39,7 +39,8 @@ from gitmem.errors import GitmemError, NotFoundError, RecordError, RefUpdateConf
 from gitmem.git import Repo
 from gitmem.store import layout, memory_ref
 from gitmem.store.records import ObservationBatch, dump_yaml, load_yaml, split_front_matter
-from gitmem.team import merge_guard, sharing, sync
+from gitmem.git.objects import commit_tree, write_tree
+from gitmem.team import merge, merge_guard, resolve, setup, sharing, sync
 
 logger = logging.getLogger(__name__)
 
@@ -103,7 +104,7 @@ def _holds(data: bytes, text: str) -> bool:
 def _note_without(data: bytes, drop) -> bytes | None:
     """A note without the paragraphs ``drop`` selects: the same bytes when none, None when nothing is left."""
     text = data.decode("utf-8", "surrogateescape")
-    units = sync._note_units(text)
+    units = resolve._note_units(text)
     paras = units if units is not None else text.strip("\n").split("\n\n")
     kept = [p for p in paras if not drop(p)]
     if len(kept) == len(paras):
@@ -228,7 +229,7 @@ def forget(repo: Repo, *, sessions: Sequence[str] = (), observations: Sequence[s
     lease: str | None = None
     if name and not not_pushed:
         tip, tree = sync.fetch_memory(repo, name)
-        sync.merge_memory(repo, tip, theirs_tree=tree, label=name)
+        merge.merge_memory(repo, tip, theirs_tree=tree, label=name)
         lease = tip or ""
     for _attempt in range(MAX_ATTEMPTS):
         old = memory_ref.memory_tip(repo)
@@ -242,11 +243,11 @@ def forget(repo: Repo, *, sessions: Sequence[str] = (), observations: Sequence[s
             entries[path] = ("100644", _hash(repo, data))
         stone_path, stone = _tombstone(repo, plan, why)
         entries[stone_path] = ("100644", _hash(repo, stone))
-        tree = merge_guard.write_tree(repo, entries)
+        tree = write_tree(repo, entries)
         message = (f"gitmem forget: {len(plan.folders)} session(s), {len(plan.removed)} file(s) removed, "
                    f"{len(plan.rewritten)} rewritten\n\nThe history before this commit was dropped; "
                    f"{stone_path} lists what was removed.\n")
-        new = merge_guard.commit_tree(repo, tree, [], message)
+        new = commit_tree(repo, tree, [], message)
         try:
             repo.update_ref(MEMORY_REF, new, old, "gitmem: forget")
             break
@@ -263,7 +264,7 @@ def forget(repo: Repo, *, sessions: Sequence[str] = (), observations: Sequence[s
         outcome = sync.push_memory(repo, name, lease=lease)
         if outcome.accepted:
             pushed = True
-            repo.git_bytes("update-ref", "-m", "gitmem: forget pushed", sync.tracking_ref(name), new, check=False)
+            repo.git_bytes("update-ref", "-m", "gitmem: forget pushed", sharing.tracking_ref(name), new, check=False)
         else:
             said = sync._remote_said(outcome.detail)
             push_error = (f"the rewrite was not pushed to {name} ({outcome.summary}{'; ' + said if said else ''}). "
@@ -292,7 +293,7 @@ def _push_target(repo: Repo, remote: str | None, local_only: bool) -> tuple[str 
         sharing.require_remote(repo, remote)
     else:
         try:
-            remote = sync.default_remote(repo)
+            remote = setup.default_remote(repo)
         except GitmemError:
             return None, ""
     if sharing.is_held(repo):
@@ -304,7 +305,7 @@ def _push_target(repo: Repo, remote: str | None, local_only: bool) -> tuple[str 
 
 def prune(repo: Repo) -> bool:
     """Make the old memory unreachable and delete it from this clone's object store."""
-    sync.expire_reflogs(repo)
+    merge.expire_memory_reflogs(repo)
     repack = repo.git_bytes("repack", "-a", "-d", "-q", check=False)
     prune_proc = repo.git_bytes("prune", "--expire=now", check=False)
     if repack.returncode or prune_proc.returncode:

@@ -6,7 +6,7 @@ entries it added (a before/after diff of the repository's own config, so
 whatever ``sync`` sets up is covered) in ``<git-common-dir>/gitmem/init.json``.
 
 ``uninstall_repository`` undoes it: Claude Code hooks, the ``.mcp.json``
-entry, what ``sync.remove_sync_setup`` removes (pre-push hook, refspecs), the
+entry, what ``setup.remove_sync_setup`` removes (pre-push hook, refspecs), the
 recorded config entries, the files init created that nobody changed or
 committed, and the local state folder. A repository that had nothing of
 gitmem's before ``init`` is byte for byte as it was. The memory ref stays
@@ -32,7 +32,8 @@ from gitmem.git.worktree import is_tracked
 from gitmem.integrations import mcp_config
 from gitmem.integrations.install import SHARED_SETTINGS, ClaudeHooksStatus, InstallResult, claude_hooks_status
 from gitmem.store import memory_ref
-from gitmem.team import sync
+from gitmem.git.config import remote_names
+from gitmem.team import after_push, setup, sharing
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +77,7 @@ class Status:
     worker_running: bool
     last_sync: dict | None
     identity_warning: str | None = None
-    remotes: tuple[sync.sharing.RemoteState, ...] = ()   # which remotes receive memory (issue 15 item 8)
+    remotes: tuple[sharing.RemoteState, ...] = ()   # which remotes receive memory (issue 15 item 8)
     push_held: bool = False
 
 
@@ -109,7 +110,7 @@ def _upstreams(repo: Repo) -> list[tuple[str, str, str]]:
     """(remote, branch ref on the remote, remote-tracking ref) for what this checkout pulls from: the
     branch's upstream and each remote's default branch (``refs/remotes/<remote>/HEAD``)."""
     found = []
-    names = sync.remotes(repo)
+    names = remote_names(repo)
     branch = repo.current_branch()
     remote = repo.config_get(f"branch.{branch}.remote") if branch != "HEAD" else None
     merge = repo.config_get(f"branch.{branch}.merge") if remote in names else None
@@ -195,7 +196,7 @@ def init_repository(repo: Repo, *, shared: bool = False, fetch: bool = True) -> 
         local.mkdir(parents=True)
         created.append(str(local))
     before = _local_config(repo)
-    created += sync.setup_sync(repo).created  # memory refspecs, notes.rewrite*, pre-push hook (issue 7)
+    created += setup.setup_sync(repo).created  # memory refspecs, notes.rewrite*, pre-push hook (issue 7)
     _record_config(repo, before, _local_config(repo))
     # .mcp.json: the MCP server for Claude Code (issue 5), started the way the hooks are (issue 14 item 12)
     if mcp_config.MCP_FILE not in pending:
@@ -263,10 +264,10 @@ def repository_status(repo: Repo) -> Status:
         backlog=spool.backlog(spool.spool_dir(repo.common_dir)),
         last_flush=spool.read_flush_status(repo.common_dir),
         worker_running=local.is_dir() and spool.worker_running(repo.common_dir),
-        last_sync=sync.last_sync(repo.common_dir),
+        last_sync=after_push.last_sync(repo.common_dir),
         identity_warning=identity_warning(repo),
-        remotes=tuple(sync.sharing.remote_states(repo)),
-        push_held=sync.sharing.is_held(repo),
+        remotes=tuple(sharing.remote_states(repo)),
+        push_held=sharing.is_held(repo),
     )
 
 
@@ -366,7 +367,7 @@ def uninstall_repository(repo: Repo, *, purge_memory: bool = False) -> Uninstall
     claude = uninstall_claude(root)
     mcp = mcp_config.unregister_mcp_server(root)
     kept: list[str] = []
-    removed = list(sync.remove_sync_setup(repo))
+    removed = list(setup.remove_sync_setup(repo))
     hooks_path = repo.config_get("core.hooksPath")
     if hooks_path:
         kept.append(f"any `gitmem.workers after-push` (or older `gitmem.sync --after-push`) line you added to a pre-push hook under core.hooksPath "
@@ -378,7 +379,7 @@ def uninstall_repository(repo: Repo, *, purge_memory: bool = False) -> Uninstall
     if purge_memory:
         refs = [MEMORY_REF] if repo.git_bytes("rev-parse", "-q", "--verify", MEMORY_REF, check=False).returncode == 0 \
             else []
-        refs += list(repo.for_each_ref(sync.TRACKING_PREFIX))
+        refs += list(repo.for_each_ref(sharing.TRACKING_PREFIX))
         for ref in refs:
             repo.git("update-ref", "-d", ref)
             removed.append(f"ref {ref}")

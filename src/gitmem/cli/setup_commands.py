@@ -46,7 +46,7 @@ def init(
     from gitmem.app.project import init_repository
     from gitmem.integrations.claude_plugin import enabled_plugin
     from gitmem.integrations.install import SHARED_SETTINGS, install_claude
-    from gitmem.team import sync
+    from gitmem.team.setup import setup_sync
 
     repo = current_repo()
     result = init_repository(repo, shared=shared, fetch=fetch)
@@ -57,7 +57,7 @@ def init(
         typer.echo("gitmem is already set up here.")
     for note in result.notes():
         typer.echo(f"note: {note}")
-    setup = sync.setup_sync(repo, write=False)  # report only: init_repository did the work
+    setup = setup_sync(repo, write=False)  # report only: init_repository did the work
     if setup.instruction:
         typer.echo(f"note: {setup.instruction}")
     for note in setup.notes:

@@ -30,6 +30,7 @@ def sync_cmd(
     """Fetch teammates' memory, merge it into yours and push the result (what runs after every `git push`)."""
     from gitmem.app.project import require_initialized
     from gitmem.team import sharing, sync
+    from gitmem.team.setup import default_remote
 
     if hold and release:
         raise typer.BadParameter("choose one of --hold and --release")
@@ -47,7 +48,7 @@ def sync_cmd(
 
         if depth is not None and since is not None:
             raise typer.BadParameter("give --depth or --since, not both")
-        fetch_recent_memory(repo, remote or sync.default_remote(repo), depth=depth, since=since,
+        fetch_recent_memory(repo, remote or default_remote(repo), depth=depth, since=since,
                             progress=not as_json and sys.stderr.isatty())
     result = sync.sync(repo, remote, progress=not as_json and sys.stderr.isatty())
     if as_json:

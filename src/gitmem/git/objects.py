@@ -1,3 +1,123 @@
 """Objects and trees by name: reading blobs and listings, writing trees and commits (cat-file, ls-tree, mktree, commit-tree, hash-object)."""
 
 from __future__ import annotations
+
+
+# -- used by team/ --
+# (its imports are here, not at the top, so that the block stays one piece beside other parts' blocks)
+
+import os  # noqa: E402
+import tempfile  # noqa: E402
+from typing import Iterable, Mapping, Sequence  # noqa: E402
+
+from gitmem.errors import GitError  # noqa: E402
+from gitmem.git.repo import Repo, run_git_bytes  # noqa: E402
+from gitmem.git.trees import (DiffEntry, MergeTree, merge_tree_argv, parse_merge_tree, parse_raw_diff,  # noqa: E402
+                              run_git_parallel)
+
+PLACEHOLDER_IDENTITY = ("-c", "user.name=unknown", "-c", "user.email=unknown@gitmem.invalid")
+
+
+def tree_ids(repo: Repo, *commits: str) -> list[str]:
+    """The root tree of each commit, in order, from one ``rev-parse``."""
+    return repo.git_bytes("rev-parse", *(f"{c}^{{tree}}" for c in commits)).stdout.decode().split()
+
+
+def blob_ids(repo: Repo, specs: Sequence[str]) -> list[str | None]:
+    """For each ``<tree-ish>:<path>``, the blob id there, or None when the path holds no blob (absent, a folder);
+    one ``cat-file --batch-check``."""
+    if not specs:
+        return []
+    query = "".join(f"{s}\n" for s in specs).encode()
+    out = repo.git_bytes("cat-file", "--batch-check=%(objecttype) %(objectname)", input=query).stdout
+    ids: list[str | None] = []
+    for line in out.decode("utf-8", "surrogateescape").splitlines():
+        kind, _, oid = line.partition(" ")
+        ids.append(oid if kind == "blob" else None)
+    return ids
+
+
+def object_infos(repo: Repo, specs: Sequence[str]) -> list[tuple[str, str, int] | None]:
+    """For each object name (an id or ``<tree-ish>:<path>``), its ``(id, type, size)``, or None when it does not
+    exist; one ``cat-file --batch-check``."""
+    if not specs:
+        return []
+    out = repo.git_bytes("cat-file", "--batch-check", input=("\n".join(specs) + "\n").encode()).stdout
+    infos: list[tuple[str, str, int] | None] = []
+    for line in out.decode("utf-8", "replace").splitlines():
+        parts = line.split(" ")
+        infos.append((parts[0], parts[1], int(parts[2])) if len(parts) == 3 and parts[2].isdigit() else None)
+    return infos
+
+
+def folder_paths(repo: Repo, treeish: str, path: str) -> list[str]:
+    """``path`` (``dir/``) in ``treeish`` and every folder under it, at any depth, from one ``ls-tree -r -d -z``."""
+    out = repo.git_bytes("ls-tree", "-d", "-r", "-z", "--name-only", treeish, path).stdout
+    return [p for p in out.decode("utf-8", "surrogateescape").split("\0") if p]
+
+
+def make_tree(repo: Repo, entries: Sequence[tuple[str, str, str, str]]) -> str:
+    """One tree object of ``(mode, type, id, name)`` entries (``mktree -z``); its id."""
+    data = "".join(f"{mode} {kind} {oid}\t{name}\0" for mode, kind, oid, name in entries).encode()
+    return repo.git_bytes("mktree", "-z", input=data).stdout.decode().strip()
+
+
+def write_tree(repo: Repo, entries: Mapping[str, tuple[str, str]]) -> str:
+    """A tree holding exactly ``{path: (mode, blob oid)}``, built with a temporary index (no work tree touched)."""
+    fd, index = tempfile.mkstemp(prefix="gitmem-index-", dir=repo.git_dir)
+    os.close(fd)
+    os.unlink(index)
+    env_index = {"GIT_INDEX_FILE": index}
+    try:
+        data = "".join(f"{mode} {oid}\t{path}\0" for path, (mode, oid) in sorted(entries.items())).encode()
+        run_git_bytes("update-index", "--add", "-z", "--index-info", cwd=repo.cwd, input=data, env=env_index)
+        return run_git_bytes("write-tree", cwd=repo.cwd, env=env_index).stdout.decode().strip()
+    finally:
+        if os.path.exists(index):
+            os.unlink(index)
+
+
+def _commit_tree_argv(tree: str, parents: Iterable[str], message: str) -> list[str]:
+    return ["commit-tree", tree, *(a for p in parents for a in ("-p", p)), "-m", message]
+
+
+def try_commit_tree(repo: Repo, tree: str, parents: Sequence[str], message: str) -> str | None:
+    """``git commit-tree`` with the user's identity; None when git has none configured (or refuses)."""
+    proc = repo.git_bytes(*_commit_tree_argv(tree, parents, message), check=False)
+    return proc.stdout.decode().strip() if proc.returncode == 0 else None
+
+
+def commit_tree(repo: Repo, tree: str, parents: Iterable[str], message: str) -> str:
+    """``git commit-tree`` with the user's identity, or gitmem's placeholder when none is configured."""
+    parents = list(parents)
+    commit = try_commit_tree(repo, tree, parents, message)
+    if commit is None:
+        argv = _commit_tree_argv(tree, parents, message)
+        commit = repo.git_bytes(*PLACEHOLDER_IDENTITY, *argv).stdout.decode().strip()
+    return commit
+
+
+def _folder_diff_argv(a: str, b: str) -> list[str]:
+    return ["diff-tree", "-r", "-t", "-z", "--raw", "--no-renames", "--no-abbrev", a, b]
+
+
+def diff_tree_with_folders(repo: Repo, a: str, b: str) -> list[DiffEntry]:
+    """Every entry that differs between two trees, folders included (``diff-tree -r -t``)."""
+    return parse_raw_diff(repo.git_bytes(*_folder_diff_argv(a, b)).stdout)
+
+
+def diff_and_merge_tree(repo: Repo, diff_from: str, diff_to: str, ours: str, theirs: str
+                        ) -> tuple[list[DiffEntry], MergeTree | GitError]:
+    """``diff_tree_with_folders(diff_from, diff_to)`` and ``merge_tree(ours, theirs)`` run side by side.
+
+    The diff's failure raises; the merge's comes back as the GitError it would raise, for a caller that
+    uses the merge only when the diff shows nothing wrong (a name with ``/`` aborts merge-tree)."""
+    merge_proc, diff_proc = run_git_parallel(repo, [merge_tree_argv(ours, theirs), _folder_diff_argv(diff_from,
+                                                                                                      diff_to)])
+    if diff_proc.returncode != 0:
+        raise GitError(diff_proc.args, diff_proc.returncode, diff_proc.stderr.decode("utf-8", "replace"))
+    try:
+        merged: MergeTree | GitError = parse_merge_tree(merge_proc)
+    except GitError as exc:
+        merged = exc
+    return parse_raw_diff(diff_proc.stdout), merged

@@ -1,3 +1,29 @@
 """Refs: reading, listing, moving and deleting them (rev-parse, for-each-ref, update-ref, reflog)."""
 
 from __future__ import annotations
+
+from typing import Sequence
+
+from gitmem.git.repo import Repo
+
+
+def commit_tips(repo: Repo, *patterns: str) -> dict[str, tuple[str, str]]:
+    """``{ref: (commit, tree)}`` for the refs ``patterns`` match (``for-each-ref`` patterns: a full name or a
+    prefix) that point at a commit, from one ``for-each-ref``; a ref at another kind of object is left out."""
+    out = repo.git_bytes("for-each-ref", "--format=%(refname) %(objectname) %(tree)", *patterns).stdout
+    tips: dict[str, tuple[str, str]] = {}
+    for line in out.decode("utf-8", "surrogateescape").splitlines():
+        name, commit, tree = line.split(" ")
+        if tree:
+            tips[name] = (commit, tree)
+    return tips
+
+
+def set_ref(repo: Repo, ref: str, new: str, message: str) -> bool:
+    """Point ``ref`` at ``new`` whatever it held (no compare-and-swap); False when git refused."""
+    return repo.git_bytes("update-ref", "-m", message, ref, new, check=False).returncode == 0
+
+
+def expire_reflogs(repo: Repo, refs: Sequence[str]) -> None:
+    """Drop every reflog entry of ``refs`` now, so the commits only their reflogs held become unreachable."""
+    repo.git_bytes("reflog", "expire", "--expire=now", "--expire-unreachable=now", *refs, check=False)

@@ -110,3 +110,38 @@ def note_commit(path: str) -> str | None:
 def folder_month(folder: str) -> str:
     """The ``yyyy-mm`` a session folder (``sessions/<month>/<id>``) is filed under."""
     return folder.split("/")[1]
+
+
+def note_paths(commit: str) -> list[str]:
+    """Where a git note on ``commit`` can live: flat, or under one or two levels of fan-out."""
+    return [commit, f"{commit[:2]}/{commit[2:]}", f"{commit[:2]}/{commit[2:4]}/{commit[4:]}"]
+
+
+def is_session_folder(path: str) -> bool:
+    """True for a session folder itself, ``sessions/<month>/<id>`` (not a path inside it)."""
+    parts = path.split("/")
+    return len(parts) == 3 and parts[0] == SESSIONS_DIR
+
+
+def summary_session_id(path: str) -> str | None:
+    """The id of the session whose summary is at ``path`` (``sessions/<month>/<id>/summary.md``), else None."""
+    where = session_file(path)
+    return where[0].rsplit("/", 1)[-1] if where is not None and where[1] == SUMMARY_FILE else None
+
+
+def summary_path(folder: str) -> str:
+    """The summary of the session folder ``sessions/<month>/<id>``."""
+    return f"{folder}/{SUMMARY_FILE}"
+
+
+_TOMBSTONE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}\.yaml$")
+
+
+def tombstone_name(path: str) -> str | None:
+    """The file name of a well-named tombstone directly in ``forgotten/``, else None."""
+    folder, _, name = path.rpartition("/")
+    return name if folder == FORGOTTEN_DIR and _TOMBSTONE_NAME.match(name) else None
+
+
+def tombstone_path(name: str) -> str:
+    return f"{FORGOTTEN_DIR}/{name}"

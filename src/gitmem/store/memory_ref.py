@@ -28,6 +28,7 @@ from gitmem.git import Repo, missing_objects
 from gitmem.store.layout import (SESSIONS_DIR, SUMMARY_FILE, is_obs_file, obs_file_name, obs_seq, session_dir,
                                  session_file, validate_session_id)
 from gitmem.store.records import Observation, ObservationBatch, SessionSummary
+from gitmem.store.stream import commit_stream
 
 logger = logging.getLogger(__name__)
 
@@ -82,40 +83,6 @@ class StoreStats:
 # -- writing -----------------------------------------------------------------------
 
 
-def _quote_path(path: str) -> str:
-    if any(c in path for c in ' "\\\n\t') or path.startswith('"'):
-        escaped = path.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
-        return f'"{escaped}"'
-    return path
-
-
-def _data(payload: bytes) -> bytes:
-    return b"data %d\n" % len(payload) + payload + b"\n"
-
-
-def build_commit_stream(ref: str, parent: str | None, author: str, committer: str, message: str,
-                        files: Mapping[str, bytes], notes: Mapping[str, bytes] | None = None,
-                        deletes: Iterable[str] = ()) -> bytes:
-    """A fast-import stream for one commit on ``ref`` that adds, replaces or deletes paths.
-
-    It ends with ``get-mark``, so fast-import prints the id of the commit it made.
-    """
-    parts = [f"commit {ref}\nmark :1\n".encode(), f"author {author}\n".encode(), f"committer {committer}\n".encode(),
-             _data(message.encode())]
-    if parent:
-        parts.append(f"from {parent}\n".encode())
-    for path in deletes:
-        parts.append(f"D {_quote_path(path)}\n".encode())
-    for path, content in files.items():
-        parts.append(f"M 100644 inline {_quote_path(path)}\n".encode())
-        parts.append(_data(content))
-    for commit, content in (notes or {}).items():
-        parts.append(f"N inline {commit}\n".encode())
-        parts.append(_data(content))
-    parts.append(b"\nget-mark :1\ndone\n")
-    return b"".join(parts)
-
-
 def memory_tip(repo: Repo, ref: str = MEMORY_REF) -> str | None:
     return repo.resolve(ref)
 
@@ -133,7 +100,8 @@ def write_files(repo: Repo, files: Mapping[str, bytes], message: str, *, ref: st
     committer = repo.ident("COMMITTER")
     # The commit id comes from fast-import itself: re-reading the ref afterwards
     # could already return another writer's commit.
-    stream = build_commit_stream(ref, parent, author, committer, message, files, notes)
+    stream = commit_stream(ref, [parent] if parent else [], author, committer, message,
+                           [(path, "100644", content) for path, content in files.items()], notes=notes)
     try:
         out = repo.fast_import(stream, ref, bulk=bulk)
     except GitError as exc:

@@ -25,10 +25,11 @@ FETCHED_TIPS_FILE = "fetched-tips"
 
 def merge_fetched_memory(repo: Repo) -> int:
     """Merge every tracking ref that moved since the last merge into local memory; how many merges ran."""
-    from gitmem.team import sync
+    from gitmem.team.merge import merge_fetched
+    from gitmem.team.sharing import TRACKING_PREFIX
 
-    tips = repo.git("for-each-ref", "--format=%(refname) %(objectname)", sync.TRACKING_PREFIX)
-    if not tips.strip():
+    tips = "".join(f"{ref} {oid}\n" for ref, oid in repo.for_each_ref(TRACKING_PREFIX).items())
+    if not tips:
         return 0
     local = state_dir(repo.common_dir)
     marker = local / FETCHED_TIPS_FILE
@@ -38,7 +39,7 @@ def merge_fetched_memory(repo: Repo) -> int:
     except OSError:
         pass
     try:
-        results = sync.merge_fetched(repo)
+        results = merge_fetched(repo)
     except GitmemError as exc:  # local memory is still worth reading; the next reader tries again
         logger.warning("could not merge fetched memory: %s", exc)
         return 0

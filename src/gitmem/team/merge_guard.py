@@ -1,6 +1,6 @@
 """What a fetch may and may not do to this clone's memory.
 
-Invariants (each checked before or after the tree union in ``sync.merge_commits``):
+Invariants (each checked before or after the tree union in ``merge.merge_commits``):
 - A fetched tree is validated before git merges it: an entry whose name holds
   ``/``, is empty, ``.``, ``..`` or ``.git``, is not UTF-8, repeats a name, has a
   mode other than a file or a folder, breaks the ``sessions/<month>/<id>/<file>``
@@ -25,15 +25,16 @@ from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
 from gitmem.errors import RecordError
-from gitmem.git import Repo
-from gitmem.store.layout import FORGOTTEN_DIR, MONTH, SESSION_ID, SESSIONS_DIR, SUMMARY_FILE, conflict_copy
+from gitmem.git import DiffEntry, Repo, empty_tree
+from gitmem.git.objects import blob_ids, diff_tree_with_folders, make_tree, object_infos
+from gitmem.store.layout import (FORGOTTEN_DIR, MONTH, SESSION_ID, SESSIONS_DIR, SUMMARY_FILE, is_tombstone,
+                                 session_folder, summary_path, tombstone_name, tombstone_path)
 from gitmem.store.records import load_yaml, split_front_matter
 
 logger = logging.getLogger(__name__)
 
 MAX_RECORD_BYTES = 8 << 20     # a summary or an observation file is a few KiB; 8 MiB is not a record
 _MODES = {b"100644": "blob", b"100755": "blob", b"40000": "tree", b"040000": "tree"}
-_TOMBSTONE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}\.yaml$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,8 +67,7 @@ class Tombstones:
             return True
         if path in self.paths:
             return True
-        parts = path.split("/")
-        return len(parts) >= 4 and "/".join(parts[:3]) in self.folders
+        return session_folder(path) in self.folders
 
 
 # -- validation of a fetched tree ------------------------------------------------------------------------
@@ -122,23 +122,17 @@ def _layout_problem(path: str, kind: str) -> str:
     return "too deep for the session layout"
 
 
-def check_argv(theirs_tree: str, base: str) -> list[str]:
-    """The ``diff-tree`` that ``check_tree`` reads (a caller may run it beside other git commands)."""
-    return ["diff-tree", "-r", "-t", "-z", "--raw", "--no-renames", "--no-abbrev", base, theirs_tree]
-
-
-def check_tree(repo: Repo, theirs_tree: str, ours_tree: str | None, *, diff: bytes | None = None) -> TreeCheck:
+def check_tree(repo: Repo, theirs_tree: str, ours_tree: str | None, *,
+               diff: list[DiffEntry] | None = None) -> TreeCheck:
     """Validate what ``theirs_tree`` adds or changes over ``ours_tree``; rebuild it without bad entries.
 
     One ``diff-tree -r -t`` lists every changed entry, folders included, at git's speed; a path whose
     parent folder is not among them holds a name with ``/`` (git prints such a name as nested folders).
     One ``cat-file --batch-check`` then sizes the new files and finds both sides' ``forgotten/``.
+    ``diff`` is that ``diff-tree`` when the caller ran it already (``diff_tree_with_folders(ours, theirs)``).
     """
-    from gitmem.git import empty_tree, parse_raw_diff
-
     base = ours_tree or empty_tree(repo)
-    raw = diff if diff is not None else repo.git_bytes(*check_argv(theirs_tree, base)).stdout
-    entries = parse_raw_diff(raw)
+    entries = diff if diff is not None else diff_tree_with_folders(repo, base, theirs_tree)
     changed = [e for e in entries if e.new_oid]
     folders = {e.path for e in changed if e.new_mode == "040000"}
     bad: list[BadEntry] = []
@@ -169,19 +163,17 @@ def check_tree(repo: Repo, theirs_tree: str, ours_tree: str | None, *, diff: byt
         elif kind == "blob" and e.new_oid:   # every changed entry has one
             blobs[e.new_oid] = e.path
     query = [*blobs, f"{base}:{FORGOTTEN_DIR}", f"{theirs_tree}:{FORGOTTEN_DIR}"]
-    out = repo.git_bytes("cat-file", "--batch-check", input=("\n".join(query) + "\n").encode()).stdout
-    lines = out.decode("utf-8", "replace").splitlines()
-    for oid, line in zip(blobs, lines):
-        parts = line.split(" ")
-        if len(parts) == 3 and parts[1] == "blob" and int(parts[2]) <= MAX_RECORD_BYTES:
+    infos = object_infos(repo, query)
+    for oid, info in zip(blobs, infos):
+        if info is not None and info[1] == "blob" and info[2] <= MAX_RECORD_BYTES:
             continue
         path = blobs[oid]
-        problem = ("missing object" if parts[-1] == "missing" else f"{parts[2]} bytes (records are at most "
-                   f"{MAX_RECORD_BYTES} bytes)" if len(parts) == 3 and parts[1] == "blob" else "not a file")
+        problem = ("missing object" if info is None else f"{info[2]} bytes (records are at most "
+                   f"{MAX_RECORD_BYTES} bytes)" if info[1] == "blob" else "not a file")
         bad.append(BadEntry(path, problem))
         where.append((path.rpartition("/")[0], path.rpartition("/")[2]))
-    stones = lines[len(blobs):len(blobs) + 2]
-    forgotten = tuple(line.split(" ")[0] if line.split(" ")[1:2] == ["tree"] else None for line in stones)
+    stones = infos[len(blobs):len(blobs) + 2]
+    forgotten = tuple(info[0] if info is not None and info[1] == "tree" else None for info in stones)
     if not bad:
         files = tuple(e for e in entries if "040000" not in (e.old_mode, e.new_mode))
         return TreeCheck((), theirs_tree, (forgotten[0], forgotten[1]) if ours_tree else (None, forgotten[1]),
@@ -222,7 +214,7 @@ def _rebuild(repo: Repo, seen: Mapping[str, list[tuple[bytes, bytes, bytes]]],
             p = p.rpartition("/")[0]
     new: dict[str, str | None] = {}
     for path in sorted((p for p in dirty if p in seen), key=lambda p: -p.count("/") - (1 if p else 0)):
-        lines = []
+        lines: list[tuple[str, str, str, str]] = []
         for mode, name, raw_oid in seen[path]:
             oid = raw_oid.hex()
             if name in bad_names.get(path, ()):
@@ -233,12 +225,11 @@ def _rebuild(repo: Repo, seen: Mapping[str, list[tuple[bytes, bytes, bytes]]],
                 if new[child] is None:
                     continue
                 oid = str(new[child])
-            lines.append(f"{'040000' if kind == 'tree' else mode.decode()} {kind} {oid}\t{name.decode('utf-8')}")
+            lines.append(("040000" if kind == "tree" else mode.decode(), kind, oid, name.decode("utf-8")))
         if not lines and path:
             new[path] = None    # an emptied folder goes too
             continue
-        data = ("\0".join(lines) + "\0").encode() if lines else b""
-        new[path] = repo.git_bytes("mktree", "-z", input=data).stdout.decode().strip()
+        new[path] = make_tree(repo, lines)
     return str(new[""])
 
 
@@ -248,8 +239,8 @@ def _rebuild(repo: Repo, seen: Mapping[str, list[tuple[bytes, bytes, bytes]]],
 def tombstone_names(repo: Repo, tree: str | None) -> frozenset[str]:
     if not tree:
         return frozenset()
-    return frozenset(e.path.rsplit("/", 1)[-1] for e in repo.ls_tree(tree, FORGOTTEN_DIR + "/")
-                     if e.type == "blob" and _TOMBSTONE.match(e.path.rsplit("/", 1)[-1]))
+    return frozenset(name for e in repo.ls_tree(tree, FORGOTTEN_DIR + "/")
+                     if e.type == "blob" and (name := tombstone_name(e.path)))
 
 
 def read_tombstones(repo: Repo, trees: Iterable[str]) -> Tombstones:
@@ -257,13 +248,14 @@ def read_tombstones(repo: Repo, trees: Iterable[str]) -> Tombstones:
     oids: dict[str, str] = {}
     for tree in trees:
         for e in repo.ls_tree(tree, FORGOTTEN_DIR + "/"):
-            name = e.path.rsplit("/", 1)[-1]
-            if e.type == "blob" and _TOMBSTONE.match(name):
+            if e.type == "blob" and (name := tombstone_name(e.path)):
                 oids.setdefault(name, e.oid)
     out = Tombstones(names=frozenset(oids))
-    for name, data in zip(oids, [repo.read_blobs(list(oids.values())).get(o, b"") for o in oids.values()]):
+    blobs = repo.read_blobs(list(oids.values()))
+    for name, oid in oids.items():
+        data = blobs.get(oid, b"")
         try:
-            doc = load_yaml(data.decode("utf-8"), f"{FORGOTTEN_DIR}/{name}")
+            doc = load_yaml(data.decode("utf-8"), tombstone_path(name))
         except (UnicodeDecodeError, RecordError) as exc:
             logger.warning("unreadable tombstone %s: %s", name, exc)
             continue
@@ -278,43 +270,11 @@ def read_tombstones(repo: Repo, trees: Iterable[str]) -> Tombstones:
 def filter_entries(entries: Mapping[str, tuple[str, str]], tombs: Tombstones) -> dict[str, tuple[str, str]]:
     """``{path: (mode, oid)}`` without what the tombstones name (never a tombstone itself)."""
     return {p: mo for p, mo in entries.items()
-            if p.startswith(FORGOTTEN_DIR + "/") or not tombs.covers(p, mo[1])}
+            if is_tombstone(p) or not tombs.covers(p, mo[1])}
 
 
 def full_entries(repo: Repo, tree: str) -> dict[str, tuple[str, str]]:
     return {e.path: (e.mode, e.oid) for e in repo.ls_tree(tree, recursive=True)}
-
-
-def write_tree(repo: Repo, entries: Mapping[str, tuple[str, str]]) -> str:
-    """A tree holding exactly ``{path: (mode, blob oid)}``, built with a temporary index (no work tree touched)."""
-    import os
-    import tempfile
-
-    fd, index = tempfile.mkstemp(prefix="gitmem-index-", dir=repo.git_dir)
-    os.close(fd)
-    os.unlink(index)
-    env_index = {"GIT_INDEX_FILE": index}
-    try:
-        data = "".join(f"{mode} {oid}\t{path}\0" for path, (mode, oid) in sorted(entries.items())).encode()
-        from gitmem.git import run_git_bytes
-
-        run_git_bytes("update-index", "--add", "-z", "--index-info", cwd=repo.cwd, input=data, env=env_index)
-        return run_git_bytes("write-tree", cwd=repo.cwd, env=env_index).stdout.decode().strip()
-    finally:
-        if os.path.exists(index):
-            os.unlink(index)
-
-
-def commit_tree(repo: Repo, tree: str, parents: Iterable[str], message: str) -> str:
-    """``git commit-tree`` with the user's identity, or gitmem's placeholder when none is configured."""
-    args = ["commit-tree", tree]
-    for p in parents:
-        args += ["-p", p]
-    proc = repo.git_bytes(*args, "-m", message, check=False)
-    if proc.returncode != 0:
-        proc = repo.git_bytes("-c", "user.name=unknown", "-c", "user.email=unknown@gitmem.invalid", *args,
-                              "-m", message)
-    return proc.stdout.decode().strip()
 
 
 # -- ownership, deletions and dates ----------------------------------------------------------------------
@@ -343,13 +303,8 @@ def own_folders(repo: Repo, ours_tree: str, folders: Iterable[str], identity: st
     wanted = sorted(set(folders))
     if not wanted:
         return set()
-    query = "".join(f"{ours_tree}:{f}/{SUMMARY_FILE}\n" for f in wanted).encode()
-    out = repo.git_bytes("cat-file", "--batch-check=%(objecttype) %(objectname)", input=query).stdout
-    oids = {}
-    for folder, line in zip(wanted, out.decode().splitlines()):
-        kind, _, oid = line.partition(" ")
-        if kind == "blob":
-            oids[folder] = oid
+    summaries = blob_ids(repo, [f"{ours_tree}:{summary_path(f)}" for f in wanted])
+    oids = {folder: oid for folder, oid in zip(wanted, summaries) if oid is not None}
     blobs = repo.read_blobs(list(oids.values()))
     own = set()
     for folder, oid in oids.items():
@@ -358,9 +313,6 @@ def own_folders(repo: Repo, ours_tree: str, folders: Iterable[str], identity: st
     return own
 
 
-def conflict_path(path: str, oid: str) -> str:
-    """Where a fetched version that may not replace ours is kept: ``conflicts/<path>~<blob id>``."""
-    return conflict_copy(path, oid)
 
 
 # -- provenance: which sessions came from a fetch -----------------------------------------------------------

@@ -30,22 +30,22 @@ def fetch_recent_memory(repo: Repo, remote: str, *, depth: int | None = None, si
                         progress: bool = False, timeout: float = gitcmd.GIT_TIMEOUT_SECONDS) -> None:
     """Fetch the remote's memory ref into its tracking ref, ``depth`` commits deep or back to ``since``
     (anything ``since.parse_since`` reads: ``6m``, ``2w``, an ISO date)."""
-    from gitmem.config import MEMORY_REF
     from gitmem.since import parse_since
-    from gitmem.team import sync
+    from gitmem.team.sharing import refspec_for
+    from gitmem.team.sync import SYNC_ENV
 
     if (depth is None) == (since is None):
         raise GitmemError("give either a depth or a date to fetch memory back to", hint="gitmem sync --depth 200")
     if depth is not None and depth < 1:
         raise GitmemError(f"--depth {depth} fetches nothing", hint="give a depth of 1 or more commits.")
     option = f"--depth={depth}" if depth is not None else f"--shallow-since={parse_since(since or '')}"
-    refspec = f"+{MEMORY_REF}*:{sync.tracking_ref(remote)}*"
+    refspec = refspec_for(remote)
     try:
-        gitcmd.fetch(repo, remote, [refspec], progress=progress, env={sync.SYNC_ENV: "1"}, timeout=timeout,
+        gitcmd.fetch(repo, remote, [refspec], progress=progress, env={SYNC_ENV: "1"}, timeout=timeout,
                      options=[option])
     except GitError as exc:
         if since is None or "no commits selected" not in exc.stderr:
             raise
         logger.info("no memory commit on %s since %s: fetching the tip alone", remote, since)
-        gitcmd.fetch(repo, remote, [refspec], progress=progress, env={sync.SYNC_ENV: "1"}, timeout=timeout,
+        gitcmd.fetch(repo, remote, [refspec], progress=progress, env={SYNC_ENV: "1"}, timeout=timeout,
                      options=["--depth=1"])

@@ -31,6 +31,7 @@ from gitmem.atomic import write_atomic
 from gitmem.config import MEMORY_REF, state_dir
 from gitmem.errors import GitmemError
 from gitmem.git import Repo
+from gitmem.git.config import add_config, config_values, remote_names, set_config, unset_config
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +40,7 @@ CHOSEN_KEY = "gitmem.remotesChosen"     # set once init enabled the remotes that
 HOLD_KEY = "gitmem.pushHold"
 REMOTES_STATE_FILE = "remotes.json"
 TRACKING_PREFIX = "refs/gitmem/remotes/"
+_TRACKING_SUFFIX = "/memory"
 _REMOTE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*$")
 _TRUE = ("true", "yes", "on", "1")
 _FALSE = ("false", "no", "off", "0")
@@ -68,22 +70,24 @@ def refspec_for(remote: str) -> str:
 def tracking_ref(remote: str) -> str:
     """Where the memory of ``remote`` (a remote name, or a URL pushed to directly) is tracked."""
     if _REMOTE_NAME.match(remote) and ".." not in remote and not remote.endswith((".lock", ".")):
-        return f"{TRACKING_PREFIX}{remote}/memory"
-    return f"{TRACKING_PREFIX}url-{hashlib.sha1(remote.encode()).hexdigest()[:16]}/memory"
+        return f"{TRACKING_PREFIX}{remote}{_TRACKING_SUFFIX}"
+    return f"{TRACKING_PREFIX}url-{hashlib.sha1(remote.encode()).hexdigest()[:16]}{_TRACKING_SUFFIX}"
 
 
-def _config_values(repo: Repo, key: str) -> list[str]:
-    proc = repo.git_bytes("config", "--get-all", key, check=False)
-    return proc.stdout.decode("utf-8", "replace").splitlines() if proc.returncode == 0 else []
+def tracked_remote(ref: str) -> str | None:
+    """The remote (or ``url-<digest>``) whose memory ``ref`` tracks; None when it is no memory tracking ref."""
+    if ref.startswith(TRACKING_PREFIX) and ref.endswith(_TRACKING_SUFFIX):
+        return ref[len(TRACKING_PREFIX):-len(_TRACKING_SUFFIX)] or None
+    return None
 
 
 def ensure_refspec(repo: Repo, remote: str) -> bool:
     """Add the memory refspec to a configured remote; True when it was added now."""
     key = f"remote.{remote}.fetch"
     spec = refspec_for(remote)
-    if spec in _config_values(repo, key):
+    if spec in config_values(repo, key):
         return False
-    repo.git("config", "--add", key, spec)
+    add_config(repo, key, spec)
     return True
 
 
@@ -94,12 +98,8 @@ def _bool(value: str | None) -> bool | None:
     return True if low in _TRUE else False if low in _FALSE else None
 
 
-def configured_remotes(repo: Repo) -> list[str]:
-    return [r for r in repo.git("remote").split() if r]
-
-
 def _has_refspec(repo: Repo, name: str) -> bool:
-    return refspec_for(name) in _config_values(repo, f"remote.{name}.fetch")
+    return refspec_for(name) in config_values(repo, f"remote.{name}.fetch")
 
 
 def push_setting(repo: Repo, name: str) -> bool | None:
@@ -109,7 +109,7 @@ def push_setting(repo: Repo, name: str) -> bool | None:
 
 def push_enabled(repo: Repo, remote: str) -> bool:
     """Whether memory may be pushed to ``remote``: a configured remote enabled for it, never a URL."""
-    if remote not in configured_remotes(repo):
+    if remote not in remote_names(repo):
         return False
     setting = push_setting(repo, remote)
     if setting is not None:
@@ -126,22 +126,22 @@ def choose_initial_remotes(repo: Repo) -> list[str]:
     """
     if repo.config_get(CHOSEN_KEY) is not None:
         return []
-    names = configured_remotes(repo)
+    names = remote_names(repo)
     if not names:
         return []   # nothing to choose yet: the first init that sees a remote enables it
     legacy = [n for n in names if _has_refspec(repo, n)]
     enabled = []
     for name in legacy or names:
         if push_setting(repo, name) is None:
-            repo.git("config", f"remote.{name}.{PUSH_KEY}", "true")
+            set_config(repo, f"remote.{name}.{PUSH_KEY}", "true")
             enabled.append(name)
-    repo.git("config", CHOSEN_KEY, "true")
+    set_config(repo, CHOSEN_KEY, "true")
     return enabled
 
 
 def require_remote(repo: Repo, name: str) -> None:
     """Raise a GitmemError with a hint when ``name`` is not a configured remote."""
-    names = configured_remotes(repo)
+    names = remote_names(repo)
     if name in names:
         return
     looks_like_url = "/" in name or ":" in name or name.startswith(".")
@@ -161,10 +161,10 @@ def enable_remote(repo: Repo, name: str) -> list[str]:
     if ensure_refspec(repo, name):
         done.append(f"fetch refspec {refspec_for(name)} on remote {name}")
     if push_setting(repo, name) is not True:
-        repo.git("config", f"remote.{name}.{PUSH_KEY}", "true")
+        set_config(repo, f"remote.{name}.{PUSH_KEY}", "true")
         done.append(f"config remote.{name}.{PUSH_KEY} = true (memory is pushed to {name})")
     if repo.config_get(CHOSEN_KEY) is None:
-        repo.git("config", CHOSEN_KEY, "true")
+        set_config(repo, CHOSEN_KEY, "true")
     clear_refusal(repo.common_dir, name)
     return done
 
@@ -174,9 +174,9 @@ def disable_remote(repo: Repo, name: str) -> list[str]:
     require_remote(repo, name)
     if push_setting(repo, name) is False:
         return []
-    repo.git("config", f"remote.{name}.{PUSH_KEY}", "false")
+    set_config(repo, f"remote.{name}.{PUSH_KEY}", "false")
     if repo.config_get(CHOSEN_KEY) is None:
-        repo.git("config", CHOSEN_KEY, "true")
+        set_config(repo, CHOSEN_KEY, "true")
     clear_refusal(repo.common_dir, name)
     return [f"config remote.{name}.{PUSH_KEY} = false (memory is no longer pushed to {name})"]
 
@@ -193,9 +193,9 @@ def set_held(repo: Repo, held: bool) -> bool:
     if is_held(repo) == held:
         return False
     if held:
-        repo.git("config", HOLD_KEY, "true")
+        set_config(repo, HOLD_KEY, "true")
     else:
-        repo.git_bytes("config", "--unset", HOLD_KEY, check=False)
+        unset_config(repo, HOLD_KEY)
     return True
 
 
@@ -246,7 +246,7 @@ def remote_states(repo: Repo) -> list[RemoteState]:
     """Every configured remote: is memory pushed there, does its fetch refspec exist, did it refuse."""
     legacy = repo.config_get(CHOSEN_KEY) is None
     states = []
-    for name in configured_remotes(repo):
+    for name in remote_names(repo):
         refspec = _has_refspec(repo, name)
         setting = push_setting(repo, name)
         if setting is None:
