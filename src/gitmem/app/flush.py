@@ -33,6 +33,7 @@ from gitmem.config import load_config, state_dir
 from gitmem.decisions import decision_files
 from gitmem.errors import GitmemError
 from gitmem.git import Repo, discover
+from gitmem.git.history import commits_between
 from gitmem.store import memory_ref
 from gitmem.store.records import Observation, SessionSummary
 
@@ -280,8 +281,7 @@ def build_summary(repo: Repo, session_id: str, observations: tuple[Observation, 
                   facts.head_start if facts and facts.head_start else head)   # HEAD at SessionStart (hook)
     commits: tuple[str, ...] = ()
     if head_start and head and head_start != head:
-        out = repo.git_bytes("rev-list", "--max-count=100", f"{head_start}..{head}", check=False)
-        commits = tuple(reversed(out.stdout.decode().split())) if out.returncode == 0 else ()
+        commits = commits_between(repo, head_start, head, limit=100)
     draft = summarize.summarize_session(summarize.SessionInput(
         session_id=session_id,
         observations=observations,

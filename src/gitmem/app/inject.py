@@ -37,6 +37,8 @@ from gitmem.config import DECISIONS_DIR, Config, load_config, state_dir
 from gitmem.decisions import decision_files, restatement
 from gitmem.errors import GitmemError
 from gitmem.git import Repo
+from gitmem.git.history import recently_changed_files
+from gitmem.git.worktree import changed_paths, untracked_files
 from gitmem.index import index_build, search
 from gitmem.store import memory_ref, recent
 from gitmem.store.ancestry import Checkout
@@ -108,22 +110,8 @@ SECTIONS = {
 
 def interest_files(repo: Repo) -> tuple[str, ...]:
     """Files changed in the work tree, then files of the last commits: what this checkout is working on."""
-    files: list[str] = []
-    out = repo.git_bytes("status", "--porcelain", "-z", "--untracked-files=all", check=False).stdout
-    entries = out.split(b"\0")
-    i = 0
-    while i < len(entries):
-        entry = entries[i]
-        i += 1
-        if len(entry) < 4:
-            continue
-        status, path = entry[:2], entry[3:].decode("utf-8", "surrogateescape")
-        if status[:1] in (b"R", b"C"):
-            i += 1  # the rename's source follows
-        if not path.startswith(".gitmem/"):
-            files.append(path)
-    log = repo.git_bytes("log", f"-n{RECENT_COMMITS}", "--name-only", "--format=", "-z", check=False).stdout
-    files += [p.decode("utf-8", "surrogateescape").strip() for p in log.split(b"\0")]
+    files = [path for path in changed_paths(repo) if not path.startswith(".gitmem/")]
+    files += recently_changed_files(repo, RECENT_COMMITS)
     return tuple(dict.fromkeys(f for f in files if f and not f.startswith(".gitmem/")))[:MAX_INTEREST_FILES * 4]
 
 
@@ -224,11 +212,6 @@ def _review_marker(d: Decision, replaced_by: dict[str, tuple[str, ...]]) -> str:
         by = _clip(', '.join(replaced_by.get(d.id, ())[:4]), 80)
         return f"[superseded by {by or 'a later decision'}; no longer applies] "
     return "[rejected in review; does not apply] "
-
-
-def _untracked(repo: Repo, folder: str) -> set[str]:
-    out = repo.git_bytes("ls-files", "--others", "--exclude-standard", "-z", "--", folder, check=False).stdout
-    return {p.decode("utf-8", "surrogateescape") for p in out.split(b"\0") if p}
 
 
 def _decision_line(path: str, d: Decision, note: str = "") -> str:
@@ -349,7 +332,7 @@ def build_brief(repo: Repo, config: Config | None = None) -> Brief:
                                           f"({_clip(d.id, 24)})"))
             continue
         if d.status == "proposed" and d.session:
-            untracked = _untracked(repo, DECISIONS_DIR) if untracked is None else untracked
+            untracked = untracked_files(repo, DECISIONS_DIR) if untracked is None else untracked
             if f.path in untracked and not _proposed_here(repo, d.session, sessions, here):
                 continue  # the session that proposed it is listed with its unmerged branch, title only
         rank = (0.0 if d.status == "accepted" else 3.5) if matched else (4.0 if d.status == "accepted" else 7.0)
