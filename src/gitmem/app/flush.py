@@ -30,7 +30,7 @@ from gitmem.app import inject
 from gitmem.capture import compaction, spool
 from gitmem.compress import summarize
 from gitmem.config import load_config, state_dir
-from gitmem.decisions import decision_files
+from gitmem.decisions import proposals
 from gitmem.errors import GitmemError
 from gitmem.git import Repo, discover
 from gitmem.git.history import commits_between
@@ -266,7 +266,7 @@ def _propose_decisions(repo: Repo, summary: SessionSummary) -> None:
     """Proposed decision files in the session's work tree; a failure here never fails the flush."""
     try:
         if repo.root is not None and load_config(repo.root).propose_decisions:
-            decision_files.propose_decisions(repo.root, summary, state_dir(repo.common_dir))
+            proposals.propose_decisions(repo.root, summary, state_dir(repo.common_dir))
     except Exception:  # noqa: BLE001 - the session is safe in the ref already
         logger.exception("proposing the decisions of session %s failed", summary.id)
 

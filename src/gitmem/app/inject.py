@@ -202,7 +202,7 @@ def _session_line(s: SessionSummary, detail: bool, reviewed: dict[tuple[str, str
         for d in s.decisions[:2]:
             what = _clip(d.decision or d.title, 160).rstrip(".")
             why = f"; why: {_clip(d.rationale, 120)}" if d.rationale and d.rationale not in what else ""
-            marker = (reviewed or {}).get((s.id, decision_files.title_key(d.title)), "")
+            marker = (reviewed or {}).get((s.id, restatement.title_key(d.title)), "")
             parts.append(f"  Decided: {marker}{what}{why}")
     return "\n".join(parts)
 
@@ -318,7 +318,7 @@ def build_brief(repo: Repo, config: Config | None = None) -> Brief:
     for error in found.errors:
         logger.warning("brief skips %s", error)
     replaced_by = found.superseded_by()
-    reviewed = {(f.decision.session, decision_files.title_key(f.decision.title)): _review_marker(f.decision, replaced_by)
+    reviewed = {(f.decision.session, restatement.title_key(f.decision.title)): _review_marker(f.decision, replaced_by)
                 for f in found.files if f.decision.session and f.decision.status in ("superseded", "rejected")}
     untracked: set[str] | None = None
     for f in found.files:
