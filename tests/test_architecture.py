@@ -46,6 +46,7 @@ LAYERS: dict[str, int] = {
     "gitmem.git.objects": FOUNDATION,
     "gitmem.git.refs": FOUNDATION,
     "gitmem.git.worktree": FOUNDATION,
+    "gitmem.git.scratch": FOUNDATION,   # the demo's throw-away repository: create it, commit into it
     "gitmem.git.trees": FOUNDATION,
     "gitmem.git.transport": FOUNDATION,
     "gitmem.git.quarantine": FOUNDATION,
@@ -82,6 +83,7 @@ LAYERS: dict[str, int] = {
     "gitmem.compress.claude_cli": FEATURE,   # the `claude` command run headless, isolated and bounded, for summarize
     "gitmem.decisions.decision_files": FEATURE,
     "gitmem.compress.restatement": FEATURE,   # the same thing said again: a restated decision, a next step done later
+    "gitmem.decisions.proposals": FEATURE,   # decisions a session proposes, once each (the ledger)
     "gitmem.decisions.lifecycle": FEATURE,  # accept, reject, supersede: in-place status edits
     "gitmem.decisions.check": FEATURE,        # `gitmem check`: validate .gitmem/ with file, line and fix
     "gitmem.app.why": FEATURE,          # `gitmem why`: decisions and sessions that concern a path

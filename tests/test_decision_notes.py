@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from gitmem.cli.app import main
 from gitmem.config import DECISIONS_DIR
-from gitmem.decisions import decision_files, frontmatter, lifecycle
+from gitmem.decisions import decision_files, frontmatter, lifecycle, proposals
 from gitmem.git import Repo, discover
 from gitmem.index import search
 from gitmem.index.rows import read_decision_files
@@ -464,7 +464,7 @@ def test_a_decision_shows_the_same_status_everywhere(in_repo: Path, capsys: pyte
                         files=("src/gitmem/store.py",))
     summary = add_session(gm, SID, "Store design", "2026-11-24T10:00:00Z", modified=("src/gitmem/store.py",),
                           decisions_=(note,))
-    [proposed] = decision_files.propose_decisions(in_repo, summary).written
+    [proposed] = proposals.propose_decisions(in_repo, summary).written
     did = read(proposed).id
     assert read(proposed).status == "proposed" and read(proposed).session == SID
 

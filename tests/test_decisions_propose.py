@@ -9,7 +9,7 @@ import pytest
 from conftest import git
 
 from gitmem.config import DECISIONS_DIR
-from gitmem.decisions import decision_files
+from gitmem.decisions import decision_files, proposals
 from gitmem.store.records import Decision, DecisionNote, SessionSummary
 from gitmem.worktree_files import RefusedFileError
 
@@ -32,7 +32,7 @@ def read(path: Path) -> Decision:
 
 
 def test_a_decision_becomes_a_proposed_file_beside_the_code(repo: Path, tmp_path: Path) -> None:
-    result = decision_files.propose_decisions(repo, summary(), tmp_path / "state")
+    result = proposals.propose_decisions(repo, summary(), tmp_path / "state")
     [path] = result.written
     assert path == repo / DECISIONS_DIR / "2026-11-24-use-the-outbox-pattern-for-payment-events.md"
     d = read(path)
@@ -50,7 +50,7 @@ def test_a_decision_becomes_a_proposed_file_beside_the_code(repo: Path, tmp_path
 
 
 def test_empty_fields_say_so_instead_of_inventing_text(repo: Path) -> None:
-    [path] = decision_files.propose_decisions(repo, summary(DecisionNote(title="Keep SQLite"))).written
+    [path] = proposals.propose_decisions(repo, summary(DecisionNote(title="Keep SQLite"))).written
     body = read(path).body
     assert body.count("_Not stated in the session._") == 3  # context, rationale, alternatives
     assert "## Decision\n\nKeep SQLite\n" in body  # the decision falls back to its title
@@ -58,20 +58,20 @@ def test_empty_fields_say_so_instead_of_inventing_text(repo: Path) -> None:
 
 def test_reflushing_the_same_session_proposes_nothing_new(repo: Path, tmp_path: Path) -> None:
     state = tmp_path / "state"
-    first = decision_files.propose_decisions(repo, summary(), state)
-    again = decision_files.propose_decisions(repo, summary(OUTBOX, DecisionNote(title="use  the OUTBOX pattern, for payment events!")), state)
+    first = proposals.propose_decisions(repo, summary(), state)
+    again = proposals.propose_decisions(repo, summary(OUTBOX, DecisionNote(title="use  the OUTBOX pattern, for payment events!")), state)
     assert again.written == () and len(again.already) == 2
     assert sorted((repo / DECISIONS_DIR).glob("*.md")) == list(first.written)
 
 
 def test_an_edited_or_deleted_proposal_is_not_proposed_again(repo: Path, tmp_path: Path) -> None:
     state = tmp_path / "state"
-    [path] = decision_files.propose_decisions(repo, summary(), state).written
+    [path] = proposals.propose_decisions(repo, summary(), state).written
     path.write_text(path.read_text().replace(OUTBOX.title, "Outbox table for payment events"))
-    assert decision_files.propose_decisions(repo, summary(), state).written == ()
+    assert proposals.propose_decisions(repo, summary(), state).written == ()
     path.unlink()  # a reviewer rejected it by deleting the file
-    assert decision_files.propose_decisions(repo, summary(), state).written == ()
-    ledger = [json.loads(line) for line in (state / decision_files.LEDGER_FILE).read_text().splitlines()]
+    assert proposals.propose_decisions(repo, summary(), state).written == ()
+    ledger = [json.loads(line) for line in (state / proposals.LEDGER_FILE).read_text().splitlines()]
     assert [e["path"] for e in ledger] == [path.name]
 
 
@@ -80,7 +80,7 @@ def test_another_session_proposes_its_own_decision_under_a_new_name(repo: Path) 
     folder.mkdir(parents=True)
     taken = folder / "2026-11-24-use-the-outbox-pattern-for-payment-events.md"
     taken.write_text("a person's own notes, not even front matter\n")
-    first = decision_files.propose_decisions(repo, summary(sid="s-one")).written
+    first = proposals.propose_decisions(repo, summary(sid="s-one")).written
     assert taken.read_text() == "a person's own notes, not even front matter\n"
     [path] = first
     assert path.name.startswith("2026-11-24-use-the-outbox-pattern-for-payment-events-")
@@ -92,10 +92,10 @@ def test_same_suffix_taken_too_gets_a_counter(repo: Path) -> None:
     folder.mkdir(parents=True)
     stem = "2026-11-24-use-the-outbox-pattern-for-payment-events"
     (folder / f"{stem}.md").write_text("x")
-    decision_files.propose_decisions(repo, summary(sid="s-one"))
+    proposals.propose_decisions(repo, summary(sid="s-one"))
     [path] = list(set(folder.glob("*.md")) - {folder / f"{stem}.md"})
     path.write_text("kept")  # the same session's proposal, rewritten without front matter by a person
-    [again] = decision_files.propose_decisions(repo, summary(sid="s-one"), None).written  # no ledger: proposes again
+    [again] = proposals.propose_decisions(repo, summary(sid="s-one"), None).written  # no ledger: proposes again
     assert again.name.endswith("-2.md") and path.read_text() == "kept"
 
 
@@ -114,7 +114,7 @@ def test_slugs_are_short_safe_file_names(title: str, slug: str) -> None:
 def test_hostile_titles_and_files_stay_inside_the_decisions_folder(repo: Path) -> None:
     note = DecisionNote(title="../../../outside\nstatus: accepted", decision="d",
                         files=("/etc/passwd", "../secrets.txt", "src/ok.py", "docs/*.md", "a\x00b", "~/x"))
-    [path] = decision_files.propose_decisions(repo, summary(note)).written
+    [path] = proposals.propose_decisions(repo, summary(note)).written
     assert path.parent == repo / DECISIONS_DIR
     d = read(path)
     assert d.status == "proposed" and d.title == "../../../outside status: accepted"
@@ -123,28 +123,28 @@ def test_hostile_titles_and_files_stay_inside_the_decisions_folder(repo: Path) -
 
 def test_no_decisions_writes_nothing(repo: Path) -> None:
     empty = SessionSummary(id="s", title="t", started_at="2026-11-24T00:00:00Z")
-    assert decision_files.propose_decisions(repo, empty) == decision_files.ProposeResult()
+    assert proposals.propose_decisions(repo, empty) == proposals.ProposeResult()
     assert not (repo / DECISIONS_DIR).exists()
 
 
 def test_a_later_session_restating_a_decision_writes_no_second_file(repo: Path, tmp_path: Path) -> None:
     """Issue 14 item 17: a session restating a decision wrote `...-4d48b9.md` beside the first."""
     state = tmp_path / "state"
-    [first] = decision_files.propose_decisions(repo, summary(sid="s-one"), state).written
-    same_title = decision_files.propose_decisions(repo, summary(sid="s-two"), state)
+    [first] = proposals.propose_decisions(repo, summary(sid="s-one"), state).written
+    same_title = proposals.propose_decisions(repo, summary(sid="s-two"), state)
     assert same_title.written == () and same_title.already == (OUTBOX.title,)
     reworded = DecisionNote(title="Payment events go through an outbox table",
                             decision="Write events to an outbox table in the same transaction.")
-    assert decision_files.propose_decisions(repo, summary(reworded, sid="s-three"), state).written == ()
+    assert proposals.propose_decisions(repo, summary(reworded, sid="s-three"), state).written == ()
     other = DecisionNote(title="Use idempotency keys for charges", decision="Every charge carries a client key")
-    [second] = decision_files.propose_decisions(repo, summary(other, sid="s-four"), state).written
+    [second] = proposals.propose_decisions(repo, summary(other, sid="s-four"), state).written
     assert sorted((repo / DECISIONS_DIR).glob("*.md")) == sorted([first, second])
     # a person's accepted decision counts as much as a proposal
     decision_files.create_decision(repo, "Charges retry three times", date="2026-11-20", status="accepted",
                               decision="Retry a failed charge three times with backoff.")
     retry = DecisionNote(title="Retry failed charges three times", decision="Retry a failed charge three times "
                          "with backoff.")
-    assert decision_files.propose_decisions(repo, summary(retry, sid="s-five"), state).written == ()
+    assert proposals.propose_decisions(repo, summary(retry, sid="s-five"), state).written == ()
 
 
 def test_a_linked_decisions_folder_gets_no_proposal(repo: Path, tmp_path: Path) -> None:
@@ -154,20 +154,20 @@ def test_a_linked_decisions_folder_gets_no_proposal(repo: Path, tmp_path: Path) 
     (repo / ".gitmem").mkdir()
     (repo / DECISIONS_DIR).symlink_to(outside)
     with pytest.raises(RefusedFileError, match=r"^\.gitmem/decisions: refused: it is a symbolic link to "):
-        decision_files.propose_decisions(repo, summary(), tmp_path / "state")
+        proposals.propose_decisions(repo, summary(), tmp_path / "state")
     with pytest.raises(RefusedFileError):
-        decision_files.propose_decision(repo, "Saved by an assistant", "Do it.")
+        proposals.propose_decision(repo, "Saved by an assistant", "Do it.")
     assert list(outside.iterdir()) == []
     (repo / DECISIONS_DIR).unlink()
     (repo / ".gitmem").rmdir()
     (repo / ".gitmem").symlink_to(outside)   # the folder above it, linked
     with pytest.raises(RefusedFileError, match=r"^\.gitmem: refused"):
-        decision_files.propose_decisions(repo, summary(), tmp_path / "state")
+        proposals.propose_decisions(repo, summary(), tmp_path / "state")
     assert list(outside.iterdir()) == []
 
 
 def test_a_proposal_deleted_in_review_is_not_proposed_again_by_a_later_session(repo: Path, tmp_path: Path) -> None:
     state = tmp_path / "state"
-    [path] = decision_files.propose_decisions(repo, summary(sid="s-one"), state).written
+    [path] = proposals.propose_decisions(repo, summary(sid="s-one"), state).written
     path.unlink()   # rejected by deleting the file
-    assert decision_files.propose_decisions(repo, summary(sid="s-two"), state).written == ()
+    assert proposals.propose_decisions(repo, summary(sid="s-two"), state).written == ()

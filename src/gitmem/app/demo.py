@@ -21,21 +21,21 @@ import time
 from importlib import resources
 from pathlib import Path
 
+from gitmem.config import MEMORY_REF
+from gitmem.git import Repo
+from gitmem.git.history import log_text
+from gitmem.git.scratch import commit_paths, create_repository
+from gitmem.git.worktree import short_status
+
 RECORDED_ROOT = "/home/dev/payments"
 FAKE_KEY = "sk_live_" + "4eC39HqLyjWDarjtT1zdp7dc"  # assembled here so no scanner flags the source
 
 
-def _git(cwd: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout
-
-
-def _make_repo(root: Path) -> None:
-    _git(root, "init", "-q", "-b", "main")
-    _git(root, "config", "user.name", "Dana Developer")
-    _git(root, "config", "user.email", "dana@example.com")
+def _make_repo(root: Path) -> Repo:
+    repo = create_repository(root, branch="main", name="Dana Developer", email="dana@example.com")
     (root / "app.py").write_text("def post():\n    return 1\n")
-    _git(root, "add", "app.py")
-    _git(root, "commit", "-q", "-m", "Payment service skeleton")
+    commit_paths(repo, ["app.py"], "Payment service skeleton")
+    return repo
 
 
 def _recorded_events(root: Path) -> list[dict]:
@@ -62,11 +62,10 @@ def _run(root: Path, title: str, *args: str) -> None:
 
 def run_demo(root: Path) -> int:
     os.environ["GITMEM_SUMMARIZER"] = "offline"  # the embedded default: no network, no API key
-    _make_repo(root)
+    repo = _make_repo(root)
     print(f"# a temporary repository: {root}\n")
     _run(root, "gitmem init", "init")
-    _git(root, "add", ".gitmem")
-    _git(root, "commit", "-q", "-m", "Set up gitmem")
+    commit_paths(repo, [".gitmem"], "Set up gitmem")
     commands = _installed_commands(root)
     events = [e for e in _recorded_events(root) if e["hook_event_name"] in commands]  # as Claude Code would
     print(f"# replaying {len(events)} hook events of a recorded Claude Code session through the installed hooks")
@@ -94,13 +93,13 @@ def run_demo(root: Path) -> int:
     _run(root, "gitmem log", "log")
     _run(root, f"gitmem show {session[:8]}", "show", session[:8])
     _run(root, "gitmem status", "status")
-    dump = _git(root, "log", "-p", "refs/notes/gitmem")
+    dump = log_text(repo, MEMORY_REF, patches=True)
     print(f"# the fake key in the replayed command is in the ref: {FAKE_KEY in dump}"
           f" (redacted as {'[REDACTED:' in dump and 'a [REDACTED:...] marker' or 'nothing'})")
     print("# the memory writes never touch the index or branches; the work tree gains only the proposed decision:")
-    print(_git(root, "status", "--short"))
-    print("$ git log --oneline refs/notes/gitmem")
-    print(_git(root, "log", "--oneline", "refs/notes/gitmem"))
+    print(short_status(repo))
+    print(f"$ git log --oneline {MEMORY_REF}")
+    print(log_text(repo, MEMORY_REF))
     print("# what the next Claude Code session here receives at SessionStart:")
     _run(root, "gitmem context", "context")
     _run(root, "gitmem search outbox", "search", "outbox", "--limit", "5")

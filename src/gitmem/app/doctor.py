@@ -18,6 +18,7 @@ Invariants:
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from dataclasses import dataclass, field
@@ -26,8 +27,9 @@ from typing import Any
 from gitmem.app import flush, inject
 from gitmem.capture import spool
 from gitmem.config import MEMORY_REF
-from gitmem.errors import GitmemError
+from gitmem.errors import GitmemError, RefUpdateConflict
 from gitmem.git import Repo, missing_objects, read_reflog
+from gitmem.git.refs import delete_ref_at
 from gitmem.index import index_file
 from gitmem.store import layout, memory_ref
 from gitmem.team import merge, sharing
@@ -152,10 +154,11 @@ def _repair_ref(repo: Repo, report: DoctorReport) -> bool:
     if good is not None:
         repo.update_ref(MEMORY_REF, good, tip, "gitmem doctor: back to the newest intact state")
     else:
-        proc = repo.git_bytes("update-ref", "-d", MEMORY_REF, tip, check=False)
-        if proc.returncode != 0:
-            raise GitmemError(f"could not reset the broken {MEMORY_REF}: {proc.stderr.decode('utf-8', 'replace')}",
-                              hint="check that no other gitmem or git command is running, then retry.")
+        try:
+            delete_ref_at(repo, MEMORY_REF, tip)
+        except RefUpdateConflict as exc:
+            raise GitmemError(f"could not reset the broken {MEMORY_REF}: {exc.stderr}",
+                              hint="check that no other gitmem or git command is running, then retry.") from exc
     if salvaged:
         memory_ref.write_files(repo, salvaged, "gitmem doctor: files salvaged from broken commits\n", parent=good)
     report.tip_after = memory_ref.memory_tip(repo)
@@ -172,7 +175,8 @@ def _merge_tracking(repo: Repo, report: DoctorReport, repaired: bool) -> None:
             report.problems.append(f"{ref} points at {oid[:12]}, which cannot be read in full ({why})")
             report.actions.append(f"deleted {ref}; the next `gitmem sync` fetches it whole")
             if not report.dry_run:
-                repo.git_bytes("update-ref", "-d", ref, oid, check=False)
+                with contextlib.suppress(RefUpdateConflict):
+                    delete_ref_at(repo, ref, oid)
             continue
         if not repaired:
             continue  # a healthy ref: merging teammates' memory is sync's job, not a repair

@@ -31,9 +31,10 @@ from gitmem.capture import compaction, spool
 from gitmem.compress import summarize
 from gitmem.compress.draft import SessionInput
 from gitmem.config import load_config, state_dir
-from gitmem.decisions import decision_files
+from gitmem.decisions import proposals
 from gitmem.errors import GitmemError
 from gitmem.git import Repo, discover
+from gitmem.git.history import commits_between
 from gitmem.store import memory_ref
 from gitmem.store.records import Observation, SessionSummary
 
@@ -266,7 +267,7 @@ def _propose_decisions(repo: Repo, summary: SessionSummary) -> None:
     """Proposed decision files in the session's work tree; a failure here never fails the flush."""
     try:
         if repo.root is not None and load_config(repo.root).propose_decisions:
-            decision_files.propose_decisions(repo.root, summary, state_dir(repo.common_dir))
+            proposals.propose_decisions(repo.root, summary, state_dir(repo.common_dir))
     except Exception:  # noqa: BLE001 - the session is safe in the ref already
         logger.exception("proposing the decisions of session %s failed", summary.id)
 
@@ -281,8 +282,7 @@ def build_summary(repo: Repo, session_id: str, observations: tuple[Observation, 
                   facts.head_start if facts and facts.head_start else head)   # HEAD at SessionStart (hook)
     commits: tuple[str, ...] = ()
     if head_start and head and head_start != head:
-        out = repo.git_bytes("rev-list", "--max-count=100", f"{head_start}..{head}", check=False)
-        commits = tuple(reversed(out.stdout.decode().split())) if out.returncode == 0 else ()
+        commits = commits_between(repo, head_start, head, limit=100)
     draft = summarize.summarize_session(SessionInput(
         session_id=session_id,
         observations=observations,

@@ -37,9 +37,10 @@ from typing import Sequence
 from gitmem.config import MEMORY_REF, state_dir
 from gitmem.errors import GitmemError, NotFoundError, RecordError, RefUpdateConflict
 from gitmem.git import Repo
+from gitmem.git.objects import commit_tree, delete_unreachable_objects, hash_blob, tree_of, write_tree
+from gitmem.git.refs import set_ref
 from gitmem.store import layout, memory_ref
 from gitmem.store.records import ObservationBatch, dump_yaml, load_yaml, split_front_matter
-from gitmem.git.objects import commit_tree, write_tree
 from gitmem.team import merge, merge_guard, resolve, setup, sharing, sync
 
 logger = logging.getLogger(__name__)
@@ -126,7 +127,7 @@ class _Plan:
 
 
 def _plan(repo: Repo, tip: str, sessions: Sequence[str], observations: Sequence[str], grep: str | None) -> _Plan:
-    tree = repo.git("rev-parse", f"{tip}^{{tree}}").strip()
+    tree = tree_of(repo, tip)
     entries = merge_guard.full_entries(repo, tree)
     plan = _Plan(dict(entries), set(), [], {}, set())
     for ident in sessions:
@@ -209,10 +210,6 @@ def _tombstone(repo: Repo, plan: _Plan, why: str) -> tuple[str, bytes]:
     return f"{layout.FORGOTTEN_DIR}/{now.strftime('%Y%m%dT%H%M%SZ')}-{digest}.yaml", data
 
 
-def _hash(repo: Repo, data: bytes) -> str:
-    return repo.git_bytes("hash-object", "-w", "--stdin", input=data).stdout.decode().strip()
-
-
 # -- the command -------------------------------------------------------------------------------------------
 
 
@@ -240,9 +237,9 @@ def forget(repo: Repo, *, sessions: Sequence[str] = (), observations: Sequence[s
             raise NotFoundError(f"nothing in memory holds {grep!r}" if grep else "nothing to forget was found")
         entries = {p: mo for p, mo in plan.entries.items() if p not in set(plan.removed)}
         for path, data in plan.rewritten.items():
-            entries[path] = ("100644", _hash(repo, data))
+            entries[path] = ("100644", hash_blob(repo, data))
         stone_path, stone = _tombstone(repo, plan, why)
-        entries[stone_path] = ("100644", _hash(repo, stone))
+        entries[stone_path] = ("100644", hash_blob(repo, stone))
         tree = write_tree(repo, entries)
         message = (f"gitmem forget: {len(plan.folders)} session(s), {len(plan.removed)} file(s) removed, "
                    f"{len(plan.rewritten)} rewritten\n\nThe history before this commit was dropped; "
@@ -264,7 +261,7 @@ def forget(repo: Repo, *, sessions: Sequence[str] = (), observations: Sequence[s
         outcome = sync.push_memory(repo, name, lease=lease)
         if outcome.accepted:
             pushed = True
-            repo.git_bytes("update-ref", "-m", "gitmem: forget pushed", sharing.tracking_ref(name), new, check=False)
+            set_ref(repo, sharing.tracking_ref(name), new, "gitmem: forget pushed")
         else:
             said = sync._remote_said(outcome.detail)
             push_error = (f"the rewrite was not pushed to {name} ({outcome.summary}{'; ' + said if said else ''}). "
@@ -306,11 +303,9 @@ def _push_target(repo: Repo, remote: str | None, local_only: bool) -> tuple[str 
 def prune(repo: Repo) -> bool:
     """Make the old memory unreachable and delete it from this clone's object store."""
     merge.expire_memory_reflogs(repo)
-    repack = repo.git_bytes("repack", "-a", "-d", "-q", check=False)
-    prune_proc = repo.git_bytes("prune", "--expire=now", check=False)
-    if repack.returncode or prune_proc.returncode:
-        logger.warning("pruning old memory failed: %s %s", repack.stderr.decode("utf-8", "replace"),
-                       prune_proc.stderr.decode("utf-8", "replace"))
+    failed = delete_unreachable_objects(repo)
+    if failed:
+        logger.warning("pruning old memory failed: %s", failed)
         return False
     return True
 

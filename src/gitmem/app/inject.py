@@ -38,6 +38,8 @@ from gitmem.config import DECISIONS_DIR, Config, load_config, state_dir
 from gitmem.decisions import decision_files
 from gitmem.errors import GitmemError
 from gitmem.git import Repo
+from gitmem.git.history import recently_changed_files
+from gitmem.git.worktree import changed_paths, untracked_files
 from gitmem.index import index_build, index_file, search
 from gitmem.index.query import file_matcher
 from gitmem.store import memory_ref, recent
@@ -111,22 +113,8 @@ SECTIONS = {
 
 def interest_files(repo: Repo) -> tuple[str, ...]:
     """Files changed in the work tree, then files of the last commits: what this checkout is working on."""
-    files: list[str] = []
-    out = repo.git_bytes("status", "--porcelain", "-z", "--untracked-files=all", check=False).stdout
-    entries = out.split(b"\0")
-    i = 0
-    while i < len(entries):
-        entry = entries[i]
-        i += 1
-        if len(entry) < 4:
-            continue
-        status, path = entry[:2], entry[3:].decode("utf-8", "surrogateescape")
-        if status[:1] in (b"R", b"C"):
-            i += 1  # the rename's source follows
-        if not path.startswith(".gitmem/"):
-            files.append(path)
-    log = repo.git_bytes("log", f"-n{RECENT_COMMITS}", "--name-only", "--format=", "-z", check=False).stdout
-    files += [p.decode("utf-8", "surrogateescape").strip() for p in log.split(b"\0")]
+    files = [path for path in changed_paths(repo) if not path.startswith(".gitmem/")]
+    files += recently_changed_files(repo, RECENT_COMMITS)
     return tuple(dict.fromkeys(f for f in files if f and not f.startswith(".gitmem/")))[:MAX_INTEREST_FILES * 4]
 
 
@@ -217,7 +205,7 @@ def _session_line(s: SessionSummary, detail: bool, reviewed: dict[tuple[str, str
         for d in s.decisions[:2]:
             what = _clip(d.decision or d.title, 160).rstrip(".")
             why = f"; why: {_clip(d.rationale, 120)}" if d.rationale and d.rationale not in what else ""
-            marker = (reviewed or {}).get((s.id, decision_files.title_key(d.title)), "")
+            marker = (reviewed or {}).get((s.id, restatement.title_key(d.title)), "")
             parts.append(f"  Decided: {marker}{what}{why}")
     return "\n".join(parts)
 
@@ -227,11 +215,6 @@ def _review_marker(d: Decision, replaced_by: dict[str, tuple[str, ...]]) -> str:
         by = _clip(', '.join(replaced_by.get(d.id, ())[:4]), 80)
         return f"[superseded by {by or 'a later decision'}; no longer applies] "
     return "[rejected in review; does not apply] "
-
-
-def _untracked(repo: Repo, folder: str) -> set[str]:
-    out = repo.git_bytes("ls-files", "--others", "--exclude-standard", "-z", "--", folder, check=False).stdout
-    return {p.decode("utf-8", "surrogateescape") for p in out.split(b"\0") if p}
 
 
 def _decision_line(path: str, d: Decision, note: str = "") -> str:
@@ -338,7 +321,7 @@ def build_brief(repo: Repo, config: Config | None = None) -> Brief:
     for error in found.errors:
         logger.warning("brief skips %s", error)
     replaced_by = found.superseded_by()
-    reviewed = {(f.decision.session, decision_files.title_key(f.decision.title)): _review_marker(f.decision, replaced_by)
+    reviewed = {(f.decision.session, restatement.title_key(f.decision.title)): _review_marker(f.decision, replaced_by)
                 for f in found.files if f.decision.session and f.decision.status in ("superseded", "rejected")}
     untracked: set[str] | None = None
     for f in found.files:
@@ -352,7 +335,7 @@ def build_brief(repo: Repo, config: Config | None = None) -> Brief:
                                           f"({_clip(d.id, 24)})"))
             continue
         if d.status == "proposed" and d.session:
-            untracked = _untracked(repo, DECISIONS_DIR) if untracked is None else untracked
+            untracked = untracked_files(repo, DECISIONS_DIR) if untracked is None else untracked
             if f.path in untracked and not _proposed_here(repo, d.session, sessions, here):
                 continue  # the session that proposed it is listed with its unmerged branch, title only
         rank = (0.0 if d.status == "accepted" else 3.5) if matched else (4.0 if d.status == "accepted" else 7.0)

@@ -28,11 +28,13 @@ from gitmem.capture import spool
 from gitmem.config import CONFIG_FILE, DECISIONS_DIR, GITMEM_DIR, MEMORY_REF, load_config, read_template, state_dir
 from gitmem.errors import NotARepositoryError, NotInitializedError
 from gitmem.git import Repo, discover
+from gitmem.git.config import author_ident, local_config_entries, remote_names, remove_local_config
+from gitmem.git.objects import paths_in_tree
+from gitmem.git.refs import delete_ref_at, symref_targets, upstream_ref
 from gitmem.git.worktree import is_tracked
 from gitmem.integrations import mcp_config
 from gitmem.integrations.install import SHARED_SETTINGS, ClaudeHooksStatus, InstallResult, claude_hooks_status
 from gitmem.store import memory_ref
-from gitmem.git.config import remote_names
 from gitmem.team import after_push, setup, sharing
 
 logger = logging.getLogger(__name__)
@@ -114,12 +116,10 @@ def _upstreams(repo: Repo) -> list[tuple[str, str, str]]:
     branch = repo.current_branch()
     remote = repo.config_get(f"branch.{branch}.remote") if branch != "HEAD" else None
     merge = repo.config_get(f"branch.{branch}.merge") if remote in names else None
-    proc = repo.git_bytes("rev-parse", "--symbolic-full-name", "@{upstream}", check=False)
-    upstream = proc.stdout.decode("utf-8", "replace").strip() if proc.returncode == 0 else ""
+    upstream = upstream_ref(repo)
     if remote and merge and upstream.startswith("refs/remotes/"):
         found.append((remote, merge, upstream))
-    for line in repo.git("for-each-ref", "--format=%(refname)%00%(symref)", "refs/remotes/").splitlines():
-        name, _, target = line.partition("\0")
+    for name, target in symref_targets(repo, "refs/remotes/").items():
         remote = name.removeprefix("refs/remotes/").rpartition("/")[0]
         prefix = f"refs/remotes/{remote}/"
         if name.endswith("/HEAD") and remote in names and target.startswith(prefix):
@@ -159,13 +159,11 @@ def awaiting_pull(repo: Repo, paths: list[str]) -> dict[str, str]:
     missing = [p for p in paths if not (root / p).exists()]
     if not missing:
         return {}
-    in_head = {name for name in repo.git_bytes("ls-tree", "-z", "--name-only", "--full-tree", "HEAD", "--",
-                                               *missing, check=False).stdout.decode().split("\0") if name}
+    in_head = set(paths_in_tree(repo, "HEAD", missing))
     found: dict[str, str] = {}
     for ref in upstream_refs(repo):
-        proc = repo.git_bytes("ls-tree", "-z", "--name-only", "--full-tree", ref, "--", *missing, check=False)
-        for name in proc.stdout.decode("utf-8", "replace").split("\0"):
-            if name and name not in in_head:
+        for name in paths_in_tree(repo, ref, missing):
+            if name not in in_head:
                 found.setdefault(name, ref.removeprefix("refs/remotes/"))
     return {p: found[p] for p in paths if p in found}
 
@@ -195,9 +193,9 @@ def init_repository(repo: Repo, *, shared: bool = False, fetch: bool = True) -> 
     if not local.is_dir():
         local.mkdir(parents=True)
         created.append(str(local))
-    before = _local_config(repo)
+    before = local_config_entries(repo)
     created += setup.setup_sync(repo).created  # memory refspecs, notes.rewrite*, pre-push hook (issue 7)
-    _record_config(repo, before, _local_config(repo))
+    _record_config(repo, before, local_config_entries(repo))
     # .mcp.json: the MCP server for Claude Code (issue 5), started the way the hooks are (issue 14 item 12)
     if mcp_config.MCP_FILE not in pending:
         created += mcp_config.register_mcp_server(root, portable=shared).report()
@@ -226,8 +224,7 @@ def identity_warning(repo: Repo) -> str | None:
                 missing.append(f"user.{part}")
     if not missing:
         return None
-    proc = repo.git_bytes("var", "GIT_AUTHOR_IDENT", check=False)
-    recorded = proc.stdout.decode("utf-8", "replace").strip().rsplit(" ", 2)[0] if proc.returncode == 0 else ""
+    recorded = author_ident(repo)
     who = f"git's guess `{recorded}`" if recorded else "`unknown <unknown@gitmem.invalid>`"
     return (f"git has no {' and no '.join(missing)} here, so sessions and decisions are recorded with {who} as "
             f"their author; set your identity: {IDENTITY_FIX}")
@@ -284,16 +281,6 @@ class UninstallResult:
     kept: tuple[str, ...]               # what was left on purpose, and why
 
 
-def _local_config(repo: Repo) -> list[tuple[str, str]]:
-    proc = repo.git_bytes("config", "--local", "--list", "-z", check=False)
-    entries = []
-    for item in proc.stdout.decode("utf-8", "replace").split("\0"):
-        if item:
-            key, _, value = item.partition("\n")
-            entries.append((key, value))
-    return entries
-
-
 def _record_config(repo: Repo, before: list[tuple[str, str]], after: list[tuple[str, str]]) -> None:
     """Add the config entries init added now to those it added before (a second init adds none)."""
     added = list(after)
@@ -323,10 +310,10 @@ def _read_init_record(path: Path) -> list[list[str]]:
 
 def _remove_recorded_config(repo: Repo, local: Path) -> list[str]:
     removed = []
-    present = _local_config(repo)
+    present = local_config_entries(repo)
     for key, value in _read_init_record(local / INIT_RECORD):
         if (key, value) in present:
-            repo.git("config", "--local", "--fixed-value", "--unset-all", key, value)
+            remove_local_config(repo, key, value)
             removed.append(f"config {key} = {value}")
     return removed
 
@@ -377,13 +364,13 @@ def uninstall_repository(repo: Repo, *, purge_memory: bool = False) -> Uninstall
     removed += files
     kept += kept_files
     if purge_memory:
-        refs = [MEMORY_REF] if repo.git_bytes("rev-parse", "-q", "--verify", MEMORY_REF, check=False).returncode == 0 \
-            else []
-        refs += list(repo.for_each_ref(sharing.TRACKING_PREFIX))
-        for ref in refs:
-            repo.git("update-ref", "-d", ref)
+        tip = repo.resolve(MEMORY_REF)
+        refs = {MEMORY_REF: tip} if tip else {}
+        refs.update(repo.for_each_ref(sharing.TRACKING_PREFIX))
+        for ref, oid in refs.items():
+            delete_ref_at(repo, ref, oid)
             removed.append(f"ref {ref}")
-    elif repo.git_bytes("rev-parse", "-q", "--verify", MEMORY_REF, check=False).returncode == 0:
+    elif repo.resolve(MEMORY_REF):
         kept.append(f"{MEMORY_REF} (the memory; `gitmem uninstall --purge-memory` deletes it)")
     with contextlib.suppress(FileNotFoundError):
         (local / INIT_RECORD).unlink()  # consumed, like the hooks' and .mcp.json's records

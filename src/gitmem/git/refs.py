@@ -19,6 +19,20 @@ def commit_tips(repo: Repo, *patterns: str) -> dict[str, tuple[str, str]]:
     return tips
 
 
+from gitmem.errors import RefUpdateConflict
+
+# -- used by app/ --
+
+
+def delete_ref_at(repo: Repo, ref: str, old: str) -> None:
+    """Delete ``ref`` if it still points at ``old``; ``RefUpdateConflict`` (with git's stderr) when it moved
+    meanwhile or git could not delete it."""
+    proc = repo.git_bytes("update-ref", "-d", ref, old, check=False)
+    if proc.returncode != 0:
+        raise RefUpdateConflict(["git", "update-ref", "-d", ref, old], proc.returncode,
+                                proc.stderr.decode("utf-8", "replace"))
+
+
 def set_ref(repo: Repo, ref: str, new: str, message: str) -> bool:
     """Point ``ref`` at ``new`` whatever it held (no compare-and-swap); False when git refused."""
     return repo.git_bytes("update-ref", "-m", message, ref, new, check=False).returncode == 0
@@ -27,3 +41,20 @@ def set_ref(repo: Repo, ref: str, new: str, message: str) -> bool:
 def expire_reflogs(repo: Repo, refs: Sequence[str]) -> None:
     """Drop every reflog entry of ``refs`` now, so the commits only their reflogs held become unreachable."""
     repo.git_bytes("reflog", "expire", "--expire=now", "--expire-unreachable=now", *refs, check=False)
+
+
+def upstream_ref(repo: Repo) -> str:
+    """The full name of the current branch's upstream (``refs/remotes/origin/main``); '' when it has none."""
+    proc = repo.git_bytes("rev-parse", "--symbolic-full-name", "@{upstream}", check=False)
+    return proc.stdout.decode("utf-8", "replace").strip() if proc.returncode == 0 else ""
+
+
+def symref_targets(repo: Repo, prefix: str) -> dict[str, str]:
+    """``{ref: the ref it is a symbolic ref to}`` for every ref under ``prefix``; '' for a ref that is not
+    symbolic (``refs/remotes/origin/HEAD`` -> ``refs/remotes/origin/main``)."""
+    out = repo.git_bytes("for-each-ref", "--format=%(refname)%00%(symref)", prefix).stdout
+    targets: dict[str, str] = {}
+    for line in out.decode("utf-8", "surrogateescape").splitlines():
+        name, _, target = line.partition("\0")
+        targets[name] = target
+    return targets

@@ -293,7 +293,7 @@ class MemoryTools:
     def save_decision(self, title: str, decision: str, rationale: str = "", context: str = "",
                       alternatives: Sequence[str] = (), files: Sequence[str] = (),
                       tags: Sequence[str] = ()) -> dict[str, Any]:
-        from gitmem.decisions.decision_files import propose_decision
+        from gitmem.decisions.proposals import propose_decision
 
         repo = self.repo()
         assert repo.root is not None
