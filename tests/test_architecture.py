@@ -51,6 +51,7 @@ LAYERS: dict[str, int] = {
     "gitmem.git.quarantine": FOUNDATION,
     "gitmem.store.records": FOUNDATION,
     "gitmem.config": FOUNDATION,
+    "gitmem.yaml_text": FOUNDATION,  # YAML text: safe loads naming the line, dumps, front matter
     "gitmem.lock_wait": FOUNDATION,  # an exclusive file lock waited for until a deadline
     "gitmem.switches": BASE,        # the GITMEM_* process switches, named and read in one place
     "gitmem.atomic": FOUNDATION,    # replacing a file whole through a temporary file
@@ -81,6 +82,7 @@ LAYERS: dict[str, int] = {
     "gitmem.team.fetched": FEATURE,      # merges memory a plain `git fetch` brought, before any reader reads
     "gitmem.store.layout": FOUNDATION,  # where each record lives in the memory ref
     "gitmem.store.ancestry": STORAGE,     # which sessions are reachable from HEAD, and which are one's own
+    "gitmem.store.identity": STORAGE,     # who "I" am for memory, and whether a record is mine
     "gitmem.store.recent": STORAGE,       # the newest session summaries read from the ref, without the index
     "gitmem.index.index_build": FEATURE,  # the detached background build of the search index, one at a time
     "gitmem.team.shallow": FEATURE,      # fetching only the recent history of the memory ref (sync --depth/--since)

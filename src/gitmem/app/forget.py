@@ -38,7 +38,8 @@ from gitmem.config import MEMORY_REF, state_dir
 from gitmem.errors import GitmemError, NotFoundError, RecordError, RefUpdateConflict
 from gitmem.git import Repo
 from gitmem.store import layout, memory_ref
-from gitmem.store.records import ObservationBatch, dump_yaml, load_yaml, split_front_matter
+from gitmem.store.records import ObservationBatch
+from gitmem.yaml_text import dump_yaml, load_yaml, split_front_matter
 from gitmem.team import merge_guard, sharing, sync
 
 logger = logging.getLogger(__name__)

@@ -28,7 +28,7 @@ from typing import Iterable, Mapping
 from gitmem.errors import RecordError
 from gitmem.git import Repo
 from gitmem.store.layout import FORGOTTEN_DIR, MONTH, SESSION_ID, SESSIONS_DIR, SUMMARY_FILE, conflict_copy
-from gitmem.store.records import load_yaml, split_front_matter
+from gitmem.yaml_text import load_yaml, split_front_matter
 
 logger = logging.getLogger(__name__)
 

@@ -48,7 +48,7 @@ from gitmem.lock_wait import lock_before
 from gitmem.store.layout import (SESSIONS_DIR, SUMMARY_FILE, is_obs_file, is_record_path, is_tombstone, note_commit,
                                  session_folder)
 from gitmem.store.memory_ref import check_ref_lock, memory_tip
-from gitmem.store.records import load_yaml, split_front_matter
+from gitmem.yaml_text import load_yaml, split_front_matter
 from gitmem.team import merge_guard, sharing
 from gitmem.team.sharing import TRACKING_PREFIX, _config_values, ensure_refspec, refspec_for, tracking_ref  # noqa: F401
 
