@@ -38,7 +38,7 @@ from gitmem.decisions import decision_files, restatement
 from gitmem.errors import GitmemError
 from gitmem.git import Repo
 from gitmem.index import index_build, search
-from gitmem.store import memory_ref, recent
+from gitmem.store import layout, memory_ref, recent
 from gitmem.store.ancestry import Checkout
 from gitmem.store.records import Decision, SessionSummary
 from gitmem.team import merge_guard
@@ -320,7 +320,7 @@ def build_brief(repo: Repo, config: Config | None = None) -> Brief:
                     found_for_file = find("", types="session", file=name, limit=4)
                     by_file.update(h.session_id or h.id for h in found_for_file)
                     hits += found_for_file
-            folders = {h.path.rsplit("/", 1)[0] for h in hits if h.path}
+            folders = {where for h in hits if (where := layout.session_folder(h.path)) is not None}
             sessions = {s.id: s for s in recent.read_summaries(repo, tip, folders)}
         except search.IndexNotReady as exc:
             # A fresh clone of a big memory: brief from the newest sessions in the ref, build the index meanwhile.

@@ -49,7 +49,7 @@ from gitmem.errors import GitmemError
 from gitmem.git import Repo
 from gitmem.index.migrations import UnknownMigrationError, apply_migrations, pending_migrations
 from gitmem.recall import STOPWORDS  # a query of only these lists recent records
-from gitmem.store.layout import SESSIONS_DIR, session_folder
+from gitmem.store.layout import SESSIONS_DIR, folder_month, session_folder
 from gitmem.store.memory_ref import SessionRecord, memory_tip, read_memory, read_sessions
 from gitmem.store.records import Decision, Observation
 from gitmem.team.merge_guard import believable_date
@@ -365,7 +365,7 @@ def _by_date(sessions: Iterable[SessionRecord]) -> list[SessionRecord]:
     """Oldest first, so rowid order is roughly time order (the newest-matches window relies on it)."""
     def key(rec: SessionRecord) -> tuple[str, str]:
         s = rec.summary
-        return (_norm_date(believable_date(s.started_at)) if s else rec.path.split("/")[1], rec.path)
+        return (_norm_date(believable_date(s.started_at)) if s else folder_month(rec.path), rec.path)
     return sorted(sessions, key=key)
 
 

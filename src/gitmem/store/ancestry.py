@@ -27,6 +27,9 @@ from typing import Iterable
 
 from gitmem.config import state_dir
 from gitmem.git import Repo
+from gitmem.git.history import newest_commits
+from gitmem.git.objects import object_types
+from gitmem.git.refs import refs_matching
 from gitmem.store.records import SessionSummary
 
 logger = logging.getLogger(__name__)
@@ -103,8 +106,7 @@ class Checkout:
         todo = [c for c in wanted if c not in self._reachable]
         if todo and self.head:
             if self._window is None:
-                out = self.repo.git_bytes("rev-list", f"--max-count={WINDOW}", self.head, check=False).stdout
-                self._window = set(out.decode("ascii", "replace").split())
+                self._window = set(newest_commits(self.repo, self.head, WINDOW))
             rest = [c for c in todo if c not in self._window]
             present = self._present(rest)
             for c in todo:
@@ -115,16 +117,7 @@ class Checkout:
     def _present(self, commits: list[str]) -> set[str]:
         """Those of ``commits`` that are commits in this repository (one ``cat-file --batch-check``): a
         teammate's commit never fetched here is not merged, and costs no ``merge-base`` run."""
-        if not commits:
-            return set()
-        out = self.repo.git_bytes("cat-file", "--batch-check=%(objectname) %(objecttype)",
-                                  input="".join(f"{c}\n" for c in commits).encode(), check=False).stdout
-        found = set()
-        for line in out.decode("ascii", "replace").splitlines():
-            oid, _, kind = line.partition(" ")
-            if kind == "commit":
-                found.add(oid)
-        return found
+        return {c for c, kind in zip(commits, object_types(self.repo, commits)) if kind == "commit"}
 
     def _branch_tips(self, branches: Iterable[str]) -> None:
         """Local and remote-tracking tips of ``branches``, from one ``for-each-ref``."""
@@ -132,11 +125,9 @@ class Checkout:
         if not names:
             return
         patterns = [p for b in names for p in (f"refs/heads/{b}", f"refs/remotes/*/{b}")]
-        out = self.repo.git_bytes("for-each-ref", "--format=%(objectname) %(refname)", *patterns, check=False).stdout
         for b in names:
             self._tips[b] = []
-        for line in out.decode("utf-8", "surrogateescape").splitlines():
-            oid, _, ref = line.partition(" ")
+        for ref, oid in refs_matching(self.repo, patterns).items():
             for b in names:
                 if ref == f"refs/heads/{b}" or (ref.startswith("refs/remotes/") and ref.endswith(f"/{b}")
                                                 and ref.count("/") == 2 + b.count("/") + 1):
