@@ -38,7 +38,7 @@ from gitmem.decisions import decision_files, restatement
 from gitmem.errors import GitmemError
 from gitmem.git import Repo
 from gitmem.index import index_build, search
-from gitmem.store import layout, memory_ref, recent
+from gitmem.store import identity, layout, memory_ref, recent
 from gitmem.store.ancestry import Checkout
 from gitmem.store.records import Decision, SessionSummary
 from gitmem.team import merge_guard
@@ -166,9 +166,9 @@ def _who(author: str) -> str:
 def _mark_fetched(repo: Repo, sessions: dict[str, SessionSummary]) -> dict[str, SessionSummary]:
     """A session that came from another clone is a teammate's, even when its author field names you."""
     fetched = merge_guard.fetched_session_ids(repo.common_dir)
-    me = merge_guard.local_identity(repo) if fetched else ""
+    me = identity.local_user(repo) if fetched else ""
     return {sid: (dataclasses.replace(s, author=f"a teammate's clone, as {_who(s.author)}")
-                  if sid in fetched and merge_guard.claims_local_user(s.author, me) else s)
+                  if sid in fetched and identity.is_mine(s.author, me) else s)
             for sid, s in sessions.items()}
 
 
@@ -181,16 +181,11 @@ def _clip(text: str, limit: int) -> str:
     return fence.inline(text, limit)
 
 
-def local_author(repo: Repo) -> str:
-    """The local git user, as ``fence.author_key`` reads an identity; sessions of anyone else are teammates'."""
-    return fence.author_key(repo.ident("AUTHOR").rsplit(" ", 2)[0])
-
-
 def _whose(s: SessionSummary, me: str | None) -> tuple[str, str]:
     """("teammate's session", ", unreviewed") for another person's session, else ("session", "").
 
     A teammate's session reached this checkout through the memory ref, which nobody reviews."""
-    if me is not None and fence.author_key(s.author) != me:
+    if me is not None and not identity.is_mine(s.author, me):
         return fence.TEAMMATE, f", {fence.UNREVIEWED}"
     return "session", ""
 
@@ -357,7 +352,7 @@ def build_brief(repo: Repo, config: Config | None = None) -> Brief:
             rank += min(at, 40) * 0.05
         items.append(Item(1 if matched else 5, rank, _decision_line(f.path, d)))
 
-    me = local_author(repo)
+    me = identity.local_user(repo)
     ordered = sorted(sessions.values(), key=lambda s: merge_guard.believable_date(s.ended_at, s.started_at),
                      reverse=True)   # a session dated in the future is not the latest work
     # Merged means reachable from HEAD (ancestry.py), not a branch name; one's own work is never "teammates'".
@@ -448,7 +443,7 @@ def write_recall_conf(repo: Repo, config: Config) -> None:
         path.unlink(missing_ok=True)
         return
     text = f"budget_chars={int(config.prompt_recall_budget_tokens * CHARS_PER_TOKEN)}\n"
-    text += f"me={fence.inline(local_author(repo), 200)}\n"  # whose sessions are not a teammate's
+    text += f"me={fence.inline(identity.local_user(repo), 200)}\n"  # whose sessions are not a teammate's
     if not path.exists() or path.read_text() != text:
         write_atomic(path, text.encode("utf-8"))
 

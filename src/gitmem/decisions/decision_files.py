@@ -454,12 +454,6 @@ def repo_relative(root: Path, path: str) -> str:
     return p
 
 
-def author_of(repo: Repo) -> str:
-    """``Name <email>`` of the git author identity, the default author of a new decision."""
-    ident = repo.ident("AUTHOR")
-    return ident.rsplit(" ", 2)[0] if ident.count(" ") >= 2 else ident
-
-
 def _free_id(title: str, date: str, authors: tuple[str, ...], session: str, taken: set[str]) -> str:
     """The content id of the decision, salted only when another decision already has it."""
     did = new_decision_id(title, date, authors, session)

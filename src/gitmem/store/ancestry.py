@@ -15,7 +15,7 @@ Invariants:
   ``merge-base --is-ancestor`` per present commit older than the window; answers are kept per ``HEAD`` commit in
   ``<state>/ancestry.json`` (a commit's reachability from a fixed commit never changes), written only when
   the state folder exists.
-- "Own" is the session's author email compared with git's identity here (``user.email``), case-insensitive.
+- "Own" is ``identity.is_mine``: the session's author is the local user, as git resolves the identity here.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from gitmem.git import Repo
 from gitmem.git.history import newest_commits
 from gitmem.git.objects import object_types
 from gitmem.git.refs import refs_matching
+from gitmem.store import identity
 from gitmem.store.records import SessionSummary
 
 logger = logging.getLogger(__name__)
@@ -39,22 +40,6 @@ MAX_CACHED = 5_000      # answers kept per HEAD
 CACHE_FILE = "ancestry.json"
 
 
-def email_of(author: str) -> str:
-    """``Name <email>`` -> ``email`` (lower case); '' when there is none."""
-    if "<" in author and author.rstrip().endswith(">"):
-        return author.rsplit("<", 1)[1].rstrip().rstrip(">").strip().lower()
-    return ""
-
-
-def own_email(repo: Repo) -> str:
-    """git's author email here (``user.email``, else what ``git var`` would record)."""
-    email = repo.config_get("user.email")
-    if email:
-        return email.strip().lower()
-    ident = repo.ident("AUTHOR")
-    return email_of(ident.rsplit(" ", 2)[0] if ident.count(" ") >= 2 else ident)
-
-
 class Checkout:
     """This work tree's HEAD, branch and git identity, answering "merged here?" and "mine?" for sessions."""
 
@@ -62,7 +47,7 @@ class Checkout:
         self.repo = repo
         self.branch = branch if branch is not None else repo.current_branch()
         self.head = repo.resolve("HEAD^{commit}")
-        self.email = own_email(repo)
+        self.email = identity.local_user(repo)   # the local user's key: an email, "" when git has no identity
         self._reachable: dict[str, bool] = {}
         self._window: set[str] | None = None
         self._tips: dict[str, list[str]] = {}
@@ -160,4 +145,4 @@ class Checkout:
         return self.merged([session])[session.id]
 
     def is_own(self, session: SessionSummary) -> bool:
-        return bool(self.email) and email_of(session.author) == self.email
+        return identity.is_mine(session.author, self.email)

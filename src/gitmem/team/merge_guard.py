@@ -27,6 +27,7 @@ from typing import Iterable, Mapping
 
 from gitmem.errors import RecordError
 from gitmem.git import Repo
+from gitmem.store.identity import is_mine
 from gitmem.store.layout import FORGOTTEN_DIR, MONTH, SESSION_ID, SESSIONS_DIR, SUMMARY_FILE, conflict_copy
 from gitmem.yaml_text import load_yaml, split_front_matter
 
@@ -322,13 +323,6 @@ def commit_tree(repo: Repo, tree: str, parents: Iterable[str], message: str) -> 
 # -- ownership, deletions and dates ----------------------------------------------------------------------
 
 
-def local_identity(repo: Repo) -> str:
-    """The local user's email (lower case) as git would record it (config or environment); "" when none."""
-    proc = repo.git_bytes("var", "GIT_AUTHOR_IDENT", check=False)
-    ident = proc.stdout.decode("utf-8", "replace") if proc.returncode == 0 else ""
-    return ident[ident.find("<") + 1:ident.find(">")].strip().lower() if "<" in ident else ""
-
-
 def _author_of(blob: bytes) -> str:
     try:
         front, _body, _first = split_front_matter(blob.decode("utf-8"), SUMMARY_FILE)
@@ -339,7 +333,7 @@ def _author_of(blob: bytes) -> str:
 
 
 def own_folders(repo: Repo, ours_tree: str, folders: Iterable[str], identity: str) -> set[str]:
-    """Which of ``folders`` hold, in our tree, a summary whose author is the local user."""
+    """Which of ``folders`` hold, in our tree, a summary whose author is the local user (``identity.is_mine``)."""
     if not identity:
         return set()
     wanted = sorted(set(folders))
@@ -355,7 +349,7 @@ def own_folders(repo: Repo, ours_tree: str, folders: Iterable[str], identity: st
     blobs = repo.read_blobs(list(oids.values()))
     own = set()
     for folder, oid in oids.items():
-        if claims_local_user(_author_of(blobs.get(oid, b"")), identity):
+        if is_mine(_author_of(blobs.get(oid, b"")), identity):
             own.add(folder)
     return own
 
@@ -419,8 +413,3 @@ def fetched_session_ids(common_dir) -> set[str]:
     return {line for line in text.splitlines() if line}
 
 
-def claims_local_user(author: str, identity: str) -> bool:
-    """Whether a record's ``author`` field names the local user (``Name <email>``; compared by email)."""
-    low = author.lower()
-    email = low[low.find("<") + 1:low.find(">")] if "<" in low and ">" in low else low
-    return bool(identity) and email.strip() == identity

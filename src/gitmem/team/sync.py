@@ -48,9 +48,10 @@ from gitmem.lock_wait import lock_before
 from gitmem.store.layout import (SESSIONS_DIR, SUMMARY_FILE, is_obs_file, is_record_path, is_tombstone, note_commit,
                                  session_folder)
 from gitmem.store.memory_ref import check_ref_lock, memory_tip
-from gitmem.yaml_text import load_yaml, split_front_matter
+from gitmem.store import identity
 from gitmem.team import merge_guard, sharing
 from gitmem.team.sharing import TRACKING_PREFIX, _config_values, ensure_refspec, refspec_for, tracking_ref  # noqa: F401
+from gitmem.yaml_text import load_yaml, split_front_matter
 
 logger = logging.getLogger("gitmem.team.sync")  # not __name__: it is "__main__" under `python -m`
 
@@ -806,7 +807,7 @@ def _guard(repo: Repo, ours_tree: str, changes: dict[str, tuple[str | None, Reso
                 replaced[path] = (old, new)
     if replaced:
         folders = {p: "/".join(p.split("/")[:3]) for p in replaced}
-        own = merge_guard.own_folders(repo, ours_tree, folders.values(), merge_guard.local_identity(repo))
+        own = merge_guard.own_folders(repo, ours_tree, folders.values(), identity.local_user(repo))
         for path, (old, new) in replaced.items():
             if folders[path] not in own:
                 continue
