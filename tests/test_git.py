@@ -130,6 +130,8 @@ def test_object_types_answer_in_order_and_none_for_what_is_missing(gm_repo, repo
              f"{tip}:sessions/2026-11/a b/summary.md"]
     assert object_types(gm_repo, names) == ["tree", None, "commit", None, "blob"]
     assert object_types(gm_repo, []) == []
+    # a name with a line break (a forged record's commit id) is not asked about, and shifts no other answer
+    assert object_types(gm_repo, [f"{head}\n{head}", head, "", f"{tip}\r"]) == [None, "commit", None, None]
 
 
 def test_tree_listings_split_on_nul_so_odd_names_come_back_whole(gm_repo) -> None:

@@ -11,14 +11,17 @@ from gitmem.git.repo import Repo, TreeEntry
 
 def object_types(repo: Repo, names: Sequence[str]) -> list[str | None]:
     """The type of each object ``names`` names (an id, or ``<tree-ish>:<path>``), in order; None when it does not
-    exist. One ``cat-file --batch-check`` for all of them; a name may not hold a newline."""
-    if not names:
-        return []
-    proc = repo.git_bytes("cat-file", "--batch-check=%(objecttype)", input="".join(f"{n}\n" for n in names).encode(),
+    exist. One ``cat-file --batch-check`` for all of them. A name holding a line break (read from a record, it
+    could shift every answer after it) is not asked about: None."""
+    asked = [n for n in names if n and "\n" not in n and "\r" not in n]
+    if not asked:
+        return [None] * len(names)
+    proc = repo.git_bytes("cat-file", "--batch-check=%(objecttype)", input="".join(f"{n}\n" for n in asked).encode(),
                           check=False)
     lines = proc.stdout.decode("utf-8", "surrogateescape").split("\n")
     # git answers "<name> missing" (or "ambiguous") for a name it cannot resolve, and a bare type otherwise.
-    return [line if i < len(lines) and " " not in (line := lines[i]) and line else None for i in range(len(names))]
+    answers = {n: line for n, line in zip(asked, lines) if line and " " not in line}
+    return [answers.get(n) for n in names]
 
 
 def subtree_paths(repo: Repo, treeish: str, path: str) -> list[str]:
