@@ -52,6 +52,7 @@ LAYERS: dict[str, int] = {
     "gitmem.git.quarantine": FOUNDATION,
     "gitmem.store.records": FOUNDATION,
     "gitmem.config": FOUNDATION,
+    "gitmem.yaml_text": FOUNDATION,  # YAML text: safe loads naming the line, dumps, front matter
     "gitmem.lock_wait": FOUNDATION,  # an exclusive file lock waited for until a deadline
     "gitmem.switches": BASE,        # the GITMEM_* process switches, named and read in one place
     "gitmem.crash_log": FOUNDATION,  # an unexpected error's traceback appended to gitmem.log (cli, mcp server)
@@ -93,6 +94,7 @@ LAYERS: dict[str, int] = {
     "gitmem.since": FOUNDATION,         # the dates and ages a user types (--since 2w, 2026-11-01)
     "gitmem.store.stream": FOUNDATION,  # commits as fast-import text, paths quoted for it
     "gitmem.store.ancestry": STORAGE,     # which sessions are reachable from HEAD, and which are one's own
+    "gitmem.store.identity": STORAGE,     # who "I" am for memory, and whether a record is mine
     "gitmem.store.recent": STORAGE,       # the newest session summaries read from the ref, without the index
     "gitmem.index.index_build": FEATURE,  # the detached background build of the search index, one at a time
     "gitmem.team.shallow": FEATURE,      # fetching only the recent history of the memory ref (sync --depth/--since)

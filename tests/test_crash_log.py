@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import git
 
-from gitmem.crash_log import append_crash, crash_log_path
+from gitmem.app.crash_log import append_crash, crash_log_path
 
 
 def _raised(message: str) -> BaseException:

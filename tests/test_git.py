@@ -496,3 +496,65 @@ def test_a_scratch_repository_commits_as_its_own_identity(tmp_path: Path) -> Non
     assert head == git(root, "rev-parse", "refs/heads/trunk").strip()
     assert git(root, "config", "user.name") == "Dana Developer\n"
     assert git(root, "ls-files") == "app.py\n"
+
+
+# -- the named functions store/ reads the memory ref with (git/objects.py, git/history.py, git/refs.py) ----------
+
+
+def test_object_types_answer_in_order_and_none_for_what_is_missing(gm_repo, repo: Path) -> None:
+    from gitmem.git.objects import object_types
+
+    tip = memory_ref.write_files(gm_repo, {"sessions/2026-11/a b/summary.md": b"x\n"}, "m")
+    head = git(repo, "rev-parse", "HEAD").strip()
+    names = [f"{tip}:sessions/2026-11/a b", "0" * 40, head, f"{tip}:sessions/2026-11/nope",
+             f"{tip}:sessions/2026-11/a b/summary.md"]
+    assert object_types(gm_repo, names) == ["tree", None, "commit", None, "blob"]
+    assert object_types(gm_repo, []) == []
+    # a name with a line break (a forged record's commit id) is not asked about, and shifts no other answer
+    assert object_types(gm_repo, [f"{head}\n{head}", head, "", f"{tip}\r"]) == [None, "commit", None, None]
+
+
+def test_tree_listings_split_on_nul_so_odd_names_come_back_whole(gm_repo) -> None:
+    from gitmem.git.objects import blob_paths, subtree_paths, tree_entries
+
+    odd = 'sessions/2026-11/q"uo\\te/summary.md'
+    tip = memory_ref.write_files(gm_repo, {odd: b"q\n", "sessions/2026-12/b/obs-0001.yaml": b"o\n",
+                                           "forgotten/x.yaml": b"f\n"}, "m")
+    assert subtree_paths(gm_repo, tip, "sessions/") == ["sessions", "sessions/2026-11", 'sessions/2026-11/q"uo\\te',
+                                                         "sessions/2026-12", "sessions/2026-12/b"]
+    assert blob_paths(gm_repo, tip, "sessions/") == [odd, "sessions/2026-12/b/obs-0001.yaml"]
+    entries = tree_entries(gm_repo, tip, ['sessions/2026-11/q"uo\\te/', "sessions/2026-12/none/"])
+    assert [(e.type, e.path) for e in entries] == [("blob", odd)]
+    assert len(entries[0].oid) == 40 and entries[0].mode == "100644"
+
+
+def test_history_counts_and_per_commit_paths_of_the_memory_ref(gm_repo, repo: Path) -> None:
+    from gitmem.config import MEMORY_REF
+    from gitmem.git.history import commit_count, disk_usage, newest_commits, paths_changed_per_commit
+    from gitmem.git.objects import note_count
+
+    first = memory_ref.write_files(gm_repo, {"sessions/2026-11/a/summary.md": b"a\n"}, "one")
+    second = memory_ref.write_files(gm_repo, {"sessions/2026-11/b/summary.md": b"b\n", "other/x": b"x\n"}, "two",
+                                    parent=first)
+    third = memory_ref.write_files(gm_repo, {"other/y": b"y\n"}, "three", parent=second)
+    assert newest_commits(gm_repo, third, 2) == [third, second]
+    assert newest_commits(gm_repo, "refs/does/not/exist", 5) == []
+    assert commit_count(gm_repo, MEMORY_REF) == 3
+    assert disk_usage(gm_repo, MEMORY_REF) > 0
+    assert paths_changed_per_commit(gm_repo, third, "sessions/", 10) == [["sessions/2026-11/b/summary.md"],
+                                                                          ["sessions/2026-11/a/summary.md"]]
+    assert paths_changed_per_commit(gm_repo, third, "sessions/", 1) == [["sessions/2026-11/b/summary.md"]]
+    assert note_count(gm_repo, MEMORY_REF) == 0
+    git(repo, "notes", "--ref=gitmem", "add", "-m", "n", "HEAD")
+    assert note_count(gm_repo, MEMORY_REF) == 1 and note_count(gm_repo, "refs/notes/none") == 0
+
+
+def test_refs_matching_takes_prefixes_and_globs(gm_repo, repo: Path) -> None:
+    from gitmem.git.refs import refs_matching
+
+    head = git(repo, "rev-parse", "HEAD").strip()
+    for ref in ("refs/heads/topic", "refs/remotes/origin/topic", "refs/remotes/up/topic", "refs/remotes/up/other"):
+        git(repo, "update-ref", ref, head)
+    assert refs_matching(gm_repo, ["refs/heads/topic", "refs/remotes/*/topic"]) == {
+        "refs/heads/topic": head, "refs/remotes/origin/topic": head, "refs/remotes/up/topic": head}
+    assert refs_matching(gm_repo, []) == {}

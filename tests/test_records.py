@@ -9,9 +9,10 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from gitmem.errors import RecordError
-from gitmem.store import records
+from gitmem import yaml_text
 from gitmem.store.records import (SCHEMA_VERSION, Decision, DecisionNote, Observation, ObservationBatch, SessionSummary,
-                                  content_id, dump_yaml, new_decision_id)
+                                  content_id, new_decision_id)
+from gitmem.yaml_text import dump_yaml
 
 ROUND_TRIP = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -291,10 +292,10 @@ def test_control_character_in_hand_edited_yaml_names_the_line():
 
 @pytest.mark.parametrize("libyaml", [True, False], ids=["libyaml", "pure-python"])
 def test_deeply_nested_yaml_is_an_error_naming_the_files_line(libyaml, monkeypatch):
-    if libyaml and records._FAST_LOADER is None:
+    if libyaml and yaml_text._FAST_LOADER is None:
         pytest.skip("this PyYAML was built without libyaml")
     if not libyaml:
-        monkeypatch.setattr(records, "_FAST_LOADER", None)
+        monkeypatch.setattr(yaml_text, "_FAST_LOADER", None)
     text, line = _replace_line(GOOD_SUMMARY, "branch", "branch: " + "[" * 1500 + "]" * 1500)
     err = _error(SessionSummary, text)
     # libyaml < 6.0.4 parses the nesting and the field check refuses it; libyaml >= 6.0.4 and the
@@ -306,7 +307,7 @@ def test_deeply_nested_yaml_is_an_error_naming_the_files_line(libyaml, monkeypat
 @pytest.mark.parametrize("libyaml", [True, False], ids=["libyaml", "pure-python"])
 def test_deep_block_nesting_names_a_line_inside_the_nesting(libyaml, monkeypatch):
     if not libyaml:
-        monkeypatch.setattr(records, "_FAST_LOADER", None)
+        monkeypatch.setattr(yaml_text, "_FAST_LOADER", None)
     nested = "\n".join("  " * i + "-" for i in range(1, 1500))
     text, line = _replace_line(GOOD_SUMMARY, "branch", "branch:\n" + nested)
     err = _error(SessionSummary, text)
@@ -317,7 +318,7 @@ def test_deep_block_nesting_names_a_line_inside_the_nesting(libyaml, monkeypatch
 @pytest.mark.parametrize("libyaml", [True, False], ids=["libyaml", "pure-python"])
 def test_syntax_errors_name_the_same_file_line_with_either_parser(libyaml, monkeypatch):
     if not libyaml:
-        monkeypatch.setattr(records, "_FAST_LOADER", None)
+        monkeypatch.setattr(yaml_text, "_FAST_LOADER", None)
     text, line = _replace_line(GOOD_SUMMARY, "branch", "branch: [unclosed")
     assert _error(SessionSummary, text).line in (line, line + 1)
     text, line = _replace_line(GOOD_SUMMARY, "branch", "branch: ma\x00in")

@@ -115,7 +115,7 @@ def parse_config(text: str, path: str) -> tuple[dict[str, Any], list[tuple[str, 
 
     Bad YAML, merge conflict markers, or a file that is not ``key: value`` settings is a ``ConfigError``.
     """
-    from gitmem.store.records import load_yaml
+    from gitmem.yaml_text import load_yaml
 
     markers = conflict_markers(text)
     if markers:

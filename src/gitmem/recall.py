@@ -134,7 +134,8 @@ def _json_str(text):
 def read_conf(state):
     """(``budget_chars``, ``me``) from ``<state>/recall.conf``; budget None when recall is off (no file).
 
-    ``me`` is the local user as ``fence.author_key`` reads an identity (None when not recorded)."""
+    ``me`` is the local user as ``fence.author_key`` reads an identity (``store.identity.local_user``: "" when git
+    has no identity, and then no record is the user's; None when not recorded)."""
     budget = me = None
     try:
         with open(state + "/" + CONF_FILE, "rb") as fh:
@@ -188,7 +189,7 @@ def render(rows, budget_chars, me=None):
             line = "- decision [%s] %s (%s, %s, %s)" % (status, title, who, day, fence.inline(path, 120))
         else:
             whose, note = "session", ""
-            if me is not None and fence.author_key(author) != me:  # it came through the memory ref, unreviewed
+            if me is not None and (not me or fence.author_key(author) != me):  # not mine (identity.is_mine): unreviewed
                 whose, note = fence.TEAMMATE, ", " + fence.UNREVIEWED
             line = "- %s %s: %s (%s, %s, branch %s%s)" % (whose, fence.inline(session_id[:8], 8), title, who, day,
                                                           fence.inline(branch, 60) or "?", note)

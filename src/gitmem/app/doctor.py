@@ -146,7 +146,7 @@ def _repair_ref(repo: Repo, report: DoctorReport) -> bool:
     else:
         report.actions.append(f"started {MEMORY_REF} again: no intact state of it is left in the reflog")
     if salvaged:
-        sessions = {p.rsplit("/", 1)[0] for p in salvaged if p.startswith(layout.SESSIONS_DIR + "/")}
+        sessions = {f for p in salvaged if (f := layout.session_folder(p)) is not None}
         report.actions.append(f"wrote back {len(salvaged)} readable file(s) of the broken commits "
                               f"({len(sessions)} session folder(s))")
     if report.dry_run:

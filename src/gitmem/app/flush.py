@@ -35,7 +35,7 @@ from gitmem.decisions import proposals
 from gitmem.errors import GitmemError
 from gitmem.git import Repo, discover
 from gitmem.git.history import commits_between
-from gitmem.store import memory_ref
+from gitmem.store import identity, memory_ref
 from gitmem.store.records import Observation, SessionSummary
 
 logger = logging.getLogger(__name__)
@@ -299,7 +299,7 @@ def build_summary(repo: Repo, session_id: str, observations: tuple[Observation, 
         id=session_id,
         started_at=started,
         ended_at=ended,
-        author=_author(repo),
+        author=identity.recorded_author(repo),
         agent="watch" if session_id.startswith("watch-") else "claude-code",  # gitmem watch names its sessions
         branch=repo.current_branch(),
         head_start=head_start,
@@ -311,11 +311,6 @@ def build_summary(repo: Repo, session_id: str, observations: tuple[Observation, 
         tokens_in=(previous.tokens_in if previous else 0) + draft.tokens_in,
         tokens_out=(previous.tokens_out if previous else 0) + draft.tokens_out,
     )
-
-
-def _author(repo: Repo) -> str:
-    ident = repo.ident("AUTHOR")
-    return ident.rsplit(" ", 2)[0] if ident.count(" ") >= 2 else ident
 
 
 def _commit_notes(summary: SessionSummary) -> dict[str, str]:

@@ -40,8 +40,9 @@ from gitmem.git import Repo
 from gitmem.git.objects import commit_tree, delete_unreachable_objects, hash_blob, tree_of, write_tree
 from gitmem.git.refs import set_ref
 from gitmem.store import layout, memory_ref
-from gitmem.store.records import ObservationBatch, dump_yaml, load_yaml, split_front_matter
+from gitmem.store.records import ObservationBatch
 from gitmem.team import merge, merge_guard, resolve, setup, sharing, sync
+from gitmem.yaml_text import dump_yaml, load_yaml, split_front_matter
 
 logger = logging.getLogger(__name__)
 
@@ -136,21 +137,20 @@ def _plan(repo: Repo, tip: str, sessions: Sequence[str], observations: Sequence[
     blobs = repo.read_blobs(list(dict.fromkeys(files.values()))) if (grep or observations) else {}
     if grep:
         for path, oid in files.items():
-            if path.endswith("/" + layout.SUMMARY_FILE) and path.startswith(layout.SESSIONS_DIR + "/") \
-                    and _holds(blobs.get(oid, b""), grep):
-                plan.folders.add(path.rsplit("/", 1)[0])
+            if (folder := layout.summary_folder(path)) is not None and _holds(blobs.get(oid, b""), grep):
+                plan.folders.add(folder)
     ids = [o for o in observations if o]
     found_ids: set[str] = set()
-    session_ids = {f.rsplit("/", 1)[-1] for f in plan.folders}
+    session_ids = {layout.folder_session_id(f) for f in plan.folders}
     for path, oid in files.items():
-        folder = "/".join(path.split("/")[:3])
+        folder = layout.session_folder(path)
         in_conflicts = layout.is_conflict_copy(path)
         if folder in plan.folders or (in_conflicts and any(f"/{f}/" in path for f in plan.folders)):
             plan.removed.append(path)
             plan.blobs.add(oid)
             continue
         data = blobs.get(oid)
-        name = path.rsplit("/", 1)[-1]
+        name = layout.file_name(path)
         if layout.note_commit(path):
             if data is None:
                 data = repo.read_blobs([oid]).get(oid, b"")
@@ -203,11 +203,11 @@ def _tombstone(repo: Repo, plan: _Plan, why: str) -> tuple[str, bytes]:
     now = datetime.datetime.now(datetime.timezone.utc)
     doc = {"forgotten_at": now.strftime("%Y-%m-%dT%H:%M:%SZ"), "by": repo.ident("COMMITTER").rsplit(" ", 2)[0],
            "why": why, "sessions": sorted(plan.folders),
-           "paths": sorted(p for p in plan.removed if "/".join(p.split("/")[:3]) not in plan.folders),
+           "paths": sorted(p for p in plan.removed if layout.session_folder(p) not in plan.folders),
            "blobs": sorted(plan.blobs)}
     data = dump_yaml(doc).encode("utf-8")
     digest = hashlib.sha1(data).hexdigest()[:12]
-    return f"{layout.FORGOTTEN_DIR}/{now.strftime('%Y%m%dT%H%M%SZ')}-{digest}.yaml", data
+    return layout.tombstone_path(now.strftime('%Y%m%dT%H%M%SZ'), digest), data
 
 
 # -- the command -------------------------------------------------------------------------------------------
@@ -254,7 +254,7 @@ def forget(repo: Repo, *, sessions: Sequence[str] = (), observations: Sequence[s
         raise RefUpdateConflict(["git", "update-ref", MEMORY_REF], 1, "the memory ref kept moving",
                                 hint="run `gitmem forget` again.")
     result = ForgetResult(tuple(sorted(plan.folders)), tuple(sorted({*plan.removed, *plan.rewritten} - {
-        p for p in plan.removed if "/".join(p.split("/")[:3]) in plan.folders})), plan.observations, stone_path,
+        p for p in plan.removed if layout.session_folder(p) in plan.folders})), plan.observations, stone_path,
         old, new, remote=name or "", not_pushed=not_pushed)
     pushed, push_error = False, ""
     if name and not not_pushed:

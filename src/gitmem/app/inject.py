@@ -42,7 +42,7 @@ from gitmem.git.history import recently_changed_files
 from gitmem.git.worktree import changed_paths, untracked_files
 from gitmem.index import index_build, index_file, search
 from gitmem.index.query import file_matcher
-from gitmem.store import memory_ref, recent
+from gitmem.store import identity, layout, memory_ref, recent
 from gitmem.store.ancestry import Checkout
 from gitmem.store.dates import believable_date
 from gitmem.store.records import Decision, SessionSummary
@@ -157,9 +157,9 @@ def _who(author: str) -> str:
 def _mark_fetched(repo: Repo, sessions: dict[str, SessionSummary]) -> dict[str, SessionSummary]:
     """A session that came from another clone is a teammate's, even when its author field names you."""
     fetched = merge_guard.fetched_session_ids(repo.common_dir)
-    me = merge_guard.local_identity(repo) if fetched else ""
+    me = identity.local_user(repo) if fetched else ""
     return {sid: (dataclasses.replace(s, author=f"a teammate's clone, as {_who(s.author)}")
-                  if sid in fetched and merge_guard.claims_local_user(s.author, me) else s)
+                  if sid in fetched and identity.is_mine(s.author, me) else s)
             for sid, s in sessions.items()}
 
 
@@ -172,16 +172,11 @@ def _clip(text: str, limit: int) -> str:
     return fence.inline(text, limit)
 
 
-def local_author(repo: Repo) -> str:
-    """The local git user, as ``fence.author_key`` reads an identity; sessions of anyone else are teammates'."""
-    return fence.author_key(repo.ident("AUTHOR").rsplit(" ", 2)[0])
-
-
 def _whose(s: SessionSummary, me: str | None) -> tuple[str, str]:
     """("teammate's session", ", unreviewed") for another person's session, else ("session", "").
 
     A teammate's session reached this checkout through the memory ref, which nobody reviews."""
-    if me is not None and fence.author_key(s.author) != me:
+    if me is not None and not identity.is_mine(s.author, me):
         return fence.TEAMMATE, f", {fence.UNREVIEWED}"
     return "session", ""
 
@@ -306,7 +301,7 @@ def build_brief(repo: Repo, config: Config | None = None) -> Brief:
                     found_for_file = find("", types="session", file=name, limit=4)
                     by_file.update(h.session_id or h.id for h in found_for_file)
                     hits += found_for_file
-            folders = {h.path.rsplit("/", 1)[0] for h in hits if h.path}
+            folders = {where for h in hits if (where := layout.session_folder(h.path)) is not None}
             sessions = {s.id: s for s in recent.read_summaries(repo, tip, folders)}
         except index_file.IndexNotReady as exc:
             # A fresh clone of a big memory: brief from the newest sessions in the ref, build the index meanwhile.
@@ -343,7 +338,7 @@ def build_brief(repo: Repo, config: Config | None = None) -> Brief:
             rank += min(at, 40) * 0.05
         items.append(Item(1 if matched else 5, rank, _decision_line(f.path, d)))
 
-    me = local_author(repo)
+    me = identity.local_user(repo)
     ordered = sorted(sessions.values(), key=lambda s: believable_date(s.ended_at, s.started_at),
                      reverse=True)   # a session dated in the future is not the latest work
     # Merged means reachable from HEAD (ancestry.py), not a branch name; one's own work is never "teammates'".
@@ -434,7 +429,7 @@ def write_recall_conf(repo: Repo, config: Config) -> None:
         path.unlink(missing_ok=True)
         return
     text = f"budget_chars={int(config.prompt_recall_budget_tokens * CHARS_PER_TOKEN)}\n"
-    text += f"me={fence.inline(local_author(repo), 200)}\n"  # whose sessions are not a teammate's
+    text += f"me={fence.inline(identity.local_user(repo), 200)}\n"  # whose sessions are not a teammate's
     if not path.exists() or path.read_text() != text:
         write_atomic(path, text.encode("utf-8"))
 

@@ -18,7 +18,7 @@ from gitmem.decisions.decision_files import DecisionFile, concerns, read_decisio
 from gitmem.errors import GitmemError
 from gitmem.git import Repo
 from gitmem.index import search
-from gitmem.store import memory_ref
+from gitmem.store import layout, memory_ref
 
 logger = logging.getLogger(__name__)
 
@@ -90,8 +90,8 @@ def _sessions(repo: Repo, path: str, limit: int) -> tuple[SessionMention, ...]:
                                                         "summary")
     folders: dict[str, str] = {}
     for h in search.search(repo, "", types="observation", file=path, limit=MAX_OBSERVATION_HITS):
-        if h.session_id not in mentions and h.path:
-            folders.setdefault(h.session_id, h.path.rsplit("/", 1)[0])
+        if h.session_id not in mentions and (folder := layout.session_folder(h.path)) is not None:
+            folders.setdefault(h.session_id, folder)
     tip = memory_ref.memory_tip(repo)
     if folders and tip:
         memory = memory_ref.read_sessions(repo, set(folders.values()), tip=tip)

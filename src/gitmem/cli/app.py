@@ -45,7 +45,7 @@ app.add_typer(decision_commands.commands)  # decide, decisions, check
 
 
 def _write_crash_log(exc: BaseException) -> Path:
-    from gitmem.crash_log import append_crash
+    from gitmem.app.crash_log import append_crash
     from gitmem.git import git_version
 
     return append_crash(exc, f"gitmem {__version__}, {git_version()}, Python {platform.python_version()}, "

@@ -70,7 +70,8 @@ def decide(
     from gitmem.app.project import root_of
     from gitmem.cli import render
     from gitmem.decisions import check as check_module
-    from gitmem.decisions import decision_files, lifecycle
+    from gitmem.decisions import lifecycle
+    from gitmem.store.identity import recorded_author
 
     repo = current_repo()
     root = root_of(repo)
@@ -80,7 +81,7 @@ def decide(
                           hint=f'gitmem decide "{title}" --decision "What we do, in a sentence or two." '
                                '(or --edit to write it in your editor).')
     result = lifecycle.decide(
-        root, title, status=status, date=date, authors=author or [decision_files.author_of(repo)], files=file or [],
+        root, title, status=status, date=date, authors=author or [recorded_author(repo)], files=file or [],
         tags=tag or [], supersedes=supersedes or [], context=context, decision=decision,
         consequences=consequences, alternatives=alternative or [])
     created = result.edits[0]

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from gitmem import fence
 from gitmem.app.project import Status
+from gitmem.store.layout import session_folder
 from gitmem.store.memory_ref import SessionRecord
 from gitmem.store.records import Observation, ObservationBatch, SessionSummary, render_summary_body
 
@@ -59,7 +60,7 @@ class SessionRow:
 
 def session_rows_from_hits(hits: Iterable[SearchHit], observations: dict[str, int]) -> list[SessionRow]:
     """Rows for `gitmem log` from the search index's session hits (already newest first)."""
-    return [SessionRow(h.session_id or h.id, h.date, h.author, h.branch, h.title, h.path.rsplit("/", 1)[0],
+    return [SessionRow(h.session_id or h.id, h.date, h.author, h.branch, h.title, session_folder(h.path) or h.path,
                        observations.get(h.session_id or h.id, 0)) for h in hits]
 
 

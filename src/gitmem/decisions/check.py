@@ -37,7 +37,8 @@ from gitmem.config import (CONFIG_FILE, DECISIONS_DIR, Config, config_from, pars
 from gitmem.decisions import frontmatter
 from gitmem.decisions.decision_files import FILE_NAME, section_text, slugify, stated_text
 from gitmem.errors import ConfigError, RecordError
-from gitmem.store.records import DECISION_STATUSES, SCHEMA_VERSION, Decision, load_yaml, new_decision_id
+from gitmem.store.records import DECISION_STATUSES, SCHEMA_VERSION, Decision, new_decision_id
+from gitmem.yaml_text import load_yaml
 from gitmem.worktree_files import DECISION_LIMIT, RefusedFileError
 
 ERROR = "error"

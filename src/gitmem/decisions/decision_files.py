@@ -32,7 +32,6 @@ from typing import Callable, Iterable, Sequence
 from gitmem import globs, worktree_files
 from gitmem.config import DECISIONS_DIR, read_template
 from gitmem.errors import GitmemError, NotFoundError, RecordError
-from gitmem.git import Repo
 from gitmem.store.records import DECISION_STATUSES, Decision, content_id, new_decision_id
 from gitmem.worktree_files import DECISION_LIMIT, RefusedFileError
 
@@ -271,12 +270,6 @@ def repo_relative(root: Path, path: str) -> str:
         raise GitmemError(f"`{path}` is not a path inside the repository",
                           hint="name files or globs relative to the repository root, e.g. src/app.py or src/**/*.py.")
     return p
-
-
-def author_of(repo: Repo) -> str:
-    """``Name <email>`` of the git author identity, the default author of a new decision."""
-    ident = repo.ident("AUTHOR")
-    return ident.rsplit(" ", 2)[0] if ident.count(" ") >= 2 else ident
 
 
 def _free_id(title: str, date: str, authors: tuple[str, ...], session: str, taken: set[str]) -> str:

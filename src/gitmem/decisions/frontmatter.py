@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import yaml
 
 from gitmem.errors import GitmemError, RecordError
-from gitmem.store.records import load_yaml
+from gitmem.yaml_text import load_yaml
 
 _PLAIN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_./@+-]*")
 

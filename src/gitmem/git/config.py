@@ -13,10 +13,6 @@ def config_values(repo: Repo, key: str) -> list[str]:
     return proc.stdout.decode("utf-8", "replace").splitlines() if proc.returncode == 0 else []
 
 
-
-# -- used by app/ --
-
-
 def local_config_entries(repo: Repo) -> list[tuple[str, str]]:
     """``(key, value)`` of every entry of the repository's own config file, in file order (a key repeats
     once per value; a key without a value has '')."""

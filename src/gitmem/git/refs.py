@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
+from gitmem.errors import RefUpdateConflict
 from gitmem.git.repo import Repo
 
 
@@ -17,11 +18,6 @@ def commit_tips(repo: Repo, *patterns: str) -> dict[str, tuple[str, str]]:
         if tree:
             tips[name] = (commit, tree)
     return tips
-
-
-from gitmem.errors import RefUpdateConflict
-
-# -- used by app/ --
 
 
 def delete_ref_at(repo: Repo, ref: str, old: str) -> None:
@@ -58,3 +54,16 @@ def symref_targets(repo: Repo, prefix: str) -> dict[str, str]:
         name, _, target = line.partition("\0")
         targets[name] = target
     return targets
+
+
+def refs_matching(repo: Repo, patterns: Sequence[str]) -> dict[str, str]:
+    """``{ref name: object id}`` of the refs matching any of ``patterns`` (``for-each-ref`` patterns: a prefix or
+    a glob such as ``refs/remotes/*/main``); {} when none, or when git cannot list them."""
+    if not patterns:
+        return {}
+    out = repo.git_bytes("for-each-ref", "--format=%(objectname) %(refname)", *patterns, check=False).stdout
+    refs: dict[str, str] = {}
+    for line in out.decode("utf-8", "surrogateescape").splitlines():
+        oid, _, name = line.partition(" ")
+        refs[name] = oid
+    return refs

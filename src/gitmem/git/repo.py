@@ -19,6 +19,7 @@ logger = logging.getLogger(__name__)
 
 GIT_TIMEOUT_SECONDS = 120.0
 ZERO_OID = "0" * 40
+PLACEHOLDER_IDENT = "unknown <unknown@gitmem.invalid>"  # recorded when git has no identity (Repo.ident)
 
 # Variables a hook runner (pre-push, rebase exec) may leave behind that would
 # point our plumbing at another index or work tree.
@@ -150,7 +151,7 @@ class Repo:
         offset = -time.timezone if not time.localtime().tm_isdst else -time.altzone
         sign = "+" if offset >= 0 else "-"
         tz = f"{sign}{abs(offset) // 3600:02d}{abs(offset) % 3600 // 60:02d}"
-        return f"unknown <unknown@gitmem.invalid> {int(time.time())} {tz}"
+        return f"{PLACEHOLDER_IDENT} {int(time.time())} {tz}"
 
     def config_get(self, key: str) -> str | None:
         proc = self.git_bytes("config", "--get", key, check=False)

@@ -47,10 +47,6 @@ def exclude_file(repo: Repo) -> Path:
     return Path(out.decode("utf-8", "surrogateescape").rstrip("\n"))
 
 
-
-# -- used by app/ --
-
-
 def changed_paths(repo: Repo) -> list[str]:
     """Every path that differs from HEAD in the index or the work tree, untracked files included, in
     ``git status`` order; a rename or copy gives its new path."""

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from gitmem import __version__, fence
-from gitmem.crash_log import append_crash
+from gitmem.app.crash_log import append_crash
 from gitmem.errors import GitmemError, NotARepositoryError
 from gitmem.integrations.mcp_tools import (MAX_IDS, MAX_RESULT_CHARS, MAX_SEARCH_LIMIT, MAX_TIMELINE_LIMIT,
                                            MemoryTools, clip_value, dump_json)

@@ -22,6 +22,7 @@ from typing import Any, Sequence
 from gitmem import fence
 from gitmem.errors import GitmemError, NotARepositoryError, NotFoundError, RecordError
 from gitmem.git import Repo
+from gitmem.store.identity import is_mine, local_user, recorded_author
 from gitmem.store.memory_ref import SessionRecord
 from gitmem.store.records import Decision
 
@@ -122,7 +123,7 @@ def _decision_view(rel: str, d: Decision, level: int) -> dict[str, Any]:
 
 def _label_teammate(item: dict[str, Any], author: str | None, me: str) -> None:
     """Mark a record of another person's session: it reached this clone through the memory ref, unreviewed."""
-    if author is not None and fence.author_key(author) != me:
+    if author is not None and not is_mine(author, me):
         item["unreviewed"] = fence.TEAMMATE
 
 
@@ -164,11 +165,9 @@ class MemoryTools:
         return repo
 
     def me(self, repo: Repo) -> str:
-        """The local user (``inject.local_author``), looked up once per server."""
+        """The local user (``identity.local_user``), looked up once per server."""
         if self._me is None:
-            from gitmem.app.inject import local_author
-
-            self._me = local_author(repo)
+            self._me = local_user(repo)
         return self._me
 
     @staticmethod
@@ -300,8 +299,7 @@ class MemoryTools:
         if not decision.strip():
             raise GitmemError("save_decision needs the decision itself, not only a title",
                               hint="say what was decided in `decision`, and why in `rationale`.")
-        ident = repo.ident("AUTHOR")
-        author = ident.rsplit(" ", 2)[0] if ident.count(" ") >= 2 else ident
+        author = recorded_author(repo)
         path = propose_decision(repo.root, title, decision, rationale=rationale, context=context,
                                 alternatives=alternatives, files=[_relative(f, repo.root) for f in files],
                                 tags=[t.strip() for t in tags], author=author, source=SAVE_SOURCE)

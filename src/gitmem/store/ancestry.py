@@ -15,7 +15,7 @@ Invariants:
   ``merge-base --is-ancestor`` per present commit older than the window; answers are kept per ``HEAD`` commit in
   ``<state>/ancestry.json`` (a commit's reachability from a fixed commit never changes), written only when
   the state folder exists.
-- "Own" is the session's author email compared with git's identity here (``user.email``), case-insensitive.
+- "Own" is ``identity.is_mine``: the session's author is the local user, as git resolves the identity here.
 """
 
 from __future__ import annotations
@@ -27,6 +27,10 @@ from typing import Iterable
 
 from gitmem.config import state_dir
 from gitmem.git import Repo
+from gitmem.git.history import newest_commits
+from gitmem.git.objects import object_types
+from gitmem.git.refs import refs_matching
+from gitmem.store import identity
 from gitmem.store.records import SessionSummary
 
 logger = logging.getLogger(__name__)
@@ -36,22 +40,6 @@ MAX_CACHED = 5_000      # answers kept per HEAD
 CACHE_FILE = "ancestry.json"
 
 
-def email_of(author: str) -> str:
-    """``Name <email>`` -> ``email`` (lower case); '' when there is none."""
-    if "<" in author and author.rstrip().endswith(">"):
-        return author.rsplit("<", 1)[1].rstrip().rstrip(">").strip().lower()
-    return ""
-
-
-def own_email(repo: Repo) -> str:
-    """git's author email here (``user.email``, else what ``git var`` would record)."""
-    email = repo.config_get("user.email")
-    if email:
-        return email.strip().lower()
-    ident = repo.ident("AUTHOR")
-    return email_of(ident.rsplit(" ", 2)[0] if ident.count(" ") >= 2 else ident)
-
-
 class Checkout:
     """This work tree's HEAD, branch and git identity, answering "merged here?" and "mine?" for sessions."""
 
@@ -59,7 +47,7 @@ class Checkout:
         self.repo = repo
         self.branch = branch if branch is not None else repo.current_branch()
         self.head = repo.resolve("HEAD^{commit}")
-        self.email = own_email(repo)
+        self.email = identity.local_user(repo)   # the local user's key: an email, "" when git has no identity
         self._reachable: dict[str, bool] = {}
         self._window: set[str] | None = None
         self._tips: dict[str, list[str]] = {}
@@ -103,8 +91,7 @@ class Checkout:
         todo = [c for c in wanted if c not in self._reachable]
         if todo and self.head:
             if self._window is None:
-                out = self.repo.git_bytes("rev-list", f"--max-count={WINDOW}", self.head, check=False).stdout
-                self._window = set(out.decode("ascii", "replace").split())
+                self._window = set(newest_commits(self.repo, self.head, WINDOW))
             rest = [c for c in todo if c not in self._window]
             present = self._present(rest)
             for c in todo:
@@ -115,16 +102,7 @@ class Checkout:
     def _present(self, commits: list[str]) -> set[str]:
         """Those of ``commits`` that are commits in this repository (one ``cat-file --batch-check``): a
         teammate's commit never fetched here is not merged, and costs no ``merge-base`` run."""
-        if not commits:
-            return set()
-        out = self.repo.git_bytes("cat-file", "--batch-check=%(objectname) %(objecttype)",
-                                  input="".join(f"{c}\n" for c in commits).encode(), check=False).stdout
-        found = set()
-        for line in out.decode("ascii", "replace").splitlines():
-            oid, _, kind = line.partition(" ")
-            if kind == "commit":
-                found.add(oid)
-        return found
+        return {c for c, kind in zip(commits, object_types(self.repo, commits)) if kind == "commit"}
 
     def _branch_tips(self, branches: Iterable[str]) -> None:
         """Local and remote-tracking tips of ``branches``, from one ``for-each-ref``."""
@@ -132,11 +110,9 @@ class Checkout:
         if not names:
             return
         patterns = [p for b in names for p in (f"refs/heads/{b}", f"refs/remotes/*/{b}")]
-        out = self.repo.git_bytes("for-each-ref", "--format=%(objectname) %(refname)", *patterns, check=False).stdout
         for b in names:
             self._tips[b] = []
-        for line in out.decode("utf-8", "surrogateescape").splitlines():
-            oid, _, ref = line.partition(" ")
+        for ref, oid in refs_matching(self.repo, patterns).items():
             for b in names:
                 if ref == f"refs/heads/{b}" or (ref.startswith("refs/remotes/") and ref.endswith(f"/{b}")
                                                 and ref.count("/") == 2 + b.count("/") + 1):
@@ -169,4 +145,4 @@ class Checkout:
         return self.merged([session])[session.id]
 
     def is_own(self, session: SessionSummary) -> bool:
-        return bool(self.email) and email_of(session.author) == self.email
+        return identity.is_mine(session.author, self.email)

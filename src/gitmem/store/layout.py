@@ -78,6 +78,49 @@ def session_file(path: str) -> tuple[str, str] | None:
     return "/".join(parts[:3]), parts[3]
 
 
+def is_session_folder(path: str) -> bool:
+    """True for ``sessions/<month>/<id>`` itself (three parts), not a file in it or a month."""
+    parts = path.split("/")
+    return len(parts) == 3 and parts[0] == SESSIONS_DIR and all(parts)
+
+
+def folder_session_id(folder: str) -> str:
+    """The session id a folder ``sessions/<month>/<id>`` is named for."""
+    return folder.rstrip("/").rsplit("/", 1)[-1]
+
+
+def folder_month(folder: str) -> str:
+    """The ``yyyy-mm`` of a folder ``sessions/<month>/<id>`` (or of any path inside it); '' for other paths."""
+    parts = folder.split("/")
+    return parts[1] if len(parts) >= 3 and parts[0] == SESSIONS_DIR else ""
+
+
+def summary_path(folder: str) -> str:
+    """The summary of the session in ``folder``."""
+    return f"{folder.rstrip('/')}/{SUMMARY_FILE}"
+
+
+def obs_path(folder: str, seq: int) -> str:
+    """The ``seq``-th observation file of the session in ``folder``."""
+    return f"{folder.rstrip('/')}/{obs_file_name(seq)}"
+
+
+def summary_folder(path: str) -> str | None:
+    """The session folder of a path that is a session's ``summary.md``, else None."""
+    where = session_file(path)
+    return where[0] if where is not None and where[1] == SUMMARY_FILE else None
+
+
+def file_name(path: str) -> str:
+    """The last part of a path in the ref (a record's file name)."""
+    return path.rsplit("/", 1)[-1]
+
+
+def tombstone_path(stamp: str, digest: str) -> str:
+    """Where a tombstone written at ``stamp`` (``yyyymmddThhmmssZ``) with content digest ``digest`` lives."""
+    return f"{FORGOTTEN_DIR}/{stamp}-{digest}.yaml"
+
+
 def is_record_path(path: str) -> bool:
     """A session record or a tombstone: what merges file by file."""
     return path.startswith((SESSIONS_DIR + "/", FORGOTTEN_DIR + "/"))
@@ -107,31 +150,15 @@ def note_commit(path: str) -> str | None:
     return flat
 
 
-def folder_month(folder: str) -> str:
-    """The ``yyyy-mm`` a session folder (``sessions/<month>/<id>``) is filed under."""
-    return folder.split("/")[1]
-
-
 def note_paths(commit: str) -> list[str]:
     """Where a git note on ``commit`` can live: flat, or under one or two levels of fan-out."""
     return [commit, f"{commit[:2]}/{commit[2:]}", f"{commit[:2]}/{commit[2:4]}/{commit[4:]}"]
-
-
-def is_session_folder(path: str) -> bool:
-    """True for a session folder itself, ``sessions/<month>/<id>`` (not a path inside it)."""
-    parts = path.split("/")
-    return len(parts) == 3 and parts[0] == SESSIONS_DIR
 
 
 def summary_session_id(path: str) -> str | None:
     """The id of the session whose summary is at ``path`` (``sessions/<month>/<id>/summary.md``), else None."""
     where = session_file(path)
     return where[0].rsplit("/", 1)[-1] if where is not None and where[1] == SUMMARY_FILE else None
-
-
-def summary_path(folder: str) -> str:
-    """The summary of the session folder ``sessions/<month>/<id>``."""
-    return f"{folder}/{SUMMARY_FILE}"
 
 
 _TOMBSTONE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}\.yaml$")
@@ -143,5 +170,6 @@ def tombstone_name(path: str) -> str | None:
     return name if folder == FORGOTTEN_DIR and _TOMBSTONE_NAME.match(name) else None
 
 
-def tombstone_path(name: str) -> str:
+def tombstone_named(name: str) -> str:
+    """The path of the tombstone file ``name`` (as ``tombstone_name`` gives it)."""
     return f"{FORGOTTEN_DIR}/{name}"

@@ -25,8 +25,11 @@ from gitmem.config import MEMORY_REF
 from gitmem.errors import (GitError, GitmemError, NotFoundError, RecordError, RefUpdateConflict, StaleLockError,
                            WriteInterrupted)
 from gitmem.git import Repo, missing_objects
-from gitmem.store.layout import (SESSIONS_DIR, SUMMARY_FILE, is_obs_file, obs_file_name, obs_seq, session_dir,
-                                 session_file, validate_session_id)
+from gitmem.git.history import commit_count, disk_usage
+from gitmem.git.objects import blob_paths, note_count, object_types, subtree_paths, tree_entries
+from gitmem.store.layout import (SESSIONS_DIR, SUMMARY_FILE, file_name, folder_session_id, is_obs_file,
+                                 is_session_folder, obs_path, obs_seq, session_dir, session_file, summary_path,
+                                 validate_session_id)
 from gitmem.store.records import Observation, ObservationBatch, SessionSummary
 from gitmem.store.stream import commit_stream
 
@@ -120,11 +123,8 @@ def write_files(repo: Repo, files: Mapping[str, bytes], message: str, *, ref: st
 def _session_dirs(repo: Repo, tip: str, session_id: str) -> list[str]:
     """Folders of ``session_id`` in any month (normally one)."""
     months = [e.path for e in repo.ls_tree(tip, SESSIONS_DIR + "/") if e.type == "tree"]
-    if not months:
-        return []
-    probe = "".join(f"{tip}:{m}/{session_id}\n" for m in months)
-    out = repo.git_bytes("cat-file", "--batch-check=%(objecttype)", input=probe.encode()).stdout.decode().split("\n")
-    return [m + "/" + session_id for m, kind in zip(months, out) if kind == "tree"]
+    folders = [f"{m}/{session_id}" for m in months]
+    return [f for f, kind in zip(folders, object_types(repo, [f"{tip}:{f}" for f in folders])) if kind == "tree"]
 
 
 def _existing_session_dir(repo: Repo, tip: str | None, session_id: str, started_at: str) -> tuple[str, int]:
@@ -133,7 +133,7 @@ def _existing_session_dir(repo: Repo, tip: str | None, session_id: str, started_
         dirs = _session_dirs(repo, tip, session_id)
         if dirs:
             folder = sorted(dirs)[0]
-            seqs = [seq for e in repo.ls_tree(tip, folder + "/") if (seq := obs_seq(e.path.rsplit("/", 1)[-1]))]
+            seqs = [seq for e in repo.ls_tree(tip, folder + "/") if (seq := obs_seq(file_name(e.path)))]
             return folder, max(seqs, default=0) + 1
     return session_dir(session_id, started_at), 1
 
@@ -162,9 +162,9 @@ def write_session(repo: Repo, session_id: str, started_at: str, observations: It
         files: dict[str, bytes] = {}
         if obs:
             batch = ObservationBatch(session_id=session_id, seq=seq, observations=obs)
-            files[f"{folder}/{obs_file_name(seq)}"] = batch.to_text().encode()
+            files[obs_path(folder, seq)] = batch.to_text().encode()
         if summary is not None:
-            files[f"{folder}/{SUMMARY_FILE}"] = summary.to_text().encode()
+            files[summary_path(folder)] = summary.to_text().encode()
         if not files and not notes:
             return WriteResult(tip or "", (), attempt)
         try:
@@ -238,7 +238,7 @@ def _parse_session_files(session_files: dict[str, dict[str, bytes]]) -> tuple[li
 
     for folder in sorted(session_files):
         files = session_files[folder]
-        session_id = folder.rsplit("/", 1)[-1]
+        session_id = folder_session_id(folder)
         summary = None
         batches: list[ObservationBatch] = []
         for name in sorted(files):
@@ -264,7 +264,7 @@ def _parse_session_files(session_files: dict[str, dict[str, bytes]]) -> tuple[li
                 batches.append(result)  # type: ignore[arg-type]
         records.append(SessionRecord(session_id, folder, summary, tuple(batches)))
     if more:
-        errors.append(RecordError(f"{more} more unreadable records (not listed)", "sessions/"))
+        errors.append(RecordError(f"{more} more unreadable records (not listed)", SESSIONS_DIR + "/"))
     return records, errors
 
 
@@ -299,7 +299,7 @@ def read_memory(repo: Repo, *, ref: str = MEMORY_REF, summaries_only: bool = Fal
         return Memory(tip=None)
     entries = [(e.path, e.oid) for e in repo.ls_tree(tip, SESSIONS_DIR + "/", recursive=True) if e.type == "blob"]
     if summaries_only:
-        entries = [(p, o) for p, o in entries if p.endswith("/" + SUMMARY_FILE)]
+        entries = [(p, o) for p, o in entries if file_name(p) == SUMMARY_FILE]
     grouped = _group(entries)
     blobs = repo.read_blobs([oid for files in grouped.values() for oid in files.values()])
     contents = {folder: {name: blobs.get(oid, b"") for name, oid in files.items()} for folder, files in grouped.items()}
@@ -309,8 +309,7 @@ def read_memory(repo: Repo, *, ref: str = MEMORY_REF, summaries_only: bool = Fal
 
 def _session_folders(repo: Repo, tip: str) -> list[str]:
     """``sessions/<month>/<id>`` for every session, from one ``ls-tree -r -d`` (trees only)."""
-    out = repo.git_bytes("ls-tree", "-r", "-d", "-z", "--name-only", tip, SESSIONS_DIR + "/").stdout
-    return [p for p in out.decode("utf-8", "surrogateescape").split("\0") if p.count("/") == 2]
+    return [p for p in subtree_paths(repo, tip, SESSIONS_DIR + "/") if is_session_folder(p)]
 
 
 def find_session(repo: Repo, id_or_prefix: str, *, ref: str = MEMORY_REF) -> SessionRecord:
@@ -322,12 +321,12 @@ def find_session(repo: Repo, id_or_prefix: str, *, ref: str = MEMORY_REF) -> Ses
     if not id_or_prefix or "/" in id_or_prefix:
         raise NotFoundError(f"no session matches {id_or_prefix!r}")
     matches = sorted(folder for folder in _session_folders(repo, tip)
-                     if folder.rsplit("/", 1)[-1].startswith(id_or_prefix))
+                     if folder_session_id(folder).startswith(id_or_prefix))
     if not matches:
         raise NotFoundError(f"no session matches {id_or_prefix!r}")
-    ids = {m.rsplit("/", 1)[-1] for m in matches}
+    ids = {folder_session_id(m) for m in matches}
     if id_or_prefix in ids:  # a full id wins over longer ids it is a prefix of
-        matches = [m for m in matches if m.rsplit("/", 1)[-1] == id_or_prefix]
+        matches = [m for m in matches if folder_session_id(m) == id_or_prefix]
         ids = {id_or_prefix}
     if len(ids) > 1:
         shown = ", ".join(sorted(ids)[:5])
@@ -347,8 +346,7 @@ def commit_notes(repo: Repo, *, ref: str = MEMORY_REF) -> int:
     tip = memory_tip(repo, ref)
     if tip is None:
         return 0
-    out = repo.git_bytes("notes", f"--ref={ref}", "list", check=False).stdout
-    return len([line for line in out.splitlines() if line.strip()])
+    return note_count(repo, ref)
 
 
 def store_stats(repo: Repo, *, ref: str = MEMORY_REF) -> StoreStats:
@@ -359,19 +357,17 @@ def store_stats(repo: Repo, *, ref: str = MEMORY_REF) -> StoreStats:
     tip = memory_tip(repo, ref)
     if tip is None:
         return StoreStats(None, 0, 0, 0, 0, 0, 0, 0)
-    names = repo.git_bytes("ls-tree", "-r", "-z", "--name-only", tip, SESSIONS_DIR + "/").stdout.split(b"\0")
-    folders = {n.rsplit(b"/", 1)[0] for n in names if n.count(b"/") == 3}
-    obs_files = sum(1 for n in names if is_obs_file(n.rsplit(b"/", 1)[-1].decode("utf-8", "replace")))
-    size = repo.git("rev-list", "--objects", "--disk-usage", ref).strip()
-    commits = repo.git("rev-list", "--count", ref).strip()
+    names = blob_paths(repo, tip, SESSIONS_DIR + "/")
+    folders = {where[0] for n in names if (where := session_file(n)) is not None}
+    obs_files = sum(1 for n in names if is_obs_file(file_name(n)))
     return StoreStats(
         tip=tip,
         sessions=len(folders),
         observation_files=obs_files,
         observations=0,
         commit_notes=commit_notes(repo, ref=ref),
-        ref_bytes=int(size or 0),
-        commits=int(commits or 0),
+        ref_bytes=disk_usage(repo, ref),
+        commits=commit_count(repo, ref),
         errors=0,
     )
 
@@ -388,16 +384,8 @@ def read_sessions(repo: Repo, folders: Iterable[str], *, tip: str, summaries_onl
     wanted = {f.rstrip("/") for f in folders}
     if not wanted:
         return Memory(tip=tip)
-    specs = sorted(f + ("/" + SUMMARY_FILE if summaries_only else "/") for f in wanted)
-    out = repo.git_bytes("ls-tree", "-r", "-z", "--full-tree", tip, "--", *specs).stdout
-    entries = []
-    for item in out.split(b"\0"):
-        meta, _, name = item.partition(b"\t")
-        if not name:
-            continue
-        _mode, otype, oid = meta.decode().split(" ")
-        if otype == "blob":
-            entries.append((name.decode("utf-8", "surrogateescape"), oid))
+    specs = sorted(summary_path(f) if summaries_only else f + "/" for f in wanted)
+    entries = [(e.path, e.oid) for e in tree_entries(repo, tip, specs) if e.type == "blob"]
     grouped = {folder: files for folder, files in _group(entries).items() if folder in wanted}
     blobs = repo.read_blobs([oid for files in grouped.values() for oid in files.values()])
     contents = {folder: {name: blobs.get(oid, b"") for name, oid in files.items()} for folder, files in grouped.items()}

@@ -16,8 +16,9 @@ import logging
 from typing import Iterable
 
 from gitmem.git import Repo
+from gitmem.git.history import paths_changed_per_commit
 from gitmem.store import memory_ref
-from gitmem.store.layout import SESSIONS_DIR, session_folder
+from gitmem.store.layout import SESSIONS_DIR, folder_month, session_folder
 from gitmem.store.records import SessionSummary
 
 logger = logging.getLogger(__name__)
@@ -27,15 +28,10 @@ COMMITS_PER_SESSION = 4     # flushes per session read from the log before givin
 
 def recent_folders(repo: Repo, tip: str, limit: int) -> list[str]:
     """Up to ``limit`` ``sessions/<month>/<id>`` folders, the most recently written first."""
-    out = repo.git_bytes("log", "--format=%x01", "--name-only", "-z", "--no-renames",
-                         f"--max-count={max(1, limit * COMMITS_PER_SESSION)}", tip, "--", SESSIONS_DIR + "/").stdout
     found: dict[str, None] = {}
-    for commit in out.split(b"\x01"):
-        folders = set()
-        for raw in commit.split(b"\0"):
-            if (folder := session_folder(raw.strip(b"\n").decode("utf-8", "surrogateescape"))) is not None:
-                folders.add(folder)
-        for folder in sorted(folders, key=lambda f: (f.split("/")[1], f), reverse=True):
+    for paths in paths_changed_per_commit(repo, tip, SESSIONS_DIR + "/", max(1, limit * COMMITS_PER_SESSION)):
+        folders = {folder for path in paths if (folder := session_folder(path)) is not None}
+        for folder in sorted(folders, key=lambda f: (folder_month(f), f), reverse=True):
             found.setdefault(folder)
         if len(found) >= limit:
             break

@@ -30,6 +30,7 @@ from gitmem.git import Repo
 from gitmem.git.objects import (blob_ids, commit_tree, diff_and_merge_tree, folder_paths, tree_ids, try_commit_tree,
                                 write_tree)
 from gitmem.git.refs import commit_tips, expire_reflogs
+from gitmem.store import identity
 from gitmem.store.layout import (SESSIONS_DIR, conflict_copy, is_record_path, is_session_folder, is_tombstone,
                                  session_folder, summary_session_id)
 from gitmem.store.memory_ref import check_ref_lock, memory_tip
@@ -271,7 +272,7 @@ def _guard(repo: Repo, ours_tree: str, changes: dict[str, tuple[str | None, Reso
                 replaced[path] = (old, new)
     if replaced:
         folders = {p: folder for p in replaced if (folder := session_folder(p))}
-        own = merge_guard.own_folders(repo, ours_tree, folders.values(), merge_guard.local_identity(repo))
+        own = merge_guard.own_folders(repo, ours_tree, folders.values(), identity.local_user(repo))
         for path, (old, new) in replaced.items():
             if folders.get(path) not in own:
                 continue

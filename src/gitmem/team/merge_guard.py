@@ -27,9 +27,10 @@ from typing import Iterable, Mapping
 from gitmem.errors import RecordError
 from gitmem.git import DiffEntry, Repo, empty_tree
 from gitmem.git.objects import blob_ids, diff_tree_with_folders, make_tree, object_infos
+from gitmem.store.identity import is_mine
 from gitmem.store.layout import (FORGOTTEN_DIR, MONTH, SESSION_ID, SESSIONS_DIR, SUMMARY_FILE, is_tombstone,
-                                 session_folder, summary_path, tombstone_name, tombstone_path)
-from gitmem.store.records import load_yaml, split_front_matter
+                                 session_folder, summary_path, tombstone_name, tombstone_named)
+from gitmem.yaml_text import load_yaml, split_front_matter
 
 logger = logging.getLogger(__name__)
 
@@ -255,7 +256,7 @@ def read_tombstones(repo: Repo, trees: Iterable[str]) -> Tombstones:
     for name, oid in oids.items():
         data = blobs.get(oid, b"")
         try:
-            doc = load_yaml(data.decode("utf-8"), tombstone_path(name))
+            doc = load_yaml(data.decode("utf-8"), tombstone_named(name))
         except (UnicodeDecodeError, RecordError) as exc:
             logger.warning("unreadable tombstone %s: %s", name, exc)
             continue
@@ -280,13 +281,6 @@ def full_entries(repo: Repo, tree: str) -> dict[str, tuple[str, str]]:
 # -- ownership, deletions and dates ----------------------------------------------------------------------
 
 
-def local_identity(repo: Repo) -> str:
-    """The local user's email (lower case) as git would record it (config or environment); "" when none."""
-    proc = repo.git_bytes("var", "GIT_AUTHOR_IDENT", check=False)
-    ident = proc.stdout.decode("utf-8", "replace") if proc.returncode == 0 else ""
-    return ident[ident.find("<") + 1:ident.find(">")].strip().lower() if "<" in ident else ""
-
-
 def _author_of(blob: bytes) -> str:
     try:
         front, _body, _first = split_front_matter(blob.decode("utf-8"), SUMMARY_FILE)
@@ -297,7 +291,7 @@ def _author_of(blob: bytes) -> str:
 
 
 def own_folders(repo: Repo, ours_tree: str, folders: Iterable[str], identity: str) -> set[str]:
-    """Which of ``folders`` hold, in our tree, a summary whose author is the local user."""
+    """Which of ``folders`` hold, in our tree, a summary whose author is the local user (``identity.is_mine``)."""
     if not identity:
         return set()
     wanted = sorted(set(folders))
@@ -308,7 +302,7 @@ def own_folders(repo: Repo, ours_tree: str, folders: Iterable[str], identity: st
     blobs = repo.read_blobs(list(oids.values()))
     own = set()
     for folder, oid in oids.items():
-        if claims_local_user(_author_of(blobs.get(oid, b"")), identity):
+        if is_mine(_author_of(blobs.get(oid, b"")), identity):
             own.add(folder)
     return own
 
@@ -344,8 +338,3 @@ def fetched_session_ids(common_dir) -> set[str]:
     return {line for line in text.splitlines() if line}
 
 
-def claims_local_user(author: str, identity: str) -> bool:
-    """Whether a record's ``author`` field names the local user (``Name <email>``; compared by email)."""
-    low = author.lower()
-    email = low[low.find("<") + 1:low.find(">")] if "<" in low and ">" in low else low
-    return bool(identity) and email.strip() == identity

@@ -22,7 +22,7 @@ from gitmem.git import DiffEntry, Repo
 from gitmem.git.objects import blob_ids
 from gitmem.store.dates import believable_time
 from gitmem.store.layout import SUMMARY_FILE, is_obs_file, note_commit, note_paths, session_file
-from gitmem.store.records import load_yaml, split_front_matter
+from gitmem.yaml_text import load_yaml, split_front_matter
 
 logger = logging.getLogger(__name__)
 
