@@ -1,11 +1,17 @@
-"""The module map of STYLE.md, checked by parsing every module's imports with ``ast``.
+"""The parts of gitmem and the rules between them, checked by parsing every module with ``ast``.
 
-Dependencies point one way: entry points (``cli``, ``hook``) -> feature
-modules -> ``store`` -> ``git``, ``records``, ``config`` -> ``errors``. A module
-may import modules of its own layer or below, never above. Imports inside
-functions count too: a lazy import is still a dependency.
+A module's part is its folder (``gitmem/store/...`` is in ``store``); the top-level modules are listed one by one
+below. The parts are ordered; a module may import modules of its own part or of a part below it, never above::
 
-A new module must be placed in ``LAYERS`` below; the test fails until it is.
+    foundation < git < store < redact < capture < compress < decisions < index < team < integrations < app < front
+
+plus two special groups: the hook side (``hook``, ``_hook``, ``recall``, ``fence``: standard library only, so any
+module may import them) and the front ends (the CLI, the MCP server, the file watcher, the workers, the console
+script), which sit on top. Imports inside functions count too: a lazy import is still a dependency.
+
+Also checked here: heavy third-party packages stay behind one module each, the hook stays import-light, no module
+outside ``gitmem/git/`` builds a git command line, no module grows past ~500 lines, the parts below the
+application never print, and nothing in ``src/gitmem`` is reached only by tests.
 """
 
 from __future__ import annotations
@@ -21,150 +27,67 @@ import gitmem
 
 PACKAGE_DIR = Path(gitmem.__file__).parent
 
-BASE, FOUNDATION, STORAGE, FEATURE, VIEW, ENTRY = range(6)
-LAYER_NAMES = {BASE: "base", FOUNDATION: "foundation", STORAGE: "storage", FEATURE: "feature", VIEW: "view",
-               ENTRY: "entry point"}
-
-# Every module of src/gitmem, by layer. Modules listed here that do not exist yet are skipped.
-LAYERS: dict[str, int] = {
-    "gitmem": BASE,                 # __init__: __version__ only
-    "gitmem.errors": BASE,
-    "gitmem.app": BASE,  # the part's package: a docstring only
-    "gitmem.capture": BASE,  # the part's package: a docstring only
-    "gitmem.cli": BASE,  # the part's package: a docstring only
-    "gitmem.compress": BASE,  # the part's package: a docstring only
-    "gitmem.decisions": BASE,  # the part's package: a docstring only
-    "gitmem.index": BASE,  # the part's package: a docstring only
-    "gitmem.integrations": BASE,  # the part's package: a docstring only
-    "gitmem.store": BASE,  # the part's package: a docstring only
-    "gitmem.team": BASE,  # the part's package: a docstring only
-    "gitmem.sync": ENTRY,  # `python -m gitmem.sync --after-push`: the pre-push line an older gitmem wrote
-    "gitmem.git": FOUNDATION,       # the only code that runs git
-    "gitmem.git.repo": FOUNDATION,
-    "gitmem.git.config": FOUNDATION,
-    "gitmem.git.history": FOUNDATION,
-    "gitmem.git.objects": FOUNDATION,
-    "gitmem.git.refs": FOUNDATION,
-    "gitmem.git.worktree": FOUNDATION,
-    "gitmem.git.scratch": FOUNDATION,   # the demo's throw-away repository: create it, commit into it
-    "gitmem.git.trees": FOUNDATION,
-    "gitmem.git.transport": FOUNDATION,
-    "gitmem.git.quarantine": FOUNDATION,
-    "gitmem.store.records": FOUNDATION,
-    "gitmem.config": FOUNDATION,
-    "gitmem.yaml_text": FOUNDATION,  # YAML text: safe loads naming the line, dumps, front matter
-    "gitmem.lock_wait": FOUNDATION,  # an exclusive file lock waited for until a deadline
-    "gitmem.switches": BASE,        # the GITMEM_* process switches, named and read in one place
-    "gitmem.crash_log": FOUNDATION,  # an unexpected error's traceback appended to gitmem.log (cli, mcp server)
-    "gitmem.atomic": FOUNDATION,    # replacing a file whole through a temporary file
-    "gitmem.integrations.jsondoc": FOUNDATION,   # reading and atomically writing the user's JSON settings files
-    "gitmem.redact": FOUNDATION,    # pure text scrubbing, used by capture, summarize and flush
-    "gitmem.fence": FOUNDATION,     # memory text made safe inside the fence; stdlib only (recall runs it in the hook)
-    "gitmem.redact.rules": FOUNDATION,
-    "gitmem.redact.context": FOUNDATION,
-    "gitmem.redact.entropy": FOUNDATION,
-    "gitmem.redact.providers": FOUNDATION,
-    "gitmem.redact.patterns": FOUNDATION,
-    "gitmem.redact.paths": FOUNDATION,
-    "gitmem.globs": FOUNDATION,     # the one glob dialect (git wildmatch via pathspec) for files and --file
-    "gitmem.decisions.frontmatter": FOUNDATION,  # in-place edits of a Markdown file's YAML front matter
-    "gitmem.worktree_files": FOUNDATION,  # regular files inside the work tree only: no links, bounded reads
-    "gitmem.compress.deadline": FOUNDATION,  # one overall deadline for a blocking call (the summarizer's HTTP request)
-    "gitmem.app.doctor": FEATURE,       # `gitmem doctor`: check and repair the memory ref from reflog, remote, spool
-    "gitmem.store.memory_ref": STORAGE,        # records <-> the memory ref
-    "gitmem.capture.spool": STORAGE,        # the hook's raw event files
-    "gitmem.capture.compaction": FEATURE,   # spool events -> observations and session facts; the transcript
-    "gitmem.capture.claude_tools": FEATURE,  # Claude Code's tools (Read, Edit, Bash, Grep, Task...) -> observation fields
-    "gitmem.capture.payload_fields": FEATURE,  # a payload's fields read defensively: cleaned, redacted, bounded
-    "gitmem.compress.summarize": FEATURE,    # the backend chosen, the prompt built and redacted, one summarizer call
-    "gitmem.compress.draft": FEATURE,        # what a summarizer is given (SessionInput) and gives back (Draft)
-    "gitmem.compress.offline": FEATURE,      # the offline summarizer: sentences, reasons, dead ends -> a summary
-    "gitmem.compress.answer": FEATURE,       # the schema a model fills, and its answer read back into a Draft
-    "gitmem.compress.anthropic_api": FEATURE,  # the Anthropic Messages API backend, the only importer of anthropic
-    "gitmem.compress.claude_cli": FEATURE,   # the `claude` command run headless, isolated and bounded, for summarize
-    "gitmem.decisions.decision_files": FEATURE,
-    "gitmem.compress.restatement": FEATURE,   # the same thing said again: a restated decision, a next step done later
-    "gitmem.decisions.proposals": FEATURE,   # decisions a session proposes, once each (the ledger)
-    "gitmem.decisions.lifecycle": FEATURE,  # accept, reject, supersede: in-place status edits
-    "gitmem.decisions.check": FEATURE,        # `gitmem check`: validate .gitmem/ with file, line and fix
-    "gitmem.app.why": FEATURE,          # `gitmem why`: decisions and sessions that concern a path
-    "gitmem.team.fetched": FEATURE,      # merges memory a plain `git fetch` brought, before any reader reads
-    "gitmem.store.layout": FOUNDATION,  # where each record lives in the memory ref
-    "gitmem.store.dates": FOUNDATION,   # a record's date, believed only when not too far in the future
-    "gitmem.since": FOUNDATION,         # the dates and ages a user types (--since 2w, 2026-11-01)
-    "gitmem.store.stream": FOUNDATION,  # commits as fast-import text, paths quoted for it
-    "gitmem.store.ancestry": STORAGE,     # which sessions are reachable from HEAD, and which are one's own
-    "gitmem.store.identity": STORAGE,     # who "I" am for memory, and whether a record is mine
-    "gitmem.store.recent": STORAGE,       # the newest session summaries read from the ref, without the index
-    "gitmem.index.index_build": FEATURE,  # the detached background build of the search index, one at a time
-    "gitmem.team.shallow": FEATURE,      # fetching only the recent history of the memory ref (sync --depth/--since)
-    "gitmem.app.inject": FEATURE,
-    "gitmem.recall": FEATURE,       # prompt-time recall, run inside the hook: standard library only
-    "gitmem.integrations.mcp_config": FEATURE,   # gitmem's entry in Claude Code's .mcp.json
-    "gitmem.integrations.mcp_server": ENTRY,     # `gitmem mcp`: the stdio MCP server, the only importer of mcp
-    "gitmem.index.search": FEATURE,     # the search entry points: search, opened, record counts
-    "gitmem.index.rows": FEATURE,       # session folders and decision files -> index rows
-    "gitmem.index.tables": FEATURE,     # writing rows into the index's tables, a whole source at a time
-    "gitmem.index.index_file": FEATURE,  # the index file: where, opening, freshness, refresh, rebuild, lock
-    "gitmem.index.query": FEATURE,      # the query language: terms, filters, file matching, ranking
-    "gitmem.integrations.mcp_tools": FEATURE,    # what the MCP tools answer, as JSON-able dicts, without the SDK
-    "gitmem.index.migrations": FEATURE,
-    "gitmem.team.sync": FEATURE,         # fetch, merge and push the memory ref with one remote
-    "gitmem.team.setup": FEATURE,        # remote names, notes config, fetch refspecs, the pre-push hook
-    "gitmem.team.resolve": FEATURE,      # what both sides changed: combined notes, ranked records, a union plan
-    "gitmem.team.merge": FEATURE,        # a teammate's memory into the local ref: fast-forward or merge, by CAS
-    "gitmem.team.after_push": FEATURE,   # the detached background sync after `git push`
-    "gitmem.team.sharing": FEATURE,      # which remotes receive memory, the push hold, refusing remotes
-    "gitmem.team.merge_guard": FEATURE,  # what a fetch may do: tree checks, no deletions, own records, tombstones
-    "gitmem.app.forget": FEATURE,       # `gitmem forget`: rewrite the memory ref without records, push with a lease
-    "gitmem.integrations.install": FEATURE,
-    "gitmem.integrations.claude_commands": FEATURE,  # the hook commands gitmem writes, and how they start gitmem
-    "gitmem.integrations.local_exclude": FEATURE,  # a personal file kept out of commits through info/exclude
-    "gitmem.integrations.claude_plugin": FEATURE,  # is the gitmem Claude Code plugin enabled (it brings the hooks)
-    "gitmem.integrations.watch": FEATURE,
-    "gitmem.integrations.watch_events": FEATURE,  # file events -> what a burst adds up to -> spool lines
-    "gitmem.integrations.watch_ignore": FEATURE,  # which paths git ignores, asked in batches and cached
-    "gitmem.integrations.watch_status": FEATURE,  # watch options, the status line, watch session ids
-    "gitmem.app.flush": FEATURE,        # the detached worker: spool -> capture -> summarize -> store
-    "gitmem.app.project": FEATURE,      # init and status of a repository
-    "gitmem.cli.render": VIEW,          # records -> terminal text and JSON, for cli
-    "gitmem.cli.output": VIEW,          # what commands print besides rendered records: JSON, error and warning lines
-    "gitmem.cli.repository": ENTRY,     # the repository a command runs in, opened for writers and for readers
-    "gitmem.cli.setup_commands": ENTRY,     # init, install, uninstall, status, doctor, mcp
-    "gitmem.cli.memory_commands": ENTRY,    # log, show, search, reindex, context, why
-    "gitmem.cli.capture_commands": ENTRY,   # hook, flush, watch
-    "gitmem.cli.team_commands": ENTRY,      # sync, remote, forget
-    "gitmem.cli.decision_commands": ENTRY,  # decide, decisions, check
-    "gitmem.cli.app": ENTRY,            # the typer app, the one error renderer, main; adds the command modules
-    "gitmem.hook": FEATURE,         # the hook entry point, placed with the features because watch and flush
-                                    # append to the spool with its stdlib-only hook.append_line, the one protocol
-    "gitmem._hook": ENTRY,          # the launcher script the installed hook command runs
-    "gitmem.workers": ENTRY,        # `python -m gitmem.workers <job>`: the detached workers' entry points
-    "gitmem.entry": ENTRY,          # the console script
-    "gitmem.__main__": ENTRY,
-    "gitmem.app.demo": ENTRY,           # `make demo`
+# The parts, lowest first, and what each holds. A subpackage of gitmem that is not here fails the first test.
+PARTS: dict[str, str] = {
+    "foundation": "errors, settings, process switches, file and lock helpers, globs, YAML text: no gitmem part",
+    "git": "gitmem/git/: the only code that runs git, one named function per plumbing call",
+    "store": "gitmem/store/: records, the memory ref's layout, reading and writing it",
+    "redact": "gitmem/redact/: secrets scrubbed from text and observations before anything is stored or sent",
+    "capture": "gitmem/capture/: the hook's spool read back, compacted into observations and session facts",
+    "compress": "gitmem/compress/: one summarizer call per session: offline, Anthropic API, the claude CLI",
+    "decisions": "gitmem/decisions/: decision files people own, their life, `gitmem check`",
+    "index": "gitmem/index/: the search index built from the ref and the decision files, and its queries",
+    "team": "gitmem/team/: sharing the memory ref: set-up, fetch, merge, push, after a push",
+    "integrations": "gitmem/integrations/: the agents and tools gitmem plugs into (settings, MCP config, plugin)",
+    "app": "gitmem/app/: the jobs a command or a worker runs, composed from the parts",
+    "front": "the front ends: the CLI (gitmem/cli/), the MCP server, the file watcher, workers, the console script",
 }
-LOWER_LAYERS = (BASE, FOUNDATION, STORAGE)
+PART_ORDER = list(PARTS)
 
-# The modules of the CLI that build or drive the typer app.
-TYPER_MODULES = {"gitmem.cli.app", "gitmem.cli.output", "gitmem.cli.setup_commands", "gitmem.cli.memory_commands",
-                 "gitmem.cli.capture_commands", "gitmem.cli.team_commands", "gitmem.cli.decision_commands"}
+# Top-level modules, by part. A new top-level module must be placed here; the first test fails until it is.
+TOP_LEVEL: dict[str, str] = {
+    "gitmem": "foundation",               # __init__: __version__ only
+    "gitmem.errors": "foundation",        # the one error hierarchy and the exit codes
+    "gitmem.switches": "foundation",      # the GITMEM_* process switches, named and read in one place
+    "gitmem.config": "foundation",        # settings and paths
+    "gitmem.atomic": "foundation",        # replacing a file whole through a temporary file
+    "gitmem.lock_wait": "foundation",     # an exclusive file lock waited for until a deadline
+    "gitmem.globs": "foundation",         # the one glob dialect (git wildmatch via pathspec)
+    "gitmem.worktree_files": "foundation",  # regular files inside the work tree only: no links, bounded reads
+    "gitmem.yaml_text": "foundation",     # YAML loaded safely and dumped in gitmem's form; front matter split
+    "gitmem.since": "foundation",         # the dates and ages a user types (--since 2w)
+    "gitmem.entry": "front",              # the console script
+    "gitmem.__main__": "front",
+    "gitmem.workers": "front",            # `python -m gitmem.workers <job>`: the detached workers
+    "gitmem.sync": "front",               # `python -m gitmem.sync --after-push`: the line an older gitmem wrote
+}
+# Standard library only (the hook runs them on every tool call or prompt); any module may import them.
+HOOK_SIDE = {"gitmem.hook", "gitmem._hook", "gitmem.recall", "gitmem.fence"}
+# Modules inside a part's folder that are front ends: they run the application's jobs, so they sit on top.
+FRONT_ENDS_IN_PARTS = ("gitmem.integrations.mcp_server", "gitmem.integrations.mcp_tools", "gitmem.integrations.watch")
 
 # Third-party packages (top-level names) and the only modules allowed to import them.
 EXCLUSIVE_IMPORTS = {
-    "typer": TYPER_MODULES,
-    "click": TYPER_MODULES,
-    "rich": TYPER_MODULES | {"gitmem.cli.render"},   # render: display widths (rich.cells), inside a function
+    "typer": {"gitmem.cli.*"},
+    "click": {"gitmem.cli.*"},
+    "rich": {"gitmem.cli.*"},           # cli/render.py: display widths (rich.cells), inside a function
     "anthropic": {"gitmem.compress.anthropic_api"},
-    "watchdog": {"gitmem.integrations.watch"},
-    "git": {"gitmem.git"},          # GitPython, if it is ever used, stays behind gitmem.git
-    "mcp": {"gitmem.integrations.mcp_server"},
-    "pydantic": {"gitmem.integrations.mcp_server"},
+    "watchdog": {"gitmem.integrations.watch*"},
+    "git": {"gitmem.git.*"},            # GitPython, if it is ever used, stays behind gitmem.git
+    "mcp": {"gitmem.integrations.mcp_server*"},
+    "pydantic": {"gitmem.integrations.mcp_server*"},
 }
 
 # What hook.py may import at module level: modules the interpreter has already
 # loaded at start-up plus tiny C modules (see MEASUREMENTS.md). posix is os's C core.
 HOOK_TOP_LEVEL = {"os", "posix", "sys", "fcntl", "errno", "time"}
+
+MAX_LINES = 500
+# Modules allowed past MAX_LINES, each with the reason.
+LONG_MODULES = {
+    "gitmem.hook": (560, "the launcher imports it alone (stdlib only, one compiled file): it cannot be split "
+                         "without a second import on every tool call"),
+}
 
 
 @dataclass(frozen=True)
@@ -197,7 +120,7 @@ def _resolve(importer: str, node: ast.Import | ast.ImportFrom) -> list[str]:
     """The modules an import statement loads, as dotted names (gitmem submodules resolved)."""
     if isinstance(node, ast.Import):
         names = [alias.name for alias in node.names]
-        if importer == "gitmem._hook":  # it puts its own folder on sys.path: `import hook` is gitmem.hook
+        if importer in HOOK_SIDE:  # run by the launcher, which puts the package folder on sys.path: `import hook`
             names = [f"gitmem.{n}" if f"gitmem.{n}" in MODULES else n for n in names]
         return [n if n.startswith("gitmem") else n.split(".")[0] for n in names]
     if node.level:
@@ -256,20 +179,60 @@ def _where(imp: Import) -> str:
     return f"{shown}:{imp.line}"
 
 
-# -- the table itself -----------------------------------------------------------------------------
 
 
-def test_every_module_is_placed_in_a_layer() -> None:
-    missing = sorted(set(MODULES) - set(LAYERS))
-    assert not missing, (
-        f"new module(s) {', '.join(missing)} are not in the layer table; add each to LAYERS in "
-        f"tests/test_architecture.py (base, foundation, storage, feature, view or entry point; see STYLE.md)")
+def _matches(name: str, patterns: set[str] | tuple[str, ...]) -> bool:
+    """``gitmem.cli.*``: the package and every module under it; ``x*``: any name starting with x; else exact."""
+    return any(name == p[:-2] or name.startswith(p[:-1]) if p.endswith(".*") else
+               name.startswith(p[:-1]) if p.endswith("*") else name == p for p in patterns)
 
 
-def test_the_core_modules_exist() -> None:
-    # the table must be checking something: if these move, update the table
-    assert {"gitmem.errors", "gitmem.git", "gitmem.store.records", "gitmem.config", "gitmem.store.memory_ref",
-            "gitmem.cli.app"} <= set(MODULES)
+def part_of(name: str) -> str:
+    if name in HOOK_SIDE:
+        return "hook side"
+    if name in TOP_LEVEL:
+        return TOP_LEVEL[name]
+    if any(name == f or name.startswith(f + "_") or name.startswith(f + ".") for f in FRONT_ENDS_IN_PARTS):
+        return "front"
+    folder = name.split(".")[1] if name.count(".") >= 1 else ""
+    if folder == "cli":
+        return "front"
+    return folder if folder in PARTS else "unplaced"
+
+
+def _rank(name: str) -> int:
+    part = part_of(name)
+    return -1 if part == "hook side" else PART_ORDER.index(part) if part in PART_ORDER else len(PART_ORDER)
+
+
+# -- the parts ----------------------------------------------------------------------------------------------
+
+
+def test_every_module_belongs_to_a_part() -> None:
+    unplaced = sorted(n for n in MODULES if part_of(n) == "unplaced")
+    assert not unplaced, (f"module(s) {', '.join(unplaced)} belong to no part: put a new top-level module in "
+                          f"TOP_LEVEL, a new folder in PARTS (tests/test_architecture.py), with what it holds")
+    listed = sorted(n for n in [*TOP_LEVEL, *HOOK_SIDE] if n not in MODULES)
+    assert not listed, f"listed but gone: {', '.join(listed)}"
+
+
+def test_every_part_has_modules() -> None:
+    parts = {part_of(n) for n in MODULES}
+    assert set(PARTS) <= parts, f"parts with no module: {sorted(set(PARTS) - parts)}"
+    folders = {p.name for p in PACKAGE_DIR.iterdir() if (p / "__init__.py").exists()}
+    assert folders - {"cli"} <= set(PARTS), f"folders that are not parts: {sorted(folders - {'cli'} - set(PARTS))}"
+
+
+def test_part_of_places_modules() -> None:
+    assert part_of("gitmem.store.memory_ref") == "store"
+    assert part_of("gitmem.errors") == "foundation"
+    assert part_of("gitmem.cli.render") == "front"
+    assert part_of("gitmem.integrations.mcp_server") == "front"
+    assert part_of("gitmem.integrations.install") == "integrations"
+    assert part_of("gitmem.recall") == "hook side"
+    assert part_of("gitmem.newthing") == "unplaced"
+
+
 
 
 def test_the_import_parser_sees_known_edges() -> None:
@@ -300,23 +263,27 @@ def test_the_import_parser_resolves_every_import_form(tmp_path: Path, monkeypatc
 # -- direction ------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", sorted(set(MODULES) & set(LAYERS)))
-def test_imports_point_down_the_layers(name: str) -> None:
-    layer = LAYERS[name]
-    upward = [
-        f"{_where(i)} imports {i.target} ({LAYER_NAMES[LAYERS[i.target]]})"
-        for i in imports_of(name)
-        if i.internal and i.target in LAYERS and LAYERS[i.target] > layer
-    ]
-    assert not upward, f"{name} is a {LAYER_NAMES[layer]} module and may not import upward:\n" + "\n".join(upward)
+@pytest.mark.parametrize("name", sorted(MODULES))
+def test_imports_point_down_the_parts(name: str) -> None:
+    upward = [f"{_where(i)} imports {i.target} ({part_of(i.target)})" for i in imports_of(name)
+              if i.internal and i.target in MODULES and _rank(i.target) > _rank(name)]
+    assert not upward, (f"{name} is in {part_of(name)} and may import only its own part or those below it "
+                        f"({' < '.join(PART_ORDER)}):\n" + "\n".join(upward))
 
 
-@pytest.mark.parametrize("name", existing(n for n, layer in LAYERS.items() if layer in LOWER_LAYERS))
-def test_lower_layers_never_import_features_cli_or_typer(name: str) -> None:
+@pytest.mark.parametrize("name", sorted(HOOK_SIDE & set(MODULES)))
+def test_the_hook_side_imports_only_the_standard_library_and_itself(name: str) -> None:
     bad = [f"{_where(i)} imports {i.target}" for i in imports_of(name)
-           if i.target in ("typer", "click", "rich")
-           or (i.internal and LAYERS.get(i.target, ENTRY) >= FEATURE)]
-    assert not bad, "\n".join(bad)
+           if (i.internal and i.target not in HOOK_SIDE) or (not i.internal and i.target not in sys.stdlib_module_names)]
+    assert not bad, f"{name} runs inside the hook: standard library only\n" + "\n".join(bad)
+
+
+def test_the_direction_check_sees_an_upward_import(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    sample = tmp_path / "layout.py"
+    sample.write_text("from gitmem.app import flush\nfrom gitmem import errors\n")
+    monkeypatch.setitem(MODULES, "gitmem.store.layout", sample)
+    with pytest.raises(AssertionError, match="imports gitmem.app.flush"):
+        test_imports_point_down_the_parts("gitmem.store.layout")
 
 
 def test_gitmem_modules_do_not_import_each_other_in_a_cycle() -> None:
@@ -348,16 +315,12 @@ def test_gitmem_modules_do_not_import_each_other_in_a_cycle() -> None:
 def test_heavy_packages_are_imported_by_one_module_only(package: str) -> None:
     allowed = EXCLUSIVE_IMPORTS[package]
     bad = [f"{_where(i)} imports {package}" for name in MODULES for i in imports_of(name)
-           if i.target == package and name not in allowed]
+           if i.target == package and not _matches(name, allowed)]
     assert not bad, f"only {', '.join(sorted(allowed))} may import {package}:\n" + "\n".join(bad)
 
 
-def test_the_anthropic_backend_imports_anthropic_only_inside_a_function() -> None:
-    if "gitmem.compress.anthropic_api" not in MODULES:
-        pytest.skip("anthropic_api.py does not exist yet")
-    found = [i for i in imports_of("gitmem.compress.anthropic_api") if i.target == "anthropic"]
-    assert found, "the parser found no import of anthropic in anthropic_api.py"
-    top = [i for i in found if i.top_level]
+def test_anthropic_is_imported_only_inside_a_function() -> None:
+    top = [i for name in MODULES for i in imports_of(name) if i.target == "anthropic" and i.top_level]
     assert not top, f"{_where(top[0])}: anthropic takes 2.7 s to import; import it where it is used"
 
 
@@ -395,8 +358,8 @@ def _prints(path: Path) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("name", existing(n for n, layer in LAYERS.items() if layer in LOWER_LAYERS))
-def test_lower_layers_never_print(name: str) -> None:
+@pytest.mark.parametrize("name", sorted(n for n in MODULES if part_of(n) in PART_ORDER[:PART_ORDER.index("app")]))
+def test_the_parts_below_the_application_never_print(name: str) -> None:
     found = _prints(MODULES[name])
     assert not found, "core code logs through `logging`; only cli (and the hook) write to the terminal:\n" + \
         "\n".join(found)
@@ -418,7 +381,7 @@ ONLY_FROM_OUTSIDE = {
     "gitmem.index.index_build.running": "a probe for benchmarks/bench_coldstart.py and tests that wait for the "
                                   "background index build",
     "gitmem.integrations.claude_commands.render_plugin_hooks": "generates the committed hooks/hooks.json; "
-                                                       "tests/test_install.py keeps the file equal to it",
+                                                               "tests/test_install.py keeps the file equal to it",
     "gitmem.store.records.Observation.from_dict": "the record protocol (STYLE.md): from_dict is to_dict's inverse",
     "gitmem.store.records.ObservationBatch.from_dict": "the record protocol (STYLE.md): from_dict is to_dict's inverse",
     "gitmem.store.records.SessionSummary.from_dict": "the record protocol (STYLE.md): from_dict is to_dict's inverse",
@@ -501,3 +464,54 @@ def test_the_unused_check_sees_an_unused_function(tmp_path: Path, monkeypatch: p
     monkeypatch.setattr(sys.modules[__name__], "PACKAGE_DIR", tmp_path / "gitmem")
     assert set(_unused_in_src()) == {"gitmem.sample.LIMIT", "gitmem.sample.lonely", "gitmem.sample.Box",
                                      "gitmem.sample.Box.open"}
+
+
+# -- every git call behind gitmem/git/ ------------------------------------------------------------------------
+
+_GIT_RUNNERS = {"git", "git_bytes", "run_git", "run_git_bytes", "run_git_parallel"}
+
+
+def _git_command_lines(path: Path) -> list[str]:
+    """Calls that build a git command line: ``repo.git("...")``, ``run_git_bytes("...")`` and the like, and
+    ``subprocess.*(["git", ...])``."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        called = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        first = node.args[0] if node.args else None
+        if called in _GIT_RUNNERS and first is not None:
+            found.append(f"{path.name}:{node.lineno}: {called}(...)")
+        elif (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "subprocess"
+              and isinstance(first, (ast.List, ast.Tuple)) and first.elts and isinstance(first.elts[0], ast.Constant)
+              and first.elts[0].value == "git"):
+            found.append(f"{path.name}:{node.lineno}: subprocess.{func.attr}([\"git\", ...])")
+    return found
+
+
+@pytest.mark.parametrize("name", sorted(n for n in MODULES if not _matches(n, {"gitmem.git.*"})))
+def test_no_git_command_line_outside_the_git_package(name: str) -> None:
+    found = _git_command_lines(MODULES[name])
+    assert not found, ("only gitmem/git/ runs git: give the call a named function there (with its output parsed) "
+                       "and call that:\n" + "\n".join(found))
+
+
+def test_the_git_call_check_sees_each_form(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text('import subprocess\nrepo.git("config", "x")\nrepo.git_bytes("ls-tree", tip)\n'
+                      'subprocess.run(["git", "status"])\nsubprocess.run(["python", "-c", "pass"])\n'
+                      'repo.ls_tree(tip)\n')
+    assert _git_command_lines(sample) == ["sample.py:2: git(...)", "sample.py:3: git_bytes(...)",
+                                          'sample.py:4: subprocess.run(["git", ...])']
+
+
+# -- modules stay short ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(MODULES))
+def test_no_module_grows_past_the_limit(name: str) -> None:
+    limit, why = LONG_MODULES.get(name, (MAX_LINES, ""))
+    lines = len(MODULES[name].read_text(encoding="utf-8").splitlines())
+    assert lines <= limit, (f"{MODULES[name].relative_to(PACKAGE_DIR.parent)} has {lines} lines (at most {limit}): "
+                            f"split it along its seams into modules named for what they do")
