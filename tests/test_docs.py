@@ -56,3 +56,21 @@ def test_command_is_in_the_readme(name: str) -> None:
     text = README.read_text(encoding="utf-8")
     pattern = r"\bgitmem\s+" + r"\s+".join(map(re.escape, name.split())) + r"(?![\w-])"
     assert re.search(pattern, text), f"README.md does not mention `gitmem {name}`; document it with an example"
+
+
+# -- the module map ----------------------------------------------------------------------------------------------
+
+ARCHITECTURE = README.parent / "docs" / "ARCHITECTURE.md"
+PACKAGE = README.parent / "src" / "gitmem"
+
+
+def test_every_module_is_in_the_module_map() -> None:
+    """docs/ARCHITECTURE.md lists each module of src/gitmem (as ``store/layout.py``), so the map stays true."""
+    text = ARCHITECTURE.read_text(encoding="utf-8")
+    modules = sorted(str(p.relative_to(PACKAGE)) for p in PACKAGE.rglob("*.py") if "__pycache__" not in p.parts)
+    assert len(modules) > 50
+    missing = [m for m in modules if not re.search(rf"(?m)^{re.escape(m)}\s", text)]
+    assert not missing, f"docs/ARCHITECTURE.md's module map does not list: {', '.join(missing)}"
+    listed = re.findall(r"(?m)^([a-z_/]+\.py)\s", text)
+    gone = sorted(set(listed) - set(modules))
+    assert not gone, f"docs/ARCHITECTURE.md lists modules that do not exist: {', '.join(gone)}"
