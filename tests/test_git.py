@@ -515,12 +515,12 @@ def test_object_types_answer_in_order_and_none_for_what_is_missing(gm_repo, repo
 
 
 def test_tree_listings_split_on_nul_so_odd_names_come_back_whole(gm_repo) -> None:
-    from gitmem.git.objects import blob_paths, subtree_paths, tree_entries
+    from gitmem.git.objects import blob_paths, folder_paths, tree_entries
 
     odd = 'sessions/2026-11/q"uo\\te/summary.md'
     tip = memory_ref.write_files(gm_repo, {odd: b"q\n", "sessions/2026-12/b/obs-0001.yaml": b"o\n",
                                            "forgotten/x.yaml": b"f\n"}, "m")
-    assert subtree_paths(gm_repo, tip, "sessions/") == ["sessions", "sessions/2026-11", 'sessions/2026-11/q"uo\\te',
+    assert folder_paths(gm_repo, tip, "sessions/") == ["sessions", "sessions/2026-11", 'sessions/2026-11/q"uo\\te',
                                                          "sessions/2026-12", "sessions/2026-12/b"]
     assert blob_paths(gm_repo, tip, "sessions/") == [odd, "sessions/2026-12/b/obs-0001.yaml"]
     entries = tree_entries(gm_repo, tip, ['sessions/2026-11/q"uo\\te/', "sessions/2026-12/none/"])

@@ -7,10 +7,10 @@ import tempfile
 from typing import Iterable, Mapping, Sequence
 
 from gitmem.errors import GitError
-from gitmem.git.repo import Repo, TreeEntry, run_git_bytes
+from gitmem.git.repo import PLACEHOLDER_EMAIL, PLACEHOLDER_NAME, Repo, TreeEntry, run_git_bytes
 from gitmem.git.trees import DiffEntry, MergeTree, merge_tree_argv, parse_merge_tree, parse_raw_diff, run_git_parallel
 
-PLACEHOLDER_IDENTITY = ("-c", "user.name=unknown", "-c", "user.email=unknown@gitmem.invalid")
+PLACEHOLDER_IDENTITY = ("-c", f"user.name={PLACEHOLDER_NAME}", "-c", f"user.email={PLACEHOLDER_EMAIL}")
 
 
 def tree_ids(repo: Repo, *commits: str) -> list[str]:
@@ -160,13 +160,6 @@ def object_types(repo: Repo, names: Sequence[str]) -> list[str | None]:
     # git answers "<name> missing" (or "ambiguous") for a name it cannot resolve, and a bare type otherwise.
     answers = {n: line for n, line in zip(asked, lines) if line and " " not in line}
     return [answers.get(n) for n in names]
-
-
-def subtree_paths(repo: Repo, treeish: str, path: str) -> list[str]:
-    """Paths of every tree under ``path`` in ``treeish``, at any depth, the folder ``path`` names first
-    (``ls-tree -r -d``: no blob is listed)."""
-    out = repo.git_bytes("ls-tree", "-r", "-d", "-z", "--name-only", treeish, path).stdout
-    return [p for p in out.decode("utf-8", "surrogateescape").split("\0") if p]
 
 
 def blob_paths(repo: Repo, treeish: str, path: str) -> list[str]:

@@ -19,7 +19,8 @@ logger = logging.getLogger(__name__)
 
 GIT_TIMEOUT_SECONDS = 120.0
 ZERO_OID = "0" * 40
-PLACEHOLDER_IDENT = "unknown <unknown@gitmem.invalid>"  # recorded when git has no identity (Repo.ident)
+PLACEHOLDER_NAME, PLACEHOLDER_EMAIL = "unknown", "unknown@gitmem.invalid"  # recorded when git has no identity
+PLACEHOLDER_IDENT = f"{PLACEHOLDER_NAME} <{PLACEHOLDER_EMAIL}>"  # as Repo.ident and commit_tree write it
 
 # Variables a hook runner (pre-push, rebase exec) may leave behind that would
 # point our plumbing at another index or work tree.

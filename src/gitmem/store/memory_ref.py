@@ -26,7 +26,7 @@ from gitmem.errors import (GitError, GitmemError, NotFoundError, RecordError, Re
                            WriteInterrupted)
 from gitmem.git import Repo, missing_objects
 from gitmem.git.history import commit_count, disk_usage
-from gitmem.git.objects import blob_paths, note_count, object_types, subtree_paths, tree_entries
+from gitmem.git.objects import blob_paths, folder_paths, note_count, object_types, tree_entries
 from gitmem.store.layout import (SESSIONS_DIR, SUMMARY_FILE, file_name, folder_session_id, is_obs_file,
                                  is_session_folder, obs_path, obs_seq, session_dir, session_file, summary_path,
                                  validate_session_id)
@@ -309,7 +309,7 @@ def read_memory(repo: Repo, *, ref: str = MEMORY_REF, summaries_only: bool = Fal
 
 def _session_folders(repo: Repo, tip: str) -> list[str]:
     """``sessions/<month>/<id>`` for every session, from one ``ls-tree -r -d`` (trees only)."""
-    return [p for p in subtree_paths(repo, tip, SESSIONS_DIR + "/") if is_session_folder(p)]
+    return [p for p in folder_paths(repo, tip, SESSIONS_DIR + "/") if is_session_folder(p)]
 
 
 def find_session(repo: Repo, id_or_prefix: str, *, ref: str = MEMORY_REF) -> SessionRecord:
