@@ -228,13 +228,18 @@ class Brief:
 @dataclass(frozen=True)
 class Search:
     """``gitmem search <query>`` (limit 5) must list ``session`` (a scenario session id) or a decision file
-    whose title matches ``decision`` (regex)."""
+    whose title matches ``decision`` (regex).
+
+    ``paraphrase`` asks for the same record the way a person would, in other words: it may share no content word
+    with the text the scenario wrote for the target (``paraphrase.py`` states and checks the rule). It is searched
+    too and counted apart, as paraphrased recall."""
 
     kind: str
     query: str
     session: str = ""
     decision: str = ""
     actor: str = ""
+    paraphrase: str = ""
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:

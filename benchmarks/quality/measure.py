@@ -29,6 +29,9 @@ emphasis marks (`` ` ``, ``**``) removed: a fact is words, not formatting.
   SessionStart hook printed during the replay, not only on probes.
 - Search recall@5: the probe's session (its summary record) or a decision file
   whose title matches is among the first 5 results of ``gitmem search <query>``.
+  Counted apart for the probe's exact wording (``query``, the figure as it
+  always was) and for its paraphrase (``paraphrase``: no content word shared
+  with the target's text, see ``paraphrase.py``).
 """
 
 from __future__ import annotations
@@ -114,6 +117,7 @@ class SearchResult:
     ok: bool
     rank: int               # 1-based, 0 when not in the top 5
     top: list[str] = field(default_factory=list)
+    paraphrased: bool = False   # the query was the probe's paraphrase, not its exact wording
 
 
 @dataclass
@@ -165,15 +169,16 @@ def score_brief(scenario: str, n: int, probe: dsl.Brief, text: str) -> list[Fact
     return out
 
 
-def score_search(scenario: str, probe: dsl.Search, hits: list, sids: dict[str, str]) -> SearchResult:
+def score_search(scenario: str, probe: dsl.Search, hits: list, sids: dict[str, str],
+                 paraphrased: bool = False) -> SearchResult:
     def wanted(h) -> bool:
         if probe.session:
             return h.type == "session" and h.id == sids.get(probe.session)
         return h.type == "decision" and re.search(probe.decision, h.title, re.IGNORECASE) is not None
 
     rank = next((i + 1 for i, h in enumerate(hits[:5]) if wanted(h)), 0)
-    return SearchResult(scenario, probe.kind, probe.query, rank > 0, rank,
-                        [f"{h.type} {h.title[:60]}" for h in hits[:5]])
+    return SearchResult(scenario, probe.kind, probe.paraphrase if paraphrased else probe.query, rank > 0, rank,
+                        [f"{h.type} {h.title[:60]}" for h in hits[:5]], paraphrased)
 
 
 # -- adding up ------------------------------------------------------------------------------------------
@@ -195,7 +200,8 @@ class Ratio:
 
 @dataclass
 class Figures:
-    """The four figures, overall and per fact kind, for one summarizer."""
+    """The four figures, overall and per fact kind, for one summarizer; search recall for exact and paraphrased
+    wording apart."""
 
     summarizer: str
     scenarios: int
@@ -212,6 +218,7 @@ class Figures:
     sessions: int = 0          # sessions replayed
     by_backend: int = 0        # ... summarized by the summarizer asked for (the rest fell back to offline)
     fallbacks: list[str] = field(default_factory=list)
+    paraphrased: dict[str, Ratio] = field(default_factory=dict)   # search recall@5 of the paraphrased probes
 
     def to_dict(self) -> dict[str, Any]:
         def ratios(d: dict[str, Ratio]) -> dict[str, dict[str, Any]]:
@@ -222,7 +229,8 @@ class Figures:
                 "contamination": ratios(self.contamination), "briefs": self.briefs,
                 "over_budget": self.over_budget, "tokens_median": self.tokens_median,
                 "tokens_max": self.tokens_max, "budget_tokens": self.budget_tokens, "errors": self.errors,
-                "sessions": self.sessions, "by_backend": self.by_backend, "fallbacks": self.fallbacks}
+                "sessions": self.sessions, "by_backend": self.by_backend, "fallbacks": self.fallbacks,
+                "search_recall_at_5_paraphrased": ratios(self.paraphrased)}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Figures":
@@ -232,15 +240,17 @@ class Figures:
         return cls(d["summarizer"], d["scenarios"], d["seconds"], ratios(d["brief_recall"]),
                    ratios(d["search_recall_at_5"]), ratios(d["contamination"]), d["briefs"], d["over_budget"],
                    d["tokens_median"], d["tokens_max"], d["budget_tokens"], list(d["errors"]), d.get("sessions", 0),
-                   d.get("by_backend", 0), list(d.get("fallbacks", [])))
+                   d.get("by_backend", 0), list(d.get("fallbacks", [])),
+                   ratios(d.get("search_recall_at_5_paraphrased", {})))
 
 
 def figures(summarizer: str, results: list[ScenarioResult]) -> Figures:
     recall: dict[str, Ratio] = {}
     found: dict[str, Ratio] = {}
+    paraphrased: dict[str, Ratio] = {}
     contamination: dict[str, Ratio] = {}
     for kind in ("overall", *dsl.KINDS):
-        recall[kind], found[kind], contamination[kind] = Ratio(), Ratio(), Ratio()
+        recall[kind], found[kind], paraphrased[kind], contamination[kind] = Ratio(), Ratio(), Ratio(), Ratio()
     for r in results:
         for f in r.facts:
             if f.expected:
@@ -250,13 +260,14 @@ def figures(summarizer: str, results: list[ScenarioResult]) -> Figures:
                 contamination[f.kind].add(not f.ok)
                 contamination["overall"].add(not f.ok)
         for s in r.searches:
-            found[s.kind].add(s.ok)
-            found["overall"].add(s.ok)
+            by_wording = paraphrased if s.paraphrased else found
+            by_wording[s.kind].add(s.ok)
+            by_wording["overall"].add(s.ok)
     sizes = [s for r in results for s in r.sizes]
     probe_tokens = [s.tokens for s in sizes if s.probe] or [0]
     return Figures(
         summarizer=summarizer, scenarios=len(results), seconds=sum(r.seconds for r in results),
-        recall=recall, search=found, contamination=contamination, briefs=len(sizes),
+        recall=recall, search=found, paraphrased=paraphrased, contamination=contamination, briefs=len(sizes),
         over_budget=sum(s.over for s in sizes), tokens_median=int(statistics.median(probe_tokens)),
         tokens_max=max([s.tokens for s in sizes] or [0]),
         budget_tokens=max([s.budget_tokens for s in sizes] or [0]),

@@ -7,7 +7,9 @@ several) and the real flush worker, with the summarizer chosen. Then:
 1. brief recall: expected facts present in the SessionStart brief, taken from
    the real SessionStart hook's stdout (its JSON's additionalContext), default budget;
 2. search recall@5: probe queries whose expected record is in the top 5 of
-   ``gitmem search``;
+   ``gitmem search``, for the probe's exact wording and, apart, for its
+   paraphrase (no content word shared with the target; paraphrase.py checks
+   every probe before a run);
 3. contamination: dead ends, superseded or rejected decisions and unmerged-branch
    work presented as current fact (measure.py defines "presented" exactly);
 4. brief size in tokens against the budget, on every brief the hook printed.
@@ -22,6 +24,7 @@ Usage:
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import sys
@@ -33,7 +36,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from quality import dsl, measure, table  # noqa: E402
+from quality import dsl, measure, paraphrase, table  # noqa: E402
 from quality.replay import World, isolated_environment  # noqa: E402
 from quality.scenarios import SCENARIOS  # noqa: E402
 
@@ -61,6 +64,9 @@ def run_scenario(scenario: dsl.Scenario, base: Path, summarizer: str = "offline"
                 result.facts += measure.score_brief(scenario.name, n, probe, text)
             for probe in scenario.searches:
                 result.searches.append(measure.score_search(scenario.name, probe, world.search(probe), world.sids))
+                if probe.paraphrase:
+                    hits = world.search(dataclasses.replace(probe, query=probe.paraphrase))
+                    result.searches.append(measure.score_search(scenario.name, probe, hits, world.sids, True))
             result.summarizers = [list(x) for x in world.summarized]
             budget = load_config(world.root("")).brief_budget_tokens
             for p in world.printed:
@@ -108,7 +114,8 @@ def show(results: list[measure.ScenarioResult]) -> str:
                 out.append(f"{what} [{f.kind}] /{f.pattern}/ (probe {f.probe})" + (f"\n    in: {f.line}" if f.line else ""))
         for s in r.searches:
             if not s.ok:
-                out.append(f"SEARCH MISSED [{s.kind}] {s.query!r}: top 5 = {s.top}")
+                wording = "PARAPHRASED " if s.paraphrased else ""
+                out.append(f"{wording}SEARCH MISSED [{s.kind}] {s.query!r}: top 5 = {s.top}")
     return "\n".join(out)
 
 
@@ -122,6 +129,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the figures and per-scenario results as JSON")
     parser.add_argument("--show", action="store_true", help="also print every brief and every miss")
     args = parser.parse_args(argv)
+    cheats = paraphrase.violations(SCENARIOS)
+    if cheats:
+        print("paraphrased probes that break the rule (benchmarks/quality/paraphrase.py):", *cheats, sep="\n  ",
+              file=sys.stderr)
+        return 2
 
     chosen = [s for s in SCENARIOS if not args.only or s.name in args.only]
     if args.only and len(chosen) != len(set(args.only)):

@@ -59,8 +59,10 @@ scenario(
     briefs=(Brief("main", files=("payments/app.py",),
                   expect=(expect("decision", r"transactional outbox pattern"),
                           expect("rationale", r"ledger must stay consistent"))),),
-    searches=(Search("decision", "outbox", session="s1"),
-              Search("rationale", "ledger consistent events", decision=r"outbox")),
+    searches=(Search("decision", "outbox", session="s1",
+                     paraphrase="how do we make sure money bookkeeping and the messages we emit never disagree"),
+              Search("rationale", "ledger consistent events", decision=r"outbox",
+                     paraphrase="why must accounting records match what gets broadcast to other systems")),
 )
 
 scenario(
@@ -85,8 +87,10 @@ scenario(
     ),
     briefs=(Brief("main", files=("api/v2/routes.py",),
                   expect=(expect("decision", r"URL versioning"), expect("rationale", r"CDN caches by URL"))),),
-    searches=(Search("decision", "version header", decision=r"URL versioning"),
-              Search("decision", "v2 orders cursor", session="s3")),
+    searches=(Search("decision", "version header", decision=r"URL versioning",
+                     paraphrase="which release of our endpoints does a caller get: path prefix or metadata"),
+              Search("decision", "v2 orders cursor", session="s3",
+                     paraphrase="did the purchases listing move to the new interface generation with paging tokens")),
 )
 
 scenario(
@@ -112,7 +116,8 @@ scenario(
     briefs=(Brief("main", files=("worker/main.py",),
                   expect=(expect("decision", r"structlog rather than"), expect("rationale", r"JSON output"),
                           expect("next_step", r"access log"))),),
-    searches=(Search("decision", "structlog", session="s1"),),
+    searches=(Search("decision", "structlog", session="s1",
+                     paraphrase="which library emits machine-readable traces for each web call"),),
 )
 
 scenario(
@@ -145,9 +150,12 @@ scenario(
                   expect=(expect("decision", r"pendulum"), expect("rationale", r"DST"))),
             Brief("main", files=("auth/login.py",),
                   expect=(expect("decision", r"lock for 15 minutes|5 failed logins"),))),
-    searches=(Search("decision", "pendulum arrow", decision=r"pendulum"),
-              Search("rationale", "DST timezone parsing", session="s1"),
-              Search("decision", "failed logins lock", session="s7")),
+    searches=(Search("decision", "pendulum arrow", decision=r"pendulum",
+                     paraphrase="which calendar package do we rely on for clock conversions"),
+              Search("rationale", "DST timezone parsing", session="s1",
+                     paraphrase="why did daylight saving switchover days go wrong"),
+              Search("decision", "failed logins lock", session="s7",
+                     paraphrase="what happens after too many wrong password tries")),
 )
 
 scenario(
@@ -172,7 +180,8 @@ scenario(
     briefs=(Brief("main", files=("webhooks/send.py",),
                   expect=(expect("decision", r"cap retries at 3"), expect("rationale", r"time out after a minute"),
                           expect("ownership", r"webhooks/retry\.py"))),),
-    searches=(Search("decision", "webhook retries backoff", session="s1"),),
+    searches=(Search("decision", "webhook retries backoff", session="s1",
+                     paraphrase="how often do we attempt again when a partner callback endpoint is down"),),
 )
 
 scenario(
@@ -195,7 +204,8 @@ scenario(
                   expect=(expect("decision", r"full jitter"), expect("rationale", r"spreads the retries"),
                           expect("dead_end", r"fixed 1 ?s retry delay", hedged=True)),
                   forbid=(forbid("dead_end", r"fixed 1 ?s retry delay"),)),),
-    searches=(Search("decision", "backoff jitter", session="s1"),),
+    searches=(Search("decision", "backoff jitter", session="s1",
+                     paraphrase="stop every caller from reconnecting at the same moment after downtime"),),
 )
 
 # -- dead ends --------------------------------------------------------------------------------------------
@@ -222,8 +232,10 @@ scenario(
                   expect=(expect("decision", r"SKIP LOCKED"), expect("rationale", r"already run Postgres"),
                           expect("dead_end", r"Redis list", hedged=True)),
                   forbid=(forbid("dead_end", r"Redis list"),)),),
-    searches=(Search("dead_end", "redis queue", session="s1"),
-              Search("decision", "skip locked", decision=r"SKIP LOCKED")),
+    searches=(Search("dead_end", "redis queue", session="s1",
+                     paraphrase="which in-memory store dropped our deferred tasks when the consumer rebooted"),
+              Search("decision", "skip locked", decision=r"SKIP LOCKED",
+                     paraphrase="what database feature lets several consumers grab pending tasks without clashing")),
 )
 
 scenario(
@@ -252,8 +264,10 @@ scenario(
                   expect=(expect("dead_end", r"orjson", hedged=True),
                           expect("decision", r"tenant_id, updated_at")),
                   forbid=(forbid("dead_end", r"switch(ing|ed)? to orjson"),)),),
-    searches=(Search("dead_end", "orjson", session="s1"),
-              Search("decision", "documents index tenant", session="s2")),
+    searches=(Search("dead_end", "orjson", session="s1",
+                     paraphrase="did a faster encoder library for responses pay off"),
+              Search("decision", "documents index tenant", session="s2",
+                     paraphrase="what made lookups quick for each customer's files")),
 )
 
 scenario(
@@ -275,7 +289,8 @@ scenario(
                   expect=(expect("dead_end", r"timeout", hedged=True), expect("next_step", r"free port|port=0"),
                           expect("ownership", r"both bind port 8765")),
                   forbid=(forbid("dead_end", r"rais\w+ the timeout to 30"),)),),
-    searches=(Search("next_step", "flaky upload port", session="s1"),),
+    searches=(Search("next_step", "flaky upload port", session="s1",
+                     paraphrase="intermittent breakage from two listeners clashing on one socket"),),
 )
 
 scenario(
@@ -305,7 +320,8 @@ scenario(
                           expect("teammate", r"slow part is the orders query"),
                           expect("teammate", r"Alice")),
                   forbid=(forbid("dead_end", r"parallelis\w+ the report with multiprocessing"),)),),
-    searches=(Search("teammate", "nightly report slow", session="s1", actor="bob"),),
+    searches=(Search("teammate", "nightly report slow", session="s1", actor="bob",
+                     paraphrase="why does the overnight summary job take so long"),),
 )
 
 # -- conventions -----------------------------------------------------------------------------------------------
@@ -332,7 +348,8 @@ scenario(
                   expect=(expect("convention", r"Tests live next to the module"),)),
             Brief("main", files=("http/client.py",),
                   expect=(expect("convention", r"Tests live next to the module"),))),
-    searches=(Search("convention", "where do tests live", decision=r"Tests live next to"),),
+    searches=(Search("convention", "where do tests live", decision=r"Tests live next to",
+                     paraphrase="where do we keep the specs that verify the code"),),
 )
 
 scenario(
@@ -352,7 +369,8 @@ scenario(
     ),
     briefs=(Brief("main", files=("migrations/0043_orders_status.sql",),
                   expect=(expect("convention", r"never edit"),)),),
-    searches=(Search("convention", "edit migration", decision=r"Never edit a merged migration"),),
+    searches=(Search("convention", "edit migration", decision=r"Never edit a merged migration",
+                     paraphrase="may I modify a database schema script after it has shipped"),),
 )
 
 scenario(
@@ -374,7 +392,8 @@ scenario(
     ),
     briefs=(Brief("main", files=("payments/app.py",),
                   expect=(expect("convention", r"never log request bodies"),)),),
-    searches=(Search("convention", "log request bodies", session="s1"),),
+    searches=(Search("convention", "log request bodies", session="s1",
+                     paraphrase="what sensitive data must stay out of our diagnostic output"),),
 )
 
 # -- which file owns which concern ---------------------------------------------------------------------------------
@@ -398,8 +417,10 @@ scenario(
                   expect=(expect("ownership", r"refunds\.py\W+owns refunds"),
                           expect("ownership", r"webhooks\.py\W+verifies Stripe signatures"),
                           expect("ownership", r"charge\.py.{0,40}only module that talks to the Stripe API"))),),
-    searches=(Search("ownership", "refund logic", session="s1"),
-              Search("ownership", "stripe signatures", session="s1")),
+    searches=(Search("ownership", "refund logic", session="s1",
+                     paraphrase="where is the code that gives customers their money back"),
+              Search("ownership", "stripe signatures", session="s1",
+                     paraphrase="which file checks that incoming provider notifications are authentic")),
 )
 
 scenario(
@@ -420,7 +441,8 @@ scenario(
     briefs=(Brief("main", files=("checkout/views.py",),
                   expect=(expect("ownership", r"flags are defined only in config/flags\.py"),
                           expect("convention", r"never from environment variables"))),),
-    searches=(Search("ownership", "feature flag", session="s1"),),
+    searches=(Search("ownership", "feature flag", session="s1",
+                     paraphrase="how do we toggle unfinished functionality on and off"),),
 )
 
 scenario(
@@ -440,7 +462,8 @@ scenario(
     briefs=(Brief("main", files=("notifications/email.py",),
                   expect=(expect("ownership", r"welcome email is sent from notifications/email\.py"),
                           expect("ownership", r"body lives in templates/welcome\.html"))),),
-    searches=(Search("ownership", "welcome email", session="s1"),),
+    searches=(Search("ownership", "welcome email", session="s1",
+                     paraphrase="where is the greeting message for new signups"),),
 )
 
 # -- open next steps -------------------------------------------------------------------------------------------------
@@ -464,7 +487,8 @@ scenario(
     briefs=(Brief("main", files=("contacts/importer.py",),
                   expect=(expect("next_step", r"Wire the import into the CLI"),
                           expect("next_step", r"Document the --dry-run flag"))),),
-    searches=(Search("next_step", "dry-run flag", session="s1"),),
+    searches=(Search("next_step", "dry-run flag", session="s1",
+                     paraphrase="what is left for bringing in people's address books from spreadsheets"),),
 )
 
 scenario(
@@ -485,8 +509,10 @@ scenario(
     ),
     briefs=(Brief("main", files=("api/ratelimit.py",),
                   expect=(expect("next_step", r"Retry-After header"), expect("next_step", r"config/limits\.yaml"))),),
-    searches=(Search("next_step", "Retry-After", session="s1"),
-              Search("ownership", "token bucket", session="s1")),
+    searches=(Search("next_step", "Retry-After", session="s1",
+                     paraphrase="should throttled callers be told when they may come back"),
+              Search("ownership", "token bucket", session="s1",
+                     paraphrase="which algorithm caps how often one customer may call us")),
 )
 
 scenario(
@@ -506,7 +532,8 @@ scenario(
     ),
     briefs=(Brief("feature/pdf-export", files=("reports/export.py",),
                   expect=(expect("next_step", r"bundle DejaVuSans"), expect("next_step", r"--format pdf"))),),
-    searches=(Search("next_step", "pdf fonts", session="s1"),),
+    searches=(Search("next_step", "pdf fonts", session="s1",
+                     paraphrase="what still blocks printable documents: the typeface problem"),),
 )
 
 # -- superseded and rejected decisions -------------------------------------------------------------------------------
@@ -538,8 +565,10 @@ scenario(
     briefs=(Brief("main", files=("billing/invoice.py",),
                   expect=(expect("decision", r"integer cents"), expect("rationale", r"drift by a cent")),
                   forbid=(forbid("superseded", r"store amounts as floats"),)),),
-    searches=(Search("superseded", "floats amounts", decision=r"integer cents"),
-              Search("decision", "integer cents", session="s3")),
+    searches=(Search("superseded", "floats amounts", decision=r"integer cents",
+                     paraphrase="how should prices be represented to avoid rounding errors"),
+              Search("decision", "integer cents", session="s3",
+                     paraphrase="what caused the penny discrepancy on big purchases")),
 )
 
 scenario(
@@ -562,7 +591,8 @@ scenario(
     briefs=(Brief("main", files=("importer/run.py",),
                   expect=(expect("decision", r"compiled once"),),
                   forbid=(forbid("superseded", r"drop input validation"),)),),
-    searches=(Search("decision", "importer validation regex", session="s2"),),
+    searches=(Search("decision", "importer validation regex", session="s2",
+                     paraphrase="how did the data load get quicker while still checking input"),),
 )
 
 scenario(
@@ -591,7 +621,8 @@ scenario(
     briefs=(Brief("main", actor="alice", files=("auth/session.py",),
                   expect=(expect("teammate", r"move sessions to Redis"), expect("rationale", r"revoke a session")),
                   forbid=(forbid("superseded", r"keep sessions in signed cookies"),)),),
-    searches=(Search("teammate", "sessions redis revoke", session="s2", actor="alice"),),
+    searches=(Search("teammate", "sessions redis revoke", session="s2", actor="alice",
+                     paraphrase="where are logged-in user states stored so they can be invalidated"),),
 )
 
 # -- branches never merged --------------------------------------------------------------------------------------------
@@ -622,7 +653,8 @@ scenario(
                           forbid("unmerged", r"adopt GraphQL"))),
             Brief("experiment/graphql", files=("api/graphql.py",),
                   expect=(expect("decision", r"adopt GraphQL"), expect("rationale", r"one round trip per screen")))),
-    searches=(Search("unmerged", "graphql mobile", session="s2"),),
+    searches=(Search("unmerged", "graphql mobile", session="s2",
+                     paraphrase="did we look at a query language for the phone client"),),
 )
 
 scenario(
@@ -648,7 +680,7 @@ scenario(
                   forbid=(forbid("unmerged", r"weight titles 3x"), forbid("unmerged", r"k1=1\.2"))),
             Brief("feature/search-v2", files=("search/rank.py",),
                   expect=(expect("decision", r"weight titles 3x"), expect("rationale", r"users search by title")))),
-    searches=(Search("unmerged", "bm25 ranking", session="s1"),),
+    searches=(Search("unmerged", "bm25 ranking", session="s1", paraphrase="how are results ordered by relevance"),),
 )
 
 scenario(
@@ -674,7 +706,8 @@ scenario(
                   expect=(expect("unmerged", r"Kafka", hedged=True), expect("decision", r"1,000 rows per page")),
                   forbid=(forbid("unmerged", r"publish order events to Kafka because"),
                           forbid("unmerged", r"analytics team"))),),
-    searches=(Search("unmerged", "kafka events", session="s2"),),
+    searches=(Search("unmerged", "kafka events", session="s2",
+                     paraphrase="was a streaming broker tried for purchase notifications"),),
 )
 
 # -- memory from teammates through sync -----------------------------------------------------------------------------
@@ -697,7 +730,8 @@ scenario(
     briefs=(Brief("main", actor="bob", files=("fx/rates.py",),
                   expect=(expect("teammate", r"cache rates for an hour"),
                           expect("teammate", r"1,000 calls a day"), expect("teammate", r"Alice"))),),
-    searches=(Search("teammate", "exchange rates cache", session="s1", actor="bob"),),
+    searches=(Search("teammate", "exchange rates cache", session="s1", actor="bob",
+                     paraphrase="how often do we refresh currency conversion figures"),),
 )
 
 scenario(
@@ -722,8 +756,10 @@ scenario(
     briefs=(Brief("main", actor="bob", files=("api/errors.py",),
                   expect=(expect("convention", r"RFC 7807"),
                           expect("teammate", r"errors extension member"))),),
-    searches=(Search("teammate", "problem json validation errors", session="s1", actor="bob"),
-              Search("convention", "error responses", decision=r"RFC 7807")),
+    searches=(Search("teammate", "problem json validation errors", session="s1", actor="bob",
+                     paraphrase="where do bad input complaints list the offending keys"),
+              Search("convention", "error responses", decision=r"RFC 7807",
+                     paraphrase="what format do we return on failures")),
 )
 
 scenario(
@@ -753,8 +789,10 @@ scenario(
                   expect=(expect("teammate", r"batches of 500"), expect("teammate", r"ORM was caching every row"))),
             Brief("main", actor="alice", files=("mobile/push.py",),
                   expect=(expect("teammate", r"collapse_key"),))),
-    searches=(Search("teammate", "index build memory", session="s1", actor="bob"),
-              Search("teammate", "android push twice", session="s2", actor="alice")),
+    searches=(Search("teammate", "index build memory", session="s1", actor="bob",
+                     paraphrase="why did the catalog generation crash from RAM exhaustion"),
+              Search("teammate", "android push twice", session="s2", actor="alice",
+                     paraphrase="phones got every alert two times")),
 )
 
 # -- written after the offline summarizer's cues were set, in other reply styles ----------------------------------------
@@ -779,7 +817,7 @@ scenario(
     briefs=(Brief("main", files=("settings.py",),
                   expect=(expect("decision", r"pydantic-settings"), expect("rationale", r"silently ignored typos"),
                           expect("next_step", r"cli/main\.py still reads DEBUG"))),),
-    searches=(Search("decision", "settings pydantic", session="s1"),),
+    searches=(Search("decision", "settings pydantic", session="s1", paraphrase="how are runtime options validated"),),
 )
 
 scenario(
@@ -803,7 +841,8 @@ scenario(
                   expect=(expect("dead_end", r"lru_cache", hedged=True),
                           expect("decision", r"precomputing the price table")),
                   forbid=(forbid("dead_end", r"memoizing price_for"),)),),
-    searches=(Search("dead_end", "lru_cache pricing", session="s1"),),
+    searches=(Search("dead_end", "lru_cache pricing", session="s1",
+                     paraphrase="did remembering earlier results help quoting speed"),),
 )
 
 scenario(
@@ -827,7 +866,8 @@ scenario(
     briefs=(Brief("main", files=("jobs/digest.py",),
                   expect=(expect("decision", r"RQ instead of Celery"), expect("rationale", r"leaked memory")),
                   forbid=(forbid("superseded", r"Background jobs run on Celery"),)),),
-    searches=(Search("superseded", "celery", decision=r"RQ instead of Celery"),),
+    searches=(Search("superseded", "celery", decision=r"RQ instead of Celery",
+                     paraphrase="which asynchronous task system do we rely on now"),),
 )
 
 scenario(
@@ -845,7 +885,8 @@ scenario(
     briefs=(Brief("main", files=("ingest/timestamps.py",),
                   expect=(expect("next_step", r"leap seconds"), expect("next_step", r"DST gap"),
                           expect("ownership", r"parse_ts\(\) in ingest/timestamps\.py"))),),
-    searches=(Search("next_step", "leap seconds", session="s1"),),
+    searches=(Search("next_step", "leap seconds", session="s1",
+                     paraphrase="what edge cases remain for supplier clock values"),),
 )
 
 scenario(
@@ -870,7 +911,8 @@ scenario(
                   forbid=(forbid("unmerged", r"opaque cursors"), forbid("unmerged", r"offsets skip rows"))),
             Brief("feature/orders-v3", files=("api/orders.py",),
                   expect=(expect("decision", r"opaque cursors"), expect("rationale", r"offsets skip rows")))),
-    searches=(Search("unmerged", "cursor pagination", session="s1"),),
+    searches=(Search("unmerged", "cursor pagination", session="s1",
+                     paraphrase="stable way to walk through long purchase listings"),),
 )
 
 scenario(
@@ -890,7 +932,8 @@ scenario(
                   expect=(expect("ownership", r"tokens\.py signs and verifies the JWTs"),
                           expect("ownership", r"middleware\.py pulls the bearer token"),
                           expect("teammate", r"mTLS at the ingress"))),),
-    searches=(Search("teammate", "jwt signing key", session="s1", actor="bob"),),
+    searches=(Search("teammate", "jwt signing key", session="s1", actor="bob",
+                     paraphrase="where do we mint and check login credentials"),),
 )
 
 scenario(
@@ -919,7 +962,8 @@ scenario(
                   expect=(expect("decision", r"csv\.writer rather than the template"),
                           expect("rationale", r"nobody customises the export format"),
                           expect("decision", r"4 s instead of 38 s"))),),
-    searches=(Search("decision", "export csv writer", session="s1"),),
+    searches=(Search("decision", "export csv writer", session="s1",
+                     paraphrase="why are spreadsheet downloads quick now"),),
 )
 
 # -- a busy repository: the budget binds and ranking decides -------------------------------------------------------------
@@ -1000,8 +1044,12 @@ scenario(
                   expect=(expect("next_step", r"Wire the payment form"),
                           expect("next_step", r"order summary sidebar"),
                           expect("convention", r"Tests live next to the module")))),
-    searches=(Search("decision", "balance drift journal", session="ledger"),
-              Search("decision", "SSRF webhook", decision=r"private IP ranges"),
-              Search("superseded", "money float", decision=r"integer cents"),
-              Search("next_step", "payment form", session="checkout")),
+    searches=(Search("decision", "balance drift journal", session="ledger",
+                     paraphrase="how is what a customer owes derived"),
+              Search("decision", "SSRF webhook", decision=r"private IP ranges",
+                     paraphrase="which callback destinations do we block for security"),
+              Search("superseded", "money float", decision=r"integer cents",
+                     paraphrase="which numeric type holds currency values"),
+              Search("next_step", "payment form", session="checkout",
+                     paraphrase="what remains to do on the purchase screen")),
 )

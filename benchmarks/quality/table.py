@@ -49,6 +49,8 @@ def summary(figures: list[Figures], skipped: dict[str, str]) -> str:
              row("brief recall (expected facts in the SessionStart brief)", [_ratio(f.recall["overall"]) for f in figures],
                  recall_goal),
              row("search recall@5 (`gitmem search`)", [_ratio(f.search["overall"]) for f in figures], "≥ 0.9"),
+             row("search recall@5, paraphrased (no content word shared with the target)",
+                 [_ratio(f.paraphrased.get("overall", Ratio())) for f in figures], "≥ 0.9"),
              row("contamination (facts presented as current that are not)",
                  [_count(f.contamination["overall"]) for f in figures], "0"),
              row("briefs over budget", [f"{f.over_budget} of {f.briefs}" for f in figures], "0"),
@@ -61,17 +63,18 @@ def summary(figures: list[Figures], skipped: dict[str, str]) -> str:
 
 
 def by_kind(figures: list[Figures]) -> str:
-    """Per fact kind: brief recall, search recall@5, contamination, for each summarizer."""
+    """Per fact kind: brief recall, search recall@5 (exact wording, paraphrased), contamination, per summarizer."""
     multi = len(figures) > 1
     cols = []
     for f in figures:
         tag = f" ({f.summarizer})" if multi else ""
-        cols += [f"brief recall{tag}", f"search recall@5{tag}", f"contamination{tag}"]
+        cols += [f"brief recall{tag}", f"search recall@5{tag}", f"paraphrased{tag}", f"contamination{tag}"]
     lines = ["| fact kind | " + " | ".join(cols) + " |", "|---|" + "---|" * len(cols)]
     for kind in (*dsl.KINDS, "overall"):
         cells = []
         for f in figures:
-            cells += [_ratio(f.recall[kind]), _ratio(f.search[kind]), _count(f.contamination[kind])]
+            cells += [_ratio(f.recall[kind]), _ratio(f.search[kind]), _ratio(f.paraphrased.get(kind, Ratio())),
+                      _count(f.contamination[kind])]
         name = f"**{kind}**" if kind == "overall" else kind.replace("_", " ")
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
