@@ -21,7 +21,7 @@ from gitmem.app import inject
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
-from quality import dsl, measure  # noqa: E402
+from quality import dsl, measure, paraphrase  # noqa: E402
 from quality.run import run_scenario  # noqa: E402
 from quality.scenarios import SCENARIOS  # noqa: E402
 
@@ -123,3 +123,53 @@ def test_the_scenarios_cover_every_kind_and_read_as_test_cases() -> None:
                 re.compile(f.pattern)
         actors = {getattr(step, "actor", "") for step in s.steps} | {b.actor for b in s.briefs}
         assert actors <= {"", *s.actors}, s.name
+
+
+def test_every_search_probe_has_a_paraphrase_that_keeps_the_rule() -> None:
+    assert all(probe.paraphrase for s in SCENARIOS for probe in s.searches)
+    assert paraphrase.violations(SCENARIOS) == []
+
+
+def test_a_paraphrase_sharing_a_content_word_with_its_target_is_refused() -> None:
+    s1 = dsl.session("s1", "Retry failed charges",
+                     dsl.Write("billing/charge_retry.py", "KEYS = {}\n"), dsl.Commit("Idempotency keys for charges"),
+                     reply="We decided to use raw SQL over SQLAlchemy because the queries are hand-tuned.")
+    decide = dsl.Decide("Amounts are integer cents", "Store money as int.", rationale="Float sums drifted.")
+    scenario = dsl.Scenario("t", "", (decide, s1))
+
+    def probe(text: str, **target: str) -> dsl.Search:
+        return dsl.Search("decision", "exact words", paraphrase=text, **(target or {"session": "s1"}))
+
+    def shared(text: str, **target: str) -> set[str]:
+        return paraphrase.shared(scenario, probe(text, **target))
+
+    assert shared("why don't we use an ORM") == {"use"}                          # a word of the reply
+    assert shared("why don't we have an ORM") == set()                           # stopwords are not content
+    assert shared("how do charging attempts get repeated") == {"charg"}          # -ing, and the prompt counts
+    assert shared("what about the sqlalchemy layer") == {"sqlalchemy"}           # SQLAlchemy: the whole word ...
+    assert shared("the alchemy layer") == {"alchemy"}                            # ... and its parts
+    assert shared("where is the retry module") == {"retry"}                      # a path's identifier, split
+    assert shared("idempotent") == set() and shared("idempotency key") == {"idempotency", "key"}  # plural -s
+    assert shared("why not a decimal type", decision="integer cents") == set()
+    assert shared("why not floating point", decision="integer cents") == {"float"}  # -ing against "Float"
+    assert shared("why did the totals drift", decision="integer cents") == {"drift"}  # a Decide's rationale
+    assert shared("why did the totals drift", session="s1") == set()            # ... not the session's text
+    problems = paraphrase.violations([dsl.Scenario("t", "", (decide, s1), searches=(
+        probe("how is cash kept", decision="integer cents"), probe("", session="s1"),
+        probe("how are cents kept", decision="integer cents"), probe("anything", decision="no such title")))])
+    assert len(problems) == 3
+    assert "no paraphrase" in problems[0] and "['cent']" in problems[1] and "names the target" in problems[2]
+
+
+def test_paraphrased_searches_are_counted_apart_from_the_exact_wording() -> None:
+    searches = [measure.SearchResult("s", "decision", "outbox", True, 1),
+                measure.SearchResult("s", "decision", "why keep money and messages in step", False, 0, paraphrased=True),
+                measure.SearchResult("s", "rationale", "why must accounting match", True, 2, paraphrased=True)]
+    figures = measure.figures("offline", [measure.ScenarioResult("s", 0.0, searches=searches)])
+    assert (figures.search["overall"].hit, figures.search["overall"].total) == (1, 1)
+    assert (figures.paraphrased["overall"].hit, figures.paraphrased["overall"].total) == (1, 2)
+    assert (figures.paraphrased["decision"].hit, figures.paraphrased["decision"].total) == (0, 1)
+    data = figures.to_dict()
+    assert data["search_recall_at_5_paraphrased"]["overall"]["value"] == 0.5
+    again = measure.Figures.from_dict(data)
+    assert again.paraphrased["overall"].value == 0.5 and again.search["overall"].value == 1.0
