@@ -1053,3 +1053,9 @@ scenario(
               Search("next_step", "payment form", session="checkout",
                      paraphrase="what remains to do on the purchase screen")),
 )
+
+# -- written later in styles unlike the ones above (terse, buried, user-stated, reversed, tables, long sessions) --------
+
+from quality.scenarios_styled import STYLED  # noqa: E402
+
+SCENARIOS.extend(STYLED)
