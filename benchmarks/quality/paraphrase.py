@@ -45,7 +45,7 @@ dont doesnt didnt isnt arent wasnt werent cant couldnt shouldnt wouldnt wont has
 youre theyre thats whats whos lets
 """.split())
 
-_RUN = re.compile(r"[A-Za-z0-9]+")
+_RUN = re.compile(r"[^\W_]+")   # letters and digits, any script
 _PART = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 _SUFFIXES = ("ing", "ed", "es", "s", "ly")
 

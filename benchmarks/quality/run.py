@@ -17,6 +17,7 @@ several) and the real flush worker, with the summarizer chosen. Then:
 Usage:
   .venv/bin/python benchmarks/quality/run.py                       # offline, and anthropic if ANTHROPIC_API_KEY is set
   .venv/bin/python benchmarks/quality/run.py --summarizer offline --scenarios 3
+  .venv/bin/python benchmarks/quality/run.py --set first            # the first 36 (the README's table); --set styled
   .venv/bin/python benchmarks/quality/run.py --json > results.json  # then: benchmarks/quality/table.py results.json
   .venv/bin/python benchmarks/quality/run.py --only superseded-money --show   # print the briefs and misses
 """
@@ -39,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from quality import dsl, measure, paraphrase, table  # noqa: E402
 from quality.replay import World, isolated_environment  # noqa: E402
 from quality.scenarios import SCENARIOS  # noqa: E402
+from quality.scenarios_styled import STYLED  # noqa: E402
 
 from gitmem.config import load_config  # noqa: E402
 
@@ -123,6 +125,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scenarios", type=int, default=0, help="run only the first N scenarios (0: all)")
     parser.add_argument("--only", action="append", default=[], help="run this scenario (repeatable)")
+    parser.add_argument("--set", choices=("all", "first", "styled"), default="all",
+                        help="all scenarios (default), the first ones (the README's figures), or only those written "
+                             "later in other styles (scenarios_styled.py)")
     parser.add_argument("--summarizer", choices=(*SUMMARIZERS, "all"), default="all",
                         help="all (default): offline, and anthropic when ANTHROPIC_API_KEY is set")
     parser.add_argument("--jobs", type=int, default=min(os.cpu_count() or 1, 4), help="scenarios run in parallel")
@@ -135,7 +140,9 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 2
 
-    chosen = [s for s in SCENARIOS if not args.only or s.name in args.only]
+    styled = {s.name for s in STYLED}
+    chosen = [s for s in SCENARIOS if (not args.only or s.name in args.only)
+              and args.set in ("all", "styled" if s.name in styled else "first")]
     if args.only and len(chosen) != len(set(args.only)):
         parser.error(f"unknown scenario; known: {', '.join(s.name for s in SCENARIOS)}")
     if args.scenarios:

@@ -3,9 +3,10 @@
 Terse notes, a decision buried in the middle of a long reply, a decision the
 user states in the prompt, a reversal later in the same session, a comparison
 table, bullet lists under headings nobody planned for, a long session whose key
-fact comes first, a dead end told by the user, and a choice visible only in a
-commit message. They were written from the styles the issue names (issue 17),
-not from the summarizer's cues; ``scenarios.py`` appends them to ``SCENARIOS``.
+fact comes first, a dead end told by the user, a choice visible only in a
+commit message, and a session in Spanish. They were written from the styles
+the issue names (issue 17), not from the summarizer's cues; ``scenarios.py``
+appends them to ``SCENARIOS`` (``run.py --set styled`` runs them alone).
 """
 
 from __future__ import annotations
@@ -278,4 +279,30 @@ _scenario(
                   expect=(_expect("decision", r"S3"), _expect("rationale", r"ephemeral|lose files on every redeploy"))),),
     searches=(Search("decision", "uploads s3 local disk", session="s1",
                      paraphrase="where do user-submitted attachments end up living"),),
+)
+
+_scenario(
+    "spanish-session",
+    "The user and the reply write in Spanish: a dead end (\"Probé X, pero rompe\"), what worked, what is left.",
+    files={"geo/lookup.py": "def country(ip):\n    return geoip2.database.Reader(PATH).country(ip)\n"},
+    steps=(
+        session("s1", "El lookup de país por IP tarda demasiado en cada request, ¿lo puedes acelerar?",
+                Read("geo/lookup.py"),
+                Edit("geo/lookup.py", "Reader(PATH)", "Reader(PATH, mode=MODE_MEMORY)"),
+                Bash("python bench/geo.py", exit=137, stderr="Killed (worker RSS 780 MB, limit 512 MB)"),
+                Edit("geo/lookup.py", "def country(ip):\n    return geoip2.database.Reader(PATH, mode=MODE_MEMORY)",
+                     "READER = geoip2.database.Reader(PATH)\n\ndef country(ip):\n    return READER"),
+                Bash("python bench/geo.py", stdout="p95 0.3 ms (antes: 45 ms)"), Commit("geo: un Reader por proceso"),
+                reply="Probé cargar GeoLite2 entera en memoria con `MODE_MEMORY`, pero rompe: cada worker pasa de "
+                      "512 MB y el kernel lo mata. Lo que funcionó: abrir el `Reader` una sola vez por proceso (antes "
+                      "se abría en cada llamada); el p95 bajó de 45 ms a 0,3 ms.\n\nPendiente: actualizar la base "
+                      "cada semana con `geoipupdate`."),
+    ),
+    briefs=(Brief("main", files=("geo/lookup.py",),
+                  expect=(_expect("dead_end", r"MODE_MEMORY", hedged=True),
+                          _expect("decision", r"una sola vez por proceso"),
+                          _expect("next_step", r"geoipupdate")),
+                  forbid=(Fact("dead_end", r"cargar GeoLite2 entera en memoria"),)),),
+    searches=(Search("dead_end", "GeoLite2 MODE_MEMORY", session="s1",
+                     paraphrase="why not hold the whole location dataset in RAM"),),
 )
