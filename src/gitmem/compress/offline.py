@@ -47,6 +47,7 @@ _CHECKBOX = re.compile(r"^\s*(?:[-*•]\s+)?\[([ xX])\]\s+(.*)$")
 # A heading over a list of open work: "Next steps:", "**Not done yet**", "Left a few TODOs:", "## Follow-ups".
 _STEPS_HEADING = re.compile(r"\b(?:next steps?|to-?dos?|to do|not (?:yet )?done|left (?:to do|open)|remaining|"
                             r"still open|open (?:items|questions|points)|follow[- ]?ups?|pending)\b", re.IGNORECASE)
+_TABLE_RULE = re.compile(r"\|?(?:\s*:?-{2,}:?\s*\|)+\s*:?(?:-{2,}:?\s*)?\|?")
 _THEN = re.compile(r";\s*(?:and\s+)?(?:then\s+)?")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 _IN_LINE = re.compile(r"(?<=[.!?])\s+")
@@ -55,8 +56,28 @@ _COMMIT_MESSAGE = re.compile(r"\bgit\s+commit\b[^\n]*?\s-(?:a?m|-message(?:=|\s)
 _OPEN_TODO = ("[ ]", "[>]", "[pending]", "[in_progress]")
 
 
+def _table_rows(text: str) -> str:
+    """Markdown tables as plain lines: a header row (the one above the ``|---|`` rule) and the rule are left out,
+    and each data row reads "first cell: the other cells"."""
+    lines = (text or "").split("\n")
+    out: list[str] = []
+    for n, line in enumerate(lines):
+        row = line.strip()
+        if not row.startswith("|"):
+            out.append(line)
+            continue
+        below = lines[n + 1].strip() if n + 1 < len(lines) else ""
+        if _TABLE_RULE.fullmatch(row) or (below.startswith("|") and _TABLE_RULE.fullmatch(below)):
+            continue
+        cells = [c.strip() for c in row.strip("|").split("|") if c.strip()]
+        out.append(cells[0] + (": " + ", ".join(cells[1:]) if len(cells) > 1 else "") + "." if cells else "")
+    return "\n".join(out)
+
+
 def _sentences(text: str) -> list[str]:
-    return [s.strip(" -*•\t") for s in _SENTENCE.split(text or "") if len(s.strip()) > 12]
+    """Every sentence, bullet and table row of ``text`` (a line or a sentence of 12 characters or fewer is no
+    statement)."""
+    return [s.strip(" -*•\t") for s in _SENTENCE.split(_table_rows(text)) if len(s.strip()) > 12]
 
 
 def _named_files(text: str, files: Sequence[str]) -> tuple[str, ...]:
@@ -171,11 +192,17 @@ def summarize_offline(inp: SessionInput) -> Draft:
     searches = unique([fence.one_line(o.text, 120) for o in obs if o.kind == "search" and o.text], 8)
     fetches = unique([fence.one_line(o.text or o.command, 120) for o in obs if o.kind == "fetch"], 5)
 
-    # The replies: earlier turns as the Stop observations kept them (clipped), the last one whole.
-    replies = [o.text for o in obs if o.kind == "stop" and o.text]
-    final = inp.last_message or (replies[-1] if replies else "")
-    if inp.last_message and replies and final.startswith(replies[-1].rstrip("…")):
-        replies = replies[:-1]
+    # The replies: from the transcript, every one whole; without it, earlier turns as the Stop observations
+    # kept them (clipped), the last one whole.
+    told = [t.text for t in inp.transcript if t.role == "assistant"]
+    if told:
+        replies, final = told[:-1], told[-1]
+    else:
+        replies = [o.text for o in obs if o.kind == "stop" and o.text]
+        final = inp.last_message or (replies[-1] if replies else "")
+        if inp.last_message and replies and final.startswith(replies[-1].rstrip("…")):
+            replies = replies[:-1]
+    asked = [t.text for t in inp.transcript if t.role == "user"] or prompts  # the user's whole words
     steps_said, final_rest = _open_steps(final)
     said: dict[str, list[str]] = {"dead_end": [], "decision": [], "learned": [], "other": []}
     for sentence in [s for r in replies for s in _sentences(r)]:
@@ -229,7 +256,7 @@ def summarize_offline(inp: SessionInput) -> Draft:
         completed=unique(completed, 15),
         next_steps=unique(next_steps, 10),
         dead_ends=unique(dead_ends, 8),
-        decisions=_decisions_from([*(s for p in prompts for s in _sentences(p)), *said["decision"]], modified, read),
+        decisions=_decisions_from([*(s for p in asked for s in _sentences(p)), *said["decision"]], modified, read),
         tags=(),
         summarizer=OFFLINE,
     )
