@@ -74,7 +74,7 @@ def _table_rows(text: str) -> str:
     return "\n".join(out)
 
 
-def _sentences(text: str) -> list[str]:
+def sentences(text: str) -> list[str]:
     """Every sentence, bullet and table row of ``text`` (a line or a sentence of 12 characters or fewer is no
     statement)."""
     return [s.strip(" -*•\t") for s in _SENTENCE.split(_table_rows(text)) if len(s.strip()) > 12]
@@ -167,7 +167,7 @@ def _open_steps(message: str) -> tuple[list[str], str]:
     return [s for s in steps if s and not restatement.says_nothing(s)], " ".join(kept)
 
 
-def _kind_of(sentence: str) -> str:
+def kind_of(sentence: str) -> str:
     """dead_end, decision, learned or other: what an assistant's sentence tells (first cue wins)."""
     if _DEAD_END_CUE.search(sentence):
         return "dead_end"
@@ -205,11 +205,11 @@ def summarize_offline(inp: SessionInput) -> Draft:
     asked = [t.text for t in inp.transcript if t.role == "user"] or prompts  # the user's whole words
     steps_said, final_rest = _open_steps(final)
     said: dict[str, list[str]] = {"dead_end": [], "decision": [], "learned": [], "other": []}
-    for sentence in [s for r in replies for s in _sentences(r)]:
-        said[_kind_of(sentence)].append(sentence)
+    for sentence in [s for r in replies for s in sentences(r)]:
+        said[kind_of(sentence)].append(sentence)
     lead: list[str] = []
-    for sentence in _sentences(final_rest):
-        kind = _kind_of(sentence)
+    for sentence in sentences(final_rest):
+        kind = kind_of(sentence)
         said[kind].append(sentence)
         if kind == "other" and len(lead) < _LEAD_SENTENCES and not sentence.endswith((":", "?")):
             lead.append(fence.one_line(sentence.rstrip("."), 240))
@@ -256,7 +256,7 @@ def summarize_offline(inp: SessionInput) -> Draft:
         completed=unique(completed, 15),
         next_steps=unique(next_steps, 10),
         dead_ends=unique(dead_ends, 8),
-        decisions=_decisions_from([*(s for p in asked for s in _sentences(p)), *said["decision"]], modified, read),
+        decisions=_decisions_from([*(s for p in asked for s in sentences(p)), *said["decision"]], modified, read),
         tags=(),
         summarizer=OFFLINE,
     )

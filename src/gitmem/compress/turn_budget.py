@@ -5,8 +5,10 @@ transcript in place of the hooks' clipped copies. Their share of the request is
 bounded by the raw transcript's size (``TRANSCRIPT_SHARE``), so what a session
 costs grows with what it said, never past a fixed fraction of it. When the
 turns are longer than their budget, one common length is found that every turn
-is cut to (short turns stay whole), and a cut turn keeps its head and its tail,
-where a reply states what it will do and what it concluded.
+is cut to (short turns stay whole). A cut turn keeps the sentences the offline
+extractor reads as a decision, a dead end or a fact learned (up to half its
+length), then its head and its tail, where a reply states what it will do and
+what it concluded.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from gitmem.capture.transcript import Turn
+from gitmem.compress.offline import kind_of, sentences
 
 TRANSCRIPT_SHARE = 0.08   # characters of turns sent per byte of raw transcript
 MIN_TURN_CHARS = 80
@@ -40,13 +43,22 @@ def _common_length(lengths: Sequence[int], budget: int) -> int:
 
 
 def cut_ends(text: str, limit: int) -> str:
-    """``text`` on one line, at most ``limit`` characters: its head and its tail with " … " between them."""
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    head = int((limit - 3) * _HEAD_SHARE)
-    tail = limit - 3 - head
-    return text[:head].rstrip() + " … " + text[len(text) - tail:].lstrip()
+    """``text`` on one line, at most ``limit`` characters: its telling sentences between its head and its tail,
+    " … " between the parts."""
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    told = ""
+    for sentence in (s for s in sentences(text) if kind_of(s) != "other"):
+        more = (told + " … " if told else "") + " ".join(sentence.split())
+        if len(more) > limit // 2:
+            break
+        told = more
+    room = limit - 3 - (len(told) + 3 if told else 0)
+    head = int(room * _HEAD_SHARE)
+    tail = room - head
+    middle = " … " + told + " … " if told else " … "
+    return flat[:head].rstrip() + middle + flat[len(flat) - tail:].lstrip()
 
 
 def fit_turns(turns: Sequence[Turn], budget: int) -> list[tuple[Turn, str]]:
