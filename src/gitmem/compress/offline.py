@@ -24,7 +24,13 @@ _DECISION_CUE = re.compile(
 _DECISION_LEAD = re.compile(r"^(?:so,?\s+)?(?:(?:we|i)(?:'ve| have)?\s+decided\s+to|(?:we|i)'ll\s+go\s+with|"
                             r"let's\s+go\s+with|going\s+with|(?:we|i)\s+(?:chose|picked|went\s+with)(?:\s+to)?|"
                             r"settled\s+on)\s+", re.IGNORECASE)
-_BECAUSE = re.compile(r"\b(?:because|since|so that|as it|due to)\b(.+)$", re.IGNORECASE)
+# A choice said by its structure: "integer cents, not floats", "prefer SKIP LOCKED over a Redis list".
+_NOT_ALTERNATIVE = re.compile(r"^(?P<choice>[^,;:]{6,}?),\s+(?:and\s+)?not\s+(?!sure\b|yet\b|only\b|just\b|even\b)"
+                              r"(?P<alt>[^,;:.!?]{2,60})[.!]?$", re.IGNORECASE)
+_OVER = re.compile(r"\b(?:chose|choose|picked|pick|prefer(?:red|s)?|went with|go(?:ing)? with|favou?r(?:ed|s)?|"
+                   r"use[sd]?|using|kept|keep)\s+(?P<choice>[^,;]{2,60}?)\s+over\s+(?!time\b|the (?:network|wire)\b)"
+                   r"(?P<alt>[^,;.!?]{2,60})", re.IGNORECASE)
+_BECAUSE = re.compile(r"(?:\b(?:because|since|so that|as it|due to)|,\s+so(?!\s+far))\b(.+)$", re.IGNORECASE)
 # Something tried and given up: told as a dead end, never as a decision or a fact learned.
 _DEAD_END_CUE = re.compile(
     r"\b(?:did not|didn't|does not|doesn't|do not|don't)\s+(?:work|help|fix|solve|improve|change anything)\b|"
@@ -96,17 +102,34 @@ def _decision_note(sentence: str, changed: tuple[str, ...], seen: Sequence[str] 
     names none of them, the files the session changed."""
     because = _BECAUSE.search(sentence)
     head = sentence[: because.start()].rstrip(" ,;") if because else sentence.rstrip(".")
+    alternative = _alternative(head)   # before the lead goes: "we picked X over Y"
     head = _DECISION_LEAD.sub("", head)
     files = _named_files(sentence, list(dict.fromkeys([*changed, *seen]))) or changed
+    if alternative is not None and not _DECISION_CUE.search(head):
+        head = alternative.group("choice") if alternative.re is _NOT_ALTERNATIVE else head
     return DecisionNote(title=fence.one_line(head[:1].upper() + head[1:], 100), decision=fence.one_line(sentence, 300),
-                        rationale=fence.one_line(because.group(1).rstrip("."), 300) if because else "", files=files[:10])
+                        rationale=fence.one_line(because.group(1).rstrip("."), 300) if because else "",
+                        alternatives=(fence.one_line(alternative.group("alt").strip(), 120),) if alternative else (),
+                        files=files[:10])
+
+
+def _alternative(text: str) -> re.Match[str] | None:
+    """The choice and the alternative it was chosen over, when a sentence says them by its structure."""
+    return _NOT_ALTERNATIVE.match(text.strip()) or _OVER.search(text)
+
+
+def _is_choice(sentence: str) -> bool:
+    """A sentence that states a choice: a choice cue, or a choice set against an alternative ("X, not Y")."""
+    because = _BECAUSE.search(sentence)
+    head = sentence[: because.start()].rstrip(" ,;") if because else sentence
+    return _DECISION_CUE.search(sentence) is not None or _alternative(head) is not None
 
 
 def _decisions_from(sentences: Sequence[str], changed: tuple[str, ...],
                     seen: Sequence[str] = ()) -> tuple[DecisionNote, ...]:
     notes: dict[str, DecisionNote] = {}
     for sentence in sentences:
-        if _DECISION_CUE.search(sentence) and not _DEAD_END_CUE.search(sentence):
+        if _is_choice(sentence) and not _DEAD_END_CUE.search(sentence):
             note = _decision_note(sentence, changed, seen)
             notes.setdefault(restatement.title_key(note.title), note)
     return tuple(notes.values())[:5]
@@ -171,7 +194,7 @@ def kind_of(sentence: str) -> str:
     """dead_end, decision, learned or other: what an assistant's sentence tells (first cue wins)."""
     if _DEAD_END_CUE.search(sentence):
         return "dead_end"
-    if _DECISION_CUE.search(sentence):
+    if _is_choice(sentence):
         return "decision"
     if _LEARNED_CUE.search(sentence) or _FILE_DOES.match(sentence):
         return "learned"
