@@ -63,3 +63,27 @@ def test_a_choice_in_an_earlier_reply_and_a_rule_in_a_long_prompt_are_seen() -> 
     hourly = titles["Went with hourly runs over nightly ones"]
     assert (hourly.alternatives, hourly.rationale) == (("nightly ones",), "a failed run loses one hour of data")
     assert draft.completed[0] == "The export is its own job now"
+
+
+def test_a_choice_taken_back_later_in_the_session_is_a_dead_end_and_the_return_is_the_decision() -> None:
+    draft = offline(
+        Turn("user", "Cache the exchange rates"),
+        Turn("assistant", "We decided to use memcached for the rate cache because it is already deployed."),
+        Turn("assistant", "Memcached evicts the rates under load. We went back to the in-process LRU because "
+                          "eviction broke the invariants."),
+        Turn("assistant", "Done: the LRU holds the rates for five minutes."))
+    assert [(d.title, d.rationale) for d in draft.decisions] == [
+        ("Went back to the in-process LRU", "eviction broke the invariants")]
+    assert any(d.startswith("We decided to use memcached") and "taken back" in d for d in draft.dead_ends)
+    assert not any("memcached" in c for c in draft.completed)
+
+
+def test_a_reversal_within_one_sentence_keeps_only_the_return() -> None:
+    draft = offline(Turn("user", "Push rate updates to the browser"),
+                    Turn("assistant", "Went with gRPC streaming for a day, then back to plain REST polling since "
+                                      "the proxies drop streams."))
+    (note,) = draft.decisions
+    assert (note.title, note.rationale) == ("Back to plain REST polling", "the proxies drop streams")
+    assert "gRPC" not in note.title + note.decision
+    assert draft.dead_ends == ("Went with gRPC streaming for a day (taken back: back to plain REST polling since "
+                               "the proxies drop streams)",)

@@ -1,9 +1,13 @@
 """The offline summarizer: an extractive summary built only from the observations.
 
 Deterministic (same input, same output) and needs no network: it is what every
-other backend falls back to. The assistant's replies are read sentence by
-sentence and sorted by cue words into dead ends, decisions, things learned and
-open next steps; files changed and commands run become the completed work.
+other backend falls back to. The assistant's replies (from the transcript when
+there is one: every reply whole) are read sentence by sentence, bullet by bullet
+and row by row, and sorted into dead ends, decisions, things learned and open
+next steps; files changed and commands run become the completed work. A choice
+is known by a cue or by its structure: set against an alternative ("X, not Y",
+"picked X over Y"), with its reason ("because", "since", ", so"), and a later
+"back to Y" takes the choice before it back (a dead end, never a decision).
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from gitmem.store.records import DecisionNote, Observation
 OFFLINE = "offline"
 
 _DECISION_CUE = re.compile(
-    r"\b(decided|decide to|we will|we'll go|let's go with|going with|chose|settled on|switch(?:ed)? to|"
+    r"\b(decided|decide to|we will|we'll go|let's go with|going with|went with|chose|settled on|switch(?:ed)? to|"
     r"(?:instead of|rather than)(?!\s+[\d~≈<>]))\b", re.IGNORECASE)  # "40 s instead of 3 minutes" is a measurement
 _DECISION_LEAD = re.compile(r"^(?:so,?\s+)?(?:(?:we|i)(?:'ve| have)?\s+decided\s+to|(?:we|i)'ll\s+go\s+with|"
                             r"let's\s+go\s+with|going\s+with|(?:we|i)\s+(?:chose|picked|went\s+with)(?:\s+to)?|"
@@ -30,6 +34,10 @@ _NOT_ALTERNATIVE = re.compile(r"^(?P<choice>[^,;:]{6,}?),\s+(?:and\s+)?not\s+(?!
 _OVER = re.compile(r"\b(?:chose|choose|picked|pick|prefer(?:red|s)?|went with|go(?:ing)? with|favou?r(?:ed|s)?|"
                    r"use[sd]?|using|kept|keep)\s+(?P<choice>[^,;]{2,60}?)\s+over\s+(?!time\b|the (?:network|wire)\b)"
                    r"(?P<alt>[^,;.!?]{2,60})", re.IGNORECASE)
+# A choice taken back: "went back to Y", "reverted to Y", "switched back to Y". The choice before it is a dead end.
+_REVERSAL = re.compile(r"\b(?:(?:went|go(?:ing)?|switch(?:ed)?|mov(?:ed|e)|chang(?:ed|e)|came|fell|roll(?:ed)?)\s+back"
+                       r"\s+to|revert(?:ed)?\s+to|back\s+to)\s+(?P<choice>[^,;.!?]{2,80})", re.IGNORECASE)
+_TRAILING_LINK = re.compile(r"(?:[\s,;:–—-]|\b(?:and|then|but|so)\b)*$", re.IGNORECASE)
 _BECAUSE = re.compile(r"(?:\b(?:because|since|so that|as it|due to)|,\s+so(?!\s+far))\b(.+)$", re.IGNORECASE)
 # Something tried and given up: told as a dead end, never as a decision or a fact learned.
 _DEAD_END_CUE = re.compile(
@@ -100,6 +108,10 @@ def _named_files(text: str, files: Sequence[str]) -> tuple[str, ...]:
 def _decision_note(sentence: str, changed: tuple[str, ...], seen: Sequence[str] = ()) -> DecisionNote:
     """A decision from its sentence; its files are the session's files the sentence names, or, when it
     names none of them, the files the session changed."""
+    reversal = _REVERSAL.search(sentence)
+    if reversal is not None:  # "went with X, then back to Y because Z": Y is the choice, X is told as a dead end
+        sentence = sentence[reversal.start():]
+        sentence = sentence[:1].upper() + sentence[1:]
     because = _BECAUSE.search(sentence)
     head = sentence[: because.start()].rstrip(" ,;") if because else sentence.rstrip(".")
     alternative = _alternative(head)   # before the lead goes: "we picked X over Y"
@@ -119,10 +131,29 @@ def _alternative(text: str) -> re.Match[str] | None:
 
 
 def _is_choice(sentence: str) -> bool:
-    """A sentence that states a choice: a choice cue, or a choice set against an alternative ("X, not Y")."""
+    """A sentence that states a choice: a choice cue, a choice set against an alternative ("X, not Y"), or a
+    return to an earlier one ("back to Y")."""
     because = _BECAUSE.search(sentence)
     head = sentence[: because.start()].rstrip(" ,;") if because else sentence
-    return _DECISION_CUE.search(sentence) is not None or _alternative(head) is not None
+    return any(x is not None for x in (_DECISION_CUE.search(sentence), _alternative(head), _REVERSAL.search(head)))
+
+
+def _reversed(decided: Sequence[str]) -> tuple[list[str], list[str]]:
+    """The session's choices in the order said, split into those still standing and those a later "back to Y"
+    took back: a reversal undoes the choice said just before it, or the one it names before "back to" in the
+    same sentence ("went with X for a day, then back to Y")."""
+    standing: list[str] = []
+    undone: list[str] = []
+    for sentence in decided:
+        reversal = _REVERSAL.search(sentence)
+        if reversal is not None:
+            before = sentence[: reversal.start()]
+            if _DECISION_CUE.search(before) or _alternative(before):
+                undone.append(f"{_TRAILING_LINK.sub('', before)} (taken back: {reversal.group(0).strip()})")
+            elif standing:
+                undone.append(f"{standing.pop().rstrip('.')} (taken back: {reversal.group(0).strip()})")
+        standing.append(sentence)
+    return standing, undone
 
 
 def _decisions_from(sentences: Sequence[str], changed: tuple[str, ...],
@@ -247,7 +278,8 @@ def summarize_offline(inp: SessionInput) -> Draft:
     for o in obs:
         if o.kind == "command" and o.command and o.outcome != "attempted":
             last_outcome[o.command] = o
-    dead_ends = [fence.one_line(s, 240) for s in said["dead_end"]]
+    said["decision"], undone = _reversed(said["decision"])
+    dead_ends = [fence.one_line(s, 240) for s in [*said["dead_end"], *undone]]
     for cmd, o in last_outcome.items():
         if o.outcome == "error":
             dead_ends.append(fence.one_line(f"Tried `{cmd}`: failed" + (f" ({o.detail})" if o.detail else ""), 240))
