@@ -42,7 +42,7 @@ from fakes.messages_api import FakeMessagesAPI  # noqa: E402
 import gitmem  # noqa: E402
 from gitmem.app import flush
 from gitmem.app.project import init_repository  # noqa: E402
-from gitmem.capture import compaction  # noqa: E402
+from gitmem.capture import compaction, transcript  # noqa: E402
 from gitmem.compress.draft import SessionInput  # noqa: E402
 from gitmem.compress.summarize import summarize_session  # noqa: E402
 from gitmem.config import Config  # noqa: E402
@@ -82,6 +82,11 @@ def flush_scenarios(raw_chars: int) -> list[dict]:
         home, root = Path(tmp) / "home", Path(tmp) / "repo"
         home.mkdir()
         root.mkdir()
+        # The session's transcript where Claude Code keeps it; the worker reads it at flush.
+        said = home / ".claude" / "projects" / "-bench-repo" / f"{events[0]['session_id']}.jsonl"
+        said.parent.mkdir(parents=True)
+        said.write_bytes((DATA / "session-transcript.jsonl").read_bytes())
+        events = [dict(e, transcript_path=str(said)) for e in events]
         env = isolated_env(home)
         env.update(api.env(), GITMEM_SUMMARIZER="anthropic")
         saved = dict(os.environ)
@@ -112,23 +117,62 @@ def flush_scenarios(raw_chars: int) -> list[dict]:
     return rows
 
 
+def _long_transcript(turns: int, stop_index: int) -> list[str]:
+    """The fixture's transcript once per turn: each turn's prompt and reply marked with its number and timed
+    like that turn's hook events (turn n's events are 60 s after turn n-1's)."""
+    records = [json.loads(line) for line in (DATA / "session-transcript.jsonl").read_text().splitlines()]
+    out = []
+    for turn in range(turns):
+        for r in records:
+            r = json.loads(json.dumps(r))
+            if r.get("type") in ("user", "assistant"):
+                content = r["message"]["content"]
+                if isinstance(content, str):
+                    r["message"]["content"] = f"{content} (turn {turn})"
+                    r["timestamp"] = compaction.iso(1_790_000_000 + turn * 60 + 1)
+                elif any(b.get("type") == "text" for b in content):
+                    for b in content:
+                        if b.get("type") == "text":
+                            b["text"] += f" (turn {turn})"
+                    r["timestamp"] = compaction.iso(1_790_000_000 + turn * 60 + stop_index)
+            out.append(json.dumps(r, separators=(",", ":")))
+    return out
+
+
 def long_scenario(turns: int, raw_chars: int) -> dict:
     lines = (DATA / "session-hooks.jsonl").read_text().splitlines()
-    base = [compaction.SpoolEvent(ts=1_790_000_000 + i, event=json.loads(l)["hook_event_name"], payload=json.loads(l))
-            for i, l in enumerate(lines)]
     observations = []
-    for turn in range(turns):  # each turn its own tool calls (distinct ids, files and prompt)
+    for turn in range(turns):  # each turn its own tool calls (distinct ids, files and prompt), 60 s apart
+        base = [compaction.SpoolEvent(ts=1_790_000_000 + turn * 60 + i, event=json.loads(l)["hook_event_name"],
+                                      payload=json.loads(l)) for i, l in enumerate(lines)]
         for o in compaction.compact_events(base, "/home/dev/payments"):
             if o.kind == "session":
                 continue
             files = tuple(f.replace(".py", f"_{turn}.py") for f in o.files)
             text = f"{o.text} (turn {turn})" if o.kind in ("prompt", "stop") else o.text
             observations.append(replace(o, files=files, text=text, event_id=f"{o.event_id}-{turn}"))
-    with FakeMessagesAPI() as api:
-        draft = summarize_session(SessionInput("bench-long", tuple(observations)),
-                                  Config(summarizer="anthropic", summarizer_timeout_seconds=60), api.env())
-        out = row(f"long session ({turns} turns, 1 flush)", api.requests, raw_chars * turns)
-    out["summarizer"] = draft.summarizer
+    stop_index = next(i for i, l in enumerate(lines) if json.loads(l)["hook_event_name"] == "Stop")
+    out = []
+    for with_transcript in (False, True):
+        said = transcript.Transcript()
+        if with_transcript:  # the transcript where Claude Code keeps it, read as the flush reads it
+            with tempfile.TemporaryDirectory(prefix="gitmem-bench-") as home:
+                path = Path(home) / ".claude" / "projects" / "-bench" / "long.jsonl"
+                path.parent.mkdir(parents=True)
+                path.write_text("\n".join(_long_transcript(turns, stop_index)) + "\n")
+                saved = os.environ.get("HOME")
+                os.environ["HOME"] = home
+                try:
+                    said = transcript.read_transcript(str(path))
+                finally:
+                    os.environ["HOME"] = saved or ""
+        with FakeMessagesAPI() as api:
+            draft = summarize_session(SessionInput("bench-long", tuple(observations), transcript=said.turns,
+                                                   transcript_bytes=said.raw_bytes),
+                                      Config(summarizer="anthropic", summarizer_timeout_seconds=60), api.env())
+            name = f"long session ({turns} turns, 1 flush{', turns from its transcript' if said.turns else ''})"
+            out.append(row(name, api.requests, said.raw_bytes or raw_chars * turns))
+        out[-1]["summarizer"] = draft.summarizer
     return out
 
 
@@ -146,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     raw_chars = len((DATA / "session-transcript.jsonl").read_text(encoding="utf-8"))
-    rows = flush_scenarios(raw_chars) + [long_scenario(args.turns, raw_chars)]
+    rows = flush_scenarios(raw_chars) + long_scenario(args.turns, raw_chars)
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0

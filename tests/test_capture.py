@@ -16,7 +16,7 @@ import pytest
 from gitmem.capture import compaction
 from gitmem.capture.claude_tools import MAX_COMMAND
 from gitmem.capture.compaction import (MAX_STOP_HEAD, MAX_STOP_TAIL, SessionFacts, SpoolEvent, compact_events,
-                                       parse_spool_line, read_transcript_text, session_facts)
+                                       parse_spool_line, session_facts)
 from gitmem.capture.payload_fields import MAX_DETAIL, MAX_PATH, MAX_TEXT, clip, rel_path
 from gitmem.store.records import Observation, ObservationBatch
 
@@ -487,44 +487,6 @@ def test_clip():
 def test_empty_input():
     assert compact_events([], ROOT) == []
     assert session_facts([], ROOT) == SessionFacts()
-
-
-# -- transcript ------------------------------------------------------------------------------------
-
-
-def test_transcript_text_of_the_real_transcript():
-    text = read_transcript_text(str(DATA / "session-transcript.jsonl"), 10_000)
-    assert text == ("User: Split the payment service\n\n"
-                    "Assistant: Done. We decided to use the outbox pattern because the ledger must stay consistent.")
-
-
-def test_transcript_missing_or_malformed(tmp_path):
-    assert read_transcript_text(str(tmp_path / "missing.jsonl"), 1000) == ""
-    assert read_transcript_text(str(tmp_path), 1000) == ""
-    assert read_transcript_text("", 1000) == "" and read_transcript_text(None, 1000) == ""
-    bad = tmp_path / "bad.jsonl"
-    bad.write_bytes(b'not json\n\xff\xfe\n[1]\n{"type": "user", "message": {"content": "hello"}}\n'
-                    b'{"type": "user", "isSidechain": true, "message": {"content": "subagent chatter"}}\n'
-                    b'{"type": "assistant", "message": {"content": [{"type": "thinking", "thinking": "hmm"}, '
-                    b'{"type": "tool_use", "name": "Bash"}, {"type": "text", "text": "hi back"}]}}\n{"type": "user"')
-    assert read_transcript_text(str(bad), 1000) == "User: hello\n\nAssistant: hi back"
-
-
-def test_transcript_is_bounded_and_keeps_the_first_and_latest_turns(tmp_path):
-    path = tmp_path / "long.jsonl"
-    with path.open("w", encoding="utf-8") as fh:
-        fh.write(json.dumps({"type": "user", "message": {"content": "FIRST request"}}) + "\n")
-        for i in range(500):
-            fh.write(json.dumps({"type": "assistant", "message": {"content": [{"type": "text", "text": f"turn {i} " * 20}]}}) + "\n")
-        fh.write(json.dumps({"type": "assistant", "message": {"content": [{"type": "text", "text": "LAST answer"}]}}) + "\n")
-    text = read_transcript_text(str(path), 2000)
-    assert len(text) <= 2000
-    assert text.startswith("User: FIRST request\n\n[… ")
-    assert "turns omitted …]" in text and text.endswith("Assistant: LAST answer")
-    with path.open("a", encoding="utf-8") as fh:
-        fh.write(json.dumps({"type": "assistant", "message": {"content": "FINAL " + "z" * 50_000}}) + "\n")
-    text = read_transcript_text(str(path), 2000)
-    assert len(text) <= 2000 and "Assistant: FINAL zzz" in text and text.endswith("z…")
 
 
 def test_secret_straddling_the_clip_is_still_redacted() -> None:

@@ -205,11 +205,13 @@ class World:
         for turn in s.turns:
             prompt_id = str(uuid.uuid4())
             common = {**base, "prompt_id": prompt_id, "permission_mode": "default"}
+            self._say(base["transcript_path"], "user", turn.prompt)
             self.hook(actor, "UserPromptSubmit", {**common, "hook_event_name": "UserPromptSubmit",
                                                   "prompt": turn.prompt})
             for tool in turn.tools:
                 event, payload = self._tool_payload(actor, root, tool)
                 self.hook(actor, event, {**common, "hook_event_name": event, **payload})
+            self._say(base["transcript_path"], "assistant", turn.reply)
             self.hook(actor, "Stop", {**common, "hook_event_name": "Stop", "stop_hook_active": False,
                                       "last_assistant_message": turn.reply})
         self.hook(actor, "SessionEnd", {**base, "hook_event_name": "SessionEnd", "reason": "prompt_input_exit"})
@@ -220,6 +222,20 @@ class World:
         if summary is None:
             raise RuntimeError(f"session {s.id} has no summary after the flush")
         self.summarized.append((summary.summarizer, summary.fallback_reason))
+
+    @staticmethod
+    def _say(transcript: str, role: str, text: str) -> None:
+        """Append a turn to the session's transcript as Claude Code writes it (the flush reads it)."""
+        if not text:
+            return
+        path = Path(transcript)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        now = time.time()
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now * 1000) % 1000:03d}Z"
+        content = text if role == "user" else [{"type": "text", "text": text}]
+        with path.open("a", encoding="utf-8") as fh:
+            fh.write(json.dumps({"type": role, "timestamp": stamp, "message": {"role": role, "content": content}})
+                     + "\n")
 
     def _tool_payload(self, actor: str, root: Path, tool: dsl.Tool) -> tuple[str, dict]:
         self._tool_n += 1

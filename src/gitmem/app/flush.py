@@ -27,7 +27,7 @@ from typing import Sequence
 
 from gitmem import hook, redact
 from gitmem.app import inject
-from gitmem.capture import compaction, spool
+from gitmem.capture import compaction, spool, transcript
 from gitmem.compress import summarize
 from gitmem.compress.draft import SessionInput
 from gitmem.config import load_config, state_dir
@@ -283,12 +283,15 @@ def build_summary(repo: Repo, session_id: str, observations: tuple[Observation, 
     commits: tuple[str, ...] = ()
     if head_start and head and head_start != head:
         commits = commits_between(repo, head_start, head, limit=100)
+    said = _read_transcript(facts.transcript_path if facts else "", session_id)
     draft = summarize.summarize_session(SessionInput(
         session_id=session_id,
         observations=observations,
         previous=previous,
         last_message=redact.redact_text(facts.last_assistant_message).text if facts else "",
         state_dir=state_dir(repo.common_dir),
+        transcript=said.turns,
+        transcript_bytes=said.raw_bytes,
     ), config)
     done = [o for o in observations if o.outcome in ("ok", "")]  # failed or attempted edits changed nothing
     files_read = _merge_unique(previous.files_read if previous else (), *(o.files for o in done if o.kind == "read"))
@@ -311,6 +314,17 @@ def build_summary(repo: Repo, session_id: str, observations: tuple[Observation, 
         tokens_in=(previous.tokens_in if previous else 0) + draft.tokens_in,
         tokens_out=(previous.tokens_out if previous else 0) + draft.tokens_out,
     )
+
+
+def _read_transcript(path: str, session_id: str) -> transcript.Transcript:
+    """The session's transcript turns (redacted as they are read), or none: a transcript that cannot be read,
+    or whose redaction fails, leaves the summary to the hooks' own copies and never fails the flush."""
+    try:
+        return transcript.read_transcript(path)
+    except Exception:  # noqa: BLE001 - nothing of it is kept, so nothing unredacted is stored or sent
+        logger.warning("the transcript of session %s was left out: it could not be read and redacted", session_id,
+                       exc_info=True)
+        return transcript.Transcript()
 
 
 def _commit_notes(summary: SessionSummary) -> dict[str, str]:

@@ -28,12 +28,12 @@ import json
 import logging
 import math
 import re
-from collections import Counter, deque
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
 from gitmem.capture.claude_tools import bash_outcome, failure_outcome, todo_items, tool_fields
-from gitmem.capture.payload_fields import MAX_DETAIL, MAX_PATH, MAX_TEXT, as_dict, as_int, as_str, clip, plural, rel_path
+from gitmem.capture.payload_fields import MAX_DETAIL, MAX_PATH, MAX_TEXT, as_dict, as_int, as_str, clip, rel_path
 from gitmem.store.records import Observation
 
 logger = logging.getLogger(__name__)
@@ -42,7 +42,6 @@ MAX_STOP_HEAD = 300    # a reply's opening and its conclusion, where decisions a
 MAX_STOP_TAIL = 700
 MAX_PROMPT = 2000      # prompts and the last message in SessionFacts (for the summarizer)
 MAX_LIST = 200         # entries per SessionFacts tuple
-MAX_TRANSCRIPT_LINE = 4 << 20
 
 TOOL_EVENTS = ("PreToolUse", "PostToolUse", "PostToolUseFailure", "PermissionDenied")
 _RESOLVING = ("PostToolUse", "PostToolUseFailure", "PermissionDenied")
@@ -348,69 +347,3 @@ def session_facts(events: Sequence[SpoolEvent], root: str | None,
         todos=todos,
         head_start=next((ev.head for ev in sorted(events, key=lambda e: e.ts) if ev.head), ""),
     )
-
-
-# -- transcript -----------------------------------------------------------------------------------
-
-
-def _turn_text(record: dict) -> tuple[str, str] | None:
-    if record.get("isSidechain") is True or record.get("isMeta") is True:
-        return None
-    role = record.get("type")
-    if role not in ("user", "assistant"):
-        return None
-    content = as_dict(record.get("message")).get("content")
-    if isinstance(content, str):
-        texts = [content]
-    elif isinstance(content, list):
-        texts = [b["text"] for b in content if isinstance(b, dict) and b.get("type") == "text" and as_str(b.get("text"))]
-    else:
-        return None
-    text = "\n".join(t for t in texts if t.strip())
-    return (role, text) if text.strip() else None
-
-
-def read_transcript_text(path: str | None, max_chars: int) -> str:
-    """User and assistant text turns of a transcript JSONL, at most ``max_chars``.
-
-    Tool calls, tool results, thinking and subagent turns are left out. When the
-    text is longer, the first turn and the latest turns are kept with a marker
-    between them. A missing or unreadable file gives "".
-    """
-    if not path or not isinstance(path, str) or max_chars <= 0:
-        return ""
-    head = ""
-    tail: deque[str] = deque()
-    tail_len = omitted = 0
-    budget = max_chars
-    try:
-        with open(path, "rb") as fh:
-            for raw in fh:
-                if len(raw) > MAX_TRANSCRIPT_LINE:
-                    continue
-                try:
-                    record = json.loads(raw.decode("utf-8", "replace"))
-                except (ValueError, RecursionError):
-                    continue
-                turn = _turn_text(record) if isinstance(record, dict) else None
-                if turn is None:
-                    continue
-                label = "User" if turn[0] == "user" else "Assistant"
-                block = f"{label}: " + clip(turn[1], max(budget - len(label) - 4, 1))
-                if not head:
-                    head = clip(block, max_chars // 4 or max_chars)
-                    budget = max(max_chars - len(head) - 40, 1)  # 40: separators and the omission marker
-                    continue
-                tail.append(block)
-                tail_len += len(block) + 2
-                while len(tail) > 1 and tail_len > budget:  # the latest turn always stays
-                    dropped = tail.popleft()
-                    tail_len -= len(dropped) + 2
-                    omitted += 1
-    except (OSError, ValueError):
-        return ""
-    parts = [head] if head else []
-    if omitted:
-        parts.append(f"[… {plural(omitted, 'turn')} omitted …]")
-    parts.extend(tail)
-    return clip("\n\n".join(parts), max_chars)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
+from gitmem.capture.transcript import Turn
 from gitmem.store.records import Observation, SessionSummary
 
 # The fields a summarizer writes: what the session asked, learned, did and decided.
@@ -25,6 +26,8 @@ class SessionInput:
     previous: SessionSummary | None = None
     last_message: str = ""
     state_dir: Path | None = None  # <common-dir>/gitmem: where the claude lock lives
+    transcript: tuple[Turn, ...] = ()  # the user's words and the assistant's whole replies, redacted (may be empty)
+    transcript_bytes: int = 0          # the raw transcript's size: the model input's budget is a share of it
 
 
 Draft = SessionSummary

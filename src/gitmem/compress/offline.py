@@ -1,9 +1,13 @@
 """The offline summarizer: an extractive summary built only from the observations.
 
 Deterministic (same input, same output) and needs no network: it is what every
-other backend falls back to. The assistant's replies are read sentence by
-sentence and sorted by cue words into dead ends, decisions, things learned and
-open next steps; files changed and commands run become the completed work.
+other backend falls back to. The assistant's replies (from the transcript when
+there is one: every reply whole) are read sentence by sentence, bullet by bullet
+and row by row, and sorted into dead ends, decisions, things learned and open
+next steps; files changed and commands run become the completed work. A choice
+is known by a cue or by its structure: set against an alternative ("X, not Y",
+"picked X over Y"), with its reason ("because", "since", ", so"), and a later
+"back to Y" takes the choice before it back (a dead end, never a decision).
 """
 
 from __future__ import annotations
@@ -19,12 +23,22 @@ from gitmem.store.records import DecisionNote, Observation
 OFFLINE = "offline"
 
 _DECISION_CUE = re.compile(
-    r"\b(decided|decide to|we will|we'll go|let's go with|going with|chose|settled on|switch(?:ed)? to|"
+    r"\b(decided|decide to|we will|we'll go|let's go with|going with|went with|chose|settled on|switch(?:ed)? to|"
     r"(?:instead of|rather than)(?!\s+[\d~≈<>]))\b", re.IGNORECASE)  # "40 s instead of 3 minutes" is a measurement
 _DECISION_LEAD = re.compile(r"^(?:so,?\s+)?(?:(?:we|i)(?:'ve| have)?\s+decided\s+to|(?:we|i)'ll\s+go\s+with|"
                             r"let's\s+go\s+with|going\s+with|(?:we|i)\s+(?:chose|picked|went\s+with)(?:\s+to)?|"
                             r"settled\s+on)\s+", re.IGNORECASE)
-_BECAUSE = re.compile(r"\b(?:because|since|so that|as it|due to)\b(.+)$", re.IGNORECASE)
+# A choice said by its structure: "integer cents, not floats", "prefer SKIP LOCKED over a Redis list".
+_NOT_ALTERNATIVE = re.compile(r"^(?P<choice>[^,;:]{6,}?),\s+(?:and\s+)?not\s+(?!sure\b|yet\b|only\b|just\b|even\b)"
+                              r"(?P<alt>[^,;:.!?]{2,60})[.!]?$", re.IGNORECASE)
+_OVER = re.compile(r"\b(?:chose|choose|picked|pick|prefer(?:red|s)?|went with|go(?:ing)? with|favou?r(?:ed|s)?|"
+                   r"use[sd]?|using|kept|keep)\s+(?P<choice>[^,;]{2,60}?)\s+over\s+(?!time\b|the (?:network|wire)\b)"
+                   r"(?P<alt>[^,;.!?]{2,60})", re.IGNORECASE)
+# A choice taken back: "went back to Y", "reverted to Y", "switched back to Y". The choice before it is a dead end.
+_REVERSAL = re.compile(r"\b(?:(?:went|go(?:ing)?|switch(?:ed)?|mov(?:ed|e)|chang(?:ed|e)|came|fell|roll(?:ed)?)\s+back"
+                       r"\s+to|revert(?:ed)?\s+to|back\s+to)\s+(?P<choice>[^,;.!?]{2,80})", re.IGNORECASE)
+_TRAILING_LINK = re.compile(r"(?:[\s,;:–—-]|\b(?:and|then|but|so)\b)*$", re.IGNORECASE)
+_BECAUSE = re.compile(r"(?:\b(?:because|since|so that|as it|due to)|,\s+so(?!\s+far))\b(.+)$", re.IGNORECASE)
 # Something tried and given up: told as a dead end, never as a decision or a fact learned.
 _DEAD_END_CUE = re.compile(
     r"\b(?:did not|didn't|does not|doesn't|do not|don't)\s+(?:work|help|fix|solve|improve|change anything)\b|"
@@ -47,6 +61,7 @@ _CHECKBOX = re.compile(r"^\s*(?:[-*•]\s+)?\[([ xX])\]\s+(.*)$")
 # A heading over a list of open work: "Next steps:", "**Not done yet**", "Left a few TODOs:", "## Follow-ups".
 _STEPS_HEADING = re.compile(r"\b(?:next steps?|to-?dos?|to do|not (?:yet )?done|left (?:to do|open)|remaining|"
                             r"still open|open (?:items|questions|points)|follow[- ]?ups?|pending)\b", re.IGNORECASE)
+_TABLE_RULE = re.compile(r"\|?(?:\s*:?-{2,}:?\s*\|)+\s*:?(?:-{2,}:?\s*)?\|?")
 _THEN = re.compile(r";\s*(?:and\s+)?(?:then\s+)?")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 _IN_LINE = re.compile(r"(?<=[.!?])\s+")
@@ -55,8 +70,28 @@ _COMMIT_MESSAGE = re.compile(r"\bgit\s+commit\b[^\n]*?\s-(?:a?m|-message(?:=|\s)
 _OPEN_TODO = ("[ ]", "[>]", "[pending]", "[in_progress]")
 
 
-def _sentences(text: str) -> list[str]:
-    return [s.strip(" -*•\t") for s in _SENTENCE.split(text or "") if len(s.strip()) > 12]
+def _table_rows(text: str) -> str:
+    """Markdown tables as plain lines: a header row (the one above the ``|---|`` rule) and the rule are left out,
+    and each data row reads "first cell: the other cells"."""
+    lines = (text or "").split("\n")
+    out: list[str] = []
+    for n, line in enumerate(lines):
+        row = line.strip()
+        if not row.startswith("|"):
+            out.append(line)
+            continue
+        below = lines[n + 1].strip() if n + 1 < len(lines) else ""
+        if _TABLE_RULE.fullmatch(row) or (below.startswith("|") and _TABLE_RULE.fullmatch(below)):
+            continue
+        cells = [c.strip() for c in row.strip("|").split("|") if c.strip()]
+        out.append(cells[0] + (": " + ", ".join(cells[1:]) if len(cells) > 1 else "") + "." if cells else "")
+    return "\n".join(out)
+
+
+def sentences(text: str) -> list[str]:
+    """Every sentence, bullet and table row of ``text`` (a line or a sentence of 12 characters or fewer is no
+    statement)."""
+    return [s.strip(" -*•\t") for s in _SENTENCE.split(_table_rows(text)) if len(s.strip()) > 12]
 
 
 def _named_files(text: str, files: Sequence[str]) -> tuple[str, ...]:
@@ -73,19 +108,59 @@ def _named_files(text: str, files: Sequence[str]) -> tuple[str, ...]:
 def _decision_note(sentence: str, changed: tuple[str, ...], seen: Sequence[str] = ()) -> DecisionNote:
     """A decision from its sentence; its files are the session's files the sentence names, or, when it
     names none of them, the files the session changed."""
+    reversal = _REVERSAL.search(sentence)
+    if reversal is not None:  # "went with X, then back to Y because Z": Y is the choice, X is told as a dead end
+        sentence = sentence[reversal.start():]
+        sentence = sentence[:1].upper() + sentence[1:]
     because = _BECAUSE.search(sentence)
     head = sentence[: because.start()].rstrip(" ,;") if because else sentence.rstrip(".")
+    alternative = _alternative(head)   # before the lead goes: "we picked X over Y"
     head = _DECISION_LEAD.sub("", head)
     files = _named_files(sentence, list(dict.fromkeys([*changed, *seen]))) or changed
+    if alternative is not None and not _DECISION_CUE.search(head):
+        head = alternative.group("choice") if alternative.re is _NOT_ALTERNATIVE else head
     return DecisionNote(title=fence.one_line(head[:1].upper() + head[1:], 100), decision=fence.one_line(sentence, 300),
-                        rationale=fence.one_line(because.group(1).rstrip("."), 300) if because else "", files=files[:10])
+                        rationale=fence.one_line(because.group(1).rstrip("."), 300) if because else "",
+                        alternatives=(fence.one_line(alternative.group("alt").strip(), 120),) if alternative else (),
+                        files=files[:10])
+
+
+def _alternative(text: str) -> re.Match[str] | None:
+    """The choice and the alternative it was chosen over, when a sentence says them by its structure."""
+    return _NOT_ALTERNATIVE.match(text.strip()) or _OVER.search(text)
+
+
+def _is_choice(sentence: str) -> bool:
+    """A sentence that states a choice: a choice cue, a choice set against an alternative ("X, not Y"), or a
+    return to an earlier one ("back to Y")."""
+    because = _BECAUSE.search(sentence)
+    head = sentence[: because.start()].rstrip(" ,;") if because else sentence
+    return any(x is not None for x in (_DECISION_CUE.search(sentence), _alternative(head), _REVERSAL.search(head)))
+
+
+def _reversed(decided: Sequence[str]) -> tuple[list[str], list[str]]:
+    """The session's choices in the order said, split into those still standing and those a later "back to Y"
+    took back: a reversal undoes the choice said just before it, or the one it names before "back to" in the
+    same sentence ("went with X for a day, then back to Y")."""
+    standing: list[str] = []
+    undone: list[str] = []
+    for sentence in decided:
+        reversal = _REVERSAL.search(sentence)
+        if reversal is not None:
+            before = sentence[: reversal.start()]
+            if _DECISION_CUE.search(before) or _alternative(before):
+                undone.append(f"{_TRAILING_LINK.sub('', before)} (taken back: {reversal.group(0).strip()})")
+            elif standing:
+                undone.append(f"{standing.pop().rstrip('.')} (taken back: {reversal.group(0).strip()})")
+        standing.append(sentence)
+    return standing, undone
 
 
 def _decisions_from(sentences: Sequence[str], changed: tuple[str, ...],
                     seen: Sequence[str] = ()) -> tuple[DecisionNote, ...]:
     notes: dict[str, DecisionNote] = {}
     for sentence in sentences:
-        if _DECISION_CUE.search(sentence) and not _DEAD_END_CUE.search(sentence):
+        if _is_choice(sentence) and not _DEAD_END_CUE.search(sentence):
             note = _decision_note(sentence, changed, seen)
             notes.setdefault(restatement.title_key(note.title), note)
     return tuple(notes.values())[:5]
@@ -146,11 +221,11 @@ def _open_steps(message: str) -> tuple[list[str], str]:
     return [s for s in steps if s and not restatement.says_nothing(s)], " ".join(kept)
 
 
-def _kind_of(sentence: str) -> str:
+def kind_of(sentence: str) -> str:
     """dead_end, decision, learned or other: what an assistant's sentence tells (first cue wins)."""
     if _DEAD_END_CUE.search(sentence):
         return "dead_end"
-    if _DECISION_CUE.search(sentence):
+    if _is_choice(sentence):
         return "decision"
     if _LEARNED_CUE.search(sentence) or _FILE_DOES.match(sentence):
         return "learned"
@@ -171,18 +246,24 @@ def summarize_offline(inp: SessionInput) -> Draft:
     searches = unique([fence.one_line(o.text, 120) for o in obs if o.kind == "search" and o.text], 8)
     fetches = unique([fence.one_line(o.text or o.command, 120) for o in obs if o.kind == "fetch"], 5)
 
-    # The replies: earlier turns as the Stop observations kept them (clipped), the last one whole.
-    replies = [o.text for o in obs if o.kind == "stop" and o.text]
-    final = inp.last_message or (replies[-1] if replies else "")
-    if inp.last_message and replies and final.startswith(replies[-1].rstrip("…")):
-        replies = replies[:-1]
+    # The replies: from the transcript, every one whole; without it, earlier turns as the Stop observations
+    # kept them (clipped), the last one whole.
+    told = [t.text for t in inp.transcript if t.role == "assistant"]
+    if told:
+        replies, final = told[:-1], told[-1]
+    else:
+        replies = [o.text for o in obs if o.kind == "stop" and o.text]
+        final = inp.last_message or (replies[-1] if replies else "")
+        if inp.last_message and replies and final.startswith(replies[-1].rstrip("…")):
+            replies = replies[:-1]
+    asked = [t.text for t in inp.transcript if t.role == "user"] or prompts  # the user's whole words
     steps_said, final_rest = _open_steps(final)
     said: dict[str, list[str]] = {"dead_end": [], "decision": [], "learned": [], "other": []}
-    for sentence in [s for r in replies for s in _sentences(r)]:
-        said[_kind_of(sentence)].append(sentence)
+    for sentence in [s for r in replies for s in sentences(r)]:
+        said[kind_of(sentence)].append(sentence)
     lead: list[str] = []
-    for sentence in _sentences(final_rest):
-        kind = _kind_of(sentence)
+    for sentence in sentences(final_rest):
+        kind = kind_of(sentence)
         said[kind].append(sentence)
         if kind == "other" and len(lead) < _LEAD_SENTENCES and not sentence.endswith((":", "?")):
             lead.append(fence.one_line(sentence.rstrip("."), 240))
@@ -197,7 +278,8 @@ def summarize_offline(inp: SessionInput) -> Draft:
     for o in obs:
         if o.kind == "command" and o.command and o.outcome != "attempted":
             last_outcome[o.command] = o
-    dead_ends = [fence.one_line(s, 240) for s in said["dead_end"]]
+    said["decision"], undone = _reversed(said["decision"])
+    dead_ends = [fence.one_line(s, 240) for s in [*said["dead_end"], *undone]]
     for cmd, o in last_outcome.items():
         if o.outcome == "error":
             dead_ends.append(fence.one_line(f"Tried `{cmd}`: failed" + (f" ({o.detail})" if o.detail else ""), 240))
@@ -229,7 +311,7 @@ def summarize_offline(inp: SessionInput) -> Draft:
         completed=unique(completed, 15),
         next_steps=unique(next_steps, 10),
         dead_ends=unique(dead_ends, 8),
-        decisions=_decisions_from([*(s for p in prompts for s in _sentences(p)), *said["decision"]], modified, read),
+        decisions=_decisions_from([*(s for p in asked for s in sentences(p)), *said["decision"]], modified, read),
         tags=(),
         summarizer=OFFLINE,
     )

@@ -40,11 +40,13 @@ from dataclasses import replace
 from typing import Any, Mapping, Sequence
 
 from gitmem import fence
+from gitmem.capture.transcript import Turn
 from gitmem.compress import claude_cli
 from gitmem.compress.answer import SUMMARY_SCHEMA, Answer, as_data, draft_from_answer, keep_decisions
 from gitmem.compress.anthropic_api import call_anthropic
 from gitmem.compress.draft import Draft, SessionInput, content_of
 from gitmem.compress.offline import OFFLINE, summarize_offline
+from gitmem.compress.turn_budget import fit_turns, turn_budget
 from gitmem.config import Config, read_template
 from gitmem.errors import SummarizeError
 from gitmem.store.records import Observation
@@ -131,12 +133,30 @@ def _obs_line(o: Observation) -> str:
     return line
 
 
-def session_lines(observations: Sequence[Observation], last_message: str = "", limit: int = 400) -> list[str]:
-    """One short line per meaningful observation; a run of identical lines is written once with a count."""
+def session_lines(observations: Sequence[Observation], last_message: str = "", limit: int = 400,
+                  turns: Sequence[Turn] = (), raw_bytes: int = 0) -> list[str]:
+    """One short line per meaningful observation; a run of identical lines is written once with a count.
+
+    With the transcript's ``turns``, the user's words and the assistant's replies come from them, whole when
+    they fit ``turn_budget`` (a share of the raw transcript's ``raw_bytes``), in place of the hooks' clipped
+    copies, each placed among the tool calls by its time."""
+    timed: list[tuple[str, str]] = []
+    replaced = 0
+    for o in observations:
+        if turns and o.kind in ("prompt", "stop"):
+            replaced += len(o.text) + 11
+            continue
+        timed.append((o.ts, fence.one_line(_obs_line(o), limit)))
+    if turns:
+        replaced += len(last_message) + 19
+        at = ""
+        for turn, text in fit_turns(turns, turn_budget(raw_bytes, replaced)):
+            at = turn.ts or at
+            timed.append((at, f"{turn.role}: {text}"))
+        timed.sort(key=lambda pair: pair[0])  # stable: same-time lines keep their order
     out: list[str] = []
     counts: list[int] = []
-    for o in observations:
-        line = fence.one_line(_obs_line(o), limit)
+    for _, line in timed:
         if not line:
             continue
         if out and out[-1] == line:
@@ -146,8 +166,8 @@ def session_lines(observations: Sequence[Observation], last_message: str = "", l
         counts.append(1)
     lines = [f"{line} (x{n})" if n > 1 else line for line, n in zip(out, counts)]
     last = " ".join(last_message.split())
-    if last and not any(last.startswith(line[len("assistant: "):].rstrip("…")) for line in lines[-3:]
-                        if line.startswith("assistant: ")):
+    if last and not turns and not any(last.startswith(line[len("assistant: "):].rstrip("…")) for line in lines[-3:]
+                                      if line.startswith("assistant: ")):
         lines.append(fence.one_line(f"assistant (final): {last}", max(limit, 2000)))
     return lines
 
@@ -214,7 +234,10 @@ def summarize_with_model(backend: str, inp: SessionInput, config: Config, deadli
     if prev is not None and prev.summarizer in (ANTHROPIC, CLAUDE) and 0 < prev.observation_count <= len(new):
         base = content_of(prev)
         new = new[prev.observation_count:]
-    lines = session_lines(new, inp.last_message)
+    turns = inp.transcript
+    if base is not None and prev is not None:  # only what was said since the summary so far
+        turns = tuple(t for t in turns if t.ts and t.ts > prev.ended_at)
+    lines = session_lines(new, inp.last_message, turns=turns, raw_bytes=inp.transcript_bytes)
     if not lines and base is not None:
         return replace(base, summarizer=backend, model=prev.model if prev else "")
     system = read_template("summarize-system.md").strip()
