@@ -228,6 +228,11 @@ def worker(name: str, n: int) -> dict[str, Any]:
     t0 = time.perf_counter()
     enc_docs(texts)
     encode_s = time.perf_counter() - t0
+    one = []
+    for q, _ in zip(PARAPHRASES * 3, range(30)):
+        t0 = time.perf_counter()
+        enc_queries([q[1]])
+        one.append((time.perf_counter() - t0) * 1000)
     dv = enc_docs([docs[k] for k in keys])
     def ranked(queries: list[str]) -> list[list[str]]:
         order = np.argsort(-(enc_queries(queries) @ dv.T), axis=1)
@@ -236,7 +241,7 @@ def worker(name: str, n: int) -> dict[str, Any]:
     exact = ranked([q for _, q in exact_probes(docs)])
     return {"candidate": name, "dims": int(dv.shape[1]), "package_bytes": site_size(name),
             "load_s": round(load_s, 3), "encode_n": n, "encode_s": round(encode_s, 3),
-            "texts_per_s": round(n / encode_s, 1), "peak_rss_mb": round(
+            "texts_per_s": round(n / encode_s, 1), "one_query_ms": round(statistics.median(one), 2), "peak_rss_mb": round(
                 resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1), "rankings": rankings, "exact": exact}
 
 
@@ -332,7 +337,7 @@ def main() -> int:
     for c in report["candidates"]:
         print(f"{c['candidate']:13} dims {c['dims']:4}  package {c['package_bytes'] / 2**20:6.1f} MB  load "
               f"{c['load_s']:.2f} s  encode {c['encode_n']} in {c['encode_s']:.2f} s ({c['texts_per_s']}/s)  "
-              f"peak RSS {c['peak_rss_mb']} MB")
+              f"one query {c['one_query_ms']} ms  peak RSS {c['peak_rss_mb']} MB")
     for b in report["brute_force"]:
         print(f"numpy cosine top-5  {b['n']:>7} x {b['dims']:3}  median {b['median_ms']} ms  p95 {b['p95_ms']} ms"
               f"  ({b['blob_mb']} MB float32)")
