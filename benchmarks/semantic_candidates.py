@@ -229,9 +229,9 @@ def worker(name: str, n: int) -> dict[str, Any]:
     enc_docs(texts)
     encode_s = time.perf_counter() - t0
     one = []
-    for q, _ in zip(PARAPHRASES * 3, range(30)):
+    for pair, _ in zip(PARAPHRASES * 3, range(30)):
         t0 = time.perf_counter()
-        enc_queries([q[1]])
+        enc_queries([pair[1]])
         one.append((time.perf_counter() - t0) * 1000)
     dv = enc_docs([docs[k] for k in keys])
     def ranked(queries: list[str]) -> list[list[str]]:
