@@ -437,14 +437,14 @@ def test_stopword_only_queries_list_the_newest_records(memory: Repo) -> None:
 
 def test_query_terms_are_quoted_and_filtered() -> None:
     assert query_terms("store.py") == ['"store py"']
-    assert query_terms("read_memory the cache") == ['"read memory"', '"cache"']
+    assert query_terms("read_memory the cache") == ['("read memory" OR "readmemory")', '"cache"']
     assert query_terms('"AND( x" OR y*') == []   # stopwords and one-letter words only
     assert query_terms('"AND(hook" NEAR(x') == ['"and hook"', '"near x"']
     assert query_terms("conf* co* cach") == ['"conf"*', '"co"', '"cach"']
     assert query_terms("Cache cache CACHE") == ['"cache"']
     assert query_terms("the a of") == []
     assert len(query_terms(" ".join(f"word{i}" for i in range(100)))) == MAX_TERMS
-    assert fts_expression("alpha beta", any_term=True) == '{title body files tags} : ("alpha" OR "beta")'
+    assert fts_expression("alpha beta", any_term=True) == '{title body files tags idents} : ("alpha" OR "beta")'
     assert fts_expression("the") == ""
 
 

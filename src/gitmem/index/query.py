@@ -20,19 +20,21 @@ from typing import Any, Callable, Iterable, Sequence
 
 from gitmem import globs
 from gitmem.errors import GitmemError
+from gitmem.index.identifiers import word_forms
 from gitmem.index.rows import TYPE_FACETS, TYPES, expand_label, facet
 from gitmem.index.tables import json_list
 from gitmem.recall import STOPWORDS  # a query of only these lists recent records
 from gitmem.since import parse_since
 
-BM25_WEIGHTS = (10.0, 1.0, 4.0, 3.0, 0.0)  # title, body, files, tags, facets: a title hit is worth ten body hits
+BM25_WEIGHTS = (10.0, 1.0, 4.0, 3.0, 0.0, 2.0)  # title, body, files, tags, facets, identifier words: a title hit
+#                                                is worth ten body hits
 MIN_PREFIX = 3                           # shorter prefixes match too many terms (MEASUREMENTS.md, table 5)
 MAX_TERMS = 16
 MAX_RANKED = 10_000                      # rank at most the newest 10,000 matches: ~10 ms of BM25 at 100k rows
 MAX_LIMIT = 1_000
 SNIPPET_TOKENS = 12
 _MAX_AUTHOR_FACETS = 32
-_TEXT_COLUMNS = "{title body files tags}"
+_TEXT_COLUMNS = "{title body files tags idents}"
 _MAX_DATE_FACETS = 60
 _RUN = re.compile(r"[^\W_]+")
 _ASCII_RUN = re.compile(r"[A-Za-z0-9]+")
@@ -63,15 +65,21 @@ class SearchHit:
 def query_terms(text: str) -> list[str]:
     """FTS5 terms for user text: each whitespace-separated word becomes a double-quoted phrase of its
     letter-and-digit runs (``store.py`` -> ``"store py"``), stopwords and one-character words are dropped,
-    and a trailing ``*`` makes a prefix query when the last run has at least ``MIN_PREFIX`` characters."""
+    and a trailing ``*`` makes a prefix query when the last run has at least ``MIN_PREFIX`` characters.
+    An identifier is also asked for in its other spellings (``identifiers.word_forms``): ``chargeRetry`` ->
+    ``("chargeretry" OR "charge retry")``, ``charge_retry`` -> ``("charge retry" OR "chargeretry")``."""
     terms: list[str] = []
     for word in text.split():
         runs = _RUN.findall(word.lower())
         if not runs or (len(runs) == 1 and (runs[0] in STOPWORDS or len(runs[0]) < 2)):
             continue
-        term = '"' + " ".join(runs) + '"'
-        if word.endswith("*") and len(runs[-1]) >= MIN_PREFIX:
-            term += "*"
+        phrases = []
+        for form in word_forms(word):
+            phrase = '"' + " ".join(form) + '"'
+            if word.endswith("*") and len(form[-1]) >= MIN_PREFIX:
+                phrase += "*"
+            phrases.append(phrase)
+        term = phrases[0] if len(phrases) == 1 else "(" + " OR ".join(phrases) + ")"
         if term not in terms:
             terms.append(term)
     return terms[:MAX_TERMS]
