@@ -32,6 +32,7 @@ MIN_PREFIX = 3                           # shorter prefixes match too many terms
 MAX_TERMS = 16
 MAX_RANKED = 10_000                      # rank at most the newest 10,000 matches: ~10 ms of BM25 at 100k rows
 MAX_LIMIT = 1_000
+GROUP_POOL_FACTOR, GROUP_POOL_EXTRA = 2, 10      # ranked per query: 2 x limit + 10, grouped per session
 SNIPPET_TOKENS = 12
 _MAX_AUTHOR_FACETS = 32
 _TEXT_COLUMNS = "{title body files tags idents}"
@@ -55,11 +56,14 @@ class SearchHit:
     path: str           # the file in the memory ref, or the decision file in the work tree
     files: tuple[str, ...]
     score: float        # BM25, higher is better; 0.0 when listed by recency
+    match: str = "all"  # all: has every query word; any: some of them (the relaxed pass); recent: no words
+    session_matches: int = 1   # hits of the same session among those ranked (``hit_groups.per_session``)
 
     def to_dict(self) -> dict[str, Any]:
         return {"type": self.type, "id": self.id, "session_id": self.session_id, "title": self.title,
                 "snippet": self.snippet, "date": self.date, "author": self.author, "branch": self.branch,
-                "path": self.path, "files": list(self.files), "score": round(self.score, 4)}
+                "path": self.path, "files": list(self.files), "score": round(self.score, 4),
+                "match": self.match, "session_matches": self.session_matches}
 
 
 def query_terms(text: str) -> list[str]:
@@ -322,9 +326,42 @@ def query_index(conn: sqlite3.Connection, query: str, *, types: Iterable[str] | 
         conn.create_function("gm_file_match", 1, f.file, deterministic=True)
     text = fts_expression(query)
     if not text:
-        return _recent(conn, f, limit)
-    hits = _ranked(conn, text, f, limit)
-    if not hits and len(query_terms(query)) > 1:
-        # No record has every word: rank the records that have any of them.
-        hits = _ranked(conn, fts_expression(query, any_term=True), f, limit)
-    return hits
+        return [dataclasses.replace(hit, match="recent") for hit in _recent(conn, f, limit)]
+    pool = min(MAX_LIMIT, GROUP_POOL_FACTOR * limit + GROUP_POOL_EXTRA)   # more than shown: other sessions to
+    hits = per_session(_ranked(conn, text, f, pool))                     # lead with
+    if len(hits) < limit and len(query_terms(query)) > 1:
+        # Too few records have every word: the records with some of them follow, ranked among themselves
+        # (BM25 favours those with more and rarer words; each query word is stemmed by the tokenizer).
+        seen = {(h.type, h.id) for h in hits}
+        relaxed = [dataclasses.replace(h, match="any") for h in _ranked(conn, fts_expression(query, any_term=True),
+                                                                         f, pool + len(hits))
+                   if (h.type, h.id) not in seen]
+        hits += per_session(relaxed)
+    return hits[:limit]
+
+
+def _group_key(hit: SearchHit) -> tuple[str, str]:
+    if hit.type == "decision" or not hit.session_id:
+        return (hit.type, hit.id)   # a decision is a group of its own: people own it
+    return ("session", hit.session_id)
+
+
+def per_session(hits: Sequence[SearchHit]) -> list[SearchHit]:
+    """``hits`` (best first) reordered so that one hit of each matching session comes before a second hit of any.
+
+    A session's observations share its words, so records alone can fill the first places with one session's
+    tool calls while other sessions that match wait below. Groups keep the order of their best hit; a group is
+    led by its session summary when the summary matched (the record that says what the session was), else by
+    its best hit; the other hits follow in the order given. Every hit comes back once, with
+    ``session_matches`` set to the number of hits of its session given.
+    """
+    groups: dict[tuple[str, str], list[int]] = {}
+    for i, hit in enumerate(hits):
+        groups.setdefault(_group_key(hit), []).append(i)
+    leaders: list[SearchHit] = []
+    rest: list[tuple[int, SearchHit]] = []
+    for members in groups.values():
+        lead = next((i for i in members if hits[i].type == "session"), members[0])
+        leaders.append(dataclasses.replace(hits[lead], session_matches=len(members)))
+        rest += [(i, dataclasses.replace(hits[i], session_matches=len(members))) for i in members if i != lead]
+    return leaders + [hit for _, hit in sorted(rest, key=lambda pair: pair[0])]
