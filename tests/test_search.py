@@ -665,3 +665,11 @@ def test_one_session_does_not_fill_the_top_places_when_others_match(gm_repo: Rep
     assert noisy_lead.type == "session" and noisy_lead.session_matches == 9   # its summary leads its 8 observations
     assert hits[3].session_id == "s-noisy" and hits[3].type == "observation"   # the rest follow
     assert hits[0].to_dict()["session_matches"] >= 1
+
+
+def test_a_hit_on_identifier_words_shows_the_text_that_was_written(gm_repo: Repo) -> None:
+    add_session(gm_repo, "s-ident", "Payment work", ob("the bug was in chargeRetry all along", tool="Edit"))
+    add_session(gm_repo, "s-plain", "Other", ob("we charge the card, then retry once", tool="Edit"))
+    snippets = {h.session_id: h.snippet for h in search.search(gm_repo, "charge retry", types="observation")}
+    assert snippets["s-ident"] == "the bug was in chargeRetry all along"   # not the split words "charge retry"
+    assert snippets["s-plain"] == "we **charge** the card, then **retry** once"

@@ -18,7 +18,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Sequence
 
-from gitmem import globs
+from gitmem import fence, globs
 from gitmem.errors import GitmemError
 from gitmem.index.identifiers import word_forms
 from gitmem.index.rows import TYPE_FACETS, TYPES, expand_label, facet
@@ -34,6 +34,7 @@ MAX_RANKED = 10_000                      # rank at most the newest 10,000 matche
 MAX_LIMIT = 1_000
 GROUP_POOL_FACTOR, GROUP_POOL_EXTRA = 2, 10      # ranked per query: 2 x limit + 10, grouped per session
 SNIPPET_TOKENS = 12
+SNIPPET_CHARS = 160                      # the start of a record shown when its snippet would be identifier words
 _MAX_AUTHOR_FACETS = 32
 _TEXT_COLUMNS = "{title body files tags idents}"
 _MAX_DATE_FACETS = 60
@@ -287,13 +288,24 @@ def _ranked(conn: sqlite3.Connection, text: str, f: _Filters, limit: int) -> lis
         if len(hits) >= limit or len(top) < fetch:
             break
         fetch *= 4
+    snippets = {rowid: hit.snippet for rowid, hit in hits}
     if not inline and hits:
         snippets = dict(conn.execute(
             f"SELECT rowid, {_SNIPPET} FROM records_fts WHERE records_fts MATCH ? "
             f"AND rowid IN ({', '.join(str(int(rowid)) for rowid, _ in hits)})", (text,)).fetchall())
-        return [dataclasses.replace(hit, snippet=" ".join((snippets.get(rowid) or "").split()))
-                for rowid, hit in hits]
-    return [hit for _, hit in hits]
+    return [dataclasses.replace(hit, snippet=_written(snippets.get(rowid) or "", rows[rowid][12], rows[rowid][13],
+                                                      rows[rowid][10], rows[rowid][14]))
+            for rowid, hit in hits]
+
+
+def _written(snippet: str, title: str, body: str, files: str, tags: str) -> str:
+    """``snippet`` when it is text the record holds; else (it came from the identifier words, which no one
+    wrote in that order) the start of the record's body or its title."""
+    snippet = " ".join(snippet.split())
+    plain = snippet.replace("**", "").strip("…")
+    if not plain or any(plain in " ".join(text.split()) for text in (body, title, files, tags)):
+        return snippet
+    return fence.one_line(body or title, SNIPPET_CHARS)
 
 
 def _recent(conn: sqlite3.Connection, f: _Filters, limit: int) -> list[SearchHit]:
