@@ -673,3 +673,13 @@ def test_a_hit_on_identifier_words_shows_the_text_that_was_written(gm_repo: Repo
     snippets = {h.session_id: h.snippet for h in search.search(gm_repo, "charge retry", types="observation")}
     assert snippets["s-ident"] == "the bug was in chargeRetry all along"   # not the split words "charge retry"
     assert snippets["s-plain"] == "we **charge** the card, then **retry** once"
+
+
+def test_the_relaxed_pass_finds_what_an_abbreviation_begins(gm_repo: Repo) -> None:
+    add_session(gm_repo, "s-proto", "Switch the wire format to protobuf")
+    add_session(gm_repo, "s-auth", "Authentication moves to the gateway")
+    add_session(gm_repo, "s-none", "Unrelated renaming")
+    proto = search.search(gm_repo, "proto")
+    assert [(h.id, h.match) for h in proto] == [("s-proto", "any")]
+    assert [h.id for h in search.search(gm_repo, "auth gateway")] == ["s-auth"]   # both words, one a prefix
+    assert search.search(gm_repo, "pro") == []           # shorter than WIDEN_PREFIX: never a prefix by itself

@@ -29,6 +29,7 @@ from gitmem.since import parse_since
 BM25_WEIGHTS = (10.0, 1.0, 4.0, 3.0, 0.0, 2.0)  # title, body, files, tags, facets, identifier words: a title hit
 #                                                is worth ten body hits
 MIN_PREFIX = 3                           # shorter prefixes match too many terms (MEASUREMENTS.md, table 5)
+WIDEN_PREFIX = 4                         # the relaxed pass asks words this long as prefixes too
 MAX_TERMS = 16
 MAX_RANKED = 10_000                      # rank at most the newest 10,000 matches: ~10 ms of BM25 at 100k rows
 MAX_LIMIT = 1_000
@@ -67,12 +68,14 @@ class SearchHit:
                 "match": self.match, "session_matches": self.session_matches}
 
 
-def query_terms(text: str) -> list[str]:
+def query_terms(text: str, widen: bool = False) -> list[str]:
     """FTS5 terms for user text: each whitespace-separated word becomes a double-quoted phrase of its
     letter-and-digit runs (``store.py`` -> ``"store py"``), stopwords and one-character words are dropped,
     and a trailing ``*`` makes a prefix query when the last run has at least ``MIN_PREFIX`` characters.
     An identifier is also asked for in its other spellings (``identifiers.word_forms``): ``chargeRetry`` ->
-    ``("chargeretry" OR "charge retry")``, ``charge_retry`` -> ``("charge retry" OR "chargeretry")``."""
+    ``("chargeretry" OR "charge retry")``, ``charge_retry`` -> ``("charge retry" OR "chargeretry")``.
+    ``widen``: every word of at least ``WIDEN_PREFIX`` characters is also a prefix, so an abbreviation finds
+    what it abbreviates (``proto`` -> protobuf, ``auth`` -> authentication)."""
     terms: list[str] = []
     for word in text.split():
         runs = _RUN.findall(word.lower())
@@ -81,7 +84,7 @@ def query_terms(text: str) -> list[str]:
         phrases = []
         for form in word_forms(word):
             phrase = '"' + " ".join(form) + '"'
-            if word.endswith("*") and len(form[-1]) >= MIN_PREFIX:
+            if (word.endswith("*") and len(form[-1]) >= MIN_PREFIX) or (widen and len(form[-1]) >= WIDEN_PREFIX):
                 phrase += "*"
             phrases.append(phrase)
         term = phrases[0] if len(phrases) == 1 else "(" + " OR ".join(phrases) + ")"
@@ -90,12 +93,13 @@ def query_terms(text: str) -> list[str]:
     return terms[:MAX_TERMS]
 
 
-def fts_expression(text: str, any_term: bool = False) -> str:
-    """The MATCH expression for user text (all terms, or any term); '' when nothing searchable is left.
+def fts_expression(text: str, any_term: bool = False, widen: bool = False) -> str:
+    """The MATCH expression for user text (all terms, or any term; ``widen``: words as prefixes too, see
+    ``query_terms``); '' when nothing searchable is left.
 
     The terms are confined to the text columns: a word never matches a filter token.
     """
-    terms = query_terms(text)
+    terms = query_terms(text, widen)
     if not terms:
         return ""
     return f"{_TEXT_COLUMNS} : (" + (" OR " if any_term else " AND ").join(terms) + ")"
@@ -341,12 +345,13 @@ def query_index(conn: sqlite3.Connection, query: str, *, types: Iterable[str] | 
         return [dataclasses.replace(hit, match="recent") for hit in _recent(conn, f, limit)]
     pool = min(MAX_LIMIT, GROUP_POOL_FACTOR * limit + GROUP_POOL_EXTRA)   # more than shown: other sessions to
     hits = per_session(_ranked(conn, text, f, pool))                     # lead with
-    if len(hits) < limit and len(query_terms(query)) > 1:
-        # Too few records have every word: the records with some of them follow, ranked among themselves
-        # (BM25 favours those with more and rarer words; each query word is stemmed by the tokenizer).
+    relaxed_text = fts_expression(query, any_term=True, widen=True)
+    if len(hits) < limit and relaxed_text != text:
+        # Too few records have every word: the records with some of them, or with a longer word they begin
+        # (an abbreviation), follow, ranked among themselves (BM25 favours more and rarer words; the
+        # tokenizer stems each word).
         seen = {(h.type, h.id) for h in hits}
-        relaxed = [dataclasses.replace(h, match="any") for h in _ranked(conn, fts_expression(query, any_term=True),
-                                                                         f, pool + len(hits))
+        relaxed = [dataclasses.replace(h, match="any") for h in _ranked(conn, relaxed_text, f, pool + len(hits))
                    if (h.type, h.id) not in seen]
         hits += per_session(relaxed)
     return hits[:limit]
