@@ -30,6 +30,7 @@ BM25_WEIGHTS = (10.0, 1.0, 4.0, 3.0, 0.0, 2.0)  # title, body, files, tags, face
 #                                                is worth ten body hits
 MIN_PREFIX = 3                           # shorter prefixes match too many terms (MEASUREMENTS.md, table 5)
 WIDEN_PREFIX = 4                         # the relaxed pass asks words this long as prefixes too
+RELAX_BELOW = 5                          # fewer hits with every word than this (or the limit): the relaxed pass
 MAX_TERMS = 16
 MAX_RANKED = 10_000                      # rank at most the newest 10,000 matches: ~10 ms of BM25 at 100k rows
 MAX_LIMIT = 1_000
@@ -346,7 +347,7 @@ def query_index(conn: sqlite3.Connection, query: str, *, types: Iterable[str] | 
     pool = min(MAX_LIMIT, GROUP_POOL_FACTOR * limit + GROUP_POOL_EXTRA)   # more than shown: other sessions to
     hits = per_session(_ranked(conn, text, f, pool))                     # lead with
     relaxed_text = fts_expression(query, any_term=True, widen=True)
-    if len(hits) < limit and relaxed_text != text:
+    if len(hits) < min(limit, RELAX_BELOW) and relaxed_text != text:
         # Too few records have every word: the records with some of them, or with a longer word they begin
         # (an abbreviation), follow, ranked among themselves (BM25 favours more and rarer words; the
         # tokenizer stems each word).
