@@ -17,6 +17,8 @@ from __future__ import annotations
 import re
 
 _WORD = re.compile(r"[^\W_]+")                         # what unicode61 keeps together: letters and digits
+_ASCII_CHANGE = re.compile(r"[a-z0-9][A-Z]|[A-Z][A-Z][a-z]")                 # a case change inside a word
+_ASCII_CAMEL = re.compile(r"(?<![A-Za-z0-9])[A-Za-z0-9]*?(?:[a-z0-9][A-Z]|[A-Z][A-Z][a-z])[A-Za-z0-9]*")  # its word
 MAX_WORDS = 400                                        # split words kept per record: a long body is not a list
 
 
@@ -42,7 +44,12 @@ def split_text(*texts: str) -> str:
     seen: dict[str, None] = {}
     count = 0
     for text in texts:
-        for word in _WORD.findall(text):
+        # ASCII text (nearly all of it) is searched for case changes by regexes; other text word by word.
+        if text.isascii():
+            words = _ASCII_CAMEL.findall(text) if _ASCII_CHANGE.search(text) else []
+        else:
+            words = _WORD.findall(text) if text != text.lower() else []
+        for word in words:
             parts = camel_parts(word)
             if parts:
                 line = " ".join(parts)
