@@ -159,8 +159,9 @@ def test_stemming_and_prefixes(memory: Repo) -> None:
 
 
 def test_all_words_must_match_else_any_word(memory: Repo) -> None:
-    assert ids(search.search(memory, "hook malformed", types="observation")) == [
-        search.search(memory, "malformed")[0].id]
+    hits = search.search(memory, "hook malformed", types="observation")
+    assert [h.id for h in hits if h.match == "all"] == [search.search(memory, "malformed")[0].id]
+    assert hits[0].match == "all" and all(h.match == "any" for h in hits[1:])   # relaxed hits come after
     # No record has both words: the records with either are ranked instead of returning nothing.
     either = search.search(memory, "lru crashed")
     assert {h.session_id for h in either} == {"s-cache", "s-hook"}
@@ -303,7 +304,7 @@ def test_each_worktree_sees_its_own_decision_files(memory: Repo, repo: Path, tmp
     wt = discover(other)
     assert wt.common_dir == memory.common_dir
     write_decision(other, "2026-11-28-otherbranch.md", "Rename the spool folder to queue", date="2026-11-28")
-    assert ids(search.search(wt, "rename spool queue")) == ["d-2026-11-"]
+    assert [h.id for h in search.search(wt, "rename spool queue") if h.match == "all"] == ["d-2026-11-"]
     assert search.search(memory, "queue") == []                        # not this work tree's file
     assert search.search(wt, "FTS5", types="decision") == []           # main's decision: not on this branch
     assert search.search(memory, "FTS5", types="decision")[0].path.endswith("use-fts5.md")
@@ -437,14 +438,14 @@ def test_stopword_only_queries_list_the_newest_records(memory: Repo) -> None:
 
 def test_query_terms_are_quoted_and_filtered() -> None:
     assert query_terms("store.py") == ['"store py"']
-    assert query_terms("read_memory the cache") == ['"read memory"', '"cache"']
+    assert query_terms("read_memory the cache") == ['("read memory" OR "readmemory")', '"cache"']
     assert query_terms('"AND( x" OR y*') == []   # stopwords and one-letter words only
     assert query_terms('"AND(hook" NEAR(x') == ['"and hook"', '"near x"']
     assert query_terms("conf* co* cach") == ['"conf"*', '"co"', '"cach"']
     assert query_terms("Cache cache CACHE") == ['"cache"']
     assert query_terms("the a of") == []
     assert len(query_terms(" ".join(f"word{i}" for i in range(100)))) == MAX_TERMS
-    assert fts_expression("alpha beta", any_term=True) == '{title body files tags} : ("alpha" OR "beta")'
+    assert fts_expression("alpha beta", any_term=True) == '{title body files tags idents} : ("alpha" OR "beta")'
     assert fts_expression("the") == ""
 
 
@@ -600,3 +601,85 @@ def test_the_words_of_a_superseded_decision_find_what_replaced_it(gm_repo: Repo)
                    supersedes=("d-floats",), body="\n## Decision\n\nMoney is an int of cents.\n")
     assert ids(search.search(gm_repo, "amounts floats", types="decision")) == ["d-floats", "d-cents"]
     assert ids(search.search(gm_repo, "integer cents", types="decision")) == ["d-cents"]  # the old one names nothing new
+
+
+# -- word forms, identifiers, the relaxed pass, hits per session (issue 17) -------------------------------
+
+
+@pytest.mark.parametrize("written", ["charge_retry", "chargeRetry", "ChargeRetryPolicy", "charge-retry"])
+def test_an_identifier_is_found_by_its_words_and_by_its_other_spellings(gm_repo: Repo, written: str) -> None:
+    add_session(gm_repo, "s-ident", "Payment work", ob(f"the bug was in {written} all along", tool="Edit"))
+    add_session(gm_repo, "s-noise", "Charge the card once", ob("retry later, maybe", tool="Edit"))
+    found = search.search(gm_repo, "charge retry", types="observation")
+    assert [h.session_id for h in found if h.match == "all"] == ["s-ident"]   # noise has both words, in two rows
+    for query in ("charge_retry", "chargeRetry", "charge-retry", "ChargeRetry"):
+        assert [h.session_id for h in search.search(gm_repo, query) if h.match == "all"] == ["s-ident"], query
+
+
+def test_camel_case_parts_and_what_is_never_split() -> None:
+    from gitmem.index.identifiers import camel_parts, split_text, word_forms
+
+    assert camel_parts("ChargeRetryPolicy") == ["charge", "retry", "policy"]
+    assert camel_parts("HTTPServer") == ["http", "server"]
+    assert camel_parts("utf8Decoder") == ["utf8", "decoder"]
+    for whole in ("charge", "CHARGE", "Charge", "кеш", "キャッシュ", "Straße"):
+        assert camel_parts(whole) == []
+    assert camel_parts("кешЗапросов") == ["кеш", "запросов"]   # a cased script splits like Latin
+    assert split_text("use chargeRetry and charge_retry; chargeRetry again", "HTTPServer") == \
+        "charge retry\nhttp server"
+    assert word_forms("store.py") == [["store", "py"]]
+    assert word_forms("charge_retry") == [["charge", "retry"], ["chargeretry"]]
+
+
+def test_plural_and_ing_forms_are_found_by_their_stem_and_other_scripts_are_left_whole(gm_repo: Repo) -> None:
+    add_session(gm_repo, "s-en", "Retry failed charges", ob("charging a card twice", tool="Edit"))
+    add_session(gm_repo, "s-ru", "Кеширование запросов", ob("Probé la caché, pero rompe los tests", tool="Bash"))
+    assert {h.session_id for h in search.search(gm_repo, "retries")} == {"s-en"}
+    assert {h.session_id for h in search.search(gm_repo, "charge")} == {"s-en"}      # charges, charging
+    assert ids(search.search(gm_repo, "кеширование", types="session")) == ["s-ru"]
+    assert search.search(gm_repo, "кеш") == []                   # no stemming outside ASCII: never a wrong stem
+    assert {h.session_id for h in search.search(gm_repo, "rompe probe")} == {"s-ru"}
+
+
+def test_too_few_hits_with_every_word_are_followed_by_hits_with_some(gm_repo: Repo) -> None:
+    add_session(gm_repo, "s-both", "Retry webhooks with backoff")
+    add_session(gm_repo, "s-one", "Webhooks arrive out of order")
+    add_session(gm_repo, "s-other", "Backoff for the sync worker")
+    add_session(gm_repo, "s-none", "Unrelated renaming")
+    hits = search.search(gm_repo, "webhooks backoff", limit=5)
+    assert hits[0].id == "s-both" and hits[0].match == "all"
+    assert {h.id for h in hits[1:]} == {"s-one", "s-other"} and {h.match for h in hits[1:]} == {"any"}
+    assert [h.id for h in search.search(gm_repo, "webhooks backoff", limit=1)] == ["s-both"]   # enough: no relaxing
+    assert {h["match"] for h in (h.to_dict() for h in hits)} == {"all", "any"}
+
+
+def test_one_session_does_not_fill_the_top_places_when_others_match(gm_repo: Repo) -> None:
+    noisy = [ob(f"tokenizer tokenizer step {i}", tool="Edit", ts=f"2026-11-24T08:{i:02d}:00Z") for i in range(8)]
+    add_session(gm_repo, "s-noisy", "Rewrite the lexer", *noisy, learned=("the tokenizer was slow",))
+    add_session(gm_repo, "s-quiet", "Profile startup", ob("the tokenizer shows up in the profile", tool="Bash"),
+                started_at="2026-11-25T08:00:00Z")
+    add_session(gm_repo, "s-decided", "Tokenizer choice", started_at="2026-11-26T08:00:00Z")
+    hits = search.search(gm_repo, "tokenizer", limit=5)
+    assert {h.session_id for h in hits[:3]} == {"s-noisy", "s-quiet", "s-decided"}
+    noisy_lead = next(h for h in hits if h.session_id == "s-noisy")
+    assert noisy_lead.type == "session" and noisy_lead.session_matches == 9   # its summary leads its 8 observations
+    assert hits[3].session_id == "s-noisy" and hits[3].type == "observation"   # the rest follow
+    assert hits[0].to_dict()["session_matches"] >= 1
+
+
+def test_a_hit_on_identifier_words_shows_the_text_that_was_written(gm_repo: Repo) -> None:
+    add_session(gm_repo, "s-ident", "Payment work", ob("the bug was in chargeRetry all along", tool="Edit"))
+    add_session(gm_repo, "s-plain", "Other", ob("we charge the card, then retry once", tool="Edit"))
+    snippets = {h.session_id: h.snippet for h in search.search(gm_repo, "charge retry", types="observation")}
+    assert snippets["s-ident"] == "the bug was in chargeRetry all along"   # not the split words "charge retry"
+    assert snippets["s-plain"] == "we **charge** the card, then **retry** once"
+
+
+def test_the_relaxed_pass_finds_what_an_abbreviation_begins(gm_repo: Repo) -> None:
+    add_session(gm_repo, "s-proto", "Switch the wire format to protobuf")
+    add_session(gm_repo, "s-auth", "Authentication moves to the gateway")
+    add_session(gm_repo, "s-none", "Unrelated renaming")
+    proto = search.search(gm_repo, "proto")
+    assert [(h.id, h.match) for h in proto] == [("s-proto", "any")]
+    assert [h.id for h in search.search(gm_repo, "auth gateway")] == ["s-auth"]   # both words, one a prefix
+    assert search.search(gm_repo, "pro") == []           # shorter than WIDEN_PREFIX: never a prefix by itself

@@ -244,3 +244,52 @@ def m002_sources(conn: sqlite3.Connection) -> None:
             content = 'records', content_rowid = 'rowid',
             tokenize = 'porter unicode61 remove_diacritics 2'
         )""")
+
+
+@migration
+def m003_identifier_words(conn: sqlite3.Connection) -> None:
+    """The words of camel-case identifiers get a column of their own: ``chargeRetry`` is found by ``charge retry``.
+
+    ``entries.idents`` holds them (``gitmem.index.identifiers.split_text``: '' for most rows), the view
+    ``records`` passes them on, and ``records_fts`` indexes them as its last column, after ``facets``, so a
+    reader that weighs the first five columns (the recall hook) ranks as before. The tokenizer stays
+    ``porter unicode61 remove_diacritics 2``. Rows and the indexed tip are forgotten: the next use re-indexes.
+    """
+    conn.execute("DROP TABLE IF EXISTS records_fts")
+    conn.execute("DROP VIEW IF EXISTS records")
+    conn.execute("DELETE FROM entries")
+    conn.execute("DELETE FROM sources")
+    conn.execute("DELETE FROM meta")
+    conn.execute("ALTER TABLE entries ADD COLUMN idents TEXT NOT NULL DEFAULT ''")
+    conn.execute("""
+        CREATE VIEW records AS SELECT
+            e.rowid AS rowid,
+            CASE e.kind WHEN 1 THEN 'session' WHEN 2 THEN 'observation' ELSE 'decision' END AS type,
+            CASE WHEN typeof(e.rid) = 'blob' THEN 'o1-' || lower(hex(e.rid)) ELSE e.rid END AS rid,
+            s.session_id AS session_id,
+            CASE WHEN s.worktree = '' THEN s.folder ELSE '' END AS folder,
+            s.worktree AS worktree,
+            CASE e.kind WHEN 1 THEN s.folder || '/summary.md'
+                        WHEN 2 THEN s.folder || printf('/obs-%04d.yaml', e.seq)
+                        ELSE s.folder END AS path,
+            e.date AS date,
+            s.author AS author,
+            s.branch AS branch,
+            e.label AS label,
+            e.title AS title,
+            e.body AS body,
+            e.files AS files,
+            e.tags AS tags,
+            CASE e.kind WHEN 2 THEN '' ELSE 'zzt' || e.kind END || s.facets
+                || CASE WHEN e.date GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*'
+                        THEN ' zzm' || substr(e.date, 1, 4) || substr(e.date, 6, 2) ELSE '' END AS facets,
+            e.fid AS fid,
+            e.idents AS idents
+        FROM entries e CROSS JOIN sources s ON s.fid = e.fid  -- CROSS: entries drive (by rowid or date)
+        """)
+    conn.execute("""
+        CREATE VIRTUAL TABLE records_fts USING fts5 (
+            title, body, files, tags, facets, idents,
+            content = 'records', content_rowid = 'rowid',
+            tokenize = 'porter unicode61 remove_diacritics 2'
+        )""")

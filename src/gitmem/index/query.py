@@ -18,21 +18,27 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Sequence
 
-from gitmem import globs
+from gitmem import fence, globs
 from gitmem.errors import GitmemError
+from gitmem.index.identifiers import word_forms
 from gitmem.index.rows import TYPE_FACETS, TYPES, expand_label, facet
 from gitmem.index.tables import json_list
 from gitmem.recall import STOPWORDS  # a query of only these lists recent records
 from gitmem.since import parse_since
 
-BM25_WEIGHTS = (10.0, 1.0, 4.0, 3.0, 0.0)  # title, body, files, tags, facets: a title hit is worth ten body hits
+BM25_WEIGHTS = (10.0, 1.0, 4.0, 3.0, 0.0, 2.0)  # title, body, files, tags, facets, identifier words: a title hit
+#                                                is worth ten body hits
 MIN_PREFIX = 3                           # shorter prefixes match too many terms (MEASUREMENTS.md, table 5)
+WIDEN_PREFIX = 4                         # the relaxed pass asks words this long as prefixes too
+RELAX_BELOW = 5                          # fewer hits with every word than this (or the limit): the relaxed pass
 MAX_TERMS = 16
 MAX_RANKED = 10_000                      # rank at most the newest 10,000 matches: ~10 ms of BM25 at 100k rows
 MAX_LIMIT = 1_000
+GROUP_POOL_FACTOR, GROUP_POOL_EXTRA = 1, 10      # ranked per query: limit + 10, grouped per session
 SNIPPET_TOKENS = 12
+SNIPPET_CHARS = 160                      # the start of a record shown when its snippet would be identifier words
 _MAX_AUTHOR_FACETS = 32
-_TEXT_COLUMNS = "{title body files tags}"
+_TEXT_COLUMNS = "{title body files tags idents}"
 _MAX_DATE_FACETS = 60
 _RUN = re.compile(r"[^\W_]+")
 _ASCII_RUN = re.compile(r"[A-Za-z0-9]+")
@@ -53,36 +59,48 @@ class SearchHit:
     path: str           # the file in the memory ref, or the decision file in the work tree
     files: tuple[str, ...]
     score: float        # BM25, higher is better; 0.0 when listed by recency
+    match: str = "all"  # all: has every query word; any: some of them (the relaxed pass); recent: no words
+    session_matches: int = 1   # hits of the same session among those ranked (``hit_groups.per_session``)
 
     def to_dict(self) -> dict[str, Any]:
         return {"type": self.type, "id": self.id, "session_id": self.session_id, "title": self.title,
                 "snippet": self.snippet, "date": self.date, "author": self.author, "branch": self.branch,
-                "path": self.path, "files": list(self.files), "score": round(self.score, 4)}
+                "path": self.path, "files": list(self.files), "score": round(self.score, 4),
+                "match": self.match, "session_matches": self.session_matches}
 
 
-def query_terms(text: str) -> list[str]:
+def query_terms(text: str, widen: bool = False) -> list[str]:
     """FTS5 terms for user text: each whitespace-separated word becomes a double-quoted phrase of its
     letter-and-digit runs (``store.py`` -> ``"store py"``), stopwords and one-character words are dropped,
-    and a trailing ``*`` makes a prefix query when the last run has at least ``MIN_PREFIX`` characters."""
+    and a trailing ``*`` makes a prefix query when the last run has at least ``MIN_PREFIX`` characters.
+    An identifier is also asked for in its other spellings (``identifiers.word_forms``): ``chargeRetry`` ->
+    ``("chargeretry" OR "charge retry")``, ``charge_retry`` -> ``("charge retry" OR "chargeretry")``.
+    ``widen``: every word of at least ``WIDEN_PREFIX`` characters is also a prefix, so an abbreviation finds
+    what it abbreviates (``proto`` -> protobuf, ``auth`` -> authentication)."""
     terms: list[str] = []
     for word in text.split():
         runs = _RUN.findall(word.lower())
         if not runs or (len(runs) == 1 and (runs[0] in STOPWORDS or len(runs[0]) < 2)):
             continue
-        term = '"' + " ".join(runs) + '"'
-        if word.endswith("*") and len(runs[-1]) >= MIN_PREFIX:
-            term += "*"
+        phrases = []
+        for form in word_forms(word):
+            phrase = '"' + " ".join(form) + '"'
+            if (word.endswith("*") and len(form[-1]) >= MIN_PREFIX) or (widen and len(form[-1]) >= WIDEN_PREFIX):
+                phrase += "*"
+            phrases.append(phrase)
+        term = phrases[0] if len(phrases) == 1 else "(" + " OR ".join(phrases) + ")"
         if term not in terms:
             terms.append(term)
     return terms[:MAX_TERMS]
 
 
-def fts_expression(text: str, any_term: bool = False) -> str:
-    """The MATCH expression for user text (all terms, or any term); '' when nothing searchable is left.
+def fts_expression(text: str, any_term: bool = False, widen: bool = False) -> str:
+    """The MATCH expression for user text (all terms, or any term; ``widen``: words as prefixes too, see
+    ``query_terms``); '' when nothing searchable is left.
 
     The terms are confined to the text columns: a word never matches a filter token.
     """
-    terms = query_terms(text)
+    terms = query_terms(text, widen)
     if not terms:
         return ""
     return f"{_TEXT_COLUMNS} : (" + (" OR " if any_term else " AND ").join(terms) + ")"
@@ -275,13 +293,24 @@ def _ranked(conn: sqlite3.Connection, text: str, f: _Filters, limit: int) -> lis
         if len(hits) >= limit or len(top) < fetch:
             break
         fetch *= 4
+    snippets = {rowid: hit.snippet for rowid, hit in hits}
     if not inline and hits:
         snippets = dict(conn.execute(
             f"SELECT rowid, {_SNIPPET} FROM records_fts WHERE records_fts MATCH ? "
             f"AND rowid IN ({', '.join(str(int(rowid)) for rowid, _ in hits)})", (text,)).fetchall())
-        return [dataclasses.replace(hit, snippet=" ".join((snippets.get(rowid) or "").split()))
-                for rowid, hit in hits]
-    return [hit for _, hit in hits]
+    return [dataclasses.replace(hit, snippet=_written(snippets.get(rowid) or "", rows[rowid][12], rows[rowid][13],
+                                                      rows[rowid][10], rows[rowid][14]))
+            for rowid, hit in hits]
+
+
+def _written(snippet: str, title: str, body: str, files: str, tags: str) -> str:
+    """``snippet`` when it is text the record holds; else (it came from the identifier words, which no one
+    wrote in that order) the start of the record's body or its title."""
+    snippet = " ".join(snippet.split())
+    plain = snippet.replace("**", "").strip("…")
+    if not plain or any(plain in " ".join(text.split()) for text in (body, title, files, tags)):
+        return snippet
+    return fence.one_line(body or title, SNIPPET_CHARS)
 
 
 def _recent(conn: sqlite3.Connection, f: _Filters, limit: int) -> list[SearchHit]:
@@ -314,9 +343,43 @@ def query_index(conn: sqlite3.Connection, query: str, *, types: Iterable[str] | 
         conn.create_function("gm_file_match", 1, f.file, deterministic=True)
     text = fts_expression(query)
     if not text:
-        return _recent(conn, f, limit)
-    hits = _ranked(conn, text, f, limit)
-    if not hits and len(query_terms(query)) > 1:
-        # No record has every word: rank the records that have any of them.
-        hits = _ranked(conn, fts_expression(query, any_term=True), f, limit)
-    return hits
+        return [dataclasses.replace(hit, match="recent") for hit in _recent(conn, f, limit)]
+    pool = min(MAX_LIMIT, GROUP_POOL_FACTOR * limit + GROUP_POOL_EXTRA)   # more than shown: other sessions to
+    hits = per_session(_ranked(conn, text, f, pool))                     # lead with
+    relaxed_text = fts_expression(query, any_term=True, widen=True)
+    if len(hits) < min(limit, RELAX_BELOW) and relaxed_text != text:
+        # Too few records have every word: the records with some of them, or with a longer word they begin
+        # (an abbreviation), follow, ranked among themselves (BM25 favours more and rarer words; the
+        # tokenizer stems each word).
+        seen = {(h.type, h.id) for h in hits}
+        relaxed = [dataclasses.replace(h, match="any") for h in _ranked(conn, relaxed_text, f, pool + len(hits))
+                   if (h.type, h.id) not in seen]
+        hits += per_session(relaxed)
+    return hits[:limit]
+
+
+def _group_key(hit: SearchHit) -> tuple[str, str]:
+    if hit.type == "decision" or not hit.session_id:
+        return (hit.type, hit.id)   # a decision is a group of its own: people own it
+    return ("session", hit.session_id)
+
+
+def per_session(hits: Sequence[SearchHit]) -> list[SearchHit]:
+    """``hits`` (best first) reordered so that one hit of each matching session comes before a second hit of any.
+
+    A session's observations share its words, so records alone can fill the first places with one session's
+    tool calls while other sessions that match wait below. Groups keep the order of their best hit; a group is
+    led by its session summary when the summary matched (the record that says what the session was), else by
+    its best hit; the other hits follow in the order given. Every hit comes back once, with
+    ``session_matches`` set to the number of hits of its session given.
+    """
+    groups: dict[tuple[str, str], list[int]] = {}
+    for i, hit in enumerate(hits):
+        groups.setdefault(_group_key(hit), []).append(i)
+    leaders: list[SearchHit] = []
+    rest: list[tuple[int, SearchHit]] = []
+    for members in groups.values():
+        lead = next((i for i in members if hits[i].type == "session"), members[0])
+        leaders.append(dataclasses.replace(hits[lead], session_matches=len(members)))
+        rest += [(i, dataclasses.replace(hits[i], session_matches=len(members))) for i in members if i != lead]
+    return leaders + [hit for _, hit in sorted(rest, key=lambda pair: pair[0])]

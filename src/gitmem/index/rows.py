@@ -27,6 +27,7 @@ from typing import Iterable, Iterator, Sequence
 from gitmem import fence
 from gitmem.config import DECISIONS_DIR
 from gitmem.decisions.decision_files import read_decisions
+from gitmem.index.identifiers import split_text
 from gitmem.since import utc_time
 from gitmem.store.dates import believable_date
 from gitmem.store.layout import folder_month
@@ -38,13 +39,13 @@ logger = logging.getLogger(__name__)
 TITLE_CHARS = 120                        # an index title is one line of at most this many characters
 TYPES = ("session", "observation", "decision")
 SOURCE_COLUMNS = ("worktree", "folder", "session_id", "author", "branch", "facets")
-ENTRY_COLUMNS = ("kind", "seq", "rid", "date", "label", "title", "body", "files", "tags")
+ENTRY_COLUMNS = ("kind", "seq", "rid", "date", "label", "title", "body", "files", "tags", "idents")
 KINDS = {"session": 1, "observation": 2, "decision": 3}   # entries.kind; `zzt<kind>` is the type's filter token
 TYPE_FACETS = {name: f"zzt{kind}" for name, kind in KINDS.items()}
 _OBSERVATION_ID = re.compile(r"o1-[0-9a-f]{16}")   # stored as its 8 bytes; the view `records` spells it again
 
 Source = tuple[str, str, str, str, str, str]                    # as SOURCE_COLUMNS
-Entry = tuple[int, int, str | bytes, str, str | int, str, str, str, str]   # as ENTRY_COLUMNS
+Entry = tuple[int, int, str | bytes, str, str | int, str, str, str, str, str]   # as ENTRY_COLUMNS
 Rows = tuple[Source, list[Entry]]                                # one source and its records
 
 
@@ -117,7 +118,8 @@ def _source(worktree: str, folder: str, session_id: str, author: str, branch: st
 def _entry(kind: int, seq: int, rid: str, date: str, label: str, title: str, body: str, files: str,
            tags: str) -> Entry:
     return (kind, seq, bytes.fromhex(rid[3:]) if _OBSERVATION_ID.fullmatch(rid) else rid, date,
-            _stored_label(label, rid, title, body, files, tags), title, body, files, tags)
+            _stored_label(label, rid, title, body, files, tags), title, body, files, tags,
+            split_text(title, body, files, tags))
 
 
 def session_rows(record: SessionRecord) -> Rows:

@@ -20,9 +20,9 @@ from gitmem.index.rows import ENTRY_COLUMNS, SOURCE_COLUMNS, Rows, by_date, deci
 from gitmem.store.memory_ref import SessionRecord
 from gitmem.store.records import Decision
 
-FTS_COLUMNS = "title, body, files, tags, facets"
+FTS_COLUMNS = "title, body, files, tags, facets, idents"
 _INSERT_SOURCE = f"INSERT INTO sources (fid, {', '.join(SOURCE_COLUMNS)}, first, last) VALUES (?{', ?' * 8})"
-_INSERT_ENTRY = f"INSERT INTO entries (rowid, fid, {', '.join(ENTRY_COLUMNS)}) VALUES (?, ?{', ?' * 9})"
+_INSERT_ENTRY = f"INSERT INTO entries (rowid, fid, {', '.join(ENTRY_COLUMNS)}) VALUES (?, ?{', ?' * len(ENTRY_COLUMNS)})"
 
 
 @contextlib.contextmanager

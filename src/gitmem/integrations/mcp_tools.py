@@ -204,6 +204,8 @@ class MemoryTools:
             _files(hit.files, item)
             if hit.type == "decision":
                 item["path"] = hit.path
+            if hit.match == "any":
+                item["match"] = "any"   # has only some of the words (the relaxed pass)
             _label_teammate(item, hit.author if hit.type != "decision" else None, self.me(repo))
             results.append({k: v for k, v in item.items() if v not in ("", None)})
         payload: dict[str, Any] = {"notice": NOTICE, "query": query, "count": len(results)}
