@@ -352,8 +352,8 @@ def test_the_stream_builder_quotes_paths_so_fast_import_writes_them_as_given(gm_
 # -- app/'s git functions: what they parse out of git's output ------------------------------------------------
 
 
-def test_changed_paths_lists_a_renames_new_path_and_untracked_files_by_their_exact_names(repo: Path) -> None:
-    from gitmem.git.worktree import changed_paths
+def test_uncommitted_paths_lists_a_renames_new_path_and_untracked_files_by_their_exact_names(repo: Path) -> None:
+    from gitmem.git.worktree import uncommitted_paths
 
     (repo / "a b.txt").write_text("a\n")
     git(repo, "add", "a b.txt")
@@ -362,7 +362,7 @@ def test_changed_paths_lists_a_renames_new_path_and_untracked_files_by_their_exa
     (repo / "README.md").write_text("changed\n")
     (repo / "sub").mkdir()
     (repo / "sub" / "new file.txt").write_text("new\n")
-    paths = changed_paths(discover(repo))
+    paths = uncommitted_paths(discover(repo))
     assert sorted(paths) == ["README.md", "renamed\nname.txt", "sub/new file.txt"]   # not the rename's source
 
 

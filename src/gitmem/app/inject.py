@@ -39,7 +39,7 @@ from gitmem.decisions import decision_files
 from gitmem.errors import GitmemError
 from gitmem.git import Repo
 from gitmem.git.history import recently_changed_files
-from gitmem.git.worktree import changed_paths, untracked_files
+from gitmem.git.worktree import uncommitted_paths, untracked_files
 from gitmem.index import index_build, index_file, search
 from gitmem.index.query import file_matcher
 from gitmem.store import identity, layout, memory_ref, recent
@@ -113,7 +113,7 @@ SECTIONS = {
 
 def interest_files(repo: Repo) -> tuple[str, ...]:
     """Files changed in the work tree, then files of the last commits: what this checkout is working on."""
-    files = [path for path in changed_paths(repo) if not path.startswith(".gitmem/")]
+    files = [path for path in uncommitted_paths(repo) if not path.startswith(".gitmem/")]
     files += recently_changed_files(repo, RECENT_COMMITS)
     return tuple(dict.fromkeys(f for f in files if f and not f.startswith(".gitmem/")))[:MAX_INTEREST_FILES * 4]
 

@@ -47,7 +47,7 @@ def exclude_file(repo: Repo) -> Path:
     return Path(out.decode("utf-8", "surrogateescape").rstrip("\n"))
 
 
-def changed_paths(repo: Repo) -> list[str]:
+def uncommitted_paths(repo: Repo) -> list[str]:
     """Every path that differs from HEAD in the index or the work tree, untracked files included, in
     ``git status`` order; a rename or copy gives its new path."""
     out = repo.git_bytes("status", "--porcelain", "-z", "--untracked-files=all", check=False).stdout
