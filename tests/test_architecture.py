@@ -148,37 +148,16 @@ def imports_of(name: str) -> list[Import]:
                     continue
                 for target in _resolve(name, child):
                     found.append(Import(name, target, child.lineno, not in_function))
-            if _is_main_block(child) and _main_block_forwards_to_workers(child):
-                continue  # `python -m gitmem.X` kept working by handing over to the workers' entry point
             visit(child, in_function or isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)))
 
     visit(tree, False)
     return found
 
 
-def _is_main_block(node: ast.AST) -> bool:
-    return (isinstance(node, ast.If) and isinstance(node.test, ast.Compare) and isinstance(node.test.left, ast.Name)
-            and node.test.left.id == "__name__" and isinstance(node.test.comparators[0], ast.Constant)
-            and node.test.comparators[0].value == "__main__")
-
-
-def _main_block_forwards_to_workers(node: ast.If) -> bool:
-    """A feature module's ``__main__`` block may import only ``gitmem.workers``, to hand an old command line over."""
-    imports = [n for n in ast.walk(node) if isinstance(n, (ast.Import, ast.ImportFrom))]
-    return bool(imports) and all(isinstance(n, ast.ImportFrom) and n.module == "gitmem"
-                                 and [a.name for a in n.names] == ["workers"] for n in imports)
-
-
-def existing(names) -> list[str]:
-    return [n for n in names if n in MODULES]
-
-
 def _where(imp: Import) -> str:
     path = MODULES[imp.importer]
     shown = path.relative_to(PACKAGE_DIR.parent) if path.is_relative_to(PACKAGE_DIR.parent) else path
     return f"{shown}:{imp.line}"
-
-
 
 
 def _matches(name: str, patterns: set[str] | tuple[str, ...]) -> bool:
@@ -231,8 +210,6 @@ def test_part_of_places_modules() -> None:
     assert part_of("gitmem.integrations.install") == "integrations"
     assert part_of("gitmem.recall") == "hook side"
     assert part_of("gitmem.newthing") == "unplaced"
-
-
 
 
 def test_the_import_parser_sees_known_edges() -> None:
