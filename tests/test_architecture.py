@@ -76,6 +76,8 @@ EXCLUSIVE_IMPORTS = {
     "git": {"gitmem.git.*"},            # GitPython, if it is ever used, stays behind gitmem.git
     "mcp": {"gitmem.integrations.mcp_server*"},
     "pydantic": {"gitmem.integrations.mcp_server*"},
+    "wordllama": {"gitmem.index.embedding"},     # the optional semantic extra: loaded offline in one place
+    "numpy": {"gitmem.index.embedding", "gitmem.index.vectors*", "gitmem.index.neighbours*"},
 }
 
 # What hook.py may import at module level: modules the interpreter has already
@@ -353,6 +355,7 @@ def test_the_print_check_sees_prints_and_std_streams(tmp_path: Path) -> None:
 # Definitions in src/gitmem that nothing in src/gitmem uses, on purpose. Each says why; the test fails when one
 # of them gets a caller (drop it from here then) or disappears.
 ONLY_FROM_OUTSIDE = {
+    "gitmem.index.embedding.MODEL_ID": "issue 17's hybrid search wires it (in progress)",
     "gitmem.index.index_build.running": "a probe for benchmarks/bench_coldstart.py and tests that wait for the "
                                   "background index build",
     "gitmem.integrations.claude_commands.render_plugin_hooks": "generates the committed hooks/hooks.json; "
