@@ -163,6 +163,7 @@ def test_a_codex_session_is_recorded_and_the_next_one_receives_the_brief(cx: Cod
     shown = cx.show(first.session_id)
     summary = shown["summary"]
     assert summary["request"] == f"{DECIDE} split the payment service"
+    assert summary["agent"] == "codex" and summary["branch"] == "main"
     commands = [o.get("command") for o in shown["observations"] if o["kind"] == "command"]
     assert commands == ["cat app.py", "printf 'OUTBOX = []\\n' > outbox.py"]
     [decision] = summary["decisions"]

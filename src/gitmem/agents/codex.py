@@ -20,9 +20,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, Callable
 
+AGENT = "codex"                 # what a session's ``agent`` says
 HOOKS_FILE = ".codex/hooks.json"
 # gitmem's events, named as Codex names them (the same names gitmem's hook takes).
 CODEX_EVENTS = ("SessionStart", "UserPromptSubmit", "PostToolUse", "PreCompact", "Stop", "SessionEnd")
@@ -87,3 +88,13 @@ def trust_hash(event: str, group: dict[str, Any], handler: dict[str, Any]) -> st
         identity["matcher"] = group["matcher"]
     text = json.dumps(identity, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def is_codex_transcript(path: str) -> bool:
+    """True for a transcript Codex wrote: ``<CODEX_HOME>/sessions/YYYY/MM/DD/rollout-<time>-<id>.jsonl``.
+
+    Every Codex hook payload names it (``transcript_path``); Claude Code's are ``~/.claude/projects/<slug>/<id>.jsonl``.
+    """
+    parts = PurePosixPath(path).parts
+    return (len(parts) >= 5 and parts[-1].startswith("rollout-") and parts[-1].endswith(".jsonl")
+            and parts[-5] == "sessions" and all(p.isdigit() for p in parts[-4:-1]))
