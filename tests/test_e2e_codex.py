@@ -5,7 +5,8 @@ temporary folder, and runs the pinned Codex CLI (`scripts/install-codex.sh` puts
 `codex exec --json`, pointed at :mod:`fakes.responses_api` through a custom model provider, with analytics,
 update checks, apps and plugins off (with those off it makes no other connection: tests/data/codex/README.md).
 What gitmem recorded is read back through the store and `gitmem show`; what the model received from the
-requests the stand-in recorded. Processes are tracked and stopped as in tests/test_e2e_claude.py.
+requests the stand-in recorded. Processes are tracked and stopped as in tests/test_e2e_claude.py. The last two
+tests run both real clients in one repository: what one agent's session decided, the other's next session is told.
 
 Skipped, with the reason, where node or npm is missing or GITMEM_E2E=skip; where node and npm exist an
 install that fails is a test failure, never a skip.
@@ -24,7 +25,8 @@ from pathlib import Path
 import pytest
 from conftest import git, make_repo
 from fakes.responses_api import Request, Script, ScriptedResponses, tool
-from test_e2e_claude import E2E, GITMEM, TAG_VAR, _kill_group, processes_in, tagged_processes, wait_until
+from test_e2e_claude import (E2E, GITMEM, TAG_VAR, _kill_group, claude_bin, e2e, hook_context,  # noqa: F401
+                             processes_in, run_decide_session, tagged_processes, wait_until)  # (fixtures too)
 
 ROOT = Path(__file__).resolve().parents[1]
 INSTALLER = ROOT / "scripts" / "install-codex.sh"
@@ -211,3 +213,48 @@ def test_untrusted_hooks_are_skipped_silently_and_gitmem_status_says_so(cx: Code
     cx.settle(again.session_id)
     assert [o.get("command") for o in cx.show(again.session_id)["observations"] if o["kind"] == "command"] \
         == ["cat app.py"]
+
+
+# -- one memory, two agents: Claude Code and Codex in the same repository ---------------------------------------
+
+
+@pytest.fixture
+def both(e2e: E2E, codex_bin: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """The Claude Code harness's repository (gitmem init: Claude's hooks) with `gitmem install codex` too."""
+    home = tmp_path / "codex-home"
+    monkeypatch.setenv("CODEX_HOME", str(home))
+    e2e.gitmem("install", "codex")
+    with ScriptedResponses() as model:
+        # the same process tag and list: the Claude harness's teardown stops Codex's processes too
+        yield e2e, CodexE2E(root=e2e.root, model=model, claude=codex_bin, tag=e2e.tag, procs=e2e.procs, home=home)
+
+
+def test_a_decision_made_in_claude_code_reaches_the_next_codex_session(both) -> None:
+    claude, cx = both
+    first = run_decide_session(claude)  # Claude Code decides on the outbox pattern
+    cx.model.add(Script("E2E-CROSS-CODEX", (tool("exec_command", cmd="cat outbox.py"),), "The outbox is there."))
+    second = cx.run("E2E-CROSS-CODEX what is the state of the outbox?", "--trust")
+    brief = brief_in(cx.model.agent_requests("E2E-CROSS-CODEX")[0])
+    assert "outbox pattern" in brief and "ledger must stay consistent" in brief, brief
+    assert first.session_id[:8] in brief
+    cx.settle(second.session_id)
+    assert claude.show(first.session_id)["summary"]["agent"] == "claude-code"
+    assert cx.show(second.session_id)["summary"]["agent"] == "codex"
+
+
+CODEX_DECISION = ("Done. We decided to use idempotency keys for payment retries because the provider "
+                  "may deliver a callback twice.")
+
+
+def test_a_decision_made_in_codex_reaches_the_next_claude_code_session(both) -> None:
+    claude, cx = both
+    cx.model.add(Script("E2E-CROSS-DECIDE", (tool("exec_command", cmd="cat app.py"),), CODEX_DECISION))
+    first = cx.run("E2E-CROSS-DECIDE plan the payment retries", "--trust")
+    cx.settle(first.session_id)
+    claude.model.add(Script("E2E-CROSS-CLAUDE", (tool("Read", file_path=str(claude.root / "app.py")),), "Checked."))
+    second = claude.run("E2E-CROSS-CLAUDE how do payment retries work?")
+    brief = hook_context(claude.model.agent_requests("E2E-CROSS-CLAUDE")[0])
+    assert "idempotency keys" in brief and "callback twice" in brief, brief
+    assert first.session_id[:8] in brief
+    claude.settle(second.session_id)
+    assert cx.show(first.session_id)["summary"]["agent"] == "codex"
