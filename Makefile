@@ -13,7 +13,7 @@ BIN    := $(VENV)/bin
 WHEELS := .cache/wheels
 PIP    := $(BIN)/python -m pip --disable-pip-version-check
 
-.PHONY: demo test lock test-latest bench clean claude-code
+.PHONY: demo test lock test-latest bench clean claude-code codex
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,8 +44,12 @@ demo: $(VENV)/.installed
 claude-code:
 	bash scripts/install-claude-code.sh
 
+# The pinned Codex CLI for tests/test_e2e_codex.py, in .cache/codex/ (quick when installed); the same skip rules.
+codex:
+	bash scripts/install-codex.sh
+
 # mypy first (its settings are in pyproject.toml): a type error fails in seconds, before the suite's minutes.
-test: $(VENV)/.installed-test claude-code
+test: $(VENV)/.installed-test claude-code codex
 	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 

@@ -8,7 +8,8 @@ Runs, interleaved in one loop so machine noise hits both alike:
   D: <python> -I -S <gitmem>/_hook.py Stop              (append + detached worker start; worker disabled)
   F: <python> -I -S <gitmem>/_hook.py SessionStart      (HEAD read from the ref files + append + the
                                                           pre-rendered brief printed; once per session)
-each fed the real PostToolUse payload from the Claude Code fixture, in an
+  G, H: the installed PostToolUse and SessionStart with the Codex CLI's payloads (tests/data/codex/hooks/)
+each fed the real PostToolUse payload from the Claude Code fixture (G, H: Codex's), in an
 initialized temporary repository. Prints medians and ratios to the baseline.
 
 Usage: .venv/bin/python benchmarks/bench_hook.py [--runs 40] [--json]
@@ -37,6 +38,7 @@ from gitmem.store.records import SessionSummary
 
 HOOK = Path(gitmem.__file__).parent / "_hook.py"
 FIXTURE = Path(__file__).resolve().parents[1] / "tests" / "data" / "session-hooks.jsonl"
+CODEX_PAYLOADS = Path(__file__).resolve().parents[1] / "tests" / "data" / "codex" / "hooks"
 
 
 def payload(event: str) -> bytes:
@@ -44,6 +46,11 @@ def payload(event: str) -> bytes:
         if json.loads(line)["hook_event_name"] == event:
             return line.encode()
     raise SystemExit(f"no {event} payload in {FIXTURE}")
+
+
+def codex_payload(name: str) -> bytes:
+    """A payload the real Codex CLI sent (recorded by tests/data/codex/record.py), as one line."""
+    return json.dumps(json.loads((CODEX_PAYLOADS / f"{name}.json").read_text())).encode()
 
 
 def main() -> int:
@@ -80,6 +87,10 @@ def main() -> int:
                 [python, "-I", "-S", str(HOOK), "UserPromptSubmit"], prompt),
             "_hook.py SessionStart (HEAD + append + pre-rendered brief)": (
                 [python, "-I", "-S", str(HOOK), "SessionStart"], payload("SessionStart")),
+            "Codex: _hook.py PostToolUse (installed)": (
+                [python, "-I", "-S", str(HOOK), "PostToolUse"], codex_payload("PostToolUse")),
+            "Codex: _hook.py SessionStart (HEAD + append + pre-rendered brief)": (
+                [python, "-I", "-S", str(HOOK), "SessionStart"], codex_payload("SessionStart-startup")),
         }
         for argv, stdin in cases.values():  # warm the page cache once
             timed(argv, stdin, root, env)

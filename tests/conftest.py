@@ -39,7 +39,7 @@ def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     gitconfig = home / ".gitconfig-global"
     gitconfig.write_text("")
     for name in list(os.environ):
-        if name.startswith(("GITMEM_", "GIT_", "ANTHROPIC_", "CLAUDE")) or name in ("XDG_CONFIG_HOME", "XDG_STATE_HOME",
+        if name.startswith(("GITMEM_", "GIT_", "ANTHROPIC_", "CLAUDE", "CODEX_")) or name in ("XDG_CONFIG_HOME", "XDG_STATE_HOME",
                                                                                   "XDG_DATA_HOME", "XDG_CACHE_HOME"):
             monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HOME", str(home))
@@ -147,6 +147,15 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     code = main(list(args))
     out, err = capsys.readouterr()
     return code, out, err
+
+
+@pytest.fixture
+def hook(tmp_path: Path) -> Path:
+    """A stand-in for an installed ``gitmem/_hook.py`` launcher in another environment."""
+    path = tmp_path / "site-packages" / "gitmem" / "_hook.py"
+    path.parent.mkdir(parents=True)
+    path.write_text("import sys\n")
+    return path
 
 
 @pytest.fixture

@@ -25,15 +25,6 @@ from gitmem.integrations.install import (LOCAL_SETTINGS, SHARED_SETTINGS, claude
 TOP = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture
-def hook(tmp_path: Path) -> Path:
-    """A stand-in for an installed ``gitmem/_hook.py`` launcher in another environment."""
-    path = tmp_path / "site-packages" / "gitmem" / "_hook.py"
-    path.parent.mkdir(parents=True)
-    path.write_text("import sys\n")
-    return path
-
-
 def venv_python(tmp_path: Path, name: str) -> str:
     """A venv-like ``bin/python`` symlink to this interpreter."""
     path = tmp_path / name / "bin" / "python"

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Sequence
 
 from gitmem import hook, redact
+from gitmem.agents import codex
 from gitmem.app import inject
 from gitmem.capture import compaction, spool, transcript
 from gitmem.compress import summarize
@@ -251,7 +252,8 @@ def flush_session(common_dir: Path, session_id: str) -> SessionFlush | None:
         return SessionFlush(session_id, 0, skipped + len(new_obs), len(bad), "", "", str(repo.root or ""))
 
     all_obs = tuple(previous.observations if previous else ()) + tuple(new_obs)
-    summary = build_summary(repo, session_id, all_obs, facts, previous.summary if previous else None)
+    summary = build_summary(repo, session_id, all_obs, facts, previous.summary if previous else None,
+                            agent=session_agent(session_id, events))
     notes = _commit_notes(summary)
     result = memory_ref.write_session(repo, session_id, summary.started_at, new_obs, summary, commit_notes=notes)
     _propose_decisions(repo, summary)  # before the release: a worker killed here proposes again next time
@@ -272,8 +274,19 @@ def _propose_decisions(repo: Repo, summary: SessionSummary) -> None:
         logger.exception("proposing the decisions of session %s failed", summary.id)
 
 
+def session_agent(session_id: str, events: Sequence[compaction.SpoolEvent]) -> str:
+    """Which agent a session ran in: gitmem watch names its sessions, Codex names its transcripts (read from the
+    raw payloads: the recorded ``transcript_path`` is redacted, and Codex's file name looks like a secret)."""
+    if session_id.startswith("watch-"):
+        return "watch"
+    if any(codex.is_codex_transcript(str(ev.payload.get("transcript_path") or "")) for ev in events):
+        return codex.AGENT
+    return "claude-code"
+
+
 def build_summary(repo: Repo, session_id: str, observations: tuple[Observation, ...],
-                  facts: "compaction.SessionFacts | None", previous: SessionSummary | None) -> SessionSummary:
+                  facts: "compaction.SessionFacts | None", previous: SessionSummary | None,
+                  agent: str = "claude-code") -> SessionSummary:
     config = load_config(repo.root)
     head = repo.resolve("HEAD") or ""
     started = previous.started_at if previous else (facts.started_at if facts and facts.started_at else _iso(time.time()))
@@ -303,7 +316,7 @@ def build_summary(repo: Repo, session_id: str, observations: tuple[Observation, 
         started_at=started,
         ended_at=ended,
         author=identity.recorded_author(repo),
-        agent="watch" if session_id.startswith("watch-") else "claude-code",  # gitmem watch names its sessions
+        agent=agent,
         branch=repo.current_branch(),
         head_start=head_start,
         head_end=head,

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gitmem import worktree_files
+from gitmem.agents.codex_install import CodexHooksStatus, codex_hooks_status
 from gitmem.capture import spool
 from gitmem.config import CONFIG_FILE, DECISIONS_DIR, GITMEM_DIR, MEMORY_REF, load_config, read_template, state_dir
 from gitmem.errors import NotARepositoryError, NotInitializedError
@@ -81,6 +82,7 @@ class Status:
     identity_warning: str | None = None
     remotes: tuple[sharing.RemoteState, ...] = ()   # which remotes receive memory (issue 15 item 8)
     push_held: bool = False
+    codex_hooks: CodexHooksStatus | None = None     # the Codex CLI's hooks and their trust (issue 18)
 
 
 def open_repo(path: str | Path | None = None) -> Repo:
@@ -265,6 +267,7 @@ def repository_status(repo: Repo) -> Status:
         identity_warning=identity_warning(repo),
         remotes=tuple(sharing.remote_states(repo)),
         push_held=sharing.is_held(repo),
+        codex_hooks=codex_hooks_status(root),
     )
 
 

@@ -201,6 +201,8 @@ def _observe(ev: SpoolEvent, name: str, root: str | None) -> Observation | None:
         elif name == "PermissionDenied":
             outcome = "denied"
             fields["detail"] = clip(as_str(p.get("reason")) or as_str(p.get("message")), MAX_DETAIL)
+        elif tool == "Bash" and isinstance(p.get("tool_response"), str):
+            outcome = ""  # the Codex CLI sends the output alone: it ran, its exit status is not said
         elif tool == "Bash":
             outcome, fields["detail"] = bash_outcome(as_dict(p.get("tool_response")))
         else:

@@ -177,6 +177,7 @@ def status_json(st: Status) -> JSONObject:
             "unreadable_records": st.stats.errors,
         },
         "claude_hooks": st.hooks.to_json(),
+        "codex_hooks": st.codex_hooks.to_json() if st.codex_hooks else None,
         "spool": {"sessions": st.backlog.sessions, "files": st.backlog.files, "bytes": st.backlog.bytes,
                   "unreadable_files": st.backlog.bad_files, "flush_requests": st.backlog.requests},
         "last_flush": st.last_flush,
@@ -213,6 +214,11 @@ def status_text(st: Status) -> str:
         lines.append("claude hooks: not installed (run `gitmem install claude`)")
     for problem in st.hooks.problems:
         lines.append(f"  problem: {problem}")
+    codex = st.codex_hooks
+    if codex is not None and (codex.hooked or codex.problems):
+        lines.append("codex hooks:  " + ("installed in .codex/hooks.json, trusted" if codex.installed
+                                         else "not running (see the problems below)"))
+        lines += [f"  problem: {problem}" for problem in codex.problems]
     b = st.backlog
     lines.append(f"spool:        {b.sessions} sessions waiting, {_human_bytes(b.bytes)}"
                  + (f", {b.bad_files} files of unreadable lines kept aside" if b.bad_files else ""))

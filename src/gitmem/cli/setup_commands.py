@@ -75,27 +75,35 @@ def init(
 
 @commands.command()
 def install(
-    target: str = typer.Argument(..., help="What to hook gitmem into: claude."),
+    target: str = typer.Argument(..., help="What to hook gitmem into: claude or codex."),
     shared: bool = typer.Option(False, "--shared", help="Portable `gitmem hook` commands in "
                                 ".claude/settings.json, for the team to commit (costs 1.25x a Python start "
                                 "per tool call against 0.83x for the default)."),
     force: bool = typer.Option(False, "--force", help="Install even where the gitmem plugin is enabled."),
 ) -> None:
-    """Hook gitmem into Claude Code for this repository (`gitmem install claude`)."""
+    """Hook gitmem into Claude Code (`gitmem install claude`) or the Codex CLI (`gitmem install codex`) here."""
     from gitmem.app.project import init_repository, root_of
     from gitmem.integrations.install import install_claude
 
-    if target != "claude":
-        raise typer.BadParameter("only `claude` is supported", param_hint="TARGET")
+    if target not in ("claude", "codex"):
+        raise typer.BadParameter("choose `claude` or `codex`", param_hint="TARGET")
+    if target == "codex" and (shared or force):
+        raise typer.BadParameter("--shared and --force go with `gitmem install claude`")
     repo = current_repo()
     init_repository(repo, shared=shared)  # the hook records nothing without the state folder
+    if target == "codex":
+        from gitmem.agents.codex_install import install_codex
+
+        _render_install([install_codex(root_of(repo))])
+        return
     _render_install([install_claude(root_of(repo), shared=shared, force=force)])
 
 
 @commands.command()
 def uninstall(
     target: Optional[str] = typer.Argument(None, help="claude: only the Claude Code hooks and the .mcp.json "
-                                           "entry. Without it: everything `gitmem init` set up."),
+                                           "entry; codex: only the Codex CLI hooks and their trust entries. "
+                                           "Without it: everything `gitmem init` set up."),
     shared: bool = typer.Option(False, "--shared", help="With claude: only .claude/settings.json."),
     local: bool = typer.Option(False, "--local", help="With claude: only .claude/settings.local.json."),
     purge_memory: bool = typer.Option(False, "--purge-memory", help="Also delete the memory ref "
@@ -104,8 +112,15 @@ def uninstall(
     """Remove what gitmem set up here: hooks, .mcp.json entry, pre-push hook, refspecs, config, local state."""
     from gitmem.app.project import root_of
 
-    if target not in (None, "claude"):
-        raise typer.BadParameter("only `claude` is supported", param_hint="TARGET")
+    if target not in (None, "claude", "codex"):
+        raise typer.BadParameter("choose `claude` or `codex`", param_hint="TARGET")
+    if target == "codex":
+        if shared or local or purge_memory:
+            raise typer.BadParameter("--shared, --local and --purge-memory do not go with `codex`")
+        from gitmem.agents.codex_install import uninstall_codex
+
+        _render_install([uninstall_codex(root_of(current_repo()))], unchanged="no gitmem hooks here")
+        return
     if shared and local:
         raise typer.BadParameter("choose one of --shared and --local")
     if target is None and (shared or local):

@@ -297,12 +297,24 @@ def _uninstall_file(repo: Repo, root: Path, shared: bool, record: dict[str, Any]
     entry = record["files"].pop(str(path), None)
     if not path.exists():
         return InstallResult(path=path)
-    doc = _read(path, rel)
-    may_drop = (lambda c: c in entry["created"]) if entry else (lambda c: True)
-    removed = _remove_gitmem(doc.data, set(), may_drop)
+    removed, notes = remove_gitmem_hooks(repo, path, rel, _read(path, rel), entry)
     if not removed:
         return InstallResult(path=path)
+    return InstallResult(path=path, removed=tuple(removed), unchanged=False, notes=tuple(notes))
+
+
+def remove_gitmem_hooks(repo: Repo, path: Path, rel: str, doc: JsonDoc,
+                        entry: dict[str, Any] | None) -> tuple[list[str], list[str]]:
+    """Remove gitmem's handlers from the hooks file ``doc`` and write it back, or delete it (with its folder and
+    its exclude line) when the install recorded in ``entry`` created it and nothing else is left.
+
+    Returns (events removed, notes). Any agent's hooks file shaped like Claude Code's uses it.
+    """
+    may_drop = (lambda c: c in entry["created"]) if entry else (lambda c: True)
+    removed = _remove_gitmem(doc.data, set(), may_drop)
     notes: list[str] = []
+    if not removed:
+        return removed, notes
     if not doc.data and entry and "file" in entry["created"]:
         path.unlink()
         notes.append(f"deleted {rel}, which gitmem had created")
@@ -313,7 +325,7 @@ def _uninstall_file(repo: Repo, root: Path, shared: bool, record: dict[str, Any]
             notes.append(f"removed {rel} from .git/info/exclude")
     else:
         write_atomic(path, doc.render())
-    return InstallResult(path=path, removed=tuple(removed), unchanged=False, notes=tuple(notes))
+    return removed, notes
 
 
 def uninstall_claude(root: Path, shared: bool | None = None) -> tuple[InstallResult, ...]:

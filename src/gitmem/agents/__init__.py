@@ -1,0 +1,1 @@
+"""The coding agents gitmem records and briefs besides Claude Code: one module per agent, what they share apart."""

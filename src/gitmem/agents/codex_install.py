@@ -1,0 +1,216 @@
+"""Add and remove gitmem's hooks in a repository's ``.codex/hooks.json``, and trust them in Codex's settings.
+
+The same contract as the Claude Code install (integrations/install.py), whose
+merge it uses: only gitmem's handlers change, other hooks and the file's layout
+keep their bytes, a second install changes nothing, install then uninstall gives
+back the original bytes (the containers the install created are recorded in
+``<git-common-dir>/gitmem/codex-install.json``), and a file that is not valid
+JSON, or whose ``hooks`` has the wrong shape, is a ``ConfigError`` naming the
+file and the line, with nothing written.
+
+The hook commands hold absolute paths, so the file is personal: kept out of git
+through ``.git/info/exclude`` like ``.claude/settings.local.json``.
+
+Trust (agents/codex.py): Codex runs each hook only when ``$CODEX_HOME/config.toml``
+holds its hash; the install writes that entry for gitmem's own handlers and
+removes the entries it wrote when they move or go. Whether the project itself is
+trusted is the person's decision: the install reads it and says how to give it.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from gitmem.agents.codex import CODEX_EVENTS, HOOKS_FILE, codex_home, hooks_config, hooks_path, trust_hash, trust_key
+from gitmem.agents.codex_config import TrustState, read_trust, set_hook_trust
+from gitmem.config import state_dir
+from gitmem.errors import ConfigError, GitmemError
+from gitmem.git import Repo, discover
+from gitmem.git.worktree import is_tracked, matches_ignore_rules
+from gitmem.integrations.claude_commands import command_problems, fast_command, hook_file, personal_python
+from gitmem.integrations.install import InstallResult, _merge, _spots, remove_gitmem_hooks
+from gitmem.integrations.jsondoc import JsonDoc, json_kind, read_install_record, read_json_doc, write_atomic, \
+    write_install_record
+from gitmem.integrations.local_exclude import add_exclude, top_relative
+
+logger = logging.getLogger(__name__)
+
+RECORD_FILE = "codex-install.json"
+TRUST_PROJECT_HINT = ("Codex loads .codex/hooks.json only in a trusted project: trust this one once with "
+                      "`codex exec --trust` here, or accept the folder when `codex` asks")
+
+
+@dataclass(frozen=True, slots=True)
+class CodexHooksStatus:
+    """Which gitmem events .codex/hooks.json hooks, which of them Codex will run, and what is wrong."""
+
+    events: dict[str, bool]            # event -> hooked by gitmem and trusted (Codex runs it)
+    hooked: tuple[str, ...]
+    project_trusted: bool
+    problems: tuple[str, ...] = ()
+
+    @property
+    def installed(self) -> bool:
+        return all(self.events.get(e) for e in CODEX_EVENTS) and self.project_trusted
+
+    def to_json(self) -> dict[str, Any]:
+        return {"installed": self.installed, "hooked": list(self.hooked),
+                "trusted": [e for e, ok in self.events.items() if ok], "project_trusted": self.project_trusted,
+                "problems": list(self.problems)}
+
+
+def _read(path: Path) -> JsonDoc:
+    hint = f"fix it and rerun `gitmem install codex`; gitmem left {HOOKS_FILE} unchanged."
+    doc = read_json_doc(path, f"Codex hooks file {HOOKS_FILE}", hint)
+    hooks = doc.data.get("hooks", {})
+    if not isinstance(hooks, dict):
+        raise ConfigError(f"Codex hooks file {HOOKS_FILE}: `hooks` must be an object of event names, not "
+                          f"{json_kind(hooks)} (line {doc.key_line('hooks')})", hint=hint)
+    for event, groups in hooks.items():
+        if not isinstance(groups, list):
+            raise ConfigError(f"Codex hooks file {HOOKS_FILE}: `hooks.{event}` must be a list of matcher groups, "
+                              f"not {json_kind(groups)} (line {doc.key_line('hooks', event)})", hint=hint)
+    return doc
+
+
+def gitmem_handlers(path: Path, data: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(event, trust key, hash) of each gitmem handler in ``data``: the ``[hooks.state]`` entries that make
+    Codex run it."""
+    found = []
+    hooks = data.get("hooks")
+    for event, groups in (hooks.items() if isinstance(hooks, dict) else ()):
+        if event not in CODEX_EVENTS or not isinstance(groups, list):
+            continue
+        for gi, hi in _spots(groups):
+            found.append((event, trust_key(path, event, gi, hi),
+                          trust_hash(event, groups[gi], groups[gi]["hooks"][hi])))
+    return found
+
+
+def gitmem_trust(path: Path, data: dict[str, Any]) -> dict[str, str]:
+    return {key: value for _, key, value in gitmem_handlers(path, data)}
+
+
+def _record_path(repo: Repo) -> Path:
+    return state_dir(repo.common_dir) / RECORD_FILE
+
+
+def _project_trusted(trust: TrustState, root: Path) -> bool:
+    return trust.projects.get(str(root)) == "trusted"
+
+
+def install_codex(root: Path, python: str | None = None, *, hook_path: Path | None = None) -> InstallResult:
+    """Hook gitmem into ``.codex/hooks.json`` with the fast command, and trust those hooks in Codex's settings."""
+    root = Path(root).absolute()
+    repo = discover(root)
+    path = hooks_path(root)
+    py = personal_python(python)
+    hook = Path(hook_path) if hook_path is not None else hook_file()
+    if not hook.is_file():
+        raise GitmemError(f"the hook file {hook} is missing from this gitmem installation",
+                          hint="reinstall gitmem, then rerun `gitmem install codex`.")
+    wanted = hooks_config(lambda event: fast_command(event, py, hook.absolute()))
+    config = codex_home() / "config.toml"
+    doc = _read(path)
+    trust = read_trust(config)  # an unreadable config.toml stops here, before anything is written
+    record = read_install_record(_record_path(repo))
+    entry = record["files"].get(str(path))
+    before = copy.deepcopy(doc.data)
+    had_gitmem = bool(gitmem_trust(path, doc.data))
+    created = [] if doc.existed else ["file"] + ([] if path.parent.exists() else ["dir"])
+    may_drop = (lambda c: c in entry["created"]) if entry else (lambda c: True)
+    added, replaced, removed, made = _merge(doc.data, wanted, may_drop)
+    changed = doc.data != before or not doc.existed
+    if changed:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, doc.render())
+        logger.info("gitmem hooks in %s: added %s, replaced %s", path, added, replaced)
+    keys = gitmem_trust(path, doc.data)
+    stale = {k for k in (entry or {}).get("trusted", []) if k not in keys}
+    trust_changed = set_hook_trust(config, keys, drop=stale)
+
+    notes: list[str] = []
+    if trust_changed:
+        notes.append(f"trusted gitmem's {len(keys)} hooks in {config} (Codex skips an untrusted hook silently)")
+    if not _project_trusted(trust, root):
+        notes.append(TRUST_PROJECT_HINT)
+    new_entry = {"created": sorted(set(entry["created"] if entry and had_gitmem else []) | set(created + made)),
+                 "exclude": bool(entry and had_gitmem and entry.get("exclude")), "trusted": sorted(keys)}
+    top_rel = top_relative(repo, path, HOOKS_FILE)
+    if is_tracked(repo, top_rel):
+        notes.append(f"{HOOKS_FILE} is tracked by git, so its absolute paths would be committed; "
+                     f"untrack it with `git rm --cached {HOOKS_FILE}`")
+    elif not matches_ignore_rules(repo, top_rel):
+        exclude = add_exclude(repo, top_rel)
+        notes.append(f"added {top_rel} to {exclude} so git ignores it")
+        new_entry["exclude"] = True
+    if new_entry != entry:
+        record["files"][str(path)] = new_entry
+        write_install_record(_record_path(repo), record)
+    return InstallResult(path=path, added=tuple(added), replaced=tuple(replaced), removed=tuple(removed),
+                         unchanged=not changed, notes=tuple(notes))
+
+
+def uninstall_codex(root: Path) -> InstallResult:
+    """Remove gitmem's hooks from ``.codex/hooks.json`` and the trust entries gitmem wrote for them."""
+    root = Path(root).absolute()
+    repo = discover(root)
+    path = hooks_path(root)
+    config = codex_home() / "config.toml"
+    doc = _read(path) if path.exists() else None
+    read_trust(config)  # both files are read before either is written
+    record = read_install_record(_record_path(repo))
+    entry = record["files"].pop(str(path), None)
+    drop = set((entry or {}).get("trusted", [])) | (set(gitmem_trust(path, doc.data)) if doc else set())
+    removed, notes = remove_gitmem_hooks(repo, path, HOOKS_FILE, doc, entry) if doc is not None else ([], [])
+    if drop and set_hook_trust(config, {}, drop=drop):
+        notes.append(f"removed gitmem's hook trust entries from {config}")
+    if entry is not None:
+        write_install_record(_record_path(repo), record)
+    return InstallResult(path=path, removed=tuple(removed), unchanged=not removed, notes=tuple(notes))
+
+
+def codex_hooks_status(root: Path) -> CodexHooksStatus:
+    """What Codex will run of gitmem's hooks here, and why not; never raises on bad files."""
+    root = Path(root).absolute()
+    path = hooks_path(root)
+    problems: list[str] = []
+    try:
+        trust = read_trust(codex_home() / "config.toml")
+    except ConfigError as exc:
+        problems.append(exc.message)
+        trust = TrustState()
+    events = {e: False for e in CODEX_EVENTS}
+    hooked: list[str] = []
+    if path.exists():
+        try:
+            data = _read(path).data
+        except ConfigError as exc:
+            problems.append(exc.message)
+            data = {}
+        hooks = data.get("hooks", {})
+        for event, key, want in gitmem_handlers(path, data):
+            hooked.append(event)
+            events[event] = events[event] or trust.hooks.get(key) == want
+        for event, groups in hooks.items():
+            for gi, hi in _spots(groups) if isinstance(groups, list) else ():
+                problems.extend(command_problems(HOOKS_FILE, event, groups[gi]["hooks"][hi]["command"])[0])
+    project = _project_trusted(trust, root)
+    if hooked:
+        untrusted = [e for e in dict.fromkeys(hooked) if not events[e]]
+        if untrusted:
+            problems.append(f"Codex will skip gitmem's {', '.join(untrusted)} hooks without a word: they are not "
+                            "trusted (or changed since); rerun `gitmem install codex`")
+        if not project:
+            problems.append(TRUST_PROJECT_HINT)
+        missing = [e for e in CODEX_EVENTS if e not in hooked]
+        if missing:
+            problems.append(f"gitmem's Codex hooks are incomplete (missing {', '.join(missing)}); "
+                            "rerun `gitmem install codex`")
+    return CodexHooksStatus(events=events, hooked=tuple(dict.fromkeys(hooked)), project_trusted=project,
+                            problems=tuple(dict.fromkeys(problems)))
+

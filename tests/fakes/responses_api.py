@@ -1,0 +1,228 @@
+"""A scripted model behind a local stand-in for the OpenAI Responses API (standard library only).
+
+The real Codex CLI talks to it through a custom model provider whose
+``base_url`` is ``<url>/v1`` (``wire_api = "responses"``, see
+:meth:`ScriptedResponses.provider_config`); the server listens on 127.0.0.1 on
+a free port and answers:
+
+- ``POST /v1/responses``: always streamed as server-sent events, each
+  ``event: <type>`` + ``data: <json>``: ``response.created``, per output item
+  ``response.output_item.added`` / (``response.output_text.delta``) /
+  ``response.output_item.done`` (an assistant ``message`` or a ``function_call``
+  with ``call_id``, ``name`` and JSON ``arguments``), then ``response.completed``
+  with the usage. The shapes are the ones Codex's own test support builds
+  (codex-rs core_test_support::responses) and were checked against codex 0.171.0.
+- ``GET /v1/models``: an empty model list (Codex asks for it with an API key);
+- anything else: logged in ``unknown`` and answered 404, so a test can see what
+  a new Codex version started asking for.
+
+Scripts are chosen by content, never by request count, as in
+:mod:`fakes.scripted_model`: the marker in the latest user message of the
+request's ``input``; the step is the number of ``function_call`` items after
+that message. Every request is recorded so a test can read what the model was
+shown (``instructions``, ``input``: developer and user messages, tool outputs).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler
+from typing import Any
+from urllib.parse import urlsplit
+
+from fakes.loopback import LoopbackServer
+from fakes.scripted_model import Script, ToolCall, tool  # noqa: F401  # the same script vocabulary
+
+_ids = itertools.count(1)
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: Any
+    text: str             # the raw body as text: search it for what the model was shown
+
+    @property
+    def input(self) -> list[dict]:
+        items = self.body.get("input") if isinstance(self.body, dict) else None
+        return [i for i in items or [] if isinstance(i, dict)]
+
+    @property
+    def tool_names(self) -> list[str]:
+        if not isinstance(self.body, dict):
+            return []
+        return [t.get("name", "") for t in self.body.get("tools") or [] if isinstance(t, dict)]
+
+    @property
+    def is_agent_turn(self) -> bool:
+        return self.path == "/v1/responses" and bool(self.tool_names)
+
+    def messages(self, role: str) -> list[str]:
+        """The texts of the input messages of ``role`` (user, developer, assistant), in order."""
+        return [_text(i.get("content")) for i in self.input if i.get("type") == "message" and i.get("role") == role]
+
+
+def _text(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    return "\n".join(c.get("text", "") for c in content or [] if isinstance(c, dict))
+
+
+def latest_prompt(items: list[dict]) -> tuple[int, str]:
+    """(index, text) of the last user message in a Responses ``input``."""
+    for i in range(len(items) - 1, -1, -1):
+        if items[i].get("type") == "message" and items[i].get("role") == "user":
+            return i, _text(items[i].get("content"))
+    return -1, ""
+
+
+def sse(events: list[dict]) -> str:
+    return "".join(f"event: {e['type']}\ndata: {json.dumps(e)}\n\n" for e in events)
+
+
+def stream(items: list[dict], response_id: str, model: str, input_tokens: int) -> str:
+    """The events the API streams for a response whose output is ``items``."""
+    head = {"id": response_id, "object": "response", "model": model, "status": "in_progress", "output": []}
+    events: list[dict] = [{"type": "response.created", "response": head}]
+    for index, item in enumerate(items):
+        events.append({"type": "response.output_item.added", "output_index": index,
+                       "item": dict(item, content=[]) if item["type"] == "message" else item})
+        if item["type"] == "message":
+            text = item["content"][0]["text"]
+            for piece in (text[:len(text) // 2], text[len(text) // 2:]):
+                events.append({"type": "response.output_text.delta", "item_id": item["id"], "output_index": index,
+                               "content_index": 0, "delta": piece})
+        events.append({"type": "response.output_item.done", "output_index": index, "item": item})
+    usage = {"input_tokens": input_tokens, "input_tokens_details": {"cached_tokens": 0}, "output_tokens": 20,
+             "output_tokens_details": {"reasoning_tokens": 0}, "total_tokens": input_tokens + 20}
+    events.append({"type": "response.completed",
+                   "response": dict(head, status="completed", output=items, usage=usage)})
+    return sse(events)
+
+
+def message_item(text: str) -> dict:
+    return {"type": "message", "role": "assistant", "id": f"msg_scripted_{next(_ids)}", "status": "completed",
+            "content": [{"type": "output_text", "text": text, "annotations": []}]}
+
+
+def call_item(name: str, arguments: dict) -> dict:
+    n = next(_ids)
+    return {"type": "function_call", "id": f"fc_scripted_{n}", "call_id": f"call_scripted_{n:06d}",
+            "name": name, "arguments": json.dumps(arguments), "status": "completed"}
+
+
+class ScriptedResponses(LoopbackServer):
+    """``with ScriptedResponses() as model: model.add(Script(...)); codex -c model_provider=...``."""
+
+    def __init__(self, api_key: str = "test-key", side_text: str = "E2E session") -> None:
+        self.api_key = api_key
+        self.side_text = side_text
+        self.scripts: list[Script] = []
+        self.requests: list[Request] = []
+        self.unknown: list[str] = []
+        self.unscripted: list[str] = []
+        self._lock = threading.Lock()
+        super().__init__()
+        model = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def _handle(self) -> None:
+                length = int(self.headers.get("content-length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                text = raw.decode("utf-8", "replace")
+                try:
+                    body = json.loads(raw) if raw else None
+                except ValueError:
+                    body = None
+                req = Request(self.command, urlsplit(self.path).path.rstrip("/") or "/",
+                              {k.lower(): v for k, v in self.headers.items()}, body, text)
+                with model._lock:
+                    model.requests.append(req)
+                status, ctype, data = model.answer(req)
+                try:
+                    self.send_response(status)
+                    self.send_header("content-type", ctype)
+                    self.send_header("content-length", str(len(data)))
+                    self.send_header("x-request-id", f"req_scripted_{len(model.requests)}")
+                    self.end_headers()
+                    if self.command != "HEAD":
+                        self.wfile.write(data)
+                except OSError:
+                    pass  # the client went away
+
+            do_GET = do_POST = do_HEAD = do_PUT = do_DELETE = do_PATCH = _handle  # noqa: N815
+
+        self._serve(Handler, "scripted-responses")
+
+    def provider_config(self, name: str = "standin") -> list[str]:
+        """``-c`` overrides that point Codex at this stand-in, the key read from ``CODEX_STANDIN_KEY``."""
+        return ["-c", f'model_provider="{name}"', "-c", 'model="gpt-standin"',
+                "-c", f'model_providers.{name}={{name="stand-in", base_url="{self.url}/v1", '
+                      f'env_key="CODEX_STANDIN_KEY", wire_api="responses", request_max_retries=0, '
+                      f'stream_max_retries=0}}']
+
+    # -- scripting ---------------------------------------------------------------------------------
+
+    def add(self, script: Script) -> Script:
+        with self._lock:
+            self.scripts.append(script)
+        return script
+
+    def script_for(self, prompt: str) -> Script | None:
+        with self._lock:
+            found = [(prompt.rfind(s.marker), s) for s in self.scripts if s.marker in prompt]
+        return max(found, key=lambda f: f[0])[1] if found else None
+
+    def reply_for(self, req: Request) -> list[dict]:
+        if not req.is_agent_turn:
+            return [message_item(self.side_text)]
+        items = req.input
+        index, prompt = latest_prompt(items)
+        script = self.script_for(prompt)
+        if script is None:
+            with self._lock:
+                self.unscripted.append(prompt[-200:])
+            return [message_item("No script for this prompt.")]
+        step = sum(1 for i in items[index + 1:] if i.get("type") == "function_call")
+        if step < len(script.steps):
+            call = script.steps[step]
+            return [call_item(call.name, call.input)]
+        return [message_item(script.final)]
+
+    def answer(self, req: Request) -> tuple[int, str, bytes]:
+        if req.path == "/v1/responses" and req.method == "POST":
+            if (req.headers.get("authorization") or "") != f"Bearer {self.api_key}":
+                return _error(401, "invalid_api_key", "Incorrect API key provided")
+            body = req.body if isinstance(req.body, dict) else {}
+            items = self.reply_for(req)
+            data = stream(items, f"resp_scripted_{next(_ids)}", body.get("model") or "gpt-standin",
+                          max(1, len(req.text) // 4))
+            return 200, "text/event-stream", data.encode()
+        if req.path == "/v1/models" and req.method == "GET":
+            return 200, "application/json", json.dumps({"object": "list", "data": [], "models": []}).encode()
+        with self._lock:
+            self.unknown.append(f"{req.method} {req.path}")
+        return _error(404, "not_found", f"no route {req.method} {req.path}")
+
+    # -- what was received -------------------------------------------------------------------------
+
+    def agent_requests(self, marker: str | None = None) -> list[Request]:
+        with self._lock:
+            reqs = [r for r in self.requests if r.is_agent_turn]
+        if marker is None:
+            return reqs
+        return [r for r in reqs if (s := self.script_for(latest_prompt(r.input)[1])) and s.marker == marker]
+
+
+def _error(status: int, code: str, text: str) -> tuple[int, str, bytes]:
+    return status, "application/json", json.dumps({"error": {"message": text, "type": code, "code": code}}).encode()

@@ -1,0 +1,260 @@
+"""End to end: the real Codex CLI, `gitmem install codex`, a scripted Responses API on 127.0.0.1.
+
+Each test makes a fresh repository, runs the venv's `gitmem init` and `gitmem install codex` with CODEX_HOME in a
+temporary folder, and runs the pinned Codex CLI (`scripts/install-codex.sh` puts it in `.cache/codex/`) as
+`codex exec --json`, pointed at :mod:`fakes.responses_api` through a custom model provider, with analytics,
+update checks, apps and plugins off (with those off it makes no other connection: tests/data/codex/README.md).
+What gitmem recorded is read back through the store and `gitmem show`; what the model received from the
+requests the stand-in recorded. Processes are tracked and stopped as in tests/test_e2e_claude.py. The last two
+tests run both real clients in one repository: what one agent's session decided, the other's next session is told.
+
+Skipped, with the reason, where node or npm is missing or GITMEM_E2E=skip; where node and npm exist an
+install that fails is a test failure, never a skip.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from conftest import git, make_repo
+from fakes.responses_api import Request, Script, ScriptedResponses, tool
+from test_e2e_claude import (E2E, GITMEM, TAG_VAR, _kill_group, claude_bin, e2e, hook_context,  # noqa: F401
+                             processes_in, run_decide_session, tagged_processes, wait_until)  # (fixtures too)
+
+ROOT = Path(__file__).resolve().parents[1]
+INSTALLER = ROOT / "scripts" / "install-codex.sh"
+CODEX = ROOT / ".cache" / "codex" / "node_modules" / ".bin" / "codex"
+PINNED = re.search(r"CODEX_VERSION:-([0-9.]+)", INSTALLER.read_text()).group(1)
+E2E_MODE = os.environ.get("GITMEM_E2E", "")  # read before the isolated_env fixture clears GITMEM_*
+QUIET = ["-c", "analytics.enabled=false", "-c", "check_for_update_on_startup=false",
+         "--disable", "apps", "--disable", "plugins", "--disable", "remote_plugin"]
+CODEX_TIMEOUT = 120
+
+pytestmark = pytest.mark.timeout(240)
+
+
+@pytest.fixture(scope="session")
+def codex_bin() -> Path:
+    if E2E_MODE == "skip":
+        pytest.skip("GITMEM_E2E=skip: end-to-end tests with the Codex CLI turned off")
+    missing = [name for name in ("node", "npm") if shutil.which(name) is None]
+    if missing:
+        pytest.skip(f"{' and '.join(missing)} not found on PATH: cannot install the pinned Codex CLI "
+                    f"{PINNED} (scripts/install-codex.sh); install node and npm to run these tests")
+    proc = subprocess.run(["bash", str(INSTALLER)], capture_output=True, text=True, timeout=900)
+    if proc.returncode != 0 or not CODEX.exists():
+        pytest.fail(f"node and npm are here but installing Codex {PINNED} failed "
+                    f"(exit {proc.returncode}):\n{proc.stdout}{proc.stderr}", pytrace=False)
+    version = subprocess.run([str(CODEX), "--version"], capture_output=True, text=True, timeout=60,
+                             stdin=subprocess.DEVNULL, env={**os.environ, "CODEX_HOME": "/nonexistent"})
+    assert version.stdout.strip() == f"codex-cli {PINNED}", version.stdout + version.stderr
+    return CODEX
+
+
+@dataclass
+class CodexRun:
+    stdout: str
+    stderr: str
+    session_id: str
+    result: str
+
+
+@dataclass
+class CodexE2E(E2E):
+    """The Claude Code harness's repository side (settle, show, the ref) with Codex as the client:
+    ``claude`` holds the codex binary, ``model`` a :class:`ScriptedResponses`, ``home`` is CODEX_HOME."""
+
+    home: Path = field(default=Path("/nonexistent"))
+
+    def env(self, **extra: str) -> dict[str, str]:
+        return {**os.environ, "CODEX_HOME": str(self.home), "CODEX_STANDIN_KEY": self.model.api_key,
+                "GITMEM_SUMMARIZER": "offline", TAG_VAR: self.tag, **extra}
+
+    def start(self, prompt: str, *args: str, **env: str) -> subprocess.Popen:
+        proc = subprocess.Popen([str(self.claude), "exec", "--json", *self.model.provider_config(), *QUIET, *args,
+                                 prompt], cwd=self.root, env=self.env(**env), stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+        self.procs.append(proc)
+        return proc
+
+    def finish(self, proc: subprocess.Popen) -> CodexRun:  # type: ignore[override]
+        try:
+            out, err = proc.communicate(timeout=CODEX_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            _kill_group(proc)
+            out, err = proc.communicate(timeout=10)
+            raise AssertionError(f"codex did not finish in {CODEX_TIMEOUT} s\n{out}\n{err}\n"
+                                 f"unknown requests: {self.model.unknown}") from None
+        assert proc.returncode == 0, f"codex exited {proc.returncode}\n{out}\n{err}"
+        events = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+        [thread] = [e["thread_id"] for e in events if e.get("type") == "thread.started"]
+        texts = [e["item"]["text"] for e in events
+                 if e.get("type") == "item.completed" and e["item"].get("type") == "agent_message"]
+        return CodexRun(out, err, thread, texts[-1] if texts else "")
+
+    def run(self, prompt: str, *args: str, **env: str) -> CodexRun:  # type: ignore[override]
+        return self.finish(self.start(prompt, *args, **env))
+
+
+@pytest.fixture
+def cx(tmp_path: Path, codex_bin: Path, monkeypatch: pytest.MonkeyPatch):
+    root = make_repo(tmp_path / "payments")
+    (root / "app.py").write_text("def post():\n    return 1\n")
+    git(root, "add", "app.py")
+    git(root, "commit", "-q", "-m", "payment service")
+    home = tmp_path / "codex-home"
+    monkeypatch.setenv("CODEX_HOME", str(home))  # for gitmem's commands and Codex alike
+    for args in (["init", "--no-hooks"], ["install", "codex"]):
+        proc = subprocess.run([*GITMEM, *args], cwd=root, capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, proc.stderr
+    assert "gitmem/_hook.py" in (root / ".codex" / "hooks.json").read_text()
+    model = ScriptedResponses()
+    model.__enter__()
+    e2e = CodexE2E(root=root, model=model, claude=codex_bin, home=home)
+    try:
+        yield e2e
+    finally:
+        for proc in e2e.procs:
+            _kill_group(proc)
+            try:
+                proc.communicate(timeout=10)
+            except (subprocess.TimeoutExpired, ValueError):
+                pass
+        wait_until(lambda: not tagged_processes(e2e.tag), 30)
+        leftovers = tagged_processes(e2e.tag)
+        for pid, _ in leftovers:
+            try:
+                os.kill(pid, 9)
+            except ProcessLookupError:
+                pass
+        model.close()
+        assert not leftovers, f"processes left behind by the test: {leftovers}"
+
+
+def brief_in(req: Request) -> str:
+    """The gitmem brief as the model received it: a developer message holding the fenced text."""
+    for text in req.messages("developer"):
+        if "<gitmem-memory>" in text:
+            start = text.index("<gitmem-memory>")
+            return text[start:text.index("</gitmem-memory>", start) + len("</gitmem-memory>")]
+    return ""
+
+
+DECIDE = "E2E-CODEX-DECIDE"
+DECISION_TEXT = ("Done. We decided to use the outbox pattern for payment events because "
+                 "the ledger must stay consistent.")
+
+
+def test_a_codex_session_is_recorded_and_the_next_one_receives_the_brief(cx: CodexE2E) -> None:
+    cx.model.add(Script(DECIDE, (tool("exec_command", cmd="cat app.py"),
+                                 tool("exec_command", cmd="printf 'OUTBOX = []\\n' > outbox.py")), DECISION_TEXT))
+    # --trust: the person trusts the project (Codex loads .codex/ only then); gitmem trusted its own hooks
+    first = cx.run(f"{DECIDE} split the payment service", "--trust")
+    assert first.result == DECISION_TEXT
+    assert (cx.root / "outbox.py").read_text() == "OUTBOX = []\n"  # the tool calls really ran
+    cx.settle(first.session_id)
+    assert not cx.model.unscripted and not cx.model.unknown
+
+    shown = cx.show(first.session_id)
+    summary = shown["summary"]
+    assert summary["request"] == f"{DECIDE} split the payment service"
+    assert summary["agent"] == "codex" and summary["branch"] == "main"
+    commands = [o.get("command") for o in shown["observations"] if o["kind"] == "command"]
+    assert commands == ["cat app.py", "printf 'OUTBOX = []\\n' > outbox.py"]
+    [decision] = summary["decisions"]
+    assert "outbox pattern" in decision["decision"] and decision["rationale"] == "the ledger must stay consistent"
+    [first_req, *_] = cx.model.agent_requests(DECIDE)
+    assert "outbox pattern" not in brief_in(first_req)  # nothing was recorded when session 1 started
+
+    cx.model.add(Script("E2E-CODEX-RECALL", (tool("exec_command", cmd="cat outbox.py"),), "The outbox is in place."))
+    second = cx.run("E2E-CODEX-RECALL what is the state of the outbox?")
+    assert second.session_id != first.session_id
+    requests = cx.model.agent_requests("E2E-CODEX-RECALL")
+    assert requests and all(r.headers.get("session-id") == second.session_id for r in requests)
+    brief = brief_in(requests[0])
+    assert brief, f"no gitmem brief among the developer messages: {requests[0].messages('developer')}"
+    assert "outbox pattern" in brief and "ledger must stay consistent" in brief
+    assert first.session_id[:8] in brief
+    # the brief is a developer message of its own, placed before the prompt
+    items = requests[0].input
+    at = next(i for i, it in enumerate(items) if it.get("role") == "developer" and "<gitmem-memory>" in json.dumps(it))
+    assert items[at + 1]["role"] == "user" and "E2E-CODEX-RECALL" in json.dumps(items[at + 1])
+    cx.settle(second.session_id)
+    assert processes_in(cx.root) == []
+
+
+def test_untrusted_hooks_are_skipped_silently_and_gitmem_status_says_so(cx: CodexE2E) -> None:
+    config = cx.home / "config.toml"
+    trusted = config.read_text()
+    config.write_text(f'[projects."{cx.root}"]\ntrust_level = "trusted"\n')  # the project, not the hooks
+    status = json.loads(cx.gitmem("status", "--json"))["codex_hooks"]
+    assert status["installed"] is False and status["trusted"] == []
+    assert any("skip gitmem's SessionStart" in p for p in status["problems"]), status
+
+    cx.model.add(Script("E2E-CODEX-UNTRUSTED", (tool("exec_command", cmd="cat app.py"),), "Read it."))
+    run = cx.run("E2E-CODEX-UNTRUSTED read the app")
+    assert run.result == "Read it."
+    said = run.stderr.replace(str(cx.home.parent), "<tmp>").lower()
+    assert "hook" not in said, said  # Codex says nothing about the hooks it skipped
+    assert cx.spool_files() == [] and not cx.recorded(run.session_id)
+
+    cx.gitmem("install", "codex")
+    assert set(trusted.splitlines()) <= set(config.read_text().splitlines())
+    assert json.loads(cx.gitmem("status", "--json"))["codex_hooks"]["installed"] is True
+    cx.model.add(Script("E2E-CODEX-TRUSTED", (tool("exec_command", cmd="cat app.py"),), "Read it again."))
+    again = cx.run("E2E-CODEX-TRUSTED read the app")
+    cx.settle(again.session_id)
+    assert [o.get("command") for o in cx.show(again.session_id)["observations"] if o["kind"] == "command"] \
+        == ["cat app.py"]
+
+
+# -- one memory, two agents: Claude Code and Codex in the same repository ---------------------------------------
+
+
+@pytest.fixture
+def both(e2e: E2E, codex_bin: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """The Claude Code harness's repository (gitmem init: Claude's hooks) with `gitmem install codex` too."""
+    home = tmp_path / "codex-home"
+    monkeypatch.setenv("CODEX_HOME", str(home))
+    e2e.gitmem("install", "codex")
+    with ScriptedResponses() as model:
+        # the same process tag and list: the Claude harness's teardown stops Codex's processes too
+        yield e2e, CodexE2E(root=e2e.root, model=model, claude=codex_bin, tag=e2e.tag, procs=e2e.procs, home=home)
+
+
+def test_a_decision_made_in_claude_code_reaches_the_next_codex_session(both) -> None:
+    claude, cx = both
+    first = run_decide_session(claude)  # Claude Code decides on the outbox pattern
+    cx.model.add(Script("E2E-CROSS-CODEX", (tool("exec_command", cmd="cat outbox.py"),), "The outbox is there."))
+    second = cx.run("E2E-CROSS-CODEX what is the state of the outbox?", "--trust")
+    brief = brief_in(cx.model.agent_requests("E2E-CROSS-CODEX")[0])
+    assert "outbox pattern" in brief and "ledger must stay consistent" in brief, brief
+    assert first.session_id[:8] in brief
+    cx.settle(second.session_id)
+    assert claude.show(first.session_id)["summary"]["agent"] == "claude-code"
+    assert cx.show(second.session_id)["summary"]["agent"] == "codex"
+
+
+CODEX_DECISION = ("Done. We decided to use idempotency keys for payment retries because the provider "
+                  "may deliver a callback twice.")
+
+
+def test_a_decision_made_in_codex_reaches_the_next_claude_code_session(both) -> None:
+    claude, cx = both
+    cx.model.add(Script("E2E-CROSS-DECIDE", (tool("exec_command", cmd="cat app.py"),), CODEX_DECISION))
+    first = cx.run("E2E-CROSS-DECIDE plan the payment retries", "--trust")
+    cx.settle(first.session_id)
+    claude.model.add(Script("E2E-CROSS-CLAUDE", (tool("Read", file_path=str(claude.root / "app.py")),), "Checked."))
+    second = claude.run("E2E-CROSS-CLAUDE how do payment retries work?")
+    brief = hook_context(claude.model.agent_requests("E2E-CROSS-CLAUDE")[0])
+    assert "idempotency keys" in brief and "callback twice" in brief, brief
+    assert first.session_id[:8] in brief
+    claude.settle(second.session_id)
+    assert cx.show(first.session_id)["summary"]["agent"] == "codex"
