@@ -90,16 +90,22 @@ def change_of_course(choice: Choice, later: Sequence[SessionSummary]) -> Change 
         touched = _touches(s, choice.files)
         if not touched:
             continue
-        subject = (_words([choice.subject]) & _words([s.title])) | _path_words(touched)
-        change = _chose_against(choice, mine, against_mine, s) or _failed(mine - subject, s)
+        # The choice's own words, not those of the problem it answered (the proposing session's title) nor
+        # of the files: a later dead end or alternative must name the choice, not only its subject.
+        distinct = mine - _words([choice.subject]) - _path_words(touched)
+        if not distinct:   # the problem was put as the choice ("Use X for Y"): only what both sessions say
+            distinct = mine - (_words([choice.subject]) & _words([s.title])) - _path_words(touched)
+        change = _chose_against(choice, distinct, against_mine, s) or _failed(distinct, s)
         at = believable_date(s.ended_at, s.started_at)
         if change is not None and at > found_at:
             found, found_at = change, at
     return found
 
 
-def _chose_against(choice: Choice, mine: frozenset[str], against_mine: frozenset[str],
+def _chose_against(choice: Choice, distinct: frozenset[str], against_mine: frozenset[str],
                    s: SessionSummary) -> Change | None:
+    """A choice of ``s`` set against the earlier one (its ``distinct`` words), or one that picks what the
+    earlier one was set against (``against_mine``) without naming the earlier choice."""
     for note in s.decisions:
         said = [t for t in (note.title, note.decision) if t]
         if any(restatement.title_key(t) == restatement.title_key(choice.title) or restatement.restates(t, old)
@@ -107,7 +113,7 @@ def _chose_against(choice: Choice, mine: frozenset[str], against_mine: frozenset
             return None   # the later session said the same again: the choice stands
         theirs = _words(without_alternatives(t) for t in said)
         against = _words([*note.alternatives, *(a for t in said for a in set_against(t))]) - theirs
-        if against & mine or (against_mine and theirs & against_mine and not theirs & mine):
+        if against & distinct or (theirs & against_mine and not theirs & distinct):
             return Change(s, chose=note.title)
     return None
 

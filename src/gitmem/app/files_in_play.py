@@ -8,7 +8,8 @@ Invariants:
   touched everything does not outrank all others by size alone.
 - The order of a branch's sessions mixes that weight with recency: with no file in play the order is by
   recency alone, and a session that touched the files in play moves up ``OVERLAP_PLACES`` places per unit
-  of weight, never past ``MAX_WEIGHT`` units.
+  of weight, never past ``MAX_WEIGHT`` units; on a tie the one that touched more of them goes first. An
+  old session on the file being edited now thus comes before the newest few that did not touch it.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from gitmem.store.records import SessionSummary
 
 MAX_INTEREST_FILES = 12
 RECENT_COMMITS = 20
-OVERLAP_PLACES = 2.0   # places of recency one file in play (changed in the work tree) is worth
+OVERLAP_PLACES = 4.0   # places of recency one file changed in the work tree is worth (a commit's: half)
 MAX_WEIGHT = 2.0
 COMMITTED_WEIGHT = 0.5  # a file of a recent commit, against one changed in the work tree
 READ_WEIGHT = 0.5
@@ -63,5 +64,6 @@ def files_in_play(repo: Repo) -> FilesInPlay:
 
 def by_relevance(sessions: Sequence[SessionSummary], files: FilesInPlay) -> list[SessionSummary]:
     """``sessions`` (newest first) reordered by recency and the weight of the files in play they touched."""
-    score = {s.id: n - OVERLAP_PLACES * files.weight(s) for n, s in enumerate(sessions)}
-    return sorted(sessions, key=lambda s: score[s.id])   # stable: equal scores keep recency
+    weight = {s.id: files.weight(s) for s in sessions}
+    score = {s.id: n - OVERLAP_PLACES * weight[s.id] for n, s in enumerate(sessions)}
+    return sorted(sessions, key=lambda s: (score[s.id], -weight[s.id]))   # stable: then by recency
