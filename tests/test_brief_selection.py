@@ -64,6 +64,7 @@ def test_a_commit_that_states_the_choice_outranks_bare_changes_and_commands(init
 
 
 def test_done_work_in_words_keeps_the_summarys_order_ahead_of_bare_items() -> None:
+    assert brief_lines.telling("Ran `python bench/geo.py --runs 1000 --warm…") == 2   # a command cut short
     completed = ("Ran `make`", "Moved the retry loop into the client", "Changed client.py",
                  "Retries back off exponentially because the API rate-limits bursts")
     assert brief_lines.done_items(completed) == [completed[3], completed[1], completed[0], completed[2]]
@@ -222,6 +223,7 @@ def _session(**kw) -> SessionSummary:
     {"decisions": (DecisionNote(title="Replaced pyvips with Pillow's draft mode"),)},
     {"decisions": (DecisionNote(title="Pillow draft mode", alternatives=("pyvips",)),)},
     {"dead_ends": ("pyvips leaked memory on 16-bit TIFFs",)},
+    {"decisions": (DecisionNote(title="Switched generating thumbnails to Pillow's draft mode"),)},
 ])
 def test_structures_that_change_course(later: dict) -> None:
     assert course_change.change_of_course(_choice("Generate thumbnails with pyvips"), [_session(**later)])
@@ -237,6 +239,8 @@ def test_picking_what_the_earlier_choice_was_set_against_changes_course() -> Non
     {"decisions": (DecisionNote(title="Generate thumbnails with pyvips", decision="Thumbnails use pyvips"),)},
     {"dead_ends": ("Crashes on thumbnails persisted with a bigger worker",)},
     {"decisions": (DecisionNote(title="Store thumbnails in S3, not on disk"),)},
+    {"decisions": (DecisionNote(title="Moved generating thumbnails to pyvips streaming"),)},   # to it, not away
+    {"decisions": (DecisionNote(title="Switched the upload limit to 50 MB"),)},   # another subject
 ])
 def test_what_does_not_change_course(later: dict) -> None:
     assert course_change.change_of_course(_choice("Generate thumbnails with pyvips"), [_session(**later)]) is None

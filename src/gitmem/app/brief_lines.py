@@ -39,7 +39,7 @@ _RULE = re.compile(r"\b(?:must|mustn't|shall|should|shouldn't|always|never|do no
                    r"need to|needs to|avoid|siempre|nunca|debe|no uses?|toujours|jamais|doit|immer|nie|niemals|"
                    r"muss)\b", re.IGNORECASE)
 # "Changed billing/charge.py (2 edits)", "Ran `pytest -q`": a verb and a path or a command, nothing said.
-_BARE = re.compile(r"^\w+\s+(?:`[^`]*`|\S+)(?:\s+\(\d+\s+\w+\))?\.?$")
+_BARE = re.compile(r"^\w+\s+(?:`[^`]*(?:`|…)|\S+)(?:\s+\(\d+\s+\w+\))?\.?$")   # a command may be cut short
 # What a choice is set against: the words after these, up to the end of the clause.
 _AGAINST = re.compile(r"(?:\b(?:over|instead\s+of|rather\s+than|no\s+longer(?:\s+\w+)?|away\s+from)|,\s*(?:and\s+)?not)"
                       r"\s+(?P<alt>[^,;.!?()]{2,80})|\bfrom\s+(?P<was>[^,;.!?()]{2,60}?)\s+to\b|"

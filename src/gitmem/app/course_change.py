@@ -10,7 +10,8 @@ Invariants:
   against) found in what a later choice is set against ("X over Y", "X, not Y", "instead of Y", "rather
   than Y", "from Y to X", "replaced Y with X", and the alternatives a summarizer recorded), the later
   choice's words found in what the earlier one was set against, or a later dead end that names the
-  earlier choice by a word the two sessions' shared subject does not explain.
+  earlier choice by a word the two sessions' shared subject does not explain; or a later move ("switched
+  the rates cache to X", "went back to X") on the earlier choice's subject (``SUBJECT_SHARED`` words).
 - Only a later session (by its believable end time) that changed a file the earlier choice concerns
   counts; a later choice that restates the earlier one confirms it. An accepted decision is never marked:
   people reviewed it, a session did not.
@@ -32,6 +33,11 @@ from gitmem.store.dates import believable_date
 from gitmem.store.records import SessionSummary
 
 _PATH_WORD = re.compile(r"[^\W\d_]+")
+# A change of course said as a move: "switched the cache to X", "moved to X", "went back to X", "reverted to X".
+_SWITCH = re.compile(r"\b(?:switch(?:ed|es|ing)?|mov(?:ed|es|e|ing)|migrat(?:ed|es|e|ing)|chang(?:ed|es|e|ing)|"
+                     r"went|go(?:ing)?|revert(?:ed|s|ing)?|roll(?:ed)?)\b(?:\s+[^\s,;.!?]+){0,4}?\s+(?:back\s+)?to\b",
+                     re.IGNORECASE)
+SUBJECT_SHARED = 2   # words a later switch must share with the earlier choice to be about the same thing
 DISTINCT_SHARE = 1 / 3   # of the earlier choice's own words a later dead end must name
 
 
@@ -95,14 +101,14 @@ def change_of_course(choice: Choice, later: Sequence[SessionSummary]) -> Change 
         distinct = mine - _words([choice.subject]) - _path_words(touched)
         if not distinct:   # the problem was put as the choice ("Use X for Y"): only what both sessions say
             distinct = mine - (_words([choice.subject]) & _words([s.title])) - _path_words(touched)
-        change = _chose_against(choice, distinct, against_mine, s) or _failed(distinct, s)
+        change = _chose_against(choice, mine, distinct, against_mine, s) or _failed(distinct, s)
         at = believable_date(s.ended_at, s.started_at)
         if change is not None and at > found_at:
             found, found_at = change, at
     return found
 
 
-def _chose_against(choice: Choice, distinct: frozenset[str], against_mine: frozenset[str],
+def _chose_against(choice: Choice, mine: frozenset[str], distinct: frozenset[str], against_mine: frozenset[str],
                    s: SessionSummary) -> Change | None:
     """A choice of ``s`` set against the earlier one (its ``distinct`` words), or one that picks what the
     earlier one was set against (``against_mine``) without naming the earlier choice."""
@@ -115,6 +121,9 @@ def _chose_against(choice: Choice, distinct: frozenset[str], against_mine: froze
         against = _words([*note.alternatives, *(a for t in said for a in set_against(t))]) - theirs
         if against & distinct or (theirs & against_mine and not theirs & distinct):
             return Change(s, chose=note.title)
+        moved_to = [re.split(r"[,;.!?]", t[m.end():], maxsplit=1)[0] for t in said for m in _SWITCH.finditer(t)]
+        if moved_to and not _words(moved_to) & distinct and len(_words(said) & mine) >= SUBJECT_SHARED:
+            return Change(s, chose=note.title)   # a move, on the same subject, to something else
     return None
 
 
