@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import git
+from test_inject import session
 
 from gitmem.app import brief_lines, course_change, inject
 from gitmem.app.project import init_repository
@@ -175,6 +176,20 @@ def test_a_proposal_a_later_session_chose_against_is_history(initialized: Path) 
     assert line.startswith("- [superseded by a later session later-1")
     assert "[proposed, not yet accepted] Cache the exchange rates in Redis" not in text
     assert "Decided: [superseded by a later session later-1" in text   # the proposing session's own line
+
+
+def test_through_the_hooks_a_later_session_that_moved_away_from_a_proposal_makes_it_history(
+        initialized: Path) -> None:
+    session(initialized, "s-redis", "Speed up the exchange rates lookup",
+            "We decided to cache the exchange rates in Redis because the provider is slow.", ["rates.py"])
+    session(initialized, "s-lru", "The rates lookup is still slow",
+            "Redis added a network hop on every request. I moved the rates cache to an in-process LRU instead of "
+            "Redis, because one hop per request is too slow.", ["rates.py"])
+    (initialized / "rates.py").write_text("work in progress\n")
+    text = inject.build_brief(discover(initialized)).text
+    stale = [x for x in text.splitlines() if "cache the exchange rates in redis" in x.lower()]
+    assert stale and all("[superseded by a later session s-lru" in x for x in stale)
+    assert "[proposed, not yet accepted] I moved the rates cache to an in-process LRU" in text   # the current one
 
 
 def test_a_proposal_a_later_session_found_failing_is_history(initialized: Path) -> None:
