@@ -84,7 +84,7 @@ def change_of_course(choice: Choice, later: Sequence[SessionSummary]) -> Change 
     """The newest of ``later`` that changed course on ``choice`` (None when none did)."""
     if not choice.files or not choice.when:
         return None
-    mine = _words([without_alternatives(choice.title)]) - _words(choice.alternatives) - _words(set_against(choice.title))
+    mine = _words([without_alternatives(choice.title)]) - _words(choice.alternatives)
     against_mine = _words([*choice.alternatives, *set_against(choice.title), *set_against(choice.text)]) - mine
     if not mine:
         return None

@@ -12,6 +12,10 @@ Invariants:
   presented as fact: it is listed by title only, marked as such. Merged means
   reachable from HEAD (``ancestry.py``), never a branch name; one's own
   sessions are never "teammates' work".
+- What a later session on the same files chose against or found failing is history, never the current
+  rule (``course_change.py``); sessions are ranked by the files in play and recency (``files_in_play.py``);
+  each session is told by what says most (``brief_lines.py``). An item that does not fit may be told in
+  its short form (a session's title line) when that fits.
 - Rendering never builds a big search index in the foreground: without a
   usable index the newest sessions are read from the ref (``recent.py``) and
   the index is built in the background (``index_build.py``).
@@ -248,15 +252,18 @@ def build_brief(repo: Repo, config: Config | None = None) -> Brief:
         matched = at is not None
         if d.status == "rejected":
             continue
-        if d.status == "superseded" or f.path in stale:
-            marker = stale.get(f.path) or review_marker(d, replaced_by)
+        if d.status == "superseded":
             if matched:  # said once, as history, so nobody takes it for the current rule
-                items.append(Item(1, 6.0, f"- {marker}{clip(d.title, 100)} ({clip(d.id, 24)})"))
+                items.append(Item(1, 6.0, f"- {review_marker(d, replaced_by)}{clip(d.title, 100)} ({clip(d.id, 24)})"))
             continue
         if d.status == "proposed" and d.session:
             untracked = untracked_files(repo, DECISIONS_DIR) if untracked is None else untracked
             if f.path in untracked and not _proposed_here(repo, d.session, sessions, here):
                 continue  # the session that proposed it is listed with its unmerged branch, title only
+        if f.path in stale:   # a later session here changed course on it: history, like a superseded one
+            if matched:
+                items.append(Item(1, 6.0, f"- {stale[f.path]}{clip(d.title, 100)} ({clip(d.id, 24)})"))
+            continue
         rank = (0.0 if d.status == "accepted" else 3.5) if matched else (4.0 if d.status == "accepted" else 7.0)
         if at is not None:  # a file changed in the work tree weighs more than one of the twentieth commit back
             rank += min(at, 40) * 0.05
