@@ -12,6 +12,10 @@ Invariants:
   presented as fact: it is listed by title only, marked as such. Merged means
   reachable from HEAD (``ancestry.py``), never a branch name; one's own
   sessions are never "teammates' work".
+- What a later session on the same files chose against or found failing is history, never the current
+  rule (``course_change.py``); sessions are ranked by the files in play and recency (``files_in_play.py``);
+  each session is told by what says most (``brief_lines.py``). An item that does not fit may be told in
+  its short form (a session's title line) when that fits.
 - Rendering never builds a big search index in the foreground: without a
   usable index the newest sessions are read from the ref (``recent.py``) and
   the index is built in the background (``index_build.py``).
@@ -32,14 +36,16 @@ from pathlib import Path
 from typing import Sequence
 
 from gitmem import fence, globs
+from gitmem.app import course_change
+from gitmem.app.brief_lines import clip, day, decision_line, review_marker, session_line, source, who, whose
+from gitmem.app.files_in_play import MAX_INTEREST_FILES, by_relevance, files_in_play
 from gitmem.atomic import write_atomic
 from gitmem.compress import restatement
 from gitmem.config import DECISIONS_DIR, Config, load_config, state_dir
 from gitmem.decisions import decision_files
 from gitmem.errors import GitmemError
 from gitmem.git import Repo
-from gitmem.git.history import recently_changed_files
-from gitmem.git.worktree import uncommitted_paths, untracked_files
+from gitmem.git.worktree import untracked_files
 from gitmem.index import index_build, index_file, search
 from gitmem.index.query import file_matcher
 from gitmem.store import identity, layout, memory_ref, recent
@@ -53,11 +59,8 @@ logger = logging.getLogger(__name__)
 BRIEF_DIR = "briefs"
 CHARS_PER_TOKEN = 3.5
 HARD_CAP_CHARS = 10_000
-MAX_INTEREST_FILES = 12
-RECENT_COMMITS = 20
 RECENT_ELSEWHERE = 30   # latest sessions looked at for work on other branches
 COLD_SESSIONS = 120     # newest sessions read from the ref when the index is not built yet
-BODY_READ_CHARS = 20_000  # of a decision's body, looked at for its gist
 OPEN = "<gitmem-memory>"
 CLOSE = "</gitmem-memory>"
 PREAMBLE = ("Reference material recorded by gitmem from earlier sessions and team decisions in this "
@@ -74,6 +77,7 @@ class Item:
     section: int
     rank: float
     text: str
+    short: str = ""   # what is said instead when ``text`` does not fit ("" : nothing)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,13 +115,6 @@ SECTIONS = {
 # -- inputs ---------------------------------------------------------------------------------------
 
 
-def interest_files(repo: Repo) -> tuple[str, ...]:
-    """Files changed in the work tree, then files of the last commits: what this checkout is working on."""
-    files = [path for path in uncommitted_paths(repo) if not path.startswith(".gitmem/")]
-    files += recently_changed_files(repo, RECENT_COMMITS)
-    return tuple(dict.fromkeys(f for f in files if f and not f.startswith(".gitmem/")))[:MAX_INTEREST_FILES * 4]
-
-
 def _recent_without_index(repo: Repo, tip: str, files: Sequence[str]) -> tuple[dict[str, SessionSummary], set[str]]:
     """The newest ``COLD_SESSIONS`` sessions read from the ref, and those of them that touched ``files``."""
     found = recent.recent_summaries(repo, tip, COLD_SESSIONS)
@@ -135,115 +132,33 @@ def _match_position(d: Decision, files: Sequence[str]) -> int | None:
     return None
 
 
-def _proposed_here(repo: Repo, session_id: str, sessions: dict[str, SessionSummary], here: Checkout) -> bool:
-    """Was the session that proposed a decision on this branch or merged into it (True when unknown)?"""
+def _session_of(repo: Repo, session_id: str, sessions: dict[str, SessionSummary]) -> SessionSummary | None:
+    """The recorded session ``session_id`` (None when it cannot be read)."""
     s = sessions.get(session_id)
     if s is None:
         try:
             s = memory_ref.find_session(repo, session_id).summary
         except GitmemError:
-            return True
+            return None
+    return s
+
+
+def _proposed_here(repo: Repo, session_id: str, sessions: dict[str, SessionSummary], here: Checkout) -> bool:
+    """Was the session that proposed a decision on this branch or merged into it (True when unknown)?"""
+    s = _session_of(repo, session_id, sessions)
     return s is None or here.is_merged(s)
 
 
 # -- ranking and layout ---------------------------------------------------------------------------
 
 
-def _who(author: str) -> str:
-    name = author[:200].split("<", 1)[0].strip()
-    return fence.inline(name or author, 40) or "unknown"
-
-
 def _mark_fetched(repo: Repo, sessions: dict[str, SessionSummary]) -> dict[str, SessionSummary]:
     """A session that came from another clone is a teammate's, even when its author field names you."""
     fetched = merge_guard.fetched_session_ids(repo.common_dir)
     me = identity.local_user(repo) if fetched else ""
-    return {sid: (dataclasses.replace(s, author=f"a teammate's clone, as {_who(s.author)}")
+    return {sid: (dataclasses.replace(s, author=f"a teammate's clone, as {who(s.author)}")
                   if sid in fetched and identity.is_mine(s.author, me) else s)
             for sid, s in sessions.items()}
-
-
-def _day(ts: str) -> str:
-    return fence.inline(ts[:10], 10) if ts else "?"
-
-
-def _clip(text: str, limit: int) -> str:
-    """One line of memory text, fenced (fence.inline): every field of the brief goes through here."""
-    return fence.inline(text, limit)
-
-
-def _whose(s: SessionSummary, me: str | None) -> tuple[str, str]:
-    """("teammate's session", ", unreviewed") for another person's session, else ("session", "").
-
-    A teammate's session reached this checkout through the memory ref, which nobody reviews."""
-    if me is not None and not identity.is_mine(s.author, me):
-        return fence.TEAMMATE, f", {fence.UNREVIEWED}"
-    return "session", ""
-
-
-def _source(s: SessionSummary, me: str | None = None) -> str:
-    whose, note = _whose(s, me)
-    return (f"({_who(s.author)}, {_day(s.ended_at or s.started_at)}, {_clip(s.branch, 60) or '?'}, "
-            f"{whose} {_clip(s.id[:8], 8)}{note})")
-
-
-def _session_line(s: SessionSummary, detail: bool, reviewed: dict[tuple[str, str], str] | None = None,
-                  me: str | None = None) -> str:
-    parts = [f"- {_clip(s.title, 100)} {_source(s, me)}"]
-    if detail:
-        if s.completed:
-            parts.append(f"  Done: {_clip('; '.join(s.completed[:4]), 300)}")
-        if s.learned:
-            parts.append(f"  Learned: {_clip('; '.join(s.learned[:3]), 320)}")
-        if s.dead_ends:
-            parts.append(f"  Tried, did not work: {_clip('; '.join(s.dead_ends[:2]), 240)}")
-        for d in s.decisions[:2]:
-            what = _clip(d.decision or d.title, 160).rstrip(".")
-            why = f"; why: {_clip(d.rationale, 120)}" if d.rationale and d.rationale not in what else ""
-            marker = (reviewed or {}).get((s.id, restatement.title_key(d.title)), "")
-            parts.append(f"  Decided: {marker}{what}{why}")
-    return "\n".join(parts)
-
-
-def _review_marker(d: Decision, replaced_by: dict[str, tuple[str, ...]]) -> str:
-    if d.status == "superseded":
-        by = _clip(', '.join(replaced_by.get(d.id, ())[:4]), 80)
-        return f"[superseded by {by or 'a later decision'}; no longer applies] "
-    return "[rejected in review; does not apply] "
-
-
-def _decision_line(path: str, d: Decision, note: str = "") -> str:
-    files = f" Files: {_clip(', '.join(d.files[:5]), 200)}." if d.files else ""
-    gist = _clip(_decision_gist(d), 220).rstrip(".")
-    why = _clip(_body_section(d, "rationale"), 160).rstrip(".")
-    why = f" Why: {why}." if why and why not in gist else ""
-    marker = {"accepted": "", "proposed": "[proposed, not yet accepted] "}.get(d.status, f"[{d.status}] ")
-    return (f"- {marker}{_clip(d.title, 120).rstrip('.')}{': ' + gist if gist else ''}.{why}{files}{note} "
-            f"({', '.join(_who(a) for a in d.authors[:2]) or 'unknown'}, {_day(d.date)}, {_clip(d.id, 24)}, "
-            f"{_clip(path, 120)})")
-
-
-def _body_section(d: Decision, name: str) -> str:
-    """The first paragraph under the body's ``## <name>`` heading ('' when there is none or it says nothing)."""
-    body = decision_files.without_comments(d.body[:BODY_READ_CHARS]).strip()   # a template's prompts are not the decision; a huge body costs what its start costs
-    at = body.lower().find(f"## {name}")
-    if at < 0:
-        return ""
-    rest = body[at:].split("\n", 1)[1] if "\n" in body[at:] else ""
-    para = rest.strip().split("\n\n", 1)[0].strip()
-    return "" if para.startswith(("#", "_Not stated")) else para
-
-
-def _decision_gist(d: Decision) -> str:
-    """The body's "Decision" paragraph, else its first paragraph."""
-    gist = _body_section(d, "decision")
-    if gist:
-        return gist
-    for para in decision_files.without_comments(d.body[:BODY_READ_CHARS]).strip().split("\n\n"):
-        para = para.strip()
-        if para and not para.startswith(("#", "<!--")):
-            return para
-    return ""
 
 
 def _select(items: list[Item], budget: int) -> tuple[list[Item], int]:
@@ -251,10 +166,13 @@ def _select(items: list[Item], budget: int) -> tuple[list[Item], int]:
     chosen, used, dropped = [], 0, 0
     headers: set[int] = set()
     for item in sorted(items, key=lambda i: (i.rank, i.section)):
-        cost = len(item.text) + 1 + (0 if item.section in headers else len(SECTIONS[item.section]) + 5)
-        if used + cost > budget:
-            dropped += 1
-            continue
+        header = 0 if item.section in headers else len(SECTIONS[item.section]) + 5
+        if used + len(item.text) + 1 + header > budget:
+            if not item.short or used + len(item.short) + 1 + header > budget:
+                dropped += 1
+                continue
+            item = dataclasses.replace(item, text=item.short, short="")   # the budget allows only the short form
+        cost = len(item.text) + 1 + header
         chosen.append(item)
         headers.add(item.section)
         used += cost
@@ -282,7 +200,8 @@ def build_brief(repo: Repo, config: Config | None = None) -> Brief:
     limit = budget_chars(config)
     branch = repo.current_branch()
     root = repo.root or repo.common_dir.parent
-    files = interest_files(repo)
+    in_play = files_in_play(repo)
+    files = in_play.ordered
     tip = memory_ref.memory_tip(repo) or ""
     here = Checkout(repo, branch)
     items: list[Item] = []
@@ -316,8 +235,17 @@ def build_brief(repo: Repo, config: Config | None = None) -> Brief:
     for error in found.errors:
         logger.warning("brief skips %s", error)
     replaced_by = found.superseded_by()
-    reviewed = {(f.decision.session, restatement.title_key(f.decision.title)): _review_marker(f.decision, replaced_by)
+    reviewed = {(f.decision.session, restatement.title_key(f.decision.title)): review_marker(f.decision, replaced_by)
                 for f in found.files if f.decision.session and f.decision.status in ("superseded", "rejected")}
+    me = identity.local_user(repo)
+    ordered = sorted(sessions.values(), key=lambda s: believable_date(s.ended_at, s.started_at),
+                     reverse=True)   # a session dated in the future is not the latest work
+    # Merged means reachable from HEAD (ancestry.py), not a branch name; one's own work is never "teammates'".
+    merged = here.merged(ordered)
+    # A proposal, or a session's decision, that a later session here changed course on is history.
+    stale, stale_notes = course_change.stale_choices(found, lambda sid: _session_of(repo, sid, sessions),
+                                                     [s for s in ordered if merged[s.id]], me)
+    reviewed = {**stale_notes, **reviewed}
     untracked: set[str] | None = None
     for f in found.files:
         d, at = f.decision, _match_position(f.decision, files)
@@ -326,41 +254,41 @@ def build_brief(repo: Repo, config: Config | None = None) -> Brief:
             continue
         if d.status == "superseded":
             if matched:  # said once, as history, so nobody takes it for the current rule
-                items.append(Item(1, 6.0, f"- {_review_marker(d, replaced_by)}{_clip(d.title, 100)} "
-                                          f"({_clip(d.id, 24)})"))
+                items.append(Item(1, 6.0, f"- {review_marker(d, replaced_by)}{clip(d.title, 100)} ({clip(d.id, 24)})"))
             continue
         if d.status == "proposed" and d.session:
             untracked = untracked_files(repo, DECISIONS_DIR) if untracked is None else untracked
             if f.path in untracked and not _proposed_here(repo, d.session, sessions, here):
                 continue  # the session that proposed it is listed with its unmerged branch, title only
+        if f.path in stale:   # a later session here changed course on it: history, like a superseded one
+            if matched:
+                items.append(Item(1, 6.0, f"- {stale[f.path]}{clip(d.title, 100)} ({clip(d.id, 24)})"))
+            continue
         rank = (0.0 if d.status == "accepted" else 3.5) if matched else (4.0 if d.status == "accepted" else 7.0)
         if at is not None:  # a file changed in the work tree weighs more than one of the twentieth commit back
             rank += min(at, 40) * 0.05
-        items.append(Item(1 if matched else 5, rank, _decision_line(f.path, d)))
+        items.append(Item(1 if matched else 5, rank, decision_line(f.path, d)))
 
-    me = identity.local_user(repo)
-    ordered = sorted(sessions.values(), key=lambda s: believable_date(s.ended_at, s.started_at),
-                     reverse=True)   # a session dated in the future is not the latest work
-    # Merged means reachable from HEAD (ancestry.py), not a branch name; one's own work is never "teammates'".
-    merged = here.merged(ordered)
     on_branch = [s for s in ordered if merged[s.id] and (s.branch == branch or here.is_own(s))]
     mine = {s.id for s in on_branch}
     others = [s for s in ordered if s.id not in mine]
-    for n, s in enumerate(on_branch[:5]):
-        items.append(Item(2, 1.0 + n * 1.5, _session_line(s, detail=n < 3, reviewed=reviewed, me=me)))
+    for n, s in enumerate(by_relevance(on_branch, in_play)[:5]):   # the files in play and recency
+        items.append(Item(2, 1.0 + n * 1.5, session_line(s, detail=n < 3, reviewed=reviewed, me=me),
+                          session_line(s, detail=False, me=me) if n < 3 else ""))
     steps = restatement.open_next_steps(on_branch)  # done by a later session, or saying nothing: not open
     for n, (s, step) in enumerate(steps[:6]):
-        whose, note = _whose(s, me)
+        kind, note = whose(s, me)
         items.append(Item(3, 1.5 + n * 0.5,
-                          f"- {_clip(step, 200)} (from {whose} {_clip(s.id[:8], 8)}, {_day(s.ended_at)}{note})"))
+                          f"- {clip(step, 200)} (from {kind} {clip(s.id[:8], 8)}, {day(s.ended_at)}{note})"))
     merged_n = unmerged_n = 0
     for s in others:
         if merged[s.id]:
             if s.id in by_file and merged_n < 6:  # teammates' work on these files
-                items.append(Item(4, 3.0 + merged_n, _session_line(s, detail=merged_n < 2, reviewed=reviewed, me=me)))
+                items.append(Item(4, 3.0 + merged_n, session_line(s, detail=merged_n < 2, reviewed=reviewed, me=me),
+                                  session_line(s, detail=False, me=me) if merged_n < 2 else ""))
                 merged_n += 1
         elif unmerged_n < 6:
-            items.append(Item(6, 8.0 + unmerged_n, f"- {_clip(s.title, 100)} {_source(s, me)}"))
+            items.append(Item(6, 8.0 + unmerged_n, f"- {clip(s.title, 100)} {source(s, me)}"))
             unmerged_n += 1
 
     here.save()
