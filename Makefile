@@ -36,8 +36,9 @@ $(VENV)/.installed-test: requirements/test.lock requirements/pip.lock pyproject.
 	$(call install-locked,requirements/test.lock)
 	touch $(VENV)/.installed $@
 
+# The demo ends by writing its memory page (`gitmem view`) to .cache/demo/memory.html and printing that path.
 demo: $(VENV)/.installed
-	$(BIN)/python -m gitmem.app.demo
+	$(BIN)/python -m gitmem.app.demo --page .cache/demo/memory.html
 
 # The pinned Claude Code CLI for tests/test_e2e_claude.py, in .cache/claude-code/ (quick when installed).
 # Without node and npm it prints why and the end-to-end tests skip; GITMEM_E2E=skip turns them off.

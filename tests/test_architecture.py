@@ -3,7 +3,8 @@
 A module's part is its folder (``gitmem/store/...`` is in ``store``); the top-level modules are listed one by one
 below. The parts are ordered; a module may import modules of its own part or of a part below it, never above::
 
-    foundation < git < store < redact < capture < compress < decisions < index < team < integrations < app < front
+    foundation < git < store < redact < capture < compress < decisions < index < team < integrations < view < app
+    < front
 
 plus two special groups: the hook side (``hook``, ``_hook``, ``recall``, ``fence``: standard library only, so any
 module may import them) and the front ends (the CLI, the MCP server, the file watcher, the workers, the console
@@ -39,6 +40,7 @@ PARTS: dict[str, str] = {
     "index": "gitmem/index/: the search index built from the ref and the decision files, and its queries",
     "team": "gitmem/team/: sharing the memory ref: set-up, fetch, merge, push, after a push",
     "integrations": "gitmem/integrations/: the agents and tools gitmem plugs into (settings, MCP config, plugin)",
+    "view": "gitmem/view/: the memory as one self-contained HTML page, built from the ref and the decision files",
     "app": "gitmem/app/: the jobs a command or a worker runs, composed from the parts",
     "front": "the front ends: the CLI (gitmem/cli/), the MCP server, the file watcher, workers, the console script",
 }

@@ -1,4 +1,4 @@
-"""Reading memory: log, show, search, reindex, context (the brief) and why.
+"""Reading memory: log, show, search, reindex, context (the brief), why and view (the memory page).
 
 The readers first merge memory a plain `git fetch` brought (``read_repo``)."""
 
@@ -124,3 +124,22 @@ def why_cmd(
         emit_json(fence.scrub(render.why_json(result)))
     else:
         typer.echo(render.why_text(result))
+
+
+@commands.command("view")
+def view_cmd(
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Where to write the page; default: "
+                                       "<git-common-dir>/gitmem/memory.html (never committed)."),
+    open_: bool = typer.Option(False, "--open", help="Open the page in the default browser."),
+) -> None:
+    """Write the memory as one self-contained HTML page: timeline, decisions, files, activity."""
+    from gitmem.view.build import build_view
+
+    result = build_view(read_repo(), out)
+    left = f", {result.observations_left_out} observations left out" if result.observations_left_out else ""
+    typer.echo(f"wrote {result.path} ({result.bytes / 1024:.0f} KiB: {result.sessions} sessions, "
+               f"{result.decisions} decisions{left})")
+    if open_:
+        import webbrowser
+
+        webbrowser.open(result.path.as_uri())
