@@ -13,7 +13,7 @@ BIN    := $(VENV)/bin
 WHEELS := .cache/wheels
 PIP    := $(BIN)/python -m pip --disable-pip-version-check
 
-.PHONY: demo test lock test-latest bench clean claude-code
+.PHONY: demo test lock test-latest bench clean claude-code chromium view-shot
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,8 +45,18 @@ demo: $(VENV)/.installed
 claude-code:
 	bash scripts/install-claude-code.sh
 
+# Debian's chromium for the browser tests of `gitmem view` (tests/test_view.py), where apt and root are available;
+# elsewhere it prints why and those tests skip; GITMEM_BROWSER=skip turns them off.
+chromium:
+	bash scripts/install-chromium.sh
+
+# A PNG of the demo's memory page for the README (headless chromium --screenshot).
+view-shot: $(VENV)/.installed chromium
+	$(BIN)/python -m gitmem.app.demo --page .cache/demo/memory.html > /dev/null
+	$(BIN)/python scripts/view_shot.py .cache/demo/memory.html docs/view.png
+
 # mypy first (its settings are in pyproject.toml): a type error fails in seconds, before the suite's minutes.
-test: $(VENV)/.installed-test claude-code
+test: $(VENV)/.installed-test claude-code chromium
 	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 

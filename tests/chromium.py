@@ -52,8 +52,10 @@ class Browser:
         self._out_r, out_w = os.pipe()
 
         def child_fds() -> None:   # the browser reads commands from fd 3 and writes answers to fd 4
-            os.dup2(cmd_r, 3)
-            os.dup2(out_w, 4)
+            # through fresh copies: a pipe end may itself be fd 3 or 4 (dup2 onto itself keeps close-on-exec)
+            cmd_copy, out_copy = os.dup(cmd_r), os.dup(out_w)
+            os.dup2(cmd_copy, 3)
+            os.dup2(out_copy, 4)
 
         self.proc = subprocess.Popen([binary, *FLAGS, "--remote-debugging-pipe", f"--user-data-dir={self.profile}",
                                       "about:blank"], preexec_fn=child_fds, close_fds=False,
