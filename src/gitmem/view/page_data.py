@@ -4,9 +4,11 @@ Read from the memory ref (one ``ls-tree``, one ``cat-file --batch``) and this wo
 nothing else is consulted (no index, no network), so the page is the memory as of the ref's tip.
 
 Invariants:
-- The document is bounded: every text is cut to ``TEXT_CHARS``, a session shows at most
-  ``OBSERVATIONS_PER_SESSION`` observations and the page at most ``OBSERVATIONS_PER_PAGE`` in all (newest
-  sessions first); what was left out is counted, so the page says so and names ``gitmem show <id>``.
+- The document and the work are bounded: every text is cut to ``TEXT_CHARS``; every summary is read, but
+  observations only for the newest sessions, at most ``OBSERVATIONS_PER_SESSION`` each and
+  ``OBSERVATIONS_PER_PAGE`` in all (parsing observation files is most of the cost: 90,000 of them take
+  ~12 s); what was left out is counted (a summary's ``observation_count``), so the page says so and names
+  ``gitmem show <id>``.
 - Text is copied as recorded: escaping is the page's job (``page.embed_json``, ``textContent`` in the page).
 - A record that does not parse is left out and named in ``errors``, never a failure of the whole page.
 - Which decisions concern a path is decided here, with the same matching as ``gitmem why``
@@ -33,7 +35,8 @@ logger = logging.getLogger(__name__)
 TEXT_CHARS = 600                 # one text field (a learned item, an observation's text) in the page
 BODY_CHARS = 4000                # a decision's body
 OBSERVATIONS_PER_SESSION = 40
-OBSERVATIONS_PER_PAGE = 20_000   # ~2 MB of the page: past it a session lists only its summary
+OBSERVATIONS_PER_PAGE = 4_000    # the newest ~100 sessions': past it a session lists only its summary
+READ_CHUNK = 25                  # session folders whose observations are read per ``read_sessions``
 MAX_ERRORS = 20
 
 Progress = Callable[[str, int, int], None]   # (what, done, total)
@@ -62,14 +65,15 @@ def _observation(o: Observation) -> list[Any]:
     return [o.ts, o.kind, o.tool, _cut(o.text or o.detail), list(o.files[:20]), _cut(o.command, 300), o.outcome]
 
 
-def _session(s: SessionSummary | None, session_id: str, observations: tuple[Observation, ...],
+def _session(s: SessionSummary | None, session_id: str, observations: tuple[Observation, ...] | None,
              room: int) -> tuple[dict[str, Any], int]:
-    """One session's entry and how many of its observations it holds (at most ``room``)."""
-    shown = observations[:max(0, min(room, OBSERVATIONS_PER_SESSION))]
-    entry: dict[str, Any] = {"id": session_id, "obs": [_observation(o) for o in shown],
-                             "obsTotal": len(observations)}
+    """One session's entry and how many of its observations it holds (at most ``room``; ``observations`` is
+    None when they were not read, and the summary's count stands for them)."""
+    shown = (observations or ())[:max(0, min(room, OBSERVATIONS_PER_SESSION))]
+    total = len(observations) if observations is not None else (s.observation_count if s else 0)
+    entry: dict[str, Any] = {"id": session_id, "obs": [_observation(o) for o in shown], "obsTotal": total}
     if s is None:
-        entry.update(title="(no summary yet)", date=min((o.ts for o in observations), default=""))
+        entry.update(title="(no summary yet)", date=min((o.ts for o in observations or ()), default=""))
         return entry, len(shown)
     entry.update(
         title=_cut(s.title, 300), date=s.ended_at or s.started_at, start=s.started_at, author=s.author,
@@ -111,13 +115,20 @@ def _paths_of(entry: dict[str, Any]) -> set[str]:
 
 def collect(repo: Repo, root: Path, *, progress: Progress | None = None) -> PageData:
     """The page's document for the repository whose work tree is ``root``."""
-    memory = memory_ref.read_memory(repo)
+    memory = memory_ref.read_memory(repo, summaries_only=True)
     records = sorted(memory.sessions, key=lambda r: ((r.summary.ended_at or r.summary.started_at)
                                                       if r.summary else "", r.session_id), reverse=True)
     sessions: list[dict[str, Any]] = []
     room, left_out = OBSERVATIONS_PER_PAGE, 0
+    observed: dict[str, tuple[Observation, ...]] = {}
+    errors = [e.message for e in memory.errors]
     for n, rec in enumerate(records, 1):
-        entry, shown = _session(rec.summary, rec.session_id, rec.observations, room)
+        if room > 0 and rec.path not in observed and memory.tip is not None:
+            chunk = [r.path for r in records[n - 1:n - 1 + READ_CHUNK]]
+            read = memory_ref.read_sessions(repo, chunk, tip=memory.tip)
+            observed.update({r.path: r.observations for r in read.sessions})
+            errors += [e.message for e in read.errors if e.message not in errors]
+        entry, shown = _session(rec.summary, rec.session_id, observed.get(rec.path), room)
         sessions.append(entry)
         room -= shown
         left_out += entry["obsTotal"] - shown
@@ -127,7 +138,7 @@ def collect(repo: Repo, root: Path, *, progress: Progress | None = None) -> Page
     superseded_by = found.superseded_by()
     paths = set().union(*(_paths_of(s) for s in sessions)) if sessions else set()
     paths.update(p for f in found.files for p in f.decision.files if not any(c in p for c in "*?["))
-    errors = [e.message for e in (*memory.errors, *found.errors)][:MAX_ERRORS]
+    errors = (errors + [e.message for e in found.errors])[:MAX_ERRORS]
     for message in errors:
         logger.warning("view skips %s", message)
     document = {
