@@ -243,3 +243,38 @@ def test_the_demo_page_shows_the_demo_session(tmp_path: Path, browser: Browser) 
     assert tab.problems() == []
     titles = _titles(tab)
     assert len(titles) == 1 and "Split the payment service" in titles[0]
+
+
+def test_view_draws_a_progress_bar_on_a_terminal_only(memory: Path) -> None:
+    import os
+    import pty
+
+    def view(*args: str, tty: bool) -> tuple[int, bytes, str]:
+        if not tty:
+            proc = subprocess.run([sys.executable, "-m", "gitmem", "view", *args], cwd=memory, capture_output=True,
+                                  timeout=120)
+            return proc.returncode, proc.stderr, proc.stdout.decode()
+        main, child = pty.openpty()
+        try:
+            proc = subprocess.run([sys.executable, "-m", "gitmem", "view", *args], cwd=memory, stderr=child,
+                                  stdout=subprocess.PIPE, timeout=120, env={**os.environ, "COLUMNS": "100"})
+            os.close(child)
+            chunks = []
+            while True:
+                try:
+                    chunk = os.read(main, 65536)
+                except OSError:   # EIO: the terminal's other side is closed and drained
+                    break
+                if not chunk:
+                    break
+                chunks.append(chunk)
+        finally:
+            os.close(main)
+        return proc.returncode, b"".join(chunks), proc.stdout.decode()
+
+    code, err, out = view(tty=True)
+    assert code == 0 and "wrote " in out and b"sessions" in err and b"3/3" in err
+    code, err, out = view("--quiet", tty=True)
+    assert code == 0 and "wrote " in out and b"3/3" not in err
+    code, err, out = view(tty=False)
+    assert code == 0 and "wrote " in out and not err

@@ -131,11 +131,14 @@ def view_cmd(
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Where to write the page; default: "
                                        "<git-common-dir>/gitmem/memory.html (never committed)."),
     open_: bool = typer.Option(False, "--open", help="Open the page in the default browser."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar (there is none when piped either)."),
 ) -> None:
     """Write the memory as one self-contained HTML page: timeline, decisions, files, activity."""
+    from gitmem.cli.progress import progress_bar
     from gitmem.view.build import build_view
 
-    result = build_view(read_repo(), out)
+    with progress_bar(quiet) as progress:
+        result = build_view(read_repo(), out, progress=progress)
     left = f", {result.observations_left_out} observations left out" if result.observations_left_out else ""
     typer.echo(f"wrote {result.path} ({result.bytes / 1024:.0f} KiB: {result.sessions} sessions, "
                f"{result.decisions} decisions{left})")
