@@ -368,6 +368,8 @@ ONLY_FROM_OUTSIDE = {
     "gitmem.store.records.Decision.from_dict": "the record protocol (STYLE.md): from_dict is to_dict's inverse",
     "gitmem.integrations.watch._Handler.dispatch": "watchdog calls it (an override)",
     "gitmem.integrations.watch._LostEvents.filter": "logging calls it (an override)",
+    "gitmem.view.serve._Handler.do_GET": "http.server calls it (an override)",
+    "gitmem.view.serve._Handler.log_message": "http.server calls it (an override)",
     "gitmem.switches.SWITCHES": "the switches' documented table; tests/test_switches.py keeps the README and the "
                                 "hook's own names in step with it",
 }

@@ -278,3 +278,44 @@ def test_view_draws_a_progress_bar_on_a_terminal_only(memory: Path) -> None:
     assert code == 0 and "wrote " in out and b"3/3" not in err
     code, err, out = view(tty=False)
     assert code == 0 and "wrote " in out and not err
+
+
+def test_served_page_is_rebuilt_when_memory_changes_and_only_for_loopback_hosts(memory: Path) -> None:
+    import http.client
+    import threading
+
+    from gitmem.view.serve import PageServer
+
+    gm = discover(memory)
+    server = PageServer(gm, 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    port = server.server_address[1]
+
+    def get(path: str = "/", host: str | None = None) -> tuple[int, str]:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        try:
+            conn.request("GET", path, headers={"Host": host or f"127.0.0.1:{port}"})
+            reply = conn.getresponse()
+            return reply.status, reply.read().decode()
+        finally:
+            conn.close()
+
+    try:
+        status, page = get()
+        assert status == 200 and "s-refunds-0002" in page and "s-later-0004" not in page
+        assert get()[0] == 200 and server.builds == 1          # nothing changed: not rebuilt
+        _session(gm, "s-later-0004", "A later session", author="Dana Developer <dana@example.com>", branch="main",
+                 agent="claude-code", day="2026-11-25")
+        status, page = get(host=f"localhost:{port}")
+        assert status == 200 and "s-later-0004" in page and server.builds == 2
+        create_decision(memory, "A new decision", date="2026-11-26")
+        status, page = get("/memory.html")
+        assert status == 200 and "A new decision" in page and server.builds == 3
+        assert get(host="attacker.example:80")[0] == 403
+        assert get("/../../etc/passwd")[0] == 404
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+    assert not thread.is_alive()

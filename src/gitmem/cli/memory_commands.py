@@ -132,11 +132,17 @@ def view_cmd(
                                        "<git-common-dir>/gitmem/memory.html (never committed)."),
     open_: bool = typer.Option(False, "--open", help="Open the page in the default browser."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar (there is none when piped either)."),
+    serve: bool = typer.Option(False, "--serve", help="Serve the page on 127.0.0.1 instead, rebuilt when memory "
+                               "changes; Ctrl-C stops."),
+    port: int = typer.Option(8765, "--port", min=0, max=65535, help="The port for --serve (0: any free one)."),
 ) -> None:
     """Write the memory as one self-contained HTML page: timeline, decisions, files, activity."""
     from gitmem.cli.progress import progress_bar
     from gitmem.view.build import build_view
 
+    if serve:
+        _serve_view(port, open_)
+        return
     with progress_bar(quiet) as progress:
         result = build_view(read_repo(), out, progress=progress)
     left = f", {result.observations_left_out} observations left out" if result.observations_left_out else ""
@@ -146,3 +152,23 @@ def view_cmd(
         import webbrowser
 
         webbrowser.open(result.path.as_uri())
+
+
+def _serve_view(port: int, open_: bool) -> None:
+    from gitmem.team.fetched import merge_fetched_memory
+    from gitmem.view.serve import PageServer
+
+    repo = read_repo()
+    server = PageServer(repo, port, refresh=lambda: merge_fetched_memory(repo))
+    try:
+        server.current_page()   # no memory, no work tree: the error now, not on the first request
+        typer.echo(f"serving the memory page at {server.url} (rebuilt when memory changes; Ctrl-C stops)")
+        if open_:
+            import webbrowser
+
+            webbrowser.open(server.url)
+        server.serve_forever()
+    except KeyboardInterrupt:
+        typer.echo("stopped.")
+    finally:
+        server.server_close()

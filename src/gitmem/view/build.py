@@ -18,7 +18,7 @@ from gitmem.config import DECISIONS_DIR, STATE_DIR_NAME
 from gitmem.errors import GitmemError, NotFoundError
 from gitmem.git import Repo
 from gitmem.view.page import render_page
-from gitmem.view.page_data import Progress, collect
+from gitmem.view.page_data import PageData, Progress, collect
 
 logger = logging.getLogger(__name__)
 
@@ -39,8 +39,8 @@ def default_page_path(repo: Repo) -> Path:
     return repo.common_dir / STATE_DIR_NAME / PAGE_NAME
 
 
-def build_view(repo: Repo, out: Path | None = None, *, progress: Progress | None = None) -> ViewResult:
-    """Write the memory page to ``out`` (default: ``default_page_path``)."""
+def page_bytes(repo: Repo, *, progress: Progress | None = None) -> tuple[bytes, PageData]:
+    """The memory page as it is now, and what it holds; ``NotFoundError`` when there is no memory at all."""
     if repo.root is None:
         raise GitmemError("`gitmem view` needs a work tree (the decision files live in it)",
                           hint="run it in a clone, not a bare repository.")
@@ -50,8 +50,13 @@ def build_view(repo: Repo, out: Path | None = None, *, progress: Progress | None
                             f"{DECISIONS_DIR}/",
                             hint="sessions are recorded by the Claude Code hooks after `gitmem init`; "
                                  "`make demo` builds a page from a replayed session.")
+    return render_page(data.document).encode("utf-8"), data
+
+
+def build_view(repo: Repo, out: Path | None = None, *, progress: Progress | None = None) -> ViewResult:
+    """Write the memory page to ``out`` (default: ``default_page_path``)."""
+    page, data = page_bytes(repo, progress=progress)
     path = out if out is not None else default_page_path(repo)
-    page = render_page(data.document).encode("utf-8")
     if path.is_dir():
         raise GitmemError(f"cannot write the page to {path}: it is a folder",
                           hint=f"name a file, e.g. --out {path / PAGE_NAME}.")
