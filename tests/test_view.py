@@ -273,7 +273,7 @@ def test_view_draws_a_progress_bar_on_a_terminal_only(memory: Path) -> None:
         return proc.returncode, b"".join(chunks), proc.stdout.decode()
 
     code, err, out = view(tty=True)
-    assert code == 0 and "wrote " in out and b"sessions" in err and b"3/3" in err
+    assert code == 0 and "wrote " in out and b"reading summaries" in err and b"3/3" in err
     code, err, out = view("--quiet", tty=True)
     assert code == 0 and "wrote " in out and b"3/3" not in err
     code, err, out = view(tty=False)

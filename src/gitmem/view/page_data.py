@@ -25,9 +25,11 @@ from typing import Any, Callable
 
 from gitmem.decisions.decision_files import DecisionFile, concerns, read_decisions, stated_text
 from gitmem.git import Repo
+from gitmem.git.objects import folder_paths
 from gitmem.index.query import MIN_PREFIX
 from gitmem.recall import STOPWORDS
 from gitmem.store import memory_ref
+from gitmem.store.layout import SESSIONS_DIR, is_session_folder
 from gitmem.store.records import Observation, SessionSummary
 
 logger = logging.getLogger(__name__)
@@ -36,6 +38,7 @@ TEXT_CHARS = 600                 # one text field (a learned item, an observatio
 BODY_CHARS = 4000                # a decision's body
 OBSERVATIONS_PER_SESSION = 40
 OBSERVATIONS_PER_PAGE = 4_000    # the newest ~100 sessions': past it a session lists only its summary
+SUMMARY_CHUNK = 500             # session folders whose summaries are read per ``read_sessions``
 READ_CHUNK = 25                  # session folders whose observations are read per ``read_sessions``
 MAX_ERRORS = 20
 
@@ -113,27 +116,43 @@ def _paths_of(entry: dict[str, Any]) -> set[str]:
     return paths
 
 
+def _read_summaries(repo: Repo, tip: str | None,
+                    progress: Progress | None) -> tuple[list[memory_ref.SessionRecord], list[str]]:
+    """Every session's summary, ``SUMMARY_CHUNK`` folders per read so that progress can be told (parsing
+    20,000 summaries is most of a page's minute); a session with no summary yet is not listed."""
+    if tip is None:
+        return [], []
+    folders = [p for p in folder_paths(repo, tip, SESSIONS_DIR + "/") if is_session_folder(p)]
+    records: list[memory_ref.SessionRecord] = []
+    errors: list[str] = []
+    for start in range(0, len(folders), SUMMARY_CHUNK):
+        read = memory_ref.read_sessions(repo, folders[start:start + SUMMARY_CHUNK], tip=tip, summaries_only=True)
+        records += [r for r in read.sessions if r.summary is not None]
+        errors += [e.message for e in read.errors]
+        if progress is not None:
+            progress("reading summaries", min(start + SUMMARY_CHUNK, len(folders)), len(folders))
+    return records, errors
+
+
 def collect(repo: Repo, root: Path, *, progress: Progress | None = None) -> PageData:
     """The page's document for the repository whose work tree is ``root``."""
-    memory = memory_ref.read_memory(repo, summaries_only=True)
-    records = sorted(memory.sessions, key=lambda r: ((r.summary.ended_at or r.summary.started_at)
-                                                      if r.summary else "", r.session_id), reverse=True)
+    tip = memory_ref.memory_tip(repo)
+    summaries, errors = _read_summaries(repo, tip, progress)
+    records = sorted(summaries, key=lambda r: ((r.summary.ended_at or r.summary.started_at)
+                                               if r.summary else "", r.session_id), reverse=True)
     sessions: list[dict[str, Any]] = []
     room, left_out = OBSERVATIONS_PER_PAGE, 0
     observed: dict[str, tuple[Observation, ...]] = {}
-    errors = [e.message for e in memory.errors]
     for n, rec in enumerate(records, 1):
-        if room > 0 and rec.path not in observed and memory.tip is not None:
+        if room > 0 and rec.path not in observed and tip is not None:
             chunk = [r.path for r in records[n - 1:n - 1 + READ_CHUNK]]
-            read = memory_ref.read_sessions(repo, chunk, tip=memory.tip)
+            read = memory_ref.read_sessions(repo, chunk, tip=tip)
             observed.update({r.path: r.observations for r in read.sessions})
             errors += [e.message for e in read.errors if e.message not in errors]
         entry, shown = _session(rec.summary, rec.session_id, observed.get(rec.path), room)
         sessions.append(entry)
         room -= shown
         left_out += entry["obsTotal"] - shown
-        if progress is not None and (n % 500 == 0 or n == len(records)):
-            progress("sessions", n, len(records))
     found = read_decisions(root)
     superseded_by = found.superseded_by()
     paths = set().union(*(_paths_of(s) for s in sessions)) if sessions else set()
@@ -143,7 +162,7 @@ def collect(repo: Repo, root: Path, *, progress: Progress | None = None) -> Page
         logger.warning("view skips %s", message)
     document = {
         "generated": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "repository": root.name, "tip": memory.tip or "",
+        "repository": root.name, "tip": tip or "",
         "search": {"stopwords": sorted(STOPWORDS), "minPrefix": MIN_PREFIX},
         "sessions": sessions,
         "decisions": [_decision(f, superseded_by) for f in found.files],
