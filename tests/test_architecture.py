@@ -58,6 +58,7 @@ TOP_LEVEL: dict[str, str] = {
     "gitmem.worktree_files": "foundation",  # regular files inside the work tree only: no links, bounded reads
     "gitmem.yaml_text": "foundation",     # YAML loaded safely and dumped in gitmem's form; front matter split
     "gitmem.since": "foundation",         # the dates and ages a user types (--since 2w)
+    "gitmem.progress": "foundation",      # the progress callback a long job reports through
     "gitmem.entry": "front",              # the console script
     "gitmem.__main__": "front",
     "gitmem.workers": "front",            # `python -m gitmem.workers <job>`: the detached workers

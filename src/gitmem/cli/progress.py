@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from typing import Callable, Iterator, Optional
+from typing import Iterator, Optional
 
-Progress = Callable[[str, int, int], None]
+from gitmem.progress import Progress
 
 
 @contextlib.contextmanager

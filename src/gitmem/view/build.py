@@ -18,7 +18,8 @@ from gitmem.config import DECISIONS_DIR, STATE_DIR_NAME
 from gitmem.errors import GitmemError, NotFoundError
 from gitmem.git import Repo
 from gitmem.view.page import render_page
-from gitmem.view.page_data import PageData, Progress, collect
+from gitmem.progress import Progress
+from gitmem.view.page_data import PageData, collect
 
 logger = logging.getLogger(__name__)
 

@@ -21,12 +21,13 @@ import datetime
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from gitmem.decisions.decision_files import DecisionFile, concerns, read_decisions, stated_text
 from gitmem.git import Repo
 from gitmem.git.objects import folder_paths
 from gitmem.index.query import MIN_PREFIX
+from gitmem.progress import Progress
 from gitmem.recall import STOPWORDS
 from gitmem.store import memory_ref
 from gitmem.store.layout import SESSIONS_DIR, is_session_folder
@@ -41,8 +42,6 @@ OBSERVATIONS_PER_PAGE = 4_000    # the newest ~100 sessions': past it a session 
 SUMMARY_CHUNK = 500             # session folders whose summaries are read per ``read_sessions``
 READ_CHUNK = 25                  # session folders whose observations are read per ``read_sessions``
 MAX_ERRORS = 20
-
-Progress = Callable[[str, int, int], None]   # (what, done, total)
 
 
 @dataclass(frozen=True, slots=True)
