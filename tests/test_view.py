@@ -245,39 +245,50 @@ def test_the_demo_page_shows_the_demo_session(tmp_path: Path, browser: Browser) 
     assert len(titles) == 1 and "Split the payment service" in titles[0]
 
 
-def test_view_draws_a_progress_bar_on_a_terminal_only(memory: Path) -> None:
+def gitmem_on(cwd: Path, *args: str, tty: bool) -> tuple[int, bytes, str]:
+    """``gitmem <args>`` in a subprocess: (exit code, stderr, stdout), stderr a terminal (a pty) when ``tty``."""
     import os
     import pty
 
-    def view(*args: str, tty: bool) -> tuple[int, bytes, str]:
-        if not tty:
-            proc = subprocess.run([sys.executable, "-m", "gitmem", "view", *args], cwd=memory, capture_output=True,
-                                  timeout=120)
-            return proc.returncode, proc.stderr, proc.stdout.decode()
-        main, child = pty.openpty()
-        try:
-            proc = subprocess.run([sys.executable, "-m", "gitmem", "view", *args], cwd=memory, stderr=child,
-                                  stdout=subprocess.PIPE, timeout=120, env={**os.environ, "COLUMNS": "100"})
-            os.close(child)
-            chunks = []
-            while True:
-                try:
-                    chunk = os.read(main, 65536)
-                except OSError:   # EIO: the terminal's other side is closed and drained
-                    break
-                if not chunk:
-                    break
-                chunks.append(chunk)
-        finally:
-            os.close(main)
-        return proc.returncode, b"".join(chunks), proc.stdout.decode()
+    argv = [sys.executable, "-m", "gitmem", *args]
+    if not tty:
+        proc = subprocess.run(argv, cwd=cwd, capture_output=True, timeout=120)
+        return proc.returncode, proc.stderr, proc.stdout.decode()
+    main, child = pty.openpty()
+    try:
+        proc = subprocess.run(argv, cwd=cwd, stderr=child, stdout=subprocess.PIPE, timeout=120,
+                              env={**os.environ, "COLUMNS": "100"})
+        os.close(child)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(main, 65536)
+            except OSError:   # EIO: the terminal's other side is closed and drained
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(main)
+    return proc.returncode, b"".join(chunks), proc.stdout.decode()
 
-    code, err, out = view(tty=True)
+
+def test_view_draws_a_progress_bar_on_a_terminal_only(memory: Path) -> None:
+    code, err, out = gitmem_on(memory, "view", tty=True)
     assert code == 0 and "wrote " in out and b"reading summaries" in err and b"3/3" in err
-    code, err, out = view("--quiet", tty=True)
+    code, err, out = gitmem_on(memory, "view", "--quiet", tty=True)
     assert code == 0 and "wrote " in out and b"3/3" not in err
-    code, err, out = view(tty=False)
+    code, err, out = gitmem_on(memory, "view", tty=False)
     assert code == 0 and "wrote " in out and not err
+
+
+def test_reindex_spins_on_a_terminal_only(memory: Path) -> None:
+    code, err, out = gitmem_on(memory, "reindex", tty=True)
+    assert code == 0 and "search index rebuilt" in out and b"rebuilding the search index" in err
+    code, err, out = gitmem_on(memory, "reindex", "--quiet", tty=True)
+    assert code == 0 and b"rebuilding" not in err
+    code, err, out = gitmem_on(memory, "reindex", tty=False)
+    assert code == 0 and not err
 
 
 def test_served_page_is_rebuilt_when_memory_changes_and_only_for_loopback_hosts(memory: Path) -> None:

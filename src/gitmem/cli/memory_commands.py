@@ -82,11 +82,15 @@ def search_cmd(
 
 
 @commands.command()
-def reindex() -> None:
+def reindex(
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No spinner (there is none when piped either)."),
+) -> None:
     """Rebuild the search index from the memory ref and the decision files (it is a cache)."""
+    from gitmem.cli.progress import spinner
     from gitmem.index import index_file
 
-    update = index_file.rebuild_index(current_repo())
+    with spinner("rebuilding the search index", quiet):
+        update = index_file.rebuild_index(current_repo())
     typer.echo(f"search index rebuilt at {update.tip[:10] if update.tip else 'an empty memory ref'}")
 
 
