@@ -14,7 +14,9 @@ decision files, every other one superseded by the next. Then, per size:
 - first paint: the page opened from a file:// URL in a fresh tab of headless Chromium (tests/chromium.py, the
   DevTools protocol over a pipe), ``first-contentful-paint`` from the Paint Timing API, and ``loadEventEnd``
   (the script has parsed the data and drawn the timeline by then); the median of ``--repeat`` openings, each
-  in a new tab of one browser, after one untimed opening.
+  in a new tab of one browser, after one untimed opening;
+- search: typing a two-word query into the timeline's search box until the count of matches changes (the
+  150 ms debounce taken off): the first query (every session's words tokenized then) and a second one.
 """
 
 from __future__ import annotations
@@ -60,16 +62,31 @@ def build_repo(root: Path, sessions: int, pool: bench_sync.Pool) -> Path:
     return repo
 
 
-def paint(browser: Browser, url: str) -> tuple[float, float]:
+FCP = """new Promise((done) => {
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) if (e.name === 'first-contentful-paint') done(e.startTime);
+  }).observe({type: 'paint', buffered: true});
+  setTimeout(() => done(-1), 10000);
+})"""
+SEARCH = """new Promise((done) => {
+  const count = document.getElementById('count'), t0 = performance.now();
+  new MutationObserver(() => done(performance.now() - t0 - 150)).observe(count, {childList: true, subtree: true});
+  const q = document.getElementById('q'); q.value = %s; q.dispatchEvent(new Event('input'));
+})"""
+
+
+def paint(browser: Browser, url: str) -> tuple[float, float, float, float]:
     tab = browser.page()
     tab.open(url)
-    fcp = tab.eval("(performance.getEntriesByName('first-contentful-paint')[0] || {}).startTime || -1")
+    fcp = tab.eval(FCP)
     load = tab.eval("performance.getEntriesByType('navigation')[0].loadEventEnd")
+    first = tab.eval(SEARCH % "'retry budget'")
+    second = tab.eval(SEARCH % "'billing tests'")
     problems = tab.problems()
     if problems:
         raise SystemExit(f"the page reported problems: {problems}")
     tab.call("Page.close")
-    return float(fcp), float(load)
+    return float(fcp), float(load), float(first), float(second)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -96,15 +113,16 @@ def main(argv: list[str] | None = None) -> int:
             with Browser(binary, timeout=120) as browser:
                 paint(browser, result.path.as_uri())   # warm-up
                 runs = [paint(browser, result.path.as_uri()) for _ in range(args.repeat)]
-            rows.append((size, min(builds), result.bytes, statistics.median(r[0] for r in runs),
-                         statistics.median(r[1] for r in runs), result.observations_left_out))
+            rows.append((size, min(builds), result.bytes, *(statistics.median(r[i] for r in runs) for i in range(4))))
             print(f"{size} sessions: build {min(builds):.2f} s, {result.bytes / 2**20:.1f} MiB, "
-                  f"first paint {rows[-1][3]:.0f} ms, load end {rows[-1][4]:.0f} ms "
-                  f"({result.observations_left_out} observations left out of the page)", flush=True)
-    print("\n| sessions | build | page size | first contentful paint | load event end |")
-    print("|---|---|---|---|---|")
-    for size, build, size_b, fcp, load, _left in rows:
-        print(f"| {size:,} | {build:.2f} s | {size_b / 2**20:.1f} MiB | {fcp:.0f} ms | {load:.0f} ms |")
+                  f"first paint {rows[-1][3]:.0f} ms, load end {rows[-1][4]:.0f} ms, search {rows[-1][5]:.0f} / "
+                  f"{rows[-1][6]:.0f} ms ({result.observations_left_out} observations left out of the page)",
+                  flush=True)
+    print("\n| sessions | build | page size | first contentful paint | load event end | first / next search |")
+    print("|---|---|---|---|---|---|")
+    for size, build, size_b, fcp, load, first, second in rows:
+        print(f"| {size:,} | {build:.2f} s | {size_b / 2**20:.1f} MiB | {fcp:.0f} ms | {load:.0f} ms "
+              f"| {first:.0f} / {second:.0f} ms |")
     return 0
 
 
