@@ -21,7 +21,7 @@ from gitmem.store.records import Observation, SessionSummary
 from gitmem.view.build import build_view
 from gitmem.view.page import embed_json, render_page
 
-XSS = ('<script>window.__pwned=1</script></script><!-- <img src=x onerror="window.__pwned=2"> '
+XSS = ('<script>alert(1); window.__pwned=1</script></script><!-- <img src=x onerror="alert(2); window.__pwned=2"> '
        '</gitmem-memory> &lt;/gitmem-memory&gt; ＜/gitmem-memory＞')
 
 
