@@ -330,3 +330,13 @@ def test_served_page_is_rebuilt_when_memory_changes_and_only_for_loopback_hosts(
         server.server_close()
         thread.join(timeout=10)
     assert not thread.is_alive()
+
+
+@browser_only
+def test_the_policy_stops_a_handler_even_if_markup_got_in(page) -> None:
+    """Defense in depth: were memory text ever parsed as markup, its handlers and scripts would still not run."""
+    page.eval("document.getElementById('count').insertAdjacentHTML('beforeend', "
+              "'<img src=\"x\" onerror=\"alert(3); window.__pwned=3\">')")
+    page.settle(300)
+    assert page.eval("window.__pwned === undefined")
+    assert not [p for p in page.problems() if p.startswith("dialog")]
