@@ -81,6 +81,16 @@ def test_page_holds_memory_text_only_inside_its_json(memory: Path) -> None:
     assert "src/app.py" not in data["fileDecisions"]
 
 
+def test_observations_past_the_budget_are_counted_not_shown(memory: Path, monkeypatch) -> None:
+    from gitmem.view import page_data
+
+    monkeypatch.setattr(page_data, "OBSERVATIONS_PER_PAGE", 1)
+    data = page_data.collect(discover(memory), memory)
+    shown = [(s["id"], len(s["obs"]), s["obsTotal"]) for s in data.document["sessions"]]
+    assert shown == [("s-xss-0003", 1, 1), ("s-refunds-0002", 0, 1), ("s-outbox-0001", 0, 1)]
+    assert data.observations_left_out == data.document["observationsLeftOut"] == 2
+
+
 def test_script_is_allowed_by_its_hash_not_by_unsafe_inline() -> None:
     page = render_page({"repository": "r", "sessions": []})
     csp = re.search(r'http-equiv="Content-Security-Policy" content="([^"]*)"', page)[1]
