@@ -13,7 +13,7 @@ BIN    := $(VENV)/bin
 WHEELS := .cache/wheels
 PIP    := $(BIN)/python -m pip --disable-pip-version-check
 
-.PHONY: demo test lock test-latest bench clean claude-code codex
+.PHONY: demo test lock test-latest bench clean claude-code codex chromium view-shot
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,8 +36,9 @@ $(VENV)/.installed-test: requirements/test.lock requirements/pip.lock pyproject.
 	$(call install-locked,requirements/test.lock)
 	touch $(VENV)/.installed $@
 
+# The demo ends by writing its memory page (`gitmem view`) to .cache/demo/memory.html and printing that path.
 demo: $(VENV)/.installed
-	$(BIN)/python -m gitmem.app.demo
+	$(BIN)/python -m gitmem.app.demo --page .cache/demo/memory.html
 
 # The pinned Claude Code CLI for tests/test_e2e_claude.py, in .cache/claude-code/ (quick when installed).
 # Without node and npm it prints why and the end-to-end tests skip; GITMEM_E2E=skip turns them off.
@@ -48,8 +49,18 @@ claude-code:
 codex:
 	bash scripts/install-codex.sh
 
+# Debian's chromium for the browser tests of `gitmem view` (tests/test_view.py), where apt and root are available;
+# elsewhere it prints why and those tests skip; GITMEM_BROWSER=skip turns them off.
+chromium:
+	bash scripts/install-chromium.sh
+
+# A PNG of the demo's memory page for the README (headless chromium --screenshot).
+view-shot: $(VENV)/.installed chromium
+	$(BIN)/python -m gitmem.app.demo --page .cache/demo/memory.html > /dev/null
+	$(BIN)/python scripts/view_shot.py .cache/demo/memory.html docs/view.png
+
 # mypy first (its settings are in pyproject.toml): a type error fails in seconds, before the suite's minutes.
-test: $(VENV)/.installed-test claude-code codex
+test: $(VENV)/.installed-test claude-code codex chromium
 	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 

@@ -3,7 +3,8 @@
 A module's part is its folder (``gitmem/store/...`` is in ``store``); the top-level modules are listed one by one
 below. The parts are ordered; a module may import modules of its own part or of a part below it, never above::
 
-    foundation < git < store < redact < capture < compress < decisions < index < team < integrations < agents < app
+    foundation < git < store < redact < capture < compress < decisions < index < team < integrations < agents < view
+    < app
     < front
 
 plus two special groups: the hook side (``hook``, ``_hook``, ``recall``, ``fence``: standard library only, so any
@@ -41,6 +42,7 @@ PARTS: dict[str, str] = {
     "team": "gitmem/team/: sharing the memory ref: set-up, fetch, merge, push, after a push",
     "integrations": "gitmem/integrations/: the agents and tools gitmem plugs into (settings, MCP config, plugin)",
     "agents": "gitmem/agents/: the coding agents besides Claude Code, one module per agent: hooks, trust, install",
+    "view": "gitmem/view/: the memory as one self-contained HTML page, built from the ref and the decision files",
     "app": "gitmem/app/: the jobs a command or a worker runs, composed from the parts",
     "front": "the front ends: the CLI (gitmem/cli/), the MCP server, the file watcher, workers, the console script",
 }
@@ -58,6 +60,7 @@ TOP_LEVEL: dict[str, str] = {
     "gitmem.worktree_files": "foundation",  # regular files inside the work tree only: no links, bounded reads
     "gitmem.yaml_text": "foundation",     # YAML loaded safely and dumped in gitmem's form; front matter split
     "gitmem.since": "foundation",         # the dates and ages a user types (--since 2w)
+    "gitmem.progress": "foundation",      # the progress callback a long job reports through
     "gitmem.entry": "front",              # the console script
     "gitmem.__main__": "front",
     "gitmem.workers": "front",            # `python -m gitmem.workers <job>`: the detached workers
@@ -368,6 +371,8 @@ ONLY_FROM_OUTSIDE = {
     "gitmem.store.records.Decision.from_dict": "the record protocol (STYLE.md): from_dict is to_dict's inverse",
     "gitmem.integrations.watch._Handler.dispatch": "watchdog calls it (an override)",
     "gitmem.integrations.watch._LostEvents.filter": "logging calls it (an override)",
+    "gitmem.view.serve._Handler.do_GET": "http.server calls it (an override)",
+    "gitmem.view.serve._Handler.log_message": "http.server calls it (an override)",
     "gitmem.switches.SWITCHES": "the switches' documented table; tests/test_switches.py keeps the README and the "
                                 "hook's own names in step with it",
 }

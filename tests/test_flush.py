@@ -560,3 +560,12 @@ def test_worker_memory_follows_the_events_kept_not_the_spool_size(initialized: P
     assert sessions == 1 and errors == 0
     assert after - before < size // 2, f"the worker grew by {(after - before) / size:.2f}x the spool's size"
     assert len([o for o in memory_ref.find_session(repo, "big-1").observations if o.kind == "command"]) == 60
+
+
+def test_flush_reports_progress_per_session(initialized: Path) -> None:
+    replay(initialized, sid="progress-one")
+    replay(initialized, sid="progress-two")
+    seen: list[tuple[str, int, int]] = []
+    report = flush.flush_now(discover(initialized).common_dir, progress=lambda *step: seen.append(step))
+    assert report.ran and not report.errors and len(report.sessions) == 2
+    assert seen == [("flushing sessions", 0, 2), ("flushing sessions", 1, 2), ("flushing sessions", 2, 2)]

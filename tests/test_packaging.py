@@ -27,7 +27,8 @@ ROOT = Path(__file__).resolve().parents[1]
 WHEELHOUSE = ROOT / ".cache" / "wheels"
 RUNTIME_FILES = ("gitmem/templates/config.yaml", "gitmem/templates/summarize-system.md",
                  "gitmem/templates/decision.md", "gitmem/templates/pre-push.sh",
-                 "gitmem/data/demo-session.jsonl", "gitmem/_hook.py", "gitmem/hook.py")
+                 "gitmem/data/demo-session.jsonl", "gitmem/_hook.py", "gitmem/hook.py",
+                 "gitmem/view/assets/page.html", "gitmem/view/assets/page.css", "gitmem/view/assets/page.js")
 
 
 def _run(argv: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: int = 300) -> str:
@@ -118,6 +119,9 @@ def test_installed_wheel_runs_init_hooks_and_context(installed: Path, tmp_path: 
     assert row["id"] == session and "retry budget" in row["title"]
     context = _run([gm, "context"], cwd=repo, env=env)
     assert "<gitmem-memory" in context and "retry budget" in context
+    page = tmp_path / "memory.html"
+    assert "1 sessions" in _run([gm, "view", "--out", str(page)], cwd=repo, env=env)
+    assert session in page.read_text(encoding="utf-8")   # the page's assets came with the wheel
 
 
 def test_installed_wheel_runs_the_demo(installed: Path, tmp_path: Path):

@@ -6,11 +6,13 @@ the installed hook command exactly as Claude Code would run it, lets the
 detached flush worker write the memory ref with the offline summarizer, and
 shows the result with ``gitmem log``, ``show`` and ``status``. One of the
 replayed commands carries a fake API key, to show that it never reaches the
-ref. Nothing outside the temporary folder is touched.
+ref. Nothing outside the temporary folder is touched, except the memory page
+(``gitmem view``) that ``--page PATH`` asks for, written last (``make demo`` does).
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import statistics
@@ -60,7 +62,7 @@ def _run(root: Path, title: str, *args: str) -> None:
     print()
 
 
-def run_demo(root: Path) -> int:
+def run_demo(root: Path, page: Path | None = None) -> int:
     os.environ["GITMEM_SUMMARIZER"] = "offline"  # the embedded default: no network, no API key
     repo = _make_repo(root)
     print(f"# a temporary repository: {root}\n")
@@ -103,14 +105,23 @@ def run_demo(root: Path) -> int:
     print("# what the next Claude Code session here receives at SessionStart:")
     _run(root, "gitmem context", "context")
     _run(root, "gitmem search outbox", "search", "outbox", "--limit", "5")
+    if page is not None:
+        from gitmem.view.build import build_view
+
+        result = build_view(repo, page)
+        print(f"# the memory page: {result.path} (`gitmem view`; open it in a browser)")
     return 0 if FAKE_KEY not in dump else 1
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m gitmem.app.demo",
+                                     description="gitmem's main job on a throw-away repository, offline.")
+    parser.add_argument("--page", type=Path, help="also write the demo's memory page (gitmem view) here")
+    args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="gitmem-demo-") as tmp:
         root = Path(tmp) / "payments"
         root.mkdir()
-        return run_demo(root)
+        return run_demo(root, args.page.resolve() if args.page else None)
 
 
 if __name__ == "__main__":

@@ -36,6 +36,7 @@ from gitmem.decisions import proposals
 from gitmem.errors import GitmemError
 from gitmem.git import Repo, discover
 from gitmem.git.history import commits_between
+from gitmem.progress import Progress
 from gitmem.store import identity, memory_ref
 from gitmem.store.records import Observation, SessionSummary
 
@@ -352,7 +353,8 @@ def _sessions_for(folder: Path, request: str, sweep_idle: float) -> list[str]:
     return spool.sessions_with_data(folder, sweep_idle) if request == spool.SWEEP else [request]
 
 
-def run_worker(common_dir: Path, lock_fd: int | None = None, sweep_idle: float = SWEEP_IDLE_SECONDS) -> FlushReport:
+def run_worker(common_dir: Path, lock_fd: int | None = None, sweep_idle: float = SWEEP_IDLE_SECONDS,
+               progress: Progress | None = None) -> FlushReport:
     """Handle every flush request, holding the repository's flush lock; at most one runs.
 
     ``lock_fd`` is a descriptor that already holds the lock: the hook takes it
@@ -385,7 +387,10 @@ def run_worker(common_dir: Path, lock_fd: int | None = None, sweep_idle: float =
                 for name, _path in claims:
                     targets.extend(_sessions_for(folder, name, sweep_idle))
                 failed: set[str] = set()
-                for session_id in dict.fromkeys(targets):
+                unique = list(dict.fromkeys(targets))
+                for n, session_id in enumerate(unique, 1):
+                    if progress is not None:
+                        progress("flushing sessions", n - 1, len(unique))
                     try:
                         flushed = flush_session(common_dir, session_id)
                     except Exception as exc:  # noqa: BLE001 - one bad session must not stop the others
@@ -395,6 +400,8 @@ def run_worker(common_dir: Path, lock_fd: int | None = None, sweep_idle: float =
                         continue
                     if flushed is not None:
                         done.append(flushed)
+                if progress is not None:
+                    progress("flushing sessions", len(unique), len(unique))
                 spool.release([path for name, path in claims if name not in failed])
                 if failed:
                     break
@@ -415,12 +422,12 @@ def run_worker(common_dir: Path, lock_fd: int | None = None, sweep_idle: float =
     return report
 
 
-def flush_now(common_dir: Path) -> FlushReport:
+def flush_now(common_dir: Path, progress: Progress | None = None) -> FlushReport:
     """Ask for a sweep of every spooled session and run the worker in this process."""
     folder = spool.spool_dir(common_dir)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / (spool.SWEEP + spool.REQUEST_SUFFIX)).touch()
-    return run_worker(common_dir, sweep_idle=0)
+    return run_worker(common_dir, sweep_idle=0, progress=progress)
 
 
 def _write_status(common_dir: Path, report: FlushReport) -> None:

@@ -38,7 +38,7 @@ app = typer.Typer(
 )
 # Unnamed: each group's commands join the top level (`gitmem log`, not `gitmem memory log`).
 app.add_typer(setup_commands.commands)     # init, install, uninstall, status, doctor, mcp
-app.add_typer(memory_commands.commands)    # log, show, search, reindex, context, why
+app.add_typer(memory_commands.commands)    # log, show, search, reindex, context, why, view
 app.add_typer(capture_commands.commands)   # hook, flush, watch
 app.add_typer(team_commands.commands)      # sync, remote, forget
 app.add_typer(decision_commands.commands)  # decide, decisions, check

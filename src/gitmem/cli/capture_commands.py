@@ -25,14 +25,18 @@ def hook(event: str = typer.Argument(..., help="The Claude Code hook event, e.g.
 
 
 @commands.command()
-def flush() -> None:
+def flush(
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar (there is none when piped either)."),
+) -> None:
     """Write every spooled session into the memory ref now, in the foreground."""
     from gitmem.app import flush as flush_module
     from gitmem.app.project import require_initialized
+    from gitmem.cli.progress import progress_bar
 
     repo = current_repo()
     require_initialized(repo)
-    report = flush_module.flush_now(repo.common_dir)
+    with progress_bar(quiet) as progress:
+        report = flush_module.flush_now(repo.common_dir, progress=progress)
     if not report.ran:
         typer.echo("a flush worker is already running in this repository; it will take the work.")
         return

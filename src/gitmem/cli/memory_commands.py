@@ -1,4 +1,4 @@
-"""Reading memory: log, show, search, reindex, context (the brief) and why.
+"""Reading memory: log, show, search, reindex, context (the brief), why and view (the memory page).
 
 The readers first merge memory a plain `git fetch` brought (``read_repo``)."""
 
@@ -82,11 +82,15 @@ def search_cmd(
 
 
 @commands.command()
-def reindex() -> None:
+def reindex(
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No spinner (there is none when piped either)."),
+) -> None:
     """Rebuild the search index from the memory ref and the decision files (it is a cache)."""
+    from gitmem.cli.progress import spinner
     from gitmem.index import index_file
 
-    update = index_file.rebuild_index(current_repo())
+    with spinner("rebuilding the search index", quiet):
+        update = index_file.rebuild_index(current_repo())
     typer.echo(f"search index rebuilt at {update.tip[:10] if update.tip else 'an empty memory ref'}")
 
 
@@ -124,3 +128,51 @@ def why_cmd(
         emit_json(fence.scrub(render.why_json(result)))
     else:
         typer.echo(render.why_text(result))
+
+
+@commands.command("view")
+def view_cmd(
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Where to write the page; default: "
+                                       "<git-common-dir>/gitmem/memory.html (never committed)."),
+    open_: bool = typer.Option(False, "--open", help="Open the page in the default browser."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar (there is none when piped either)."),
+    serve: bool = typer.Option(False, "--serve", help="Serve the page on 127.0.0.1 instead, rebuilt when memory "
+                               "changes; Ctrl-C stops."),
+    port: int = typer.Option(8765, "--port", min=0, max=65535, help="The port for --serve (0: any free one)."),
+) -> None:
+    """Write the memory as one self-contained HTML page: timeline, decisions, files, activity."""
+    from gitmem.cli.progress import progress_bar
+    from gitmem.view.build import build_view
+
+    if serve:
+        _serve_view(port, open_)
+        return
+    with progress_bar(quiet) as progress:
+        result = build_view(read_repo(), out, progress=progress)
+    left = f", {result.observations_left_out} observations left out" if result.observations_left_out else ""
+    typer.echo(f"wrote {result.path} ({result.bytes / 1024:.0f} KiB: {result.sessions} sessions, "
+               f"{result.decisions} decisions{left})")
+    if open_:
+        import webbrowser
+
+        webbrowser.open(result.path.as_uri())
+
+
+def _serve_view(port: int, open_: bool) -> None:
+    from gitmem.team.fetched import merge_fetched_memory
+    from gitmem.view.serve import PageServer
+
+    repo = read_repo()
+    server = PageServer(repo, port, refresh=lambda: merge_fetched_memory(repo))
+    try:
+        server.current_page()   # no memory, no work tree: the error now, not on the first request
+        typer.echo(f"serving the memory page at {server.url} (rebuilt when memory changes; Ctrl-C stops)")
+        if open_:
+            import webbrowser
+
+            webbrowser.open(server.url)
+        server.serve_forever()
+    except KeyboardInterrupt:
+        typer.echo("stopped.")
+    finally:
+        server.server_close()

@@ -26,6 +26,7 @@ def sync_cmd(
     hold: bool = typer.Option(False, "--hold", help="Stop pushing memory from this clone (after `git push` too) "
                               "until --release, e.g. to review it first; fetching still works."),
     release: bool = typer.Option(False, "--release", help="Undo --hold, then sync."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress meter (there is none when piped either)."),
 ) -> None:
     """Fetch teammates' memory, merge it into yours and push the result (what runs after every `git push`)."""
     from gitmem.app.project import require_initialized
@@ -49,8 +50,8 @@ def sync_cmd(
         if depth is not None and since is not None:
             raise typer.BadParameter("give --depth or --since, not both")
         fetch_recent_memory(repo, remote or default_remote(repo), depth=depth, since=since,
-                            progress=not as_json and sys.stderr.isatty())
-    result = sync.sync(repo, remote, progress=not as_json and sys.stderr.isatty())
+                            progress=not as_json and not quiet and sys.stderr.isatty())
+    result = sync.sync(repo, remote, progress=not as_json and not quiet and sys.stderr.isatty())
     if as_json:
         emit_json(result.to_dict())
     else:

@@ -1,0 +1,1 @@
+"""View: the memory as one self-contained HTML page (timeline, decisions, files, activity), built from reads only."""
