@@ -222,3 +222,34 @@ def test_commits_come_before_the_files_changed_in_the_done_work() -> None:
         ("command", {"tool": "Bash", "command": 'git commit -am "Retry charges with idempotency keys"',
                      "outcome": "ok"}))))
     assert draft.completed[0] == 'Committed "Retry charges with idempotency keys"'
+
+
+# -- folders, explanations, and what the final reply leaves open ---------------------------------------------------
+
+
+def test_a_decision_that_names_a_folder_concerns_that_folder_and_not_the_files_changed() -> None:
+    draft = offline(Turn("user", "Bump the parser. Never touch vendor/, because the upstream patches are applied "
+                                 "by a script."),
+                    Turn("assistant", "Bumped it."))
+    (note,) = draft.decisions
+    assert note.files == ("vendor/",)
+
+
+def test_an_explanation_in_an_earlier_reply_is_learned() -> None:
+    draft = offline(Turn("user", "Why are invoices sent twice?"),
+                    Turn("assistant", "Found it: the mailer retries on a timeout after the SMTP server already "
+                                      "accepted the mail, so slow days send every invoice twice."),
+                    Turn("assistant", "Fixed: the mailer checks the message id before a retry."))
+    assert draft.learned == ("Found it: the mailer retries on a timeout after the SMTP server already accepted the "
+                             "mail, so slow days send every invoice twice.",)
+
+
+def test_only_the_first_paragraph_of_the_final_reply_is_the_done_work_and_the_rest_may_be_left_open() -> None:
+    final = ("The webhook verifies signatures now; 9 tests pass.\n\n"
+             "Before we enable it for every tenant:\n- rotate the shared secret\n\n"
+             "`hooks/legacy.py` still accepts unsigned calls and needs the same check.\n\n"
+             "Pendiente: documentar la cabecera nueva.\n\nOffen: die Gutschriften brauchen dieselbe Prüfung.")
+    draft = offline(Turn("user", "Verify webhook signatures"), Turn("assistant", final))
+    assert draft.completed == ("The webhook verifies signatures now; 9 tests pass",)
+    assert draft.next_steps == ("Documentar la cabecera nueva", "Die Gutschriften brauchen dieselbe Prüfung",  # said
+                                "`hooks/legacy.py` still accepts unsigned calls and needs the same check")  # inferred

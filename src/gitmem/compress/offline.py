@@ -23,8 +23,8 @@ from gitmem.compress import restatement
 from gitmem.compress.command_outcomes import command_outcomes
 from gitmem.compress.commit_message import commit_message, reverted_subject
 from gitmem.compress.draft import Draft, SessionInput, new_draft, unique
-from gitmem.compress.statements import (IN_LINE, REVERSAL, TRAILING_LINK, chosen_of, decision_note, is_choice,
-                                        kind_of, sentences, subject_of, with_next)
+from gitmem.compress.statements import (IN_LINE, REVERSAL, TRAILING_LINK, chosen_of, decision_note, explains,
+                                        is_choice, kind_of, leaves_open, sentences, subject_of, with_next)
 from gitmem.store.records import DecisionNote, Observation
 
 OFFLINE = "offline"
@@ -32,12 +32,14 @@ OFFLINE = "offline"
 # "Next steps:", "Still to do: ...", "Remaining work: ...": what follows (inline, or as a list) is left open.
 _NEXT_HEAD = re.compile(
     r"^(?:\*\*|__)?(?:next steps?|still to do|still open|remaining(?: work| steps)?|left to do|to ?do|"
-    r"follow[- ]?ups?|open (?:items|questions|points))(?:\*\*|__)?\s*:\s*(?:\*\*|__)?\s*(.*)$", re.IGNORECASE)
+    r"follow[- ]?ups?|open (?:items|questions|points)|pendientes?|falta|(?:noch )?offen|(?:reste )?à faire|pendentes?|"
+    r"da fare)(?:\*\*|__)?\s*:\s*(?:\*\*|__)?\s*(.*)$", re.IGNORECASE)
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+(.*)$")
 _CHECKBOX = re.compile(r"^\s*(?:[-*•]\s+)?\[([ xX])\]\s+(.*)$")
 # A heading over a list of open work: "Next steps:", "**Not done yet**", "Left a few TODOs:", "## Follow-ups".
 _STEPS_HEADING = re.compile(r"\b(?:next steps?|to-?dos?|to do|not (?:yet )?done|left (?:to do|open)|remaining|"
-                            r"still open|open (?:items|questions|points)|follow[- ]?ups?|pending)\b", re.IGNORECASE)
+                            r"still open|open (?:items|questions|points)|follow[- ]?ups?|pending|pendientes?|offen|"
+                            r"à faire|pendentes?|da fare)\b", re.IGNORECASE)
 _THEN = re.compile(r";\s*(?:and\s+)?(?:then\s+)?")
 _LEAD_SENTENCES = 2
 _OPEN_TODO = ("[ ]", "[>]", "[pending]", "[in_progress]")
@@ -107,6 +109,12 @@ class _Said:
     by_user: bool = False
     following: str = ""             # the next sentence on the same line (a reason often follows its choice)
     files: tuple[str, ...] = ()     # a code comment's file
+    para: int = -1                  # the paragraph of the final reply it is in (-1: not in the final reply)
+
+
+def _leads(x: _Said) -> bool:
+    """A plain statement of the final reply that may say what was done: no heading, question or list head."""
+    return x.para >= 0 and not x.text.endswith((":", "?")) and not x.text.startswith("#")
 
 
 def _reversed(decided: Sequence[_Said]) -> tuple[list[_Said], list[str]]:
@@ -195,7 +203,8 @@ def summarize_offline(inp: SessionInput) -> Draft:
     steps_said, final_rest = _open_steps(final)
     said: list[_Said] = [_Said(s, n, role == "user", f) for n, (role, text, _) in enumerate(turns)
                          for s, f in with_next(text)]
-    said += [_Said(s, len(turns), False, f) for s, f in with_next(final_rest)]
+    for n, paragraph in enumerate(re.split(r"\n\s*\n", final_rest.strip())):
+        said += [_Said(s, len(turns), False, f, para=n) for s, f in with_next(paragraph)]
     times = [ts for _, _, ts in turns] if all(ts for _, _, ts in turns) else []
     extra, reverted = _code_and_commits(obs, times, len(turns) + 1)
     said = sorted([*said, *extra], key=lambda x: x.at)   # stable: the order within a turn stays
@@ -206,10 +215,15 @@ def summarize_offline(inp: SessionInput) -> Draft:
             continue   # the user's other words are the request, not facts
         kinds[kind].append(x)
     lead: list[str] = []
+    left_open: list[str] = []
+    opening = min((x.para for x in kinds["other"] if _leads(x)), default=-1)  # its first paragraph of plain statements
     for x in kinds["other"]:
-        if x.at == len(turns) and len(lead) < _LEAD_SENTENCES and not x.text.endswith((":", "?")) \
-                and not x.text.startswith("#") and not x.files:
+        if x.para == opening and len(lead) < _LEAD_SENTENCES and _leads(x):
             lead.append(fence.one_line(x.text.rstrip("."), 240))
+        elif explains(x.text):
+            kinds["learned"].append(x)
+        elif x.para > opening and leaves_open(x.text):
+            left_open.append(_step(x.text))
 
     standing, undone = _reversed(kinds["decision"])
     notes: dict[str, DecisionNote] = {}
@@ -245,8 +259,8 @@ def summarize_offline(inp: SessionInput) -> Draft:
     for line in (todos[-1].detail.splitlines() if todos else []):  # the last list is the current one
         if line.startswith(_OPEN_TODO):
             next_steps.append(fence.one_line(line.split("]", 1)[1], 200))
-    next_steps += steps_said
-    learned = outcomes.fixed[:2] + [fence.one_line(x.text, 240) for x in kinds["learned"]]
+    next_steps += steps_said + left_open
+    learned = outcomes.fixed[:2] + [fence.one_line(x.text, 240) for x in sorted(kinds["learned"], key=lambda x: x.at)]
     investigated = [f"Read {f}" for f in read[:10]] + [f"Searched {s}" for s in searches] + \
         [f"Fetched {f}" for f in fetches]
     return new_draft(

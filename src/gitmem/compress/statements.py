@@ -73,6 +73,14 @@ _LEARNED_CUE = re.compile(
     re.IGNORECASE)
 # "`billing/charge.py` creates charges": a file and what it does, a map of the code.
 _FILE_DOES = re.compile(r"^`?(?:[\w.-]+/)*[\w-]+\.[A-Za-z]{1,5}`?\s+(?:\([^)]*\)\s+)?[a-z]+s\b")
+_FOLDER = re.compile(r"(?<![\w/.-])(?:[\w.-]+/)+(?=[\s,;:.!?)'\"]|$)")
+# An explanation: a labelled statement ("Found it: ...", "Root cause: ...") or a statement with its cause.
+_LABELLED = re.compile(r"^(?:\*\*|__)?[^\W\d_][\w'’-]*(?:\s+[\w'’-]+){0,3}(?:\*\*|__)?:(?:\*\*|__)?\s+\S")
+_CAUSE = re.compile(r"\b(?:because|since)\b|,\s+so\b(?!\s+(?:that|far)\b)", re.IGNORECASE)
+# Work a sentence leaves open: something still so, or an obligation (en, de, es, pt, fr).
+_LEAVES_OPEN = re.compile(r"\b(?:still|noch|todavía|aún|ainda|encore|must|should|(?:needs?|has|have) to|"
+                          r"needs? (?:an?|the|its|their)|will (?:have to|need)|muss|müssen|sollte|hay que|"
+                          r"hace falta|debe|precisa|deve|faut|doit)\b", re.IGNORECASE)
 _PATH = re.compile(r"(?<![\w/.-])(?:[\w.-]+/)*[\w-]{2,}\.[A-Za-z]{1,5}(?![\w/])")
 _FOR_SUBJECT = re.compile(r"\bfor\s+(?P<subject>[\w\s-]{3,50}?)(?=\s*(?:[,;:.!?]|$)|\s+(?:because|since|so|as|"
                           r"instead|rather|over|and|but|in|on)\b)", re.IGNORECASE)
@@ -107,14 +115,19 @@ def _table_rows(text: str) -> str:
 def sentences(text: str) -> list[str]:
     """Every sentence, bullet and table row of ``text`` (a line or a sentence of 12 characters or fewer is no
     statement)."""
-    return [s.strip(_ITEM_MARKS) for s in _SENTENCE.split(_table_rows(text)) if len(s.strip()) > 12]
+    return [_unbold_label(s.strip(_ITEM_MARKS)) for s in _SENTENCE.split(_table_rows(text)) if len(s.strip()) > 12]
+
+
+def _unbold_label(sentence: str) -> str:
+    """"**Why:** x" reads "Why: x" (the emphasis marks of a label are no part of what it says)."""
+    return re.sub(r"^(?:\*\*|__)?([^\W\d_][^*_:\n]{0,40}?)(?:\*\*|__)?:(?:\*\*|__)?(?=\s)", r"\1:", sentence)
 
 
 def with_next(text: str) -> list[tuple[str, str]]:
     """``sentences(text)``, each with the sentence after it on the same line ('' for a line's last)."""
     out: list[tuple[str, str]] = []
     for line in _table_rows(text).split("\n"):
-        parts = [s.strip(_ITEM_MARKS) for s in IN_LINE.split(line) if len(s.strip()) > 12]
+        parts = [_unbold_label(s.strip(_ITEM_MARKS)) for s in IN_LINE.split(line) if len(s.strip()) > 12]
         out += [(s, parts[n + 1] if n + 1 < len(parts) else "") for n, s in enumerate(parts)]
     return out
 
@@ -128,6 +141,21 @@ def named_files(text: str, files: Sequence[str]) -> tuple[str, ...]:
                 named.append(f)
                 break
     return tuple(named)
+
+
+def named_folders(text: str) -> tuple[str, ...]:
+    """The folders ``text`` names as paths ending in "/" (``vendor/``, ``src/legacy/``)."""
+    return tuple(dict.fromkeys(f.removeprefix("./") for f in _FOLDER.findall(text.replace("`", " "))))
+
+
+def explains(sentence: str) -> bool:
+    """A statement that explains: labelled ("Found it: ...") or giving a cause ("..., so ...", "because ...")."""
+    return _LABELLED.match(sentence) is not None or _CAUSE.search(sentence) is not None
+
+
+def leaves_open(sentence: str) -> bool:
+    """A statement of work left open: something still so, or an obligation ("needs the same check")."""
+    return _LEAVES_OPEN.search(sentence) is not None
 
 
 def _head(sentence: str) -> tuple[str, re.Match[str] | None]:
@@ -197,7 +225,7 @@ def decision_note(sentence: str, changed: tuple[str, ...], seen: Sequence[str] =
     if alternative is not None and not _DECISION_CUE.search(head):
         head = alternative.group("choice") if alternative.re is _NOT_ALTERNATIVE else head
     rationale = rationale or _reason_in(following, head + " " + (alternative.group("alt") if alternative else ""))
-    files = files or named_files(sentence, list(dict.fromkeys([*changed, *seen]))) or changed
+    files = files or (named_files(sentence, list(dict.fromkeys([*changed, *seen]))) + named_folders(sentence)) or changed
     return DecisionNote(title=fence.one_line(head[:1].upper() + head[1:], 100), decision=fence.one_line(sentence, 300),
                         rationale=fence.one_line(rationale.rstrip("."), 300),
                         alternatives=(fence.one_line(alternative.group("alt").strip(), 120),) if alternative else (),
@@ -207,7 +235,7 @@ def decision_note(sentence: str, changed: tuple[str, ...], seen: Sequence[str] =
 def subject_of(sentence: str) -> frozenset[str]:
     """What a choice is about: the paths it names, else the content words of its "for ..." phrase or of the thing
     a "switch X to Y" changes (empty when it says neither)."""
-    paths = frozenset(p.lstrip("./") for p in _PATH.findall(sentence.replace("`", " ")))
+    paths = frozenset(p.lstrip("./") for p in _PATH.findall(sentence.replace("`", " "))) | set(named_folders(sentence))
     if paths:
         return paths
     head = _DECISION_LEAD.sub("", _head(sentence)[0]).strip()
