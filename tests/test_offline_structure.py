@@ -117,6 +117,8 @@ def test_a_failure_report_is_a_dead_end_in_any_of_the_languages(sentence: str) -
 
 @pytest.mark.parametrize("sentence", [
     "I tried the new endpoint and it returned no errors.",
+    "I tried the patched build on staging, no errors since.",
+    "I tried the fix on the slow pods, no more timeouts.",
     "Probé el cambio en staging y funciona bien.",
     "We tried three layouts and kept the second one because it reads best.",
 ])
@@ -156,6 +158,17 @@ def test_choices_for_other_subjects_or_the_same_choice_again_both_stand() -> Non
                      "never a file."),
         Turn("assistant", "Added the schema check."))
     assert len(draft.decisions) == 3 and not any("taken back" in d for d in draft.dead_ends)
+
+
+def test_another_decision_about_the_same_file_that_neither_names_nor_replaces_the_first_leaves_it_standing() -> None:
+    draft = offline(
+        Turn("user", "Fix the money math"),
+        Turn("assistant", "We decided to keep amounts as integer cents in `billing/money.py` because floats drift."),
+        Turn("user", "Use banker's rounding in billing/money.py, the auditors require it. Keep it short."),
+        Turn("assistant", "Done."))
+    assert [d.title for d in draft.decisions] == ["Keep amounts as integer cents in `billing/money.py`",
+                                                  "Use banker's rounding in billing/money.py"]
+    assert draft.dead_ends == ()
 
 
 # -- commit messages and code comments are candidates ------------------------------------------------------------
@@ -239,15 +252,20 @@ def test_an_explanation_in_an_earlier_reply_is_learned() -> None:
     draft = offline(Turn("user", "Why are invoices sent twice?"),
                     Turn("assistant", "Found it: the mailer retries on a timeout after the SMTP server already "
                                       "accepted the mail, so slow days send every invoice twice."),
+                    Turn("assistant", "I will read the mailer first, since the log names it. "
+                                      "`mail/queue.py` owns the retries."),
                     Turn("assistant", "Fixed: the mailer checks the message id before a retry."))
-    assert draft.learned == ("Found it: the mailer retries on a timeout after the SMTP server already accepted the "
-                             "mail, so slow days send every invoice twice.",)
+    assert draft.learned == ("`mail/queue.py` owns the retries.",   # a statement about the code comes first
+                             "Found it: the mailer retries on a timeout after the SMTP server already accepted the "
+                             "mail, so slow days send every invoice twice.",
+                             "I will read the mailer first, since the log names it.")
 
 
 def test_only_the_first_paragraph_of_the_final_reply_is_the_done_work_and_the_rest_may_be_left_open() -> None:
     final = ("The webhook verifies signatures now; 9 tests pass.\n\n"
              "Before we enable it for every tenant:\n- rotate the shared secret\n\n"
              "`hooks/legacy.py` still accepts unsigned calls and needs the same check.\n\n"
+             "This should make the retries rarer.\n\n"
              "Pendiente: documentar la cabecera nueva.\n\nOffen: die Gutschriften brauchen dieselbe Prüfung.")
     draft = offline(Turn("user", "Verify webhook signatures"), Turn("assistant", final))
     assert draft.completed == ("The webhook verifies signatures now; 9 tests pass",)

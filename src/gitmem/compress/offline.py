@@ -23,8 +23,8 @@ from gitmem.compress import restatement
 from gitmem.compress.command_outcomes import command_outcomes
 from gitmem.compress.commit_message import commit_message, reverted_subject
 from gitmem.compress.draft import Draft, SessionInput, new_draft, unique
-from gitmem.compress.statements import (IN_LINE, REVERSAL, TRAILING_LINK, chosen_of, decision_note, explains,
-                                        is_choice, kind_of, leaves_open, sentences, subject_of, with_next)
+from gitmem.compress.statements import (IN_LINE, REVERSAL, TRAILING_LINK, decision_note, explains, is_choice,
+                                        kind_of, leaves_open, replaces, sentences, with_next)
 from gitmem.store.records import DecisionNote, Observation
 
 OFFLINE = "offline"
@@ -120,8 +120,8 @@ def _leads(x: _Said) -> bool:
 def _reversed(decided: Sequence[_Said]) -> tuple[list[_Said], list[str]]:
     """The session's choices in the order said, split into those still standing and those taken back: a "back to
     Y" undoes the choice said just before it, or the one it names before "back to" in the same sentence ("went with
-    X for a day, then back to Y"); a choice said later (a later turn) for the same subject (the same file, or the
-    same "for ..." phrase) that picks something else undoes the earlier one."""
+    X for a day, then back to Y"); a choice said in a later turn that replaces an earlier one (statements.replaces:
+    the same file or "for ..." subject, another pick, said as a change) undoes it."""
     standing: list[_Said] = []
     undone: list[str] = []
     for said in decided:
@@ -134,10 +134,8 @@ def _reversed(decided: Sequence[_Said]) -> tuple[list[_Said], list[str]]:
             elif standing:
                 undone.append(f"{standing.pop().text.rstrip('.')} (taken back: {reversal.group(0).strip()})")
         else:
-            subject, chosen = subject_of(sentence), chosen_of(sentence)
             for earlier in list(standing):
-                if (int(earlier.at) < int(said.at) and subject and subject == subject_of(earlier.text)
-                        and chosen and not chosen & chosen_of(earlier.text)):
+                if int(earlier.at) < int(said.at) and replaces(sentence, earlier.text):
                     standing.remove(earlier)
                     undone.append(f"{earlier.text.rstrip('.')} (taken back: {sentence.split(',')[0].rstrip('.')})")
         standing.append(said)
@@ -216,12 +214,13 @@ def summarize_offline(inp: SessionInput) -> Draft:
         kinds[kind].append(x)
     lead: list[str] = []
     left_open: list[str] = []
+    explained: list[_Said] = []
     opening = min((x.para for x in kinds["other"] if _leads(x)), default=-1)  # its first paragraph of plain statements
     for x in kinds["other"]:
         if x.para == opening and len(lead) < _LEAD_SENTENCES and _leads(x):
             lead.append(fence.one_line(x.text.rstrip("."), 240))
         elif explains(x.text):
-            kinds["learned"].append(x)
+            explained.append(x)     # after the statements about the code: an explanation may be only a plan
         elif x.para > opening and leaves_open(x.text):
             left_open.append(_step(x.text))
 
@@ -260,7 +259,7 @@ def summarize_offline(inp: SessionInput) -> Draft:
         if line.startswith(_OPEN_TODO):
             next_steps.append(fence.one_line(line.split("]", 1)[1], 200))
     next_steps += steps_said + left_open
-    learned = outcomes.fixed[:2] + [fence.one_line(x.text, 240) for x in sorted(kinds["learned"], key=lambda x: x.at)]
+    learned = outcomes.fixed[:2] + [fence.one_line(x.text, 240) for x in [*kinds["learned"], *explained]]
     investigated = [f"Read {f}" for f in read[:10]] + [f"Searched {s}" for s in searches] + \
         [f"Fetched {f}" for f in fetches]
     return new_draft(

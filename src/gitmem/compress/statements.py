@@ -52,6 +52,8 @@ _USER_CHOICE = re.compile(
     r"(?:never|don't|do\s+not)\s+use)\b", re.IGNORECASE)
 _SWITCH_TO = re.compile(r"^(?:switch|move|change|turn)\b(?P<subject>(?:\s+[^\s,;:]+){0,6}?)\s+(?:to|into)\s+"
                         r"(?P<choice>.+)$", re.IGNORECASE)
+# A choice said as a change from what was there: "switch X to Y", "Y instead", "replace X with Y".
+_CHANGE = re.compile(r"\b(?:switch\w*|instead|rather than|replac\w*)\b", re.IGNORECASE)
 # A rule the user states, with its reason: "never edit legacy/, because the auditors sign its checksums".
 _RULE = re.compile(r"\b(?:never|always|must|mustn't|don't|do not|only)\b", re.IGNORECASE)
 # Something tried that failed. The grammar of a failure report, in the languages people write here: a try verb,
@@ -60,8 +62,10 @@ _TRY = (r"(?:tried|tries|trying|attempted|prob[ée]|probamos|probado|intent[ée]
         r"tentado|testei|versucht|probiert|essay[ée]|tent[ée]|provato|tentato)")
 _CONTRAST = r"(?:but|however|pero|sin embargo|mas|porém|contudo|aber|jedoch|mais|cependant|però)"
 _NEGATION = r"(?:no|not|never|nothing|\w+n't|nada|nunca|não|nem|nicht|nichts|kein\w*|nie|pas|rien|ne|non|niente)"
-_TRIED_AND_FAILED = re.compile(rf"\b{_TRY}\b.*?(?:\b{_CONTRAST}\b|[,;:—–-]\s+(?:\w+\s+)?{_NEGATION}\b)",
-                               re.IGNORECASE)
+# "no more X", "no longer", "no errors": an absence that reports success, not failure.
+_SUCCESS_BY_ABSENCE = r"(?!\s+(?:more|longer|errors?|failures?|warnings?|issues?|problems?|regressions?)\b)"
+_TRIED_AND_FAILED = re.compile(rf"\b{_TRY}\b.*?(?:\b{_CONTRAST}\b|[,;:—–-]\s+(?:\w+\s+)?{_NEGATION}\b"
+                               rf"{_SUCCESS_BY_ABSENCE})", re.IGNORECASE)
 _DEAD_END_CUE = re.compile(
     r"\b(?:did not|didn't|does not|doesn't|do not|don't)\s+(?:work|help|fix|solve|improve|change anything)\b|"
     r"\bno luck\b|\bdead end\b|\bgave up on\b|\babandoned\b|\bmade (?:it|things|\w+ \w+) (?:worse|slower)\b|"
@@ -78,7 +82,7 @@ _FOLDER = re.compile(r"(?<![\w/.-])(?:[\w.-]+/)+(?=[\s,;:.!?)'\"]|$)")
 _LABELLED = re.compile(r"^(?:\*\*|__)?[^\W\d_][\w'’-]*(?:\s+[\w'’-]+){0,3}(?:\*\*|__)?:(?:\*\*|__)?\s+\S")
 _CAUSE = re.compile(r"\b(?:because|since)\b|,\s+so\b(?!\s+(?:that|far)\b)", re.IGNORECASE)
 # Work a sentence leaves open: something still so, or an obligation (en, de, es, pt, fr).
-_LEAVES_OPEN = re.compile(r"\b(?:still|noch|todavía|aún|ainda|encore|must|should|(?:needs?|has|have) to|"
+_LEAVES_OPEN = re.compile(r"\b(?:still|noch|todavía|aún|ainda|encore|must|(?:needs?|has|have) to|"
                           r"needs? (?:an?|the|its|their)|will (?:have to|need)|muss|müssen|sollte|hay que|"
                           r"hace falta|debe|precisa|deve|faut|doit)\b", re.IGNORECASE)
 _PATH = re.compile(r"(?<![\w/.-])(?:[\w.-]+/)*[\w-]{2,}\.[A-Za-z]{1,5}(?![\w/])")
@@ -182,8 +186,13 @@ def is_choice(sentence: str, by_user: bool = False) -> bool:
     head, because = _head(sentence)
     if any(x is not None for x in (_DECISION_CUE.search(sentence), _alternative(head), REVERSAL.search(head))):
         return True
-    return by_user and (_USER_CHOICE.match(sentence) is not None or
-                        (because is not None and _RULE.search(head) is not None))
+    if not by_user:
+        return False
+    if because is not None and _RULE.search(head) is not None:
+        return True
+    # An imperative of choosing names what it concerns (a path, `code`) or says why: "Keep it short" is no choice.
+    return _USER_CHOICE.match(sentence) is not None and (
+        bool(subject_of(sentence)) or "`" in sentence or bool(_user_choice(head.rstrip("."))[1]))
 
 
 def kind_of(sentence: str, by_user: bool = False) -> str:
@@ -242,6 +251,17 @@ def subject_of(sentence: str) -> frozenset[str]:
     switch = _SWITCH_TO.match(head)
     phrase = switch.group("subject") if switch else (m.group("subject") if (m := _FOR_SUBJECT.search(head)) else "")
     return restatement.content_words(phrase)
+
+
+def replaces(later: str, earlier: str) -> bool:
+    """Does the choice ``later`` take the choice ``earlier`` back? Both are about the same subject (subject_of),
+    they pick different things (chosen_of), and the later says it changes course ("switch", "instead") or one of
+    them names the other's pick ("faster than json" / "YAML's typing bit us")."""
+    subject, chosen, before = subject_of(later), chosen_of(later), chosen_of(earlier)
+    if not subject or subject != subject_of(earlier) or not chosen or not before or chosen & before:
+        return False
+    return (_CHANGE.search(later) is not None or bool(chosen & restatement.content_words(earlier))
+            or bool(before & restatement.content_words(later)))
 
 
 def chosen_of(sentence: str) -> frozenset[str]:
