@@ -164,7 +164,8 @@ def test_another_decision_about_the_same_file_that_neither_names_nor_replaces_th
     draft = offline(
         Turn("user", "Fix the money math"),
         Turn("assistant", "We decided to keep amounts as integer cents in `billing/money.py` because floats drift."),
-        Turn("user", "Use banker's rounding in billing/money.py, the auditors require it. Keep it short."),
+        Turn("user", "Use banker's rounding in billing/money.py, the auditors require it. Keep it short. Move the "
+                     "rounding helpers to billing/round.py."),
         Turn("assistant", "Done."))
     assert [d.title for d in draft.decisions] == ["Keep amounts as integer cents in `billing/money.py`",
                                                   "Use banker's rounding in billing/money.py"]
@@ -271,3 +272,14 @@ def test_only_the_first_paragraph_of_the_final_reply_is_the_done_work_and_the_re
     assert draft.completed == ("The webhook verifies signatures now; 9 tests pass",)
     assert draft.next_steps == ("Documentar la cabecera nueva", "Die Gutschriften brauchen dieselbe Prüfung",  # said
                                 "`hooks/legacy.py` still accepts unsigned calls and needs the same check")  # inferred
+
+
+def test_commit_trailers_and_the_agent_signature_are_no_part_of_what_a_commit_says() -> None:
+    command = ("git commit -m \"$(cat <<'EOF'\nPage the exports\n\nExports page by 1,000 rows, since one query per "
+               "export timed out.\n\n🤖 Generated with [Claude Code](https://claude.com/claude-code)\n\n"
+               "Co-Authored-By: Claude <noreply@anthropic.com>\nSigned-off-by: Dana <dana@example.com>\nEOF\n)\"")
+    draft = summarize_offline(SessionInput("s", _obs(("command", {"tool": "Bash", "command": command,
+                                                                  "outcome": "ok"}))))
+    assert draft.completed == ('Committed "Page the exports Exports page by 1,000 rows, since one query per export '
+                               'timed out."',)
+    assert draft.learned == ("Exports page by 1,000 rows, since one query per export timed out.",)

@@ -6,7 +6,9 @@ read, subject and body: quotes and backslash escapes as a shell reads them
 (a message written for a shell that does not expand it still means one), each
 further ``-m`` a paragraph, and ``"$(cat <<'EOF' ... EOF)"`` as the text inside.
 A command cut short (the capture keeps at most 500 characters) gives what it
-still holds. Pure text work: no shell, no git.
+still holds. The closing trailers (``Co-Authored-By: ...``) and Claude Code's
+signature line say who wrote it, not what or why, and are left out. Pure text
+work: no shell, no git.
 """
 
 from __future__ import annotations
@@ -18,6 +20,10 @@ _COMMIT = re.compile(r"\bgit\s+(?:-[cC]\s+\S+\s+)*commit\b")
 _HEREDOC = re.compile(r"^\$\(\s*cat\s+<<-?\s*(['\"]?)(?P<tag>\w+)\1\s*\n(?P<text>.*?)(?:\n\s*(?P=tag)\s*(?:\n\s*)?\)?\s*)?$",
                       re.DOTALL)
 _SEPARATORS = frozenset({"&&", "||", ";", "|", "&", "\n"})
+# Git trailers ("Co-Authored-By: ...", "Signed-off-by: ...") close a message; they say who, not what or why.
+_TRAILER = re.compile(r"^[A-Za-z][\w-]*:\s+\S.*$")
+# The footer Claude Code adds to the commits it writes (its default attribution): format, not content.
+_AGENT_SIGNATURE = re.compile(r"^\W*Generated with \[Claude Code\]\([^)]*\)\s*$")
 _REVERT = re.compile(r'^Revert\s+"(?P<subject>.+)"$')
 
 
@@ -60,7 +66,16 @@ def commit_message(command: str) -> str | None:
         elif re.fullmatch(r"-[a-zA-Z]*m.+", word) and not word.startswith("--"):
             paragraphs.append(word[word.index("m") + 1:])
     text = "\n\n".join(_unheredoc(p).replace("\\n", "\n").strip() for p in paragraphs)
-    return text.strip() or None
+    return _without_footer(text.strip()) or None
+
+
+def _without_footer(message: str) -> str:
+    """The message without its closing trailer block and the agent's signature line."""
+    parts = re.split(r"\n\s*\n", message)
+    while len(parts) > 1 and (all(_TRAILER.match(line.strip()) for line in parts[-1].strip().splitlines())
+                              or _AGENT_SIGNATURE.match(parts[-1].strip())):
+        parts.pop()
+    return "\n\n".join(parts).strip()
 
 
 def reverted_subject(subject: str) -> str | None:

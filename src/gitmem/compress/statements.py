@@ -45,10 +45,11 @@ REVERSAL = re.compile(r"\b(?:(?:went|go(?:ing)?|switch(?:ed)?|mov(?:ed|e)|chang(
                       r"\s+to|revert(?:ed)?\s+to|back\s+to)\s+(?P<choice>[^,;.!?]{2,80})", re.IGNORECASE)
 TRAILING_LINK = re.compile(r"(?:[\s,;:–—-]|\b(?:and|then|but|so)\b)*$", re.IGNORECASE)
 _BECAUSE = re.compile(r"(?:\b(?:because|since|so that|as it|due to)|,\s+so(?!\s+far))\b(.+)$", re.IGNORECASE)
-# The user choosing, in the imperative: "Use JSON in queue/codec.py, ...", "Switch the dedup check to a hash set".
+# The user choosing, in the imperative: "Use JSON in queue/codec.py, ...", "Switch the dedup check to a hash set"
+# ("move X to Y", "change X to Y" are tasks as often as choices: not counted).
 _USER_CHOICE = re.compile(
     r"^(?:(?:ok(?:ay)?|no|hmm+|actually|so|please|just|instead|then)[,.!]?\s+)*(?:use|prefer|keep|pick|choose|"
-    r"stick\s+(?:with|to)|go\s+with|standardi[sz]e\s+on|(?:switch|move|change|turn)\b(?:\s+[^\s,;:]+){0,6}?\s+(?:to|into)|"
+    r"stick\s+(?:with|to)|go\s+with|standardi[sz]e\s+on|switch\b(?:\s+[^\s,;:]+){0,6}?\s+(?:to|into)|"
     r"(?:never|don't|do\s+not)\s+use)\b", re.IGNORECASE)
 _SWITCH_TO = re.compile(r"^(?:switch|move|change|turn)\b(?P<subject>(?:\s+[^\s,;:]+){0,6}?)\s+(?:to|into)\s+"
                         r"(?P<choice>.+)$", re.IGNORECASE)
