@@ -283,3 +283,27 @@ def test_commit_trailers_and_the_agent_signature_are_no_part_of_what_a_commit_sa
     assert draft.completed == ('Committed "Page the exports Exports page by 1,000 rows, since one query per export '
                                'timed out."',)
     assert draft.learned == ("Exports page by 1,000 rows, since one query per export timed out.",)
+
+
+# -- where the reason stands -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("sentence", "title", "why"), [
+    ("We went with Caddy for the edge proxy: it renews certificates by itself.", "Caddy for the edge proxy",
+     "it renews certificates by itself"),
+    ("The proxies drop idle streams after 60 s, so we switched to long polling.", "We switched to long polling",
+     "The proxies drop idle streams after 60 s"),
+])
+def test_a_reason_after_a_colon_or_before_so_is_the_choices_reason(sentence: str, title: str, why: str) -> None:
+    (note,) = offline(Turn("user", "Tidy the edge up"), Turn("assistant", sentence)).decisions
+    assert (note.title, note.rationale) == (title, why)
+
+
+def test_a_commit_subject_that_chooses_is_a_decision_and_a_glob_it_names_is_its_files() -> None:
+    command = 'git commit -m "Use protobuf for `proto/**/*.proto` payloads, JSON broke on 64-bit ids"'
+    draft = summarize_offline(SessionInput("s", _obs(("edit", {"tool": "Edit", "files": ("api/app.py",)}),
+                                                     ("command", {"tool": "Bash", "command": command,
+                                                                  "outcome": "ok"}))))
+    (note,) = draft.decisions
+    assert (note.title, note.rationale, note.files) == (
+        "Use protobuf for `proto/**/*.proto` payloads", "JSON broke on 64-bit ids", ("proto/**/*.proto",))

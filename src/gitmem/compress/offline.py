@@ -171,7 +171,8 @@ def _code_and_commits(obs: Sequence[Observation], times: list[str], end: float) 
             subject, _, body = message.partition("\n")
             if (undone := reverted_subject(subject)) is not None:
                 reverted.append(f"{undone} (reverted)")
-            out += [_Said(s, at, following=f) for s, f in with_next(body)]
+            # A subject is written in the imperative ("Use X for Y"): read as a directive, as the user's words are.
+            out += [_Said(subject.strip(), at, by_user=True)] + [_Said(s, at, following=f) for s, f in with_next(body)]
     return out, reverted
 
 

@@ -44,6 +44,9 @@ _OVER = re.compile(r"\b(?:chose|choose|picked|pick|prefer(?:red|s)?|went with|go
 REVERSAL = re.compile(r"\b(?:(?:went|go(?:ing)?|switch(?:ed)?|mov(?:ed|e)|chang(?:ed|e)|came|fell|roll(?:ed)?)\s+back"
                       r"\s+to|revert(?:ed)?\s+to|back\s+to)\s+(?P<choice>[^,;.!?]{2,80})", re.IGNORECASE)
 TRAILING_LINK = re.compile(r"(?:[\s,;:–—-]|\b(?:and|then|but|so)\b)*$", re.IGNORECASE)
+_SO = re.compile(r",\s+so\s+(?!that\b|far\b)", re.IGNORECASE)
+_COLON = re.compile(r":\s+|\s[—–]\s")
+_AFTER = re.compile(r"(.+)$")
 _BECAUSE = re.compile(r"(?:\b(?:because|since|so that|as it|due to)|,\s+so(?!\s+far))\b(.+)$", re.IGNORECASE)
 # The user choosing, in the imperative: "Use JSON in queue/codec.py, ...", "Switch the dedup check to a hash set"
 # ("move X to Y", "change X to Y" are tasks as often as choices: not counted).
@@ -78,7 +81,8 @@ _LEARNED_CUE = re.compile(
     re.IGNORECASE)
 # "`billing/charge.py` creates charges": a file and what it does, a map of the code.
 _FILE_DOES = re.compile(r"^`?(?:[\w.-]+/)*[\w-]+\.[A-Za-z]{1,5}`?\s+(?:\([^)]*\)\s+)?[a-z]+s\b")
-_FOLDER = re.compile(r"(?<![\w/.-])(?:[\w.-]+/)+(?=[\s,;:.!?)'\"]|$)")
+_FOLDER = re.compile(r"(?<![\w/.*-])(?:[\w.-]+/)+(?=[\s,;:.!?)'\"]|$)")
+_GLOB = re.compile(r"(?<![\w/.*-])[\w./-]*\*[\w./*-]*[\w*](?=[\s,;:.!?)'\"]|$)")
 # An explanation: a labelled statement ("Found it: ...", "Root cause: ...") or a statement with its cause.
 _LABELLED = re.compile(r"^(?:\*\*|__)?[^\W\d_][\w'’-]*(?:\s+[\w'’-]+){0,3}(?:\*\*|__)?:(?:\*\*|__)?\s+\S")
 _CAUSE = re.compile(r"\b(?:because|since)\b|,\s+so\b(?!\s+(?:that|far)\b)", re.IGNORECASE)
@@ -148,9 +152,11 @@ def named_files(text: str, files: Sequence[str]) -> tuple[str, ...]:
     return tuple(named)
 
 
-def named_folders(text: str) -> tuple[str, ...]:
-    """The folders ``text`` names as paths ending in "/" (``vendor/``, ``src/legacy/``)."""
-    return tuple(dict.fromkeys(f.removeprefix("./") for f in _FOLDER.findall(text.replace("`", " "))))
+def named_patterns(text: str) -> tuple[str, ...]:
+    """The folders ``text`` names as paths ending in "/" (``vendor/``) and the globs it names (``proto/**/*.proto``)."""
+    bare = text.replace("`", " ")
+    found = [g for g in _GLOB.findall(bare) if "/" in g or "." in g] + _FOLDER.findall(bare)
+    return tuple(dict.fromkeys(f.removeprefix("./") for f in found))
 
 
 def explains(sentence: str) -> bool:
@@ -219,14 +225,21 @@ def decision_note(sentence: str, changed: tuple[str, ...], seen: Sequence[str] =
                   by_user: bool = False, files: tuple[str, ...] = ()) -> DecisionNote:
     """A decision from its sentence. Its files are ``files`` when given, else the session's files the sentence
     names, or, when it names none of them, the files the session changed."""
+    reason_first = ""
+    so = _SO.search(sentence)
+    if so is not None and is_choice(sentence[so.end():], by_user) and not is_choice(sentence[:so.start()], by_user):
+        reason_first, sentence = sentence[:so.start()], sentence[so.end():]   # "Z, so we chose Y": Z is the reason
     reversal = REVERSAL.search(sentence)
     if reversal is not None:  # "went with X, then back to Y because Z": Y is the choice, X is told as a dead end
         sentence = sentence[reversal.start():]
-        sentence = sentence[:1].upper() + sentence[1:]
+    sentence = sentence[:1].upper() + sentence[1:]
     head, because = _head(sentence)
+    colon = _COLON.search(head)
+    if colon is not None and (_DECISION_CUE.search(head[:colon.start()]) or _DECISION_LEAD.match(head)):
+        head, because = head[:colon.start()], _AFTER.match(sentence, colon.end())   # "went with X: it renews..."
     head = head.rstrip(".")
     alternative = _alternative(head)   # before the lead goes: "we picked X over Y"
-    rationale = because.group(1) if because else ""
+    rationale = because.group(1) if because else reason_first
     if alternative is not None and alternative.re is _NOT_ALTERNATIVE and alternative.group("why"):
         rationale = rationale or alternative.group("why")
     if by_user and not rationale and _USER_CHOICE.match(head):
@@ -235,7 +248,7 @@ def decision_note(sentence: str, changed: tuple[str, ...], seen: Sequence[str] =
     if alternative is not None and not _DECISION_CUE.search(head):
         head = alternative.group("choice") if alternative.re is _NOT_ALTERNATIVE else head
     rationale = rationale or _reason_in(following, head + " " + (alternative.group("alt") if alternative else ""))
-    files = files or (named_files(sentence, list(dict.fromkeys([*changed, *seen]))) + named_folders(sentence)) or changed
+    files = files or (named_files(sentence, list(dict.fromkeys([*changed, *seen]))) + named_patterns(sentence)) or changed
     return DecisionNote(title=fence.one_line(head[:1].upper() + head[1:], 100), decision=fence.one_line(sentence, 300),
                         rationale=fence.one_line(rationale.rstrip("."), 300),
                         alternatives=(fence.one_line(alternative.group("alt").strip(), 120),) if alternative else (),
@@ -245,7 +258,7 @@ def decision_note(sentence: str, changed: tuple[str, ...], seen: Sequence[str] =
 def subject_of(sentence: str) -> frozenset[str]:
     """What a choice is about: the paths it names, else the content words of its "for ..." phrase or of the thing
     a "switch X to Y" changes (empty when it says neither)."""
-    paths = frozenset(p.lstrip("./") for p in _PATH.findall(sentence.replace("`", " "))) | set(named_folders(sentence))
+    paths = frozenset(p.lstrip("./") for p in _PATH.findall(sentence.replace("`", " "))) | set(named_patterns(sentence))
     if paths:
         return paths
     head = _DECISION_LEAD.sub("", _head(sentence)[0]).strip()
