@@ -107,6 +107,8 @@ def test_a_dead_end_the_user_tells_in_the_prompt_is_a_dead_end_and_never_the_tit
     "Já tentei trocar o driver do banco pela versão 42, não resolveu nada.",          # pt: tried X, no
     "J'ai essayé de vider le cache du navigateur, mais la page reste blanche.",       # fr
     "I tried pinning the resolver to 1.2, no difference.",                            # en without a stock phrase
+    "tried rerunning with -p no:randomly, still fails.",                              # a try, then a failure verb
+    "jemalloc segfaults under load after an hour, reverted.",                         # a failure, then a revert
 ])
 def test_a_failure_report_is_a_dead_end_in_any_of_the_languages(sentence: str) -> None:
     assert kind_of(sentence) == "dead_end"
@@ -119,6 +121,8 @@ def test_a_failure_report_is_a_dead_end_in_any_of_the_languages(sentence: str) -
     "I tried the new endpoint and it returned no errors.",
     "I tried the patched build on staging, no errors since.",
     "I tried the fix on the slow pods, no more timeouts.",
+    "I tried to reproduce the crash locally with the fixture from the report.",
+    "I tried the patch and it no longer fails on Windows.",
     "Probé el cambio en staging y funciona bien.",
     "We tried three layouts and kept the second one because it reads best.",
 ])
@@ -258,8 +262,7 @@ def test_an_explanation_in_an_earlier_reply_is_learned() -> None:
                     Turn("assistant", "Fixed: the mailer checks the message id before a retry."))
     assert draft.learned == ("`mail/queue.py` owns the retries.",   # a statement about the code comes first
                              "Found it: the mailer retries on a timeout after the SMTP server already accepted the "
-                             "mail, so slow days send every invoice twice.",
-                             "I will read the mailer first, since the log names it.")
+                             "mail, so slow days send every invoice twice.")   # a plan ("I will ...") is no fact
 
 
 def test_only_the_first_paragraph_of_the_final_reply_is_the_done_work_and_the_rest_may_be_left_open() -> None:

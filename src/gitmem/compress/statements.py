@@ -68,8 +68,17 @@ _CONTRAST = r"(?:but|however|pero|sin embargo|mas|porém|contudo|aber|jedoch|mai
 _NEGATION = r"(?:no|not|never|nothing|\w+n't|nada|nunca|não|nem|nicht|nichts|kein\w*|nie|pas|rien|ne|non|niente)"
 # "no more X", "no longer", "no errors": an absence that reports success, not failure.
 _SUCCESS_BY_ABSENCE = r"(?!\s+(?:more|longer|errors?|failures?|warnings?|issues?|problems?|regressions?)\b)"
-_TRIED_AND_FAILED = re.compile(rf"\b{_TRY}\b.*?(?:\b{_CONTRAST}\b|[,;:—–-]\s+(?:\w+\s+)?{_NEGATION}\b"
-                               rf"{_SUCCESS_BY_ABSENCE})", re.IGNORECASE)
+# Verbs of failing and of undoing (en, es, pt, de, fr): a try followed by a failure, or a failure and an undo.
+_FAILS = (r"(?:fail(?:s|ed|ing)?|break(?:s|ing)?|broke|crash(?:es|ed|ing)?|segfault(?:s|ed)?|hang(?:s|ing)?|"
+          r"times? out|timed out|falla|falló|rompe|rompió|falha|falhou|quebra|quebrou|scheitert|bricht|stürzt|"
+          r"échoue|plante|casse)")
+_UNDO = r"(?:reverted|rolled back|backed out|undid|undone|revertido|revertí|zurückgesetzt|annulé)"
+# The failure verb opens a clause of its own ("tried X, still fails", "tried X and it crashes"), so "tried to
+# reproduce the crash" or "tried X and it no longer fails" are no failure.
+_TRIED_AND_FAILED = re.compile(
+    rf"\b{_TRY}\b.*?(?:\b{_CONTRAST}\b|[,;:—–-]\s+(?:\w+\s+)?{_NEGATION}\b{_SUCCESS_BY_ABSENCE}|"
+    rf"(?:[,;:—–-]\s+|\b(?:and|but)\s+)(?:(?!longer\b|never\b|no\b|not\b)\w+\s+){{0,2}}{_FAILS}\b)|"
+    rf"\b{_FAILS}\b.*\b{_UNDO}\b", re.IGNORECASE)
 _DEAD_END_CUE = re.compile(
     r"\b(?:did not|didn't|does not|doesn't|do not|don't)\s+(?:work|help|fix|solve|improve|change anything)\b|"
     r"\bno luck\b|\bdead end\b|\bgave up on\b|\babandoned\b|\bmade (?:it|things|\w+ \w+) (?:worse|slower)\b|"
@@ -85,6 +94,7 @@ _FOLDER = re.compile(r"(?<![\w/.*-])(?:[\w.-]+/)+(?=[\s,;:.!?)'\"]|$)")
 _GLOB = re.compile(r"(?<![\w/.*-])[\w./-]*\*[\w./*-]*[\w*](?=[\s,;:.!?)'\"]|$)")
 # An explanation: a labelled statement ("Found it: ...", "Root cause: ...") or a statement with its cause.
 _LABELLED = re.compile(r"^(?:\*\*|__)?[^\W\d_][\w'’-]*(?:\s+[\w'’-]+){0,3}(?:\*\*|__)?:(?:\*\*|__)?\s+\S")
+_PLAN = re.compile(r"^(?:let me|let's|i'll|i will|i'm going to|i am going to|next,? i)\b", re.IGNORECASE)
 _CAUSE = re.compile(r"\b(?:because|since)\b|,\s+so\b(?!\s+(?:that|far)\b)", re.IGNORECASE)
 # Work a sentence leaves open: something still so, or an obligation (en, de, es, pt, fr).
 _LEAVES_OPEN = re.compile(r"\b(?:still|noch|todavía|aún|ainda|encore|must|(?:needs?|has|have) to|"
@@ -160,7 +170,10 @@ def named_patterns(text: str) -> tuple[str, ...]:
 
 
 def explains(sentence: str) -> bool:
-    """A statement that explains: labelled ("Found it: ...") or giving a cause ("..., so ...", "because ...")."""
+    """A statement that explains: labelled ("Found it: ...") or giving a cause ("..., so ...", "because ..."); a
+    plan ("Let me ...", "I'll ...") is none."""
+    if _PLAN.match(sentence):
+        return False    # what one is about to do explains nothing yet
     return _LABELLED.match(sentence) is not None or _CAUSE.search(sentence) is not None
 
 
