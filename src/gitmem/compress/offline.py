@@ -20,8 +20,8 @@ from typing import Sequence
 from gitmem import fence
 from gitmem.capture.code_comments import comments_in
 from gitmem.compress import restatement
-from gitmem.compress.command_outcomes import command_outcomes
-from gitmem.compress.commit_message import commit_message, reverted_subject
+from gitmem.compress.commands import command_outcomes
+from gitmem.compress.commits import commit_message, reverted_subject
 from gitmem.compress.draft import Draft, SessionInput, new_draft, unique
 from gitmem.compress.statements import (IN_LINE, REVERSAL, TRAILING_LINK, decision_note, explains, is_choice,
                                         kind_of, leaves_open, replaces, sentences, with_next)
