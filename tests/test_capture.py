@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from gitmem.capture import compaction
+from gitmem.capture import code_comments, compaction
 from gitmem.capture.claude_tools import MAX_COMMAND
 from gitmem.capture.compaction import (MAX_STOP_HEAD, MAX_STOP_TAIL, SessionFacts, SpoolEvent, compact_events,
                                        parse_spool_line, session_facts)
@@ -508,3 +508,36 @@ def test_edits_to_sensitive_files_keep_no_excerpt() -> None:
     (obs,) = compaction.compact_events([ev], "/r")
     assert obs.files == (".env",)
     assert "admin" not in obs.detail and "app" not in obs.detail
+
+
+def _tool_event(tool: str, tool_input: dict, response: dict | None = None) -> compaction.SpoolEvent:
+    return compaction.SpoolEvent(ts=1.0, event="PostToolUse", payload={
+        "session_id": "s", "hook_event_name": "PostToolUse", "tool_name": tool, "tool_use_id": "t",
+        "tool_input": tool_input, "tool_response": response or {}})
+
+
+def test_comments_an_edit_or_a_write_adds_are_kept_and_comments_already_there_are_not() -> None:
+    """Issue 17: a reason written only in a code comment never reached the summary."""
+    old = "import argon2\n# hashes every password\nhasher = argon2.PasswordHasher()\n"
+    new = ("import bcrypt\n# hashes every password\n# bcrypt, not argon2: the FIPS image\n# ships no argon2 backend.\n"
+           "hasher = Bcrypt(rounds=12)  // keep 12 rounds: 14 took 900 ms per login\nurl = 'http://x/#frag'\n")
+    (edit,) = compaction.compact_events([_tool_event("Edit", {"file_path": "/r/auth/hash.py", "old_string": old,
+                                                              "new_string": new})], "/r")
+    (write,) = compaction.compact_events([_tool_event("Write", {"file_path": "/r/auth/new.py", "content": new},
+                                                      {"type": "create"})], "/r")
+    assert code_comments.comments_in(edit.detail) == [
+        "bcrypt, not argon2: the FIPS image ships no argon2 backend.",
+        "keep 12 rounds: 14 took 900 ms per login"]
+    assert code_comments.comments_in(write.detail) == [   # a run of comment lines is one comment
+        "hashes every password bcrypt, not argon2: the FIPS image ships no argon2 backend.",
+        "keep 12 rounds: 14 took 900 ms per login"]
+
+
+def test_comments_in_sensitive_files_are_not_kept_and_secrets_in_comments_are_redacted() -> None:
+    key = "sk-ant-api03-" + "Zq8xW3vN7rT2yU6iO0pA4sD9fG1hJ5kL" * 2
+    (env,) = compaction.compact_events([_tool_event("Write", {"file_path": "/r/.env",
+                                                              "content": "# the staging password is hunter2\n"})], "/r")
+    (code,) = compaction.compact_events([_tool_event("Write", {"file_path": "/r/a.py",
+                                                               "content": f"# old key was {key} here\nx = 1\n"})], "/r")
+    assert code_comments.comments_in(env.detail) == [] and "hunter2" not in env.detail
+    assert key[:24] not in code.detail and code_comments.comments_in(code.detail)

@@ -4,8 +4,13 @@ Terse notes, a decision buried in the middle of a long reply, a decision the
 user states in the prompt, a reversal later in the same session, a comparison
 table, bullet lists under headings nobody planned for, a long session whose key
 fact comes first, a dead end told by the user, a choice visible only in a
-commit message, and a session in Spanish. They were written from the styles
-the issue names (issue 17), not from the summarizer's cues; ``scenarios.py``
+commit message, and a session in Spanish; then a second batch: German, a
+user who takes the assistant's choice back for the same file, reasons only in
+code comments, a failing build fixed by a pin, a choice as one bullet of a long
+structured answer, a Portuguese prompt telling a dead end, and a session of
+over a hundred tool calls. They were written from the styles the issue names
+(issue 17), not from the summarizer's cues, each batch before the summarizer
+was changed for it; ``scenarios.py``
 appends them to ``SCENARIOS`` (``run.py --set styled`` runs them alone).
 """
 
@@ -305,4 +310,225 @@ _scenario(
                   forbid=(Fact("dead_end", r"cargar GeoLite2 entera en memoria"),)),),
     searches=(Search("dead_end", "GeoLite2 MODE_MEMORY", session="s1",
                      paraphrase="why not hold the whole location dataset in RAM"),),
+)
+
+# -- a second batch (issue 17, second half), written before the summarizer was changed for them --------------------
+
+_scenario(
+    "german-session",
+    "Prompt and reply in German: an approach that broke (\"versucht, aber ... bricht ab\"), the choice kept with its "
+    "reason (\"weil\"), and what is still open (\"Offen:\").",
+    files={"export/buchhaltung.py": "def export(rows, fh):\n    fh.write(render(rows).encode('utf-8'))\n",
+           "export/gutschriften.py": "def export(rows, fh):\n    fh.write(render(rows).encode('utf-8'))\n"},
+    steps=(
+        session("s1", "Der Buchhaltungs-Export ist bei großen Mandanten sehr langsam, und Excel zeigt die Umlaute "
+                      "kaputt an. Kannst du dir das ansehen?",
+                Read("export/buchhaltung.py"),
+                Bash("python bench/export.py --rows 200000 --format xlsx", exit=1,
+                     stderr="MemoryError: openpyxl workbook grew past 2 GB"),
+                Edit("export/buchhaltung.py", "    fh.write(render(rows).encode('utf-8'))\n",
+                     "    writer = csv.writer(io.TextIOWrapper(fh, encoding='utf-8-sig'), delimiter=';')\n"
+                     "    writer.writerows(rows)\n"),
+                Bash("python bench/export.py --rows 200000", stdout="200000 rows in 3.1 s, peak 48 MB"),
+                Bash("pytest export -q", stdout="8 passed"), Commit("Export: CSV gestreamt, utf-8-sig"),
+                reply="Ich habe zuerst einen echten XLSX-Export mit openpyxl versucht, aber der bricht bei 200.000 "
+                      "Zeilen mit einem MemoryError ab.\n\n"
+                      "Jetzt bleibt es bei CSV, aber gestreamt mit `csv.writer` und der Kodierung `utf-8-sig`, weil "
+                      "Excel die Umlaute nur mit BOM richtig erkennt. 200.000 Zeilen brauchen 3,1 s bei 48 MB "
+                      "Spitzenverbrauch; alle 8 Tests laufen durch.\n\n"
+                      "Offen: `export/gutschriften.py` schreibt noch ohne BOM und muss genauso umgestellt werden."),
+    ),
+    briefs=(Brief("main", files=("export/buchhaltung.py",),
+                  expect=(_expect("decision", r"utf-8-sig"), _expect("rationale", r"Umlaute nur mit BOM"),
+                          _expect("dead_end", r"openpyxl", hedged=True),
+                          _expect("next_step", r"gutschriften\.py")),
+                  forbid=(Fact("dead_end", r"XLSX-Export mit openpyxl"),)),),
+    searches=(Search("dead_end", "openpyxl xlsx MemoryError", session="s1",
+                     paraphrase="why do the accountants not get a native spreadsheet file"),),
+)
+
+_scenario(
+    "user-reverses-by-file",
+    "The assistant picks msgpack for a file; in the next turn the user chooses JSON for the same file with a "
+    "reason, and no \"back to\" is ever said: only JSON is current, msgpack is a dead end.",
+    files={"queue/codec.py": "def encode(job):\n    return repr(job).encode()\n",
+           "queue/worker.py": "def run(raw):\n    job = decode(raw)\n"},
+    steps=(
+        Session("s1", (
+            Turn("Give the job queue a real payload codec in queue/codec.py, pick whatever is fastest",
+                 (Read("queue/codec.py"),
+                  Bash("python bench/codec.py", stdout="json 41 us, msgpack 13 us, pickle 11 us per job"),
+                  Write("queue/codec.py", "import msgpack\n\ndef encode(job):\n    return msgpack.packb(job)\n\n"
+                                          "def decode(raw):\n    return msgpack.unpackb(raw)\n"),
+                  Bash("pytest queue -q", stdout="15 passed")),
+                 "I went with msgpack for `queue/codec.py`: it is about 3x faster than json on the benchmark "
+                 "(13 us vs 41 us per job), and pickle is out because workers must never unpickle queue data."),
+            Turn("Hmm, the on-call people read payloads straight out of the dead-letter queue with jq. Use JSON in "
+                 "queue/codec.py, 40 us per job is nowhere near our bottleneck.",
+                 (Write("queue/codec.py", "import json\n\ndef encode(job):\n    return json.dumps(job).encode()\n\n"
+                                          "def decode(raw):\n    return json.loads(raw)\n"),
+                  Bash("pytest queue -q", stdout="15 passed"), Commit("queue: JSON payload codec")),
+                 "Done: `queue/codec.py` encodes jobs as JSON, so dead-letter payloads can be read with jq. 15 tests "
+                 "pass."),
+        )),
+    ),
+    briefs=(Brief("main", files=("queue/codec.py",),
+                  expect=(_expect("decision", r"JSON"), _expect("rationale", r"dead-letter|with jq"),
+                          _expect("dead_end", r"msgpack", hedged=True)),
+                  forbid=(Fact("dead_end", r"went with msgpack"),)),),
+    searches=(Search("decision", "queue codec json msgpack", session="s1",
+                     paraphrase="what wire format do background tasks travel in"),),
+)
+
+_scenario(
+    "reason-in-code-comment",
+    "The reply says nothing; the choice and its reasons are written only as comments in the code the session edits.",
+    files={"auth/passwords.py": "from argon2 import PasswordHasher\n\nhasher = PasswordHasher()\n",
+           "auth/settings.py": "LOGIN_ATTEMPTS = 5\n"},
+    steps=(
+        session("s1", "password hashing breaks on the new base image, fix",
+                Read("auth/passwords.py"),
+                Bash("pytest auth -q", exit=1, stderr="ImportError: argon2 backend unavailable in FIPS mode"),
+                Edit("auth/passwords.py", "from argon2 import PasswordHasher\n\nhasher = PasswordHasher()\n",
+                     "from auth.bcrypt_hasher import BcryptHasher\n\n"
+                     "# bcrypt, not argon2: the FIPS build of the base image ships no argon2 backend.\n"
+                     "hasher = BcryptHasher(rounds=BCRYPT_ROUNDS)\n"),
+                Edit("auth/settings.py", "LOGIN_ATTEMPTS = 5\n",
+                     "LOGIN_ATTEMPTS = 5\n# 12 rounds, not 14: 14 took 900 ms per login on the small pods\n"
+                     "BCRYPT_ROUNDS = 12\n"),
+                Bash("pytest auth -q", stdout="27 passed"), Commit("auth: bcrypt hasher"),
+                reply="Fixed, auth tests green."),
+    ),
+    briefs=(Brief("main", files=("auth/passwords.py",),
+                  expect=(_expect("decision", r"bcrypt"), _expect("rationale", r"FIPS"),
+                          _expect("rationale", r"900 ms per login"))),),
+    searches=(Search("decision", "bcrypt argon2 FIPS", session="s1",
+                     paraphrase="which credential digest algorithm do sign-ins rely on"),),
+)
+
+_scenario(
+    "build-fails-then-passes",
+    "Terse: the test run fails, a version pin changes, the same command passes. What broke and what fixed it are "
+    "the facts; the reply is two words.",
+    files={"pyproject.toml": "[project]\nname = \"ledger\"\nrequires-python = \">=3.10\"\n",
+           ".github/workflows/ci.yml": "python-version: '3.10'\n", "ledger/clock.py": "from datetime import UTC\n"},
+    steps=(
+        session("s1", "ci red on main",
+                Bash("pytest -q", exit=1, stderr="ImportError: cannot import name 'UTC' from 'datetime' "
+                                                  "(python 3.10)"),
+                Read("ledger/clock.py"),
+                Edit("pyproject.toml", "requires-python = \">=3.10\"", "requires-python = \">=3.11\""),
+                Edit(".github/workflows/ci.yml", "python-version: '3.10'", "python-version: '3.12'"),
+                Bash("pytest -q", stdout="212 passed"), Commit("ci on 3.12"),
+                reply="green now."),
+        session("s2", "add a changelog entry for the ci fix",
+                Write("CHANGELOG.md", "## Unreleased\n- CI on Python 3.12\n"), Commit("changelog"),
+                reply="added"),
+    ),
+    briefs=(Brief("main", files=("ledger/clock.py",),
+                  expect=(_expect("rationale", r"cannot import name 'UTC'"),
+                          _expect("decision", r">=3\.11|3\.12"))),),
+    searches=(Search("rationale", "ImportError UTC datetime", session="s1",
+                     paraphrase="why did the interpreter minimum go up"),),
+)
+
+_scenario(
+    "decision-in-a-bullet-of-a-long-answer",
+    "A long structured answer (headings, many bullets); the choice and its reason are one bullet in the middle, "
+    "written without any choice verb, and the caveat is a bullet under \"Caveats\".",
+    files={"api/ratelimit.py": "# nginx does it\n", "deploy/nginx.conf": "limit_req zone=api burst=20;\n",
+           "api/middleware.py": "MIDDLEWARE = []\n"},
+    steps=(
+        session("s1", "Big customers keep getting 429s they shouldn't, look into the rate limiting",
+                Read("deploy/nginx.conf"), Read("api/middleware.py"),
+                Bash("python scripts/top_ips.py --429", stdout="10.0.8.1 71% of 429s (NAT of 14 customers)"),
+                Write("api/ratelimit.py", "class TokenBucket:\n    def __init__(self, redis, key, rate):\n"
+                                          "        ...\n"),
+                Edit("api/middleware.py", "MIDDLEWARE = []\n", "MIDDLEWARE = [RateLimit(per='api_key')]\n"),
+                Edit("deploy/nginx.conf", "limit_req zone=api burst=20;\n", ""),
+                Bash("pytest api -q", stdout="44 passed"), Commit("Rate limit per API key in the app"),
+                reply="## What I found\n\n"
+                      "- 71% of the 429s come from one address, `10.0.8.1`.\n"
+                      "- That address is the NAT gateway of a hosting provider that 14 of our customers share.\n"
+                      "- nginx's `limit_req` keys on the client address, so those 14 customers share one bucket.\n\n"
+                      "## What changed\n\n"
+                      "- `api/ratelimit.py`: a token bucket in Redis, one per API key.\n"
+                      "- Limiting happens in the app per API key now, no longer in nginx per IP: nginx never sees "
+                      "the API key, only the address, and an address can stand for many customers.\n"
+                      "- `api/middleware.py` installs the middleware for every route.\n"
+                      "- The `limit_req` line is gone from `deploy/nginx.conf`.\n"
+                      "- 44 tests pass, 6 of them new.\n\n"
+                      "## Caveats\n\n"
+                      "- Unauthenticated endpoints (login, signup) have no limit at all now; they need an IP-based "
+                      "limit of their own.\n"),
+    ),
+    briefs=(Brief("main", files=("api/ratelimit.py",),
+                  expect=(_expect("decision", r"per API key"), _expect("rationale", r"never sees the API key"),
+                          _expect("next_step", r"Unauthenticated endpoints|IP-based limit"))),),
+    searches=(Search("decision", "rate limit api key nginx", session="s1",
+                     paraphrase="how are request quotas enforced for each caller's credential"),),
+)
+
+_scenario(
+    "user-dead-end-portuguese",
+    "A terse prompt in Portuguese names what the user already tried without success (\"já tentei X, não "
+    "resolveu\"); the session finds the cause in English.",
+    files={"db/pool.py": "POOL_SIZE = 50\n", "reports/daily.py": "def build():\n    rows = session.query(Sale).all()\n"},
+    steps=(
+        session("s1", "relatório diário travando o banco de novo. já tentei aumentar o pool de conexões pra 50, não "
+                      "resolveu",
+                Read("reports/daily.py"),
+                Bash("python -m scripts.pg_activity --long", stdout="SELECT * FROM sales ... 14 min, seq scan"),
+                Edit("reports/daily.py", "    rows = session.query(Sale).all()\n",
+                     "    rows = session.query(Sale).filter(Sale.day == day).yield_per(5000)\n"),
+                Write("migrations/0212_sales_day_idx.sql", "CREATE INDEX CONCURRENTLY sales_day_idx ON sales (day);\n"),
+                Bash("python -m scripts.pg_activity --long", stdout="no query over 5 s"),
+                Commit("Daily report reads one day through an index"),
+                reply="The daily report loaded the whole `sales` table (a 14-minute sequential scan) and held a "
+                      "connection the entire time. It now reads only the report's day, through the new "
+                      "`sales_day_idx` index, in batches of 5,000; the longest query is under 5 s."),
+    ),
+    briefs=(Brief("main", files=("reports/daily.py",),
+                  expect=(_expect("decision", r"sales_day_idx|only the report's day"),
+                          _expect("dead_end", r"pool", hedged=True)),
+                  forbid=(Fact("dead_end", r"aumentar o pool"),)),),
+    searches=(Search("dead_end", "pool conexões relatório", session="s1",
+                     paraphrase="did allowing more simultaneous database links help the nightly summary"),),
+)
+
+_HUNDRED_TOOLS = tuple(
+    tool for n in range(34) for tool in (
+        Read(f"app/models/m{n:02d}.py"),
+        Edit(f"app/models/m{n:02d}.py", "customer", "account"),
+        Bash(f"pytest app/models/test_m{n:02d}.py -q", stdout=f"{2 + n % 5} passed"),
+    ))
+
+_scenario(
+    "hundred-tool-session-rule-first",
+    "The user's first prompt carries a rule and its reason, the first reply a dead end; then more than a hundred "
+    "tool calls of routine renaming over four turns bury both.",
+    files={"legacy/checksums.txt": "m00 9f1c\n", "Makefile": "fixtures:\n\tpython scripts/fixtures.py\n",
+           **{f"app/models/m{n:02d}.py": "def load(customer):\n    return customer\n" for n in range(34)}},
+    steps=(
+        Session("s1", (
+            Turn("Rename customer to account across app/models. Heads up: legacy/ is frozen, never edit anything "
+                 "under it, because the auditors sign off on its checksums every quarter.",
+                 (Read("legacy/checksums.txt"), Read("Makefile"),
+                  Bash("make fixtures", exit=2, stderr="refusing: legacy/checksums.txt would change (12 files)")),
+                 "Understood, nothing under `legacy/` will change. I tried regenerating the test fixtures with "
+                 "`make fixtures` first, but it rewrites `legacy/checksums.txt`, so I dropped that and will rename "
+                 "the fixtures by hand."),
+            Turn("ok go", _HUNDRED_TOOLS[:36], "Models m00 to m11 are renamed; their tests pass."),
+            Turn("continue", _HUNDRED_TOOLS[36:72], "m12 to m23 done."),
+            Turn("finish it", _HUNDRED_TOOLS[72:], "All 34 models use `account` now."),
+            Turn("commit", (Bash("pytest app -q", stdout="136 passed"), Commit("Rename customer to account")),
+                 "Committed; 136 tests pass."),
+        )),
+    ),
+    briefs=(Brief("main", files=("app/models/m05.py",),
+                  expect=(_expect("convention", r"legacy/.{0,40}(frozen|never edit)"),
+                          _expect("rationale", r"auditors"),
+                          _expect("dead_end", r"make fixtures", hedged=True))),),
+    searches=(Search("convention", "legacy frozen checksums auditors", session="s1",
+                     paraphrase="which old folder must stay untouched for compliance review"),),
 )

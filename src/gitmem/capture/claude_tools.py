@@ -15,6 +15,7 @@ import re
 from collections import Counter
 from typing import Any
 
+from gitmem.capture.code_comments import added_comments
 from gitmem.capture.payload_fields import MAX_DETAIL, MAX_TEXT, as_dict, as_int, as_str, clip, plural, rel_path
 from gitmem.redact import is_sensitive_path, redact_url_queries
 
@@ -56,6 +57,13 @@ def summarize_input(data: Any, limit: int = MAX_TEXT) -> str:
 def _excerpt(old: Any, new: Any) -> str:
     half = MAX_EXCERPT // 2 - 4
     return f"- {clip(old, half, oneline=True)}\n+ {clip(new, half, oneline=True)}"
+
+
+def _with_comments(excerpt: str, edits: list[tuple[Any, Any]]) -> str:
+    """An edit's excerpt, then the comments its edits add (code_comments), within MAX_DETAIL."""
+    room = MAX_DETAIL - len(excerpt) - 1
+    added = "\n".join(c for c in (added_comments(old, new, room) for old, new in edits) if c)
+    return excerpt + ("\n" + added if added else "")
 
 
 def _patch_counts(patch: Any) -> tuple[int, int]:
@@ -102,7 +110,8 @@ def tool_fields(name: str, inp: dict, resp: dict, root: str | None, cwd: str) ->
             text += f" (+{added} -{removed} lines)"
         out["text"] = text
         if not is_sensitive_path(as_str(inp.get("file_path"))):
-            out["detail"] = _excerpt(inp.get("old_string"), inp.get("new_string"))
+            out["detail"] = _with_comments(_excerpt(inp.get("old_string"), inp.get("new_string")),
+                                           [(inp.get("old_string"), inp.get("new_string"))])
     elif name == "MultiEdit":
         out["files"] = (path_of("file_path"),)
         edits = [e for e in inp.get("edits", []) if isinstance(e, dict)] if isinstance(inp.get("edits"), list) else []
@@ -110,7 +119,8 @@ def tool_fields(name: str, inp: dict, resp: dict, root: str | None, cwd: str) ->
         out["text"] = f"applied {plural(len(edits), 'edit')}" + (f" (+{added} -{removed} lines)" if added or removed else "")
         if edits and not is_sensitive_path(as_str(inp.get("file_path"))):
             more = f"\n(+{len(edits) - 1} more)" if len(edits) > 1 else ""
-            out["detail"] = _excerpt(edits[0].get("old_string"), edits[0].get("new_string")) + more
+            out["detail"] = _with_comments(_excerpt(edits[0].get("old_string"), edits[0].get("new_string")) + more,
+                                           [(e.get("old_string"), e.get("new_string")) for e in edits[:50]])
     elif name == "NotebookEdit":
         out["files"] = (path_of("notebook_path"),)
         mode = as_str(inp.get("edit_mode")) or "replace"
@@ -128,6 +138,8 @@ def tool_fields(name: str, inp: dict, resp: dict, root: str | None, cwd: str) ->
             lines = content.count("\n") + (1 if content and not content.endswith("\n") else 0)
             size = len(content.encode("utf-8", "replace"))
             out["text"] = f"{verb} ({plural(lines, 'line')}, {plural(size, 'byte')})"
+            if not is_sensitive_path(as_str(inp.get("file_path"))):
+                out["detail"] = added_comments(as_dict(resp).get("originalFile"), content, MAX_DETAIL)
         else:
             out["text"] = verb
     elif name == "Bash":

@@ -12,158 +12,37 @@ is known by a cue or by its structure: set against an alternative ("X, not Y",
 
 from __future__ import annotations
 
+import bisect
 import re
+from dataclasses import dataclass
 from typing import Sequence
 
 from gitmem import fence
+from gitmem.capture.code_comments import comments_in
 from gitmem.compress import restatement
+from gitmem.compress.commands import command_outcomes
+from gitmem.compress.commits import commit_message, reverted_subject
 from gitmem.compress.draft import Draft, SessionInput, new_draft, unique
+from gitmem.compress.statements import (IN_LINE, REVERSAL, TRAILING_LINK, decision_note, explains, is_choice,
+                                        kind_of, leaves_open, replaces, sentences, with_next)
 from gitmem.store.records import DecisionNote, Observation
 
 OFFLINE = "offline"
 
-_DECISION_CUE = re.compile(
-    r"\b(decided|decide to|we will|we'll go|let's go with|going with|went with|chose|settled on|switch(?:ed)? to|"
-    r"(?:instead of|rather than)(?!\s+[\d~≈<>]))\b", re.IGNORECASE)  # "40 s instead of 3 minutes" is a measurement
-_DECISION_LEAD = re.compile(r"^(?:so,?\s+)?(?:(?:we|i)(?:'ve| have)?\s+decided\s+to|(?:we|i)'ll\s+go\s+with|"
-                            r"let's\s+go\s+with|going\s+with|(?:we|i)\s+(?:chose|picked|went\s+with)(?:\s+to)?|"
-                            r"settled\s+on)\s+", re.IGNORECASE)
-# A choice said by its structure: "integer cents, not floats", "prefer SKIP LOCKED over a Redis list".
-_NOT_ALTERNATIVE = re.compile(r"^(?P<choice>[^,;:]{6,}?),\s+(?:and\s+)?not\s+(?!sure\b|yet\b|only\b|just\b|even\b)"
-                              r"(?P<alt>[^,;:.!?]{2,60})[.!]?$", re.IGNORECASE)
-_OVER = re.compile(r"\b(?:chose|choose|picked|pick|prefer(?:red|s)?|went with|go(?:ing)? with|favou?r(?:ed|s)?|"
-                   r"use[sd]?|using|kept|keep)\s+(?P<choice>[^,;]{2,60}?)\s+over\s+(?!time\b|the (?:network|wire)\b)"
-                   r"(?P<alt>[^,;.!?]{2,60})", re.IGNORECASE)
-# A choice taken back: "went back to Y", "reverted to Y", "switched back to Y". The choice before it is a dead end.
-_REVERSAL = re.compile(r"\b(?:(?:went|go(?:ing)?|switch(?:ed)?|mov(?:ed|e)|chang(?:ed|e)|came|fell|roll(?:ed)?)\s+back"
-                       r"\s+to|revert(?:ed)?\s+to|back\s+to)\s+(?P<choice>[^,;.!?]{2,80})", re.IGNORECASE)
-_TRAILING_LINK = re.compile(r"(?:[\s,;:–—-]|\b(?:and|then|but|so)\b)*$", re.IGNORECASE)
-_BECAUSE = re.compile(r"(?:\b(?:because|since|so that|as it|due to)|,\s+so(?!\s+far))\b(.+)$", re.IGNORECASE)
-# Something tried and given up: told as a dead end, never as a decision or a fact learned.
-_DEAD_END_CUE = re.compile(
-    r"\b(?:did not|didn't|does not|doesn't|do not|don't)\s+(?:work|help|fix|solve|improve|change anything)\b|"
-    r"\bno luck\b|\bdead end\b|\bgave up on\b|\babandoned\b|\bmade (?:it|things|\w+ \w+) (?:worse|slower)\b|"
-    r"\b(?:backed|rolled) (?:it|that|this|them) (?:out|back)\b|\breverted (?:it|that|this|them)\b|"
-    r"\btried\b.*\bbut\b", re.IGNORECASE)
-_LEARNED_CUE = re.compile(
-    r"\b(turns out|turned out|found that|learned|the cause|root cause|it seems|note that|must|always|never|requires?|"
-    r"convention|lives? (?:in|under)|owns|owned by|responsible for|only module|talks to|"
-    r"(?:is|are) (?:defined|sent|configured|kept|stored|built|handled|read|set)(?: only)? (?:in|from|by|through))\b",
-    re.IGNORECASE)
-# "`billing/charge.py` creates charges": a file and what it does, a map of the code.
-_FILE_DOES = re.compile(r"^`?(?:[\w.-]+/)*[\w-]+\.[A-Za-z]{1,5}`?\s+(?:\([^)]*\)\s+)?[a-z]+s\b")
 # "Next steps:", "Still to do: ...", "Remaining work: ...": what follows (inline, or as a list) is left open.
 _NEXT_HEAD = re.compile(
     r"^(?:\*\*|__)?(?:next steps?|still to do|still open|remaining(?: work| steps)?|left to do|to ?do|"
-    r"follow[- ]?ups?|open (?:items|questions|points))(?:\*\*|__)?\s*:\s*(?:\*\*|__)?\s*(.*)$", re.IGNORECASE)
+    r"follow[- ]?ups?|open (?:items|questions|points)|pendientes?|falta|(?:noch )?offen|(?:reste )?à faire|pendentes?|"
+    r"da fare)(?:\*\*|__)?\s*:\s*(?:\*\*|__)?\s*(.*)$", re.IGNORECASE)
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+(.*)$")
 _CHECKBOX = re.compile(r"^\s*(?:[-*•]\s+)?\[([ xX])\]\s+(.*)$")
 # A heading over a list of open work: "Next steps:", "**Not done yet**", "Left a few TODOs:", "## Follow-ups".
 _STEPS_HEADING = re.compile(r"\b(?:next steps?|to-?dos?|to do|not (?:yet )?done|left (?:to do|open)|remaining|"
-                            r"still open|open (?:items|questions|points)|follow[- ]?ups?|pending)\b", re.IGNORECASE)
-_TABLE_RULE = re.compile(r"\|?(?:\s*:?-{2,}:?\s*\|)+\s*:?(?:-{2,}:?\s*)?\|?")
+                            r"still open|open (?:items|questions|points)|follow[- ]?ups?|pending|pendientes?|offen|"
+                            r"à faire|pendentes?|da fare)\b", re.IGNORECASE)
 _THEN = re.compile(r";\s*(?:and\s+)?(?:then\s+)?")
-_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
-_IN_LINE = re.compile(r"(?<=[.!?])\s+")
 _LEAD_SENTENCES = 2
-_COMMIT_MESSAGE = re.compile(r"\bgit\s+commit\b[^\n]*?\s-(?:a?m|-message(?:=|\s))\s*([\"'])(.+?)\1")
 _OPEN_TODO = ("[ ]", "[>]", "[pending]", "[in_progress]")
-
-
-def _table_rows(text: str) -> str:
-    """Markdown tables as plain lines: a header row (the one above the ``|---|`` rule) and the rule are left out,
-    and each data row reads "first cell: the other cells"."""
-    lines = (text or "").split("\n")
-    out: list[str] = []
-    for n, line in enumerate(lines):
-        row = line.strip()
-        if not row.startswith("|"):
-            out.append(line)
-            continue
-        below = lines[n + 1].strip() if n + 1 < len(lines) else ""
-        if _TABLE_RULE.fullmatch(row) or (below.startswith("|") and _TABLE_RULE.fullmatch(below)):
-            continue
-        cells = [c.strip() for c in row.strip("|").split("|") if c.strip()]
-        out.append(cells[0] + (": " + ", ".join(cells[1:]) if len(cells) > 1 else "") + "." if cells else "")
-    return "\n".join(out)
-
-
-def sentences(text: str) -> list[str]:
-    """Every sentence, bullet and table row of ``text`` (a line or a sentence of 12 characters or fewer is no
-    statement)."""
-    return [s.strip(" -*•\t") for s in _SENTENCE.split(_table_rows(text)) if len(s.strip()) > 12]
-
-
-def _named_files(text: str, files: Sequence[str]) -> tuple[str, ...]:
-    """The ``files`` that ``text`` names, by path or by file name (as a whole word, not inside another)."""
-    named = []
-    for f in files:
-        for name in dict.fromkeys((f, f.rsplit("/", 1)[-1])):
-            if name and re.search(rf"(?<![\w./-]){re.escape(name)}(?![\w/-]|\.\w)", text):
-                named.append(f)
-                break
-    return tuple(named)
-
-
-def _decision_note(sentence: str, changed: tuple[str, ...], seen: Sequence[str] = ()) -> DecisionNote:
-    """A decision from its sentence; its files are the session's files the sentence names, or, when it
-    names none of them, the files the session changed."""
-    reversal = _REVERSAL.search(sentence)
-    if reversal is not None:  # "went with X, then back to Y because Z": Y is the choice, X is told as a dead end
-        sentence = sentence[reversal.start():]
-        sentence = sentence[:1].upper() + sentence[1:]
-    because = _BECAUSE.search(sentence)
-    head = sentence[: because.start()].rstrip(" ,;") if because else sentence.rstrip(".")
-    alternative = _alternative(head)   # before the lead goes: "we picked X over Y"
-    head = _DECISION_LEAD.sub("", head)
-    files = _named_files(sentence, list(dict.fromkeys([*changed, *seen]))) or changed
-    if alternative is not None and not _DECISION_CUE.search(head):
-        head = alternative.group("choice") if alternative.re is _NOT_ALTERNATIVE else head
-    return DecisionNote(title=fence.one_line(head[:1].upper() + head[1:], 100), decision=fence.one_line(sentence, 300),
-                        rationale=fence.one_line(because.group(1).rstrip("."), 300) if because else "",
-                        alternatives=(fence.one_line(alternative.group("alt").strip(), 120),) if alternative else (),
-                        files=files[:10])
-
-
-def _alternative(text: str) -> re.Match[str] | None:
-    """The choice and the alternative it was chosen over, when a sentence says them by its structure."""
-    return _NOT_ALTERNATIVE.match(text.strip()) or _OVER.search(text)
-
-
-def _is_choice(sentence: str) -> bool:
-    """A sentence that states a choice: a choice cue, a choice set against an alternative ("X, not Y"), or a
-    return to an earlier one ("back to Y")."""
-    because = _BECAUSE.search(sentence)
-    head = sentence[: because.start()].rstrip(" ,;") if because else sentence
-    return any(x is not None for x in (_DECISION_CUE.search(sentence), _alternative(head), _REVERSAL.search(head)))
-
-
-def _reversed(decided: Sequence[str]) -> tuple[list[str], list[str]]:
-    """The session's choices in the order said, split into those still standing and those a later "back to Y"
-    took back: a reversal undoes the choice said just before it, or the one it names before "back to" in the
-    same sentence ("went with X for a day, then back to Y")."""
-    standing: list[str] = []
-    undone: list[str] = []
-    for sentence in decided:
-        reversal = _REVERSAL.search(sentence)
-        if reversal is not None:
-            before = sentence[: reversal.start()]
-            if _DECISION_CUE.search(before) or _alternative(before):
-                undone.append(f"{_TRAILING_LINK.sub('', before)} (taken back: {reversal.group(0).strip()})")
-            elif standing:
-                undone.append(f"{standing.pop().rstrip('.')} (taken back: {reversal.group(0).strip()})")
-        standing.append(sentence)
-    return standing, undone
-
-
-def _decisions_from(sentences: Sequence[str], changed: tuple[str, ...],
-                    seen: Sequence[str] = ()) -> tuple[DecisionNote, ...]:
-    notes: dict[str, DecisionNote] = {}
-    for sentence in sentences:
-        if _is_choice(sentence) and not _DEAD_END_CUE.search(sentence):
-            note = _decision_note(sentence, changed, seen)
-            notes.setdefault(restatement.title_key(note.title), note)
-    return tuple(notes.values())[:5]
 
 
 def _step(text: str) -> str:
@@ -208,7 +87,7 @@ def _open_steps(message: str) -> tuple[list[str], str]:
                     steps.append(_step(_BULLET.match(lines[i]).group(1)))  # type: ignore[union-attr]
                     i += 1
                 continue
-        parts = _IN_LINE.split(line.strip())
+        parts = IN_LINE.split(line.strip())
         for n, part in enumerate(parts):
             m = _NEXT_HEAD.match(part.strip(" -*•\t"))
             if m is None:
@@ -221,24 +100,97 @@ def _open_steps(message: str) -> tuple[list[str], str]:
     return [s for s in steps if s and not restatement.says_nothing(s)], " ".join(kept)
 
 
-def kind_of(sentence: str) -> str:
-    """dead_end, decision, learned or other: what an assistant's sentence tells (first cue wins)."""
-    if _DEAD_END_CUE.search(sentence):
-        return "dead_end"
-    if _is_choice(sentence):
-        return "decision"
-    if _LEARNED_CUE.search(sentence) or _FILE_DOES.match(sentence):
-        return "learned"
-    return "other"
+@dataclass(frozen=True, slots=True)
+class _Said:
+    """One sentence of the session, where it was said: ``at`` orders the session (turns, then tool calls by time)."""
+
+    text: str
+    at: float
+    by_user: bool = False
+    following: str = ""             # the next sentence on the same line (a reason often follows its choice)
+    files: tuple[str, ...] = ()     # a code comment's file
+    para: int = -1                  # the paragraph of the final reply it is in (-1: not in the final reply)
+
+
+def _leads(x: _Said) -> bool:
+    """A plain statement of the final reply that may say what was done: no heading, question or list head."""
+    return x.para >= 0 and not x.text.endswith((":", "?")) and not x.text.startswith("#")
+
+
+def _reversed(decided: Sequence[_Said]) -> tuple[list[_Said], list[str]]:
+    """The session's choices in the order said, split into those still standing and those taken back: a "back to
+    Y" undoes the choice said just before it, or the one it names before "back to" in the same sentence ("went with
+    X for a day, then back to Y"); a choice said in a later turn that replaces an earlier one (statements.replaces:
+    the same file or "for ..." subject, another pick, said as a change) undoes it."""
+    standing: list[_Said] = []
+    undone: list[str] = []
+    for said in decided:
+        sentence = said.text
+        reversal = REVERSAL.search(sentence)
+        if reversal is not None:
+            before = sentence[: reversal.start()]
+            if is_choice(before):
+                undone.append(f"{TRAILING_LINK.sub('', before)} (taken back: {reversal.group(0).strip()})")
+            elif standing:
+                undone.append(f"{standing.pop().text.rstrip('.')} (taken back: {reversal.group(0).strip()})")
+        else:
+            for earlier in list(standing):
+                if int(earlier.at) < int(said.at) and replaces(sentence, earlier.text):
+                    standing.remove(earlier)
+                    undone.append(f"{earlier.text.rstrip('.')} (taken back: {sentence.split(',')[0].rstrip('.')})")
+        standing.append(said)
+    return standing, undone
+
+
+def _told(inp: SessionInput) -> tuple[list[tuple[str, str, str]], str]:
+    """The session's turns as (role, text, time) and the final reply: from the transcript, every one whole;
+    without it, the prompts and the Stop observations (clipped), the last reply whole."""
+    if inp.transcript:
+        turns = [(t.role, t.text, t.ts) for t in inp.transcript]
+        last = max((n for n, t in enumerate(turns) if t[0] == "assistant"), default=None)
+        return ([t for n, t in enumerate(turns) if n != last], turns[last][1] if last is not None else "")
+    turns = [("user" if o.kind == "prompt" else "assistant", o.text, o.ts) for o in inp.observations
+             if o.kind in ("prompt", "stop") and o.text]
+    replies = [n for n, t in enumerate(turns) if t[0] == "assistant"]
+    final = inp.last_message or (turns[replies[-1]][1] if replies else "")
+    if replies and final.startswith(turns[replies[-1]][1].rstrip("…")):
+        turns.pop(replies[-1])
+    return turns, final
+
+
+def _code_and_commits(obs: Sequence[Observation], times: list[str], end: float) -> tuple[list[_Said], list[str]]:
+    """Sentences of the comments edits added and of commit bodies, placed by time among the turns; and the
+    subjects of the commits that revert one."""
+    out: list[_Said] = []
+    reverted: list[str] = []
+    for o in obs:
+        at = bisect.bisect_right(times, o.ts) - 0.5 if times and o.ts else end
+        if o.kind in ("edit", "write") and o.outcome != "attempted":
+            out += [_Said(s, at, files=o.files) for c in comments_in(o.detail) for s in sentences(c)]
+        elif o.kind == "command" and o.outcome != "error" and (message := commit_message(o.command)):
+            subject, _, body = message.partition("\n")
+            if (undone := reverted_subject(subject)) is not None:
+                reverted.append(f"{undone} (reverted)")
+            # A subject is written in the imperative ("Use X for Y"): read as a directive, as the user's words are.
+            out += [_Said(subject.strip(), at, by_user=True)] + [_Said(s, at, following=f) for s, f in with_next(body)]
+    return out, reverted
+
+
+def _committed(message: str) -> str:
+    """A commit as done work: its subject, and its body without what it tells as given up."""
+    subject, _, body = message.partition("\n")
+    kept = [s for s in sentences(body) if kind_of(s) != "dead_end"]
+    return fence.one_line(f"Committed \"{' '.join([subject.strip(), *kept])}\"", 160)
 
 
 def summarize_offline(inp: SessionInput) -> Draft:
-    """An extractive summary built only from the observations: same input, same output.
+    """An extractive summary built only from the observations (and the transcript): same input, same output.
 
-    The assistant's replies are read sentence by sentence: what was tried and given up goes to
-    dead ends (never to decisions or learned), choices to decisions, statements about the code
-    to learned, what the final reply leaves open to next steps, and the first plain sentences of
-    the final reply (what was done or found) lead the completed list."""
+    Every sentence the session holds is read: the user's whole words, every reply, the bodies of its commits and
+    the comments its edits added. What was tried and given up goes to dead ends (never to decisions, done work or
+    the title), choices to decisions (a choice taken back later is a dead end), statements about the code to
+    learned, what the final reply leaves open to next steps, and the first plain sentences of the final reply lead
+    the completed list, then the commits, the files changed and the commands that passed."""
     obs = inp.observations
     prompts = [o.text for o in obs if o.kind == "prompt" and o.text]
     modified = unique([f for o in obs if o.kind in ("edit", "write") and o.outcome != "attempted" for f in o.files], 50)
@@ -246,46 +198,58 @@ def summarize_offline(inp: SessionInput) -> Draft:
     searches = unique([fence.one_line(o.text, 120) for o in obs if o.kind == "search" and o.text], 8)
     fetches = unique([fence.one_line(o.text or o.command, 120) for o in obs if o.kind == "fetch"], 5)
 
-    # The replies: from the transcript, every one whole; without it, earlier turns as the Stop observations
-    # kept them (clipped), the last one whole.
-    told = [t.text for t in inp.transcript if t.role == "assistant"]
-    if told:
-        replies, final = told[:-1], told[-1]
-    else:
-        replies = [o.text for o in obs if o.kind == "stop" and o.text]
-        final = inp.last_message or (replies[-1] if replies else "")
-        if inp.last_message and replies and final.startswith(replies[-1].rstrip("…")):
-            replies = replies[:-1]
-    asked = [t.text for t in inp.transcript if t.role == "user"] or prompts  # the user's whole words
+    turns, final = _told(inp)
     steps_said, final_rest = _open_steps(final)
-    said: dict[str, list[str]] = {"dead_end": [], "decision": [], "learned": [], "other": []}
-    for sentence in [s for r in replies for s in sentences(r)]:
-        said[kind_of(sentence)].append(sentence)
+    said: list[_Said] = [_Said(s, n, role == "user", f) for n, (role, text, _) in enumerate(turns)
+                         for s, f in with_next(text)]
+    for n, paragraph in enumerate(re.split(r"\n\s*\n", final_rest.strip())):
+        said += [_Said(s, len(turns), False, f, para=n) for s, f in with_next(paragraph)]
+    times = [ts for _, _, ts in turns] if all(ts for _, _, ts in turns) else []
+    extra, reverted = _code_and_commits(obs, times, len(turns) + 1)
+    said = sorted([*said, *extra], key=lambda x: x.at)   # stable: the order within a turn stays
+    kinds: dict[str, list[_Said]] = {"dead_end": [], "decision": [], "learned": [], "other": []}
+    for x in said:
+        kind = kind_of(x.text, x.by_user)
+        if x.by_user and kind not in ("dead_end", "decision"):
+            continue   # the user's other words are the request, not facts
+        kinds[kind].append(x)
     lead: list[str] = []
-    for sentence in sentences(final_rest):
-        kind = kind_of(sentence)
-        said[kind].append(sentence)
-        if kind == "other" and len(lead) < _LEAD_SENTENCES and not sentence.endswith((":", "?")):
-            lead.append(fence.one_line(sentence.rstrip("."), 240))
+    left_open: list[str] = []
+    explained: list[_Said] = []
+    opening = min((x.para for x in kinds["other"] if _leads(x)), default=-1)  # its first paragraph of plain statements
+    for x in kinds["other"]:
+        if x.para == opening and len(lead) < _LEAD_SENTENCES and _leads(x):
+            lead.append(fence.one_line(x.text.rstrip("."), 240))
+        elif explains(x.text):
+            explained.append(x)     # after the statements about the code: an explanation may be only a plan
+        elif x.para > opening and leaves_open(x.text):
+            left_open.append(_step(x.text))
 
-    completed: list[str] = list(lead)
-    for f in modified:
-        kinds = [o for o in obs if f in o.files and o.kind in ("edit", "write")]
-        created = any(o.kind == "write" and "created" in (o.text or "").lower() for o in kinds)
-        completed.append(f"{'Created' if created else 'Changed'} {f}" + (f" ({len(kinds)} edits)" if len(kinds) > 1 else ""))
-    # Commands: the last outcome of each command counts; a failure never followed by success is a dead end.
-    last_outcome: dict[str, Observation] = {}
-    for o in obs:
-        if o.kind == "command" and o.command and o.outcome != "attempted":
-            last_outcome[o.command] = o
-    said["decision"], undone = _reversed(said["decision"])
-    dead_ends = [fence.one_line(s, 240) for s in [*said["dead_end"], *undone]]
-    for cmd, o in last_outcome.items():
-        if o.outcome == "error":
-            dead_ends.append(fence.one_line(f"Tried `{cmd}`: failed" + (f" ({o.detail})" if o.detail else ""), 240))
+    standing, undone = _reversed(kinds["decision"])
+    notes: dict[str, DecisionNote] = {}
+    for x in standing:
+        note = decision_note(x.text, modified, read, x.following, x.by_user, x.files)
+        notes.setdefault(restatement.title_key(note.title), note)
+    dead_ends = [fence.one_line(x.text, 240) for x in kinds["dead_end"]] + \
+        [fence.one_line(u, 240) for u in [*undone, *reverted]]
+
+    outcomes = command_outcomes(obs)
+    commits, ran = [], []
+    for o in outcomes.passed:
+        message = commit_message(o.command)
+        if message:
+            commits.append(_committed(message))
         else:
-            commit = _COMMIT_MESSAGE.search(cmd)
-            completed.append(fence.one_line(f"Committed \"{commit.group(2)}\"" if commit else f"Ran `{cmd}`", 160))
+            ran.append(fence.one_line(f"Ran `{o.command}`", 160))
+    completed: list[str] = [*lead, *commits]
+    for f in modified:
+        kinds_of_f = [o for o in obs if f in o.files and o.kind in ("edit", "write")]
+        created = any(o.kind == "write" and "created" in (o.text or "").lower() for o in kinds_of_f)
+        completed.append(f"{'Created' if created else 'Changed'} {f}" +
+                         (f" ({len(kinds_of_f)} edits)" if len(kinds_of_f) > 1 else ""))
+    completed += ran
+    for o in outcomes.failed:
+        dead_ends.append(fence.one_line(f"Tried `{o.command}`: failed" + (f" ({o.detail})" if o.detail else ""), 240))
     for o in obs:
         if o.kind == "error" or (o.kind != "command" and o.outcome == "error"):
             dead_ends.append(fence.one_line(f"Tried {o.tool or o.kind}: failed ({o.detail or o.text})", 240))
@@ -295,23 +259,32 @@ def summarize_offline(inp: SessionInput) -> Draft:
     for line in (todos[-1].detail.splitlines() if todos else []):  # the last list is the current one
         if line.startswith(_OPEN_TODO):
             next_steps.append(fence.one_line(line.split("]", 1)[1], 200))
-    next_steps += steps_said
-    learned = [fence.one_line(s, 240) for s in said["learned"]]
+    next_steps += steps_said + left_open
+    learned = outcomes.fixed[:2] + [fence.one_line(x.text, 240) for x in [*kinds["learned"], *explained]]
     investigated = [f"Read {f}" for f in read[:10]] + [f"Searched {s}" for s in searches] + \
         [f"Fetched {f}" for f in fetches]
-    title = fence.one_line(prompts[0], 80) if prompts else (
-        f"Changed {', '.join(modified[:3])}" if modified else f"Session {inp.session_id[:8]}")
-    if inp.previous is not None and inp.previous.title and not prompts:
-        title = inp.previous.title
     return new_draft(
-        title=title,
+        title=_title(prompts, turns, modified, inp),
         request=fence.one_line(" / ".join(dict.fromkeys(prompts)), 600),
         investigated=unique(investigated, 12),
         learned=unique(learned, 8),
         completed=unique(completed, 15),
         next_steps=unique(next_steps, 10),
         dead_ends=unique(dead_ends, 8),
-        decisions=_decisions_from([*(s for p in asked for s in sentences(p)), *said["decision"]], modified, read),
+        decisions=tuple(notes.values())[:5],
         tags=(),
         summarizer=OFFLINE,
     )
+
+
+def _title(prompts: Sequence[str], turns: Sequence[tuple[str, str, str]], modified: Sequence[str],
+           inp: SessionInput) -> str:
+    """The first prompt without what it tells as tried and failed; else the files changed, or the session id."""
+    first = next((text for role, text, _ in turns if role == "user"), prompts[0] if prompts else "")
+    title = fence.one_line(" ".join(s for s in IN_LINE.split(" ".join(first.split())) if kind_of(s, True) != "dead_end"),
+                           80)
+    if not title:
+        title = f"Changed {', '.join(modified[:3])}" if modified else f"Session {inp.session_id[:8]}"
+    if inp.previous is not None and inp.previous.title and not prompts:
+        title = inp.previous.title
+    return title

@@ -128,7 +128,7 @@ def _obs_line(o: Observation) -> str:
     line = " ".join(p for p in (o.tool or o.kind, files) if p) + (f": {o.text}" if o.text else "")
     if o.outcome not in ("", "ok"):
         line += f" -> {o.outcome}"
-    if o.detail and (o.outcome not in ("", "ok") or o.kind in ("edit", "search")):
+    if o.detail and (o.outcome not in ("", "ok") or o.kind in ("edit", "write", "search")):
         line += f" [{o.detail}]"
     return line
 
