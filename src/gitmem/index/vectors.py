@@ -1,0 +1,231 @@
+"""Vectors: the lines of each session and decision file worth embedding, stored in the index, ranked by cosine.
+
+Invariants:
+- Only with the extra (``embedding.available()``); without it nothing is embedded, nothing is read, and the index
+  remembers that its vectors are incomplete (meta ``vectors_model`` ''), so the next writer that has the extra
+  rebuilds it whole (``complete``).
+- A vector is keyed by a hash of (``embedding.MODEL_ID``, the exact text): the same line is encoded once per
+  model, a rebuild copies the old file's vectors by key (``reuse``), and another model never mixes in.
+- ``units`` names, per source (``sources.fid``) and unit (``title``, ``learned 2``, ...), the key of its vector;
+  a source's units go with the source (``forget``), and a vector no unit names is dropped (``store``, ``prune``).
+- Observations are never embedded: per session its title, the first lines of its prompt, each learned,
+  dead-end, next-step and decided line; per decision file its title, decision and rationale.
+- numpy is imported inside the functions that need it: the module loads without the extra.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import sqlite3
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
+
+from gitmem import fence
+from gitmem.decisions.decision_files import section_text
+from gitmem.index import embedding
+from gitmem.store.records import Decision, SessionSummary
+
+if TYPE_CHECKING:
+    import numpy
+
+logger = logging.getLogger(__name__)
+
+UNIT_CHARS = 300                 # a unit is one line of at most this many characters: a long text averages to mush
+PROMPT_LINES = 3                 # the prompt's first lines: where people say what they want
+MODEL_KEY = "vectors_model"      # meta: the model every source's units were embedded with ('' when some were not)
+STAMP_KEY = "vectors_stamp"      # meta: changes whenever units change, so a process reloads its matrix
+_BATCH = 500
+
+Units = list[tuple[str, str]]                          # (unit name, text) of one source
+SourceUnits = tuple[tuple[str, str], Units]            # ((worktree, folder) of the source, its units)
+
+
+def _line(text: str) -> str:
+    return fence.one_line(text, UNIT_CHARS)
+
+
+def session_units(s: SessionSummary) -> Units:
+    """What a session says in its own words: title, prompt, learned, dead ends, next steps, decisions."""
+    units: Units = [("title", _line(s.title)),
+                    ("prompt", _line(" ".join(s.request.strip().splitlines()[:PROMPT_LINES])))]
+    for name, lines in (("learned", s.learned), ("dead end", s.dead_ends), ("next", s.next_steps)):
+        units += [(f"{name} {i}", _line(x)) for i, x in enumerate(lines, 1)]
+    for i, d in enumerate(s.decisions, 1):
+        units.append((f"decided {i}", _line(" ".join(x for x in (d.title, d.decision) if x))))
+        units.append((f"decided {i} because", _line(d.rationale)))
+    return _kept(units)
+
+
+def decision_units(d: Decision) -> Units:
+    """A decision file: its title, what was decided and why."""
+    return _kept([("title", _line(d.title)), ("decision", _line(section_text(d.body, "Decision"))),
+                  ("rationale", _line(section_text(d.body, "Rationale") or section_text(d.body, "Context")))])
+
+
+def _kept(units: Units) -> Units:
+    seen: set[str] = set()
+    out = []
+    for name, text in units:
+        if text and text not in seen:
+            seen.add(text)
+            out.append((name, text))
+    return out
+
+
+def key(text: str) -> bytes:
+    return hashlib.sha256(f"{embedding.MODEL_ID}\0{text}".encode("utf-8", "surrogateescape")).digest()[:16]
+
+
+def _set_meta(conn: sqlite3.Connection, name: str, value: str) -> None:
+    conn.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                 (name, value))
+
+
+def _meta(conn: sqlite3.Connection, name: str) -> str:
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (name,)).fetchone()
+    return "" if row is None else str(row[0])
+
+
+def complete(conn: sqlite3.Connection) -> bool:
+    """Does the index hold every vector this process can make? (always, without the extra)."""
+    return not embedding.available() or _meta(conn, MODEL_KEY) == embedding.MODEL_ID
+
+
+def mark_complete(conn: sqlite3.Connection) -> None:
+    """After a full build: every source's units are embedded (or, without the extra, none are)."""
+    _set_meta(conn, MODEL_KEY, embedding.MODEL_ID if embedding.available() else "")
+
+
+def forget(conn: sqlite3.Connection, where: str, params: Sequence[Any]) -> None:
+    """Drop the units of the sources matching ``where`` (on ``sources``); their vectors go at the next ``prune``."""
+    conn.execute(f"DELETE FROM units WHERE fid IN (SELECT fid FROM sources WHERE {where})", params)
+    _set_meta(conn, STAMP_KEY, uuid.uuid4().hex)
+
+
+def prune(conn: sqlite3.Connection) -> int:
+    """Delete vectors no unit names; return how many."""
+    return conn.execute("DELETE FROM vectors WHERE key NOT IN (SELECT key FROM units)").rowcount
+
+
+def store(conn: sqlite3.Connection, sources: Iterable[SourceUnits], reuse: Path | None = None) -> int:
+    """Record the units of ``sources`` (already in ``sources``) and embed the texts no vector has yet (looked up in
+    this index, then in ``reuse``, an older index file); return how many texts were encoded.
+
+    Without the extra: nothing is embedded and the index is marked incomplete."""
+    if not embedding.available():
+        if _meta(conn, MODEL_KEY):
+            _set_meta(conn, MODEL_KEY, "")
+        return 0
+    fids = {(w, f): fid for fid, w, f in conn.execute("SELECT fid, worktree, folder FROM sources")}
+    rows: list[tuple[int, str, bytes]] = []
+    texts: dict[bytes, str] = {}
+    for where, units in sources:
+        fid = fids.get(where)
+        if fid is None:
+            continue
+        for name, text in units:
+            k = key(text)
+            rows.append((fid, name, k))
+            texts[k] = text
+    conn.executemany("INSERT INTO units (fid, unit, key) VALUES (?, ?, ?)", rows)
+    have = _present(conn, list(texts))
+    missing = [k for k in texts if k not in have]
+    if missing and reuse is not None and reuse.exists():
+        missing = _copy_from(conn, reuse, missing)
+    encoded = 0
+    for start in range(0, len(missing), _BATCH):
+        chunk = missing[start:start + _BATCH]
+        vecs = embedding.encode([texts[k] for k in chunk])
+        conn.executemany("INSERT OR REPLACE INTO vectors (key, vec) VALUES (?, ?)",
+                         ((k, vecs[i].tobytes()) for i, k in enumerate(chunk)))
+        encoded += len(chunk)
+    prune(conn)
+    _set_meta(conn, STAMP_KEY, uuid.uuid4().hex)
+    if encoded:
+        logger.debug("embedded %d new lines (%d units)", encoded, len(rows))
+    return encoded
+
+
+def _present(conn: sqlite3.Connection, keys: list[bytes]) -> set[bytes]:
+    found: set[bytes] = set()
+    for start in range(0, len(keys), _BATCH):
+        chunk = keys[start:start + _BATCH]
+        marks = ",".join("?" * len(chunk))
+        found.update(k for (k,) in conn.execute(f"SELECT key FROM vectors WHERE key IN ({marks})", chunk))
+    return found
+
+
+def _copy_from(conn: sqlite3.Connection, old: Path, keys: list[bytes]) -> list[bytes]:
+    """Copy the vectors of ``keys`` that the index file ``old`` holds; return the keys still missing."""
+    try:
+        src = sqlite3.connect(f"file:{old}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return keys
+    try:
+        for start in range(0, len(keys), _BATCH):
+            chunk = keys[start:start + _BATCH]
+            marks = ",".join("?" * len(chunk))
+            conn.executemany("INSERT OR REPLACE INTO vectors (key, vec) VALUES (?, ?)",
+                             src.execute(f"SELECT key, vec FROM vectors WHERE key IN ({marks})", chunk).fetchall())
+    except sqlite3.Error as exc:   # an old file of another schema, or damaged: encode instead
+        logger.debug("vectors not reused from %s: %s", old, exc)
+    finally:
+        src.close()
+    have = _present(conn, keys)
+    return [k for k in keys if k not in have]
+
+
+# -- ranking -----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Matrix:
+    stamp: str
+    vectors: "numpy.ndarray"      # one unit per row, grouped by source (rows of one fid are consecutive)
+    starts: "numpy.ndarray"       # the first row of each source
+    fids: "numpy.ndarray"         # the fid of each source
+
+
+_cache: dict[str, _Matrix] = {}
+
+
+def _matrix(conn: sqlite3.Connection) -> _Matrix | None:
+    """Every unit's vector as one matrix, loaded once per process and again only when the units changed."""
+    import numpy
+
+    stamp = _meta(conn, STAMP_KEY)
+    cached = _cache.get("m")
+    if cached is not None and cached.stamp == stamp and stamp:
+        return cached
+    rows = conn.execute("SELECT u.fid, v.vec FROM units u JOIN vectors v ON v.key = u.key ORDER BY u.fid").fetchall()
+    if not rows:
+        return None
+    vectors = numpy.frombuffer(b"".join(vec for _, vec in rows), dtype=numpy.float32).reshape(len(rows), -1)
+    fid_of_row = numpy.fromiter((fid for fid, _ in rows), dtype=numpy.int64, count=len(rows))
+    starts = numpy.flatnonzero(numpy.r_[True, fid_of_row[1:] != fid_of_row[:-1]])
+    _cache["m"] = m = _Matrix(stamp, vectors, starts, fid_of_row[starts])
+    return m
+
+
+def has_vectors(conn: sqlite3.Connection) -> bool:
+    return conn.execute("SELECT 1 FROM units LIMIT 1").fetchone() is not None
+
+
+def nearest_sources(conn: sqlite3.Connection, query: str, limit: int, floor: float) -> list[tuple[int, float]]:
+    """(fid, cosine) of the ``limit`` sources nearest to ``query`` by their nearest unit, at least ``floor``."""
+    import numpy
+
+    m = _matrix(conn)
+    if m is None or not query.strip():
+        return []
+    q = embedding.encode([query])[0]
+    if q.shape[0] != m.vectors.shape[1]:
+        return []
+    best = numpy.maximum.reduceat(m.vectors @ q, m.starts)
+    n = min(limit, len(best))
+    top = numpy.argpartition(-best, n - 1)[:n] if n < len(best) else numpy.arange(len(best))
+    top = top[numpy.argsort(-best[top], kind="stable")]
+    return [(int(m.fids[i]), float(best[i])) for i in top if best[i] >= floor]
