@@ -426,7 +426,7 @@ def test_punctuation_is_not_syntax(memory: Repo) -> None:
     # `cache)` and `-cache` are the word cache, not a syntax error or a NOT.
     assert ids(search.search(memory, "cache)", types="session")) == ["s-cache"]
     assert ids(search.search(memory, "-cache", types="session")) == ["s-cache"]
-    assert ids(search.search(memory, "title:cache", types="session")) == []   # a phrase "title cache"
+    assert ids(search.search(memory, "title:cache", types="session", lexical=True)) == []   # a phrase "title cache"
 
 
 def test_stopword_only_queries_list_the_newest_records(memory: Repo) -> None:
@@ -637,7 +637,7 @@ def test_plural_and_ing_forms_are_found_by_their_stem_and_other_scripts_are_left
     assert {h.session_id for h in search.search(gm_repo, "retries")} == {"s-en"}
     assert {h.session_id for h in search.search(gm_repo, "charge")} == {"s-en"}      # charges, charging
     assert ids(search.search(gm_repo, "кеширование", types="session")) == ["s-ru"]
-    assert search.search(gm_repo, "кеш") == []                   # no stemming outside ASCII: never a wrong stem
+    assert search.search(gm_repo, "кеш", lexical=True) == []     # no stemming outside ASCII: never a wrong stem
     assert {h.session_id for h in search.search(gm_repo, "rompe probe")} == {"s-ru"}
 
 

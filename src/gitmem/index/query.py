@@ -59,14 +59,16 @@ class SearchHit:
     path: str           # the file in the memory ref, or the decision file in the work tree
     files: tuple[str, ...]
     score: float        # BM25, higher is better; 0.0 when listed by recency
-    match: str = "all"  # all: has every query word; any: some of them (the relaxed pass); recent: no words
+    match: str = "all"  # all: has every query word; any: some of them (the relaxed pass); recent: no words;
+    #                     none: found by meaning alone (``hybrid``)
     session_matches: int = 1   # hits of the same session among those ranked (``hit_groups.per_session``)
+    found_by: str = "words"    # words, meaning or both: which side of hybrid search found it (``hybrid``)
 
     def to_dict(self) -> dict[str, Any]:
         return {"type": self.type, "id": self.id, "session_id": self.session_id, "title": self.title,
                 "snippet": self.snippet, "date": self.date, "author": self.author, "branch": self.branch,
                 "path": self.path, "files": list(self.files), "score": round(self.score, 4),
-                "match": self.match, "session_matches": self.session_matches}
+                "match": self.match, "session_matches": self.session_matches, "found_by": self.found_by}
 
 
 def query_terms(text: str, widen: bool = False) -> list[str]:
@@ -173,7 +175,7 @@ class _Filters:
     nothing: bool = False       # a filter no row can pass
 
 
-def _filters(conn: sqlite3.Connection, worktree: str, types: tuple[str, ...], author: str | None,
+def filters(conn: sqlite3.Connection, worktree: str, types: tuple[str, ...], author: str | None,
              branch: str | None, file: str | None, since: str | None) -> _Filters:
     """Filters as index tokens (which narrow inside FTS5) plus the exact test the tokens approximate."""
     conds = ["(r.worktree = '' OR r.worktree = :worktree)"]
@@ -239,6 +241,17 @@ def _hit(row: Sequence[Any]) -> SearchHit:
     return SearchHit(kind, rid, session_id, expand_label(label, rid, title, body, files, tags),
                      " ".join((snippet or "").split()), date, author, branch, path,
                      tuple(files.split("\n")) if files else (), 0.0 - float(score))  # bm25: lower is better
+
+
+def source_leaders(conn: sqlite3.Connection, fids: Sequence[int], f: _Filters) -> dict[int, SearchHit]:
+    """The record that stands for each source of ``fids`` (a session's summary, a decision file), when it passes
+    the filters ``f``; snippets are the start of its body. The caller registered ``gm_file_match`` if needed."""
+    if not fids:
+        return {}
+    columns = _HIT_COLUMNS.format(snippet="substr(r.body, 1, 160)", score="0.0")
+    sql = (f"SELECT r.fid, {columns} FROM records r WHERE r.rowid IN (SELECT first FROM sources WHERE fid IN "
+           f"({', '.join(str(int(fid)) for fid in fids)})) AND r.type != 'observation' AND {f.sql}")
+    return {row[0]: _hit(row[1:]) for row in conn.execute(sql, f.params)}
 
 
 def _window(conn: sqlite3.Connection, match: str) -> int | None:
@@ -335,7 +348,7 @@ def query_index(conn: sqlite3.Connection, query: str, *, types: Iterable[str] | 
                 since: str | None = None, limit: int = 20, worktree: str = "",
                 now: datetime.datetime | None = None) -> list[SearchHit]:
     """Search an open index (no freshness check); see ``search.search`` for the arguments."""
-    f = _filters(conn, worktree, parse_types(types), author, branch, file, parse_since(since, now) if since else None)
+    f = filters(conn, worktree, parse_types(types), author, branch, file, parse_since(since, now) if since else None)
     limit = max(0, min(int(limit), MAX_LIMIT))
     if limit == 0 or f.nothing:
         return []
@@ -358,7 +371,7 @@ def query_index(conn: sqlite3.Connection, query: str, *, types: Iterable[str] | 
     return hits[:limit]
 
 
-def _group_key(hit: SearchHit) -> tuple[str, str]:
+def group_key(hit: SearchHit) -> tuple[str, str]:
     if hit.type == "decision" or not hit.session_id:
         return (hit.type, hit.id)   # a decision is a group of its own: people own it
     return ("session", hit.session_id)
@@ -375,7 +388,7 @@ def per_session(hits: Sequence[SearchHit]) -> list[SearchHit]:
     """
     groups: dict[tuple[str, str], list[int]] = {}
     for i, hit in enumerate(hits):
-        groups.setdefault(_group_key(hit), []).append(i)
+        groups.setdefault(group_key(hit), []).append(i)
     leaders: list[SearchHit] = []
     rest: list[tuple[int, SearchHit]] = []
     for members in groups.values():
