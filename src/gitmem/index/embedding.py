@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import logging
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -35,8 +36,17 @@ def _model() -> Any:
     # One BLAS thread: on a busy 2-core machine the default thread pool made a 100k search 2x slower.
     for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(name, "1")
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
     import wordllama  # type: ignore[import-untyped]
     from wordllama import WordLlama
+
+    # Its import calls logging.basicConfig(level=INFO): a stderr handler on the root logger. Logging is the
+    # application's (a hook's stderr is protocol): put it back as it was.
+    for handler in root.handlers[:]:
+        if handler not in handlers:
+            root.removeHandler(handler)
+    root.setLevel(level)
 
     # The package folder is the "cache": its loader finds weights/ and tokenizers/ there and never downloads.
     folder = Path(wordllama.__file__).parent

@@ -137,7 +137,6 @@ def _fill_index(conn: sqlite3.Connection, *, tip: str | None, sessions: Iterable
     rows += insert_rows(conn, decision_rows(worktree, decisions))
     conn.execute("INSERT INTO records_fts (records_fts) VALUES ('rebuild')")
     vectors.store(conn, [*session_units(sessions), *decision_units(worktree, decisions)], reuse)
-    vectors.mark_complete(conn)
     set_meta(conn, "ref_tip", tip or "")
     if worktree:
         set_meta(conn, _decisions_key(worktree), decisions_sig)
@@ -212,9 +211,10 @@ def _update_locked(conn: sqlite3.Connection, repo: Repo, tip: str | None, sig: s
     """Bring an open, current-schema index up to ``tip`` and ``sig``; raise _NeedRebuild when it cannot."""
     worktree = worktree_key(repo)
     old_tip, old_sig = _state(conn, worktree)
-    if not vectors.complete(conn):
-        raise _NeedRebuild("lines not embedded yet")
     if (old_tip, old_sig) == (tip or "", sig):
+        if not vectors.complete(conn):
+            with transaction(conn):
+                vectors.fill(conn)   # lines indexed where the model was missing or not to be loaded
         return IndexUpdate("current", tip)
     folders: list[str] = []
     sessions: Sequence[SessionRecord] = ()
@@ -313,12 +313,13 @@ def open_current(repo: Repo, *, quick: bool = False) -> tuple[sqlite3.Connection
     conn = _open_if_usable(path, migrate=False)
     if conn is not None:
         try:
-            if _state(conn, worktree_key(repo)) == (tip or "", sig) and vectors.complete(conn):
+            if _state(conn, worktree_key(repo)) == (tip or "", sig) and (quick or vectors.complete(conn)):
                 return conn, IndexUpdate("current", tip)
         except sqlite3.DatabaseError as exc:
             logger.warning("search index %s is unusable (%s); rebuilding it", path, exc)
         conn.close()
-    with write_lock(path, wait=not quick):
+    # The quick open (the SessionStart brief) records new lines but never loads the model to embed them.
+    with write_lock(path, wait=not quick), vectors.deferred(quick):
         # Reopen and re-read under the lock: another writer may have updated or replaced the file,
         # and the ref may have moved again, meanwhile.
         conn = _open_if_usable(path, migrate=True, log=False)

@@ -1,9 +1,10 @@
 """Vectors: the lines of each session and decision file worth embedding, stored in the index, ranked by cosine.
 
 Invariants:
-- Only with the extra (``embedding.available()``); without it nothing is embedded, nothing is read, and the index
-  remembers that its vectors are incomplete (meta ``vectors_model`` ''), so the next writer that has the extra
-  rebuilds it whole (``complete``).
+- Lines are recorded with their text (``units``) by every writer; they are embedded only with the extra
+  (``embedding.available()``) and outside ``deferred`` (the SessionStart brief's quick open). A line left
+  unembedded marks the index incomplete (meta ``vectors_model`` ''), and the next writer that may embed fills
+  in exactly the missing lines (``fill``): no rebuild.
 - A vector is keyed by a hash of (``embedding.MODEL_ID``, the exact text): the same line is encoded once per
   model, a rebuild copies the old file's vectors by key (``reuse``), and another model never mixes in.
 - ``units`` names, per source (``sources.fid``) and unit (``title``, ``learned 2``, ...), the key of its vector;
@@ -15,13 +16,15 @@ Invariants:
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import hashlib
 import logging
 import sqlite3
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
 
 from gitmem import fence
 from gitmem.decisions.decision_files import section_text
@@ -38,6 +41,7 @@ PROMPT_LINES = 3                 # the prompt's first lines: where people say wh
 MODEL_KEY = "vectors_model"      # meta: the model every source's units were embedded with ('' when some were not)
 STAMP_KEY = "vectors_stamp"      # meta: changes whenever units change, so a process reloads its matrix
 _BATCH = 500
+_deferred: contextvars.ContextVar[bool] = contextvars.ContextVar("gitmem_vectors_deferred", default=False)
 
 Units = list[tuple[str, str]]                          # (unit name, text) of one source
 SourceUnits = tuple[tuple[str, str], Units]            # ((worktree, folder) of the source, its units)
@@ -89,14 +93,24 @@ def _meta(conn: sqlite3.Connection, name: str) -> str:
     return "" if row is None else str(row[0])
 
 
+@contextlib.contextmanager
+def deferred(defer: bool = True) -> Iterator[None]:
+    """Within: lines are recorded but not embedded, and an index with lines not embedded counts as complete (the
+    SessionStart brief's quick open must not load the model; the next writer that may embeds them)."""
+    token = _deferred.set(defer or _deferred.get())
+    try:
+        yield
+    finally:
+        _deferred.reset(token)
+
+
+def _may_embed() -> bool:
+    return embedding.available() and not _deferred.get()
+
+
 def complete(conn: sqlite3.Connection) -> bool:
-    """Does the index hold every vector this process can make? (always, without the extra)."""
-    return not embedding.available() or _meta(conn, MODEL_KEY) == embedding.MODEL_ID
-
-
-def mark_complete(conn: sqlite3.Connection) -> None:
-    """After a full build: every source's units are embedded (or, without the extra, none are)."""
-    _set_meta(conn, MODEL_KEY, embedding.MODEL_ID if embedding.available() else "")
+    """Is every line embedded that this process should embed now? (always, without the extra or when deferred)."""
+    return not _may_embed() or _meta(conn, MODEL_KEY) == embedding.MODEL_ID
 
 
 def forget(conn: sqlite3.Connection, where: str, params: Sequence[Any]) -> None:
@@ -111,42 +125,39 @@ def prune(conn: sqlite3.Connection) -> int:
 
 
 def store(conn: sqlite3.Connection, sources: Iterable[SourceUnits], reuse: Path | None = None) -> int:
-    """Record the units of ``sources`` (already in ``sources``) and embed the texts no vector has yet (looked up in
-    this index, then in ``reuse``, an older index file); return how many texts were encoded.
-
-    Without the extra: nothing is embedded and the index is marked incomplete."""
-    if not embedding.available():
-        if _meta(conn, MODEL_KEY):
-            _set_meta(conn, MODEL_KEY, "")
-        return 0
+    """Record the units of ``sources`` (already in ``sources``), then embed every line no vector has yet
+    (``fill``); return how many texts were encoded."""
     fids = {(w, f): fid for fid, w, f in conn.execute("SELECT fid, worktree, folder FROM sources")}
-    rows: list[tuple[int, str, bytes]] = []
-    texts: dict[bytes, str] = {}
-    for where, units in sources:
-        fid = fids.get(where)
-        if fid is None:
-            continue
-        for name, text in units:
-            k = key(text)
-            rows.append((fid, name, k))
-            texts[k] = text
-    conn.executemany("INSERT INTO units (fid, unit, key) VALUES (?, ?, ?)", rows)
-    have = _present(conn, list(texts))
-    missing = [k for k in texts if k not in have]
-    if missing and reuse is not None and reuse.exists():
-        missing = _copy_from(conn, reuse, missing)
-    encoded = 0
-    for start in range(0, len(missing), _BATCH):
-        chunk = missing[start:start + _BATCH]
-        vecs = embedding.encode([texts[k] for k in chunk])
+    rows = [(fids[where], name, key(text), text) for where, units in sources if where in fids for name, text in units]
+    conn.executemany("INSERT INTO units (fid, unit, key, text) VALUES (?, ?, ?, ?)", rows)
+    _set_meta(conn, STAMP_KEY, uuid.uuid4().hex)
+    if rows:
+        _set_meta(conn, MODEL_KEY, "")
+    return fill(conn, reuse)
+
+
+def fill(conn: sqlite3.Connection, reuse: Path | None = None) -> int:
+    """Embed every line no vector has yet: copied by key from ``reuse`` (an older index file) when it has them,
+    else encoded; drop vectors no line names. Return how many texts were encoded. Without the extra, or deferred,
+    nothing happens: the index stays marked incomplete for a later writer."""
+    if not _may_embed():
+        return 0
+    missing = dict(conn.execute("SELECT DISTINCT u.key, u.text FROM units u WHERE NOT EXISTS "
+                                "(SELECT 1 FROM vectors v WHERE v.key = u.key)").fetchall())
+    keys = list(missing)
+    if keys and reuse is not None and reuse.exists():
+        keys = _copy_from(conn, reuse, keys)
+    for start in range(0, len(keys), _BATCH):
+        chunk = keys[start:start + _BATCH]
+        vecs = embedding.encode([missing[k] for k in chunk])
         conn.executemany("INSERT OR REPLACE INTO vectors (key, vec) VALUES (?, ?)",
                          ((k, vecs[i].tobytes()) for i, k in enumerate(chunk)))
-        encoded += len(chunk)
     prune(conn)
+    _set_meta(conn, MODEL_KEY, embedding.MODEL_ID)
     _set_meta(conn, STAMP_KEY, uuid.uuid4().hex)
-    if encoded:
-        logger.debug("embedded %d new lines (%d units)", encoded, len(rows))
-    return encoded
+    if keys:
+        logger.debug("embedded %d new lines", len(keys))
+    return len(keys)
 
 
 def _present(conn: sqlite3.Connection, keys: list[bytes]) -> set[bytes]:
