@@ -8,7 +8,9 @@ Invariants:
   (``vectors.nearest_sources``). A group's fused score is the sum over the sides that found it of
   ``1 / (RRF_K + rank)``.
 - Exact wording keeps its recall: a source found only by meaning must be at least ``FLOOR`` similar to the
-  query, so a vague neighbour never pushes a hit with the words out of the first places.
+  query to be listed, and unless it is ``STRONG``ly similar it comes after every hit that has all the query
+  words (it competes by fused score only with hits that have some of them), so a vague neighbour never pushes
+  a hit with the words out of the first places.
 - Filters apply to both sides alike (``query.filters``); the meaning side sees only the records the lexical
   side could list (this work tree's decisions, the memory ref's sessions).
 """
@@ -24,8 +26,9 @@ from gitmem.index import embedding, vectors
 from gitmem.index.query import SearchHit, filters, fts_expression, group_key, parse_types, query_index, source_leaders
 from gitmem.since import parse_since
 
-RRF_K = 60              # reciprocal rank fusion's constant (Cormack et al. 2009); see the decision file's figures
-FLOOR = 0.35            # cosine a source found only by meaning needs (tuned on benchmarks/quality, see the decision)
+RRF_K = 60              # reciprocal rank fusion's constant (Cormack et al. 2009); 10-60 rank alike on the benchmark
+FLOOR = 0.15            # cosine a source needs to be found by meaning (tuned on benchmarks/quality: see the decision)
+STRONG = 0.30           # below it, a source found only by meaning never outranks a hit with every query word
 NEAR_POOL = 20          # sources ranked by meaning per query, before filters
 
 
@@ -49,8 +52,9 @@ def query(conn: sqlite3.Connection, text: str, *, lexical: bool = False, types: 
 
 
 def fuse(words: list[SearchHit], meaning: list[SearchHit]) -> list[SearchHit]:
-    """Groups of both lists by fused score (lexical rank breaks ties); each group led by its lexical leader, marked
-    ``both`` when meaning found it too; then the lexical hits that follow a leader, in their order."""
+    """Groups of both lists by fused score (lexical rank breaks ties), the weak ones after the others (a hit with
+    only some of the words, or found by meaning alone below ``STRONG``); each group led by its lexical leader,
+    marked ``both`` when meaning found it too; then the lexical hits that follow a leader, in their order."""
     rank_words: dict[tuple[str, str], int] = {}
     lead: dict[tuple[str, str], SearchHit] = {}
     rest: list[SearchHit] = []
@@ -69,9 +73,11 @@ def fuse(words: list[SearchHit], meaning: list[SearchHit]) -> list[SearchHit]:
         rank_meaning[g] = len(rank_meaning) + 1
         lead[g] = dataclasses.replace(lead[g], found_by="both") if g in lead else hit
 
-    def score(g: tuple[str, str]) -> tuple[float, int]:
+    def score(g: tuple[str, str]) -> tuple[bool, float, int]:
+        hit = lead[g]
+        weak = (hit.found_by == "meaning" and hit.score < STRONG) or (hit.found_by == "words" and hit.match == "any")
         fused = sum(1.0 / (RRF_K + r[g]) for r in (rank_words, rank_meaning) if g in r)
-        return (-fused, rank_words.get(g, len(words) + 1))
+        return (weak, -fused, rank_words.get(g, len(words) + 1))
 
     order = sorted(lead, key=score)
     return [lead[g] for g in order] + rest
