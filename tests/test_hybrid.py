@@ -208,3 +208,30 @@ def test_lines_indexed_without_the_model_are_embedded_by_the_next_search_without
     assert found.hybrid and found.hits[0].id == "s-logo"
     assert len(counted.texts) == lines + 1          # each line once, and the query
     assert index_file.ensure_index(r).action == "current" and len(counted.texts) == lines + 1
+
+
+def test_fusion_keeps_hits_with_every_word_above_weak_meaning_and_ranks_strong_meaning_by_rrf() -> None:
+    from gitmem.index.hybrid import STRONG, fuse
+    from gitmem.index.query import SearchHit
+
+    def hit(sid: str, **kw: Any) -> SearchHit:
+        return SearchHit("session", sid, sid, sid, "", "2026-11-24", "", "", "", (), **kw)
+
+    words = [hit("w1", score=9.0), hit("w2", score=8.0), hit("w3", score=7.0, match="any")]
+    weak = [hit(f"m{i}", score=STRONG - 0.05, match="none", found_by="meaning") for i in range(4)]
+    fused = fuse(words, weak)
+    # the hits with every word first; weak meaning competes by fused rank only with the hit that has some words
+    assert [h.id for h in fused] == ["w1", "w2", "m0", "m1", "w3", "m2", "m3"]
+
+    strong = [hit("m0", score=STRONG + 0.2, match="none", found_by="meaning"), hit("w2", score=0.4,
+                                                                                 found_by="meaning")]
+    fused = fuse(words, strong)
+    assert [(h.id, h.found_by) for h in fused][:3] == [("w2", "both"), ("w1", "words"), ("m0", "meaning")]
+
+    # words found the session through one of its observations, meaning through its summary: the summary leads
+    obs = SearchHit("observation", "o1-1", "w9", "ran the tests", "", "2026-11-24", "", "", "", (), score=5.0,
+                    match="any")
+    summary = hit("w9", score=0.2, match="none", found_by="meaning")
+    fused = fuse([obs], [summary])
+    assert [(h.type, h.id, h.found_by, h.match) for h in fused] == [("session", "w9", "both", "any"),
+                                                                    ("observation", "o1-1", "words", "any")]

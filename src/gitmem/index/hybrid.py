@@ -53,31 +53,42 @@ def query(conn: sqlite3.Connection, text: str, *, lexical: bool = False, types: 
 
 def fuse(words: list[SearchHit], meaning: list[SearchHit]) -> list[SearchHit]:
     """Groups of both lists by fused score (lexical rank breaks ties), the weak ones after the others (a hit with
-    only some of the words, or found by meaning alone below ``STRONG``); each group led by its lexical leader,
-    marked ``both`` when meaning found it too; then the lexical hits that follow a leader, in their order."""
+    only some of the words, or found by meaning alone below ``STRONG``); each group led by its lexical leader
+    (a session by its summary when either side found that), marked ``both`` when meaning found it too; then the
+    other lexical hits, in their order."""
     rank_words: dict[tuple[str, str], int] = {}
-    lead: dict[tuple[str, str], SearchHit] = {}
-    rest: list[SearchHit] = []
-    for hit in words:
+    lead: dict[tuple[str, str], tuple[int, SearchHit]] = {}
+    rest: list[tuple[int, SearchHit]] = []
+    for i, hit in enumerate(words):
         g = group_key(hit)
         if g in lead:
-            rest.append(hit)
+            rest.append((i, hit))
         else:
             rank_words[g] = len(rank_words) + 1
-            lead[g] = hit
+            lead[g] = (i, hit)
     rank_meaning: dict[tuple[str, str], int] = {}
     for hit in meaning:
         g = group_key(hit)
         if g in rank_meaning:
             continue
         rank_meaning[g] = len(rank_meaning) + 1
-        lead[g] = dataclasses.replace(lead[g], found_by="both") if g in lead else hit
+        if g not in lead:
+            lead[g] = (len(words), hit)
+        elif lead[g][1].type != hit.type:
+            # Words found the session by an observation, meaning by its summary: the summary leads (it says what
+            # the session was), keeping the words' rank; the observation follows with the other hits.
+            i, by_words = lead[g]
+            rest.append((i, by_words))
+            lead[g] = (i, dataclasses.replace(hit, found_by="both", match=by_words.match,
+                                                 session_matches=by_words.session_matches))
+        else:
+            lead[g] = (lead[g][0], dataclasses.replace(lead[g][1], found_by="both"))
 
     def score(g: tuple[str, str]) -> tuple[bool, float, int]:
-        hit = lead[g]
+        hit = lead[g][1]
         weak = (hit.found_by == "meaning" and hit.score < STRONG) or (hit.found_by == "words" and hit.match == "any")
         fused = sum(1.0 / (RRF_K + r[g]) for r in (rank_words, rank_meaning) if g in r)
         return (weak, -fused, rank_words.get(g, len(words) + 1))
 
     order = sorted(lead, key=score)
-    return [lead[g] for g in order] + rest
+    return [lead[g][1] for g in order] + [hit for _, hit in sorted(rest, key=lambda pair: pair[0])]
