@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import hashlib
+import json
 import logging
 import sqlite3
 import uuid
@@ -40,6 +41,7 @@ UNIT_CHARS = 300                 # a unit is one line of at most this many chara
 PROMPT_LINES = 3                 # the prompt's first lines: where people say what they want
 MODEL_KEY = "vectors_model"      # meta: the model every source's units were embedded with ('' when some were not)
 STAMP_KEY = "vectors_stamp"      # meta: changes whenever units change, so a process reloads its matrix
+PRUNE_KEY = "vectors_prune"      # meta: units were forgotten since vectors were last pruned
 _BATCH = 500
 _deferred: contextvars.ContextVar[bool] = contextvars.ContextVar("gitmem_vectors_deferred", default=False)
 
@@ -115,35 +117,50 @@ def complete(conn: sqlite3.Connection) -> bool:
 
 def forget(conn: sqlite3.Connection, where: str, params: Sequence[Any]) -> None:
     """Drop the units of the sources matching ``where`` (on ``sources``); their vectors go at the next ``prune``."""
-    conn.execute(f"DELETE FROM units WHERE fid IN (SELECT fid FROM sources WHERE {where})", params)
-    _set_meta(conn, STAMP_KEY, uuid.uuid4().hex)
+    if conn.execute(f"DELETE FROM units WHERE fid IN (SELECT fid FROM sources WHERE {where})", params).rowcount:
+        _set_meta(conn, PRUNE_KEY, "1")
+        _set_meta(conn, STAMP_KEY, uuid.uuid4().hex)
 
 
 def prune(conn: sqlite3.Connection) -> int:
-    """Delete vectors no unit names; return how many."""
+    """Delete the vectors no unit names (when units were forgotten since the last prune); return how many."""
+    if not _meta(conn, PRUNE_KEY):
+        return 0
+    conn.execute("DELETE FROM meta WHERE key = ?", (PRUNE_KEY,))
     return conn.execute("DELETE FROM vectors WHERE key NOT IN (SELECT key FROM units)").rowcount
 
 
 def store(conn: sqlite3.Connection, sources: Iterable[SourceUnits], reuse: Path | None = None) -> int:
-    """Record the units of ``sources`` (already in ``sources``), then embed every line no vector has yet
-    (``fill``); return how many texts were encoded."""
-    fids = {(w, f): fid for fid, w, f in conn.execute("SELECT fid, worktree, folder FROM sources")}
-    rows = [(fids[where], name, key(text), text) for where, units in sources if where in fids for name, text in units]
+    """Record the units of ``sources`` (already in ``sources``), then embed those of their lines no vector has
+    yet (``fill``); return how many texts were encoded."""
+    wanted = list(sources)
+    fids: dict[tuple[str, str], int] = {}
+    for start in range(0, len(wanted), _BATCH):
+        chunk = [where for where, _ in wanted[start:start + _BATCH]]
+        fids.update(((w, f), fid) for fid, w, f in conn.execute(
+            "SELECT fid, worktree, folder FROM sources WHERE (worktree, folder) IN "
+            "(SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?))", (json.dumps(chunk),)))
+    rows = [(fids[where], name, key(text), text) for where, units in wanted if where in fids for name, text in units]
     conn.executemany("INSERT INTO units (fid, unit, key, text) VALUES (?, ?, ?, ?)", rows)
-    _set_meta(conn, STAMP_KEY, uuid.uuid4().hex)
     if rows:
-        _set_meta(conn, MODEL_KEY, "")
-    return fill(conn, reuse)
+        _set_meta(conn, STAMP_KEY, uuid.uuid4().hex)
+        if _meta(conn, MODEL_KEY) and not _may_embed():
+            _set_meta(conn, MODEL_KEY, "")
+    return fill(conn, reuse, {k: text for _, _, k, text in rows})
 
 
-def fill(conn: sqlite3.Connection, reuse: Path | None = None) -> int:
-    """Embed every line no vector has yet: copied by key from ``reuse`` (an older index file) when it has them,
-    else encoded; drop vectors no line names. Return how many texts were encoded. Without the extra, or deferred,
-    nothing happens: the index stays marked incomplete for a later writer."""
+def fill(conn: sqlite3.Connection, reuse: Path | None = None, lines: dict[bytes, str] | None = None) -> int:
+    """Embed the lines no vector has yet (``lines``: only these, by key; else every unit's): copied by key from
+    ``reuse`` (an older index file) when it has them, else encoded; drop vectors no line names. Return how many
+    texts were encoded. Without the extra, or deferred, nothing happens: the index stays marked incomplete."""
     if not _may_embed():
         return 0
-    missing = dict(conn.execute("SELECT DISTINCT u.key, u.text FROM units u WHERE NOT EXISTS "
-                                "(SELECT 1 FROM vectors v WHERE v.key = u.key)").fetchall())
+    if lines is None:
+        missing = dict(conn.execute("SELECT DISTINCT u.key, u.text FROM units u WHERE NOT EXISTS "
+                                    "(SELECT 1 FROM vectors v WHERE v.key = u.key)").fetchall())
+    else:
+        have = _present(conn, list(lines))
+        missing = {k: text for k, text in lines.items() if k not in have}
     keys = list(missing)
     if keys and reuse is not None and reuse.exists():
         keys = _copy_from(conn, reuse, keys)
@@ -153,8 +170,13 @@ def fill(conn: sqlite3.Connection, reuse: Path | None = None) -> int:
         conn.executemany("INSERT OR REPLACE INTO vectors (key, vec) VALUES (?, ?)",
                          ((k, vecs[i].tobytes()) for i, k in enumerate(chunk)))
     prune(conn)
-    _set_meta(conn, MODEL_KEY, embedding.MODEL_ID)
-    _set_meta(conn, STAMP_KEY, uuid.uuid4().hex)
+    if lines is None or _meta(conn, MODEL_KEY) != embedding.MODEL_ID:
+        # complete only when every unit was looked at, or when the index was complete before these lines
+        if lines is None or not conn.execute("SELECT 1 FROM units u WHERE NOT EXISTS "
+                                             "(SELECT 1 FROM vectors v WHERE v.key = u.key) LIMIT 1").fetchone():
+            _set_meta(conn, MODEL_KEY, embedding.MODEL_ID)
+    if missing:
+        _set_meta(conn, STAMP_KEY, uuid.uuid4().hex)
     if keys:
         logger.debug("embedded %d new lines", len(keys))
     return len(keys)
@@ -205,7 +227,7 @@ _cache: dict[str, _Matrix] = {}
 
 def _matrix(conn: sqlite3.Connection) -> _Matrix | None:
     """Every unit's vector as one matrix, loaded once per process and again only when the units changed."""
-    import numpy
+    numpy = embedding.numpy_module()
 
     stamp = _meta(conn, STAMP_KEY)
     cached = _cache.get("m")
@@ -227,7 +249,7 @@ def has_vectors(conn: sqlite3.Connection) -> bool:
 
 def nearest_sources(conn: sqlite3.Connection, query: str, limit: int, floor: float) -> list[tuple[int, float]]:
     """(fid, cosine) of the ``limit`` sources nearest to ``query`` by their nearest unit, at least ``floor``."""
-    import numpy
+    numpy = embedding.numpy_module()
 
     m = _matrix(conn)
     if m is None or not query.strip():
