@@ -236,11 +236,11 @@ _SNIPPET = f"snippet(records_fts, -1, '**', '**', '…', {SNIPPET_TOKENS})"
 _JOIN = "records_fts CROSS JOIN records r ON r.rowid = records_fts.rowid"   # CROSS: FTS5 drives the join
 
 
-def _hit(row: Sequence[Any]) -> SearchHit:
+def _hit(row: Sequence[Any], match: str = "all") -> SearchHit:
     kind, rid, session_id, label, snippet, date, author, branch, path, files, score, title, body, tags = row
     return SearchHit(kind, rid, session_id, expand_label(label, rid, title, body, files, tags),
                      " ".join((snippet or "").split()), date, author, branch, path,
-                     tuple(files.split("\n")) if files else (), 0.0 - float(score))  # bm25: lower is better
+                     tuple(files.split("\n")) if files else (), 0.0 - float(score), match)  # bm25: lower is better
 
 
 def source_leaders(conn: sqlite3.Connection, fids: Sequence[int], f: _Filters) -> dict[int, SearchHit]:
@@ -267,7 +267,7 @@ def _window(conn: sqlite3.Connection, match: str) -> int | None:
     return None if row is None else row[0]
 
 
-def _ranked(conn: sqlite3.Connection, text: str, f: _Filters, limit: int) -> list[SearchHit]:
+def _ranked(conn: sqlite3.Connection, text: str, f: _Filters, limit: int, match: str = "all") -> list[SearchHit]:
     """The best ``limit`` BM25 hits for the MATCH expression ``text`` among the newest ``MAX_RANKED``
     matches whose index tokens pass the filters.
 
@@ -293,27 +293,30 @@ def _ranked(conn: sqlite3.Connection, text: str, f: _Filters, limit: int) -> lis
         rows = {row[0]: row[1:] for row in conn.execute(
             f"SELECT rowid, worktree, {_HIT_COLUMNS.format(snippet='NULL', score='NULL')} FROM records r "
             f"WHERE rowid IN ({', '.join(str(int(t[0])) for t in top)})")} if top else {}
-        hits: list[tuple[int, SearchHit]] = []
+        picked: list[tuple[int, float, str | None]] = []
         for rowid, score, snip in top:
             row = rows.get(rowid)
             if row is None or row[0] not in ("", f.params["worktree"]):
                 continue
             if f.check is not None and not f.check(row[1], row[6], row[7], row[8], row[10]):
                 continue
-            hits.append((rowid, _hit((*row[1:5], snip, *row[6:11], score, *row[12:]))))
-            if len(hits) == limit:
+            picked.append((rowid, score, snip))
+            if len(picked) == limit:
                 break
-        if len(hits) >= limit or len(top) < fetch:
+        if len(picked) >= limit or len(top) < fetch:
             break
         fetch *= 4
-    snippets = {rowid: hit.snippet for rowid, hit in hits}
-    if not inline and hits:
+    snippets = {rowid: snip for rowid, _, snip in picked}
+    if not inline and picked:
         snippets = dict(conn.execute(
             f"SELECT rowid, {_SNIPPET} FROM records_fts WHERE records_fts MATCH ? "
-            f"AND rowid IN ({', '.join(str(int(rowid)) for rowid, _ in hits)})", (text,)).fetchall())
-    return [dataclasses.replace(hit, snippet=_written(snippets.get(rowid) or "", rows[rowid][12], rows[rowid][13],
-                                                      rows[rowid][10], rows[rowid][14]))
-            for rowid, hit in hits]
+            f"AND rowid IN ({', '.join(str(int(rowid)) for rowid, _, _ in picked)})", (text,)).fetchall())
+    hits = []
+    for rowid, score, _ in picked:   # each hit built once, with its final snippet
+        row = rows[rowid]
+        snip = _written(snippets.get(rowid) or "", row[12], row[13], row[10], row[14])
+        hits.append(_hit((*row[1:5], snip, *row[6:11], score, *row[12:]), match))
+    return hits
 
 
 def _written(snippet: str, title: str, body: str, files: str, tags: str) -> str:
@@ -365,8 +368,7 @@ def query_index(conn: sqlite3.Connection, query: str, *, types: Iterable[str] | 
         # (an abbreviation), follow, ranked among themselves (BM25 favours more and rarer words; the
         # tokenizer stems each word).
         seen = {(h.type, h.id) for h in hits}
-        relaxed = [dataclasses.replace(h, match="any") for h in _ranked(conn, relaxed_text, f, pool + len(hits))
-                   if (h.type, h.id) not in seen]
+        relaxed = [h for h in _ranked(conn, relaxed_text, f, pool + len(hits), "any") if (h.type, h.id) not in seen]
         hits += per_session(relaxed)
     return hits[:limit]
 
@@ -393,6 +395,9 @@ def per_session(hits: Sequence[SearchHit]) -> list[SearchHit]:
     rest: list[tuple[int, SearchHit]] = []
     for members in groups.values():
         lead = next((i for i in members if hits[i].type == "session"), members[0])
+        if len(members) == 1 and hits[lead].session_matches == 1:
+            leaders.append(hits[lead])   # alone in its session: nothing to change (most hits)
+            continue
         leaders.append(dataclasses.replace(hits[lead], session_matches=len(members)))
         rest += [(i, dataclasses.replace(hits[i], session_matches=len(members))) for i in members if i != lead]
     return leaders + [hit for _, hit in sorted(rest, key=lambda pair: pair[0])]
