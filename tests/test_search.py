@@ -17,7 +17,7 @@ from conftest import git
 from gitmem.config import DECISIONS_DIR, MEMORY_REF
 from gitmem.errors import GitmemError
 from gitmem.git import Repo, discover
-from gitmem.index import index_file, migrations, query, search
+from gitmem.index import embedding, index_file, migrations, query, search
 from gitmem.index.query import MAX_TERMS, SearchHit, fts_expression, query_terms
 from gitmem.index.rows import expand_label
 from gitmem.store import memory_ref
@@ -69,6 +69,13 @@ def fts_integrity(repo: Repo) -> None:
         conn.execute("INSERT INTO records_fts (records_fts, rank) VALUES ('integrity-check', 1)")
     finally:
         conn.close()
+
+
+@pytest.fixture(autouse=True)
+def words_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests pin the lexical engine (FTS5, filters, the index's life) as it ranks without the semantic extra;
+    tests/test_hybrid.py tests what meaning adds."""
+    monkeypatch.setattr(embedding, "available", lambda: False)
 
 
 @pytest.fixture(autouse=True)

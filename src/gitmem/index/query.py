@@ -267,9 +267,9 @@ def _window(conn: sqlite3.Connection, match: str) -> int | None:
     return None if row is None else row[0]
 
 
-def _ranked(conn: sqlite3.Connection, text: str, f: _Filters, limit: int, match: str = "all") -> list[SearchHit]:
+def _ranked(conn: sqlite3.Connection, text: str, f: _Filters, limit: int, words: str = "all") -> list[SearchHit]:
     """The best ``limit`` BM25 hits for the MATCH expression ``text`` among the newest ``MAX_RANKED``
-    matches whose index tokens pass the filters.
+    matches whose index tokens pass the filters; ``words`` is their ``match`` (``any`` for the relaxed pass).
 
     Ranking happens in the FTS table alone; joining every match to ``records``
     before the sort would double the cost. The few winners are then read and
@@ -315,7 +315,7 @@ def _ranked(conn: sqlite3.Connection, text: str, f: _Filters, limit: int, match:
     for rowid, score, _ in picked:   # each hit built once, with its final snippet
         row = rows[rowid]
         snip = _written(snippets.get(rowid) or "", row[12], row[13], row[10], row[14])
-        hits.append(_hit((*row[1:5], snip, *row[6:11], score, *row[12:]), match))
+        hits.append(_hit((*row[1:5], snip, *row[6:11], score, *row[12:]), words))
     return hits
 
 
