@@ -26,7 +26,8 @@ logger = logging.getLogger(__name__)
 
 @contextlib.contextmanager
 def opened(repo: Repo, *, quick: bool = False) -> Iterator[Callable[..., list[SearchHit]]]:
-    """One up-to-date index for several queries: ``find(query, **filters)`` as ``search`` takes them.
+    """One up-to-date index for several queries: ``find(query, **filters)`` as ``search`` takes them (words only
+    unless ``lexical=False`` is passed).
 
     The freshness check (a rev-parse and a scan of the decision files) and the
     connection are paid once, not once per query. ``quick``: raise IndexNotReady rather than build the
@@ -35,7 +36,9 @@ def opened(repo: Repo, *, quick: bool = False) -> Iterator[Callable[..., list[Se
     conn, _update = open_current(repo, quick=quick)
     worktree = worktree_key(repo)
     try:
-        yield lambda query, **filters: hybrid.query(conn, query, worktree=worktree, **filters)[0]
+        # Words only unless the caller asks for meaning too (``lexical=False``): the brief ranks by words.
+        yield lambda query, **filters: hybrid.query(conn, query, worktree=worktree,
+                                                    **{"lexical": True, **filters})[0]
     finally:
         conn.close()
 
