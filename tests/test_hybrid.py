@@ -179,32 +179,33 @@ def test_without_the_extra_nothing_is_embedded_and_search_is_lexical(
     assert not found.hybrid and [h.id for h in found.hits][0] == "s-logo"
     assert [h.found_by for h in found.hits] == ["words"] * len(found.hits)
     assert search.find(r, PARAPHRASE).hits == []
-    # the lines are recorded (a later process with the model embeds them), none is encoded
-    assert ("s-logo title", "Make the logo blue on the landing page") in table(
-        r, "SELECT s.session_id || ' ' || u.unit, u.text FROM units u JOIN sources s ON s.fid = u.fid")
-    assert table(r, "SELECT count(*) FROM vectors") == [(0,)]
+    # nothing recorded without the extra (a writer that has it rebuilds the index)
+    assert table(r, "SELECT count(*) FROM units") == [(0,)] and table(r, "SELECT count(*) FROM vectors") == [(0,)]
     assert table(r, f"SELECT value FROM meta WHERE key = '{vectors.MODEL_KEY}' AND value != ''") == []
     monkeypatch.chdir(repo)
     code, out, err = run(capsys, "search", "logo", "--json")
-    assert code == 0, err and json.loads(out)["hybrid"] is False
+    assert code == 0, err
+    assert json.loads(out)["hybrid"] is False
+    if embedding.available():   # the extra is back: the next search rebuilds the index with its lines
+        monkeypatch.undo()
+        found = search.find(r, PARAPHRASE)
+        assert found.hybrid and found.hits[0].id == "s-logo"
 
 
 @needs_model
-def test_lines_indexed_without_the_model_are_embedded_by_the_next_search_without_a_rebuild(
+def test_lines_indexed_by_the_quick_open_are_embedded_by_the_next_search_without_a_rebuild(
         repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (repo / ".git" / "gitmem").mkdir(exist_ok=True)
     r = discover(repo)
     for sid in SESSIONS:
         add(r, sid)
-    with monkeypatch.context() as off:
-        off.setattr(embedding, "available", lambda: False)
-        assert not search.find(r, "logo").hybrid
-    conn, _update = index_file.open_current(r, quick=True)   # the SessionStart brief's open: never embeds
-    conn.close()
-    assert table(r, "SELECT count(*) FROM vectors") == [(0,)]
-    lines = table(r, "SELECT count(DISTINCT key) FROM units")[0][0]
     counted = Counting(monkeypatch)
-    found = search.find(r, PARAPHRASE)     # the extra is back: the missing lines are embedded in place
+    conn, update = index_file.open_current(r, quick=True)   # the SessionStart brief's open: never embeds
+    conn.close()
+    assert update.action == "rebuilt" and counted.texts == []     # built, its lines recorded, none encoded
+    lines = table(r, "SELECT count(DISTINCT key) FROM units")[0][0]
+    assert lines >= 9 and table(r, "SELECT count(*) FROM vectors") == [(0,)]
+    found = search.find(r, PARAPHRASE)     # the missing lines are embedded in place
     assert found.hybrid and found.hits[0].id == "s-logo"
     assert len(counted.texts) == lines + 1          # each line once, and the query
     assert index_file.ensure_index(r).action == "current" and len(counted.texts) == lines + 1

@@ -211,6 +211,8 @@ def _update_locked(conn: sqlite3.Connection, repo: Repo, tip: str | None, sig: s
     """Bring an open, current-schema index up to ``tip`` and ``sig``; raise _NeedRebuild when it cannot."""
     worktree = worktree_key(repo)
     old_tip, old_sig = _state(conn, worktree)
+    if vectors.needs_rebuild(conn):
+        raise _NeedRebuild("indexed without the semantic extra")
     if (old_tip, old_sig) == (tip or "", sig):
         if not vectors.complete(conn):
             with transaction(conn):

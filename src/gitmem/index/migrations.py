@@ -299,7 +299,8 @@ def m003_identifier_words(conn: sqlite3.Connection) -> None:
 def m004_vectors(conn: sqlite3.Connection) -> None:
     """Vectors for hybrid search (``gitmem.index.vectors``; only filled with the ``gitmem[semantic]`` extra).
 
-    ``vectors`` maps a 16-byte hash of (model id, exact text) to the text's float32 vector, so a line is
+    ``vectors`` maps a 16-byte hash of (model id, storage format, exact text) to the text's vector (int8: a unit
+    vector x 127), so a line is
     encoded once and a rebuild copies vectors by key. ``units`` names, for each source (``sources.fid``), its
     embedded lines (``title``, ``learned 2``, ``decision``...), their text, and their vector's key: a line
     indexed where the model is missing (or on the SessionStart path) is embedded by a later writer. The indexed tip is

@@ -1,11 +1,13 @@
 """Vectors: the lines of each session and decision file worth embedding, stored in the index, ranked by cosine.
 
 Invariants:
-- Lines are recorded with their text (``units``) by every writer; they are embedded only with the extra
-  (``embedding.available()``) and outside ``deferred`` (the SessionStart brief's quick open). A line left
-  unembedded marks the index incomplete (meta ``vectors_model`` ''), and the next writer that may embed fills
-  in exactly the missing lines (``fill``): no rebuild.
-- A vector is keyed by a hash of (``embedding.MODEL_ID``, the exact text): the same line is encoded once per
+- Without the extra (``embedding.available()``) nothing is recorded, and the index remembers it: the first
+  writer with the extra rebuilds it (``needs_rebuild``). With it, lines are recorded with their text
+  (``units``) and embedded, except inside ``deferred`` (the SessionStart brief's quick open, which must not load
+  the model): a line left unembedded marks the index incomplete (meta ``vectors_model`` ''), and the next
+  writer that may embed fills in exactly the missing lines (``fill``), no rebuild.
+- A vector is stored as int8 (a unit vector x 127, ``_packed``) and keyed by a hash of (``embedding.MODEL_ID``,
+  that format, the exact text): the same line is encoded once per
   model, a rebuild copies the old file's vectors by key (``reuse``), and another model never mixes in.
 - ``units`` names, per source (``sources.fid``) and unit (``title``, ``learned 2``, ...), the key of its vector;
   a source's units go with the source (``forget``), and a vector no unit names is dropped (``store``, ``prune``).
@@ -42,7 +44,9 @@ PROMPT_LINES = 3                 # the prompt's first lines: where people say wh
 MODEL_KEY = "vectors_model"      # meta: the model every source's units were embedded with ('' when some were not)
 STAMP_KEY = "vectors_stamp"      # meta: changes whenever units change, so a process reloads its matrix
 PRUNE_KEY = "vectors_prune"      # meta: units were forgotten since vectors were last pruned
+UNRECORDED_KEY = "vectors_unrecorded"   # meta: sources were indexed without the extra, their lines not recorded
 _BATCH = 500
+_FORMAT = "int8"                 # how a vector is stored (``_packed``); part of its key
 _deferred: contextvars.ContextVar[bool] = contextvars.ContextVar("gitmem_vectors_deferred", default=False)
 
 Units = list[tuple[str, str]]                          # (unit name, text) of one source
@@ -82,7 +86,13 @@ def _kept(units: Units) -> Units:
 
 
 def key(text: str) -> bytes:
-    return hashlib.sha256(f"{embedding.MODEL_ID}\0{text}".encode("utf-8", "surrogateescape")).digest()[:16]
+    return hashlib.sha256(f"{embedding.MODEL_ID}/{_FORMAT}\0{text}".encode("utf-8", "surrogateescape")).digest()[:16]
+
+
+def _packed(vectors: "numpy.ndarray") -> list[bytes]:
+    """Unit vectors stored as int8 (x 127): a quarter of float32's bytes; cosines move by about 0.005."""
+    numpy = embedding.numpy_module()
+    return [row.tobytes() for row in numpy.clip(numpy.rint(vectors * 127.0), -127, 127).astype(numpy.int8)]
 
 
 def _set_meta(conn: sqlite3.Connection, name: str, value: str) -> None:
@@ -115,6 +125,11 @@ def complete(conn: sqlite3.Connection) -> bool:
     return not _may_embed() or _meta(conn, MODEL_KEY) == embedding.MODEL_ID
 
 
+def needs_rebuild(conn: sqlite3.Connection) -> bool:
+    """Were sources indexed without the extra (their lines never recorded) while this process has it?"""
+    return embedding.available() and _meta(conn, UNRECORDED_KEY) == "1"
+
+
 def forget(conn: sqlite3.Connection, where: str, params: Sequence[Any]) -> None:
     """Drop the units of the sources matching ``where`` (on ``sources``); their vectors go at the next ``prune``."""
     if conn.execute(f"DELETE FROM units WHERE fid IN (SELECT fid FROM sources WHERE {where})", params).rowcount:
@@ -134,6 +149,13 @@ def store(conn: sqlite3.Connection, sources: Iterable[SourceUnits], reuse: Path 
     """Record the units of ``sources`` (already in ``sources``), then embed those of their lines no vector has
     yet (``fill``); return how many texts were encoded."""
     wanted = list(sources)
+    if not embedding.available():
+        # No model here, ever: the lines are not even recorded (they would grow every index); a writer that
+        # has the extra rebuilds the index (``needs_rebuild``).
+        if any(units for _, units in wanted):
+            _set_meta(conn, MODEL_KEY, "")
+            _set_meta(conn, UNRECORDED_KEY, "1")
+        return 0
     fids: dict[tuple[str, str], int] = {}
     for start in range(0, len(wanted), _BATCH):
         chunk = [where for where, _ in wanted[start:start + _BATCH]]
@@ -166,9 +188,8 @@ def fill(conn: sqlite3.Connection, reuse: Path | None = None, lines: dict[bytes,
         keys = _copy_from(conn, reuse, keys)
     for start in range(0, len(keys), _BATCH):
         chunk = keys[start:start + _BATCH]
-        vecs = embedding.encode([missing[k] for k in chunk])
-        conn.executemany("INSERT OR REPLACE INTO vectors (key, vec) VALUES (?, ?)",
-                         ((k, vecs[i].tobytes()) for i, k in enumerate(chunk)))
+        packed = _packed(embedding.encode([missing[k] for k in chunk]))
+        conn.executemany("INSERT OR REPLACE INTO vectors (key, vec) VALUES (?, ?)", zip(chunk, packed))
     prune(conn)
     if lines is None or _meta(conn, MODEL_KEY) != embedding.MODEL_ID:
         # complete only when every unit was looked at, or when the index was complete before these lines
@@ -236,7 +257,9 @@ def _matrix(conn: sqlite3.Connection) -> _Matrix | None:
     rows = conn.execute("SELECT u.fid, v.vec FROM units u JOIN vectors v ON v.key = u.key ORDER BY u.fid").fetchall()
     if not rows:
         return None
-    vectors = numpy.frombuffer(b"".join(vec for _, vec in rows), dtype=numpy.float32).reshape(len(rows), -1)
+    vectors = numpy.frombuffer(b"".join(vec for _, vec in rows), dtype=numpy.int8).reshape(len(rows), -1)
+    vectors = vectors.astype(numpy.float32)
+    vectors /= numpy.maximum(numpy.linalg.norm(vectors, axis=1, keepdims=True), 1e-6)
     fid_of_row = numpy.fromiter((fid for fid, _ in rows), dtype=numpy.int64, count=len(rows))
     starts = numpy.flatnonzero(numpy.r_[True, fid_of_row[1:] != fid_of_row[:-1]])
     _cache["m"] = m = _Matrix(stamp, vectors, starts, fid_of_row[starts])
