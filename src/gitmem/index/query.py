@@ -324,7 +324,9 @@ def _written(snippet: str, title: str, body: str, files: str, tags: str) -> str:
     wrote in that order) the start of the record's body or its title."""
     snippet = " ".join(snippet.split())
     plain = snippet.replace("**", "").strip("…")
-    if not plain or any(plain in " ".join(text.split()) for text in (body, title, files, tags)):
+    texts = (body, title, files, tags)
+    # As written first (nearly every snippet); whitespace normalised only when that fails (a snippet across lines).
+    if not plain or any(plain in text for text in texts) or any(plain in " ".join(t.split()) for t in texts):
         return snippet
     return fence.one_line(body or title, SNIPPET_CHARS)
 
