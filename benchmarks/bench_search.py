@@ -4,6 +4,7 @@ Run from the repository root::
 
     .venv/bin/python benchmarks/bench_search.py                    # 100,000 observations, 100 queries
     .venv/bin/python benchmarks/bench_search.py --observations 20000 --repeat 5 --json
+    .venv/bin/python benchmarks/bench_search.py --hybrid --git-observations 0   # words fused with meaning
 
 What it does:
 
@@ -34,6 +35,11 @@ What it does:
    observations, written with one ``fast-import`` (git read + YAML parsing +
    indexing): the rebuild a user waits for.
 
+``--hybrid`` (needs gitmem[semantic]): sessions of ``HYBRID_OBS_PER_SESSION`` observations, so the index
+embeds as many lines as real memory of that size would (each session's title, prompt, learned, dead-end,
+next-step and decided lines); the index build embeds them, and the timed query is ``hybrid.query`` (the
+lexical ranking fused with a cosine ranking over every embedded line), the one ``gitmem search`` runs.
+
 Absolute times are noisy on shared 2-core machines; the ratio is measured
 side by side and is the figure to trust.
 """
@@ -57,7 +63,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from gitmem.git import discover
-from gitmem.index import index_file, search, tables
+from gitmem.index import embedding, hybrid, index_file, search, tables
 from gitmem.index.query import BM25_WEIGHTS, SNIPPET_TOKENS, fts_expression, query_index
 from gitmem.index.rows import decisions_signature
 from gitmem.recall import STOPWORDS
@@ -72,6 +78,7 @@ GOALS = {
     "rebuild_s": 20.0,
 }
 OBS_PER_SESSION = 100
+HYBRID_OBS_PER_SESSION = 30
 LIMIT = 20
 
 # -- a deterministic, realistic corpus ------------------------------------------------------------
@@ -268,17 +275,20 @@ class Figures:
     git_rebuild_observations: int = 0
     git_rebuild_s: float = 0.0
     by_class: dict[str, dict[str, float]] = field(default_factory=dict)
+    hybrid: bool = False                 # the timed query fused meaning in (``--hybrid``)
+    embedded_lines: int = 0              # lines with a vector in the index
 
 
 def measure(args: argparse.Namespace, work: Path) -> Figures:
     log = (lambda *a: print(*a, file=sys.stderr, flush=True)) if not args.quiet else (lambda *a: None)
     figs = Figures()
     corpus = Corpus(args.seed)
-    n_sessions = max(1, args.observations // OBS_PER_SESSION)
+    per_session = HYBRID_OBS_PER_SESSION if args.hybrid else OBS_PER_SESSION
+    n_sessions = max(1, args.observations // per_session)
     t0 = time.perf_counter()
-    sessions = [corpus.session(i) for i in range(n_sessions)]
+    sessions = [corpus.session(i, observations=per_session) for i in range(n_sessions)]
     figs.generate_s = time.perf_counter() - t0
-    figs.sessions, figs.observations = n_sessions, n_sessions * OBS_PER_SESSION
+    figs.sessions, figs.observations = n_sessions, n_sessions * per_session
     log(f"generated {figs.observations} observations in {figs.generate_s:.1f} s")
 
     # A real repository whose memory ref holds one session; the index claims that tip, so search() is "current".
@@ -301,6 +311,17 @@ def measure(args: argparse.Namespace, work: Path) -> Figures:
 
     conn = index_file.connect_index(path)
     raw = sqlite3.connect(path)
+    figs.hybrid = args.hybrid
+    figs.embedded_lines = conn.execute("SELECT count(*) FROM units u JOIN vectors v ON v.key = u.key").fetchone()[0]
+    if args.hybrid:
+        log(f"{figs.embedded_lines} embedded lines; first hybrid query loads the model and the matrix")
+        hybrid.query(conn, "warm up", worktree=str(repo.root))
+
+    def ours_query(q: str, **kw: object) -> object:
+        if args.hybrid:
+            return hybrid.query(conn, q, limit=LIMIT, worktree=str(repo.root), **kw)  # type: ignore[arg-type]
+        return query_index(conn, q, limit=LIMIT, worktree=str(repo.root), **kw)  # type: ignore[arg-type]
+
     weights = ", ".join(str(w) for w in BM25_WEIGHTS)
     # The FTS5 query gitmem ranks with, as one would write it by hand: same MATCH, weights, snippet and limit.
     raw_sql = (f"SELECT rowid, bm25(records_fts, {weights}) AS score, snippet(records_fts, -1, '**', '**', '…', "
@@ -317,13 +338,13 @@ def measure(args: argparse.Namespace, work: Path) -> Figures:
     for _ in range(args.repeat):
         for _cls, q, _df in queries:
             expr = fts_expression(q)
-            ours[q].append(timed(lambda: query_index(conn, q, limit=LIMIT, worktree=str(repo.root))))
+            ours[q].append(timed(lambda: ours_query(q)))
             base[q].append(timed(lambda: raw.execute(raw_sql, (expr,)).fetchall()))
             bare[q].append(timed(lambda: raw.execute(bare_sql, (expr,)).fetchall()))
         for i, (_cls, q, _df) in enumerate(queries[::5]):
             kw = [{"types": "session"}, {"author": "bob"}, {"since": "2026-11-01"}, {"branch": "fix/hook"},
                   {"file": "src/gitmem/*.py"}][i % 5]
-            filtered.append(timed(lambda: query_index(conn, q, limit=LIMIT, worktree=str(repo.root), **kw)))
+            filtered.append(timed(lambda: ours_query(q, **kw)))
     med_ours = {q: statistics.median(v) for q, v in ours.items()}
     med_base = {q: statistics.median(v) for q, v in base.items()}
     figs.bare_median_ms = statistics.median(statistics.median(v) for v in bare.values())
@@ -347,7 +368,7 @@ def measure(args: argparse.Namespace, work: Path) -> Figures:
             "raw_max_ms": max(med_base[q] for q in qs)}
 
     log("search() end to end")
-    e2e = [timed(lambda: search.search(repo, q, limit=LIMIT)) for _, q, _ in queries]
+    e2e = [timed(lambda: search.search(repo, q, limit=LIMIT, lexical=not args.hybrid)) for _, q, _ in queries]
     figs.search_median_ms, figs.search_p95_ms = statistics.median(e2e), pct(e2e, 0.95)
 
     log("indexing 100 new rows")
@@ -375,13 +396,13 @@ def measure(args: argparse.Namespace, work: Path) -> Figures:
         subprocess.run(["git", "init", "-q", str(git_dir)], check=True)
         grepo = discover(git_dir)
         files: dict[str, bytes] = {}
-        for rec in sessions[: max(1, args.git_observations // OBS_PER_SESSION)]:
+        for rec in sessions[: max(1, args.git_observations // per_session)]:
             assert rec.summary is not None
             files[f"{rec.path}/{layout.SUMMARY_FILE}"] = rec.summary.to_text().encode()
             for b in rec.batches:
                 files[f"{rec.path}/{layout.obs_file_name(b.seq)}"] = b.to_text().encode()
         memory_ref.write_files(grepo, files, "bench: sessions", parent=None)
-        figs.git_rebuild_observations = (len(files) // 2) * OBS_PER_SESSION
+        figs.git_rebuild_observations = (len(files) // 2) * per_session
         figs.git_rebuild_s = timed(lambda: index_file.rebuild_index(grepo)) / 1000
     return figs
 
@@ -394,13 +415,15 @@ def _ok(value: float, goal: float) -> str:
 
 
 def to_markdown(f: Figures, command: str) -> str:
+    mode = (f"hybrid (`hybrid.query`: words fused with meaning over {f.embedded_lines:,} embedded lines)"
+            if f.hybrid else "words only (`query_index`)")
     lines = [
         f"Search index, {f.observations:,} observations in {f.sessions:,} sessions ({f.rows:,} rows, "
-        f"{f.index_mb:.0f} MB); {f.queries} queries, medians of each query's runs.",
+        f"{f.index_mb:.0f} MB); {f.queries} queries, medians of each query's runs; {mode}.",
         "",
         "| figure | measured | goal | met |",
         "| --- | --- | --- | --- |",
-        f"| query, median (`query_index`, open index) | {f.query_median_ms:.2f} ms "
+        f"| query, median ({'`hybrid.query`' if f.hybrid else '`query_index`'}, open index) | {f.query_median_ms:.2f} ms "
         f"| ≤ {GOALS['query_median_ms']:.0f} ms | {_ok(f.query_median_ms, GOALS['query_median_ms'])} |",
         f"| query, p95 | {f.query_p95_ms:.2f} ms | ≤ {GOALS['query_p95_ms']:.0f} ms "
         f"| {_ok(f.query_p95_ms, GOALS['query_p95_ms'])} |",
@@ -444,6 +467,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--git-observations", type=int, default=100_000,
                    help="observations in the real-ref rebuild, at most --observations; 0 skips it (default: 100000)")
     p.add_argument("--seed", type=int, default=20261124)
+    p.add_argument("--hybrid", action="store_true", help=f"time hybrid search (gitmem[semantic]): sessions of "
+                   f"{HYBRID_OBS_PER_SESSION} observations, their lines embedded")
     p.add_argument("--json", action="store_true", help="print JSON instead of a Markdown table")
     p.add_argument("--keep", action="store_true", help="keep the temporary repositories and print where")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress lines on stderr")
@@ -452,6 +477,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.hybrid and not embedding.available():
+        print("--hybrid needs the semantic extra: pip install \"gitmem[semantic]\"", file=sys.stderr)
+        return 2
     command = " ".join([".venv/bin/python", "benchmarks/bench_search.py", *map(shlex.quote, sys.argv[1:])])
     env = {"GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1", "GIT_AUTHOR_NAME": "Bench",
            "GIT_AUTHOR_EMAIL": "bench@example.com", "GIT_COMMITTER_NAME": "Bench",

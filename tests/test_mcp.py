@@ -191,7 +191,7 @@ def test_search_finds_sessions_and_decisions_with_filters(memory_repo: Path) -> 
                 await session.call_tool("search", {"query": "", "type": "decision"}),
                 await session.call_tool("search", {"query": "", "type": "session", "file": "src/payments"}),
                 await session.call_tool("search", {"query": "login", "author": "bob", "type": "session"}),
-                await session.call_tool("search", {"query": "kubernetes"})]
+                await session.call_tool("search", {"query": "banana bread with walnuts"})]
 
     outbox, ledger, decisions, by_file, by_author, nothing = map(payload, talk(memory_repo, conversation))
 
@@ -205,7 +205,7 @@ def test_search_finds_sessions_and_decisions_with_filters(memory_repo: Path) -> 
     assert [r["id"] for r in decisions["results"]] == [LEDGER_ID]
     assert [r["id"] for r in by_file["results"]] == [S1]
     assert [r["id"] for r in by_author["results"]] == [S2]
-    assert nothing["results"] == [] and "nothing matched" in nothing["hint"]
+    assert nothing["results"] == [] and "nothing matched" in nothing["hint"]   # by words, nor by meaning
 
 
 def test_timeline_lists_sessions_newest_first(memory_repo: Path) -> None:

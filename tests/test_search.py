@@ -17,7 +17,7 @@ from conftest import git
 from gitmem.config import DECISIONS_DIR, MEMORY_REF
 from gitmem.errors import GitmemError
 from gitmem.git import Repo, discover
-from gitmem.index import index_file, migrations, query, search
+from gitmem.index import embedding, index_file, migrations, query, search
 from gitmem.index.query import MAX_TERMS, SearchHit, fts_expression, query_terms
 from gitmem.index.rows import expand_label
 from gitmem.store import memory_ref
@@ -69,6 +69,13 @@ def fts_integrity(repo: Repo) -> None:
         conn.execute("INSERT INTO records_fts (records_fts, rank) VALUES ('integrity-check', 1)")
     finally:
         conn.close()
+
+
+@pytest.fixture(autouse=True)
+def words_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests pin the lexical engine (FTS5, filters, the index's life) as it ranks without the semantic extra;
+    tests/test_hybrid.py tests what meaning adds."""
+    monkeypatch.setattr(embedding, "available", lambda: False)
 
 
 @pytest.fixture(autouse=True)
@@ -426,7 +433,7 @@ def test_punctuation_is_not_syntax(memory: Repo) -> None:
     # `cache)` and `-cache` are the word cache, not a syntax error or a NOT.
     assert ids(search.search(memory, "cache)", types="session")) == ["s-cache"]
     assert ids(search.search(memory, "-cache", types="session")) == ["s-cache"]
-    assert ids(search.search(memory, "title:cache", types="session")) == []   # a phrase "title cache"
+    assert ids(search.search(memory, "title:cache", types="session", lexical=True)) == []   # a phrase "title cache"
 
 
 def test_stopword_only_queries_list_the_newest_records(memory: Repo) -> None:
@@ -637,7 +644,7 @@ def test_plural_and_ing_forms_are_found_by_their_stem_and_other_scripts_are_left
     assert {h.session_id for h in search.search(gm_repo, "retries")} == {"s-en"}
     assert {h.session_id for h in search.search(gm_repo, "charge")} == {"s-en"}      # charges, charging
     assert ids(search.search(gm_repo, "кеширование", types="session")) == ["s-ru"]
-    assert search.search(gm_repo, "кеш") == []                   # no stemming outside ASCII: never a wrong stem
+    assert search.search(gm_repo, "кеш", lexical=True) == []     # no stemming outside ASCII: never a wrong stem
     assert {h.session_id for h in search.search(gm_repo, "rompe probe")} == {"s-ru"}
 
 

@@ -31,7 +31,9 @@ emphasis marks (`` ` ``, ``**``) removed: a fact is words, not formatting.
   whose title matches is among the first 5 results of ``gitmem search <query>``.
   Counted apart for the probe's exact wording (``query``, the figure as it
   always was) and for its paraphrase (``paraphrase``: no content word shared
-  with the target's text, see ``paraphrase.py``).
+  with the target's text, see ``paraphrase.py``), and apart again for
+  ``gitmem search`` as it ranks (hybrid when gitmem[semantic] is installed)
+  and for ``--lexical`` (words only).
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from typing import Any, Iterable
 from quality import dsl
 
 from gitmem.app import inject
+from gitmem.index import embedding
 
 NOT_MERGED_SECTION = inject.SECTIONS[6]
 DEAD_END_PREFIX = "Tried, did not work:"
@@ -118,6 +121,7 @@ class SearchResult:
     rank: int               # 1-based, 0 when not in the top 5
     top: list[str] = field(default_factory=list)
     paraphrased: bool = False   # the query was the probe's paraphrase, not its exact wording
+    lexical: bool = False       # ranked by words only (`gitmem search --lexical`)
 
 
 @dataclass
@@ -170,7 +174,7 @@ def score_brief(scenario: str, n: int, probe: dsl.Brief, text: str) -> list[Fact
 
 
 def score_search(scenario: str, probe: dsl.Search, hits: list, sids: dict[str, str],
-                 paraphrased: bool = False) -> SearchResult:
+                 paraphrased: bool = False, lexical: bool = False) -> SearchResult:
     def wanted(h) -> bool:
         if probe.session:
             return h.type == "session" and h.id == sids.get(probe.session)
@@ -178,7 +182,7 @@ def score_search(scenario: str, probe: dsl.Search, hits: list, sids: dict[str, s
 
     rank = next((i + 1 for i, h in enumerate(hits[:5]) if wanted(h)), 0)
     return SearchResult(scenario, probe.kind, probe.paraphrase if paraphrased else probe.query, rank > 0, rank,
-                        [f"{h.type} {h.title[:60]}" for h in hits[:5]], paraphrased)
+                        [f"{h.type} {h.title[:60]}" for h in hits[:5]], paraphrased, lexical)
 
 
 # -- adding up ------------------------------------------------------------------------------------------
@@ -219,6 +223,9 @@ class Figures:
     by_backend: int = 0        # ... summarized by the summarizer asked for (the rest fell back to offline)
     fallbacks: list[str] = field(default_factory=list)
     paraphrased: dict[str, Ratio] = field(default_factory=dict)   # search recall@5 of the paraphrased probes
+    lexical: dict[str, Ratio] = field(default_factory=dict)       # ... of the exact wording, words only (--lexical)
+    lexical_paraphrased: dict[str, Ratio] = field(default_factory=dict)   # ... of the paraphrases, words only
+    hybrid: bool = False       # gitmem search fused meaning in (gitmem[semantic] installed)
 
     def to_dict(self) -> dict[str, Any]:
         def ratios(d: dict[str, Ratio]) -> dict[str, dict[str, Any]]:
@@ -230,7 +237,9 @@ class Figures:
                 "over_budget": self.over_budget, "tokens_median": self.tokens_median,
                 "tokens_max": self.tokens_max, "budget_tokens": self.budget_tokens, "errors": self.errors,
                 "sessions": self.sessions, "by_backend": self.by_backend, "fallbacks": self.fallbacks,
-                "search_recall_at_5_paraphrased": ratios(self.paraphrased)}
+                "search_recall_at_5_paraphrased": ratios(self.paraphrased),
+                "search_recall_at_5_lexical": ratios(self.lexical),
+                "search_recall_at_5_paraphrased_lexical": ratios(self.lexical_paraphrased), "hybrid": self.hybrid}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Figures":
@@ -241,16 +250,20 @@ class Figures:
                    ratios(d["search_recall_at_5"]), ratios(d["contamination"]), d["briefs"], d["over_budget"],
                    d["tokens_median"], d["tokens_max"], d["budget_tokens"], list(d["errors"]), d.get("sessions", 0),
                    d.get("by_backend", 0), list(d.get("fallbacks", [])),
-                   ratios(d.get("search_recall_at_5_paraphrased", {})))
+                   ratios(d.get("search_recall_at_5_paraphrased", {})), ratios(d.get("search_recall_at_5_lexical", {})),
+                   ratios(d.get("search_recall_at_5_paraphrased_lexical", {})), bool(d.get("hybrid", False)))
 
 
 def figures(summarizer: str, results: list[ScenarioResult]) -> Figures:
     recall: dict[str, Ratio] = {}
     found: dict[str, Ratio] = {}
     paraphrased: dict[str, Ratio] = {}
+    lexical: dict[str, Ratio] = {}
+    lexical_paraphrased: dict[str, Ratio] = {}
     contamination: dict[str, Ratio] = {}
     for kind in ("overall", *dsl.KINDS):
         recall[kind], found[kind], paraphrased[kind], contamination[kind] = Ratio(), Ratio(), Ratio(), Ratio()
+        lexical[kind], lexical_paraphrased[kind] = Ratio(), Ratio()
     for r in results:
         for f in r.facts:
             if f.expected:
@@ -260,7 +273,10 @@ def figures(summarizer: str, results: list[ScenarioResult]) -> Figures:
                 contamination[f.kind].add(not f.ok)
                 contamination["overall"].add(not f.ok)
         for s in r.searches:
-            by_wording = paraphrased if s.paraphrased else found
+            if s.lexical:
+                by_wording = lexical_paraphrased if s.paraphrased else lexical
+            else:
+                by_wording = paraphrased if s.paraphrased else found
             by_wording[s.kind].add(s.ok)
             by_wording["overall"].add(s.ok)
     sizes = [s for r in results for s in r.sizes]
@@ -268,6 +284,7 @@ def figures(summarizer: str, results: list[ScenarioResult]) -> Figures:
     return Figures(
         summarizer=summarizer, scenarios=len(results), seconds=sum(r.seconds for r in results),
         recall=recall, search=found, paraphrased=paraphrased, contamination=contamination, briefs=len(sizes),
+        lexical=lexical, lexical_paraphrased=lexical_paraphrased, hybrid=embedding.available(),
         over_budget=sum(s.over for s in sizes), tokens_median=int(statistics.median(probe_tokens)),
         tokens_max=max([s.tokens for s in sizes] or [0]),
         budget_tokens=max([s.budget_tokens for s in sizes] or [0]),

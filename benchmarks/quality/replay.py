@@ -444,9 +444,10 @@ class World:
         with self.in_play(actor, probe.branch, probe.files):
             return self.session_start(actor, str(uuid.uuid4()))
 
-    def search(self, probe: dsl.Search, limit: int = 5) -> list[SearchHit]:
-        """What `gitmem search <query>` lists first: the same function, the same arguments, top ``limit``."""
-        return search.search(self.repo(probe.actor), probe.query, limit=limit)
+    def search(self, probe: dsl.Search, limit: int = 5, lexical: bool = False) -> list[SearchHit]:
+        """What `gitmem search <query>` (``lexical``: `--lexical`) lists first: the same function, the same
+        arguments, top ``limit``."""
+        return search.search(self.repo(probe.actor), probe.query, limit=limit, lexical=lexical)
 
     def cleanup(self) -> None:
         shutil.rmtree(self.base, ignore_errors=True)

@@ -9,7 +9,9 @@ several) and the real flush worker, with the summarizer chosen. Then:
 2. search recall@5: probe queries whose expected record is in the top 5 of
    ``gitmem search``, for the probe's exact wording and, apart, for its
    paraphrase (no content word shared with the target; paraphrase.py checks
-   every probe before a run);
+   every probe before a run); each both as ``gitmem search`` ranks (hybrid:
+   words fused with meaning when gitmem[semantic] is installed) and with
+   ``--lexical`` (words only), side by side;
 3. contamination: dead ends, superseded or rejected decisions and unmerged-branch
    work presented as current fact (measure.py defines "presented" exactly);
 4. brief size in tokens against the budget, on every brief the hook printed.
@@ -65,10 +67,13 @@ def run_scenario(scenario: dsl.Scenario, base: Path, summarizer: str = "offline"
                 result.briefs.append(text)
                 result.facts += measure.score_brief(scenario.name, n, probe, text)
             for probe in scenario.searches:
-                result.searches.append(measure.score_search(scenario.name, probe, world.search(probe), world.sids))
-                if probe.paraphrase:
-                    hits = world.search(dataclasses.replace(probe, query=probe.paraphrase))
-                    result.searches.append(measure.score_search(scenario.name, probe, hits, world.sids, True))
+                for lexical in (False, True):   # as `gitmem search` ranks (hybrid with the extra), and words only
+                    result.searches.append(measure.score_search(scenario.name, probe, world.search(probe, lexical=lexical),
+                                                                world.sids, lexical=lexical))
+                    if probe.paraphrase:
+                        hits = world.search(dataclasses.replace(probe, query=probe.paraphrase), lexical=lexical)
+                        result.searches.append(measure.score_search(scenario.name, probe, hits, world.sids, True,
+                                                                    lexical=lexical))
             result.summarizers = [list(x) for x in world.summarized]
             budget = load_config(world.root("")).brief_budget_tokens
             for p in world.printed:
@@ -116,7 +121,7 @@ def show(results: list[measure.ScenarioResult]) -> str:
                 out.append(f"{what} [{f.kind}] /{f.pattern}/ (probe {f.probe})" + (f"\n    in: {f.line}" if f.line else ""))
         for s in r.searches:
             if not s.ok:
-                wording = "PARAPHRASED " if s.paraphrased else ""
+                wording = ("LEXICAL " if s.lexical else "") + ("PARAPHRASED " if s.paraphrased else "")
                 out.append(f"{wording}SEARCH MISSED [{s.kind}] {s.query!r}: top 5 = {s.top}")
     return "\n".join(out)
 

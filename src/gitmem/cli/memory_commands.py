@@ -65,16 +65,19 @@ def search_cmd(
     file: Optional[str] = typer.Option(None, "--file", help="A path, folder or glob such as src/*.py."),
     since: Optional[str] = typer.Option(None, "--since", help="7d, 2w, 12h, 3m, 1y or an ISO date."),
     limit: int = typer.Option(20, "--limit", "-n", min=1, help="How many results."),
+    lexical: bool = typer.Option(False, "--lexical", help="Words only: no ranking by meaning (gitmem[semantic])."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """Search sessions, observations and decisions (a SQLite FTS5 index kept in step with the ref)."""
+    """Search sessions, observations and decisions (SQLite FTS5, fused with meaning when gitmem[semantic] is
+    installed)."""
     from gitmem.cli import render
     from gitmem.index import search
 
-    hits = search.search(read_repo(), " ".join(query or []), types=type_ or None, author=author, branch=branch,
-                         file=file, since=since, limit=limit)
+    found = search.find(read_repo(), " ".join(query or []), types=type_ or None, author=author, branch=branch,
+                        file=file, since=since, limit=limit, lexical=lexical)
+    hits = found.hits
     if as_json:
-        emit_json(fence.scrub([h.to_dict() for h in hits]))
+        emit_json(fence.scrub({"hybrid": found.hybrid, "results": [h.to_dict() for h in hits]}))
     elif not hits:
         typer.echo("nothing found.")
     else:

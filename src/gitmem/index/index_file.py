@@ -33,8 +33,9 @@ from gitmem.git import Repo
 from gitmem.git.trees import changed_paths
 from gitmem.index.migrations import UnknownMigrationError, apply_migrations, pending_migrations
 from gitmem.index.rows import by_date, decision_rows, decisions_signature, read_decision_files, session_rows
-from gitmem.index.tables import (delete_sources, get_meta, index_decisions, index_sessions, insert_rows, set_meta,
-                                 transaction)
+from gitmem.index import vectors
+from gitmem.index.tables import (decision_units, delete_sources, get_meta, index_decisions, index_sessions,
+                                 insert_rows, session_units, set_meta, transaction)
 from gitmem.store.layout import SESSIONS_DIR, session_folder
 from gitmem.store.memory_ref import SessionRecord, memory_tip, read_memory, read_sessions
 from gitmem.store.records import Decision
@@ -125,14 +126,17 @@ def write_lock(path: Path, *, wait: bool = True) -> Iterator[None]:
 
 
 def _fill_index(conn: sqlite3.Connection, *, tip: str | None, sessions: Iterable[SessionRecord], worktree: str,
-                decisions: Iterable[tuple[str, Decision]], decisions_sig: str) -> int:
-    """Load every row into an empty index in one transaction, then build the FTS index with one 'rebuild'."""
+                decisions: Iterable[tuple[str, Decision]], decisions_sig: str, reuse: Path | None = None) -> int:
+    """Load every row into an empty index in one transaction, then build the FTS index with one 'rebuild';
+    embed the lines worth embedding, reusing the vectors of the index file ``reuse`` (the one being replaced)."""
     conn.execute("PRAGMA journal_mode = OFF")   # a failed build is thrown away whole
     conn.execute("PRAGMA synchronous = OFF")
     conn.execute("BEGIN IMMEDIATE")
-    rows = insert_rows(conn, (session_rows(rec) for rec in by_date(sessions)))
+    sessions, decisions = by_date(sessions), list(decisions)
+    rows = insert_rows(conn, (session_rows(rec) for rec in sessions))
     rows += insert_rows(conn, decision_rows(worktree, decisions))
     conn.execute("INSERT INTO records_fts (records_fts) VALUES ('rebuild')")
+    vectors.store(conn, [*session_units(sessions), *decision_units(worktree, decisions)], reuse)
     set_meta(conn, "ref_tip", tip or "")
     if worktree:
         set_meta(conn, _decisions_key(worktree), decisions_sig)
@@ -155,7 +159,7 @@ def build_index_file(path: Path, *, tip: str | None, sessions: Iterable[SessionR
         conn = connect_index(tmp)
         try:
             rows = _fill_index(conn, tip=tip, sessions=sessions, worktree=worktree, decisions=decisions,
-                               decisions_sig=decisions_sig)
+                               decisions_sig=decisions_sig, reuse=path)
             conn.execute("VACUUM")   # the pages FTS5 freed merging its segments: ~5% of the file
         finally:
             conn.close()
@@ -207,7 +211,12 @@ def _update_locked(conn: sqlite3.Connection, repo: Repo, tip: str | None, sig: s
     """Bring an open, current-schema index up to ``tip`` and ``sig``; raise _NeedRebuild when it cannot."""
     worktree = worktree_key(repo)
     old_tip, old_sig = _state(conn, worktree)
+    if vectors.needs_rebuild(conn):
+        raise _NeedRebuild("indexed without the semantic extra")
     if (old_tip, old_sig) == (tip or "", sig):
+        if not vectors.complete(conn):
+            with transaction(conn):
+                vectors.fill(conn)   # lines indexed where the model was missing or not to be loaded
         return IndexUpdate("current", tip)
     folders: list[str] = []
     sessions: Sequence[SessionRecord] = ()
@@ -231,6 +240,7 @@ def _update_locked(conn: sqlite3.Connection, repo: Repo, tip: str | None, sig: s
         if old_tip != (tip or ""):
             if tip is None:
                 delete_sources(conn, "worktree = ''", ())
+                vectors.prune(conn)
             else:
                 index_sessions(conn, sessions, folders)
             set_meta(conn, "ref_tip", tip or "")
@@ -248,6 +258,7 @@ def _forget_missing_worktrees(conn: sqlite3.Connection) -> None:
     for (worktree,) in conn.execute("SELECT DISTINCT worktree FROM sources WHERE worktree != ''").fetchall():
         if not os.path.isdir(worktree):
             delete_sources(conn, "worktree = ?", (worktree,))
+            vectors.prune(conn)
             conn.execute("DELETE FROM meta WHERE key = ?", (_decisions_key(worktree),))
 
 
@@ -304,12 +315,13 @@ def open_current(repo: Repo, *, quick: bool = False) -> tuple[sqlite3.Connection
     conn = _open_if_usable(path, migrate=False)
     if conn is not None:
         try:
-            if _state(conn, worktree_key(repo)) == (tip or "", sig):
+            if _state(conn, worktree_key(repo)) == (tip or "", sig) and (quick or vectors.complete(conn)):
                 return conn, IndexUpdate("current", tip)
         except sqlite3.DatabaseError as exc:
             logger.warning("search index %s is unusable (%s); rebuilding it", path, exc)
         conn.close()
-    with write_lock(path, wait=not quick):
+    # The quick open (the SessionStart brief) records new lines but never loads the model to embed them.
+    with write_lock(path, wait=not quick), vectors.deferred(quick):
         # Reopen and re-read under the lock: another writer may have updated or replaced the file,
         # and the ref may have moved again, meanwhile.
         conn = _open_if_usable(path, migrate=True, log=False)

@@ -293,3 +293,27 @@ def m003_identifier_words(conn: sqlite3.Connection) -> None:
             content = 'records', content_rowid = 'rowid',
             tokenize = 'porter unicode61 remove_diacritics 2'
         )""")
+
+
+@migration
+def m004_vectors(conn: sqlite3.Connection) -> None:
+    """Vectors for hybrid search (``gitmem.index.vectors``; only filled with the ``gitmem[semantic]`` extra).
+
+    ``vectors`` maps a 16-byte hash of (model id, storage format, exact text) to the text's vector (int8: a unit
+    vector x 127), so a line is
+    encoded once and a rebuild copies vectors by key. ``units`` names, for each source (``sources.fid``), its
+    embedded lines (``title``, ``learned 2``, ``decision``...), their text, and their vector's key: a line
+    indexed where the model is missing (or on the SessionStart path) is embedded by a later writer. The indexed tip is
+    forgotten, so the next use re-indexes (and embeds, where the extra is installed).
+    """
+    conn.execute("CREATE TABLE vectors (key BLOB PRIMARY KEY, vec BLOB NOT NULL) WITHOUT ROWID")
+    conn.execute("""
+        CREATE TABLE units (
+            fid INTEGER NOT NULL,           -- sources.fid
+            unit TEXT NOT NULL,             -- which line of the source: title, prompt, learned 1, decision, ...
+            key BLOB NOT NULL,              -- vectors.key
+            text TEXT NOT NULL              -- the line, kept so that a process with the model embeds it later
+        )""")
+    conn.execute("CREATE INDEX units_fid ON units (fid)")
+    conn.execute("CREATE INDEX units_key ON units (key)")
+    conn.execute("DELETE FROM meta")

@@ -59,14 +59,16 @@ class SearchHit:
     path: str           # the file in the memory ref, or the decision file in the work tree
     files: tuple[str, ...]
     score: float        # BM25, higher is better; 0.0 when listed by recency
-    match: str = "all"  # all: has every query word; any: some of them (the relaxed pass); recent: no words
+    match: str = "all"  # all: has every query word; any: some of them (the relaxed pass); recent: no words;
+    #                     none: found by meaning alone (``hybrid``)
     session_matches: int = 1   # hits of the same session among those ranked (``hit_groups.per_session``)
+    found_by: str = "words"    # words, meaning or both: which side of hybrid search found it (``hybrid``)
 
     def to_dict(self) -> dict[str, Any]:
         return {"type": self.type, "id": self.id, "session_id": self.session_id, "title": self.title,
                 "snippet": self.snippet, "date": self.date, "author": self.author, "branch": self.branch,
                 "path": self.path, "files": list(self.files), "score": round(self.score, 4),
-                "match": self.match, "session_matches": self.session_matches}
+                "match": self.match, "session_matches": self.session_matches, "found_by": self.found_by}
 
 
 def query_terms(text: str, widen: bool = False) -> list[str]:
@@ -173,7 +175,7 @@ class _Filters:
     nothing: bool = False       # a filter no row can pass
 
 
-def _filters(conn: sqlite3.Connection, worktree: str, types: tuple[str, ...], author: str | None,
+def filters(conn: sqlite3.Connection, worktree: str, types: tuple[str, ...], author: str | None,
              branch: str | None, file: str | None, since: str | None) -> _Filters:
     """Filters as index tokens (which narrow inside FTS5) plus the exact test the tokens approximate."""
     conds = ["(r.worktree = '' OR r.worktree = :worktree)"]
@@ -234,11 +236,22 @@ _SNIPPET = f"snippet(records_fts, -1, '**', '**', '…', {SNIPPET_TOKENS})"
 _JOIN = "records_fts CROSS JOIN records r ON r.rowid = records_fts.rowid"   # CROSS: FTS5 drives the join
 
 
-def _hit(row: Sequence[Any]) -> SearchHit:
+def _hit(row: Sequence[Any], match: str = "all") -> SearchHit:
     kind, rid, session_id, label, snippet, date, author, branch, path, files, score, title, body, tags = row
     return SearchHit(kind, rid, session_id, expand_label(label, rid, title, body, files, tags),
                      " ".join((snippet or "").split()), date, author, branch, path,
-                     tuple(files.split("\n")) if files else (), 0.0 - float(score))  # bm25: lower is better
+                     tuple(files.split("\n")) if files else (), 0.0 - float(score), match)  # bm25: lower is better
+
+
+def source_leaders(conn: sqlite3.Connection, fids: Sequence[int], f: _Filters) -> dict[int, SearchHit]:
+    """The record that stands for each source of ``fids`` (a session's summary, a decision file), when it passes
+    the filters ``f``; snippets are the start of its body. The caller registered ``gm_file_match`` if needed."""
+    if not fids:
+        return {}
+    columns = _HIT_COLUMNS.format(snippet="substr(r.body, 1, 160)", score="0.0")
+    sql = (f"SELECT r.fid, {columns} FROM records r WHERE r.rowid IN (SELECT first FROM sources WHERE fid IN "
+           f"({', '.join(str(int(fid)) for fid in fids)})) AND r.type != 'observation' AND {f.sql}")
+    return {row[0]: _hit(row[1:]) for row in conn.execute(sql, f.params)}
 
 
 def _window(conn: sqlite3.Connection, match: str) -> int | None:
@@ -254,9 +267,9 @@ def _window(conn: sqlite3.Connection, match: str) -> int | None:
     return None if row is None else row[0]
 
 
-def _ranked(conn: sqlite3.Connection, text: str, f: _Filters, limit: int) -> list[SearchHit]:
+def _ranked(conn: sqlite3.Connection, text: str, f: _Filters, limit: int, words: str = "all") -> list[SearchHit]:
     """The best ``limit`` BM25 hits for the MATCH expression ``text`` among the newest ``MAX_RANKED``
-    matches whose index tokens pass the filters.
+    matches whose index tokens pass the filters; ``words`` is their ``match`` (``any`` for the relaxed pass).
 
     Ranking happens in the FTS table alone; joining every match to ``records``
     before the sort would double the cost. The few winners are then read and
@@ -280,27 +293,30 @@ def _ranked(conn: sqlite3.Connection, text: str, f: _Filters, limit: int) -> lis
         rows = {row[0]: row[1:] for row in conn.execute(
             f"SELECT rowid, worktree, {_HIT_COLUMNS.format(snippet='NULL', score='NULL')} FROM records r "
             f"WHERE rowid IN ({', '.join(str(int(t[0])) for t in top)})")} if top else {}
-        hits: list[tuple[int, SearchHit]] = []
+        picked: list[tuple[int, float, str | None]] = []
         for rowid, score, snip in top:
             row = rows.get(rowid)
             if row is None or row[0] not in ("", f.params["worktree"]):
                 continue
             if f.check is not None and not f.check(row[1], row[6], row[7], row[8], row[10]):
                 continue
-            hits.append((rowid, _hit((*row[1:5], snip, *row[6:11], score, *row[12:]))))
-            if len(hits) == limit:
+            picked.append((rowid, score, snip))
+            if len(picked) == limit:
                 break
-        if len(hits) >= limit or len(top) < fetch:
+        if len(picked) >= limit or len(top) < fetch:
             break
         fetch *= 4
-    snippets = {rowid: hit.snippet for rowid, hit in hits}
-    if not inline and hits:
+    snippets = {rowid: snip for rowid, _, snip in picked}
+    if not inline and picked:
         snippets = dict(conn.execute(
             f"SELECT rowid, {_SNIPPET} FROM records_fts WHERE records_fts MATCH ? "
-            f"AND rowid IN ({', '.join(str(int(rowid)) for rowid, _ in hits)})", (text,)).fetchall())
-    return [dataclasses.replace(hit, snippet=_written(snippets.get(rowid) or "", rows[rowid][12], rows[rowid][13],
-                                                      rows[rowid][10], rows[rowid][14]))
-            for rowid, hit in hits]
+            f"AND rowid IN ({', '.join(str(int(rowid)) for rowid, _, _ in picked)})", (text,)).fetchall())
+    hits = []
+    for rowid, score, _ in picked:   # each hit built once, with its final snippet
+        row = rows[rowid]
+        snip = _written(snippets.get(rowid) or "", row[12], row[13], row[10], row[14])
+        hits.append(_hit((*row[1:5], snip, *row[6:11], score, *row[12:]), words))
+    return hits
 
 
 def _written(snippet: str, title: str, body: str, files: str, tags: str) -> str:
@@ -308,7 +324,9 @@ def _written(snippet: str, title: str, body: str, files: str, tags: str) -> str:
     wrote in that order) the start of the record's body or its title."""
     snippet = " ".join(snippet.split())
     plain = snippet.replace("**", "").strip("…")
-    if not plain or any(plain in " ".join(text.split()) for text in (body, title, files, tags)):
+    texts = (body, title, files, tags)
+    # As written first (nearly every snippet); whitespace normalised only when that fails (a snippet across lines).
+    if not plain or any(plain in text for text in texts) or any(plain in " ".join(t.split()) for t in texts):
         return snippet
     return fence.one_line(body or title, SNIPPET_CHARS)
 
@@ -335,7 +353,7 @@ def query_index(conn: sqlite3.Connection, query: str, *, types: Iterable[str] | 
                 since: str | None = None, limit: int = 20, worktree: str = "",
                 now: datetime.datetime | None = None) -> list[SearchHit]:
     """Search an open index (no freshness check); see ``search.search`` for the arguments."""
-    f = _filters(conn, worktree, parse_types(types), author, branch, file, parse_since(since, now) if since else None)
+    f = filters(conn, worktree, parse_types(types), author, branch, file, parse_since(since, now) if since else None)
     limit = max(0, min(int(limit), MAX_LIMIT))
     if limit == 0 or f.nothing:
         return []
@@ -352,13 +370,12 @@ def query_index(conn: sqlite3.Connection, query: str, *, types: Iterable[str] | 
         # (an abbreviation), follow, ranked among themselves (BM25 favours more and rarer words; the
         # tokenizer stems each word).
         seen = {(h.type, h.id) for h in hits}
-        relaxed = [dataclasses.replace(h, match="any") for h in _ranked(conn, relaxed_text, f, pool + len(hits))
-                   if (h.type, h.id) not in seen]
+        relaxed = [h for h in _ranked(conn, relaxed_text, f, pool + len(hits), "any") if (h.type, h.id) not in seen]
         hits += per_session(relaxed)
     return hits[:limit]
 
 
-def _group_key(hit: SearchHit) -> tuple[str, str]:
+def group_key(hit: SearchHit) -> tuple[str, str]:
     if hit.type == "decision" or not hit.session_id:
         return (hit.type, hit.id)   # a decision is a group of its own: people own it
     return ("session", hit.session_id)
@@ -375,11 +392,14 @@ def per_session(hits: Sequence[SearchHit]) -> list[SearchHit]:
     """
     groups: dict[tuple[str, str], list[int]] = {}
     for i, hit in enumerate(hits):
-        groups.setdefault(_group_key(hit), []).append(i)
+        groups.setdefault(group_key(hit), []).append(i)
     leaders: list[SearchHit] = []
     rest: list[tuple[int, SearchHit]] = []
     for members in groups.values():
         lead = next((i for i in members if hits[i].type == "session"), members[0])
+        if len(members) == 1 and hits[lead].session_matches == 1:
+            leaders.append(hits[lead])   # alone in its session: nothing to change (most hits)
+            continue
         leaders.append(dataclasses.replace(hits[lead], session_matches=len(members)))
         rest += [(i, dataclasses.replace(hits[i], session_matches=len(members))) for i in members if i != lead]
     return leaders + [hit for _, hit in sorted(rest, key=lambda pair: pair[0])]

@@ -16,6 +16,7 @@ import json
 import sqlite3
 from typing import Any, Iterable, Iterator, Sequence
 
+from gitmem.index import vectors
 from gitmem.index.rows import ENTRY_COLUMNS, SOURCE_COLUMNS, Rows, by_date, decision_rows, session_rows
 from gitmem.store.memory_ref import SessionRecord
 from gitmem.store.records import Decision
@@ -65,7 +66,9 @@ def _add_rows(conn: sqlite3.Connection, groups: Iterable[Rows]) -> int:
 
 def delete_sources(conn: sqlite3.Connection, where: str, params: Sequence[Any]) -> None:
     """Delete the sources matching ``where`` (on ``sources``) and their records: from ``records_fts`` first,
-    through the view while it still yields the exact old text and tokens, then the entries and sources."""
+    through the view while it still yields the exact old text and tokens, then the entries and sources (and the
+    names of their embedded lines: ``vectors.forget``)."""
+    vectors.forget(conn, where, params)
     for first, last in conn.execute(f"SELECT first, last FROM sources WHERE {where}", params).fetchall():
         conn.execute(f"INSERT INTO records_fts (records_fts, rowid, {FTS_COLUMNS}) "
                      f"SELECT 'delete', rowid, {FTS_COLUMNS} FROM records WHERE rowid BETWEEN ? AND ?", (first, last))
@@ -92,14 +95,29 @@ def index_sessions(conn: sqlite3.Connection, sessions: Iterable[SessionRecord],
         if stale:
             delete_sources(conn, "worktree = '' AND folder IN (SELECT value FROM json_each(?))",
                            (json_list(stale),))
-        return _add_rows(conn, (session_rows(rec) for rec in sessions))
+        added = _add_rows(conn, (session_rows(rec) for rec in sessions))
+        vectors.store(conn, session_units(sessions))
+        return added
 
 
 def index_decisions(conn: sqlite3.Connection, worktree: str, decisions: Iterable[tuple[str, Decision]]) -> int:
     """Replace the decision rows of ``worktree`` (a work tree root); return rows added."""
     with transaction(conn):
         delete_sources(conn, "worktree = ?", (worktree,))
-        return _add_rows(conn, decision_rows(worktree, decisions))
+        decisions = list(decisions)
+        added = _add_rows(conn, decision_rows(worktree, decisions))
+        vectors.store(conn, decision_units(worktree, decisions))
+        return added
+
+
+def session_units(sessions: Iterable[SessionRecord]) -> list[vectors.SourceUnits]:
+    """The lines worth embedding of each session with a summary, by its source ('', folder)."""
+    return [(("", rec.path), vectors.session_units(rec.summary)) for rec in sessions if rec.summary is not None]
+
+
+def decision_units(worktree: str, decisions: Iterable[tuple[str, Decision]]) -> list[vectors.SourceUnits]:
+    """The lines worth embedding of each decision file, by its source (work tree, path)."""
+    return [((worktree, path), vectors.decision_units(d)) for path, d in decisions]
 
 
 def json_list(items: Sequence[str]) -> str:

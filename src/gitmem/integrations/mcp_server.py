@@ -53,9 +53,11 @@ All words must match; when fewer than 5 records have all of them, records with s
 longer word one begins: an abbreviation) follow, marked "match": "any". A word matches its other forms \
 (plurals, -ing) and an identifier its other spellings (charge_retry, chargeRetry, charge retry). One result \
 per session comes before a second result of any session. `word*` matches a prefix of 3+ letters; \
-punctuation is never syntax. With an empty query the newest records are listed. Filters: type (session, \
-observation or decision), author (words of a name or email), branch (exact name), file (a path, a folder, \
-or a glob such as src/*.py) and since (7d, 2w, 12h, 3m, 1y, or an ISO date or time).
+punctuation is never syntax. Where gitmem[semantic] is installed ("hybrid": true), sessions and decisions \
+close in meaning are fused in, each result marked "found_by": "words", "meaning" or "both". \
+With an empty query the newest records are listed. Filters: type (session, observation or decision), \
+author (words of a name or email), branch (exact name), file (a path, a folder, or a glob \
+such as src/*.py) and since (7d, 2w, 12h, 3m, 1y, or an ISO date or time).
 
 Returns JSON {"results": [...]}, best first, each {type, id, title, date, author, branch, snippet, files}; \
 an observation also has the session_id it belongs to, a decision its path. Pass a session id (or an \

@@ -186,14 +186,15 @@ class MemoryTools:
 
     def search(self, query: str, type: str | None = None, author: str | None = None, branch: str | None = None,
                file: str | None = None, since: str | None = None, limit: int = 10) -> dict[str, Any]:
-        from gitmem.index.search import search
+        from gitmem.index.search import find
 
         repo = self.repo()
         assert repo.root is not None
         since = self._since(since)
-        hits = search(repo, query, types=type or None, author=author or None, branch=branch or None,
-                      file=_relative(file, repo.root) if file and file.strip() else None, since=since,
-                      limit=max(1, min(int(limit), MAX_SEARCH_LIMIT)))
+        found = find(repo, query, types=type or None, author=author or None, branch=branch or None,
+                     file=_relative(file, repo.root) if file and file.strip() else None, since=since,
+                     limit=max(1, min(int(limit), MAX_SEARCH_LIMIT)))
+        hits = found.hits
         results = []
         for hit in hits:
             item: dict[str, Any] = {"type": hit.type, "id": hit.id}
@@ -206,9 +207,11 @@ class MemoryTools:
                 item["path"] = hit.path
             if hit.match == "any":
                 item["match"] = "any"   # has only some of the words (the relaxed pass)
+            if found.hybrid:
+                item["found_by"] = hit.found_by   # words, meaning or both
             _label_teammate(item, hit.author if hit.type != "decision" else None, self.me(repo))
             results.append({k: v for k, v in item.items() if v not in ("", None)})
-        payload: dict[str, Any] = {"notice": NOTICE, "query": query, "count": len(results)}
+        payload: dict[str, Any] = {"notice": NOTICE, "query": query, "hybrid": found.hybrid, "count": len(results)}
         if not results:
             payload["hint"] = ("nothing matched; try fewer or other words, a prefix such as `migrat*`, or drop a "
                                "filter" if query.strip() or type or author or branch or file or since
