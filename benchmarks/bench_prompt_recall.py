@@ -50,7 +50,7 @@ from gitmem.config import state_dir  # noqa: E402
 from gitmem.index import embedding, neighbours  # noqa: E402
 
 UNRELATED = Path(__file__).resolve().parent / "prompt_recall_unrelated.txt"
-THRESHOLDS = tuple(range(150, 501, 25))
+THRESHOLDS = tuple(range(80, 161, 10))
 
 
 def unrelated_prompts() -> list[str]:

@@ -355,7 +355,6 @@ def test_the_print_check_sees_prints_and_std_streams(tmp_path: Path) -> None:
 # Definitions in src/gitmem that nothing in src/gitmem uses, on purpose. Each says why; the test fails when one
 # of them gets a caller (drop it from here then) or disappears.
 ONLY_FROM_OUTSIDE = {
-    "gitmem.index.embedding.MODEL_ID": "issue 17's hybrid search wires it (in progress)",
     "gitmem.index.index_build.running": "a probe for benchmarks/bench_coldstart.py and tests that wait for the "
                                   "background index build",
     "gitmem.integrations.claude_commands.render_plugin_hooks": "generates the committed hooks/hooks.json; "

@@ -34,8 +34,9 @@ else:  # run by the installed launcher: the package folder itself is on sys.path
 CONF_FILE = "recall.conf"
 INDEX_FILE = "index.sqlite"
 NEIGHBOURS_FILE = "neighbours.sqlite"  # written by index/neighbours.py where gitmem[semantic] is installed
-CLOSE_SCORE = 300    # mean per-word cosine, in thousandths, at which a record is close enough to name
+CLOSE_SCORE = 120    # mean per-word cosine, in thousandths, at which a record is close enough to name
 MIN_KNOWN = 2        # prompt words the neighbours store must know before a mean means anything
+WORD_CAP = 300       # a word's score counts up to this: a word shared with a record scores ~0.6 by itself
 MAX_HITS = 3
 MAX_TERMS = 8
 MIN_TERMS = 2
@@ -205,20 +206,23 @@ def _find_titled(conn, words, worktree, limit):
 
 
 def close_scores(conn, words):
-    """[(mean score in thousandths, target n)] best first, from the attached store ``nb``: per record, the sum
-    of its scores over the prompt's words the store knows, divided by their count (a word whose top records
-    leave it out adds 0). Empty when fewer than ``MIN_KNOWN`` words are known."""
+    """[(mean score in thousandths, target n)] best first, from the attached store ``nb``.
+
+    Per record: its scores over the prompt's content words, each capped at ``WORD_CAP``, summed and divided by
+    the number of content words. A word the store does not know, or whose closest records leave this one out,
+    adds 0; one word the prompt shares with a record cannot carry the mean alone. Empty when the store knows
+    fewer than ``MIN_KNOWN`` of the words."""
     found = conn.execute("SELECT hits FROM nb.words WHERE word IN (%s)" % ",".join("?" * len(words)),
                          list(words)).fetchall()
     if len(found) < MIN_KNOWN:
         return []
-    sums = {}
+    sums: dict[int, int] = {}
     for (hits,) in found:
         for part in hits.split():
             n, _, score = part.partition(":")
             if n.isdigit() and score.isdigit():
-                sums[int(n)] = sums.get(int(n), 0) + int(score)
-    return sorted(((total // len(found), n) for n, total in sums.items()), reverse=True)
+                sums[int(n)] = sums.get(int(n), 0) + min(int(score), WORD_CAP)
+    return sorted(((total // len(words), n) for n, total in sums.items()), reverse=True)
 
 
 def attach_store(conn, store_path):
@@ -231,7 +235,7 @@ def close_rows(conn, words, worktree, limit, at_least=CLOSE_SCORE):
 
     A target is re-read from the index by its rowid and kept only when that row still has its id (the index
     may have been rebuilt since the store was) and belongs to this work tree (decisions)."""
-    out = []
+    out: list[tuple[int, tuple]] = []
     for score, n in close_scores(conn, words):
         if score < at_least or len(out) >= limit:
             break

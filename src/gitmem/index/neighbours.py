@@ -43,7 +43,7 @@ logger = logging.getLogger(__name__)
 
 SCHEMA = "1"
 TOP = 6                  # records kept per word
-FLOOR = 0.12             # below this a word says nothing about a record (cosine of unit vectors)
+FLOOR = 0.05             # below this a word says nothing about a record (cosine of unit vectors)
 MAX_RECORDS = 5_000      # the newest sessions beyond this are left to lexical recall
 MIN_WORD = 3             # letters: "orm", "sql" and "jwt" matter
 TEXT_CHARS = 600         # of a decision's text; a sentence vector is a mean, so more words only blur it
@@ -167,7 +167,8 @@ def write_store(path: Path, key: str, found: Sequence[Target], words: Sequence[s
                 near: Sequence[tuple[list[int], list[float]]]) -> int:
     """Write the store to a temporary file beside ``path`` and move it in place; return the words written.
 
-    ``words(word, hits)``: hits is ``"<n>:<score in thousandths> ..."``, n a row of ``targets``, best first.
+    ``words(word, hits)``: hits is ``"<n>:<score in thousandths> ..."``, n a row of ``targets``, best first
+    (empty for a word close to no record).
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -187,8 +188,10 @@ def write_store(path: Path, key: str, found: Sequence[Target], words: Sequence[s
                               ("built", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))])
             conn.executemany("INSERT INTO targets VALUES (?, ?, ?, ?)",
                              [(n, t.rowid, t.type, t.rid) for n, t in enumerate(found)])
+            # Every word, even one close to no record: it counts in a prompt's mean (as 0), so a prompt that
+            # shares one word with a record and says nothing else about it is not taken for a match.
             rows = [(w, " ".join(f"{c}:{round(v * 1000)}" for c, v in zip(cols, vals)))
-                    for w, (cols, vals) in zip(words, near) if cols]
+                    for w, (cols, vals) in zip(words, near)]
             conn.executemany("INSERT INTO words VALUES (?, ?)", rows)
             conn.execute("COMMIT")
         finally:
@@ -217,8 +220,8 @@ def build(repo: Repo, conn: sqlite3.Connection) -> NeighboursUpdate:
     near = neighbours(embedding.encode(words), embedding.encode([t.text for t in found])) if found else []
     written = write_store(path, key, found, words, near)
     update = NeighboursUpdate("rebuilt", len(found), written, time.perf_counter() - started)
-    logger.info("prompt recall neighbours rebuilt: %d records, %d of %d words in %.1f s", update.records,
-                written, len(words), update.seconds)
+    logger.info("prompt recall neighbours rebuilt: %d records, %d words in %.1f s", update.records, written,
+                update.seconds)
     return update
 
 
