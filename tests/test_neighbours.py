@@ -11,10 +11,9 @@ from pathlib import Path
 import pytest
 from conftest import run
 from test_inject import session
-from test_recall import LAUNCHER, prompt
+from test_recall import LAUNCHER, prompt, remembered  # noqa: F401  # the fixture: one session, flushed
 
 from gitmem import recall
-from gitmem.app.project import init_repository
 from gitmem.config import state_dir
 from gitmem.decisions.decision_files import create_decision
 from gitmem.git import discover
@@ -28,14 +27,6 @@ needs_model = pytest.mark.skipif(not embedding.available(),
 # the record is heard far less often (benchmarks/bench_prompt_recall.py measures how often).
 PARAPHRASE = "do we send ledger entries through an outbox"
 UNRELATED = "center the login button on mobile screens"
-
-
-@pytest.fixture
-def remembered(repo: Path) -> Path:
-    init_repository(discover(repo))
-    session(repo, "nb-1", "Use the outbox pattern for ledger writes",
-            "Done. We chose the outbox pattern because the ledger must stay consistent.", ["outbox.py"])
-    return repo
 
 
 def store(root: Path) -> Path:
@@ -53,7 +44,7 @@ def test_a_paraphrased_prompt_gets_recall_when_the_store_exists(remembered: Path
     assert store(remembered).is_file(), "the flush did not write the neighbours store"
     text = recalled(prompt(remembered, PARAPHRASE))
     assert text.startswith("<gitmem-recall>") and "outbox pattern for ledger writes" in text
-    assert "nb-1" in text
+    assert "rec-1" in text
 
 
 @needs_model

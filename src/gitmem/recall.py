@@ -113,8 +113,8 @@ def _decode_string(payload, pos):
     return "".join(out)
 
 
-def content_words(text):
-    """Lower-cased runs of letters and digits, minus stopwords and short words, first ``MAX_TERMS``."""
+def word_runs(text):
+    """Lower-cased runs of letters and digits, in order."""
     words, cur = [], []
     for ch in text.lower() + " ":
         if ch.isalnum():
@@ -122,8 +122,13 @@ def content_words(text):
         elif cur:
             words.append("".join(cur))
             cur = []
+    return words
+
+
+def content_words(text):
+    """Lower-cased runs of letters and digits, minus stopwords and short words, first ``MAX_TERMS``."""
     seen = []
-    for w in words:
+    for w in word_runs(text):
         if len(w) >= 3 and w not in STOPWORDS and w not in PROMPT_FILLER and w not in seen:
             seen.append(w)
     return seen[:MAX_TERMS]

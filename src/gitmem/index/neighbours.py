@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Sequence
 from gitmem.config import state_dir
 from gitmem.git import Repo
 from gitmem.index import embedding
-from gitmem.recall import NEIGHBOURS_FILE, STOPWORDS
+from gitmem.recall import NEIGHBOURS_FILE, STOPWORDS, word_runs
 
 if TYPE_CHECKING:
     import numpy
@@ -123,15 +123,8 @@ def read_key(path: Path) -> str | None:
 
 
 def _words(text: str) -> list[str]:
-    """Lower-cased alphabetic runs of ``MIN_WORD`` letters or more, minus stopwords (what recall looks up)."""
-    out, cur = [], []
-    for ch in text.lower() + " ":
-        if ch.isalpha():
-            cur.append(ch)
-        elif cur:
-            out.append("".join(cur))
-            cur = []
-    return [w for w in out if len(w) >= MIN_WORD and w not in STOPWORDS]
+    """Lower-cased alphabetic words of ``MIN_WORD`` letters or more, minus stopwords (what recall looks up)."""
+    return [w for w in word_runs(text) if w.isalpha() and len(w) >= MIN_WORD and w not in STOPWORDS]
 
 
 def vocabulary(found: Sequence[Target]) -> list[str]:
