@@ -34,7 +34,10 @@ else:  # run by the installed launcher: the package folder itself is on sys.path
 CONF_FILE = "recall.conf"
 INDEX_FILE = "index.sqlite"
 NEIGHBOURS_FILE = "neighbours.sqlite"  # written by index/neighbours.py where gitmem[semantic] is installed
-CLOSE_SCORE = 120    # mean per-word cosine, in thousandths, at which a record is close enough to name
+# The mean per-word cosine, in thousandths, at which a record is close enough to name. Tuned with
+# benchmarks/bench_prompt_recall.py: the threshold with the best paraphrased recall whose false speech on
+# unrelated prompts stays at most 1%, half the 2% goal (prompts unlike the benchmark's will differ).
+CLOSE_SCORE = 120
 MIN_KNOWN = 2        # prompt words the neighbours store must know before a mean means anything
 WORD_CAP = 300       # a word's score counts up to this: a word shared with a record scores ~0.6 by itself
 MAX_HITS = 3
