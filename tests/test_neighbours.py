@@ -148,3 +148,20 @@ def test_without_a_store_recall_is_what_it_was(remembered: Path) -> None:
     store(remembered).unlink(missing_ok=True)
     assert prompt(remembered, PARAPHRASE) == b""
     assert "outbox pattern" in recalled(prompt(remembered, "How should the ledger writes go through the outbox?"))
+
+
+@needs_model
+def test_a_store_that_cannot_be_written_never_fails_the_flush(remembered: Path,
+                                                               caplog: pytest.LogCaptureFixture) -> None:
+    path = store(remembered)
+    path.unlink()
+    path.mkdir()   # os.replace cannot put a file over a folder
+    (path / "keep").write_text("x")
+    session(remembered, "rec-9", "Paginate the orders listing with cursors", "Done. Cursors, not offsets.",
+            ["orders.py"])
+    assert "prompt recall stays lexical" in caplog.text
+    from gitmem.index.search import search
+
+    assert any(h.id == "rec-9" for h in search(discover(remembered), "cursors orders"))   # the session was flushed
+    assert "outbox pattern" in recalled(prompt(remembered, "How should the ledger writes go through the outbox?"))
+    assert prompt(remembered, PARAPHRASE) == b""
