@@ -40,6 +40,7 @@ NEIGHBOURS_FILE = "neighbours.sqlite"  # written by index/neighbours.py where gi
 CLOSE_SCORE = 120
 MIN_KNOWN = 2        # prompt words the neighbours store must know before a mean means anything
 WORD_CAP = 300       # a word's score counts up to this: a word shared with a record scores ~0.6 by itself
+MEAN_OVER = 3        # a mean over fewer words is taken over this many: in "document the outbox" one word is all
 MAX_HITS = 3
 MAX_TERMS = 8
 MIN_TERMS = 2
@@ -217,7 +218,7 @@ def close_scores(conn, words):
     """[(mean score in thousandths, target n)] best first, from the attached store ``nb``.
 
     Per record: its scores over the prompt's content words, each capped at ``WORD_CAP``, summed and divided by
-    the number of content words. A word the store does not know, or whose closest records leave this one out,
+    the number of content words (at least ``MEAN_OVER``). A word the store does not know, or whose closest records leave this one out,
     adds 0; one word the prompt shares with a record cannot carry the mean alone. Empty when the store knows
     fewer than ``MIN_KNOWN`` of the words."""
     found = conn.execute("SELECT hits FROM nb.words WHERE word IN (%s)" % ",".join("?" * len(words)),
@@ -230,7 +231,8 @@ def close_scores(conn, words):
             n, _, score = part.partition(":")
             if n.isdigit() and score.isdigit():
                 sums[int(n)] = sums.get(int(n), 0) + min(int(score), WORD_CAP)
-    return sorted(((total // len(words), n) for n, total in sums.items()), reverse=True)
+    count = max(len(words), MEAN_OVER)
+    return sorted(((total // count, n) for n, total in sums.items()), reverse=True)
 
 
 def attach_store(conn, store_path):
