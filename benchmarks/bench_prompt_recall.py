@@ -19,7 +19,8 @@ are reported apart: they are the ones the threshold reaches through the hook.
 How recall.py's figures were chosen (2026-12-03, all 46 scenarios): ``WORD_CAP`` 0.3 (with 0.2 the best at
 false speech <= 1% was 7/61 at 0.71%; with no cap and only the words the store knows in the mean, 4/61 at 1.83%),
 and ``CLOSE_SCORE`` as the threshold with the best paraphrased recall whose false speech stays at most 1%, half
-the goal: 0.12 -> 8/61 and 0.78% (7/61 and 0.80% through the hook).
+the goal: 0.12 -> 8/61 and 0.77% (7/61 and 0.70% through the hook), with a mean over fewer than three words
+taken over three (``MEAN_OVER``; without it 8/61 and 0.78%).
 
 Why a separate script and not a section of quality/run.py: the quality runner scores briefs and search in ~5
 minutes; this asks ~6,000 prompts and sweeps thresholds, which only a change to prompt recall needs to pay for.
