@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from conftest import run
 from test_inject import session
-from test_recall import LAUNCHER, prompt, remembered  # noqa: F401  # the fixture: one session, flushed
+from test_recall import LAUNCHER, modules_a_prompt_loads, prompt
+from test_recall import remembered  # noqa: F401  # the fixture: one session, flushed
 
 from gitmem import recall
 from gitmem.config import state_dir
@@ -92,19 +93,8 @@ def test_a_record_the_index_no_longer_holds_is_not_named(remembered: Path) -> No
 
 @needs_model
 def test_the_prompt_hook_never_imports_numpy_or_the_model(remembered: Path) -> None:
-    probe = ("import sys\n"
-             f"sys.argv = [{str(LAUNCHER)!r}, 'UserPromptSubmit']\n"
-             "try:\n"
-             f"    exec(compile(open({str(LAUNCHER)!r}).read(), {str(LAUNCHER)!r}, 'exec'), "
-             f"{{'__name__': '__main__', '__file__': {str(LAUNCHER)!r}}})\n"
-             "except SystemExit:\n"
-             "    pass\n"
-             "sys.stderr.write('\\n'.join(sorted(sys.modules)))\n")
-    payload = json.dumps({"session_id": "imp", "prompt": PARAPHRASE, "cwd": str(remembered)}).encode()
-    proc = subprocess.run([sys.executable, "-I", "-S", "-c", probe], cwd=remembered, input=payload,
-                          capture_output=True, env={**os.environ, "GITMEM_NO_WORKER": "1"}, timeout=60)
-    assert b"gitmem-recall" in proc.stdout and b"outbox" in proc.stdout   # it spoke from the store
-    loaded = set(proc.stderr.decode().split())
+    out, loaded = modules_a_prompt_loads(remembered, PARAPHRASE)
+    assert b"gitmem-recall" in out and b"outbox" in out   # it spoke from the store
     assert "sqlite3" in loaded and "recall" in loaded
     heavy = {m for m in loaded if m.split(".")[0] in ("numpy", "wordllama", "tokenizers", "safetensors",
                                                       "huggingface_hub", "json", "re", "gitmem")}
