@@ -218,9 +218,9 @@ def close_scores(conn, words):
     """[(mean score in thousandths, target n)] best first, from the attached store ``nb``.
 
     Per record: its scores over the prompt's content words, each capped at ``WORD_CAP``, summed and divided by
-    the number of content words (at least ``MEAN_OVER``). A word the store does not know, or whose closest records leave this one out,
-    adds 0; one word the prompt shares with a record cannot carry the mean alone. Empty when the store knows
-    fewer than ``MIN_KNOWN`` of the words."""
+    the number of content words (at least ``MEAN_OVER``). A word the store does not know, or whose closest
+    records leave this one out, adds 0; one word the prompt shares with a record cannot carry the mean alone.
+    Empty when the store knows fewer than ``MIN_KNOWN`` of the words."""
     found = conn.execute("SELECT hits FROM nb.words WHERE word IN (%s)" % ",".join("?" * len(words)),
                          list(words)).fetchall()
     if len(found) < MIN_KNOWN:
