@@ -4,7 +4,8 @@ Runs, interleaved in one loop so machine noise hits both alike:
   A: <python> -c pass                                   (the baseline)
   B: <python> -I -S <gitmem>/_hook.py PostToolUse       (the installed fast command)
   C: gitmem hook PostToolUse                            (the portable console script, --shared)
-  E: <python> -I -S <gitmem>/_hook.py UserPromptSubmit (prompt-time recall that finds a match)
+  E: <python> -I -S <gitmem>/_hook.py UserPromptSubmit (prompt-time recall that finds a match, and one that
+     stays silent; both read the word neighbours store when the semantic extra built one)
   D: <python> -I -S <gitmem>/_hook.py Stop              (append + detached worker start; worker disabled)
   F: <python> -I -S <gitmem>/_hook.py SessionStart      (HEAD read from the ref files + append + the
                                                           pre-rendered brief printed; once per session)
@@ -33,6 +34,7 @@ import gitmem
 from gitmem.app import inject
 from gitmem.app.project import init_repository
 from gitmem.git import discover
+from gitmem.index import neighbours
 from gitmem.store import memory_ref
 from gitmem.store.records import SessionSummary
 
@@ -57,6 +59,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=40)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--other-hook", type=Path, default=None,
+                        help="also time the UserPromptSubmit rows with this launcher (e.g. an older gitmem's _hook.py "
+                             "copied with its hook.py, recall.py and fence.py) on the same repository")
     args = parser.parse_args()
     python = sys.executable
     gitmem_bin = str(Path(python).parent / "gitmem")
@@ -76,8 +81,11 @@ def main() -> int:
         os.environ.update({k: v for k, v in env.items() if k.startswith("GIT_")})
         memory_ref.write_session(repo, summary.id, summary.started_at, (), summary)
         inject.render_brief(repo)  # what a flush does: index, brief, recall settings
+        neighbours.refresh(repo)  # and, with the semantic extra, the word neighbours prompt recall reads
         prompt = json.dumps({"session_id": "bench-2", "hook_event_name": "UserPromptSubmit",
                              "prompt": "How should ledger writes go through the outbox?"}).encode()
+        quiet = json.dumps({"session_id": "bench-3", "hook_event_name": "UserPromptSubmit",
+                            "prompt": "Center the login button on mobile, it drifts left"}).encode()
         cases = {
             "python -c pass": ([python, "-c", "pass"], b""),
             "_hook.py PostToolUse (installed)": ([python, "-I", "-S", str(HOOK), "PostToolUse"], post),
@@ -85,6 +93,8 @@ def main() -> int:
             "_hook.py Stop (append + flush request)": ([python, "-I", "-S", str(HOOK), "Stop"], stop),
             "_hook.py UserPromptSubmit (append + recall that matches)": (
                 [python, "-I", "-S", str(HOOK), "UserPromptSubmit"], prompt),
+            "_hook.py UserPromptSubmit (append + recall that stays silent)": (
+                [python, "-I", "-S", str(HOOK), "UserPromptSubmit"], quiet),
             "_hook.py SessionStart (HEAD + append + pre-rendered brief)": (
                 [python, "-I", "-S", str(HOOK), "SessionStart"], payload("SessionStart")),
             "Codex: _hook.py PostToolUse (installed)": (
@@ -92,6 +102,11 @@ def main() -> int:
             "Codex: _hook.py SessionStart (HEAD + append + pre-rendered brief)": (
                 [python, "-I", "-S", str(HOOK), "SessionStart"], codex_payload("SessionStart-startup")),
         }
+        if args.other_hook is not None:
+            cases["other _hook.py UserPromptSubmit (matches)"] = ([python, "-I", "-S", str(args.other_hook),
+                                                                   "UserPromptSubmit"], prompt)
+            cases["other _hook.py UserPromptSubmit (silent)"] = ([python, "-I", "-S", str(args.other_hook),
+                                                                  "UserPromptSubmit"], quiet)
         for argv, stdin in cases.values():  # warm the page cache once
             timed(argv, stdin, root, env)
         samples: dict[str, list[float]] = {name: [] for name in cases}

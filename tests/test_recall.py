@@ -75,7 +75,8 @@ def test_recall_can_be_turned_off(remembered: Path) -> None:
     assert prompt(remembered, "How should the ledger writes go through the outbox?") == b""
 
 
-def test_prompt_hook_imports_only_sqlite3_beyond_the_capture_hook(remembered: Path) -> None:
+def modules_a_prompt_loads(cwd: Path, text: str) -> tuple[bytes, set[str]]:
+    """The UserPromptSubmit hook run as installed, in a subprocess: its stdout and the modules it loaded."""
     probe = ("import sys\n"
              "before = set(sys.modules)\n"
              f"sys.argv = [{str(LAUNCHER)!r}, 'UserPromptSubmit']\n"
@@ -85,11 +86,15 @@ def test_prompt_hook_imports_only_sqlite3_beyond_the_capture_hook(remembered: Pa
              "except SystemExit:\n"
              "    pass\n"
              "sys.stderr.write('\\n'.join(sorted(set(sys.modules) - before)))\n")
-    payload = json.dumps({"session_id": "imp", "prompt": "ledger writes through the outbox"}).encode()
-    proc = subprocess.run([sys.executable, "-I", "-S", "-c", probe], cwd=remembered, input=payload,
+    payload = json.dumps({"session_id": "imp", "prompt": text, "cwd": str(cwd)}).encode()
+    proc = subprocess.run([sys.executable, "-I", "-S", "-c", probe], cwd=cwd, input=payload,
                           capture_output=True, env={**os.environ, "GITMEM_NO_WORKER": "1"}, timeout=60)
-    assert b"gitmem-recall" in proc.stdout
-    added = set(proc.stderr.decode().split())
+    return proc.stdout, set(proc.stderr.decode().split())
+
+
+def test_prompt_hook_imports_only_sqlite3_beyond_the_capture_hook(remembered: Path) -> None:
+    out, added = modules_a_prompt_loads(remembered, "ledger writes through the outbox")
+    assert b"gitmem-recall" in out
     allowed = subprocess.run([sys.executable, "-I", "-S", "-c", "import sys\nbefore = set(sys.modules)\n"
                               "import time, fcntl, errno, sqlite3\nprint('\\n'.join(set(sys.modules) - before))"],
                              capture_output=True, text=True, timeout=60).stdout.split()

@@ -9,7 +9,13 @@ written as JSON by hand.
 Invariants:
 - Silent unless the match is strong: the prompt has at least two content
   words and its (up to four) longest ones all appear in the title of one
-  session or live decision. No output is the common case.
+  session or live decision, or, where the semantic extra built the word
+  neighbours store (``index/neighbours.py``: per word, the records closest to
+  it and their cosines), the mean of the prompt's per-word scores for one
+  record reaches ``CLOSE_SCORE``. No output is the common case.
+- No model and no numpy here: the store is precomputed by the flush worker; a
+  missing, broken or stale store leaves recall lexical, and a record it names
+  is re-read from the index by rowid and dropped unless its id still matches.
 - Bounded: at most ``MAX_HITS`` lines within the budget the last flush wrote
   to ``<state>/recall.conf`` (absent when ``prompt_recall`` is off).
 - Read-only: opens the search index with ``mode=ro``; a missing or busy
@@ -27,6 +33,14 @@ else:  # run by the installed launcher: the package folder itself is on sys.path
 
 CONF_FILE = "recall.conf"
 INDEX_FILE = "index.sqlite"
+NEIGHBOURS_FILE = "neighbours.sqlite"  # written by index/neighbours.py where gitmem[semantic] is installed
+# The mean per-word cosine, in thousandths, at which a record is close enough to name. Tuned with
+# benchmarks/bench_prompt_recall.py: the threshold with the best paraphrased recall whose false speech on
+# unrelated prompts stays at most 1%, half the 2% goal (prompts unlike the benchmark's will differ).
+CLOSE_SCORE = 120
+MIN_KNOWN = 2        # prompt words the neighbours store must know before a mean means anything
+WORD_CAP = 300       # a word's score counts up to this: a word shared with a record scores ~0.6 by itself
+MEAN_OVER = 3        # a mean over fewer words is taken over this many: in "document the outbox" one word is all
 MAX_HITS = 3
 MAX_TERMS = 8
 MIN_TERMS = 2
@@ -103,8 +117,8 @@ def _decode_string(payload, pos):
     return "".join(out)
 
 
-def content_words(text):
-    """Lower-cased runs of letters and digits, minus stopwords and short words, first ``MAX_TERMS``."""
+def word_runs(text):
+    """Lower-cased runs of letters and digits, in order."""
     words, cur = [], []
     for ch in text.lower() + " ":
         if ch.isalnum():
@@ -112,8 +126,13 @@ def content_words(text):
         elif cur:
             words.append("".join(cur))
             cur = []
+    return words
+
+
+def content_words(text):
+    """Lower-cased runs of letters and digits, minus stopwords and short words, first ``MAX_TERMS``."""
     seen = []
-    for w in words:
+    for w in word_runs(text):
         if len(w) >= 3 and w not in STOPWORDS and w not in PROMPT_FILLER and w not in seen:
             seen.append(w)
     return seen[:MAX_TERMS]
@@ -150,30 +169,99 @@ def read_conf(state):
     return budget, me
 
 
-def find(index_path, words, worktree, limit=MAX_HITS):
-    """Sessions and live decisions whose title holds all of ``words`` (title column only), best first."""
+_ROW = "SELECT r.type, r.rid, r.session_id, r.title, r.date, r.author, r.branch, r.path, r.tags FROM records r "
+
+
+def _live(rows):
+    return [r for r in rows if r[0] != "decision" or (r[8] or "").split(" ", 1)[0] in ("accepted", "proposed")]
+
+
+def find(index_path, words, worktree, limit=MAX_HITS, store_path=None):
+    """Sessions and live decisions whose title holds all of ``words`` (title column only), best first; then,
+    with ``store_path`` (the neighbours store), those whose mean per-word score passes ``CLOSE_SCORE``."""
     if len(words) < MIN_TERMS:
         return []
-    # Several content words must all be in one title: take the longest first, they are the rarest.
-    terms = sorted(words, key=len, reverse=True)[:4]
-    match = "{title} : (" + " AND ".join('"%s"' % t.replace('"', "") for t in terms) + ")"
     try:
         conn = sqlite3.connect("file:%s?mode=ro" % index_path, uri=True, timeout=0.2)
     except sqlite3.Error:
         return []
     try:
+        rows = _find_titled(conn, words, worktree, limit)
+        if store_path and len(rows) < limit:
+            try:
+                seen = {(r[0], r[1]) for r in rows}
+                rows += [r for r in _find_close(conn, store_path, words, worktree, limit)
+                         if (r[0], r[1]) not in seen][:limit - len(rows)]
+            except sqlite3.Error:
+                pass  # no store, or a broken one: recall stays lexical
+    finally:
+        conn.close()
+    return rows
+
+
+def _find_titled(conn, words, worktree, limit):
+    # Several content words must all be in one title: take the longest first, they are the rarest.
+    terms = sorted(words, key=len, reverse=True)[:4]
+    match = "{title} : (" + " AND ".join('"%s"' % t.replace('"', "") for t in terms) + ")"
+    try:
         rows = conn.execute(
-            "SELECT r.type, r.rid, r.session_id, r.title, r.date, r.author, r.branch, r.path, r.tags "
-            "FROM records_fts JOIN records r ON r.rowid = records_fts.rowid "
+            _ROW + "JOIN records_fts ON r.rowid = records_fts.rowid "
             "WHERE records_fts MATCH ? AND r.type IN ('session', 'decision') "
             "AND (r.type != 'decision' OR r.worktree = ?) "
             "ORDER BY bm25(records_fts, 10.0, 1.0, 4.0, 3.0, 0.0) LIMIT ?", (match, worktree, limit * 3)).fetchall()
     except sqlite3.Error:
         return []
-    finally:
-        conn.close()
-    live = [r for r in rows if r[0] != "decision" or (r[8] or "").split(" ", 1)[0] in ("accepted", "proposed")]
-    return live[:limit]
+    return _live(rows)[:limit]
+
+
+def close_scores(conn, words):
+    """[(mean score in thousandths, target n)] best first, from the attached store ``nb``.
+
+    Per record: its scores over the prompt's content words, each capped at ``WORD_CAP``, summed and divided by
+    the number of content words (at least ``MEAN_OVER``). A word the store does not know, or whose closest
+    records leave this one out, adds 0; one word the prompt shares with a record cannot carry the mean alone.
+    Empty when the store knows fewer than ``MIN_KNOWN`` of the words."""
+    found = conn.execute("SELECT hits FROM nb.words WHERE word IN (%s)" % ",".join("?" * len(words)),
+                         list(words)).fetchall()
+    if len(found) < MIN_KNOWN:
+        return []
+    sums: dict[int, int] = {}
+    for (hits,) in found:
+        for part in hits.split():
+            n, _, score = part.partition(":")
+            if n.isdigit() and score.isdigit():
+                sums[int(n)] = sums.get(int(n), 0) + min(int(score), WORD_CAP)
+    count = max(len(words), MEAN_OVER)
+    return sorted(((total // count, n) for n, total in sums.items()), reverse=True)
+
+
+def attach_store(conn, store_path):
+    """Attach the neighbours store read-only as ``nb``; sqlite3.Error when it is missing or not a store."""
+    conn.execute("ATTACH DATABASE ? AS nb", ("file:%s?mode=ro" % store_path,))
+
+
+def close_rows(conn, words, worktree, limit, at_least=CLOSE_SCORE):
+    """[(score, index row)] of the live records whose mean per-word score is at least ``at_least``, best first.
+
+    A target is re-read from the index by its rowid and kept only when that row still has its id (the index
+    may have been rebuilt since the store was) and belongs to this work tree (decisions)."""
+    out: list[tuple[int, tuple]] = []
+    for score, n in close_scores(conn, words):
+        if score < at_least or len(out) >= limit:
+            break
+        target = conn.execute("SELECT rowid_, type, rid FROM nb.targets WHERE n = ?", (n,)).fetchone()
+        if target is None:
+            continue
+        row = conn.execute(_ROW + "WHERE r.rowid = ? AND (r.type != 'decision' OR r.worktree = ?)",
+                           (target[0], worktree)).fetchone()
+        if row is not None and (row[0], row[1]) == (target[1], target[2]) and _live([row]):
+            out.append((score, row))
+    return out
+
+
+def _find_close(conn, store_path, words, worktree, limit):
+    attach_store(conn, store_path)
+    return [row for _score, row in close_rows(conn, words, worktree, limit)]
 
 
 def render(rows, budget_chars, me=None):
@@ -211,7 +299,7 @@ def recall_output(payload, state, worktree):
     prompt = json_string_value(payload, b"prompt")
     if not prompt:
         return None
-    rows = find(state + "/" + INDEX_FILE, content_words(prompt), worktree)
+    rows = find(state + "/" + INDEX_FILE, content_words(prompt), worktree, store_path=state + "/" + NEIGHBOURS_FILE)
     text = render(rows, budget, me) if rows else None
     if text is None:
         return None

@@ -95,9 +95,10 @@ def run_index(root: Path | None, lock_fd: int | None) -> int:
             return 0
         log_to_file(state_dir(repo.common_dir) / LOG_FILE, backups=2)
         from gitmem.app import inject
-        from gitmem.index import index_build
+        from gitmem.index import index_build, neighbours
 
-        index_build.build(repo, inject.refresh_brief, lock_fd=lock_fd)
+        if index_build.build(repo, inject.refresh_brief, lock_fd=lock_fd):
+            neighbours.refresh(repo)  # prompt recall's word neighbours of the new index (semantic extra only)
     except Exception as exc:  # noqa: BLE001 - detached: the log is the only place to report
         log_failure("index build", exc)
     return 0

@@ -36,6 +36,7 @@ from gitmem.decisions import proposals
 from gitmem.errors import GitmemError
 from gitmem.git import Repo, discover
 from gitmem.git.history import commits_between
+from gitmem.index import neighbours
 from gitmem.progress import Progress
 from gitmem.store import identity, memory_ref
 from gitmem.store.records import Observation, SessionSummary
@@ -418,7 +419,9 @@ def run_worker(common_dir: Path, lock_fd: int | None = None, sweep_idle: float =
             report = FlushReport(ran=ran, sessions=report.sessions, rounds=rounds,
                                  errors=report.errors + (f"{exc.message}; {exc.hint}",))
         for root in dict.fromkeys(s.root for s in done if s.root and s.commit):
-            inject.refresh_brief(discover(root))  # the next session starts with what this one left
+            repo = discover(root)
+            inject.refresh_brief(repo)  # the next session starts with what this one left
+            neighbours.refresh(repo)  # prompt recall hears paraphrases of it (semantic extra; never raises)
     return report
 
 

@@ -90,10 +90,12 @@ def reindex(
 ) -> None:
     """Rebuild the search index from the memory ref and the decision files (it is a cache)."""
     from gitmem.cli.progress import spinner
-    from gitmem.index import index_file
+    from gitmem.index import index_file, neighbours
 
+    repo = current_repo()
     with spinner("rebuilding the search index", quiet):
-        update = index_file.rebuild_index(current_repo())
+        update = index_file.rebuild_index(repo)
+        neighbours.refresh(repo, quick=False)
     typer.echo(f"search index rebuilt at {update.tip[:10] if update.tip else 'an empty memory ref'}")
 
 

@@ -73,3 +73,9 @@ def encode(texts: Sequence[str]) -> "numpy.ndarray":
         return numpy.zeros((0, DIMS), dtype=numpy.float32)
     vectors = _model().embed(list(texts), norm=True)
     return numpy.ascontiguousarray(vectors, dtype=numpy.float32)
+
+
+def whole_words() -> list[str]:
+    """The tokenizer's whole-word tokens (a word-start marker then letters only), lower-cased, each once."""
+    vocab = _model().tokenizer.get_vocab()
+    return sorted({t[1:].lower() for t in vocab if t[:1] == "\u2581" and t[1:].isalpha()})
