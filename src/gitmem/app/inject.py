@@ -388,3 +388,27 @@ def refresh_brief(repo: Repo) -> None:
         render_brief(repo)
     except Exception:  # noqa: BLE001 - a stale brief is better than a failed flush
         logger.exception("could not render the session-start brief")
+
+
+def brief_is_current(repo: Repo) -> bool:
+    """Would the SessionStart hook print the stored brief as it is (``hook.fresh_brief``'s test: the stamp
+    recorded with it is the memory's stamp now, and its size is the brief's)?"""
+    path = brief_path(repo)
+    try:
+        recorded = path.with_name(path.name + ".stamp").read_bytes().strip()
+        size = path.stat().st_size
+    except OSError:
+        return False
+    return recorded == f"{size} {memory_stamp(repo)}".encode()
+
+
+def refresh_stale_brief(repo: Repo) -> bool:
+    """After a sync: render the brief when what it is made of changed, so the next SessionStart prints it
+    pre-rendered instead of rendering it in the hook. True when it rendered; never fails the caller."""
+    try:
+        if repo.root is None or brief_is_current(repo):
+            return False
+    except OSError:
+        pass
+    refresh_brief(repo)
+    return True
