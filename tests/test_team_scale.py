@@ -21,6 +21,8 @@ from gitmem import hook as hook_module
 from gitmem.app import inject
 from gitmem.app.project import init_repository
 from gitmem.git import discover
+from gitmem.store import memory_ref
+from gitmem.store.records import Decision, SessionSummary
 
 
 def session_start(root: Path) -> bytes:
@@ -83,3 +85,54 @@ def test_the_after_push_sync_leaves_a_fresh_brief_too(clone) -> None:
     assert proc.returncode == 0, proc.stderr
     assert hook_finds_brief_fresh(bob)
     assert "exponential backoff" in context_of(session_start(bob))
+
+
+# -- one scan per render, however many proposals -------------------------------------------------------------
+
+
+def git_calls(trace: Path) -> list[str]:
+    """The git commands a GIT_TRACE file recorded, one per git process started."""
+    return [line.split("trace: built-in: ", 1)[1] for line in trace.read_text().splitlines()
+            if "trace: built-in: " in line]
+
+
+def traced_render(root: Path, trace: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    trace.unlink(missing_ok=True)
+    monkeypatch.setenv("GIT_TRACE", str(trace))
+    try:
+        inject.build_brief(discover(root))
+    finally:
+        monkeypatch.delenv("GIT_TRACE")
+    return git_calls(trace)
+
+
+def propose(root: Path, n: int, session_id: str) -> None:
+    """An untracked proposed decision of session ``session_id``, about a file of its own."""
+    d = Decision(id=f"d-prop{n:04d}", title=f"Keep rule {n} for module {n}", status="proposed", date="2026-10-01",
+                 files=(f"mod{n}.py",), session=session_id, body=f"\n## Decision\n\nRule {n}.\n")
+    (root / ".gitmem" / "decisions" / f"2026-10-01-rule-{n}.md").write_text(d.to_text())
+
+
+def test_a_render_reads_the_sessions_behind_proposals_with_one_scan_however_many(
+        repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    gm = discover(repo)
+    init_repository(gm)
+    files = {}
+    for i in range(80):   # 32 old sessions that proposed, then newer ones the brief reads first
+        month = "2026-09" if i < 32 else "2026-11"
+        s = SessionSummary(id=f"sess-{i:03d}", title=f"Session {i}", started_at=f"{month}-10T10:00:00Z",
+                           ended_at=f"{month}-10T11:00:00Z", author="Team Mate <t@example.com>",
+                           branch="spike" if i < 32 else "main")
+        files[f"sessions/{month}/{s.id}/summary.md"] = s.to_text().encode()
+    memory_ref.write_files(gm, files, "80 sessions", parent=None)
+    (repo / ".gitmem" / "decisions").mkdir(parents=True, exist_ok=True)
+    trace = tmp_path / "trace.txt"
+    traced_render(repo, trace, monkeypatch)   # the index is built here, not in the renders compared below
+    propose(repo, 0, "sess-000")
+    one = traced_render(repo, trace, monkeypatch)
+    for n in range(1, 32):
+        propose(repo, n, f"sess-{n:03d}")
+    many = traced_render(repo, trace, monkeypatch)
+    scans = [c for c in many if c.startswith("git ls-tree") and " -d " in c]
+    assert len(scans) <= 1, scans
+    assert len(many) == len(one), (one, many)   # flat: the same git processes for 1 proposal as for 32

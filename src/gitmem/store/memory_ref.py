@@ -312,6 +312,37 @@ def _session_folders(repo: Repo, tip: str) -> list[str]:
     return [p for p in folder_paths(repo, tip, SESSIONS_DIR + "/") if is_session_folder(p)]
 
 
+def _matching(folders: Iterable[str], id_or_prefix: str) -> tuple[list[str], set[str]]:
+    """The folders of the sessions whose id is or starts with ``id_or_prefix``, and their ids; a full id wins
+    over longer ids it is a prefix of."""
+    matches = sorted(f for f in folders if folder_session_id(f).startswith(id_or_prefix))
+    ids = {folder_session_id(m) for m in matches}
+    if id_or_prefix in ids:
+        return [m for m in matches if folder_session_id(m) == id_or_prefix], {id_or_prefix}
+    return matches, ids
+
+
+def find_summaries(repo: Repo, ids: Iterable[str], *, tip: str) -> dict[str, SessionSummary]:
+    """The summary of each session named by id (or an unambiguous prefix) in ``ids``, by the id asked for:
+    one scan of the session folders, one ``ls-tree`` and one ``cat-file`` however many are asked for. An id
+    that matches no session, or several, is left out."""
+    wanted = {i for i in ids if i and "/" not in i}
+    if not wanted:
+        return {}
+    folders = _session_folders(repo, tip)
+    by_id: dict[str, list[str]] = {}
+    for folder in folders:
+        by_id.setdefault(folder_session_id(folder), []).append(folder)
+    chosen: dict[str, str] = {}
+    for sid in wanted:
+        matches, found = (sorted(by_id[sid]), {sid}) if sid in by_id else _matching(folders, sid)
+        if len(found) == 1:
+            chosen[sid] = matches[0]
+    memory = read_sessions(repo, set(chosen.values()), tip=tip, summaries_only=True)
+    by_folder = {r.path: r.summary for r in memory.sessions if r.summary is not None}
+    return {sid: by_folder[folder] for sid, folder in chosen.items() if folder in by_folder}
+
+
 def find_session(repo: Repo, id_or_prefix: str, *, ref: str = MEMORY_REF) -> SessionRecord:
     """The session whose id is or starts with ``id_or_prefix``."""
     tip = memory_tip(repo, ref)
@@ -320,14 +351,9 @@ def find_session(repo: Repo, id_or_prefix: str, *, ref: str = MEMORY_REF) -> Ses
                             hint="sessions are recorded by the Claude Code hooks after `gitmem init`.")
     if not id_or_prefix or "/" in id_or_prefix:
         raise NotFoundError(f"no session matches {id_or_prefix!r}")
-    matches = sorted(folder for folder in _session_folders(repo, tip)
-                     if folder_session_id(folder).startswith(id_or_prefix))
+    matches, ids = _matching(_session_folders(repo, tip), id_or_prefix)
     if not matches:
         raise NotFoundError(f"no session matches {id_or_prefix!r}")
-    ids = {folder_session_id(m) for m in matches}
-    if id_or_prefix in ids:  # a full id wins over longer ids it is a prefix of
-        matches = [m for m in matches if folder_session_id(m) == id_or_prefix]
-        ids = {id_or_prefix}
     if len(ids) > 1:
         shown = ", ".join(sorted(ids)[:5])
         raise NotFoundError(f"{id_or_prefix!r} matches {len(ids)} sessions: {shown}",
