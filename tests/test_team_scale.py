@@ -136,3 +136,41 @@ def test_a_render_reads_the_sessions_behind_proposals_with_one_scan_however_many
     scans = [c for c in many if c.startswith("git ls-tree") and " -d " in c]
     assert len(scans) <= 1, scans
     assert len(many) == len(one), (one, many)   # flat: the same git processes for 1 proposal as for 32
+
+
+# -- reindex holds a part of the memory at a time ------------------------------------------------------------
+
+
+def letters(n: int) -> str:
+    """``n`` spelled in three letters: words that neither a digit split nor a prefix makes alike."""
+    return "".join(chr(97 + n // 26 ** k % 26) for k in range(3))
+
+
+def test_reindex_reads_the_memory_a_bounded_part_at_a_time_and_indexes_all_of_it(
+        repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from gitmem.index import index_file, search
+    from gitmem.store.records import Observation, ObservationBatch
+
+    gm = discover(repo)
+    init_repository(gm)
+    files = {}
+    for i in range(60):
+        month = f"2026-{1 + i // 20:02d}"
+        s = SessionSummary(id=f"part-{i:03d}", title=f"Session {i} about zebra{letters(i)}", started_at=f"{month}-10T10:00:00Z",
+                           ended_at=f"{month}-10T11:00:00Z", branch="main")
+        batch = ObservationBatch(session_id=s.id, seq=1, observations=(
+            Observation(ts=f"{month}-10T10:05:00Z", kind="prompt", text=f"observed quokka{letters(i)}"),))
+        files[f"sessions/{month}/{s.id}/summary.md"] = s.to_text().encode()
+        files[f"sessions/{month}/{s.id}/obs-0001.yaml"] = batch.to_text().encode()
+    memory_ref.write_files(gm, files, "60 sessions", parent=None)
+    monkeypatch.setattr(memory_ref, "PART_FILES", 20, raising=False)   # 120 files: at least 6 parts of about 20 files
+    trace = tmp_path / "trace.txt"
+    monkeypatch.setenv("GIT_TRACE", str(trace))
+    update = index_file.rebuild_index(gm)
+    monkeypatch.delenv("GIT_TRACE")
+    reads = [c for c in git_calls(trace) if c.startswith("git cat-file --batch")]
+    assert len(reads) >= 6, reads   # never the whole memory in one read
+    assert update.folders == 60
+    for i in (0, 31, 59):
+        assert [h.session_id for h in search.search(gm, f"zebra{letters(i)}", types="session")][:1] == [f"part-{i:03d}"]
+        assert [h.session_id for h in search.search(gm, f"quokka{letters(i)}", types="observation")][:1] == [f"part-{i:03d}"]

@@ -15,11 +15,12 @@ Invariants:
 
 from __future__ import annotations
 
+import datetime
 import logging
 import random
 import time
 from dataclasses import dataclass
-from typing import Iterable, Mapping
+from typing import Iterable, Iterator, Mapping
 
 from gitmem.config import MEMORY_REF
 from gitmem.errors import (GitError, GitmemError, NotFoundError, RecordError, RefUpdateConflict, StaleLockError,
@@ -39,6 +40,7 @@ MAX_WRITE_ATTEMPTS = 40
 STALE_LOCK_SECONDS = 600  # git holds a ref lock for milliseconds; one this old was left by a killed process
 MAX_ERRORS_LISTED = 10
 BULK_FILES = 1_000
+PART_FILES = 2_000   # files of the ref read at a time by a whole read (``memory_in_parts``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,6 +303,35 @@ def read_memory(repo: Repo, *, ref: str = MEMORY_REF, summaries_only: bool = Fal
     if summaries_only:
         entries = [(p, o) for p, o in entries if file_name(p) == SUMMARY_FILE]
     grouped = _group(entries)
+    blobs = repo.read_blobs([oid for files in grouped.values() for oid in files.values()])
+    contents = {folder: {name: blobs.get(oid, b"") for name, oid in files.items()} for folder, files in grouped.items()}
+    records, errors = _parse_session_files(contents)
+    return Memory(tip=tip, sessions=tuple(records), errors=tuple(errors))
+
+
+def memory_in_parts(repo: Repo, tip: str, *, max_files: int | None = None) -> Iterator[Memory]:
+    """All sessions at ``tip``, read a part at a time so that only one part is held in memory: month folders
+    oldest first (those dated in the future first, as ``store.dates`` orders them), each read with one
+    ``ls-tree`` and cut into parts of whole sessions of about ``max_files`` files, each part read with one
+    ``cat-file --batch`` (``PART_FILES`` when not given). A part's sessions come in folder order."""
+    max_files = max_files or PART_FILES
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m")
+    months = [e.path for e in repo.ls_tree(tip, SESSIONS_DIR + "/") if e.type == "tree"]
+    for month in sorted(months, key=lambda m: ("" if m.rsplit("/", 1)[-1] > now else m, m)):
+        grouped = _group((e.path, e.oid) for e in repo.ls_tree(tip, month + "/", recursive=True) if e.type == "blob")
+        part: dict[str, dict[str, str]] = {}
+        files = 0
+        for folder in sorted(grouped):
+            part[folder] = grouped.pop(folder)
+            files += len(part[folder])
+            if files >= max_files:
+                yield _read_part(repo, tip, part)
+                part, files = {}, 0
+        if part:
+            yield _read_part(repo, tip, part)
+
+
+def _read_part(repo: Repo, tip: str, grouped: dict[str, dict[str, str]]) -> Memory:
     blobs = repo.read_blobs([oid for files in grouped.values() for oid in files.values()])
     contents = {folder: {name: blobs.get(oid, b"") for name, oid in files.items()} for folder, files in grouped.items()}
     records, errors = _parse_session_files(contents)
