@@ -302,11 +302,7 @@ def read_memory(repo: Repo, *, ref: str = MEMORY_REF, summaries_only: bool = Fal
     entries = [(e.path, e.oid) for e in repo.ls_tree(tip, SESSIONS_DIR + "/", recursive=True) if e.type == "blob"]
     if summaries_only:
         entries = [(p, o) for p, o in entries if file_name(p) == SUMMARY_FILE]
-    grouped = _group(entries)
-    blobs = repo.read_blobs([oid for files in grouped.values() for oid in files.values()])
-    contents = {folder: {name: blobs.get(oid, b"") for name, oid in files.items()} for folder, files in grouped.items()}
-    records, errors = _parse_session_files(contents)
-    return Memory(tip=tip, sessions=tuple(records), errors=tuple(errors))
+    return _read_part(repo, tip, _group(entries))
 
 
 def memory_in_parts(repo: Repo, tip: str, *, max_files: int | None = None) -> Iterator[Memory]:
@@ -332,6 +328,7 @@ def memory_in_parts(repo: Repo, tip: str, *, max_files: int | None = None) -> It
 
 
 def _read_part(repo: Repo, tip: str, grouped: dict[str, dict[str, str]]) -> Memory:
+    """The sessions of ``grouped`` ({folder: {file name: blob id}}), read with one ``cat-file --batch``."""
     blobs = repo.read_blobs([oid for files in grouped.values() for oid in files.values()])
     contents = {folder: {name: blobs.get(oid, b"") for name, oid in files.items()} for folder, files in grouped.items()}
     records, errors = _parse_session_files(contents)
@@ -443,8 +440,4 @@ def read_sessions(repo: Repo, folders: Iterable[str], *, tip: str, summaries_onl
         return Memory(tip=tip)
     specs = sorted(summary_path(f) if summaries_only else f + "/" for f in wanted)
     entries = [(e.path, e.oid) for e in tree_entries(repo, tip, specs) if e.type == "blob"]
-    grouped = {folder: files for folder, files in _group(entries).items() if folder in wanted}
-    blobs = repo.read_blobs([oid for files in grouped.values() for oid in files.values()])
-    contents = {folder: {name: blobs.get(oid, b"") for name, oid in files.items()} for folder, files in grouped.items()}
-    records, errors = _parse_session_files(contents)
-    return Memory(tip=tip, sessions=tuple(records), errors=tuple(errors))
+    return _read_part(repo, tip, {folder: files for folder, files in _group(entries).items() if folder in wanted})
