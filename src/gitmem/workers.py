@@ -117,7 +117,10 @@ def run_after_push(remote: str, wait_pid: int | None) -> int:
         from gitmem.team import after_push
 
         log_to_file(folder / after_push.SYNC_LOG_FILE, backups=1)
-        after_push.after_push(repo, remote, wait_pid)
+        if after_push.after_push(repo, remote, wait_pid) is not None:
+            from gitmem.app import inject
+
+            inject.refresh_stale_brief(repo)  # the next SessionStart prints it, rather than rendering it
     except Exception as exc:  # noqa: BLE001 - nothing may escape a detached job; there is no one to tell
         log_failure("background memory sync", exc)
     return 0

@@ -132,21 +132,33 @@ def _match_position(d: Decision, files: Sequence[str]) -> int | None:
     return None
 
 
-def _session_of(repo: Repo, session_id: str, sessions: dict[str, SessionSummary]) -> SessionSummary | None:
-    """The recorded session ``session_id`` (None when it cannot be read)."""
-    s = sessions.get(session_id)
-    if s is None:
-        try:
-            s = memory_ref.find_session(repo, session_id).summary
-        except GitmemError:
-            return None
-    return s
+class _Proposers:
+    """The sessions that proposed decisions: those the brief already read, else all the others read at the
+    first one asked for, with one scan of the ref (``memory_ref.find_summaries``), however many proposals."""
+
+    def __init__(self, repo: Repo, tip: str, sessions: dict[str, SessionSummary], ids: Sequence[str]) -> None:
+        self._repo, self._tip, self._sessions = repo, tip, sessions
+        self._wanted = [i for i in dict.fromkeys(ids) if i not in sessions]
+        self._read: dict[str, SessionSummary] | None = None
+
+    def __call__(self, session_id: str) -> SessionSummary | None:
+        """The recorded session ``session_id`` (None when it cannot be read)."""
+        s = self._sessions.get(session_id)
+        if s is not None:
+            return s
+        if self._read is None:
+            self._read = {}
+            if self._tip:
+                try:
+                    self._read = memory_ref.find_summaries(self._repo, self._wanted, tip=self._tip)
+                except GitmemError:
+                    logger.warning("brief could not read the sessions that proposed decisions", exc_info=True)
+        return self._read.get(session_id)
 
 
-def _proposed_here(repo: Repo, session_id: str, sessions: dict[str, SessionSummary], here: Checkout) -> bool:
+def _proposed_here(proposer: SessionSummary | None, here: Checkout) -> bool:
     """Was the session that proposed a decision on this branch or merged into it (True when unknown)?"""
-    s = _session_of(repo, session_id, sessions)
-    return s is None or here.is_merged(s)
+    return proposer is None or here.is_merged(proposer)
 
 
 # -- ranking and layout ---------------------------------------------------------------------------
@@ -243,8 +255,9 @@ def build_brief(repo: Repo, config: Config | None = None) -> Brief:
     # Merged means reachable from HEAD (ancestry.py), not a branch name; one's own work is never "teammates'".
     merged = here.merged(ordered)
     # A proposal, or a session's decision, that a later session here changed course on is history.
-    stale, stale_notes = course_change.stale_choices(found, lambda sid: _session_of(repo, sid, sessions),
-                                                     [s for s in ordered if merged[s.id]], me)
+    proposers = _Proposers(repo, tip, sessions, [f.decision.session for f in found.files
+                                                 if f.decision.status == "proposed" and f.decision.session])
+    stale, stale_notes = course_change.stale_choices(found, proposers, [s for s in ordered if merged[s.id]], me)
     reviewed = {**stale_notes, **reviewed}
     untracked: set[str] | None = None
     for f in found.files:
@@ -258,7 +271,7 @@ def build_brief(repo: Repo, config: Config | None = None) -> Brief:
             continue
         if d.status == "proposed" and d.session:
             untracked = untracked_files(repo, DECISIONS_DIR) if untracked is None else untracked
-            if f.path in untracked and not _proposed_here(repo, d.session, sessions, here):
+            if f.path in untracked and not _proposed_here(proposers(d.session), here):
                 continue  # the session that proposed it is listed with its unmerged branch, title only
         if f.path in stale:   # a later session here changed course on it: history, like a superseded one
             if matched:
@@ -388,3 +401,27 @@ def refresh_brief(repo: Repo) -> None:
         render_brief(repo)
     except Exception:  # noqa: BLE001 - a stale brief is better than a failed flush
         logger.exception("could not render the session-start brief")
+
+
+def brief_is_current(repo: Repo) -> bool:
+    """Would the SessionStart hook print the stored brief as it is (``hook.fresh_brief``'s test: the stamp
+    recorded with it is the memory's stamp now, and its size is the brief's)?"""
+    path = brief_path(repo)
+    try:
+        recorded = path.with_name(path.name + ".stamp").read_bytes().strip()
+        size = path.stat().st_size
+    except OSError:
+        return False
+    return recorded == f"{size} {memory_stamp(repo)}".encode()
+
+
+def refresh_stale_brief(repo: Repo) -> bool:
+    """After a sync: render the brief when what it is made of changed, so the next SessionStart prints it
+    pre-rendered instead of rendering it in the hook. True when it rendered; never fails the caller."""
+    try:
+        if repo.root is None or brief_is_current(repo):
+            return False
+    except OSError:
+        pass
+    refresh_brief(repo)
+    return True

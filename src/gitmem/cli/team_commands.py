@@ -29,6 +29,7 @@ def sync_cmd(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress meter (there is none when piped either)."),
 ) -> None:
     """Fetch teammates' memory, merge it into yours and push the result (what runs after every `git push`)."""
+    from gitmem.app import inject
     from gitmem.app.project import require_initialized
     from gitmem.team import sharing, sync
     from gitmem.team.setup import default_remote
@@ -52,6 +53,7 @@ def sync_cmd(
         fetch_recent_memory(repo, remote or default_remote(repo), depth=depth, since=since,
                             progress=not as_json and not quiet and sys.stderr.isatty())
     result = sync.sync(repo, remote, progress=not as_json and not quiet and sys.stderr.isatty())
+    inject.refresh_stale_brief(repo)  # the next SessionStart prints it pre-rendered, not rendered in the hook
     if as_json:
         emit_json(result.to_dict())
     else:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import itertools
 import logging
 import os
 import sqlite3
@@ -37,7 +38,7 @@ from gitmem.index import vectors
 from gitmem.index.tables import (decision_units, delete_sources, get_meta, index_decisions, index_sessions,
                                  insert_rows, session_units, set_meta, transaction)
 from gitmem.store.layout import SESSIONS_DIR, session_folder
-from gitmem.store.memory_ref import SessionRecord, memory_tip, read_memory, read_sessions
+from gitmem.store.memory_ref import SessionRecord, memory_in_parts, memory_tip, read_memory, read_sessions
 from gitmem.store.records import Decision
 
 logger = logging.getLogger(__name__)
@@ -126,17 +127,23 @@ def write_lock(path: Path, *, wait: bool = True) -> Iterator[None]:
 
 
 def _fill_index(conn: sqlite3.Connection, *, tip: str | None, sessions: Iterable[SessionRecord], worktree: str,
-                decisions: Iterable[tuple[str, Decision]], decisions_sig: str, reuse: Path | None = None) -> int:
+                decisions: Iterable[tuple[str, Decision]], decisions_sig: str, reuse: Path | None = None,
+                parts: Iterable[Sequence[SessionRecord]] = ()) -> int:
     """Load every row into an empty index in one transaction, then build the FTS index with one 'rebuild';
-    embed the lines worth embedding, reusing the vectors of the index file ``reuse`` (the one being replaced)."""
+    embed the lines worth embedding, reusing the vectors of the index file ``reuse`` (the one being replaced).
+    ``parts`` (after ``sessions``) are loaded one at a time, so only one is held in memory."""
     conn.execute("PRAGMA journal_mode = OFF")   # a failed build is thrown away whole
     conn.execute("PRAGMA synchronous = OFF")
     conn.execute("BEGIN IMMEDIATE")
-    sessions, decisions = by_date(sessions), list(decisions)
-    rows = insert_rows(conn, (session_rows(rec) for rec in sessions))
+    rows = 0
+    for part in itertools.chain((sessions,), parts):
+        part = by_date(part)
+        rows += insert_rows(conn, (session_rows(rec) for rec in part))
+        vectors.store(conn, session_units(part), reuse)
+    decisions = list(decisions)
     rows += insert_rows(conn, decision_rows(worktree, decisions))
     conn.execute("INSERT INTO records_fts (records_fts) VALUES ('rebuild')")
-    vectors.store(conn, [*session_units(sessions), *decision_units(worktree, decisions)], reuse)
+    vectors.store(conn, decision_units(worktree, decisions), reuse)
     set_meta(conn, "ref_tip", tip or "")
     if worktree:
         set_meta(conn, _decisions_key(worktree), decisions_sig)
@@ -145,7 +152,8 @@ def _fill_index(conn: sqlite3.Connection, *, tip: str | None, sessions: Iterable
 
 
 def build_index_file(path: Path, *, tip: str | None, sessions: Iterable[SessionRecord], worktree: str = "",
-                     decisions: Iterable[tuple[str, Decision]] = (), decisions_sig: str = "") -> int:
+                     decisions: Iterable[tuple[str, Decision]] = (), decisions_sig: str = "",
+                     parts: Iterable[Sequence[SessionRecord]] = ()) -> int:
     """Write a complete index to a temporary file and move it over ``path``; return the rows written.
 
     The caller holds the write lock. Rows go in with no FTS work per row; one
@@ -159,7 +167,7 @@ def build_index_file(path: Path, *, tip: str | None, sessions: Iterable[SessionR
         conn = connect_index(tmp)
         try:
             rows = _fill_index(conn, tip=tip, sessions=sessions, worktree=worktree, decisions=decisions,
-                               decisions_sig=decisions_sig, reuse=path)
+                               decisions_sig=decisions_sig, reuse=path, parts=parts)
             conn.execute("VACUUM")   # the pages FTS5 freed merging its segments: ~5% of the file
         finally:
             conn.close()
@@ -180,14 +188,24 @@ def rebuild_locked(repo: Repo, reason: str) -> IndexUpdate:
     worktree = worktree_key(repo)
     sig = decisions_signature(repo.root)
     decisions = read_decision_files(repo.root) if repo.root is not None else []
-    memory = read_memory(repo)
-    for err in memory.errors:
-        logger.warning("search index skips %s", err)
-    build_index_file(path, tip=memory.tip, sessions=memory.sessions, worktree=worktree, decisions=decisions,
-                     decisions_sig=sig)
-    logger.info("search index rebuilt (%s): %d sessions, %d decision files", reason, len(memory.sessions),
-                len(decisions))
-    return IndexUpdate("rebuilt", memory.tip, len(memory.sessions), repo.root is not None, reason)
+    tip = memory_tip(repo)
+    read = [0]
+    build_index_file(path, tip=tip, sessions=(), worktree=worktree, decisions=decisions, decisions_sig=sig,
+                     parts=_session_parts(repo, tip, read))
+    logger.info("search index rebuilt (%s): %d sessions, %d decision files", reason, read[0], len(decisions))
+    return IndexUpdate("rebuilt", tip, read[0], repo.root is not None, reason)
+
+
+def _session_parts(repo: Repo, tip: str | None, read: list[int]) -> Iterator[Sequence[SessionRecord]]:
+    """The sessions at ``tip`` a part at a time (``memory_in_parts``: the whole memory is never held at once);
+    ``read[0]`` counts them."""
+    if tip is None:
+        return
+    for memory in memory_in_parts(repo, tip):
+        for err in memory.errors:
+            logger.warning("search index skips %s", err)
+        read[0] += len(memory.sessions)
+        yield memory.sessions
 
 
 def rebuild_index(repo: Repo) -> IndexUpdate:

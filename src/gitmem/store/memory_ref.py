@@ -15,11 +15,12 @@ Invariants:
 
 from __future__ import annotations
 
+import datetime
 import logging
 import random
 import time
 from dataclasses import dataclass
-from typing import Iterable, Mapping
+from typing import Iterable, Iterator, Mapping
 
 from gitmem.config import MEMORY_REF
 from gitmem.errors import (GitError, GitmemError, NotFoundError, RecordError, RefUpdateConflict, StaleLockError,
@@ -39,6 +40,7 @@ MAX_WRITE_ATTEMPTS = 40
 STALE_LOCK_SECONDS = 600  # git holds a ref lock for milliseconds; one this old was left by a killed process
 MAX_ERRORS_LISTED = 10
 BULK_FILES = 1_000
+PART_FILES = 2_000   # files of the ref read at a time by a whole read (``memory_in_parts``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,7 +302,33 @@ def read_memory(repo: Repo, *, ref: str = MEMORY_REF, summaries_only: bool = Fal
     entries = [(e.path, e.oid) for e in repo.ls_tree(tip, SESSIONS_DIR + "/", recursive=True) if e.type == "blob"]
     if summaries_only:
         entries = [(p, o) for p, o in entries if file_name(p) == SUMMARY_FILE]
-    grouped = _group(entries)
+    return _read_part(repo, tip, _group(entries))
+
+
+def memory_in_parts(repo: Repo, tip: str, *, max_files: int | None = None) -> Iterator[Memory]:
+    """All sessions at ``tip``, read a part at a time so that only one part is held in memory: month folders
+    oldest first (those dated in the future first, as ``store.dates`` orders them), each read with one
+    ``ls-tree`` and cut into parts of whole sessions of about ``max_files`` files, each part read with one
+    ``cat-file --batch`` (``PART_FILES`` when not given). A part's sessions come in folder order."""
+    max_files = max_files or PART_FILES
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m")
+    months = [e.path for e in repo.ls_tree(tip, SESSIONS_DIR + "/") if e.type == "tree"]
+    for month in sorted(months, key=lambda m: ("" if m.rsplit("/", 1)[-1] > now else m, m)):
+        grouped = _group((e.path, e.oid) for e in repo.ls_tree(tip, month + "/", recursive=True) if e.type == "blob")
+        part: dict[str, dict[str, str]] = {}
+        files = 0
+        for folder in sorted(grouped):
+            part[folder] = grouped.pop(folder)
+            files += len(part[folder])
+            if files >= max_files:
+                yield _read_part(repo, tip, part)
+                part, files = {}, 0
+        if part:
+            yield _read_part(repo, tip, part)
+
+
+def _read_part(repo: Repo, tip: str, grouped: dict[str, dict[str, str]]) -> Memory:
+    """The sessions of ``grouped`` ({folder: {file name: blob id}}), read with one ``cat-file --batch``."""
     blobs = repo.read_blobs([oid for files in grouped.values() for oid in files.values()])
     contents = {folder: {name: blobs.get(oid, b"") for name, oid in files.items()} for folder, files in grouped.items()}
     records, errors = _parse_session_files(contents)
@@ -312,6 +340,37 @@ def _session_folders(repo: Repo, tip: str) -> list[str]:
     return [p for p in folder_paths(repo, tip, SESSIONS_DIR + "/") if is_session_folder(p)]
 
 
+def _matching(folders: Iterable[str], id_or_prefix: str) -> tuple[list[str], set[str]]:
+    """The folders of the sessions whose id is or starts with ``id_or_prefix``, and their ids; a full id wins
+    over longer ids it is a prefix of."""
+    matches = sorted(f for f in folders if folder_session_id(f).startswith(id_or_prefix))
+    ids = {folder_session_id(m) for m in matches}
+    if id_or_prefix in ids:
+        return [m for m in matches if folder_session_id(m) == id_or_prefix], {id_or_prefix}
+    return matches, ids
+
+
+def find_summaries(repo: Repo, ids: Iterable[str], *, tip: str) -> dict[str, SessionSummary]:
+    """The summary of each session named by id (or an unambiguous prefix) in ``ids``, by the id asked for:
+    one scan of the session folders, one ``ls-tree`` and one ``cat-file`` however many are asked for. An id
+    that matches no session, or several, is left out."""
+    wanted = {i for i in ids if i and "/" not in i}
+    if not wanted:
+        return {}
+    folders = _session_folders(repo, tip)
+    by_id: dict[str, list[str]] = {}
+    for folder in folders:
+        by_id.setdefault(folder_session_id(folder), []).append(folder)
+    chosen: dict[str, str] = {}
+    for sid in wanted:
+        matches, found = (sorted(by_id[sid]), {sid}) if sid in by_id else _matching(folders, sid)
+        if len(found) == 1:
+            chosen[sid] = matches[0]
+    memory = read_sessions(repo, set(chosen.values()), tip=tip, summaries_only=True)
+    by_folder = {r.path: r.summary for r in memory.sessions if r.summary is not None}
+    return {sid: by_folder[folder] for sid, folder in chosen.items() if folder in by_folder}
+
+
 def find_session(repo: Repo, id_or_prefix: str, *, ref: str = MEMORY_REF) -> SessionRecord:
     """The session whose id is or starts with ``id_or_prefix``."""
     tip = memory_tip(repo, ref)
@@ -320,14 +379,9 @@ def find_session(repo: Repo, id_or_prefix: str, *, ref: str = MEMORY_REF) -> Ses
                             hint="sessions are recorded by the Claude Code hooks after `gitmem init`.")
     if not id_or_prefix or "/" in id_or_prefix:
         raise NotFoundError(f"no session matches {id_or_prefix!r}")
-    matches = sorted(folder for folder in _session_folders(repo, tip)
-                     if folder_session_id(folder).startswith(id_or_prefix))
+    matches, ids = _matching(_session_folders(repo, tip), id_or_prefix)
     if not matches:
         raise NotFoundError(f"no session matches {id_or_prefix!r}")
-    ids = {folder_session_id(m) for m in matches}
-    if id_or_prefix in ids:  # a full id wins over longer ids it is a prefix of
-        matches = [m for m in matches if folder_session_id(m) == id_or_prefix]
-        ids = {id_or_prefix}
     if len(ids) > 1:
         shown = ", ".join(sorted(ids)[:5])
         raise NotFoundError(f"{id_or_prefix!r} matches {len(ids)} sessions: {shown}",
@@ -386,8 +440,4 @@ def read_sessions(repo: Repo, folders: Iterable[str], *, tip: str, summaries_onl
         return Memory(tip=tip)
     specs = sorted(summary_path(f) if summaries_only else f + "/" for f in wanted)
     entries = [(e.path, e.oid) for e in tree_entries(repo, tip, specs) if e.type == "blob"]
-    grouped = {folder: files for folder, files in _group(entries).items() if folder in wanted}
-    blobs = repo.read_blobs([oid for files in grouped.values() for oid in files.values()])
-    contents = {folder: {name: blobs.get(oid, b"") for name, oid in files.items()} for folder, files in grouped.items()}
-    records, errors = _parse_session_files(contents)
-    return Memory(tip=tip, sessions=tuple(records), errors=tuple(errors))
+    return _read_part(repo, tip, {folder: files for folder, files in _group(entries).items() if folder in wanted})
