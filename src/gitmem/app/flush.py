@@ -276,8 +276,7 @@ def _propose_decisions(repo: Repo, summary: SessionSummary) -> None:
 
 
 def session_agent(session_id: str, events: Sequence[compaction.SpoolEvent]) -> str:
-    """Which agent a session ran in: gitmem watch names its sessions, Codex names its transcripts (read from the
-    raw payloads: the recorded ``transcript_path`` is redacted, and Codex's file name looks like a secret)."""
+    """Which agent a session ran in: gitmem watch names its sessions, Codex names its transcripts."""
     if session_id.startswith("watch-"):
         return "watch"
     if any(codex.is_codex_transcript(str(ev.payload.get("transcript_path") or "")) for ev in events):

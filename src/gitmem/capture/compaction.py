@@ -33,7 +33,8 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
 from gitmem.capture.claude_tools import bash_outcome, failure_outcome, todo_items, tool_fields
-from gitmem.capture.payload_fields import MAX_DETAIL, MAX_PATH, MAX_TEXT, as_dict, as_int, as_str, clip, rel_path
+from gitmem.capture.payload_fields import (MAX_DETAIL, MAX_PATH, MAX_TEXT, as_dict, as_int, as_str, clip, local_path,
+                                           rel_path)
 from gitmem.store.records import Observation
 
 logger = logging.getLogger(__name__)
@@ -66,8 +67,8 @@ class SessionFacts:
     session_id: str = ""
     started_at: str = ""
     ended_at: str = ""
-    cwd: str = ""
-    transcript_path: str = ""
+    cwd: str = ""               # cwd and transcript_path: paths on this machine, never stored, so not redacted
+    transcript_path: str = ""   # (payload_fields.local_path)
     model: str = ""
     prompts: tuple[str, ...] = ()
     files_read: tuple[str, ...] = ()
@@ -302,9 +303,14 @@ def _first(events: Iterable[SpoolEvent], key: str) -> str:
     return next((v for v in (clip(ev.payload.get(key), MAX_PATH, oneline=True) for ev in events) if v), "")
 
 
+def _local_path(events: Iterable[SpoolEvent], key: str) -> str:
+    """The first path under ``key`` (``payload_fields.local_path``: used on this machine, so not redacted)."""
+    return next((v for v in (local_path(ev.payload.get(key)) for ev in events) if v), "")
+
+
 def session_cwd(events: Sequence[SpoolEvent]) -> str:
     """The folder the session ran in (its first ``cwd``): which work tree it belongs to."""
-    return _first(events, "cwd")
+    return _local_path(events, "cwd")
 
 
 def session_facts(events: Sequence[SpoolEvent], root: str | None,
@@ -335,7 +341,7 @@ def session_facts(events: Sequence[SpoolEvent], root: str | None,
         started_at=iso(min(stamps)) if stamps else "",
         ended_at=iso(max(stamps)) if stamps else "",
         cwd=session_cwd(events),
-        transcript_path=first("transcript_path", reversed(events)),
+        transcript_path=_local_path(reversed(events), "transcript_path"),
         model=first("model"),
         prompts=tuple(p for p in prompts if p)[:MAX_LIST],
         files_read=_unique(f for o in ok if o.kind == "read" for f in o.files),
