@@ -210,6 +210,19 @@ def test_the_codex_transcript_gives_the_summary_every_reply_and_each_commands_ex
     assert shown["summary"]["agent"] == "codex"
 
 
+def test_a_prompt_that_matches_a_recorded_title_gets_recall_lines_in_codex(cx: CodexE2E) -> None:
+    # UserPromptSubmit additionalContext reaches Codex's model as it does Claude Code's
+    cx.model.add(Script(DECIDE, (tool("exec_command", cmd="cat app.py"),), DECISION_TEXT))
+    first = cx.run(f"{DECIDE} split the payment service", "--trust")
+    cx.settle(first.session_id)
+    title = cx.show(first.session_id)["summary"]["title"]
+    cx.model.add(Script("QZ9", (), "Noted."))
+    cx.run(f"{title} QZ9")
+    [request] = cx.model.agent_requests("QZ9")
+    said = " ".join(request.messages("developer") + request.messages("user"))
+    assert "<gitmem-recall>" in said and first.session_id[:8] in said, said[-3000:]
+
+
 def test_untrusted_hooks_are_skipped_silently_and_gitmem_status_says_so(cx: CodexE2E) -> None:
     config = cx.home / "config.toml"
     trusted = config.read_text()
