@@ -13,7 +13,7 @@ BIN    := $(VENV)/bin
 WHEELS := .cache/wheels
 PIP    := $(BIN)/python -m pip --disable-pip-version-check
 
-.PHONY: demo test lock test-latest bench clean claude-code codex chromium view-shot
+.PHONY: demo test lock test-latest bench clean claude-code codex gemini-cli chromium view-shot
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,10 @@ claude-code:
 # The pinned Codex CLI for tests/test_e2e_codex.py, in .cache/codex/ (quick when installed); the same skip rules.
 codex:
 	bash scripts/install-codex.sh
+
+# The pinned Gemini CLI in .cache/gemini-cli/, for recording its payloads (tests/data/gemini-cli/); not yet in `test`.
+gemini-cli:
+	bash scripts/install-gemini-cli.sh
 
 # Debian's chromium for the browser tests of `gitmem view` (tests/test_view.py), where apt and root are available;
 # elsewhere it prints why and those tests skip; GITMEM_BROWSER=skip turns them off.

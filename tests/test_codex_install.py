@@ -12,7 +12,7 @@ import pytest
 from conftest import git, run
 
 from gitmem.agents import codex
-from gitmem.agents.codex_config import read_trust, set_hook_trust
+from gitmem.agents.codex_config import plan_hook_trust, read_trust
 from gitmem.agents.codex_install import codex_hooks_status, gitmem_trust, install_codex, uninstall_codex
 from gitmem.errors import ConfigError
 from gitmem.integrations.claude_commands import is_gitmem_command
@@ -168,6 +168,39 @@ def test_invalid_config_toml_names_file_and_line_and_nothing_is_written(repo: Pa
     assert not (repo / ".codex").exists()
 
 
+def test_trust_gitmem_cannot_write_there_stops_the_install_before_hooks_json_is_written(
+        repo: Path, hook: Path, codex_home: Path) -> None:
+    codex_home.mkdir()
+    inline = 'hooks = {}  # an inline table: no [hooks.state."..."] table can be added to it\n'
+    (codex_home / "config.toml").write_text(inline)
+    with pytest.raises(ConfigError, match="a form gitmem does not edit") as caught:
+        install_codex(repo, hook_path=hook)
+    assert str(codex_home / "config.toml") in caught.value.message
+    assert (codex_home / "config.toml").read_text() == inline
+    assert not (repo / ".codex").exists()   # no hooks Codex would skip without a word
+
+
+@pytest.mark.parametrize("had_config", [True, False])
+def test_a_failed_hooks_json_write_gives_config_toml_back_unchanged(repo: Path, hook: Path, codex_home: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch,
+                                                                    had_config: bool) -> None:
+    from gitmem.agents import codex_install
+
+    if had_config:
+        codex_home.mkdir()
+        (codex_home / "config.toml").write_text(CONFIG)
+
+    def full_disk(path: Path, data: bytes, **kw: object) -> None:
+        raise OSError(28, "No space left on device", str(path))
+
+    monkeypatch.setattr(codex_install, "write_atomic", full_disk)   # only hooks.json is written through it
+    with pytest.raises(OSError, match="No space left"):
+        install_codex(repo, hook_path=hook)
+    assert ((codex_home / "config.toml").read_text() == CONFIG) if had_config else \
+        not (codex_home / "config.toml").exists()
+    assert not (repo / ".codex").exists()
+
+
 def test_a_changed_hook_is_reported_as_skipped_until_installed_again(repo: Path, hook: Path, codex_home: Path) -> None:
     install_codex(repo, hook_path=hook)
     (codex_home / "config.toml").write_text(f'[projects."{repo}"]\ntrust_level = "trusted"\n'
@@ -190,11 +223,11 @@ def test_trust_entries_are_edited_in_place_whatever_their_quoting(tmp_path: Path
     path = tmp_path / "config.toml"
     path.write_text("[hooks.state.'/r/.codex/hooks.json:stop:0:0']\nenabled = true\ntrusted_hash = \"old\"\n"
                     "\n[other]\nx = 1\n")
-    assert set_hook_trust(path, {"/r/.codex/hooks.json:stop:0:0": "sha256:new"})
+    assert plan_hook_trust(path, {"/r/.codex/hooks.json:stop:0:0": "sha256:new"}).write()
     assert path.read_text() == ("[hooks.state.'/r/.codex/hooks.json:stop:0:0']\nenabled = true\n"
                                 "trusted_hash = \"sha256:new\"\n\n[other]\nx = 1\n")
-    assert not set_hook_trust(path, {"/r/.codex/hooks.json:stop:0:0": "sha256:new"})
-    assert set_hook_trust(path, {}, drop={"/r/.codex/hooks.json:stop:0:0"})
+    assert not plan_hook_trust(path, {"/r/.codex/hooks.json:stop:0:0": "sha256:new"}).write()
+    assert plan_hook_trust(path, {}, drop={"/r/.codex/hooks.json:stop:0:0"}).write()
     assert path.read_text() == "[other]\nx = 1\n"
 
 
@@ -215,3 +248,80 @@ def test_the_cli_installs_reports_and_uninstalls(in_repo: Path, codex_home: Path
     assert code == 0, err
     assert not (in_repo / ".codex").exists()
     assert os.path.exists(codex_home / "config.toml") and read_trust(codex_home / "config.toml").hooks == {}
+
+
+# -- gitmem init and the full uninstall ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def codex_on_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An executable named `codex` first on PATH (gitmem only looks for it, never runs it)."""
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    (folder / "codex").write_text("#!/bin/sh\nexit 0\n")
+    (folder / "codex").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{folder}{os.pathsep}{os.environ.get('PATH', '')}")
+    return folder / "codex"
+
+
+def test_init_sets_codex_up_when_codex_is_on_path_and_says_which_agents(in_repo: Path, codex_home: Path,
+                                                                      codex_on_path: Path, capsys) -> None:
+    code, out, err = run(capsys, "init")
+    assert code == 0, err
+    assert f"{HOOKS}: added hooks for {', '.join(codex.CODEX_EVENTS)}" in out
+    assert "agents set up: Claude Code, Codex CLI (codex on PATH)" in out
+    assert len(read_trust(codex_home / "config.toml").hooks) == len(codex.CODEX_EVENTS)
+    assert json.loads(run(capsys, "status", "--json")[1])["codex_hooks"]["hooked"] == list(codex.CODEX_EVENTS)
+
+
+def test_init_sets_codex_up_when_the_repository_has_a_codex_folder(in_repo: Path, codex_home: Path, capsys) -> None:
+    (in_repo / ".codex").mkdir()
+    code, out, err = run(capsys, "init")
+    assert code == 0, err
+    assert "agents set up: Claude Code, Codex CLI (.codex/ in the repository)" in out
+    assert set(json.loads((in_repo / HOOKS).read_text())["hooks"]) == set(codex.CODEX_EVENTS)
+
+
+def test_init_leaves_codex_alone_where_it_finds_none_or_with_no_hooks(in_repo: Path, codex_home: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    assert not codex.found_here(in_repo)
+    code, out, err = run(capsys, "init")
+    assert code == 0, err
+    assert "agents set up: Claude Code\n" in out and not (in_repo / ".codex").exists()
+    (in_repo / ".codex").mkdir()
+    code, out, err = run(capsys, "init", "--no-hooks")
+    assert "agents set up: none (--no-hooks)" in out and not (in_repo / HOOKS).exists()
+    assert not (codex_home / "config.toml").exists()
+
+
+def test_the_full_uninstall_removes_the_codex_hooks_and_their_trust_too(in_repo: Path, codex_home: Path,
+                                                                        codex_on_path: Path, capsys) -> None:
+    from test_cli import _snapshot
+
+    codex_home.mkdir()
+    (codex_home / "config.toml").write_text(CONFIG)
+    before = _snapshot(in_repo)
+    assert run(capsys, "init")[0] == 0
+    assert (in_repo / HOOKS).exists() and len(read_trust(codex_home / "config.toml").hooks) == 1 + len(codex.CODEX_EVENTS)
+
+    code, out, err = run(capsys, "uninstall")
+
+    assert code == 0, err
+    assert f"{HOOKS}: removed hooks for {', '.join(codex.CODEX_EVENTS)}" in out
+    assert f"removed gitmem's hook trust entries from {codex_home / 'config.toml'}" in out
+    assert (codex_home / "config.toml").read_text() == CONFIG
+    assert _snapshot(in_repo) == before
+
+
+def test_the_full_uninstall_says_nothing_of_codex_where_it_was_never_set_up(in_repo: Path, codex_home: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch,
+                                                                           capsys) -> None:
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    codex_home.mkdir()
+    (codex_home / "config.toml").write_text("not toml [\n")   # never read: gitmem trusted nothing here
+    assert run(capsys, "init")[0] == 0
+    code, out, err = run(capsys, "uninstall")
+    assert code == 0, err
+    assert ".codex" not in out and (codex_home / "config.toml").read_text() == "not toml [\n"
+

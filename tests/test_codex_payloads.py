@@ -58,3 +58,36 @@ def test_recorded_codex_events_become_observations_and_facts() -> None:
     assert facts.prompts == ("REC-READ read the app", "REC-AGAIN show the status")
     assert facts.last_assistant_message == "Done again."
     assert session_agent(facts.session_id, events) == "codex"
+
+
+# A real Codex session id is a UUIDv7; the recorded files use a placeholder (all zeros) that hid this: Codex's
+# transcript name `rollout-<time>-<uuid>.jsonl` changes character class often enough to look like a token.
+REAL_ID = "019a23c7-6a5b-7010-afe4-9b406d2779ef"
+SECRET = "ghp_" + "a1B2c3D4e5F6g7H8i9J0" * 2
+
+
+def test_a_transcript_path_is_kept_as_the_path_it_is_for_codex_and_claude_code_alike() -> None:
+    paths = {"codex": f"/home/dev/.codex/sessions/2026/12/03/rollout-2026-12-03T15-13-08-{REAL_ID}.jsonl",
+             "claude-code": f"/home/dev/.claude/projects/-home-dev-payments/{REAL_ID}.jsonl"}
+    for agent, path in paths.items():
+        events = [compaction.SpoolEvent(1796310000.0 + n, e["event"],
+                                        {**e["payload"], "session_id": REAL_ID, "transcript_path": path,
+                                         "cwd": f"/home/dev/{REAL_ID}-{agent}"}, "")
+                  for n, e in enumerate(recorded_events()) if e["payload"]["session_id"].endswith("1")]
+        events.append(compaction.SpoolEvent(1796310100.0, "UserPromptSubmit",
+                                            {**events[1].payload, "prompt": f"use the token {SECRET} here"}, ""))
+        observations = compaction.compact_events(events, "/work/repo")
+        facts = compaction.session_facts(events, "/work/repo", observations)
+        assert facts.transcript_path == path, agent
+        assert facts.cwd == f"/home/dev/{REAL_ID}-{agent}"
+        assert session_agent(REAL_ID, events) == agent
+        # what is stored and sent is still redacted
+        assert SECRET not in " ".join(facts.prompts) and "[REDACTED:" in facts.prompts[-1]
+        assert SECRET not in observations[-1].text and "[REDACTED:" in observations[-1].text
+
+
+def test_a_transcript_path_that_is_not_an_absolute_clean_path_is_none() -> None:
+    for bad in ("relative/rollout.jsonl", "/home/dev/.codex/sessions/a\nb.jsonl", "/x/\x1b[31m.jsonl",
+                "/" + "a" * 5000, 42, None):
+        events = [compaction.SpoolEvent(1796310000.0, "Stop", {"session_id": REAL_ID, "transcript_path": bad}, "")]
+        assert compaction.session_facts(events, "/work/repo").transcript_path == ""

@@ -190,6 +190,39 @@ def test_a_codex_session_is_recorded_and_the_next_one_receives_the_brief(cx: Cod
     assert processes_in(cx.root) == []
 
 
+MID_DECISION = ("Plan: we decided to keep the ledger append-only instead of updating rows because audits "
+                "replay it.")
+
+
+def test_the_codex_transcript_gives_the_summary_every_reply_and_each_commands_exit_code(cx: CodexE2E) -> None:
+    # Codex's hooks carry neither: PostToolUse has a command's output alone, Stop the last reply alone
+    cx.model.add(Script("E2E-CODEX-TRANSCRIPT", (tool("exec_command", cmd="cat app.py; exit 3"),
+                                                 tool("exec_command", cmd="cat app.py")), "Done. It reads fine."))
+    cx.model.preambles["E2E-CODEX-TRANSCRIPT"] = MID_DECISION
+    run = cx.run("E2E-CODEX-TRANSCRIPT check the app", "--trust")
+    cx.settle(run.session_id)
+    shown = cx.show(run.session_id)
+    commands = [(o["command"], o.get("outcome"), o.get("detail", "")[:6]) for o in shown["observations"]
+                if o["kind"] == "command"]
+    assert commands == [("cat app.py; exit 3", "error", "exit 3"), ("cat app.py", "ok", "exit 0")]
+    [decision] = shown["summary"]["decisions"]
+    assert "append-only" in decision["decision"] and decision["rationale"] == "audits replay it"
+    assert shown["summary"]["agent"] == "codex"
+
+
+def test_a_prompt_that_matches_a_recorded_title_gets_recall_lines_in_codex(cx: CodexE2E) -> None:
+    # UserPromptSubmit additionalContext reaches Codex's model as it does Claude Code's
+    cx.model.add(Script(DECIDE, (tool("exec_command", cmd="cat app.py"),), DECISION_TEXT))
+    first = cx.run(f"{DECIDE} split the payment service", "--trust")
+    cx.settle(first.session_id)
+    title = cx.show(first.session_id)["summary"]["title"]
+    cx.model.add(Script("QZ9", (), "Noted."))
+    cx.run(f"{title} QZ9")
+    [request] = cx.model.agent_requests("QZ9")
+    said = " ".join(request.messages("developer") + request.messages("user"))
+    assert "<gitmem-recall>" in said and first.session_id[:8] in said, said[-3000:]
+
+
 def test_untrusted_hooks_are_skipped_silently_and_gitmem_status_says_so(cx: CodexE2E) -> None:
     config = cx.home / "config.toml"
     trusted = config.read_text()

@@ -126,6 +126,7 @@ class ScriptedResponses(LoopbackServer):
         self.requests: list[Request] = []
         self.unknown: list[str] = []
         self.unscripted: list[str] = []
+        self.preambles: dict[str, str] = {}   # script marker -> what the model says before its first tool call
         self._lock = threading.Lock()
         super().__init__()
         model = self
@@ -196,7 +197,8 @@ class ScriptedResponses(LoopbackServer):
         step = sum(1 for i in items[index + 1:] if i.get("type") == "function_call")
         if step < len(script.steps):
             call = script.steps[step]
-            return [call_item(call.name, call.input)]
+            said = self.preambles.get(script.marker) if step == 0 else None
+            return [message_item(said)] * bool(said) + [call_item(call.name, call.input)]
         return [message_item(script.final)]
 
     def answer(self, req: Request) -> tuple[int, str, bytes]:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 from pathlib import Path, PurePosixPath
 from typing import Any, Callable
 
@@ -43,6 +44,14 @@ SESSION_END_MAX_TIMEOUT = 3       # the most Codex gives a SessionEnd handler
 def codex_home() -> Path:
     """``$CODEX_HOME``, else ``~/.codex``: where Codex keeps config.toml, its trust entries and transcripts."""
     return Path(os.environ.get("CODEX_HOME") or Path.home() / ".codex")
+
+
+def found_here(root: Path) -> str:
+    """Why ``gitmem init`` sets Codex up in ``root``: the repository has ``.codex/``, or ``codex`` is on PATH;
+    '' when neither."""
+    if (Path(root) / ".codex").is_dir():
+        return ".codex/ in the repository"
+    return "codex on PATH" if shutil.which("codex") else ""
 
 
 def hooks_path(root: Path) -> Path:

@@ -11,7 +11,8 @@ Invariants:
   other line keeps its bytes. A table is found by its header, whatever the key's quoting.
 - A file TOML cannot read is a ``ConfigError`` naming the file and the line, and is left
   unchanged; so is an edit whose result does not read back as intended (checked where the
-  standard library has ``tomllib``).
+  standard library has ``tomllib``). ``plan_hook_trust`` checks an edit without writing it, so
+  the install checks config.toml and hooks.json both before it writes either.
 - Written atomically, keeping the file's permission bits.
 """
 
@@ -154,11 +155,43 @@ def _tables(lines: list[str]) -> list[tuple[list[str], list[str]]]:
     return found
 
 
-def set_hook_trust(path: Path, trust: dict[str, str], drop: frozenset[str] | set[str] = frozenset()) -> bool:
-    """Make ``[hooks.state."<key>"] trusted_hash`` equal ``trust[key]`` and remove the tables of ``drop``.
+@dataclass(frozen=True, slots=True)
+class TrustEdit:
+    """config.toml's text before and after an edit of gitmem's trust entries: checked, not yet written."""
 
-    Returns whether the file changed. Only those tables are touched.
-    """
+    path: Path
+    old: str
+    new: str
+    existed: bool
+
+    @property
+    def changed(self) -> bool:
+        return self.new != self.old
+
+    def write(self) -> bool:
+        """Write the new text (atomically, keeping the permission bits); whether the file changed."""
+        if not self.changed:
+            return False
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(self.path, self.new.encode("utf-8"))
+        logger.info("codex hook trust in %s updated", self.path)
+        return True
+
+    def undo(self) -> None:
+        """Give the file its old text back (remove it when the edit created it)."""
+        if not self.changed:
+            return
+        if self.existed:
+            write_atomic(self.path, self.old.encode("utf-8"))
+        else:
+            self.path.unlink(missing_ok=True)
+
+
+def plan_hook_trust(path: Path, trust: dict[str, str], drop: frozenset[str] | set[str] = frozenset()) -> TrustEdit:
+    """The edit that makes ``[hooks.state."<key>"] trusted_hash`` equal ``trust[key]`` and removes the tables of
+    ``drop`` (only those tables are touched): checked, a ``ConfigError`` when the file or the result does not read
+    as intended, and not written (``.write()``), so a caller that writes another file too checks both first."""
+    existed = path.exists()
     text = read_text(path)
     _load(path, text)  # an unreadable file stops here, unchanged
     lines = text.splitlines(keepends=True)
@@ -206,17 +239,18 @@ def set_hook_trust(path: Path, trust: dict[str, str], drop: frozenset[str] | set
                                                f"trusted_hash = {_quote(value)}{newline}"]
     new = "".join(out)
     if new == text:
-        return False
-    data = _load(path, new)
-    if data is not None:
-        got = read_trust_from(data)
-        if any(got.get(k) != v for k, v in trust.items()) or any(k in got for k in drop - set(trust)):
-            raise ConfigError(f"could not update the hook trust entries in Codex settings {path} "
-                              "(they are written in a form gitmem does not edit)", hint=_hint(path))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(path, new.encode("utf-8"))
-    logger.info("codex hook trust in %s: set %s, dropped %s", path, sorted(trust), sorted(drop))
-    return True
+        return TrustEdit(path, text, text, existed)
+    try:
+        data = _load(path, new)
+        got = read_trust_from(data) if data is not None else None
+        broken = got is not None and (any(got.get(k) != v for k, v in trust.items())
+                                      or any(k in got for k in set(drop) - set(trust)))
+    except ConfigError:  # the file read before the edit, not after it
+        broken = True
+    if broken:
+        raise ConfigError(f"could not update the hook trust entries in Codex settings {path} "
+                          "(they are written in a form gitmem does not edit)", hint=_hint(path))
+    return TrustEdit(path, text, new, existed)
 
 
 def read_trust_from(data: dict[str, Any]) -> dict[str, str]:

@@ -15,10 +15,17 @@ Trust (agents/codex.py): Codex runs each hook only when ``$CODEX_HOME/config.tom
 holds its hash; the install writes that entry for gitmem's own handlers and
 removes the entries it wrote when they move or go. Whether the project itself is
 trusted is the person's decision: the install reads it and says how to give it.
+
+Both files are read and the edits of both checked before either is written; the
+install writes config.toml first and gives it its old text back when writing
+hooks.json fails, so a failure of either leaves both as they were. The uninstall
+removes the hooks first. Either order, stopped between its two writes, leaves
+trust for hooks that are not there (Codex ignores it), never hooks Codex skips.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import logging
 from dataclasses import dataclass
@@ -26,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from gitmem.agents.codex import CODEX_EVENTS, HOOKS_FILE, codex_home, hooks_config, hooks_path, trust_hash, trust_key
-from gitmem.agents.codex_config import TrustState, read_trust, set_hook_trust
+from gitmem.agents.codex_config import TrustState, plan_hook_trust, read_trust
 from gitmem.config import state_dir
 from gitmem.errors import ConfigError, GitmemError
 from gitmem.git import Repo, discover
@@ -125,13 +132,22 @@ def install_codex(root: Path, python: str | None = None, *, hook_path: Path | No
     may_drop = (lambda c: c in entry["created"]) if entry else (lambda c: True)
     added, replaced, removed, made = _merge(doc.data, wanted, may_drop)
     changed = doc.data != before or not doc.existed
-    if changed:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, doc.render())
-        logger.info("gitmem hooks in %s: added %s, replaced %s", path, added, replaced)
     keys = gitmem_trust(path, doc.data)
     stale = {k for k in (entry or {}).get("trusted", []) if k not in keys}
-    trust_changed = set_hook_trust(config, keys, drop=stale)
+    edit = plan_hook_trust(config, keys, drop=stale)  # both files checked before either is written
+    # config.toml first: stopped between the two writes, Codex finds trust for hooks not there yet (unused), never
+    # new hooks it would skip silently; a failed hooks.json write gives config.toml its old text back
+    trust_changed = edit.write()
+    if changed:
+        try:
+            write_atomic(path, doc.render())
+        except BaseException:
+            edit.undo()
+            if "dir" in created:
+                with contextlib.suppress(OSError):
+                    path.parent.rmdir()
+            raise
+        logger.info("gitmem hooks in %s: added %s, replaced %s", path, added, replaced)
 
     notes: list[str] = []
     if trust_changed:
@@ -162,12 +178,14 @@ def uninstall_codex(root: Path) -> InstallResult:
     path = hooks_path(root)
     config = codex_home() / "config.toml"
     doc = _read(path) if path.exists() else None
-    read_trust(config)  # both files are read before either is written
     record = read_install_record(_record_path(repo))
     entry = record["files"].pop(str(path), None)
     drop = set((entry or {}).get("trusted", [])) | (set(gitmem_trust(path, doc.data)) if doc else set())
+    # both files checked before either is written; config.toml is not even read when gitmem trusted nothing
+    edit = plan_hook_trust(config, {}, drop=drop) if drop else None
+    # hooks.json first: stopped in between, trust entries are left for hooks that are gone (unused)
     removed, notes = remove_gitmem_hooks(repo, path, HOOKS_FILE, doc, entry) if doc is not None else ([], [])
-    if drop and set_hook_trust(config, {}, drop=drop):
+    if edit is not None and edit.write():
         notes.append(f"removed gitmem's hook trust entries from {config}")
     if entry is not None:
         write_install_record(_record_path(repo), record)

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Sequence
 
 from gitmem import hook, redact
-from gitmem.agents import codex
+from gitmem.agents import codex, codex_transcript
 from gitmem.app import inject
 from gitmem.capture import compaction, spool, transcript
 from gitmem.compress import summarize
@@ -226,7 +226,10 @@ def flush_session(common_dir: Path, session_id: str) -> SessionFlush | None:
     router.send()  # before the release below: a kill in between sends them again, and their flush de-duplicates
     repo = _repo_for(common_dir, compaction.session_cwd(events))
     root = str(repo.root) if repo.root else None
-    compacted = compaction.compact_events(events, root)
+    # Codex's shell calls reach the hooks without their exit codes: read them from its transcript first
+    said = (_read_transcript(compaction.transcript_path(events), session_id)
+            if compaction.output_without_status(events) else None)
+    compacted = compaction.compact_events(events, root, said.exit_code_by_call() if said else None)
     facts = compaction.session_facts(events, root, compacted) if events else None
     observations = [redact.redact_observation(o)[0] for o in compacted]
 
@@ -255,7 +258,7 @@ def flush_session(common_dir: Path, session_id: str) -> SessionFlush | None:
 
     all_obs = tuple(previous.observations if previous else ()) + tuple(new_obs)
     summary = build_summary(repo, session_id, all_obs, facts, previous.summary if previous else None,
-                            agent=session_agent(session_id, events))
+                            agent=session_agent(session_id, events), said=said)
     notes = _commit_notes(summary)
     result = memory_ref.write_session(repo, session_id, summary.started_at, new_obs, summary, commit_notes=notes)
     _propose_decisions(repo, summary)  # before the release: a worker killed here proposes again next time
@@ -277,8 +280,7 @@ def _propose_decisions(repo: Repo, summary: SessionSummary) -> None:
 
 
 def session_agent(session_id: str, events: Sequence[compaction.SpoolEvent]) -> str:
-    """Which agent a session ran in: gitmem watch names its sessions, Codex names its transcripts (read from the
-    raw payloads: the recorded ``transcript_path`` is redacted, and Codex's file name looks like a secret)."""
+    """Which agent a session ran in: gitmem watch names its sessions, Codex names its transcripts."""
     if session_id.startswith("watch-"):
         return "watch"
     if any(codex.is_codex_transcript(str(ev.payload.get("transcript_path") or "")) for ev in events):
@@ -288,7 +290,7 @@ def session_agent(session_id: str, events: Sequence[compaction.SpoolEvent]) -> s
 
 def build_summary(repo: Repo, session_id: str, observations: tuple[Observation, ...],
                   facts: "compaction.SessionFacts | None", previous: SessionSummary | None,
-                  agent: str = "claude-code") -> SessionSummary:
+                  agent: str = "claude-code", said: transcript.Transcript | None = None) -> SessionSummary:
     config = load_config(repo.root)
     head = repo.resolve("HEAD") or ""
     started = previous.started_at if previous else (facts.started_at if facts and facts.started_at else _iso(time.time()))
@@ -298,7 +300,8 @@ def build_summary(repo: Repo, session_id: str, observations: tuple[Observation, 
     commits: tuple[str, ...] = ()
     if head_start and head and head_start != head:
         commits = commits_between(repo, head_start, head, limit=100)
-    said = _read_transcript(facts.transcript_path if facts else "", session_id)
+    if said is None:
+        said = _read_transcript(facts.transcript_path if facts else "", session_id)
     draft = summarize.summarize_session(SessionInput(
         session_id=session_id,
         observations=observations,
@@ -332,9 +335,12 @@ def build_summary(repo: Repo, session_id: str, observations: tuple[Observation, 
 
 
 def _read_transcript(path: str, session_id: str) -> transcript.Transcript:
-    """The session's transcript turns (redacted as they are read), or none: a transcript that cannot be read,
-    or whose redaction fails, leaves the summary to the hooks' own copies and never fails the flush."""
+    """The session's transcript turns (redacted as they are read), by the reader of the agent that wrote it, or
+    none: a transcript that cannot be read, or whose redaction fails, leaves the summary to the hooks' own copies
+    and never fails the flush."""
     try:
+        if codex.is_codex_transcript(path):
+            return codex_transcript.read_codex_transcript(path)
         return transcript.read_transcript(path)
     except Exception:  # noqa: BLE001 - nothing of it is kept, so nothing unredacted is stored or sent
         logger.warning("the transcript of session %s was left out: it could not be read and redacted", session_id,

@@ -5,8 +5,8 @@ never rewrites a file a person may have edited. It records the git config
 entries it added (a before/after diff of the repository's own config, so
 whatever ``sync`` sets up is covered) in ``<git-common-dir>/gitmem/init.json``.
 
-``uninstall_repository`` undoes it: Claude Code hooks, the ``.mcp.json``
-entry, what ``setup.remove_sync_setup`` removes (pre-push hook, refspecs), the
+``uninstall_repository`` undoes it: Claude Code hooks, the Codex CLI hooks
+and their trust entries, the ``.mcp.json`` entry, what ``setup.remove_sync_setup`` removes (pre-push hook, refspecs), the
 recorded config entries, the files init created that nobody changed or
 committed, and the local state folder. A repository that had nothing of
 gitmem's before ``init`` is byte for byte as it was. The memory ref stays
@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gitmem import worktree_files
-from gitmem.agents.codex_install import CodexHooksStatus, codex_hooks_status
+from gitmem.agents.codex_install import CodexHooksStatus, codex_hooks_status, uninstall_codex
 from gitmem.capture import spool
 from gitmem.config import CONFIG_FILE, DECISIONS_DIR, GITMEM_DIR, MEMORY_REF, load_config, read_template, state_dir
 from gitmem.errors import NotARepositoryError, NotInitializedError
@@ -280,6 +280,7 @@ INIT_RECORD = "init.json"
 class UninstallResult:
     claude: tuple[InstallResult, ...]
     mcp: mcp_config.McpConfigResult
+    codex: InstallResult | None         # None when there was nothing of Codex's to remove
     removed: tuple[str, ...]            # what else was removed, one line each
     kept: tuple[str, ...]               # what was left on purpose, and why
 
@@ -355,6 +356,9 @@ def uninstall_repository(repo: Repo, *, purge_memory: bool = False) -> Uninstall
     root = root_of(repo)
     local = state_dir(repo.common_dir)
     claude = uninstall_claude(root)
+    codex: InstallResult | None = uninstall_codex(root)
+    if codex is not None and codex.unchanged and not codex.notes:
+        codex = None   # Codex was never set up here: nothing to report
     mcp = mcp_config.unregister_mcp_server(root)
     kept: list[str] = []
     removed = list(setup.remove_sync_setup(repo))
@@ -388,4 +392,4 @@ def uninstall_repository(repo: Repo, *, purge_memory: bool = False) -> Uninstall
             shutil.rmtree(local)
             removed.append(str(local))
     logger.info("uninstalled gitmem from %s: %s", root, removed)
-    return UninstallResult(claude=claude, mcp=mcp, removed=tuple(removed), kept=tuple(kept))
+    return UninstallResult(claude=claude, mcp=mcp, codex=codex, removed=tuple(removed), kept=tuple(kept))

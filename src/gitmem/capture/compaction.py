@@ -30,10 +30,11 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from gitmem.capture.claude_tools import bash_outcome, failure_outcome, todo_items, tool_fields
-from gitmem.capture.payload_fields import MAX_DETAIL, MAX_PATH, MAX_TEXT, as_dict, as_int, as_str, clip, rel_path
+from gitmem.capture.payload_fields import (MAX_DETAIL, MAX_PATH, MAX_TEXT, as_dict, as_int, as_str, clip, local_path,
+                                           rel_path)
 from gitmem.store.records import Observation
 
 logger = logging.getLogger(__name__)
@@ -66,8 +67,8 @@ class SessionFacts:
     session_id: str = ""
     started_at: str = ""
     ended_at: str = ""
-    cwd: str = ""
-    transcript_path: str = ""
+    cwd: str = ""               # cwd and transcript_path: paths on this machine, never stored, so not redacted
+    transcript_path: str = ""   # (payload_fields.local_path)
     model: str = ""
     prompts: tuple[str, ...] = ()
     files_read: tuple[str, ...] = ()
@@ -182,7 +183,7 @@ def _name_of(ev: SpoolEvent) -> str:
 # -- events -> observations --------------------------------------------------------------
 
 
-def _observe(ev: SpoolEvent, name: str, root: str | None) -> Observation | None:
+def _observe(ev: SpoolEvent, name: str, root: str | None, exit_codes: Mapping[str, int]) -> Observation | None:
     p = ev.payload
     ts, eid = iso(ev.ts), event_id(ev)
     cwd = as_str(p.get("cwd"))
@@ -202,7 +203,11 @@ def _observe(ev: SpoolEvent, name: str, root: str | None) -> Observation | None:
             outcome = "denied"
             fields["detail"] = clip(as_str(p.get("reason")) or as_str(p.get("message")), MAX_DETAIL)
         elif tool == "Bash" and isinstance(p.get("tool_response"), str):
-            outcome = ""  # the Codex CLI sends the output alone: it ran, its exit status is not said
+            # the Codex CLI sends the output alone: the exit status is in its transcript, else not said
+            code = exit_codes.get(as_str(p.get("tool_use_id")))
+            outcome = ""
+            if code is not None:
+                outcome, fields["detail"] = bash_outcome({"exit_code": code, "stdout": p["tool_response"]})
         elif tool == "Bash":
             outcome, fields["detail"] = bash_outcome(as_dict(p.get("tool_response")))
         else:
@@ -270,8 +275,18 @@ def _file_change(name: str, p: dict, ts: str, eid: str, root: str | None, cwd: s
                        detail=clip(detail.lstrip("; "), MAX_DETAIL), event_id=eid)
 
 
-def compact_events(events: Sequence[SpoolEvent], root: str | None) -> list[Observation]:
-    """One observation per meaningful event, in event order, each event id once."""
+def output_without_status(events: Iterable[SpoolEvent]) -> bool:
+    """Whether a shell call came back as its output alone (Codex), so its exit code is to be read elsewhere."""
+    return any(_name_of(ev) == "PostToolUse" and ev.payload.get("tool_name") == "Bash"
+               and isinstance(ev.payload.get("tool_response"), str) for ev in events)
+
+
+def compact_events(events: Sequence[SpoolEvent], root: str | None,
+                   exit_codes: Mapping[str, int] | None = None) -> list[Observation]:
+    """One observation per meaningful event, in event order, each event id once.
+
+    ``exit_codes`` (by tool_use_id) complete the shell calls whose payload has no exit status (Codex).
+    """
     resolved = {_tool_use_id(ev.payload) for ev in events if _name_of(ev) in _RESOLVING} - {""}
     out: list[Observation] = []
     seen: set[str] = set()
@@ -280,7 +295,7 @@ def compact_events(events: Sequence[SpoolEvent], root: str | None) -> list[Obser
         if name == "PreToolUse" and _tool_use_id(ev.payload) in resolved:
             continue
         try:
-            obs = _observe(ev, name, root)
+            obs = _observe(ev, name, root, exit_codes or {})
         except Exception:  # noqa: BLE001 - one odd payload must not lose the session's other events
             logger.warning("skipped a %s event that could not be compacted", name, exc_info=True)
             obs = None
@@ -302,9 +317,19 @@ def _first(events: Iterable[SpoolEvent], key: str) -> str:
     return next((v for v in (clip(ev.payload.get(key), MAX_PATH, oneline=True) for ev in events) if v), "")
 
 
+def _local_path(events: Iterable[SpoolEvent], key: str) -> str:
+    """The first path under ``key`` (``payload_fields.local_path``: used on this machine, so not redacted)."""
+    return next((v for v in (local_path(ev.payload.get(key)) for ev in events) if v), "")
+
+
+def transcript_path(events: Sequence[SpoolEvent]) -> str:
+    """The agent's transcript of the session (the latest ``transcript_path``), or ''."""
+    return _local_path(reversed(events), "transcript_path")
+
+
 def session_cwd(events: Sequence[SpoolEvent]) -> str:
     """The folder the session ran in (its first ``cwd``): which work tree it belongs to."""
-    return _first(events, "cwd")
+    return _local_path(events, "cwd")
 
 
 def session_facts(events: Sequence[SpoolEvent], root: str | None,
@@ -335,7 +360,7 @@ def session_facts(events: Sequence[SpoolEvent], root: str | None,
         started_at=iso(min(stamps)) if stamps else "",
         ended_at=iso(max(stamps)) if stamps else "",
         cwd=session_cwd(events),
-        transcript_path=first("transcript_path", reversed(events)),
+        transcript_path=transcript_path(events),
         model=first("model"),
         prompts=tuple(p for p in prompts if p)[:MAX_LIST],
         files_read=_unique(f for o in ok if o.kind == "read" for f in o.files),

@@ -8,6 +8,9 @@ Invariants:
 - Nothing here raises on bad input: a field of the wrong type reads as empty.
 - ``clip`` redacts before it cuts or joins lines (a secret that straddles the
   cut is still recognised) and looks at a bounded window of the value only.
+- ``local_path`` is the one field reader that does not redact: a path an agent
+  names for its own files is only opened or looked up on this machine, never
+  stored or sent, and a redacted path names no file.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from gitmem.redact import redact_text
 MAX_TEXT = 300
 MAX_DETAIL = 500
 MAX_PATH = 500
+MAX_LOCAL_PATH = 4096   # PATH_MAX on Linux
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-_]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -58,6 +62,19 @@ def clip(value: Any, limit: int, *, tail: bool = False, oneline: bool = False) -
     if tail:
         return "…" + (text[len(text) - keep:].lstrip() if keep else "")
     return text[:keep].rstrip() + "…"
+
+
+def local_path(value: Any) -> str:
+    """A path an agent names for its own files on this machine (``transcript_path``, ``cwd``), as given, or "".
+
+    Such a path is opened or looked up here (after the reader's own checks: its folder, no symlinks) and never
+    written to the memory ref or sent to a summarizer, so it is not redacted: the entropy rule would take
+    Codex's ``rollout-<time>-<uuid>.jsonl`` for a token and leave a path to nothing. Only an absolute path
+    without control characters, at most ``MAX_LOCAL_PATH`` long, counts; anything else reads as "".
+    """
+    if not isinstance(value, str) or not value.startswith("/") or len(value) > MAX_LOCAL_PATH:
+        return ""
+    return "" if _CONTROL.search(value) or "\n" in value or "\r" in value else value
 
 
 def as_int(value: Any) -> int | None:

@@ -3,21 +3,25 @@
 Claude Code writes every session to a JSONL file (``transcript_path`` in each
 hook payload) under the user's Claude projects folder. The hooks see only the
 last reply of each turn; the transcript holds every reply whole, so decisions,
-reasons and dead ends stated mid-session reach the summarizer.
+reasons and dead ends stated mid-session reach the summarizer. Other agents'
+transcripts (agents/codex_transcript.py) are read by ``read_turns`` here too,
+with their own folders and their own reading of a record.
 
 Invariants:
-- Only a regular file inside ``$CLAUDE_CONFIG_DIR/projects`` or
-  ``~/.claude/projects`` is read, never through a symlink: a payload naming any
-  other path reads as no transcript.
+- Only a regular file inside the agent's transcript folders (Claude Code:
+  ``$CLAUDE_CONFIG_DIR/projects`` or ``~/.claude/projects``) is read, never
+  through a symlink: a payload naming any other path reads as no transcript.
 - Bounded: at most ``MAX_READ_BYTES`` of the file are read (its head and its
   tail when it is larger), line by line; a line past ``MAX_LINE_BYTES``, a line
   that is not JSON, and records of other kinds are skipped. Each turn is cut to
   ``MAX_TURN_CHARS`` and the turns kept to ``MAX_TOTAL_CHARS`` (the first and
-  the latest stay). Nothing here raises on a bad or missing file.
+  the latest stay); at most ``MAX_EXIT_CODES`` exit codes are kept. Nothing
+  here raises on a bad or missing file.
 - Redacted: every text goes through ``payload_fields.clip`` (redaction before
   the cut); a redaction that fails raises, so nothing unredacted is kept.
 - Tool calls, tool results, thinking, subagent turns, meta and compaction
-  summaries are left out: only text blocks the user or the assistant wrote.
+  summaries are left out: only text blocks the user or the assistant wrote
+  (and, where an agent's hooks do not say it, a shell command's exit code).
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ import stat
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterable, Iterator, Union
 
 from gitmem.capture.payload_fields import as_dict, as_str, clip
 
@@ -40,6 +44,7 @@ MAX_READ_BYTES = 16 << 20
 MAX_LINE_BYTES = 4 << 20
 MAX_TURN_CHARS = 20_000
 MAX_TOTAL_CHARS = 200_000
+MAX_EXIT_CODES = 10_000
 _HARNESS_TEXT = ("<command-", "<local-command", "<system-reminder", "Caveat: ", "[Request interrupted")
 
 
@@ -53,12 +58,28 @@ class Turn:
 
 
 @dataclass(frozen=True, slots=True)
+class ExitCode:
+    """How a shell command ended, as the transcript says: the tool call's id and the exit code."""
+
+    call_id: str
+    code: int
+
+
+@dataclass(frozen=True, slots=True)
 class Transcript:
-    """The text turns of a transcript and the size of the raw file they came from."""
+    """The text turns of a transcript, the exit codes it records, and the size of the raw file they came from."""
 
     turns: tuple[Turn, ...] = ()
     raw_bytes: int = 0
     omitted: int = 0   # turns left out in the middle to stay within MAX_TOTAL_CHARS
+    exit_codes: tuple[ExitCode, ...] = ()
+
+    def exit_code_by_call(self) -> dict[str, int]:
+        return {e.call_id: e.code for e in self.exit_codes}
+
+
+Found = Union[Turn, ExitCode, None]
+RecordReader = Callable[[dict], Iterable[Found]]   # one agent's reading of one transcript record
 
 
 def projects_folders() -> tuple[Path, ...]:
@@ -71,12 +92,12 @@ def projects_folders() -> tuple[Path, ...]:
     return tuple(folders)
 
 
-def _allowed(path: str) -> bool:
-    """An absolute ``.jsonl`` path inside a projects folder whose parts below it are no symlinks."""
+def _allowed(path: str, folders: Iterable[Path]) -> bool:
+    """An absolute ``.jsonl`` path inside one of ``folders`` whose parts below it are no symlinks."""
     if not path.startswith("/") or not path.endswith(".jsonl") or "\x00" in path:
         return False
     target = Path(os.path.normpath(path))
-    for folder in projects_folders():
+    for folder in folders:
         try:
             rel = target.relative_to(folder)
         except ValueError:
@@ -92,6 +113,18 @@ def _allowed(path: str) -> bool:
     return False
 
 
+def _user_text(text: str) -> bool:
+    """Whether a user record's text is the person's words, not text the client put there (a command's output,
+    a reminder, a caveat)."""
+    return bool(text.strip()) and not text.lstrip().startswith(_HARNESS_TEXT)
+
+
+def make_turn(role: str, texts: Iterable[str], ts: object) -> Turn | None:
+    """One turn of ``role`` from its text blocks, redacted and cut to ``MAX_TURN_CHARS``; None when empty."""
+    text = clip("\n".join(t for t in texts if t.strip()), MAX_TURN_CHARS)
+    return Turn(role, text, clip(ts, 40, oneline=True)) if text.strip() else None
+
+
 def _turn(record: dict) -> Turn | None:
     if record.get("isSidechain") is True or record.get("isMeta") is True or record.get("isCompactSummary") is True:
         return None
@@ -105,11 +138,7 @@ def _turn(record: dict) -> Turn | None:
         texts = [as_str(b.get("text")) for b in content if isinstance(b, dict) and b.get("type") == "text"]
     else:
         return None
-    texts = [t for t in texts if t.strip() and not (role == "user" and t.lstrip().startswith(_HARNESS_TEXT))]
-    text = clip("\n".join(texts), MAX_TURN_CHARS)
-    if not text.strip():
-        return None
-    return Turn(role, text, clip(record.get("timestamp"), 40, oneline=True))
+    return make_turn(role, [t for t in texts if role != "user" or _user_text(t)], record.get("timestamp"))
 
 
 def _lines(fh: io.BufferedReader, size: int) -> Iterator[bytes]:
@@ -139,9 +168,16 @@ def read_transcript(path: str | None) -> Transcript:
 
     A path outside the Claude projects folders, a symlink, a missing or unreadable file give no turns.
     """
-    if not isinstance(path, str) or not path or not _allowed(path):
+    return read_turns(path, projects_folders(), lambda record: (_turn(record),))
+
+
+def read_turns(path: str | None, folders: Iterable[Path], reader: RecordReader) -> Transcript:
+    """The turns and exit codes ``reader`` finds in the records of the JSONL file ``path``, bounded (the first
+    turn and the latest ones kept) and redacted; nothing unless ``path`` is a regular file inside ``folders``."""
+    folders = tuple(folders)
+    if not isinstance(path, str) or not path or not _allowed(path, folders):
         if path:
-            logger.info("transcript %r not read: not a file in the Claude projects folder", path[:200])
+            logger.info("transcript %r not read: not a file in %s", path[:200], ", ".join(map(str, folders)))
         return Transcript()
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK)
@@ -149,6 +185,7 @@ def read_transcript(path: str | None) -> Transcript:
         return Transcript()
     first: Turn | None = None
     tail: deque[Turn] = deque()
+    exits: dict[str, int] = {}
     kept = omitted = 0
     try:
         info = os.fstat(fd)
@@ -168,21 +205,25 @@ def read_transcript(path: str | None) -> Transcript:
                 if record.get("omitted") is True:
                     omitted += 1
                     continue
-                turn = _turn(record)
-                if turn is None:
-                    continue
-                if first is None:
-                    first = turn
-                    continue
-                tail.append(turn)
-                kept += len(turn.text)
-                while len(tail) > 1 and kept + len(first.text) > MAX_TOTAL_CHARS:  # the latest turn always stays
-                    kept -= len(tail.popleft().text)
-                    omitted += 1
+                for turn in reader(record):
+                    if isinstance(turn, ExitCode):
+                        if len(exits) < MAX_EXIT_CODES or turn.call_id in exits:
+                            exits.setdefault(turn.call_id, turn.code)   # the first record of a call says it
+                        continue
+                    if turn is None:
+                        continue
+                    if first is None:
+                        first = turn
+                        continue
+                    tail.append(turn)
+                    kept += len(turn.text)
+                    while len(tail) > 1 and kept + len(first.text) > MAX_TOTAL_CHARS:  # the latest turn stays
+                        kept -= len(tail.popleft().text)
+                        omitted += 1
     except OSError:
         return Transcript()
     finally:
         if fd >= 0:
             os.close(fd)
     turns = ((first,) if first else ()) + tuple(tail)
-    return Transcript(turns, info.st_size, omitted)
+    return Transcript(turns, info.st_size, omitted, tuple(ExitCode(k, v) for k, v in exits.items()))

@@ -36,13 +36,17 @@ def _render_install(results, unchanged: str = "gitmem's hooks already up to date
 def init(
     shared: bool = typer.Option(False, "--shared", help="Write portable `gitmem hook` commands to "
                                 "the committed .claude/settings.json instead of .claude/settings.local.json."),
-    no_hooks: bool = typer.Option(False, "--no-hooks", help="Do not install the Claude Code hooks."),
+    no_hooks: bool = typer.Option(False, "--no-hooks", help="Do not install any agent's hooks (Claude Code, "
+                                  "Codex CLI)."),
     force: bool = typer.Option(False, "--force", help="Install the hooks even where the gitmem plugin is "
                                "enabled (each event is then recorded twice)."),
     fetch: bool = typer.Option(True, "--fetch/--no-fetch", help="Before creating .gitmem/, fetch the branch "
                                "you pull from, so files your team already pushed are pulled, not copied."),
 ) -> None:
-    """Set up gitmem in this repository: settings, decision folder, local state, Claude Code hooks."""
+    """Set up gitmem in this repository: settings, decision folder, local state, and the hooks of each agent it
+    finds (Claude Code always; the Codex CLI when the repository has .codex/ or `codex` is on PATH)."""
+    from gitmem.agents import codex
+    from gitmem.agents.codex_install import install_codex
     from gitmem.app.project import init_repository
     from gitmem.integrations.claude_plugin import enabled_plugin
     from gitmem.integrations.install import SHARED_SETTINGS, install_claude
@@ -63,11 +67,19 @@ def init(
     for note in setup.notes:
         typer.echo(f"note: {note}")
     plugin = None if no_hooks or force else enabled_plugin(result.root)
+    agents = []
     if plugin is not None:
         typer.echo(f"claude hooks: via the gitmem plugin ({plugin.describe()}); not installed again "
                    "(`gitmem install claude --force` would record every event twice)")
+        agents.append("Claude Code (its gitmem plugin)")
     elif not no_hooks and not (shared and SHARED_SETTINGS in result.awaiting_pull):
         _render_install([install_claude(result.root, shared=shared, force=force)])
+        agents.append("Claude Code")
+    why = "" if no_hooks else codex.found_here(result.root)
+    if why:
+        _render_install([install_codex(result.root)])
+        agents.append(f"Codex CLI ({why})")
+    typer.echo(f"agents set up: {', '.join(agents) or 'none (--no-hooks)'}")
     typer.echo(f"memory ref: refs/notes/gitmem; local state: {result.state_dir}")
     if result.identity_warning:
         warn(result.identity_warning)
@@ -134,7 +146,7 @@ def uninstall(
 
         result = uninstall_repository(repo, purge_memory=purge_memory)
         mcp: McpConfigResult | None = result.mcp
-        claude = result.claude
+        claude = result.claude + ((result.codex,) if result.codex is not None else ())
     else:
         from gitmem.integrations.install import uninstall_claude
         from gitmem.integrations.mcp_config import unregister_mcp_server
