@@ -138,7 +138,9 @@ def test_vectors_are_reused_across_a_rebuild_and_new_lines_alone_are_encoded(
                                     started_at="2026-11-23T09:00:00Z",
                                     learned=("Pin the clock in the flaky login test",)))   # a line already embedded
     assert search.search(gm, "systemd", lexical=True)[0].id == "s-new"          # the index caught up
-    assert counted.texts == ["Move the cron jobs to systemd timers"]
+    # its new line, and its lines together (a new text): the line already embedded is not encoded again
+    assert counted.texts == ["Move the cron jobs to systemd timers",
+                             "Move the cron jobs to systemd timers Pin the clock in the flaky login test"]
 
 
 @needs_model
@@ -236,3 +238,59 @@ def test_fusion_keeps_hits_with_every_word_above_weak_meaning_and_ranks_strong_m
     fused = fuse([obs], [summary])
     assert [(h.type, h.id, h.found_by, h.match) for h in fused] == [("session", "w9", "both", "any"),
                                                                     ("observation", "o1-1", "words", "any")]
+
+
+def test_question_and_function_words_are_dropped_before_encoding() -> None:
+    assert embedding.content_words("How do we handle retries for charge_retry?") == "handle retries charge retry"
+    assert embedding.content_words("Why did we use SQLAlchemy") == "SQLAlchemy"
+    assert embedding.content_words("how do we") == "how do we"     # nothing else: the text as it is
+
+
+@needs_model
+def test_a_question_in_other_words_finds_its_session_and_unrelated_questions_get_no_meaning_hit(gm: Repo) -> None:
+    question = "how did we settle the colour of the brand image?"
+    found = search.find(gm, question)
+    assert found.hybrid and (found.hits[0].id, found.hits[0].found_by) == ("s-logo", "meaning")
+    # each of these got a meaning hit here with whole questions encoded and one floor of 0.15 (the first version)
+    unrelated = ["what is the difference between processes and threads", "how to compare two floating point "
+                 "numbers safely", "what is the purpose of a virtual destructor", "how do I read environment "
+                 "variables in a shell script", "what is the difference between stack and heap memory"]
+    for q in unrelated:
+        assert [h.id for h in search.find(gm, q).hits if h.found_by == "meaning"] == [], q
+
+
+@needs_model
+def test_a_source_is_found_by_its_lines_together_or_by_one_line_each_with_its_own_floor(gm: Repo) -> None:
+    index_file.ensure_index(gm)
+    whole = dict(table(gm, f"SELECT s.session_id, u.text FROM units u JOIN sources s ON s.fid = u.fid "
+                           f"WHERE u.unit = '{vectors.WHOLE}'"))
+    assert set(whole) == set(SESSIONS)      # each has several lines: they are embedded together too
+    assert SESSIONS["s-orm"].title in whole["s-orm"] and SESSIONS["s-orm"].learned[0] in whole["s-orm"]
+    conn = sqlite3.connect(index_file.index_path(gm))
+    try:
+        sid = dict(conn.execute("SELECT fid, session_id FROM sources"))
+        q = embedding.encode([PARAPHRASE])[0]
+        by_whole = {sid[f]: s for f, s in vectors.nearest_sources(conn, PARAPHRASE, 20, 2.0, whole_floor=-1.0)}
+        by_lines = {sid[f]: s for f, s in vectors.nearest_sources(conn, PARAPHRASE, 20, -1.0, whole_floor=2.0)}
+        assert vectors.nearest_sources(conn, PARAPHRASE, 20, 2.0, whole_floor=2.0) == []
+    finally:
+        conn.close()
+    assert set(by_whole) == set(by_lines) == set(SESSIONS)
+    for s, text in whole.items():   # only the whole unit counted, then only the lines
+        assert by_whole[s] == pytest.approx(float(embedding.encode([text])[0] @ q), abs=0.02)
+        lines = [t for _, t in vectors.session_units(SESSIONS[s]) if t != text]
+        assert by_lines[s] == pytest.approx(max(float(v @ q) for v in embedding.encode(lines)), abs=0.02)
+
+
+@needs_model
+def test_an_index_embedded_by_another_model_is_rebuilt_with_this_one(gm: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    index_file.ensure_index(gm)
+    conn = sqlite3.connect(index_file.index_path(gm))
+    with conn:
+        conn.execute("UPDATE meta SET value = 'wordllama-0.4/l2_supercat/256' WHERE key = ?", (vectors.MODEL_KEY,))
+    conn.close()
+    counted = Counting(monkeypatch)
+    assert index_file.ensure_index(gm).action == "rebuilt"
+    assert counted.texts == []     # the same model id's vectors were reused by key
+    assert table(gm, f"SELECT value FROM meta WHERE key = '{vectors.MODEL_KEY}'") == [(embedding.MODEL_ID,)]
+    assert all(k == vectors.key(t) for k, t in table(gm, "SELECT key, text FROM units"))

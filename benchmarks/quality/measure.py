@@ -148,6 +148,7 @@ class ScenarioResult:
     sizes: list[Size] = field(default_factory=list)
     briefs: list[str] = field(default_factory=list)
     summarizers: list[list[str]] = field(default_factory=list)   # [summarizer, fallback reason] per session
+    unrelated: list[bool] = field(default_factory=list)   # per unrelated question: a hit found by meaning alone?
     error: str = ""
 
     def to_dict(self) -> dict[str, Any]:
@@ -158,7 +159,7 @@ class ScenarioResult:
         return cls(name=data["name"], seconds=data["seconds"], facts=[FactResult(**f) for f in data["facts"]],
                    searches=[SearchResult(**s) for s in data["searches"]], sizes=[Size(**s) for s in data["sizes"]],
                    briefs=list(data.get("briefs", [])), summarizers=[list(x) for x in data.get("summarizers", [])],
-                   error=data.get("error", ""))
+                   unrelated=list(data.get("unrelated", [])), error=data.get("error", ""))
 
 
 def score_brief(scenario: str, n: int, probe: dsl.Brief, text: str) -> list[FactResult]:
@@ -226,6 +227,7 @@ class Figures:
     lexical: dict[str, Ratio] = field(default_factory=dict)       # ... of the exact wording, words only (--lexical)
     lexical_paraphrased: dict[str, Ratio] = field(default_factory=dict)   # ... of the paraphrases, words only
     hybrid: bool = False       # gitmem search fused meaning in (gitmem[semantic] installed)
+    unrelated: Ratio = field(default_factory=Ratio)   # unrelated questions given a hit by meaning alone
 
     def to_dict(self) -> dict[str, Any]:
         def ratios(d: dict[str, Ratio]) -> dict[str, dict[str, Any]]:
@@ -239,7 +241,9 @@ class Figures:
                 "sessions": self.sessions, "by_backend": self.by_backend, "fallbacks": self.fallbacks,
                 "search_recall_at_5_paraphrased": ratios(self.paraphrased),
                 "search_recall_at_5_lexical": ratios(self.lexical),
-                "search_recall_at_5_paraphrased_lexical": ratios(self.lexical_paraphrased), "hybrid": self.hybrid}
+                "search_recall_at_5_paraphrased_lexical": ratios(self.lexical_paraphrased), "hybrid": self.hybrid,
+                "unrelated_meaning_hits": {"hit": self.unrelated.hit, "total": self.unrelated.total,
+                                           "value": self.unrelated.value}}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Figures":
@@ -251,7 +255,8 @@ class Figures:
                    d["tokens_median"], d["tokens_max"], d["budget_tokens"], list(d["errors"]), d.get("sessions", 0),
                    d.get("by_backend", 0), list(d.get("fallbacks", [])),
                    ratios(d.get("search_recall_at_5_paraphrased", {})), ratios(d.get("search_recall_at_5_lexical", {})),
-                   ratios(d.get("search_recall_at_5_paraphrased_lexical", {})), bool(d.get("hybrid", False)))
+                   ratios(d.get("search_recall_at_5_paraphrased_lexical", {})), bool(d.get("hybrid", False)),
+                   Ratio(**{k: v for k, v in d.get("unrelated_meaning_hits", {}).items() if k != "value"}))
 
 
 def figures(summarizer: str, results: list[ScenarioResult]) -> Figures:
@@ -291,4 +296,5 @@ def figures(summarizer: str, results: list[ScenarioResult]) -> Figures:
         errors=[f"{r.name}: {r.error}" for r in results if r.error],
         sessions=sum(len(r.summarizers) for r in results),
         by_backend=sum(1 for r in results for used, _ in r.summarizers if used == summarizer),
-        fallbacks=sorted({f"{r.name}: {why}" for r in results for used, why in r.summarizers if used != summarizer}))
+        fallbacks=sorted({f"{r.name}: {why}" for r in results for used, why in r.summarizers if used != summarizer}),
+        unrelated=Ratio(sum(x for r in results for x in r.unrelated), sum(len(r.unrelated) for r in results)))

@@ -14,7 +14,10 @@ several) and the real flush worker, with the summarizer chosen. Then:
    ``--lexical`` (words only), side by side;
 3. contamination: dead ends, superseded or rejected decisions and unmerged-branch
    work presented as current fact (measure.py defines "presented" exactly);
-4. brief size in tokens against the budget, on every brief the hook printed.
+4. brief size in tokens against the budget, on every brief the hook printed;
+5. false meaning hits: ``UNRELATED_PER_SCENARIO`` questions of benchmarks/data/unrelated_queries.txt (off-topic
+   coding questions, not taken from the scenarios; a different slice per scenario) searched in each replayed
+   repository: the share that gets a hit found by meaning alone (hybrid only).
 
 Usage:
   .venv/bin/python benchmarks/quality/run.py                       # offline, and anthropic if ANTHROPIC_API_KEY is set
@@ -34,6 +37,7 @@ import sys
 import tempfile
 import time
 import traceback
+import zlib
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -45,8 +49,19 @@ from quality.scenarios import SCENARIOS  # noqa: E402
 from quality.scenarios_styled import STYLED  # noqa: E402
 
 from gitmem.config import load_config  # noqa: E402
+from gitmem.index import embedding, search  # noqa: E402
 
 SUMMARIZERS = ("offline", "anthropic")
+UNRELATED_FILE = Path(__file__).resolve().parents[1] / "data" / "unrelated_queries.txt"
+UNRELATED_PER_SCENARIO = 20
+
+
+def unrelated_questions(name: str) -> list[str]:
+    """The slice of the unrelated questions asked in scenario ``name`` (fixed per name, rotating over the file)."""
+    lines = [x.strip() for x in UNRELATED_FILE.read_text(encoding="utf-8").splitlines()]
+    questions = [x for x in lines if x and not x.startswith("#")]
+    start = zlib.crc32(name.encode()) % len(questions)
+    return [questions[(start + i) % len(questions)] for i in range(min(UNRELATED_PER_SCENARIO, len(questions)))]
 
 
 def run_scenario(scenario: dsl.Scenario, base: Path, summarizer: str = "offline",
@@ -74,6 +89,11 @@ def run_scenario(scenario: dsl.Scenario, base: Path, summarizer: str = "offline"
                         hits = world.search(dataclasses.replace(probe, query=probe.paraphrase), lexical=lexical)
                         result.searches.append(measure.score_search(scenario.name, probe, hits, world.sids, True,
                                                                     lexical=lexical))
+            if embedding.available():
+                asker = scenario.searches[0].actor if scenario.searches else ""
+                for question in unrelated_questions(scenario.name):
+                    hits = search.search(world.repo(asker), question, limit=5)   # as World.search asks
+                    result.unrelated.append(any(h.found_by == "meaning" for h in hits))
             result.summarizers = [list(x) for x in world.summarized]
             budget = load_config(world.root("")).brief_budget_tokens
             for p in world.printed:

@@ -63,6 +63,8 @@ def summary(figures: list[Figures], skipped: dict[str, str]) -> str:
                  [_ratio(f.lexical.get("overall", Ratio())) for f in figures], "≥ 0.95"),
              row("search recall@5, paraphrased, words only (`--lexical`)",
                  [_ratio(f.lexical_paraphrased.get("overall", Ratio())) for f in figures], ""),
+             row("unrelated questions given a hit by meaning alone (benchmarks/data/unrelated_queries.txt)",
+                 [_ratio(f.unrelated) for f in figures], "low"),
              row("contamination (facts presented as current that are not)",
                  [_count(f.contamination["overall"]) for f in figures], "0"),
              row("briefs over budget", [f"{f.over_budget} of {f.briefs}" for f in figures], "0"),

@@ -5,11 +5,13 @@ from __future__ import annotations
 import importlib.util
 import logging
 import os
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
 from gitmem.errors import ConfigError
+from gitmem.recall import STOPWORDS
 
 if TYPE_CHECKING:
     import numpy
@@ -17,7 +19,12 @@ if TYPE_CHECKING:
 # The wheel's bundled model; changing it changes every vector's key, so old vectors are recomputed, not mixed.
 MODEL = "l2_supercat"
 DIMS = 256
-MODEL_ID = f"wordllama-0.4/{MODEL}/{DIMS}"
+# "content": texts are encoded by their content words (``content_words``); part of every vector's key.
+MODEL_ID = f"wordllama-0.4/{MODEL}/{DIMS}/content"
+# Words dropped before encoding: the function words and question words a query is phrased with ("how do we
+# use ..."), which the static model averages in like any other token, pulling every question toward every line.
+FILLER = STOPWORDS | frozenset(("use", "uses", "used", "using"))
+_WORD = re.compile(r"[^\W_]+")
 INSTALL_HINT = 'install the extra: pip install "gitmem[semantic]" (or `make test`, which installs it)'
 
 
@@ -65,13 +72,22 @@ def numpy_module() -> Any:
     return numpy
 
 
+def content_words(text: str) -> str:
+    """``text``'s words without ``FILLER`` (identifiers split at ``_`` and punctuation), or ``text`` when
+    nothing else is left. wordllama averages its token vectors: "how do we handle retries" minus "how do we"
+    is nearer to a line about retries and farther from unrelated ones (see the decision on semantic search)."""
+    kept = [w for w in _WORD.findall(text) if w.lower() not in FILLER]
+    return " ".join(kept) if kept else text
+
+
 def encode(texts: Sequence[str]) -> "numpy.ndarray":
-    """Unit-length float32 vectors, one row per text (DIMS columns); an empty input gives a 0 x DIMS array."""
+    """Unit-length float32 vectors of the texts' ``content_words``, one row per text (DIMS columns); an empty
+    input gives a 0 x DIMS array."""
     numpy = numpy_module()
 
     if not texts:
         return numpy.zeros((0, DIMS), dtype=numpy.float32)
-    vectors = _model().embed(list(texts), norm=True)
+    vectors = _model().embed([content_words(t) for t in texts], norm=True)
     return numpy.ascontiguousarray(vectors, dtype=numpy.float32)
 
 

@@ -8,9 +8,9 @@ Invariants:
   (``vectors.nearest_sources``). A group's fused score is the sum over the sides that found it of
   ``1 / (RRF_K + rank)``.
 - Exact wording keeps its recall: a source found only by meaning must be at least ``FLOOR`` similar to the
-  query to be listed, and unless it is ``STRONG``ly similar it comes after every hit that has all the query
-  words (it competes by fused score only with hits that have some of them), so a vague neighbour never pushes
-  a hit with the words out of the first places.
+  query by one line, or ``WHOLE_FLOOR`` by its lines together, to be listed, and unless it is ``STRONG``ly
+  similar it comes after every hit that has all the query words (it competes by fused score only with hits
+  that have some of them), so a vague neighbour never pushes a hit with the words out of the first places.
 - Filters apply to both sides alike (``query.filters``); the meaning side sees only the records the lexical
   side could list (this work tree's decisions, the memory ref's sessions).
 """
@@ -27,7 +27,8 @@ from gitmem.index.query import SearchHit, filters, fts_expression, group_key, pa
 from gitmem.since import parse_since
 
 RRF_K = 60              # reciprocal rank fusion's constant (Cormack et al. 2009); 10-60 rank alike on the benchmark
-FLOOR = 0.15            # cosine a source needs to be found by meaning (tuned on benchmarks/quality: see the decision)
+FLOOR = 0.18            # cosine a source needs by one of its lines to be found by meaning (tuned on
+WHOLE_FLOOR = 0.15      # benchmarks/quality: see the decision) or by its lines together (vectors.WHOLE)
 STRONG = 0.30           # below it, a source found only by meaning never outranks a hit with every query word
 NEAR_POOL = 20          # sources ranked by meaning per query, before filters
 
@@ -45,7 +46,7 @@ def query(conn: sqlite3.Connection, text: str, *, lexical: bool = False, types: 
         return words, True
     if f.file is not None:
         conn.create_function("gm_file_match", 1, f.file, deterministic=True)
-    near = vectors.nearest_sources(conn, text, NEAR_POOL, FLOOR)
+    near = vectors.nearest_sources(conn, text, NEAR_POOL, FLOOR, WHOLE_FLOOR)
     leaders = source_leaders(conn, [fid for fid, _ in near], f)
     meaning = [dataclasses.replace(leaders[fid], score=sim, match="none", found_by="meaning") for fid, sim in near if fid in leaders]
     return fuse(words, meaning)[:limit], True

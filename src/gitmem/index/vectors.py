@@ -12,7 +12,8 @@ Invariants:
 - ``units`` names, per source (``sources.fid``) and unit (``title``, ``learned 2``, ...), the key of its vector;
   a source's units go with the source (``forget``), and a vector no unit names is dropped (``store``, ``prune``).
 - Observations are never embedded: per session its title, the first lines of its prompt, each learned,
-  dead-end, next-step and decided line; per decision file its title, decision and rationale.
+  dead-end, next-step and decided line; per decision file its title, decision and rationale; and per source
+  those lines together (``WHOLE``), which a question touching several of them is nearer to than to any one.
 - numpy is imported inside the functions that need it: the module loads without the extra.
 """
 
@@ -41,6 +42,8 @@ logger = logging.getLogger(__name__)
 
 UNIT_CHARS = 300                 # a unit is one line of at most this many characters: a long text averages to mush
 PROMPT_LINES = 3                 # the prompt's first lines: where people say what they want
+WHOLE = "whole"                  # the unit of a source's lines together (when it has more than one)
+WHOLE_CHARS = 1200               # ... cut here: the first lines say what the source is about
 MODEL_KEY = "vectors_model"      # meta: the model every source's units were embedded with ('' when some were not)
 STAMP_KEY = "vectors_stamp"      # meta: changes whenever units change, so a process reloads its matrix
 PRUNE_KEY = "vectors_prune"      # meta: units were forgotten since vectors were last pruned
@@ -82,6 +85,8 @@ def _kept(units: Units) -> Units:
         if text and text not in seen:
             seen.add(text)
             out.append((name, text))
+    if len(out) > 1:
+        out.append((WHOLE, " ".join(text for _, text in out)[:WHOLE_CHARS].rstrip()))
     return out
 
 
@@ -126,8 +131,10 @@ def complete(conn: sqlite3.Connection) -> bool:
 
 
 def needs_rebuild(conn: sqlite3.Connection) -> bool:
-    """Were sources indexed without the extra (their lines never recorded) while this process has it?"""
-    return embedding.available() and _meta(conn, UNRECORDED_KEY) == "1"
+    """Were sources indexed without the extra (their lines never recorded), or embedded by another model (its
+    units name other keys), while this process has the extra?"""
+    return embedding.available() and (_meta(conn, UNRECORDED_KEY) == "1"
+                                      or _meta(conn, MODEL_KEY) not in ("", embedding.MODEL_ID))
 
 
 def forget(conn: sqlite3.Connection, where: str, params: Sequence[Any]) -> None:
@@ -239,6 +246,7 @@ def _copy_from(conn: sqlite3.Connection, old: Path, keys: list[bytes]) -> list[b
 class _Matrix:
     stamp: str
     vectors: "numpy.ndarray"      # one unit per row, grouped by source (rows of one fid are consecutive)
+    whole: "numpy.ndarray"        # per row: is it a source's ``WHOLE`` unit
     starts: "numpy.ndarray"       # the first row of each source
     fids: "numpy.ndarray"         # the fid of each source
 
@@ -254,15 +262,17 @@ def _matrix(conn: sqlite3.Connection) -> _Matrix | None:
     cached = _cache.get("m")
     if cached is not None and cached.stamp == stamp and stamp:
         return cached
-    rows = conn.execute("SELECT u.fid, v.vec FROM units u JOIN vectors v ON v.key = u.key ORDER BY u.fid").fetchall()
+    rows = conn.execute("SELECT u.fid, v.vec, u.unit = ? FROM units u JOIN vectors v ON v.key = u.key ORDER BY u.fid",
+                        (WHOLE,)).fetchall()
     if not rows:
         return None
-    vectors = numpy.frombuffer(b"".join(vec for _, vec in rows), dtype=numpy.int8).reshape(len(rows), -1)
+    vectors = numpy.frombuffer(b"".join(vec for _, vec, _ in rows), dtype=numpy.int8).reshape(len(rows), -1)
     vectors = vectors.astype(numpy.float32)
     vectors /= numpy.maximum(numpy.linalg.norm(vectors, axis=1, keepdims=True), 1e-6)
-    fid_of_row = numpy.fromiter((fid for fid, _ in rows), dtype=numpy.int64, count=len(rows))
+    fid_of_row = numpy.fromiter((fid for fid, _, _ in rows), dtype=numpy.int64, count=len(rows))
+    whole = numpy.fromiter((bool(w) for _, _, w in rows), dtype=bool, count=len(rows))
     starts = numpy.flatnonzero(numpy.r_[True, fid_of_row[1:] != fid_of_row[:-1]])
-    _cache["m"] = m = _Matrix(stamp, vectors, starts, fid_of_row[starts])
+    _cache["m"] = m = _Matrix(stamp, vectors, whole, starts, fid_of_row[starts])
     return m
 
 
@@ -270,8 +280,10 @@ def has_vectors(conn: sqlite3.Connection) -> bool:
     return conn.execute("SELECT 1 FROM units LIMIT 1").fetchone() is not None
 
 
-def nearest_sources(conn: sqlite3.Connection, query: str, limit: int, floor: float) -> list[tuple[int, float]]:
-    """(fid, cosine) of the ``limit`` sources nearest to ``query`` by their nearest unit, at least ``floor``."""
+def nearest_sources(conn: sqlite3.Connection, query: str, limit: int, floor: float,
+                    whole_floor: float | None = None) -> list[tuple[int, float]]:
+    """(fid, cosine) of the ``limit`` sources nearest to ``query`` by their nearest unit among those at least
+    ``floor`` similar (a ``WHOLE`` unit: at least ``whole_floor``, by default ``floor``)."""
     numpy = embedding.numpy_module()
 
     m = _matrix(conn)
@@ -280,8 +292,10 @@ def nearest_sources(conn: sqlite3.Connection, query: str, limit: int, floor: flo
     q = embedding.encode([query])[0]
     if q.shape[0] != m.vectors.shape[1]:
         return []
-    best = numpy.maximum.reduceat(m.vectors @ q, m.starts)
+    sims = m.vectors @ q
+    passing = sims >= numpy.where(m.whole, floor if whole_floor is None else whole_floor, floor)
+    best = numpy.maximum.reduceat(numpy.where(passing, sims, -2.0), m.starts)
     n = min(limit, len(best))
     top = numpy.argpartition(-best, n - 1)[:n] if n < len(best) else numpy.arange(len(best))
     top = top[numpy.argsort(-best[top], kind="stable")]
-    return [(int(m.fids[i]), float(best[i])) for i in top if best[i] >= floor]
+    return [(int(m.fids[i]), float(best[i])) for i in top if best[i] > -2.0]
