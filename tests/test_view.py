@@ -350,3 +350,47 @@ def test_the_policy_stops_a_handler_even_if_markup_got_in(page) -> None:
     page.settle(300)
     assert page.eval("window.__pwned === undefined")
     assert not [p for p in page.problems() if p.startswith("dialog")]
+
+
+@pytest.fixture
+def one_of_each(repo: Path) -> Path:
+    """One session, one decision: every count on the page and in the command's line is singular."""
+    _session(discover(repo), "s-single-0001", "The only session", author="Dana Developer <dana@example.com>",
+             branch="main", agent="claude-code", day="2026-11-02", files=("src/one.py",))
+    create_decision(repo, "The only decision", date="2026-11-02", files=["src/one.py"])
+    return repo
+
+
+def test_view_command_counts_one_thing_in_the_singular(one_of_each: Path, capsys, monkeypatch) -> None:
+    monkeypatch.chdir(one_of_each)
+    code, out, err = run(capsys, "view")
+    assert code == 0, err
+    assert "1 session, 1 decision)" in out
+
+
+@browser_only
+def test_page_counts_one_thing_in_the_singular(one_of_each: Path, browser: Browser) -> None:
+    out = one_of_each.parent / "page.html"
+    build_view(discover(one_of_each), out)
+    tab = browser.page()
+    tab.open(out.as_uri())
+    assert tab.eval("document.getElementById('summary').textContent").startswith("1 session, 1 decision; ")
+    assert tab.eval("document.getElementById('count').textContent") == "1 of 1 session"
+    tab.eval("document.querySelector('[data-tab=activity]').click()")
+    titles = tab.eval("[...document.querySelectorAll('#chart rect.cell title')].map((t) => t.textContent)")
+    assert titles == ["Dana Developer, week of 2026-11-02: 1 session"]
+    assert tab.problems() == []
+
+
+def test_serve_on_a_taken_port_is_an_error_with_a_hint(memory: Path, capsys, monkeypatch) -> None:
+    import socket
+
+    monkeypatch.chdir(memory)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code, out, err = run(capsys, "view", "--serve", "--port", str(port))
+    assert code == 1 and not out
+    assert f"gitmem: error: cannot listen on 127.0.0.1:{port}: the port is already taken" in err
+    assert "hint:" in err and "--port" in err

@@ -152,9 +152,11 @@ def view_cmd(
         return
     with progress_bar(quiet) as progress:
         result = build_view(read_repo(), out, progress=progress)
-    left = f", {result.observations_left_out} observations left out" if result.observations_left_out else ""
-    typer.echo(f"wrote {result.path} ({result.bytes / 1024:.0f} KiB: {result.sessions} sessions, "
-               f"{result.decisions} decisions{left})")
+    from gitmem.capture.payload_fields import plural
+
+    left = f", {plural(result.observations_left_out, 'observation')} left out" if result.observations_left_out else ""
+    typer.echo(f"wrote {result.path} ({result.bytes / 1024:.0f} KiB: {plural(result.sessions, 'session')}, "
+               f"{plural(result.decisions, 'decision')}{left})")
     if open_:
         import webbrowser
 
