@@ -86,14 +86,14 @@ def search_cmd(
 
 @commands.command()
 def reindex(
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No spinner (there is none when piped either)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar (there is none when piped either)."),
 ) -> None:
     """Rebuild the search index from the memory ref and the decision files (it is a cache)."""
-    from gitmem.cli.progress import spinner
+    from gitmem.cli.progress import progress_bar
     from gitmem.index import index_file
 
-    with spinner("rebuilding the search index", quiet):
-        update = index_file.rebuild_index(current_repo())
+    with progress_bar(quiet) as progress:
+        update = index_file.rebuild_index(current_repo(), progress)
     typer.echo(f"search index rebuilt at {update.tip[:10] if update.tip else 'an empty memory ref'}")
 
 

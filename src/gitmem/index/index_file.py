@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import itertools
 import logging
 import os
 import sqlite3
@@ -36,6 +37,7 @@ from gitmem.index.rows import by_date, decision_rows, decisions_signature, read_
 from gitmem.index import vectors
 from gitmem.index.tables import (decision_units, delete_sources, get_meta, index_decisions, index_sessions,
                                  insert_rows, session_units, set_meta, transaction)
+from gitmem.progress import Progress, counted
 from gitmem.store.layout import SESSIONS_DIR, session_folder
 from gitmem.store.memory_ref import SessionRecord, memory_tip, read_memory, read_sessions
 from gitmem.store.records import Decision
@@ -126,17 +128,27 @@ def write_lock(path: Path, *, wait: bool = True) -> Iterator[None]:
 
 
 def _fill_index(conn: sqlite3.Connection, *, tip: str | None, sessions: Iterable[SessionRecord], worktree: str,
-                decisions: Iterable[tuple[str, Decision]], decisions_sig: str, reuse: Path | None = None) -> int:
+                decisions: Iterable[tuple[str, Decision]], decisions_sig: str, reuse: Path | None = None,
+                progress: Progress | None = None) -> int:
     """Load every row into an empty index in one transaction, then build the FTS index with one 'rebuild';
-    embed the lines worth embedding, reusing the vectors of the index file ``reuse`` (the one being replaced)."""
+    embed the lines worth embedding, reusing the vectors of the index file ``reuse`` (the one being replaced).
+    ``progress`` is told the sources (session folders, then decision files) written."""
     conn.execute("PRAGMA journal_mode = OFF")   # a failed build is thrown away whole
     conn.execute("PRAGMA synchronous = OFF")
     conn.execute("BEGIN IMMEDIATE")
     sessions, decisions = by_date(sessions), list(decisions)
-    rows = insert_rows(conn, (session_rows(rec) for rec in sessions))
-    rows += insert_rows(conn, decision_rows(worktree, decisions))
+    sources = itertools.chain((session_rows(rec) for rec in sessions), decision_rows(worktree, decisions))
+    rows = insert_rows(conn, counted(sources, progress, "indexing sessions and decisions",
+                                     len(sessions) + len(decisions)))
+    finishing = "full-text index, then vectors"
+    if progress is not None:
+        progress(finishing, 0, 2)
     conn.execute("INSERT INTO records_fts (records_fts) VALUES ('rebuild')")
+    if progress is not None:
+        progress(finishing, 1, 2)
     vectors.store(conn, [*session_units(sessions), *decision_units(worktree, decisions)], reuse)
+    if progress is not None:
+        progress(finishing, 2, 2)
     set_meta(conn, "ref_tip", tip or "")
     if worktree:
         set_meta(conn, _decisions_key(worktree), decisions_sig)
@@ -145,7 +157,8 @@ def _fill_index(conn: sqlite3.Connection, *, tip: str | None, sessions: Iterable
 
 
 def build_index_file(path: Path, *, tip: str | None, sessions: Iterable[SessionRecord], worktree: str = "",
-                     decisions: Iterable[tuple[str, Decision]] = (), decisions_sig: str = "") -> int:
+                     decisions: Iterable[tuple[str, Decision]] = (), decisions_sig: str = "",
+                     progress: Progress | None = None) -> int:
     """Write a complete index to a temporary file and move it over ``path``; return the rows written.
 
     The caller holds the write lock. Rows go in with no FTS work per row; one
@@ -159,7 +172,7 @@ def build_index_file(path: Path, *, tip: str | None, sessions: Iterable[SessionR
         conn = connect_index(tmp)
         try:
             rows = _fill_index(conn, tip=tip, sessions=sessions, worktree=worktree, decisions=decisions,
-                               decisions_sig=decisions_sig, reuse=path)
+                               decisions_sig=decisions_sig, reuse=path, progress=progress)
             conn.execute("VACUUM")   # the pages FTS5 freed merging its segments: ~5% of the file
         finally:
             conn.close()
@@ -175,25 +188,26 @@ def build_index_file(path: Path, *, tip: str | None, sessions: Iterable[SessionR
     return rows
 
 
-def rebuild_locked(repo: Repo, reason: str) -> IndexUpdate:
+def rebuild_locked(repo: Repo, reason: str, progress: Progress | None = None) -> IndexUpdate:
     path = index_path(repo)
     worktree = worktree_key(repo)
     sig = decisions_signature(repo.root)
     decisions = read_decision_files(repo.root) if repo.root is not None else []
-    memory = read_memory(repo)
+    memory = read_memory(repo, progress=progress)
     for err in memory.errors:
         logger.warning("search index skips %s", err)
     build_index_file(path, tip=memory.tip, sessions=memory.sessions, worktree=worktree, decisions=decisions,
-                     decisions_sig=sig)
+                     decisions_sig=sig, progress=progress)
     logger.info("search index rebuilt (%s): %d sessions, %d decision files", reason, len(memory.sessions),
                 len(decisions))
     return IndexUpdate("rebuilt", memory.tip, len(memory.sessions), repo.root is not None, reason)
 
 
-def rebuild_index(repo: Repo) -> IndexUpdate:
-    """Build the index from scratch from the memory ref and this work tree's decision files."""
+def rebuild_index(repo: Repo, progress: Progress | None = None) -> IndexUpdate:
+    """Build the index from scratch from the memory ref and this work tree's decision files; ``progress`` is
+    told the session folders read, then the sources written."""
     with write_lock(index_path(repo)):
-        return rebuild_locked(repo, "requested")
+        return rebuild_locked(repo, "requested", progress)
 
 
 def changed_session_folders(repo: Repo, old: str, new: str) -> list[str]:
