@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from chromium import Browser, chromium_binary
+from terminal import gitmem_on
 from conftest import git, run
 from gitmem.decisions import lifecycle
 from gitmem.decisions.decision_files import create_decision
@@ -255,34 +256,6 @@ def test_the_demo_page_shows_the_demo_session(tmp_path: Path, browser: Browser) 
     assert len(titles) == 1 and "Split the payment service" in titles[0]
 
 
-def gitmem_on(cwd: Path, *args: str, tty: bool) -> tuple[int, bytes, str]:
-    """``gitmem <args>`` in a subprocess: (exit code, stderr, stdout), stderr a terminal (a pty) when ``tty``."""
-    import os
-    import pty
-
-    argv = [sys.executable, "-m", "gitmem", *args]
-    if not tty:
-        proc = subprocess.run(argv, cwd=cwd, capture_output=True, timeout=120)
-        return proc.returncode, proc.stderr, proc.stdout.decode()
-    main, child = pty.openpty()
-    try:
-        proc = subprocess.run(argv, cwd=cwd, stderr=child, stdout=subprocess.PIPE, timeout=120,
-                              env={**os.environ, "COLUMNS": "100"})
-        os.close(child)
-        chunks = []
-        while True:
-            try:
-                chunk = os.read(main, 65536)
-            except OSError:   # EIO: the terminal's other side is closed and drained
-                break
-            if not chunk:
-                break
-            chunks.append(chunk)
-    finally:
-        os.close(main)
-    return proc.returncode, b"".join(chunks), proc.stdout.decode()
-
-
 def test_view_draws_a_progress_bar_on_a_terminal_only(memory: Path) -> None:
     code, err, out = gitmem_on(memory, "view", tty=True)
     assert code == 0 and "wrote " in out and b"reading sessions" in err and b"3/3" in err
@@ -410,3 +383,21 @@ def test_serve_on_a_taken_port_is_an_error_with_a_hint(memory: Path, capsys, mon
     assert code == 1 and not out
     assert f"gitmem: error: cannot listen on 127.0.0.1:{port}: the port is already taken" in err
     assert "hint:" in err and "--port" in err
+
+
+@browser_only
+def test_a_session_opens_to_its_summary_and_observations_and_decisions_show_status_and_files(page) -> None:
+    page.eval("document.querySelector('#sessions details[data-id=\"s-outbox-0001\"]').open = true")
+    page.settle(100)
+    body = page.eval("document.querySelector('#sessions details[data-id=\"s-outbox-0001\"] .body').textContent")
+    for part in ("Asked: asked: Move charges to an outbox table", "Learned", "chargeRetryPolicy retries three times",
+                 "Done", "did it", "Files modified", "src/payments/outbox.py", "Observations (1)",
+                 "edited for Move charges to an outbox table"):
+        assert part in body, part
+    page.eval("document.querySelector('[data-tab=decisions]').click()")
+    items = page.eval("[...document.querySelectorAll('#decision-list > li')].map((li) => li.textContent)")
+    old = next(t for t in items if t.startswith("supersededRetry charges inline"))
+    new = next(t for t in items if t.startswith("acceptedRetry charges through the outbox"))
+    assert "superseded by Retry charges through the outbox" in old and "files: src/payments/**" in old
+    assert "supersedes Retry charges inline" in new and "files: src/payments/**" in new
+    assert page.problems() == []
