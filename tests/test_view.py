@@ -401,3 +401,20 @@ def test_a_session_opens_to_its_summary_and_observations_and_decisions_show_stat
     assert "superseded by Retry charges through the outbox" in old and "files: src/payments/**" in old
     assert "supersedes Retry charges inline" in new and "files: src/payments/**" in new
     assert page.problems() == []
+
+
+def test_view_open_hands_the_page_to_the_default_browser(memory: Path, tmp_path: Path) -> None:
+    """``--open`` goes through Python's webbrowser, which runs $BROWSER: here a script that notes its argument."""
+    import os
+    import stat
+
+    noted = tmp_path / "opened.txt"
+    script = tmp_path / "fake-browser"
+    script.write_text(f'#!/bin/sh\nprintf "%s" "$1" > {noted}\n')
+    script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    out = tmp_path / "opened.html"
+    proc = subprocess.run([sys.executable, "-m", "gitmem", "view", "--out", str(out), "--open"], cwd=memory,
+                          capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "BROWSER": f"{script} %s", "DISPLAY": "", "WAYLAND_DISPLAY": ""})
+    assert proc.returncode == 0, proc.stderr
+    assert noted.read_text() == out.resolve().as_uri() and out.is_file()
