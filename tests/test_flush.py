@@ -569,3 +569,19 @@ def test_flush_reports_progress_per_session(initialized: Path) -> None:
     report = flush.flush_now(discover(initialized).common_dir, progress=lambda *step: seen.append(step))
     assert report.ran and not report.errors and len(report.sessions) == 2
     assert seen == [("flushing sessions", 0, 2), ("flushing sessions", 1, 2), ("flushing sessions", 2, 2)]
+
+
+def test_flush_draws_a_progress_bar_on_a_terminal_only(tmp_path: Path) -> None:
+    from conftest import make_repo
+    from terminal import gitmem_on
+
+    for args, tty, bar in [((), True, True), (("--quiet",), True, False), ((), False, False)]:
+        root = make_repo(tmp_path / f"{'-'.join(args) or 'plain'}-{tty}")
+        init_repository(discover(root))
+        replay(root, sid="bar-one")
+        replay(root, sid="bar-two")
+        code, err, out = gitmem_on(root, "flush", *args, tty=tty)
+        assert code == 0, err
+        assert (b"flushing sessions" in err and b"2/2" in err) == bar, (args, tty, err)
+        assert not err or tty
+        assert {"bar-one", "bar-two"} == {r.session_id for r in memory_ref.read_memory(discover(root)).sessions}

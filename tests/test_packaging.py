@@ -120,7 +120,7 @@ def test_installed_wheel_runs_init_hooks_and_context(installed: Path, tmp_path: 
     context = _run([gm, "context"], cwd=repo, env=env)
     assert "<gitmem-memory" in context and "retry budget" in context
     page = tmp_path / "memory.html"
-    assert "1 sessions" in _run([gm, "view", "--out", str(page)], cwd=repo, env=env)
+    assert "1 session, 0 decisions" in _run([gm, "view", "--out", str(page)], cwd=repo, env=env)
     assert session in page.read_text(encoding="utf-8")   # the page's assets came with the wheel
 
 

@@ -814,3 +814,39 @@ def test_the_layout_names_note_paths_session_folders_and_summaries_the_merge_rea
     assert summary_session_id("sessions/2026-01/abc/summary.md") == "abc"
     assert summary_session_id("sessions/2026-01/abc/obs-0001.yaml") is None
     assert summary_session_id("conflicts/sessions/2026-01/abc/summary.md") is None
+
+
+def test_sync_reports_each_step_and_ends_all_done(team, remote: Path):
+    a, b = team("a"), team("b")
+    write(a, "a1")
+    sync.sync(discover(a))
+    write(b, "b1")
+    seen: list[tuple[str, int, int]] = []
+    result = sync.sync(discover(b), steps=lambda *step: seen.append(step))
+    assert (result.fetched, result.pushed, result.ok) == (1, 1, True)
+    what = "syncing memory with origin (fetch, merge, push)"
+    assert seen == [(what, 0, 3), (what, 1, 3), (what, 2, 3), (what, 3, 3), (what, 3, 3)]
+    seen.clear()
+    result = sync.sync(discover(a), steps=lambda *step: seen.append(step))   # nothing to push: done after the merge
+    assert (result.fetched, result.pushed) == (1, 0)
+    assert seen == [(what, 0, 3), (what, 1, 3), (what, 2, 3), (what, 3, 3)]
+
+
+def test_sync_draws_a_progress_bar_on_a_terminal_only(team, remote: Path):
+    from terminal import gitmem_on
+
+    a = team("a")
+    init_repository(discover(a))
+    for n in range(3):
+        write(a, f"a{n}")
+    code, err, out = gitmem_on(a, "sync", tty=True)
+    assert code == 0 and "origin: 0 session(s) in, 3 out" in out, err
+    assert b"syncing memory with origin" in err and b"3/3" in err
+    write(a, "a3")
+    code, err, out = gitmem_on(a, "sync", "--quiet", tty=True)
+    assert code == 0 and "1 out" in out and b"syncing" not in err and b"3/3" not in err
+    write(a, "a4")
+    code, err, out = gitmem_on(a, "sync", tty=False)
+    assert code == 0 and "1 out" in out and not err
+    code, err, out = gitmem_on(a, "sync", "--json", tty=True)
+    assert code == 0 and b"syncing" not in err and '"remote": "origin"' in out

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from chromium import Browser, chromium_binary
+from terminal import gitmem_on
 from conftest import git, run
 from gitmem.decisions import lifecycle
 from gitmem.decisions.decision_files import create_decision
@@ -255,48 +256,36 @@ def test_the_demo_page_shows_the_demo_session(tmp_path: Path, browser: Browser) 
     assert len(titles) == 1 and "Split the payment service" in titles[0]
 
 
-def gitmem_on(cwd: Path, *args: str, tty: bool) -> tuple[int, bytes, str]:
-    """``gitmem <args>`` in a subprocess: (exit code, stderr, stdout), stderr a terminal (a pty) when ``tty``."""
-    import os
-    import pty
-
-    argv = [sys.executable, "-m", "gitmem", *args]
-    if not tty:
-        proc = subprocess.run(argv, cwd=cwd, capture_output=True, timeout=120)
-        return proc.returncode, proc.stderr, proc.stdout.decode()
-    main, child = pty.openpty()
-    try:
-        proc = subprocess.run(argv, cwd=cwd, stderr=child, stdout=subprocess.PIPE, timeout=120,
-                              env={**os.environ, "COLUMNS": "100"})
-        os.close(child)
-        chunks = []
-        while True:
-            try:
-                chunk = os.read(main, 65536)
-            except OSError:   # EIO: the terminal's other side is closed and drained
-                break
-            if not chunk:
-                break
-            chunks.append(chunk)
-    finally:
-        os.close(main)
-    return proc.returncode, b"".join(chunks), proc.stdout.decode()
-
-
 def test_view_draws_a_progress_bar_on_a_terminal_only(memory: Path) -> None:
     code, err, out = gitmem_on(memory, "view", tty=True)
-    assert code == 0 and "wrote " in out and b"reading summaries" in err and b"3/3" in err
+    assert code == 0 and "wrote " in out and b"reading sessions" in err and b"3/3" in err
     code, err, out = gitmem_on(memory, "view", "--quiet", tty=True)
     assert code == 0 and "wrote " in out and b"3/3" not in err
     code, err, out = gitmem_on(memory, "view", tty=False)
     assert code == 0 and "wrote " in out and not err
 
 
-def test_reindex_spins_on_a_terminal_only(memory: Path) -> None:
+def test_reindex_counts_what_it_read_and_wrote(memory: Path) -> None:
+    from gitmem.index import index_file
+
+    seen: list[tuple[str, int, int]] = []
+    update = index_file.rebuild_index(discover(memory), lambda *step: seen.append(step))
+    assert update.action == "rebuilt" and update.folders == 3
+    assert seen[0] == ("reading sessions", 0, 3) and ("reading sessions", 3, 3) in seen
+    indexing = [s for s in seen if s[0] == "indexing sessions and decisions"]   # 3 sessions, 2 decision files
+    assert indexing[0] == (indexing[0][0], 0, 5) and indexing[-1] == (indexing[0][0], 5, 5)
+    assert seen[-1] == ("full-text index, then vectors", 2, 2)
+    for what in {s[0] for s in seen}:   # each step only moves forward
+        done = [s[1] for s in seen if s[0] == what]
+        assert done == sorted(done), what
+
+
+def test_reindex_draws_a_progress_bar_on_a_terminal_only(memory: Path) -> None:
     code, err, out = gitmem_on(memory, "reindex", tty=True)
-    assert code == 0 and "search index rebuilt" in out and b"rebuilding the search index" in err
+    assert code == 0 and "search index rebuilt" in out
+    assert b"reading sessions" in err and b"3/3" in err and b"indexing sessions and decisions" in err and b"5/5" in err
     code, err, out = gitmem_on(memory, "reindex", "--quiet", tty=True)
-    assert code == 0 and b"rebuilding" not in err
+    assert code == 0 and "search index rebuilt" in out and b"3/3" not in err and b"reading" not in err
     code, err, out = gitmem_on(memory, "reindex", tty=False)
     assert code == 0 and not err
 
@@ -350,3 +339,82 @@ def test_the_policy_stops_a_handler_even_if_markup_got_in(page) -> None:
     page.settle(300)
     assert page.eval("window.__pwned === undefined")
     assert not [p for p in page.problems() if p.startswith("dialog")]
+
+
+@pytest.fixture
+def one_of_each(repo: Path) -> Path:
+    """One session, one decision: every count on the page and in the command's line is singular."""
+    _session(discover(repo), "s-single-0001", "The only session", author="Dana Developer <dana@example.com>",
+             branch="main", agent="claude-code", day="2026-11-02", files=("src/one.py",))
+    create_decision(repo, "The only decision", date="2026-11-02", files=["src/one.py"])
+    return repo
+
+
+def test_view_command_counts_one_thing_in_the_singular(one_of_each: Path, capsys, monkeypatch) -> None:
+    monkeypatch.chdir(one_of_each)
+    code, out, err = run(capsys, "view")
+    assert code == 0, err
+    assert "1 session, 1 decision)" in out
+
+
+@browser_only
+def test_page_counts_one_thing_in_the_singular(one_of_each: Path, browser: Browser) -> None:
+    out = one_of_each.parent / "page.html"
+    build_view(discover(one_of_each), out)
+    tab = browser.page()
+    tab.open(out.as_uri())
+    assert tab.eval("document.getElementById('summary').textContent").startswith("1 session, 1 decision; ")
+    assert tab.eval("document.getElementById('count').textContent") == "1 of 1 session"
+    tab.eval("document.querySelector('[data-tab=activity]').click()")
+    titles = tab.eval("[...document.querySelectorAll('#chart rect.cell title')].map((t) => t.textContent)")
+    assert titles == ["Dana Developer, week of 2026-11-02: 1 session"]
+    assert tab.problems() == []
+
+
+def test_serve_on_a_taken_port_is_an_error_with_a_hint(memory: Path, capsys, monkeypatch) -> None:
+    import socket
+
+    monkeypatch.chdir(memory)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code, out, err = run(capsys, "view", "--serve", "--port", str(port))
+    assert code == 1 and not out
+    assert f"gitmem: error: cannot listen on 127.0.0.1:{port}: the port is already taken" in err
+    assert "hint:" in err and "--port" in err
+
+
+@browser_only
+def test_a_session_opens_to_its_summary_and_observations_and_decisions_show_status_and_files(page) -> None:
+    page.eval("document.querySelector('#sessions details[data-id=\"s-outbox-0001\"]').open = true")
+    page.settle(100)
+    body = page.eval("document.querySelector('#sessions details[data-id=\"s-outbox-0001\"] .body').textContent")
+    for part in ("Asked: asked: Move charges to an outbox table", "Learned", "chargeRetryPolicy retries three times",
+                 "Done", "did it", "Files modified", "src/payments/outbox.py", "Observations (1)",
+                 "edited for Move charges to an outbox table"):
+        assert part in body, part
+    page.eval("document.querySelector('[data-tab=decisions]').click()")
+    items = page.eval("[...document.querySelectorAll('#decision-list > li')].map((li) => li.textContent)")
+    old = next(t for t in items if t.startswith("supersededRetry charges inline"))
+    new = next(t for t in items if t.startswith("acceptedRetry charges through the outbox"))
+    assert "superseded by Retry charges through the outbox" in old and "files: src/payments/**" in old
+    assert "supersedes Retry charges inline" in new and "files: src/payments/**" in new
+    assert page.problems() == []
+
+
+def test_view_open_hands_the_page_to_the_default_browser(memory: Path, tmp_path: Path) -> None:
+    """``--open`` goes through Python's webbrowser, which runs $BROWSER: here a script that notes its argument."""
+    import os
+    import stat
+
+    noted = tmp_path / "opened.txt"
+    script = tmp_path / "fake-browser"
+    script.write_text(f'#!/bin/sh\nprintf "%s" "$1" > {noted}\n')
+    script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    out = tmp_path / "opened.html"
+    proc = subprocess.run([sys.executable, "-m", "gitmem", "view", "--out", str(out), "--open"], cwd=memory,
+                          capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "BROWSER": f"{script} %s", "DISPLAY": "", "WAYLAND_DISPLAY": ""})
+    assert proc.returncode == 0, proc.stderr
+    assert noted.read_text() == out.resolve().as_uri() and out.is_file()

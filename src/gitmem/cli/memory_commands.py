@@ -86,16 +86,16 @@ def search_cmd(
 
 @commands.command()
 def reindex(
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No spinner (there is none when piped either)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar (there is none when piped either)."),
 ) -> None:
     """Rebuild the search index from the memory ref and the decision files (it is a cache)."""
-    from gitmem.cli.progress import spinner
+    from gitmem.cli.progress import progress_bar
     from gitmem.index import index_file, neighbours
 
     repo = current_repo()
-    with spinner("rebuilding the search index", quiet):
-        update = index_file.rebuild_index(repo)
-        neighbours.refresh(repo, quick=False)
+    with progress_bar(quiet) as progress:
+        update = index_file.rebuild_index(repo, progress)
+    neighbours.refresh(repo, quick=False)
     typer.echo(f"search index rebuilt at {update.tip[:10] if update.tip else 'an empty memory ref'}")
 
 
@@ -154,9 +154,11 @@ def view_cmd(
         return
     with progress_bar(quiet) as progress:
         result = build_view(read_repo(), out, progress=progress)
-    left = f", {result.observations_left_out} observations left out" if result.observations_left_out else ""
-    typer.echo(f"wrote {result.path} ({result.bytes / 1024:.0f} KiB: {result.sessions} sessions, "
-               f"{result.decisions} decisions{left})")
+    from gitmem.capture.payload_fields import plural
+
+    left = f", {plural(result.observations_left_out, 'observation')} left out" if result.observations_left_out else ""
+    typer.echo(f"wrote {result.path} ({result.bytes / 1024:.0f} KiB: {plural(result.sessions, 'session')}, "
+               f"{plural(result.decisions, 'decision')}{left})")
     if open_:
         import webbrowser
 

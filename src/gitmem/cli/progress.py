@@ -33,15 +33,3 @@ def progress_bar(quiet: bool = False) -> Iterator[Optional[Progress]]:
 
         yield update
 
-
-@contextlib.contextmanager
-def spinner(text: str, quiet: bool = False) -> Iterator[None]:
-    """A spinner with ``text`` on stderr while a job that cannot count its steps runs; nothing when piped or
-    ``quiet``."""
-    if quiet or not sys.stderr.isatty():
-        yield
-        return
-    from rich.console import Console
-
-    with Console(stderr=True).status(text):
-        yield

@@ -31,6 +31,7 @@ def sync_cmd(
     """Fetch teammates' memory, merge it into yours and push the result (what runs after every `git push`)."""
     from gitmem.app import inject
     from gitmem.app.project import require_initialized
+    from gitmem.cli.progress import progress_bar
     from gitmem.team import sharing, sync
     from gitmem.team.setup import default_remote
 
@@ -52,7 +53,8 @@ def sync_cmd(
             raise typer.BadParameter("give --depth or --since, not both")
         fetch_recent_memory(repo, remote or default_remote(repo), depth=depth, since=since,
                             progress=not as_json and not quiet and sys.stderr.isatty())
-    result = sync.sync(repo, remote, progress=not as_json and not quiet and sys.stderr.isatty())
+    with progress_bar(quiet or as_json) as steps:
+        result = sync.sync(repo, remote, steps=steps)
     inject.refresh_stale_brief(repo)  # the next SessionStart prints it pre-rendered, not rendered in the hook
     if as_json:
         emit_json(result.to_dict())

@@ -37,8 +37,10 @@ from gitmem.index.rows import by_date, decision_rows, decisions_signature, read_
 from gitmem.index import vectors
 from gitmem.index.tables import (decision_units, delete_sources, get_meta, index_decisions, index_sessions,
                                  insert_rows, session_units, set_meta, transaction)
+from gitmem.progress import Progress, counted
 from gitmem.store.layout import SESSIONS_DIR, session_folder
-from gitmem.store.memory_ref import SessionRecord, memory_in_parts, memory_tip, read_memory, read_sessions
+from gitmem.store.memory_ref import (SessionRecord, memory_in_parts, memory_tip, read_memory, read_sessions,
+                                     session_count)
 from gitmem.store.records import Decision
 
 logger = logging.getLogger(__name__)
@@ -128,10 +130,11 @@ def write_lock(path: Path, *, wait: bool = True) -> Iterator[None]:
 
 def _fill_index(conn: sqlite3.Connection, *, tip: str | None, sessions: Iterable[SessionRecord], worktree: str,
                 decisions: Iterable[tuple[str, Decision]], decisions_sig: str, reuse: Path | None = None,
-                parts: Iterable[Sequence[SessionRecord]] = ()) -> int:
+                parts: Iterable[Sequence[SessionRecord]] = (), progress: Progress | None = None) -> int:
     """Load every row into an empty index in one transaction, then build the FTS index with one 'rebuild';
     embed the lines worth embedding, reusing the vectors of the index file ``reuse`` (the one being replaced).
-    ``parts`` (after ``sessions``) are loaded one at a time, so only one is held in memory."""
+    ``parts`` (after ``sessions``) are loaded one at a time, so only one is held in memory; ``progress`` is told
+    the decision files written, then the last steps (the sessions are counted by whoever reads the parts)."""
     conn.execute("PRAGMA journal_mode = OFF")   # a failed build is thrown away whole
     conn.execute("PRAGMA synchronous = OFF")
     conn.execute("BEGIN IMMEDIATE")
@@ -141,9 +144,17 @@ def _fill_index(conn: sqlite3.Connection, *, tip: str | None, sessions: Iterable
         rows += insert_rows(conn, (session_rows(rec) for rec in part))
         vectors.store(conn, session_units(part), reuse)
     decisions = list(decisions)
-    rows += insert_rows(conn, decision_rows(worktree, decisions))
+    rows += insert_rows(conn, counted(decision_rows(worktree, decisions), progress, "indexing decisions",
+                                      len(decisions)))
+    finishing = "full-text index, then vectors"
+    if progress is not None:
+        progress(finishing, 0, 2)
     conn.execute("INSERT INTO records_fts (records_fts) VALUES ('rebuild')")
+    if progress is not None:
+        progress(finishing, 1, 2)
     vectors.store(conn, decision_units(worktree, decisions), reuse)
+    if progress is not None:
+        progress(finishing, 2, 2)
     set_meta(conn, "ref_tip", tip or "")
     if worktree:
         set_meta(conn, _decisions_key(worktree), decisions_sig)
@@ -153,7 +164,7 @@ def _fill_index(conn: sqlite3.Connection, *, tip: str | None, sessions: Iterable
 
 def build_index_file(path: Path, *, tip: str | None, sessions: Iterable[SessionRecord], worktree: str = "",
                      decisions: Iterable[tuple[str, Decision]] = (), decisions_sig: str = "",
-                     parts: Iterable[Sequence[SessionRecord]] = ()) -> int:
+                     parts: Iterable[Sequence[SessionRecord]] = (), progress: Progress | None = None) -> int:
     """Write a complete index to a temporary file and move it over ``path``; return the rows written.
 
     The caller holds the write lock. Rows go in with no FTS work per row; one
@@ -167,7 +178,7 @@ def build_index_file(path: Path, *, tip: str | None, sessions: Iterable[SessionR
         conn = connect_index(tmp)
         try:
             rows = _fill_index(conn, tip=tip, sessions=sessions, worktree=worktree, decisions=decisions,
-                               decisions_sig=decisions_sig, reuse=path, parts=parts)
+                               decisions_sig=decisions_sig, reuse=path, parts=parts, progress=progress)
             conn.execute("VACUUM")   # the pages FTS5 freed merging its segments: ~5% of the file
         finally:
             conn.close()
@@ -183,7 +194,7 @@ def build_index_file(path: Path, *, tip: str | None, sessions: Iterable[SessionR
     return rows
 
 
-def rebuild_locked(repo: Repo, reason: str) -> IndexUpdate:
+def rebuild_locked(repo: Repo, reason: str, progress: Progress | None = None) -> IndexUpdate:
     path = index_path(repo)
     worktree = worktree_key(repo)
     sig = decisions_signature(repo.root)
@@ -191,27 +202,35 @@ def rebuild_locked(repo: Repo, reason: str) -> IndexUpdate:
     tip = memory_tip(repo)
     read = [0]
     build_index_file(path, tip=tip, sessions=(), worktree=worktree, decisions=decisions, decisions_sig=sig,
-                     parts=_session_parts(repo, tip, read))
+                     parts=_session_parts(repo, tip, read, progress), progress=progress)
     logger.info("search index rebuilt (%s): %d sessions, %d decision files", reason, read[0], len(decisions))
     return IndexUpdate("rebuilt", tip, read[0], repo.root is not None, reason)
 
 
-def _session_parts(repo: Repo, tip: str | None, read: list[int]) -> Iterator[Sequence[SessionRecord]]:
+def _session_parts(repo: Repo, tip: str | None, read: list[int],
+                   progress: Progress | None = None) -> Iterator[Sequence[SessionRecord]]:
     """The sessions at ``tip`` a part at a time (``memory_in_parts``: the whole memory is never held at once);
-    ``read[0]`` counts them."""
+    ``read[0]`` counts them and ``progress`` is told the sessions read and indexed of all there are."""
     if tip is None:
         return
+    what = "reading and indexing sessions"
+    total = session_count(repo, tip) if progress is not None else 0
+    if progress is not None:
+        progress(what, 0, total)
     for memory in memory_in_parts(repo, tip):
         for err in memory.errors:
             logger.warning("search index skips %s", err)
         read[0] += len(memory.sessions)
         yield memory.sessions
+        if progress is not None:
+            progress(what, read[0], max(total, read[0]))
 
 
-def rebuild_index(repo: Repo) -> IndexUpdate:
-    """Build the index from scratch from the memory ref and this work tree's decision files."""
+def rebuild_index(repo: Repo, progress: Progress | None = None) -> IndexUpdate:
+    """Build the index from scratch from the memory ref and this work tree's decision files; ``progress`` is
+    told the session folders read, then the sources written."""
     with write_lock(index_path(repo)):
-        return rebuild_locked(repo, "requested")
+        return rebuild_locked(repo, "requested", progress)
 
 
 def changed_session_folders(repo: Repo, old: str, new: str) -> list[str]:

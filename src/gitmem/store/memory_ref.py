@@ -28,6 +28,7 @@ from gitmem.errors import (GitError, GitmemError, NotFoundError, RecordError, Re
 from gitmem.git import Repo, missing_objects
 from gitmem.git.history import commit_count, disk_usage
 from gitmem.git.objects import blob_paths, folder_paths, note_count, object_types, tree_entries
+from gitmem.progress import Progress, counted
 from gitmem.store.layout import (SESSIONS_DIR, SUMMARY_FILE, file_name, folder_session_id, is_obs_file,
                                  is_session_folder, obs_path, obs_seq, session_dir, session_file, summary_path,
                                  validate_session_id)
@@ -219,12 +220,14 @@ def check_ref_lock(repo: Repo, ref: str = MEMORY_REF) -> None:
 # -- reading -------------------------------------------------------------------------
 
 
-def _parse_session_files(session_files: dict[str, dict[str, bytes]]) -> tuple[list[SessionRecord], list[RecordError]]:
+def _parse_session_files(session_files: dict[str, dict[str, bytes]], progress: Progress | None = None,
+                         ) -> tuple[list[SessionRecord], list[RecordError]]:
     """Records of the session folders, each distinct file parsed once.
 
     A tree can name one blob from any number of folders (100,000 folders from a 10 KB pack), so a parse
     is cached by content, and a summary or observation file whose session id is not its folder's is an
     error, not a copy of that session. Past ``MAX_ERRORS_LISTED`` errors, one more says how many followed.
+    ``progress`` is told the folders parsed (``reading sessions``).
     """
     records: list[SessionRecord] = []
     errors: list[RecordError] = []
@@ -238,7 +241,7 @@ def _parse_session_files(session_files: dict[str, dict[str, bytes]]) -> tuple[li
         else:
             more += 1
 
-    for folder in sorted(session_files):
+    for folder in counted(sorted(session_files), progress, "reading sessions", len(session_files)):
         files = session_files[folder]
         session_id = folder_session_id(folder)
         summary = None
@@ -294,7 +297,8 @@ def _group(entries: Iterable[tuple[str, str]]) -> dict[str, dict[str, str]]:
     return grouped
 
 
-def read_memory(repo: Repo, *, ref: str = MEMORY_REF, summaries_only: bool = False) -> Memory:
+def read_memory(repo: Repo, *, ref: str = MEMORY_REF, summaries_only: bool = False,
+                progress: Progress | None = None) -> Memory:
     """All sessions in the ref, read with one ``ls-tree`` and one ``cat-file --batch``."""
     tip = memory_tip(repo, ref)
     if tip is None:
@@ -302,7 +306,12 @@ def read_memory(repo: Repo, *, ref: str = MEMORY_REF, summaries_only: bool = Fal
     entries = [(e.path, e.oid) for e in repo.ls_tree(tip, SESSIONS_DIR + "/", recursive=True) if e.type == "blob"]
     if summaries_only:
         entries = [(p, o) for p, o in entries if file_name(p) == SUMMARY_FILE]
-    return _read_part(repo, tip, _group(entries))
+    return _read_part(repo, tip, _group(entries), progress)
+
+
+def session_count(repo: Repo, tip: str) -> int:
+    """How many sessions the memory holds at ``tip`` (one ``ls-tree -r -d``: folders only, no file is read)."""
+    return len(_session_folders(repo, tip))
 
 
 def memory_in_parts(repo: Repo, tip: str, *, max_files: int | None = None) -> Iterator[Memory]:
@@ -327,11 +336,12 @@ def memory_in_parts(repo: Repo, tip: str, *, max_files: int | None = None) -> It
             yield _read_part(repo, tip, part)
 
 
-def _read_part(repo: Repo, tip: str, grouped: dict[str, dict[str, str]]) -> Memory:
-    """The sessions of ``grouped`` ({folder: {file name: blob id}}), read with one ``cat-file --batch``."""
+def _read_part(repo: Repo, tip: str, grouped: dict[str, dict[str, str]], progress: Progress | None = None) -> Memory:
+    """The sessions of ``grouped`` ({folder: {file name: blob id}}), read with one ``cat-file --batch``;
+    ``progress`` is told the folders parsed."""
     blobs = repo.read_blobs([oid for files in grouped.values() for oid in files.values()])
     contents = {folder: {name: blobs.get(oid, b"") for name, oid in files.items()} for folder, files in grouped.items()}
-    records, errors = _parse_session_files(contents)
+    records, errors = _parse_session_files(contents, progress)
     return Memory(tip=tip, sessions=tuple(records), errors=tuple(errors))
 
 

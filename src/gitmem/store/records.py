@@ -97,19 +97,31 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 def _scrub(value: Any) -> Any:
     """Text UTF-8 can hold: surrogate halves (JSON's "\\ud83d\\ude00" escapes, broken ones
-    included) become the character they pair into, or U+FFFD when unpaired."""
+    included) become the character they pair into, or U+FFFD when unpaired. (``isascii`` is answered
+    without a scan: most text is ASCII and needs no search.)"""
     if isinstance(value, str):
-        if _SURROGATE.search(value):
+        if not value.isascii() and _SURROGATE.search(value):
             return value.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
         return value
-    if isinstance(value, tuple) and any(isinstance(v, str) and _SURROGATE.search(v) for v in value):
+    if isinstance(value, tuple) and any(isinstance(v, str) and not v.isascii() and _SURROGATE.search(v)
+                                        for v in value):
         return tuple(_scrub(v) for v in value)
     return value
 
 
+@functools.cache
+def _fields(cls: Any) -> tuple[dataclasses.Field, ...]:   # type: ignore[type-arg]
+    return dataclasses.fields(cls)
+
+
+@functools.cache
+def _field_names(cls: Any) -> frozenset[str]:
+    return frozenset(f.name for f in dataclasses.fields(cls))
+
+
 def _normalize_text(record: Any) -> None:
     """Called from ``__post_init__``: a record never holds text it could not write as UTF-8."""
-    for f in dataclasses.fields(record):
+    for f in _fields(record.__class__):
         value = getattr(record, f.name)
         clean = _scrub(value)
         if clean is not value:
@@ -156,6 +168,8 @@ def _coerce(tp: Any, value: Any, where: str) -> Any:
             return (value,)
         if not isinstance(value, list):
             raise TypeError(f"{where} must be a list, not {type(value).__name__}")
+        if item_tp is str and all(isinstance(v, str) for v in value):
+            return tuple(value)   # the common case, without naming each item's place
         return tuple(_coerce(item_tp, v, f"{where}[{i}]") for i, v in enumerate(value))
     if dataclasses.is_dataclass(tp):
         if not isinstance(value, dict):
@@ -171,12 +185,12 @@ def _hints(cls: Any) -> dict[str, Any]:
 
 def _build(cls: Any, data: Mapping[str, Any], where: str = "") -> Any:
     hints = _hints(cls)
-    names = {f.name for f in dataclasses.fields(cls)}
+    names = _field_names(cls)
     unknown = [k for k in data if k not in names]
     if unknown:
         raise KeyError(f"{where + '.' if where else ''}{unknown[0]}")
     kwargs = {}
-    for f in dataclasses.fields(cls):
+    for f in _fields(cls):
         if f.name in data:
             kwargs[f.name] = _coerce(hints[f.name], data[f.name], f"{where + '.' if where else ''}{f.name}")
         elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:

@@ -24,6 +24,7 @@ from gitmem import switches
 from gitmem.config import MEMORY_REF
 from gitmem.git import Repo
 from gitmem.git.refs import set_ref
+from gitmem.progress import Progress
 from gitmem.store.memory_ref import memory_tip
 from gitmem.team import sharing
 from gitmem.team.merge import sessions_changed, expire_memory_reflogs, merge_memory, read_tips
@@ -111,7 +112,7 @@ def push_memory(repo: Repo, remote: str, *, progress: bool = False,
 
 def sync(repo: Repo, remote: str | None = None, *, progress: bool = False,
          max_attempts: int = MAX_PUSH_ATTEMPTS, timeout: float = gitcmd.GIT_TIMEOUT_SECONDS,
-         background: bool = False) -> SyncResult:
+         background: bool = False, steps: Progress | None = None) -> SyncResult:
     """Fetch the remote's memory, merge it into the local ref and push the result.
 
     ``remote`` must be a configured remote (a URL gets a GitmemError with a
@@ -124,7 +125,8 @@ def sync(repo: Repo, remote: str | None = None, *, progress: bool = False,
     not move, and is remembered. A local history rewritten by ``gitmem
     forget`` goes out with ``--force-with-lease`` on the tip just fetched and
     merged. Push failures come back in ``SyncResult.error``; fetch failures
-    raise GitError.
+    raise GitError. ``steps`` is told each step done (fetch, merge, push; three more per retry), and all
+    done when the sync ends.
     """
     remote = remote or default_remote(repo)
     sharing.require_remote(repo, remote)
@@ -144,14 +146,25 @@ def sync(repo: Repo, remote: str | None = None, *, progress: bool = False,
     merged = ff = forced = False
     last: PushOutcome | None = None
     remote_tip: str | None = None
+    what, done, total = f"syncing memory with {remote} (fetch, merge, push)", 0, 3
+
+    def step(finished: bool = False) -> None:
+        nonlocal done
+        done = total if finished else done + 1
+        if steps is not None:
+            steps(what, done, total)
 
     def result(local: str | None, tip: str | None, out: int = 0, error: str = "", why: str = "") -> SyncResult:
+        step(finished=True)
         return SyncResult(remote, fetched, out, merged, ff, tuple(conflicts), max(pushes - 1, 0), local, tip,
                           error, why, tuple(dict.fromkeys(skipped)), dropped, forced)
 
+    if steps is not None:
+        steps(what, 0, total)
     for _round in range(max_attempts):
         previous = remote_tip
         remote_tip, remote_tree = fetch_memory(repo, remote, progress=progress, timeout=timeout)
+        step()
         if last is not None and not last.transient and remote_tip == previous:
             break  # the remote refused, and nobody else pushed meanwhile: it would refuse again
         merge = merge_memory(repo, remote_tip, theirs_tree=remote_tree, label=remote)
@@ -161,6 +174,7 @@ def sync(repo: Repo, remote: str | None = None, *, progress: bool = False,
         dropped += merge.dropped
         merged |= merge.kind == "merge"
         ff |= merge.kind in ("fast-forward", "created")
+        step()
         local = memory_tip(repo)
         if local is None or local == remote_tip or not_pushed:
             return result(local, remote_tip, why=not_pushed if local not in (None, remote_tip) else "")
@@ -169,6 +183,7 @@ def sync(repo: Repo, remote: str | None = None, *, progress: bool = False,
         last = push_memory(repo, remote, progress=progress, timeout=timeout,
                            lease=(remote_tip or "") if rewrite else None)
         pushes += 1
+        step()
         if last.accepted:
             forced |= rewrite
             set_ref(repo, tracking_ref(remote), local, "gitmem: pushed")
@@ -179,6 +194,7 @@ def sync(repo: Repo, remote: str | None = None, *, progress: bool = False,
                         ", a rewrite with lease" if rewrite else "")
             return result(local, local, outgoing)
         logger.info("memory push to %s rejected (push %d): %s", remote, pushes, last.summary)
+        total += 3
         if pushes < max_attempts:
             time.sleep(random.uniform(0.05, 0.25) * min(pushes, 4))
     assert last is not None

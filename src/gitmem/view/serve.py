@@ -12,6 +12,7 @@ Invariants:
 
 from __future__ import annotations
 
+import errno
 import logging
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -44,8 +45,12 @@ class PageServer(ThreadingHTTPServer):
         try:
             super().__init__((HOST, port), _Handler)
         except OSError as exc:
-            raise GitmemError(f"cannot listen on {HOST}:{port}: {exc.strerror or exc}",
-                              hint="choose another port with --port (0 picks a free one).") from None
+            taken = exc.errno == errno.EADDRINUSE
+            raise GitmemError(f"cannot listen on {HOST}:{port}: "
+                              + ("the port is already taken" if taken else str(exc.strerror or exc)),
+                              hint=("another program (perhaps another `gitmem view --serve`) listens on it; "
+                                    if taken else "") + "choose another port with --port (0 picks a free one)."
+                              ) from None
 
     @property
     def url(self) -> str:

@@ -28,6 +28,7 @@
   const day = (s) => (s || "").slice(0, 10);
   const when = (s) => (s || "").slice(0, 16).replace("T", " ");
   const person = (a) => (a || "unknown").replace(/\s*<[^>]*>\s*$/, "");
+  const count = (n, word) => n + " " + (n === 1 ? word : word + "s");   // "1 session", "2 sessions"
 
   // -- search: the CLI's tokenization (gitmem.index.query.query_terms): letter-and-digit runs, lower-cased,
   // identifiers also as their camel-case words, stopwords and one-character words dropped, word* a prefix.
@@ -118,8 +119,8 @@
 
   // -- header, tabs --------------------------------------------------------------------------------------------
   document.getElementById("heading").textContent = "gitmem: " + DATA.repository;
-  document.getElementById("summary").textContent = sessions.length + " sessions, " + decisions.length +
-    " decisions; memory ref at " + (DATA.tip || "(none)").slice(0, 10) + ", page written " + when(DATA.generated) + " UTC";
+  document.getElementById("summary").textContent = count(sessions.length, "session") + ", " +
+    count(decisions.length, "decision") + "; memory ref at " + (DATA.tip || "(none)").slice(0, 10) + ", page written " + when(DATA.generated) + " UTC";
   if (DATA.errors.length) {
     const p = document.getElementById("problems");
     p.hidden = false;
@@ -169,8 +170,8 @@
         (o[6] ? "  -> " + o[6] : "")));
       body.append(el("h4", {}, "Observations (" + s.obsTotal + ")"), el("ol", { class: "obs" }, ...rows));
     }
-    if (s.obsTotal > s.obs.length) body.append(el("p", { class: "muted" }, (s.obsTotal - s.obs.length) +
-      " more observations: gitmem show " + s.id.slice(0, 8)));
+    if (s.obsTotal > s.obs.length) body.append(el("p", { class: "muted" }, count(s.obsTotal - s.obs.length, "more observation") +
+      ": gitmem show " + s.id.slice(0, 8)));
     return body;
   }
   function sessionItem(s) {
@@ -194,7 +195,7 @@
     $("sessions").append(...next.map(sessionItem));
     shown += next.length;
     $("more").hidden = shown >= matches.length;
-    $("count").textContent = matches.length + " of " + sessions.length + " sessions" + (shown < matches.length ? ", " + shown + " shown" : "");
+    $("count").textContent = matches.length + " of " + count(sessions.length, "session") + (shown < matches.length ? ", " + shown + " shown" : "");
   }
   function refresh() {
     matches = filtered();
@@ -329,7 +330,7 @@
         const n = counts.get(a + "\n" + w) || 0;
         const r = svg("rect", { class: "cell", x: left + j * cell, y: top + i * cell, width: cell - 2, height: cell - 2, rx: 2,
           fill: n ? "rgba(31,111,235," + (0.2 + 0.8 * n / max).toFixed(2) + ")" : "#eef1f4", "data-count": n });
-        r.append(svg("title", {}, a + ", week of " + w + ": " + n + " sessions"));
+        r.append(svg("title", {}, a + ", week of " + w + ": " + count(n, "session")));
         root.append(r);
       });
       root.append(svg("text", { x: left + cols.length * cell + 6, y: top + i * cell + 12 }, String(totals.get(a))));
