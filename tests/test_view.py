@@ -271,9 +271,10 @@ def test_reindex_counts_what_it_read_and_wrote(memory: Path) -> None:
     seen: list[tuple[str, int, int]] = []
     update = index_file.rebuild_index(discover(memory), lambda *step: seen.append(step))
     assert update.action == "rebuilt" and update.folders == 3
-    assert seen[0] == ("reading sessions", 0, 3) and ("reading sessions", 3, 3) in seen
-    indexing = [s for s in seen if s[0] == "indexing sessions and decisions"]   # 3 sessions, 2 decision files
-    assert indexing[0] == (indexing[0][0], 0, 5) and indexing[-1] == (indexing[0][0], 5, 5)
+    # the sessions are read and indexed a part at a time (a streaming build), then the 2 decision files
+    assert seen[0] == ("reading and indexing sessions", 0, 3) and ("reading and indexing sessions", 3, 3) in seen
+    indexing = [s for s in seen if s[0] == "indexing decisions"]
+    assert indexing[0] == (indexing[0][0], 0, 2) and indexing[-1] == (indexing[0][0], 2, 2)
     assert seen[-1] == ("full-text index, then vectors", 2, 2)
     for what in {s[0] for s in seen}:   # each step only moves forward
         done = [s[1] for s in seen if s[0] == what]
@@ -283,7 +284,7 @@ def test_reindex_counts_what_it_read_and_wrote(memory: Path) -> None:
 def test_reindex_draws_a_progress_bar_on_a_terminal_only(memory: Path) -> None:
     code, err, out = gitmem_on(memory, "reindex", tty=True)
     assert code == 0 and "search index rebuilt" in out
-    assert b"reading sessions" in err and b"3/3" in err and b"indexing sessions and decisions" in err and b"5/5" in err
+    assert b"reading and indexing sessions" in err and b"3/3" in err and b"indexing decisions" in err and b"2/2" in err
     code, err, out = gitmem_on(memory, "reindex", "--quiet", tty=True)
     assert code == 0 and "search index rebuilt" in out and b"3/3" not in err and b"reading" not in err
     code, err, out = gitmem_on(memory, "reindex", tty=False)
