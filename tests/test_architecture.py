@@ -81,7 +81,9 @@ EXCLUSIVE_IMPORTS = {
     "git": {"gitmem.git.*"},            # GitPython, if it is ever used, stays behind gitmem.git
     "mcp": {"gitmem.integrations.mcp_server*"},
     "pydantic": {"gitmem.integrations.mcp_server*"},
-    "wordllama": {"gitmem.index.embedding"},     # the optional semantic extra: loaded offline in one place
+    "wordllama": {"gitmem.index.embedding"},
+    "tokenizers": {"gitmem.index.embedding"},    # the semantic model's tokenizer and weights, read from its wheel
+    "safetensors": {"gitmem.index.embedding"},     # the optional semantic extra: loaded offline in one place
     "numpy": {"gitmem.index.embedding", "gitmem.index.vectors*", "gitmem.index.neighbours*"},
 }
 

@@ -58,3 +58,37 @@ def test_encoder_loads_offline_and_ranks_by_meaning(tmp_path: Path) -> None:
 
 def test_empty_input_gives_no_rows() -> None:
     assert embedding.encode([]).shape == (0, embedding.DIMS)
+
+
+# wordllama's own loader and embed, in a fresh interpreter (its import sets up root logging and pulls the hub
+# library, which gitmem never imports): the vectors gitmem computes from the wheel's files must be the same.
+SAME = textwrap.dedent("""
+    import json, sys
+    from pathlib import Path
+    import numpy
+    from gitmem.index import embedding
+    texts = ["the database connection pool size is twenty", "charge_retry backoff, not a fixed delay",
+             "Probé orjson, pero rompe", "x", "a much longer line " * 40]
+    ours = embedding._model().embed(texts)
+    import wordllama
+    from wordllama import WordLlama
+    theirs = WordLlama.load(config=embedding.MODEL, cache_dir=Path(wordllama.__file__).parent, dim=embedding.DIMS,
+                            disable_download=True).embed(texts, norm=True)
+    print(json.dumps({"diff": float(numpy.abs(ours - theirs).max()), "shape": list(ours.shape),
+                      "hub": "huggingface_hub" in sys.modules}))
+""")
+
+
+def test_vectors_are_wordllamas_own_without_importing_it() -> None:
+    done = subprocess.run([sys.executable, "-c", SAME], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["shape"] == [5, embedding.DIMS] and result["diff"] < 1e-6
+
+
+def test_encoding_imports_neither_wordllama_nor_the_hub_library() -> None:
+    probe = ("import sys; from gitmem.index import embedding; embedding.encode(['connection pool']); "
+             "print(sorted(m for m in ('wordllama', 'huggingface_hub', 'requests', 'pydantic') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-import logging
 import os
 import re
 from functools import lru_cache
@@ -33,30 +32,57 @@ def available() -> bool:
     return importlib.util.find_spec("wordllama") is not None and importlib.util.find_spec("numpy") is not None
 
 
+class _StaticModel:
+    """wordllama's static model, run as wordllama's own ``embed`` runs it (tokenize without special tokens, look
+    the tokens up, average them over the attention mask, normalize), from the files its wheel ships. wordllama's
+    package is not imported: its import pulls pydantic, requests and huggingface_hub (network code) and sets up
+    root logging, and costs as much again as the model; the vectors are the same to the bit (tests/test_embedding.py
+    compares them with wordllama's)."""
+
+    BATCH = 64   # texts per lookup: a batch's token matrix is texts x longest x DIMS floats
+
+    def __init__(self, folder: Path) -> None:
+        from safetensors.numpy import load_file
+        from tokenizers import Tokenizer
+
+        numpy = numpy_module()
+        self.tokenizer = Tokenizer.from_file(str(folder / "tokenizers" / f"{MODEL}_tokenizer_config.json"))
+        self.tokenizer.enable_padding()
+        self.tokenizer.no_truncation()
+        weights = load_file(str(folder / "weights" / f"{MODEL}_{DIMS}.safetensors"))["embedding.weight"]
+        self.matrix = numpy.ascontiguousarray(weights.astype(numpy.float32))
+
+    def embed(self, texts: list[str]) -> Any:
+        numpy = numpy_module()
+        out = numpy.empty((len(texts), self.matrix.shape[1]), dtype=numpy.float32)
+        for i in range(0, len(texts), self.BATCH):
+            encoded = self.tokenizer.encode_batch(texts[i:i + self.BATCH], is_pretokenized=False,
+                                                  add_special_tokens=False)
+            ids = numpy.array([e.ids for e in encoded], dtype=numpy.int32)
+            mask = numpy.array([e.attention_mask for e in encoded], dtype=numpy.float32)
+            numpy.clip(ids, 0, self.matrix.shape[0] - 1, out=ids)
+            counts = numpy.maximum(mask.sum(axis=1, keepdims=True), 1.0).astype(numpy.float32)
+            pooled = numpy.sum(self.matrix[ids] * mask[..., numpy.newaxis], axis=1, dtype=numpy.float32) / counts
+            pooled /= numpy.maximum(numpy.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+            out[i:i + len(encoded)] = pooled
+        return out
+
+
+def model_folder() -> Path:
+    """The installed wordllama package's folder: its ``weights/`` and ``tokenizers/`` are the model."""
+    spec = importlib.util.find_spec("wordllama")
+    if spec is None or not spec.origin:
+        raise ConfigError(f"semantic search is not installed: {INSTALL_HINT}")
+    return Path(spec.origin).parent
+
+
 @lru_cache(maxsize=1)
-def _model() -> Any:
+def _model() -> _StaticModel:
     if not available():
         raise ConfigError(f"semantic search is not installed: {INSTALL_HINT}")
-    # No hub, ever: the hub library reads this when imported; the weights and tokenizer ship in the wheel.
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
-    numpy_module()
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    import wordllama  # type: ignore[import-untyped]
-    from wordllama import WordLlama
-
-    # Its import calls logging.basicConfig(level=INFO): a stderr handler on the root logger. Logging is the
-    # application's (a hook's stderr is protocol): put it back as it was.
-    for handler in root.handlers[:]:
-        if handler not in handlers:
-            root.removeHandler(handler)
-    root.setLevel(level)
-
-    # The package folder is the "cache": its loader finds weights/ and tokenizers/ there and never downloads.
-    folder = Path(wordllama.__file__).parent
+    folder = model_folder()
     try:
-        return WordLlama.load(config=MODEL, cache_dir=folder, dim=DIMS, disable_download=True)
+        return _StaticModel(folder)
     except Exception as exc:  # the package's own files missing or unreadable: say which and how to fix
         raise ConfigError(f"the semantic model could not be loaded from {folder}: {exc}; "
                           f"reinstall it: pip install --force-reinstall \"gitmem[semantic]\"") from exc
@@ -87,7 +113,7 @@ def encode(texts: Sequence[str]) -> "numpy.ndarray":
 
     if not texts:
         return numpy.zeros((0, DIMS), dtype=numpy.float32)
-    vectors = _model().embed([content_words(t) for t in texts], norm=True)
+    vectors = _model().embed([content_words(t) for t in texts])
     return numpy.ascontiguousarray(vectors, dtype=numpy.float32)
 
 
