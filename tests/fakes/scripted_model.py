@@ -36,9 +36,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler
 from typing import Any, Callable
-from urllib.parse import urlsplit
 
 from fakes.loopback import LoopbackServer
 
@@ -180,41 +178,7 @@ class ScriptedModel(LoopbackServer):
         self.hold_timeouts = 0             # final answers sent because a hold ran out, not because it was met
         self._lock = threading.Lock()
         super().__init__()
-        model = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def _handle(self) -> None:
-                length = int(self.headers.get("content-length") or 0)
-                raw = self.rfile.read(length) if length else b""
-                text = raw.decode("utf-8", "replace")
-                try:
-                    body = json.loads(raw) if raw else None
-                except ValueError:
-                    body = None
-                req = Request(self.command, urlsplit(self.path).path.rstrip("/") or "/",
-                              {k.lower(): v for k, v in self.headers.items()}, body, text)
-                with model._lock:
-                    model.requests.append(req)
-                status, ctype, data = model.answer(req)
-                try:
-                    self.send_response(status)
-                    self.send_header("content-type", ctype)
-                    self.send_header("content-length", str(len(data)))
-                    self.send_header("request-id", f"req_scripted_{len(model.requests)}")
-                    self.end_headers()
-                    if self.command != "HEAD":
-                        self.wfile.write(data)
-                except OSError:
-                    pass  # the client went away
-
-            do_GET = do_POST = do_HEAD = do_PUT = do_DELETE = do_PATCH = _handle  # noqa: N815
-
-        self._serve(Handler, "scripted-model")
+        self._serve_scripted("scripted-model", Request, "request-id")
 
     # -- scripting ---------------------------------------------------------------------------------
 
