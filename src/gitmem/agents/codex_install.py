@@ -39,9 +39,8 @@ from gitmem.errors import ConfigError, GitmemError
 from gitmem.git import Repo, discover
 from gitmem.git.worktree import is_tracked, matches_ignore_rules
 from gitmem.integrations.claude_commands import command_problems, fast_command, hook_file, personal_python
-from gitmem.integrations.install import InstallResult, _merge, _spots, remove_gitmem_hooks
-from gitmem.integrations.jsondoc import JsonDoc, json_kind, read_install_record, read_json_doc, write_atomic, \
-    write_install_record
+from gitmem.integrations.install import InstallResult, _merge, _spots, read_hooks_file, remove_gitmem_hooks
+from gitmem.integrations.jsondoc import JsonDoc, read_install_record, write_atomic, write_install_record
 from gitmem.integrations.local_exclude import add_exclude, top_relative
 
 logger = logging.getLogger(__name__)
@@ -72,16 +71,7 @@ class CodexHooksStatus:
 
 def _read(path: Path) -> JsonDoc:
     hint = f"fix it and rerun `gitmem install codex`; gitmem left {HOOKS_FILE} unchanged."
-    doc = read_json_doc(path, f"Codex hooks file {HOOKS_FILE}", hint)
-    hooks = doc.data.get("hooks", {})
-    if not isinstance(hooks, dict):
-        raise ConfigError(f"Codex hooks file {HOOKS_FILE}: `hooks` must be an object of event names, not "
-                          f"{json_kind(hooks)} (line {doc.key_line('hooks')})", hint=hint)
-    for event, groups in hooks.items():
-        if not isinstance(groups, list):
-            raise ConfigError(f"Codex hooks file {HOOKS_FILE}: `hooks.{event}` must be a list of matcher groups, "
-                              f"not {json_kind(groups)} (line {doc.key_line('hooks', event)})", hint=hint)
-    return doc
+    return read_hooks_file(path, f"Codex hooks file {HOOKS_FILE}", hint)
 
 
 def gitmem_handlers(path: Path, data: dict[str, Any]) -> list[tuple[str, str, str]]:

@@ -33,7 +33,7 @@ import logging
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 from gitmem.config import state_dir
 from gitmem.errors import ConfigError, GitmemError
@@ -95,14 +95,20 @@ def settings_path(root: Path, shared: bool) -> Path:
 def _read(path: Path, rel: str) -> JsonDoc:
     """Parse a settings file (missing: empty) and check the parts gitmem edits."""
     hint = f"fix it and rerun `gitmem install claude`; gitmem left {rel} unchanged."
-    doc = read_json_doc(path, f"settings file {rel}", hint)
+    return read_hooks_file(path, f"settings file {rel}", hint, CLAUDE_EVENTS)
+
+
+def read_hooks_file(path: Path, label: str, hint: str, events: Iterable[str] | None = None) -> JsonDoc:
+    """Parse a hooks file in Claude Code's shape (missing: empty): ``hooks`` an object of event names, each of
+    ``events`` (every event when None) a list of matcher groups; else an error naming ``label``, key and line."""
+    doc = read_json_doc(path, label, hint)
     hooks = doc.data.get("hooks", {})
     if not isinstance(hooks, dict):
-        raise ConfigError(f"settings file {rel}: `hooks` must be an object of event names, not "
+        raise ConfigError(f"{label}: `hooks` must be an object of event names, not "
                           f"{json_kind(hooks)} (line {doc.key_line('hooks')})", hint=hint)
-    for event in CLAUDE_EVENTS:
+    for event in (hooks if events is None else events):
         if event in hooks and not isinstance(hooks[event], list):
-            raise ConfigError(f"settings file {rel}: `hooks.{event}` must be a list of matcher groups, "
+            raise ConfigError(f"{label}: `hooks.{event}` must be a list of matcher groups, "
                               f"not {json_kind(hooks[event])} (line {doc.key_line('hooks', event)})",
                               hint=hint)
     return doc
