@@ -28,33 +28,23 @@ from __future__ import annotations
 import itertools
 import json
 import threading
-from dataclasses import dataclass
 from typing import Any
 
 from fakes.loopback import LoopbackServer
+from fakes.scripted_model import Request as MessagesRequest
 from fakes.scripted_model import Script, ToolCall, tool  # noqa: F401  # the same script vocabulary
 
 _ids = itertools.count(1)
 
 
-@dataclass
-class Request:
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: Any
-    text: str             # the raw body as text: search it for what the model was shown
+class Request(MessagesRequest):
+    """A request to the stand-in: the Messages stand-in's record (method, path, headers, body, text, tool_names),
+    read as the Responses API shapes it."""
 
     @property
     def input(self) -> list[dict]:
         items = self.body.get("input") if isinstance(self.body, dict) else None
         return [i for i in items or [] if isinstance(i, dict)]
-
-    @property
-    def tool_names(self) -> list[str]:
-        if not isinstance(self.body, dict):
-            return []
-        return [t.get("name", "") for t in self.body.get("tools") or [] if isinstance(t, dict)]
 
     @property
     def is_agent_turn(self) -> bool:
