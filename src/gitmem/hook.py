@@ -18,6 +18,8 @@ Invariants:
 - Stop, SubagentStop, SessionEnd and PreCompact leave a flush request and start
   at most one detached worker per repository; SessionStart asks for a sweep
   of sessions whose client died without ending them.
+- ``<Event> <agent>`` (``copilot``): the spool line names the agent, and one in ``TOP_LEVEL_CONTEXT`` gets
+  brief and recall as the top-level ``{"additionalContext"}`` it reads, not Claude's ``hookSpecificOutput``.
 - The process switches it reads (GITMEM_DISABLE, GITMEM_NO_WORKER,
   GITMEM_PYTHON, GITMEM_HOME) are those of ``gitmem.switches``, read here
   without importing it.
@@ -42,6 +44,9 @@ _ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01234
 _S_IFMT, _S_IFDIR, _S_IFREG = 0o170000, 0o040000, 0o100000
 _HEX = frozenset(b"0123456789abcdef")
 MAX_PACKED_REFS_BYTES = 16 << 20
+# Agents that read a hook's model context from a top-level "additionalContext" (GitHub Copilot CLI: it ignores
+# Claude Code's hookSpecificOutput, tests/data/copilot/README.md).
+TOP_LEVEL_CONTEXT = (b"copilot",)
 
 
 class HookError(Exception):
@@ -98,6 +103,24 @@ def event_name(arg):
     if not arg or not arg.isalnum() or not arg.isascii():
         raise HookError("unknown hook event %r" % arg)
     return arg
+
+
+def agent_name(argv):
+    """The agent named after the event (``_hook.py SessionStart copilot``) as bytes, or None."""
+    agent = argv[2] if len(argv) > 2 else None
+    if agent is not None and not (len(agent) <= 32 and agent.isascii() and agent.isalnum() and agent.islower()):
+        raise HookError("unknown agent %r" % agent)
+    return agent.encode() if agent else None
+
+
+def context_answer(data, agent):
+    """Claude Code's ``{"hookSpecificOutput": {..., "additionalContext": V}}`` as is, or ``{"additionalContext": V}``
+    for an agent in ``TOP_LEVEL_CONTEXT`` (JSON escapes quotes in V: the first ``"additionalContext"`` is the key)."""
+    body = data.rstrip() if data and agent in TOP_LEVEL_CONTEXT else None
+    if body is None:
+        return data
+    at = body.find(b'"additionalContext"')
+    return b"{" + body[at:-1] + b"\n" if at > 0 and body.endswith(b"}}") else b""
 
 
 def valid_id(value):
@@ -367,11 +390,11 @@ def brief_file(common, git_dir):
     return _join(common, STATE, BRIEF_DIR, key + b".json")
 
 
-def emit_brief(common, git_dir, root):
+def emit_brief(common, git_dir, root, agent=None):
     """Print the pre-rendered brief; when memory changed since it was rendered, render it now."""
     data = fresh_brief(brief_file(common, git_dir), memory_stamp(common, root))
     if data is not None:
-        _write_stdout(data)
+        _write_stdout(context_answer(data, agent))
         return
     if root is None:
         return
@@ -380,12 +403,12 @@ def emit_brief(common, git_dir, root):
     python = _env(b"GITMEM_PYTHON") or sys.executable.encode("utf-8", "surrogateescape")
     actions = [(posix.POSIX_SPAWN_OPEN, 0, "/dev/null", posix.O_RDONLY, 0)]
     pid = posix.posix_spawn(python, [python, b"-I", b"-m", b"gitmem.workers", b"session-start", b"--root",
-                                    root],
+                                    root] + ([b"--agent", agent] if agent else []),
                             posix.environ, file_actions=actions)
     posix.waitpid(pid, 0)
 
 
-def emit_recall(payload, state, root):
+def emit_recall(payload, state, root, agent=None):
     """A few lines of memory for a prompt that strongly matches a recorded title (recall.py)."""
     if root is None or _mode(_join(state, b"recall.conf")) != _S_IFREG:
         return  # prompt recall is off: nothing more is imported
@@ -393,7 +416,7 @@ def emit_recall(payload, state, root):
         from gitmem import recall
     except ImportError:  # run by the installed launcher: the package folder itself is on sys.path
         import recall  # type: ignore[import-not-found, no-redef]  # from the launcher's sys.path entry
-    out = recall.recall_output(payload, _text(state), _text(root))
+    out = context_answer(recall.recall_output(payload, _text(state), _text(root)), agent)
     if out:
         _write_stdout(out)
 
@@ -463,6 +486,7 @@ def run(argv):
     if len(argv) < 2:
         raise HookError("usage: hook.py <Event>  (for example PostToolUse)")
     event = event_name(argv[1])
+    agent = agent_name(argv)
     payload = read_stdin().strip()
     # The event's cwd decides the repository: a turn run in a nested clone belongs to that clone, not to
     # the project folder the session started in.
@@ -476,20 +500,20 @@ def run(argv):
         raise HookError("gitmem is not set up in %s; run `gitmem init` (event not recorded)" % _text(start))
     if event == "UserPromptSubmit":
         try:
-            record(event, payload, common, state)
+            record(event, payload, common, state, agent=agent)
         finally:
-            emit_recall(payload, state, root)
+            emit_recall(payload, state, root, agent)
         return
     if event != "SessionStart":
-        record(event, payload, common, state)
+        record(event, payload, common, state, agent=agent)
         return
     try:
-        record(event, payload, common, state, git_dir)
+        record(event, payload, common, state, git_dir, agent)
     finally:
-        emit_brief(common, git_dir, root)  # the brief is worth giving even when recording failed
+        emit_brief(common, git_dir, root, agent)  # the brief is worth giving even when recording failed
 
 
-def record(event, payload, common, state, git_dir=None):
+def record(event, payload, common, state, git_dir=None, agent=None):
     """Spool the event; flush events also request a flush and start the worker if none runs.
 
     A SessionStart line also carries ``"head"``: the commit checked out as the session starts, so that
@@ -508,7 +532,7 @@ def record(event, payload, common, state, git_dir=None):
             head = read_head(common, git_dir)
         except OSError:
             head = None
-    extra = b'"head":"%s",' % head if head else b""
+    extra = (b'"head":"%s",' % head if head else b"") + (b'"agent":"%s",' % agent if agent else b"")
     line = b'{"ts":%.6f,"event":"%s",%s"payload":%s}\n' % (time.time(), event.encode(), extra,
                                                           payload.replace(b"\n", b" "))
     append_line(_join(spool, sid.encode() + b".jsonl"), line)

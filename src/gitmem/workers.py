@@ -68,7 +68,7 @@ def run_flush(common_dir: Path, lock_fd: int | None) -> int:
     return 1 if report.errors else 0
 
 
-def run_session_start(root: Path | None) -> int:
+def run_session_start(root: Path | None, agent: str | None = None) -> int:
     """Render the brief now and print the hook's JSON; a failure prints no brief (a hook never fails a session).
 
     Its log records go to stderr, which the SessionStart hook passes on: the user sees a bad setting there."""
@@ -83,7 +83,9 @@ def run_session_start(root: Path | None) -> int:
         log_failure("brief", exc)
         return 0
     if out:
-        os.write(1, (out + "\n").encode("utf-8"))
+        from gitmem import hook  # the answer in the shape the agent reads (hook.context_answer)
+
+        os.write(1, hook.context_answer((out + "\n").encode("utf-8"), agent.encode() if agent else None))
     return 0
 
 
@@ -136,6 +138,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                    help="an inherited descriptor that already holds the flush lock (set by the hook)")
     p = jobs.add_parser("session-start", help="render the brief now and print the SessionStart hook's JSON")
     p.add_argument("--root", type=Path, default=None)
+    p.add_argument("--agent", default=None, help="the agent the hook command named (hook.TOP_LEVEL_CONTEXT)")
     p = jobs.add_parser("index", help="build the search index, then render the brief from it")
     p.add_argument("--root", type=Path, default=None)
     p.add_argument("--lock-fd", type=int, default=None, help="the build lock, already held")
@@ -146,7 +149,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.job == "flush":
         return run_flush(args.common_dir, args.lock_fd)
     if args.job == "session-start":
-        return run_session_start(args.root)
+        return run_session_start(args.root, args.agent)
     if args.job == "index":
         return run_index(args.root, args.lock_fd)
     return run_after_push(args.remote, args.wait_pid)

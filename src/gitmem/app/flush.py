@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Sequence
 
 from gitmem import hook, redact
-from gitmem.agents import codex, codex_transcript
+from gitmem.agents import codex, codex_transcript, copilot
 from gitmem.app import inject
 from gitmem.capture import compaction, spool, transcript
 from gitmem.compress import summarize
@@ -223,6 +223,7 @@ def flush_session(common_dir: Path, session_id: str) -> SessionFlush | None:
         return None
     router = _Router(common_dir, session_id)
     events, bad = _read_taken(folder, session_id, files, router)
+    events = copilot.claude_shaped_events(events)
     router.send()  # before the release below: a kill in between sends them again, and their flush de-duplicates
     repo = _repo_for(common_dir, compaction.session_cwd(events))
     root = str(repo.root) if repo.root else None
@@ -280,9 +281,13 @@ def _propose_decisions(repo: Repo, summary: SessionSummary) -> None:
 
 
 def session_agent(session_id: str, events: Sequence[compaction.SpoolEvent]) -> str:
-    """Which agent a session ran in: gitmem watch names its sessions, Codex names its transcripts."""
+    """Which agent a session ran in: gitmem watch names its sessions, a hook command may name its agent
+    (``copilot``), Codex names its transcripts."""
     if session_id.startswith("watch-"):
         return "watch"
+    named = next((ev.agent for ev in events if ev.agent), "")
+    if named:
+        return named
     if any(codex.is_codex_transcript(str(ev.payload.get("transcript_path") or "")) for ev in events):
         return codex.AGENT
     return "claude-code"

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from gitmem import worktree_files
 from gitmem.agents.codex_install import CodexHooksStatus, codex_hooks_status, uninstall_codex
+from gitmem.agents.copilot_install import CopilotHooksStatus, copilot_hooks_status, uninstall_copilot
 from gitmem.capture import spool
 from gitmem.config import CONFIG_FILE, DECISIONS_DIR, GITMEM_DIR, MEMORY_REF, load_config, read_template, state_dir
 from gitmem.errors import NotARepositoryError, NotInitializedError
@@ -83,6 +84,7 @@ class Status:
     remotes: tuple[sharing.RemoteState, ...] = ()   # which remotes receive memory (issue 15 item 8)
     push_held: bool = False
     codex_hooks: CodexHooksStatus | None = None     # the Codex CLI's hooks and their trust (issue 18)
+    copilot_hooks: CopilotHooksStatus | None = None  # the Copilot CLI's hooks and its folder trust (issue 18)
 
 
 def open_repo(path: str | Path | None = None) -> Repo:
@@ -268,6 +270,7 @@ def repository_status(repo: Repo) -> Status:
         remotes=tuple(sharing.remote_states(repo)),
         push_held=sharing.is_held(repo),
         codex_hooks=codex_hooks_status(root),
+        copilot_hooks=copilot_hooks_status(root),
     )
 
 
@@ -283,6 +286,7 @@ class UninstallResult:
     codex: InstallResult | None         # None when there was nothing of Codex's to remove
     removed: tuple[str, ...]            # what else was removed, one line each
     kept: tuple[str, ...]               # what was left on purpose, and why
+    copilot: InstallResult | None = None  # None when there was nothing of Copilot's to remove
 
 
 def _record_config(repo: Repo, before: list[tuple[str, str]], after: list[tuple[str, str]]) -> None:
@@ -359,6 +363,9 @@ def uninstall_repository(repo: Repo, *, purge_memory: bool = False) -> Uninstall
     codex: InstallResult | None = uninstall_codex(root)
     if codex is not None and codex.unchanged and not codex.notes:
         codex = None   # Codex was never set up here: nothing to report
+    copilot: InstallResult | None = uninstall_copilot(root)
+    if copilot is not None and copilot.unchanged and not copilot.notes:
+        copilot = None   # nor Copilot
     mcp = mcp_config.unregister_mcp_server(root)
     kept: list[str] = []
     removed = list(setup.remove_sync_setup(repo))
@@ -392,4 +399,5 @@ def uninstall_repository(repo: Repo, *, purge_memory: bool = False) -> Uninstall
             shutil.rmtree(local)
             removed.append(str(local))
     logger.info("uninstalled gitmem from %s: %s", root, removed)
-    return UninstallResult(claude=claude, mcp=mcp, codex=codex, removed=tuple(removed), kept=tuple(kept))
+    return UninstallResult(claude=claude, mcp=mcp, codex=codex, copilot=copilot, removed=tuple(removed),
+                           kept=tuple(kept))

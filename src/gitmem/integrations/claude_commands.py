@@ -51,13 +51,14 @@ def hook_file() -> Path:
 NEVER_BLOCK = " || true"
 
 
-def fast_command(event: str, python: str, hook: str | Path) -> str:
-    """``<venv python> -I -S <_hook.py> <Event> || true``: no shim, no site, no -m (MEASUREMENTS.md)."""
-    return f"{shlex.quote(python)} -I -S {shlex.quote(str(hook))} {event}{NEVER_BLOCK}"
+def fast_command(event: str, python: str, hook: str | Path, agent: str = "") -> str:
+    """``<venv python> -I -S <_hook.py> <Event> [<agent>] || true``: no shim, no site, no -m (MEASUREMENTS.md);
+    ``agent`` names an agent other than Claude Code (hook.py: the spool line and the answer's shape)."""
+    return f"{shlex.quote(python)} -I -S {shlex.quote(str(hook))} {event}{' ' + agent if agent else ''}{NEVER_BLOCK}"
 
 
-def portable_command(event: str) -> str:
-    return f"{PORTABLE_COMMAND} {event}{NEVER_BLOCK}"
+def portable_command(event: str, agent: str = "") -> str:
+    return f"{PORTABLE_COMMAND} {event}{' ' + agent if agent else ''}{NEVER_BLOCK}"
 
 
 def is_gitmem_command(command: str) -> bool:
