@@ -1,0 +1,197 @@
+"""End to end: the real GitHub Copilot CLI, `gitmem install copilot`, a scripted Responses API on 127.0.0.1.
+
+Each test makes a fresh repository, runs the venv's `gitmem init --no-hooks` and `gitmem install copilot` with
+COPILOT_HOME in a temporary folder, trusts the folder the way a person does (``trustedFolders`` in
+``$COPILOT_HOME/config.json``), and runs the pinned Copilot CLI (`scripts/install-copilot.sh` puts it in
+`.cache/copilot/`) as `copilot -p`, offline (``COPILOT_OFFLINE=true``: no GitHub sign-in, no telemetry, no update
+check) with its BYOK provider pointed at :mod:`fakes.responses_api`. What gitmem recorded is read back through
+`gitmem show`; what the model received from the requests the stand-in recorded. Processes are tracked and
+stopped as in tests/test_e2e_claude.py.
+
+Skipped, with the reason, where node or npm is missing or GITMEM_E2E=skip; where node and npm exist an
+install that fails is a test failure, never a skip.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from conftest import git, make_repo
+from fakes.responses_api import Request, Script, ScriptedResponses, tool
+from test_e2e_claude import (E2E, GITMEM, TAG_VAR, _kill_group, processes_in, tagged_processes,  # noqa: F401
+                             wait_until)
+
+ROOT = Path(__file__).resolve().parents[1]
+INSTALLER = ROOT / "scripts" / "install-copilot.sh"
+COPILOT = ROOT / ".cache" / "copilot" / "node_modules" / ".bin" / "copilot"
+PKG_CACHE = ROOT / ".cache" / "copilot" / "pkg-home"   # the client's unpacked JavaScript, shared by the tests
+PINNED = re.search(r"COPILOT_VERSION:-([0-9.]+)", INSTALLER.read_text()).group(1)
+E2E_MODE = os.environ.get("GITMEM_E2E", "")  # read before the isolated_env fixture clears GITMEM_*
+COPILOT_TIMEOUT = 120
+
+pytestmark = pytest.mark.timeout(300)
+
+
+@pytest.fixture(scope="session")
+def copilot_bin() -> Path:
+    if E2E_MODE == "skip":
+        pytest.skip("GITMEM_E2E=skip: end-to-end tests with the Copilot CLI turned off")
+    missing = [name for name in ("node", "npm") if shutil.which(name) is None]
+    if missing:
+        pytest.skip(f"{' and '.join(missing)} not found on PATH: cannot install the pinned Copilot CLI "
+                    f"{PINNED} (scripts/install-copilot.sh); install node and npm to run these tests")
+    proc = subprocess.run(["bash", str(INSTALLER)], capture_output=True, text=True, timeout=900)
+    if proc.returncode != 0 or not COPILOT.exists():
+        pytest.fail(f"node and npm are here but installing Copilot {PINNED} failed "
+                    f"(exit {proc.returncode}):\n{proc.stdout}{proc.stderr}", pytrace=False)
+    version = subprocess.run([str(COPILOT), "--version"], capture_output=True, text=True, timeout=120,
+                             stdin=subprocess.DEVNULL, env={**os.environ, "COPILOT_PKG_CACHE_HOME": str(PKG_CACHE),
+                                                            "COPILOT_AUTO_UPDATE": "false"})
+    assert f"GitHub Copilot CLI {PINNED}" in version.stdout, version.stdout + version.stderr
+    return COPILOT
+
+
+@dataclass
+class CopilotRun:
+    stdout: str
+    stderr: str
+    session_id: str
+
+
+@dataclass
+class CopilotE2E(E2E):
+    """The Claude Code harness's repository side (settle, show, the ref) with Copilot as the client:
+    ``claude`` holds the copilot binary, ``model`` a :class:`ScriptedResponses`, ``home`` is COPILOT_HOME."""
+
+    home: Path = field(default=Path("/nonexistent"))
+
+    def env(self, **extra: str) -> dict[str, str]:
+        return {**os.environ, "COPILOT_HOME": str(self.home), "COPILOT_PKG_CACHE_HOME": str(PKG_CACHE),
+                "COPILOT_OFFLINE": "true", "COPILOT_AUTO_UPDATE": "false",
+                "COPILOT_PROVIDER_BASE_URL": self.model.url + "/v1", "COPILOT_PROVIDER_API_KEY": self.model.api_key,
+                "COPILOT_PROVIDER_WIRE_API": "responses", "COPILOT_MODEL": "claude-sonnet-4.5",
+                "GITMEM_SUMMARIZER": "offline", TAG_VAR: self.tag, **extra}
+
+    def run(self, prompt: str, *args: str, **env: str) -> CopilotRun:  # type: ignore[override]
+        session_id = str(uuid.uuid4())
+        proc = subprocess.Popen([str(self.claude), "-p", prompt, f"--session-id={session_id}", "--allow-all-tools",
+                                 "--no-auto-update", "--disable-client-telemetry", *args],
+                                cwd=self.root, env=self.env(**env), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, start_new_session=True)
+        self.procs.append(proc)
+        try:
+            out, err = proc.communicate(timeout=COPILOT_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            _kill_group(proc)
+            out, err = proc.communicate(timeout=10)
+            raise AssertionError(f"copilot did not finish in {COPILOT_TIMEOUT} s\n{out}\n{err}\n"
+                                 f"unknown requests: {self.model.unknown}") from None
+        assert proc.returncode == 0, f"copilot exited {proc.returncode}\n{out}\n{err}"
+        return CopilotRun(out, err, session_id)
+
+
+def trust_folder(home: Path, folder: Path) -> None:
+    """What a person's "trust this folder" answer writes: Copilot's config.json, comments and all."""
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "config.json").write_text("// User settings belong in settings.json.\n// This file is managed "
+                                      "automatically.\n" + json.dumps({"trustedFolders": [str(folder)]}, indent=2))
+
+
+@pytest.fixture
+def cp(tmp_path: Path, copilot_bin: Path, monkeypatch: pytest.MonkeyPatch):
+    root = make_repo(tmp_path / "payments")
+    (root / "app.py").write_text("def post():\n    return 1\n")
+    git(root, "add", "app.py")
+    git(root, "commit", "-q", "-m", "payment service")
+    home = tmp_path / "copilot-home"
+    monkeypatch.setenv("COPILOT_HOME", str(home))  # for gitmem's commands and Copilot alike
+    proc = subprocess.run([*GITMEM, "init", "--no-hooks"], cwd=root, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    proc = subprocess.run([*GITMEM, "install", "copilot"], cwd=root, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "trusted folder" in proc.stdout  # not trusted yet: the install says what Copilot needs
+    assert "gitmem/_hook.py" in (root / ".github" / "hooks" / "gitmem.json").read_text()
+    trust_folder(home, root)
+    model = ScriptedResponses()
+    model.__enter__()
+    e2e = CopilotE2E(root=root, model=model, claude=copilot_bin, home=home)  # type: ignore[arg-type]
+    try:
+        yield e2e
+    finally:
+        for p in e2e.procs:
+            _kill_group(p)
+            try:
+                p.communicate(timeout=10)
+            except (subprocess.TimeoutExpired, ValueError):
+                pass
+        wait_until(lambda: not tagged_processes(e2e.tag), 30)
+        leftovers = tagged_processes(e2e.tag)
+        for pid, _ in leftovers:
+            try:
+                os.kill(pid, 9)
+            except ProcessLookupError:
+                pass
+        model.close()
+        assert not leftovers, f"processes left behind by the test: {leftovers}"
+
+
+def brief_in(req: Request) -> tuple[int, str]:
+    """(input index, the fenced gitmem brief) of the user message that holds it, or (-1, '')."""
+    for i, item in enumerate(req.input):
+        text = json.dumps(item.get("content"))
+        if item.get("role") == "user" and "<gitmem-memory>" in text:
+            body = "\n".join(c.get("text", "") for c in item["content"] if isinstance(c, dict))
+            start = body.index("<gitmem-memory>")
+            return i, body[start:body.index("</gitmem-memory>", start) + len("</gitmem-memory>")]
+    return -1, ""
+
+
+DECIDE = "E2E-COPILOT-DECIDE"
+DECISION_TEXT = ("Done. We decided to use the outbox pattern for payment events because "
+                 "the ledger must stay consistent.")
+
+
+def test_a_copilot_session_is_recorded_and_the_next_one_receives_the_brief(cp: CopilotE2E) -> None:
+    status = cp.gitmem("status")
+    assert "copilot hooks: installed in .github/hooks/gitmem.json, folder trusted" in status
+    cp.model.add(Script(DECIDE, (tool("bash", command="cat app.py", description="Read the app"),
+                                 tool("create", path=str(cp.root / "outbox.py"), file_text="OUTBOX = []\n"),
+                                 tool("bash", command="exit 3", description="Fail on purpose")), DECISION_TEXT))
+    first = cp.run(f"{DECIDE} split the payment service")
+    assert (cp.root / "outbox.py").read_text() == "OUTBOX = []\n"  # the tool calls really ran
+    cp.settle(first.session_id)
+    assert not cp.model.unscripted and not cp.model.unknown
+
+    shown = cp.show(first.session_id)
+    summary = shown["summary"]
+    assert summary["agent"] == "copilot" and summary["branch"] == "main"
+    assert summary["request"] == f"{DECIDE} split the payment service"
+    commands = [(o.get("command"), o.get("outcome"), o.get("detail")) for o in shown["observations"]
+                if o["kind"] == "command"]
+    assert commands == [("cat app.py", "ok", "exit 0"), ("exit 3", "error", "exit 3")]
+    assert "outbox.py" in summary["files_modified"]
+    [first_req, *_] = cp.model.agent_requests()
+    assert brief_in(first_req) == (-1, "")  # nothing was recorded when session 1 started
+
+    cp.model.add(Script("E2E-COPILOT-RECALL", (tool("bash", command="cat outbox.py", description="Read"),),
+                        "The outbox is in place."))
+    second = cp.run("E2E-COPILOT-RECALL what is the state of the outbox?")
+    requests = [r for r in cp.model.agent_requests() if "E2E-COPILOT-RECALL" in json.dumps(r.input[-3:])]
+    assert requests, "no model request of session 2"
+    at, brief = brief_in(requests[0])
+    assert brief, f"no gitmem brief among the user messages: {requests[0].messages('user')}"
+    assert "outbox pattern" in brief and first.session_id[:8] in brief
+    # the brief is a user message of its own, right before the prompt, and only once
+    assert "E2E-COPILOT-RECALL" in json.dumps(requests[0].input[at + 1])
+    assert sum("<gitmem-memory>" in json.dumps(i) for i in requests[0].input) == 1
+    cp.settle(second.session_id)
+    assert cp.show(second.session_id)["summary"]["agent"] == "copilot"
+    assert processes_in(cp.root) == []
