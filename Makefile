@@ -13,7 +13,7 @@ BIN    := $(VENV)/bin
 WHEELS := .cache/wheels
 PIP    := $(BIN)/python -m pip --disable-pip-version-check
 
-.PHONY: demo test lock test-latest bench clean claude-code codex gemini-cli chromium view-shot
+.PHONY: demo test lock test-latest bench clean claude-code codex copilot gemini-cli chromium view-shot
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,11 @@ claude-code:
 codex:
 	bash scripts/install-codex.sh
 
+# The pinned GitHub Copilot CLI for tests/test_e2e_copilot.py, in .cache/copilot/ (quick when installed); the same
+# skip rules (scripts/install-npm-cli.sh, which installs any pinned npm CLI).
+copilot:
+	bash scripts/install-copilot.sh
+
 # The pinned Gemini CLI in .cache/gemini-cli/, for recording its payloads (tests/data/gemini-cli/); not yet in `test`.
 gemini-cli:
 	bash scripts/install-gemini-cli.sh
@@ -64,7 +69,7 @@ view-shot: $(VENV)/.installed chromium
 	$(BIN)/python scripts/view_shot.py .cache/demo/memory.html docs/view.png
 
 # mypy first (its settings are in pyproject.toml): a type error fails in seconds, before the suite's minutes.
-test: $(VENV)/.installed-test claude-code codex chromium
+test: $(VENV)/.installed-test claude-code codex copilot chromium
 	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 

@@ -96,7 +96,7 @@ def folder_trusted(root: Path, folders: Iterable[str]) -> bool:
     return any(Path(f) == here or Path(f) in here.parents for f in folders if os.path.isabs(f))
 
 
-def is_copilot_transcript(path: str) -> bool:
+def is_copilot_log(path: str) -> bool:
     """True for Copilot's session log: ``<COPILOT_HOME>/session-state/<session id>/events.jsonl``."""
     parts = PurePosixPath(path).parts
     return len(parts) >= 3 and parts[-1] == "events.jsonl" and parts[-3] == "session-state"

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Sequence
 
 from gitmem import hook, redact
-from gitmem.agents import codex, codex_transcript, copilot, copilot_transcript
+from gitmem.agents import codex, codex_transcript, copilot, copilot_log
 from gitmem.app import inject
 from gitmem.capture import compaction, spool, transcript
 from gitmem.compress import summarize
@@ -346,8 +346,8 @@ def _read_transcript(path: str, session_id: str) -> transcript.Transcript:
     try:
         if codex.is_codex_transcript(path):
             return codex_transcript.read_codex_transcript(path)
-        if copilot.is_copilot_transcript(path):
-            return copilot_transcript.read_copilot_transcript(path)
+        if copilot.is_copilot_log(path):
+            return copilot_log.read_copilot_log(path)
         return transcript.read_transcript(path)
     except Exception:  # noqa: BLE001 - nothing of it is kept, so nothing unredacted is stored or sent
         logger.warning("the transcript of session %s was left out: it could not be read and redacted", session_id,

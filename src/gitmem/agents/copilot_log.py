@@ -40,6 +40,6 @@ def _record(record: dict) -> Iterable[Found]:
     return (make_turn(role, [text], record.get("timestamp")),) if role and text.strip() else ()
 
 
-def read_copilot_transcript(path: str | None) -> Transcript:
+def read_copilot_log(path: str | None) -> Transcript:
     """The turns of a Copilot session log, bounded and redacted; nothing for any other path."""
     return read_turns(path, sessions_folders(), _record)
