@@ -127,14 +127,15 @@ def _tool_input(tool: str, inp: dict) -> dict:
     return out
 
 
-def _tool_response(tool: str, result: dict) -> dict:
-    """Claude Code's ``tool_response`` fields gitmem reads, from Copilot's ``tool_result``."""
+def _tool_response(tool: str, result: dict) -> dict | str:
+    """Claude Code's ``tool_response`` fields gitmem reads, from Copilot's ``tool_result``; a shell call whose
+    status is not said (still running, cut off) gives its output alone, as Codex's do: no exit status claimed."""
     text = as_str(result.get("text_result_for_llm") or result.get("textResultForLlm"))
     if tool == "Bash":
         tail = text[-300:]
         found = _SHELL_END.search(tail)
-        if found is None:   # still running (async) or cut off: the output, no status
-            return {"stdout": text}
+        if found is None:
+            return text
         return {"stdout": text[:len(text) - len(tail) + found.start()], "exit_code": int(found.group(1))}
     if tool == "Write":
         return {"type": "create"}   # Copilot's create tool refuses an existing file
