@@ -33,14 +33,6 @@ def trust(home: Path, *folders: Path) -> None:
     (home / "config.json").write_text(COMMENTED + json.dumps({"trustedFolders": [str(f) for f in folders]}))
 
 
-@pytest.fixture
-def hook(tmp_path: Path) -> Path:
-    path = tmp_path / "pkg" / "gitmem" / "_hook.py"
-    path.parent.mkdir(parents=True)
-    path.write_text("# stand-in hook file\n")
-    return path
-
-
 def test_install_hooks_every_event_with_the_agent_named_and_keeps_the_file_out_of_git(
         repo: Path, hook: Path, copilot_home: Path) -> None:
     result = install_copilot(repo, hook_path=hook)
