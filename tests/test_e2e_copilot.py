@@ -195,3 +195,27 @@ def test_a_copilot_session_is_recorded_and_the_next_one_receives_the_brief(cp: C
     cp.settle(second.session_id)
     assert cp.show(second.session_id)["summary"]["agent"] == "copilot"
     assert processes_in(cp.root) == []
+
+
+def test_a_prompt_that_matches_a_recorded_title_gets_recall_lines_in_copilot(cp: CopilotE2E) -> None:
+    # UserPromptSubmit: the hook answers Copilot's way (a top-level additionalContext), and the model sees it
+    cp.model.add(Script(DECIDE, (tool("bash", command="cat app.py", description="Read the app"),), DECISION_TEXT))
+    first = cp.run(f"{DECIDE} split the payment service")
+    cp.settle(first.session_id)
+    title = cp.show(first.session_id)["summary"]["title"]
+    cp.model.add(Script("QZ9", (), "Noted."))
+    cp.run(f"{title} QZ9")
+    [request] = [r for r in cp.model.agent_requests() if "QZ9" in json.dumps(r.input[-2:])]
+    said = " ".join(request.messages("user") + request.messages("developer") + request.messages("system"))
+    assert "<gitmem-recall>" in said and first.session_id[:8] in said, said[-3000:]
+
+
+def test_in_an_untrusted_folder_copilot_skips_the_hooks_silently_and_gitmem_status_says_so(cp: CopilotE2E) -> None:
+    (cp.home / "config.json").write_text('{"trustedFolders": []}\n')
+    status = json.loads(cp.gitmem("status", "--json"))["copilot_hooks"]
+    assert status["installed"] is False and status["folder_trusted"] is False
+    assert any("trusted folder" in p for p in status["problems"]), status
+    cp.model.add(Script("E2E-COPILOT-UNTRUSTED", (tool("bash", command="cat app.py", description="Read"),), "Read."))
+    run = cp.run("E2E-COPILOT-UNTRUSTED read the app")
+    assert "hook" not in run.stderr.lower()   # Copilot says nothing about the hooks it skipped
+    assert cp.spool_files() == [] and not cp.recorded(run.session_id)   # and gitmem got nothing
