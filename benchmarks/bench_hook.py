@@ -10,6 +10,7 @@ Runs, interleaved in one loop so machine noise hits both alike:
   F: <python> -I -S <gitmem>/_hook.py SessionStart      (HEAD read from the ref files + append + the
                                                           pre-rendered brief printed; once per session)
   G, H: the installed PostToolUse and SessionStart with the Codex CLI's payloads (tests/data/codex/hooks/)
+  I, J: the same with the Copilot CLI's payloads and its command (``<Event> copilot``: the brief reshaped)
 each fed the real PostToolUse payload from the Claude Code fixture (G, H: Codex's), in an
 initialized temporary repository. Prints medians and ratios to the baseline.
 
@@ -41,6 +42,7 @@ from gitmem.store.records import SessionSummary
 HOOK = Path(gitmem.__file__).parent / "_hook.py"
 FIXTURE = Path(__file__).resolve().parents[1] / "tests" / "data" / "session-hooks.jsonl"
 CODEX_PAYLOADS = Path(__file__).resolve().parents[1] / "tests" / "data" / "codex" / "hooks"
+COPILOT_PAYLOADS = Path(__file__).resolve().parents[1] / "tests" / "data" / "copilot" / "hooks" / "gitmem-shape"
 
 
 def payload(event: str) -> bytes:
@@ -50,9 +52,10 @@ def payload(event: str) -> bytes:
     raise SystemExit(f"no {event} payload in {FIXTURE}")
 
 
-def codex_payload(name: str) -> bytes:
-    """A payload the real Codex CLI sent (recorded by tests/data/codex/record.py), as one line."""
-    return json.dumps(json.loads((CODEX_PAYLOADS / f"{name}.json").read_text())).encode()
+def codex_payload(name: str, folder: Path = CODEX_PAYLOADS) -> bytes:
+    """A payload the real Codex CLI sent (recorded by tests/data/codex/record.py; Copilot's: ``folder``), as one
+    line."""
+    return json.dumps(json.loads((folder / f"{name}.json").read_text())).encode()
 
 
 def main() -> int:
@@ -101,6 +104,12 @@ def main() -> int:
                 [python, "-I", "-S", str(HOOK), "PostToolUse"], codex_payload("PostToolUse")),
             "Codex: _hook.py SessionStart (HEAD + append + pre-rendered brief)": (
                 [python, "-I", "-S", str(HOOK), "SessionStart"], codex_payload("SessionStart-startup")),
+            "Copilot: _hook.py PostToolUse copilot (installed)": (
+                [python, "-I", "-S", str(HOOK), "PostToolUse", "copilot"],
+                codex_payload("PostToolUse", COPILOT_PAYLOADS)),
+            "Copilot: _hook.py SessionStart copilot (HEAD + append + brief reshaped)": (
+                [python, "-I", "-S", str(HOOK), "SessionStart", "copilot"],
+                codex_payload("SessionStart-new", COPILOT_PAYLOADS)),
         }
         if args.other_hook is not None:
             cases["other _hook.py UserPromptSubmit (matches)"] = ([python, "-I", "-S", str(args.other_hook),
