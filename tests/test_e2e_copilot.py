@@ -6,7 +6,8 @@ COPILOT_HOME in a temporary folder, trusts the folder the way a person does (``t
 `.cache/copilot/`) as `copilot -p`, offline (``COPILOT_OFFLINE=true``: no GitHub sign-in, no telemetry, no update
 check) with its BYOK provider pointed at :mod:`fakes.responses_api`. What gitmem recorded is read back through
 `gitmem show`; what the model received from the requests the stand-in recorded. Processes are tracked and
-stopped as in tests/test_e2e_claude.py.
+stopped as in tests/test_e2e_claude.py. The last two tests run Claude Code and Copilot in one repository: what
+one agent's session decided, the other's next session is told.
 
 Skipped, with the reason, where node or npm is missing or GITMEM_E2E=skip; where node and npm exist an
 install that fails is a test failure, never a skip.
@@ -26,8 +27,8 @@ from pathlib import Path
 import pytest
 from conftest import git, make_repo
 from fakes.responses_api import Request, Script, ScriptedResponses, tool
-from test_e2e_claude import (E2E, GITMEM, TAG_VAR, _kill_group, processes_in, tagged_processes,  # noqa: F401
-                             wait_until)
+from test_e2e_claude import (E2E, GITMEM, TAG_VAR, _kill_group, claude_bin, e2e, hook_context,  # noqa: F401
+                             processes_in, run_decide_session, tagged_processes, wait_until)  # (fixtures too)
 
 ROOT = Path(__file__).resolve().parents[1]
 INSTALLER = ROOT / "scripts" / "install-copilot.sh"
@@ -219,3 +220,53 @@ def test_in_an_untrusted_folder_copilot_skips_the_hooks_silently_and_gitmem_stat
     run = cp.run("E2E-COPILOT-UNTRUSTED read the app")
     assert "hook" not in run.stderr.lower()   # Copilot says nothing about the hooks it skipped
     assert cp.spool_files() == [] and not cp.recorded(run.session_id)   # and gitmem got nothing
+
+
+# -- one memory, two agents: Claude Code and Copilot in the same repository -------------------------------------
+
+
+@pytest.fixture
+def both(e2e: E2E, copilot_bin: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """The Claude Code harness's repository (gitmem init: Claude's hooks) with `gitmem install copilot` too."""
+    home = tmp_path / "copilot-home"
+    monkeypatch.setenv("COPILOT_HOME", str(home))
+    e2e.gitmem("install", "copilot")
+    trust_folder(home, e2e.root)
+    with ScriptedResponses() as model:
+        # the same process tag and list: the Claude harness's teardown stops Copilot's processes too
+        yield e2e, CopilotE2E(root=e2e.root, model=model, claude=copilot_bin, tag=e2e.tag,  # type: ignore[arg-type]
+                              procs=e2e.procs, home=home)
+
+
+def test_a_decision_made_in_claude_code_reaches_the_next_copilot_session(both) -> None:
+    claude, cp = both
+    first = run_decide_session(claude)  # Claude Code decides on the outbox pattern
+    cp.model.add(Script("E2E-CROSS-COPILOT", (tool("bash", command="cat outbox.py", description="Read"),),
+                        "The outbox is there."))
+    second = cp.run("E2E-CROSS-COPILOT what is the state of the outbox?")
+    [request, *_] = [r for r in cp.model.agent_requests() if "E2E-CROSS-COPILOT" in json.dumps(r.input)]
+    _, brief = brief_in(request)
+    assert "outbox pattern" in brief and "ledger must stay consistent" in brief, brief
+    assert first.session_id[:8] in brief
+    cp.settle(second.session_id)
+    assert claude.show(first.session_id)["summary"]["agent"] == "claude-code"
+    assert cp.show(second.session_id)["summary"]["agent"] == "copilot"
+
+
+COPILOT_DECISION = ("Done. We decided to use idempotency keys for payment retries because the provider "
+                    "may deliver a callback twice.")
+
+
+def test_a_decision_made_in_copilot_reaches_the_next_claude_code_session(both) -> None:
+    claude, cp = both
+    cp.model.add(Script("E2E-CROSS-DECIDE", (tool("bash", command="cat app.py", description="Read"),),
+                        COPILOT_DECISION))
+    first = cp.run("E2E-CROSS-DECIDE plan the payment retries")
+    cp.settle(first.session_id)
+    claude.model.add(Script("E2E-CROSS-CLAUDE", (tool("Read", file_path=str(claude.root / "app.py")),), "Checked."))
+    second = claude.run("E2E-CROSS-CLAUDE how do payment retries work?")
+    brief = hook_context(claude.model.agent_requests("E2E-CROSS-CLAUDE")[0])
+    assert "idempotency keys" in brief and "callback twice" in brief, brief
+    assert first.session_id[:8] in brief
+    claude.settle(second.session_id)
+    assert cp.show(first.session_id)["summary"]["agent"] == "copilot"
