@@ -15,6 +15,8 @@ Invariants:
   worker consumes a spool file by renaming it and then locking it.
 - A session id that is not 1-128 of ``[A-Za-z0-9._-]`` (or holds ``..``) is
   refused, so nothing escapes the spool folder.
+- ``hook.py <Event> <agent>`` (an agent that reads no hook output, e.g. Cursor)
+  records the event with ``"agent"`` on its spool line and prints nothing.
 - Stop, SubagentStop, SessionEnd and PreCompact leave a flush request and start
   at most one detached worker per repository; SessionStart asks for a sweep
   of sessions whose client died without ending them.
@@ -106,12 +108,13 @@ def valid_id(value):
 
 
 def session_id_of(payload):
-    """The value of the top-level ``"session_id"`` key, found without parsing JSON.
+    """The value of the top-level ``"session_id"`` key (else ``"conversation_id"``, Cursor's), found without
+    parsing JSON.
 
     A quote inside a JSON string is always escaped, so an unescaped
     ``"session_id"`` followed by ``:`` can only be a key. Claude Code puts it first.
     """
-    value = string_value(payload, b'"session_id"')
+    value = string_value(payload, b'"session_id"') or string_value(payload, b'"conversation_id"')
     if value is None:
         return None
     try:
@@ -461,8 +464,20 @@ def run(argv):
     if _env(b"GITMEM_DISABLE") == b"1":
         return  # set for gitmem's own `claude` summarizer run: never record gitmem itself
     if len(argv) < 2:
-        raise HookError("usage: hook.py <Event>  (for example PostToolUse)")
+        raise HookError("usage: hook.py <Event> [<agent>]  (for example PostToolUse)")
     event = event_name(argv[1])
+    if len(argv) > 2:
+        # An agent named after the event (``SessionStart cursor``) reads no hook output: its brief is in a rules
+        # file (agents/rules_file.py). The event is recorded with the agent's name and nothing is printed.
+        agent = argv[2]
+        if not valid_id(agent):
+            raise HookError("refused agent name %r (want 1-128 of A-Z a-z 0-9 . _ -)" % agent)
+        payload = read_stdin().strip()
+        found = locate(event_dir(payload) or _start_dir())
+        if found is None or _mode(_join(found[0], STATE)) != _S_IFDIR:
+            raise HookError("gitmem is not set up here; run `gitmem init` (event not recorded)")
+        record(event, payload, found[0], _join(found[0], STATE), found[1], agent.encode())
+        return
     payload = read_stdin().strip()
     # The event's cwd decides the repository: a turn run in a nested clone belongs to that clone, not to
     # the project folder the session started in.
@@ -489,7 +504,7 @@ def run(argv):
         emit_brief(common, git_dir, root)  # the brief is worth giving even when recording failed
 
 
-def record(event, payload, common, state, git_dir=None):
+def record(event, payload, common, state, git_dir=None, agent=b""):
     """Spool the event; flush events also request a flush and start the worker if none runs.
 
     A SessionStart line also carries ``"head"``: the commit checked out as the session starts, so that
@@ -508,7 +523,7 @@ def record(event, payload, common, state, git_dir=None):
             head = read_head(common, git_dir)
         except OSError:
             head = None
-    extra = b'"head":"%s",' % head if head else b""
+    extra = (b'"head":"%s",' % head if head else b"") + (b'"agent":"%s",' % agent if agent else b"")
     line = b'{"ts":%.6f,"event":"%s",%s"payload":%s}\n' % (time.time(), event.encode(), extra,
                                                           payload.replace(b"\n", b" "))
     append_line(_join(spool, sid.encode() + b".jsonl"), line)

@@ -17,11 +17,13 @@ commands = typer.Typer()
 
 
 @commands.command()
-def hook(event: str = typer.Argument(..., help="The Claude Code hook event, e.g. PostToolUse or post-tool-use.")) -> None:
+def hook(event: str = typer.Argument(..., help="The Claude Code hook event, e.g. PostToolUse or post-tool-use."),
+         agent: Optional[str] = typer.Argument(None, help="The agent whose hook this is when it reads no hook "
+                                               "output (cursor): the event is recorded, nothing is printed.")) -> None:
     """Record one Claude Code hook event from stdin (what the installed hooks run)."""
     from gitmem import hook as hook_module
 
-    hook_module.main(["gitmem-hook", event])
+    hook_module.main(["gitmem-hook", event] + ([agent] if agent else []))
 
 
 @commands.command()
