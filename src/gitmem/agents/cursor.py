@@ -76,8 +76,9 @@ def _text(value: Any) -> str:
 
 def _common(p: dict[str, Any], event: str) -> dict[str, Any]:
     """The fields every Claude-shaped payload carries, from Cursor's."""
-    roots = p.get("workspace_roots") if isinstance(p.get("workspace_roots"), list) else []
-    cwd = _text(p.get("cwd")) or next((r for r in roots if isinstance(r, str)), "")
+    roots = p.get("workspace_roots")
+    cwd = _text(p.get("cwd")) or next((r for r in (roots if isinstance(roots, list) else []) if isinstance(r, str)),
+                                      "")
     out: dict[str, Any] = {"hook_event_name": event,
                            "session_id": _text(p.get("conversation_id")) or _text(p.get("session_id"))}
     for key, value in (("cwd", cwd), ("transcript_path", _text(p.get("transcript_path"))),

@@ -18,6 +18,27 @@ if TYPE_CHECKING:  # for annotations only: commands import what they use when th
 commands = typer.Typer()
 
 
+def _install_cursor(repo, shared: bool) -> None:
+    """Cursor's hooks and the brief's rules file, filled with the brief as it is now."""
+    from gitmem.agents.cursor_install import install_cursor
+    from gitmem.app import inject
+    from gitmem.app.project import root_of
+
+    hooks, rules = install_cursor(root_of(repo), shared=shared)
+    inject.refresh_brief(repo)  # renders the brief, which rewrites the rules file's block
+    _render_install([hooks])
+    _render_rules(rules, "the brief, rewritten at every flush and sync")
+
+
+def _render_rules(rules, done: str) -> None:
+    import os
+
+    if rules.changed:
+        typer.echo(f"{os.path.relpath(rules.path)}: {done}")
+    for note in rules.notes:
+        typer.echo(f"note: {note}")
+
+
 def _render_install(results, unchanged: str = "gitmem's hooks already up to date") -> None:
     import os
 
@@ -37,15 +58,16 @@ def init(
     shared: bool = typer.Option(False, "--shared", help="Write portable `gitmem hook` commands to "
                                 "the committed .claude/settings.json instead of .claude/settings.local.json."),
     no_hooks: bool = typer.Option(False, "--no-hooks", help="Do not install any agent's hooks (Claude Code, "
-                                  "Codex CLI)."),
+                                  "Codex CLI, Cursor)."),
     force: bool = typer.Option(False, "--force", help="Install the hooks even where the gitmem plugin is "
                                "enabled (each event is then recorded twice)."),
     fetch: bool = typer.Option(True, "--fetch/--no-fetch", help="Before creating .gitmem/, fetch the branch "
                                "you pull from, so files your team already pushed are pulled, not copied."),
 ) -> None:
     """Set up gitmem in this repository: settings, decision folder, local state, and the hooks of each agent it
-    finds (Claude Code always; the Codex CLI when the repository has .codex/ or `codex` is on PATH)."""
-    from gitmem.agents import codex
+    finds (Claude Code always; the Codex CLI when the repository has .codex/ or `codex` is on PATH; Cursor when it
+    has .cursor/ or `cursor-agent` is on PATH)."""
+    from gitmem.agents import codex, cursor
     from gitmem.agents.codex_install import install_codex
     from gitmem.app.project import init_repository
     from gitmem.integrations.claude_plugin import enabled_plugin
@@ -79,6 +101,10 @@ def init(
     if why:
         _render_install([install_codex(result.root)])
         agents.append(f"Codex CLI ({why})")
+    why = "" if no_hooks else cursor.found_here(result.root)
+    if why:
+        _install_cursor(repo, shared=shared)
+        agents.append(f"Cursor ({why})")
     typer.echo(f"agents set up: {', '.join(agents) or 'none (--no-hooks)'}")
     typer.echo(f"memory ref: refs/notes/gitmem; local state: {result.state_dir}")
     if result.identity_warning:
@@ -87,22 +113,29 @@ def init(
 
 @commands.command()
 def install(
-    target: str = typer.Argument(..., help="What to hook gitmem into: claude or codex."),
+    target: str = typer.Argument(..., help="What to hook gitmem into: claude, codex or cursor."),
     shared: bool = typer.Option(False, "--shared", help="Portable `gitmem hook` commands in "
-                                ".claude/settings.json, for the team to commit (costs 1.25x a Python start "
+                                ".claude/settings.json (cursor: .cursor/hooks.json and the rules file not "
+                                "git-ignored), for the team to commit (costs 1.25x a Python start "
                                 "per tool call against 0.83x for the default)."),
     force: bool = typer.Option(False, "--force", help="Install even where the gitmem plugin is enabled."),
 ) -> None:
-    """Hook gitmem into Claude Code (`gitmem install claude`) or the Codex CLI (`gitmem install codex`) here."""
+    """Hook gitmem into Claude Code (`gitmem install claude`), the Codex CLI (`gitmem install codex`) or Cursor
+    (`gitmem install cursor`: .cursor/hooks.json, and the brief in .cursor/rules/gitmem.mdc) here."""
     from gitmem.app.project import init_repository, root_of
     from gitmem.integrations.install import install_claude
 
-    if target not in ("claude", "codex"):
-        raise typer.BadParameter("choose `claude` or `codex`", param_hint="TARGET")
+    if target not in ("claude", "codex", "cursor"):
+        raise typer.BadParameter("choose `claude`, `codex` or `cursor`", param_hint="TARGET")
     if target == "codex" and (shared or force):
         raise typer.BadParameter("--shared and --force go with `gitmem install claude`")
+    if target == "cursor" and force:
+        raise typer.BadParameter("--force goes with `gitmem install claude`")
     repo = current_repo()
     init_repository(repo, shared=shared)  # the hook records nothing without the state folder
+    if target == "cursor":
+        _install_cursor(repo, shared=shared)
+        return
     if target == "codex":
         from gitmem.agents.codex_install import install_codex
 
@@ -114,7 +147,9 @@ def install(
 @commands.command()
 def uninstall(
     target: Optional[str] = typer.Argument(None, help="claude: only the Claude Code hooks and the .mcp.json "
-                                           "entry; codex: only the Codex CLI hooks and their trust entries. "
+                                           "entry; codex: only the Codex CLI hooks and their trust entries; "
+                                           "cursor: only .cursor/hooks.json's gitmem hooks and the brief's rules "
+                                           "file. "
                                            "Without it: everything `gitmem init` set up."),
     shared: bool = typer.Option(False, "--shared", help="With claude: only .claude/settings.json."),
     local: bool = typer.Option(False, "--local", help="With claude: only .claude/settings.local.json."),
@@ -124,8 +159,17 @@ def uninstall(
     """Remove what gitmem set up here: hooks, .mcp.json entry, pre-push hook, refspecs, config, local state."""
     from gitmem.app.project import root_of
 
-    if target not in (None, "claude", "codex"):
-        raise typer.BadParameter("choose `claude` or `codex`", param_hint="TARGET")
+    if target not in (None, "claude", "codex", "cursor"):
+        raise typer.BadParameter("choose `claude`, `codex` or `cursor`", param_hint="TARGET")
+    if target == "cursor":
+        if shared or local or purge_memory:
+            raise typer.BadParameter("--shared, --local and --purge-memory do not go with `cursor`")
+        from gitmem.agents.cursor_install import uninstall_cursor
+
+        hooks, rules = uninstall_cursor(root_of(current_repo()))
+        _render_install([hooks], unchanged="no gitmem hooks here")
+        _render_rules(rules, "removed the brief")
+        return
     if target == "codex":
         if shared or local or purge_memory:
             raise typer.BadParameter("--shared, --local and --purge-memory do not go with `codex`")
@@ -146,7 +190,7 @@ def uninstall(
 
         result = uninstall_repository(repo, purge_memory=purge_memory)
         mcp: McpConfigResult | None = result.mcp
-        claude = result.claude + ((result.codex,) if result.codex is not None else ())
+        claude = result.claude + tuple(r for r in (result.codex, result.cursor) if r is not None)
     else:
         from gitmem.integrations.install import uninstall_claude
         from gitmem.integrations.mcp_config import unregister_mcp_server
