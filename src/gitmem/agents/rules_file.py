@@ -69,6 +69,11 @@ def _span(text: str) -> tuple[int, int] | None:
     return start, end + 1 if text[end:end + 1] == "\n" else end
 
 
+def _read(path: Path) -> str | None:
+    """The file's text with its line ends as they are (``read_text`` would turn CRLF into LF), or None."""
+    return path.read_bytes().decode("utf-8") if path.is_file() else None
+
+
 def _record_path(repo: Repo) -> Path:
     return state_dir(repo.common_dir) / RECORD_FILE
 
@@ -90,13 +95,14 @@ def install_rules_file(repo: Repo, rel: str, body: str, *, header: str = "", sha
                                f"{rel}`.")
     record = read_install_record(_record_path(repo))
     entry = record["files"].get(rel)
-    text = path.read_text(encoding="utf-8") if path.exists() else None
+    text = _read(path)
     notes: list[str] = []
     created: list[str] = list(entry["created"]) if entry else []
     prefix = entry.get("prefix", "") if entry else ""
     if text is None:
         missing = [p for p in reversed(path.relative_to(root).parents) if str(p) != "." and not (root / p).exists()]
-        created = ["file"] + [f"dir:{p.as_posix()}" for p in missing]
+        made_before = [c for c in created if c.startswith("dir:") and (root / c[4:]).is_dir()]
+        created = ["file"] + list(dict.fromkeys(made_before + [f"dir:{p.as_posix()}" for p in missing]))
         path.parent.mkdir(parents=True, exist_ok=True)
         new = header + block(body)
     else:
@@ -130,7 +136,7 @@ def uninstall_rules_file(repo: Repo, rel: str) -> RulesResult:
     entry: dict[str, Any] = record["files"].pop(rel, None) or {"created": [], "prefix": ""}
     notes: list[str] = []
     changed = False
-    text = path.read_text(encoding="utf-8") if path.is_file() else None
+    text = _read(path)
     span = _span(text) if text is not None else None
     if text is not None and span is not None:
         start, end = span
@@ -172,7 +178,7 @@ def refresh_rules_files(repo: Repo, body: str) -> list[Path]:
     for rel, entry in files.items():
         path = Path(repo.root) / rel
         try:
-            text = path.read_text(encoding="utf-8") if path.is_file() else None
+            text = _read(path)
             span = _span(text) if text is not None else None
             if text is None or span is None:
                 continue  # deleted, or the block taken out by hand: left so until the next install
