@@ -9,8 +9,10 @@ Runs, interleaved in one loop so machine noise hits both alike:
   D: <python> -I -S <gitmem>/_hook.py Stop              (append + detached worker start; worker disabled)
   F: <python> -I -S <gitmem>/_hook.py SessionStart      (HEAD read from the ref files + append + the
                                                           pre-rendered brief printed; once per session)
-  G, H: the installed PostToolUse and SessionStart with the Codex CLI's payloads (tests/data/codex/hooks/)
-each fed the real PostToolUse payload from the Claude Code fixture (G, H: Codex's), in an
+  then one row per entry of AGENT_ROWS: another agent's installed hook command fed that agent's payload
+  (Codex CLI: recorded from the real client, tests/data/codex/hooks/; Cursor: as its documentation
+  describes them, tests/data/cursor/hooks/). A new agent adds one line there.
+each fed the real PostToolUse payload from the Claude Code fixture unless its row says otherwise, in an
 initialized temporary repository. Prints medians and ratios to the baseline.
 
 Usage: .venv/bin/python benchmarks/bench_hook.py [--runs 40] [--json]
@@ -40,7 +42,20 @@ from gitmem.store.records import SessionSummary
 
 HOOK = Path(gitmem.__file__).parent / "_hook.py"
 FIXTURE = Path(__file__).resolve().parents[1] / "tests" / "data" / "session-hooks.jsonl"
-CODEX_PAYLOADS = Path(__file__).resolve().parents[1] / "tests" / "data" / "codex" / "hooks"
+DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
+# (row label, the hook's arguments as that agent's installed command passes them, the payload file it is fed)
+AGENT_ROWS = (
+    ("Codex: _hook.py PostToolUse (installed)", ("PostToolUse",), "codex/hooks/PostToolUse.json"),
+    ("Codex: _hook.py SessionStart (HEAD + append + pre-rendered brief)", ("SessionStart",),
+     "codex/hooks/SessionStart-startup.json"),
+    ("Cursor: _hook.py PostToolUse cursor (afterShellExecution)", ("PostToolUse", "cursor"),
+     "cursor/hooks/afterShellExecution.json"),
+    ("Cursor: _hook.py PostToolUse cursor (afterFileEdit)", ("PostToolUse", "cursor"), "cursor/hooks/afterFileEdit.json"),
+    ("Cursor: _hook.py UserPromptSubmit cursor (beforeSubmitPrompt, no recall)", ("UserPromptSubmit", "cursor"),
+     "cursor/hooks/beforeSubmitPrompt.json"),
+    ("Cursor: _hook.py SessionStart cursor (HEAD + append, brief in the rules file)", ("SessionStart", "cursor"),
+     "cursor/hooks/sessionStart.json"),
+)
 
 
 def payload(event: str) -> bytes:
@@ -50,9 +65,9 @@ def payload(event: str) -> bytes:
     raise SystemExit(f"no {event} payload in {FIXTURE}")
 
 
-def codex_payload(name: str) -> bytes:
-    """A payload the real Codex CLI sent (recorded by tests/data/codex/record.py), as one line."""
-    return json.dumps(json.loads((CODEX_PAYLOADS / f"{name}.json").read_text())).encode()
+def agent_payload(rel: str, root: Path) -> bytes:
+    """An agent's payload from tests/data/, as one line, its placeholder workspace made the benchmark's repository."""
+    return json.dumps(json.loads((DATA / rel).read_text())).replace("/work/repo", str(root)).encode()
 
 
 def main() -> int:
@@ -97,11 +112,9 @@ def main() -> int:
                 [python, "-I", "-S", str(HOOK), "UserPromptSubmit"], quiet),
             "_hook.py SessionStart (HEAD + append + pre-rendered brief)": (
                 [python, "-I", "-S", str(HOOK), "SessionStart"], payload("SessionStart")),
-            "Codex: _hook.py PostToolUse (installed)": (
-                [python, "-I", "-S", str(HOOK), "PostToolUse"], codex_payload("PostToolUse")),
-            "Codex: _hook.py SessionStart (HEAD + append + pre-rendered brief)": (
-                [python, "-I", "-S", str(HOOK), "SessionStart"], codex_payload("SessionStart-startup")),
         }
+        for label, hook_args, rel in AGENT_ROWS:
+            cases[label] = ([python, "-I", "-S", str(HOOK), *hook_args], agent_payload(rel, root))
         if args.other_hook is not None:
             cases["other _hook.py UserPromptSubmit (matches)"] = ([python, "-I", "-S", str(args.other_hook),
                                                                    "UserPromptSubmit"], prompt)
