@@ -238,3 +238,16 @@ def test_init_sets_cursor_up_where_the_repository_has_a_cursor_folder(
     assert cursor_status(root).installed and (root / RULES).is_file()
     code, out, _ = run(capsys, "uninstall")
     assert code == 0 and not (root / HOOKS).exists() and not (root / RULES).exists()
+
+
+def test_an_agent_name_that_could_break_the_spool_line_is_refused_and_nothing_is_recorded(cursor_repo: Path) -> None:
+    import sys
+
+    import gitmem
+
+    hook = Path(gitmem.__file__).parent / "_hook.py"
+    [(_, payload)] = [e for e in documented_events(cursor_repo) if e[0] == "stop"]
+    proc = subprocess.run([sys.executable, "-I", "-S", str(hook), "Stop", 'cur"sor'], cwd=cursor_repo, input=payload,
+                          capture_output=True, timeout=60, env={**os.environ, "GITMEM_NO_WORKER": "1"})
+    assert proc.returncode == 0 and b"refused agent name" in proc.stderr and proc.stdout == b""
+    assert not list((discover(cursor_repo).common_dir / "gitmem" / "spool").glob("*.jsonl"))

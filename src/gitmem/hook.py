@@ -466,18 +466,9 @@ def run(argv):
     if len(argv) < 2:
         raise HookError("usage: hook.py <Event> [<agent>]  (for example PostToolUse)")
     event = event_name(argv[1])
-    if len(argv) > 2:
-        # An agent named after the event (``SessionStart cursor``) reads no hook output: its brief is in a rules
-        # file (agents/rules_file.py). The event is recorded with the agent's name and nothing is printed.
-        agent = argv[2]
-        if not valid_id(agent):
-            raise HookError("refused agent name %r (want 1-128 of A-Z a-z 0-9 . _ -)" % agent)
-        payload = read_stdin().strip()
-        found = locate(event_dir(payload) or _start_dir())
-        if found is None or _mode(_join(found[0], STATE)) != _S_IFDIR:
-            raise HookError("gitmem is not set up here; run `gitmem init` (event not recorded)")
-        record(event, payload, found[0], _join(found[0], STATE), found[1], agent.encode())
-        return
+    agent = argv[2] if len(argv) > 2 else ""
+    if agent and not valid_id(agent):
+        raise HookError("refused agent name %r (want 1-128 of A-Z a-z 0-9 . _ -)" % agent)
     payload = read_stdin().strip()
     # The event's cwd decides the repository: a turn run in a nested clone belongs to that clone, not to
     # the project folder the session started in.
@@ -489,6 +480,11 @@ def run(argv):
     state = _join(common, STATE)
     if _mode(state) != _S_IFDIR:
         raise HookError("gitmem is not set up in %s; run `gitmem init` (event not recorded)" % _text(start))
+    if agent:
+        # An agent named after the event (``SessionStart cursor``) reads no hook output: its brief is in a rules
+        # file (agents/rules_file.py). The event is recorded with the agent's name and nothing is printed.
+        record(event, payload, common, state, git_dir, agent.encode())
+        return
     if event == "UserPromptSubmit":
         try:
             record(event, payload, common, state)
