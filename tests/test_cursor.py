@@ -251,3 +251,20 @@ def test_an_agent_name_that_could_break_the_spool_line_is_refused_and_nothing_is
                           capture_output=True, timeout=60, env={**os.environ, "GITMEM_NO_WORKER": "1"})
     assert proc.returncode == 0 and b"refused agent name" in proc.stderr and proc.stdout == b""
     assert not list((discover(cursor_repo).common_dir / "gitmem" / "spool").glob("*.jsonl"))
+
+
+def test_a_huge_shell_output_keeps_its_event_a_cursor_event(cursor_repo: Path) -> None:
+    """The flush cuts very long payload strings (flush._slim); the agent the hook named survives the cut."""
+    from gitmem.app.flush import SLIM_CHARS
+
+    events = dict(documented_events(cursor_repo))
+    shell = json.loads(events["afterShellExecution"])
+    shell["output"] = "x" * (SLIM_CHARS * 2)
+    for event, payload in (("sessionStart", events["sessionStart"]),
+                           ("afterShellExecution", json.dumps(shell).encode()), ("stop", events["stop"])):
+        assert run_installed(cursor_repo, event, payload).returncode == 0
+    repo = discover(cursor_repo)
+    flush.flush_now(repo.common_dir)
+    record = memory_ref.find_session(repo, CONVERSATION)
+    assert record is not None and record.summary is not None and record.summary.agent == "cursor"
+    assert [o.command for o in record.observations if o.kind == "command"] == ["python -m pytest -q"]
