@@ -9,9 +9,11 @@ Runs, interleaved in one loop so machine noise hits both alike:
   D: <python> -I -S <gitmem>/_hook.py Stop              (append + detached worker start; worker disabled)
   F: <python> -I -S <gitmem>/_hook.py SessionStart      (HEAD read from the ref files + append + the
                                                           pre-rendered brief printed; once per session)
-  G, H: the installed PostToolUse and SessionStart with the Codex CLI's payloads (tests/data/codex/hooks/)
-  I, J: the same with the Copilot CLI's payloads and its command (``<Event> copilot``: the brief reshaped)
-each fed the real PostToolUse payload from the Claude Code fixture (G, H: Codex's), in an
+  then one row per entry of AGENT_ROWS: another agent's installed hook command fed that agent's payload
+  (Codex CLI and Copilot CLI: recorded from the real clients, tests/data/codex/hooks/,
+  tests/data/copilot/hooks/gitmem-shape/; Cursor: as its documentation describes them, tests/data/cursor/hooks/).
+  A new agent adds one line there.
+each fed the real PostToolUse payload from the Claude Code fixture unless its row says otherwise, in an
 initialized temporary repository. Prints medians and ratios to the baseline.
 
 Usage: .venv/bin/python benchmarks/bench_hook.py [--runs 40] [--json]
@@ -26,7 +28,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from timing import timed  # benchmarks/timing.py, beside this script
@@ -41,8 +42,24 @@ from gitmem.store.records import SessionSummary
 
 HOOK = Path(gitmem.__file__).parent / "_hook.py"
 FIXTURE = Path(__file__).resolve().parents[1] / "tests" / "data" / "session-hooks.jsonl"
-CODEX_PAYLOADS = Path(__file__).resolve().parents[1] / "tests" / "data" / "codex" / "hooks"
-COPILOT_PAYLOADS = Path(__file__).resolve().parents[1] / "tests" / "data" / "copilot" / "hooks" / "gitmem-shape"
+DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
+# (row label, the hook's arguments as that agent's installed command passes them, the payload file it is fed)
+AGENT_ROWS = (
+    ("Codex: _hook.py PostToolUse (installed)", ("PostToolUse",), "codex/hooks/PostToolUse.json"),
+    ("Codex: _hook.py SessionStart (HEAD + append + pre-rendered brief)", ("SessionStart",),
+     "codex/hooks/SessionStart-startup.json"),
+    ("Copilot: _hook.py PostToolUse copilot (installed)", ("PostToolUse", "copilot"),
+     "copilot/hooks/gitmem-shape/PostToolUse.json"),
+    ("Copilot: _hook.py SessionStart copilot (HEAD + append + brief reshaped)", ("SessionStart", "copilot"),
+     "copilot/hooks/gitmem-shape/SessionStart-new.json"),
+    ("Cursor: _hook.py PostToolUse cursor (afterShellExecution)", ("PostToolUse", "cursor"),
+     "cursor/hooks/afterShellExecution.json"),
+    ("Cursor: _hook.py PostToolUse cursor (afterFileEdit)", ("PostToolUse", "cursor"), "cursor/hooks/afterFileEdit.json"),
+    ("Cursor: _hook.py UserPromptSubmit cursor (beforeSubmitPrompt, no recall)", ("UserPromptSubmit", "cursor"),
+     "cursor/hooks/beforeSubmitPrompt.json"),
+    ("Cursor: _hook.py SessionStart cursor (HEAD + append, brief in the rules file)", ("SessionStart", "cursor"),
+     "cursor/hooks/sessionStart.json"),
+)
 
 
 def payload(event: str) -> bytes:
@@ -52,10 +69,9 @@ def payload(event: str) -> bytes:
     raise SystemExit(f"no {event} payload in {FIXTURE}")
 
 
-def codex_payload(name: str, folder: Path = CODEX_PAYLOADS) -> bytes:
-    """A payload the real Codex CLI sent (recorded by tests/data/codex/record.py; Copilot's: ``folder``), as one
-    line."""
-    return json.dumps(json.loads((folder / f"{name}.json").read_text())).encode()
+def agent_payload(rel: str, root: Path) -> bytes:
+    """An agent's payload from tests/data/, as one line, its placeholder workspace made the benchmark's repository."""
+    return json.dumps(json.loads((DATA / rel).read_text())).replace("/work/repo", str(root)).encode()
 
 
 def main() -> int:
@@ -100,17 +116,9 @@ def main() -> int:
                 [python, "-I", "-S", str(HOOK), "UserPromptSubmit"], quiet),
             "_hook.py SessionStart (HEAD + append + pre-rendered brief)": (
                 [python, "-I", "-S", str(HOOK), "SessionStart"], payload("SessionStart")),
-            "Codex: _hook.py PostToolUse (installed)": (
-                [python, "-I", "-S", str(HOOK), "PostToolUse"], codex_payload("PostToolUse")),
-            "Codex: _hook.py SessionStart (HEAD + append + pre-rendered brief)": (
-                [python, "-I", "-S", str(HOOK), "SessionStart"], codex_payload("SessionStart-startup")),
-            "Copilot: _hook.py PostToolUse copilot (installed)": (
-                [python, "-I", "-S", str(HOOK), "PostToolUse", "copilot"],
-                codex_payload("PostToolUse", COPILOT_PAYLOADS)),
-            "Copilot: _hook.py SessionStart copilot (HEAD + append + brief reshaped)": (
-                [python, "-I", "-S", str(HOOK), "SessionStart", "copilot"],
-                codex_payload("SessionStart-new", COPILOT_PAYLOADS)),
         }
+        for label, hook_args, rel in AGENT_ROWS:
+            cases[label] = ([python, "-I", "-S", str(HOOK), *hook_args], agent_payload(rel, root))
         if args.other_hook is not None:
             cases["other _hook.py UserPromptSubmit (matches)"] = ([python, "-I", "-S", str(args.other_hook),
                                                                    "UserPromptSubmit"], prompt)

@@ -94,7 +94,7 @@ HOOK_TOP_LEVEL = {"os", "posix", "sys", "fcntl", "errno", "time"}
 MAX_LINES = 500
 # Modules allowed past MAX_LINES, each with the reason.
 LONG_MODULES = {
-    "gitmem.hook": (570, "the launcher imports it alone (stdlib only, one compiled file): it cannot be split "
+    "gitmem.hook": (580, "the launcher imports it alone (stdlib only, one compiled file): it cannot be split "
                          "without a second import on every tool call"),
 }
 

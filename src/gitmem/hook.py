@@ -18,8 +18,8 @@ Invariants:
 - Stop, SubagentStop, SessionEnd and PreCompact leave a flush request and start
   at most one detached worker per repository; SessionStart asks for a sweep
   of sessions whose client died without ending them.
-- ``<Event> <agent>`` (``copilot``): the spool line names the agent, and one in ``TOP_LEVEL_CONTEXT`` gets
-  brief and recall as the top-level ``{"additionalContext"}`` it reads, not Claude's ``hookSpecificOutput``.
+- ``<Event> <agent>``: the spool line names the agent; one in ``TOP_LEVEL_CONTEXT`` (Copilot) gets brief and
+  recall as the top-level ``{"additionalContext"}`` it reads, one in ``NO_HOOK_OUTPUT`` (Cursor) gets nothing.
 - The process switches it reads (GITMEM_DISABLE, GITMEM_NO_WORKER,
   GITMEM_PYTHON, GITMEM_HOME) are those of ``gitmem.switches``, read here
   without importing it.
@@ -47,6 +47,9 @@ MAX_PACKED_REFS_BYTES = 16 << 20
 # Agents that read a hook's model context from a top-level "additionalContext" (GitHub Copilot CLI: it ignores
 # Claude Code's hookSpecificOutput, tests/data/copilot/README.md).
 TOP_LEVEL_CONTEXT = (b"copilot",)
+# Agents that read no hook output at all (Cursor drops start-of-session context in the IDE): their brief is in a
+# rules file, and their hook prints nothing.
+NO_HOOK_OUTPUT = (b"cursor",)
 
 
 class HookError(Exception):
@@ -108,8 +111,9 @@ def event_name(arg):
 def agent_name(argv):
     """The agent named after the event (``_hook.py SessionStart copilot``) as bytes, or None."""
     agent = argv[2] if len(argv) > 2 else None
-    if agent is not None and not (len(agent) <= 32 and agent.isascii() and agent.isalnum() and agent.islower()):
-        raise HookError("unknown agent %r" % agent)
+    if agent is not None and not (0 < len(agent) <= 32 and agent.isascii() and agent.replace("-", "").isalnum()
+                                  and agent.islower()):
+        raise HookError("refused agent name %r (want 1-32 of a-z 0-9 -)" % agent)
     return agent.encode() if agent else None
 
 
@@ -129,12 +133,13 @@ def valid_id(value):
 
 
 def session_id_of(payload):
-    """The value of the top-level ``"session_id"`` key, found without parsing JSON.
+    """The value of the top-level ``"session_id"`` key (else ``"conversation_id"``, Cursor's), found without
+    parsing JSON.
 
     A quote inside a JSON string is always escaped, so an unescaped
     ``"session_id"`` followed by ``:`` can only be a key. Claude Code puts it first.
     """
-    value = string_value(payload, b'"session_id"')
+    value = string_value(payload, b'"session_id"') or string_value(payload, b'"conversation_id"')
     if value is None:
         return None
     try:
@@ -484,7 +489,7 @@ def run(argv):
     if _env(b"GITMEM_DISABLE") == b"1":
         return  # set for gitmem's own `claude` summarizer run: never record gitmem itself
     if len(argv) < 2:
-        raise HookError("usage: hook.py <Event>  (for example PostToolUse)")
+        raise HookError("usage: hook.py <Event> [<agent>]  (for example PostToolUse)")
     event = event_name(argv[1])
     agent = agent_name(argv)
     payload = read_stdin().strip()
@@ -498,6 +503,11 @@ def run(argv):
     state = _join(common, STATE)
     if _mode(state) != _S_IFDIR:
         raise HookError("gitmem is not set up in %s; run `gitmem init` (event not recorded)" % _text(start))
+    if agent in NO_HOOK_OUTPUT:
+        # An agent that reads no hook output (``SessionStart cursor``): its brief is in a rules file
+        # (agents/rules_file.py). The event is recorded with the agent's name and nothing is printed.
+        record(event, payload, common, state, git_dir, agent)
+        return
     if event == "UserPromptSubmit":
         try:
             record(event, payload, common, state, agent=agent)

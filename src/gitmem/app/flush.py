@@ -26,7 +26,8 @@ from pathlib import Path
 from typing import Sequence
 
 from gitmem import hook, redact
-from gitmem.agents import codex, codex_transcript, copilot, copilot_log
+from gitmem.agents import activity, codex, codex_transcript, copilot, copilot_log, cursor
+from gitmem.agents.activity import agent_of as session_agent
 from gitmem.app import inject
 from gitmem.capture import compaction, spool, transcript
 from gitmem.compress import summarize
@@ -174,7 +175,7 @@ def _slim(ev: compaction.SpoolEvent) -> compaction.SpoolEvent:
             return [cut(v) for v in value]
         return value
 
-    return compaction.SpoolEvent(ev.ts, ev.event, {k: cut(v) for k, v in ev.payload.items()})
+    return replace(ev, payload={k: cut(v) for k, v in ev.payload.items()})
 
 
 def _read_taken(folder: Path, session_id: str, files: list[Path],
@@ -225,6 +226,10 @@ def flush_session(common_dir: Path, session_id: str) -> SessionFlush | None:
     events, bad = _read_taken(folder, session_id, files, router)
     events = copilot.claude_shaped_events(events)
     router.send()  # before the release below: a kill in between sends them again, and their flush de-duplicates
+    agent = session_agent(session_id, events)
+    last = max((ev.ts for ev in events), default=0.0)
+    tally = activity.Tally(state_dir(common_dir), agent, len(events), last)  # `gitmem status`: events per agent
+    events = cursor.as_gitmem_events(events)  # Cursor's payloads read as gitmem's events
     repo = _repo_for(common_dir, compaction.session_cwd(events))
     root = str(repo.root) if repo.root else None
     # Codex's shell calls reach the hooks without their exit codes: read them from its transcript first
@@ -248,6 +253,7 @@ def flush_session(common_dir: Path, session_id: str) -> SessionFlush | None:
         _propose_decisions(repo, previous.summary)
         spool.quarantine(folder, session_id, bad)
         spool.release(files)
+        tally.count()
         return SessionFlush(session_id, 0, skipped, len(bad), "", previous.summary.summarizer, str(repo.root or ""))
 
     if all(o.kind == "session" for o in new_obs):
@@ -255,16 +261,18 @@ def flush_session(common_dir: Path, session_id: str) -> SessionFlush | None:
         # everyone's memory, and a SessionEnd right after the last Stop's flush is not worth a commit.
         spool.quarantine(folder, session_id, bad)
         spool.release(files)
+        tally.count()
         return SessionFlush(session_id, 0, skipped + len(new_obs), len(bad), "", "", str(repo.root or ""))
 
     all_obs = tuple(previous.observations if previous else ()) + tuple(new_obs)
     summary = build_summary(repo, session_id, all_obs, facts, previous.summary if previous else None,
-                            agent=session_agent(session_id, events), said=said)
+                            agent=agent, said=said)
     notes = _commit_notes(summary)
     result = memory_ref.write_session(repo, session_id, summary.started_at, new_obs, summary, commit_notes=notes)
     _propose_decisions(repo, summary)  # before the release: a worker killed here proposes again next time
     spool.quarantine(folder, session_id, bad)
     spool.release(files)  # only now: the records are in the ref
+    tally.count()
     logger.info("flushed session %s: %d new observations (%d duplicates) in %s", session_id, len(new_obs),
                 skipped, result.commit[:10])
     return SessionFlush(session_id, len(new_obs), skipped, len(bad), result.commit, summary.summarizer,
@@ -278,19 +286,6 @@ def _propose_decisions(repo: Repo, summary: SessionSummary) -> None:
             proposals.propose_decisions(repo.root, summary, state_dir(repo.common_dir))
     except Exception:  # noqa: BLE001 - the session is safe in the ref already
         logger.exception("proposing the decisions of session %s failed", summary.id)
-
-
-def session_agent(session_id: str, events: Sequence[compaction.SpoolEvent]) -> str:
-    """Which agent a session ran in: gitmem watch names its sessions, a hook command may name its agent
-    (``copilot``), Codex names its transcripts."""
-    if session_id.startswith("watch-"):
-        return "watch"
-    named = next((ev.agent for ev in events if ev.agent), "")
-    if named:
-        return named
-    if any(codex.is_codex_transcript(str(ev.payload.get("transcript_path") or "")) for ev in events):
-        return codex.AGENT
-    return "claude-code"
 
 
 def build_summary(repo: Repo, session_id: str, observations: tuple[Observation, ...],

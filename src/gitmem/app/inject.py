@@ -22,7 +22,9 @@ Invariants:
 - The SessionStart hook prints a brief rendered ahead of time
   (``<state>/briefs/<key>.json``, already in Claude Code's hook JSON); this
   module renders it at the end of every flush and sync, and on demand when
-  the hook finds it older than the memory ref or the decision files.
+  the hook finds it older than the memory ref or the decision files, and
+  rewrites the brief in the rules files of agents that read one (Cursor:
+  ``agents/rules_file.py``) at the same time.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from pathlib import Path
 from typing import Sequence
 
 from gitmem import fence, globs
+from gitmem.agents import rules_file
 from gitmem.app import course_change
 from gitmem.app.brief_lines import clip, day, decision_line, review_marker, session_line, source, who, whose
 from gitmem.app.files_in_play import MAX_INTEREST_FILES, by_relevance, files_in_play
@@ -392,6 +395,7 @@ def render_brief(repo: Repo) -> Brief:
     stamp = memory_stamp(repo)
     brief = build_brief(repo, config)
     write_brief(repo, brief, stamp)
+    rules_file.refresh_rules_files(repo, brief.text if brief.items else "")  # agents that read a rules file
     return brief
 
 

@@ -6,7 +6,7 @@ entries it added (a before/after diff of the repository's own config, so
 whatever ``sync`` sets up is covered) in ``<git-common-dir>/gitmem/init.json``.
 
 ``uninstall_repository`` undoes it: Claude Code hooks, the Codex CLI hooks
-and their trust entries, the ``.mcp.json`` entry, what ``setup.remove_sync_setup`` removes (pre-push hook, refspecs), the
+and their trust entries, Cursor's hooks and the brief's rules file, the ``.mcp.json`` entry, what ``setup.remove_sync_setup`` removes (pre-push hook, refspecs), the
 recorded config entries, the files init created that nobody changed or
 committed, and the local state folder. A repository that had nothing of
 gitmem's before ``init`` is byte for byte as it was. The memory ref stays
@@ -20,12 +20,14 @@ import json
 import logging
 import os
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from gitmem import worktree_files
 from gitmem.agents.codex_install import CodexHooksStatus, codex_hooks_status, uninstall_codex
 from gitmem.agents.copilot_install import CopilotHooksStatus, copilot_hooks_status, uninstall_copilot
+from gitmem.agents.cursor_install import CursorStatus, cursor_status, uninstall_cursor
+from gitmem.app import agent_status
 from gitmem.capture import spool
 from gitmem.config import CONFIG_FILE, DECISIONS_DIR, GITMEM_DIR, MEMORY_REF, load_config, read_template, state_dir
 from gitmem.errors import NotARepositoryError, NotInitializedError
@@ -85,6 +87,8 @@ class Status:
     push_held: bool = False
     codex_hooks: CodexHooksStatus | None = None     # the Codex CLI's hooks and their trust (issue 18)
     copilot_hooks: CopilotHooksStatus | None = None  # the Copilot CLI's hooks and its folder trust (issue 18)
+    agents: tuple[agent_status.AgentRow, ...] = ()  # each agent's install and events seen (issue 18)
+    cursor: CursorStatus | None = None              # Cursor's hooks and the brief's rules file (issue 18)
 
 
 def open_repo(path: str | Path | None = None) -> Repo:
@@ -271,6 +275,8 @@ def repository_status(repo: Repo) -> Status:
         push_held=sharing.is_held(repo),
         codex_hooks=codex_hooks_status(root),
         copilot_hooks=copilot_hooks_status(root),
+        agents=agent_status.agent_rows(repo),
+        cursor=cursor_status(root),
     )
 
 
@@ -287,6 +293,7 @@ class UninstallResult:
     removed: tuple[str, ...]            # what else was removed, one line each
     kept: tuple[str, ...]               # what was left on purpose, and why
     copilot: InstallResult | None = None  # None when there was nothing of Copilot's to remove
+    cursor: InstallResult | None = None  # None when there was nothing of Cursor's to remove
 
 
 def _record_config(repo: Repo, before: list[tuple[str, str]], after: list[tuple[str, str]]) -> None:
@@ -366,6 +373,12 @@ def uninstall_repository(repo: Repo, *, purge_memory: bool = False) -> Uninstall
     copilot: InstallResult | None = uninstall_copilot(root)
     if copilot is not None and copilot.unchanged and not copilot.notes:
         copilot = None   # nor Copilot
+    cursor_hooks, cursor_rules = uninstall_cursor(root)
+    if cursor_rules.changed or cursor_rules.notes:
+        cursor_hooks = replace(cursor_hooks, unchanged=False, notes=cursor_hooks.notes + cursor_rules.notes
+                               + ((f"removed the brief from {cursor_rules.path.relative_to(root)}",)
+                                  if cursor_rules.changed else ()))
+    cursor = None if cursor_hooks.unchanged and not cursor_hooks.notes else cursor_hooks  # None: never set up
     mcp = mcp_config.unregister_mcp_server(root)
     kept: list[str] = []
     removed = list(setup.remove_sync_setup(repo))
@@ -400,4 +413,4 @@ def uninstall_repository(repo: Repo, *, purge_memory: bool = False) -> Uninstall
             removed.append(str(local))
     logger.info("uninstalled gitmem from %s: %s", root, removed)
     return UninstallResult(claude=claude, mcp=mcp, codex=codex, copilot=copilot, removed=tuple(removed),
-                           kept=tuple(kept))
+                           kept=tuple(kept), cursor=cursor)

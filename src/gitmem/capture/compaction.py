@@ -58,7 +58,7 @@ class SpoolEvent:
     event: str
     payload: dict
     head: str = ""      # SessionStart only: the commit checked out as the session started (hook.read_head)
-    agent: str = ""     # the agent the hook command named (``_hook.py <Event> copilot``), '' for Claude Code's
+    agent: str = ""     # the agent the hook command named (``_hook.py <Event> <agent>``), else ''
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +126,7 @@ def parse_spool_line(line: bytes) -> SpoolEvent | None:
         head = data.get("head")
         head = head if isinstance(head, str) and _HEAD.fullmatch(head) else ""
         agent = data.get("agent")
-        agent = agent if isinstance(agent, str) and len(agent) <= 32 and agent.isascii() and agent.isalnum() else ""
+        agent = agent if isinstance(agent, str) and _SAFE_ID.fullmatch(agent) else ""
         return SpoolEvent(float(ts), event, payload, head, agent)
     except (ValueError, TypeError, RecursionError):
         return None

@@ -19,7 +19,7 @@ commands = typer.Typer()
 @commands.command()
 def hook(event: str = typer.Argument(..., help="The Claude Code hook event, e.g. PostToolUse or post-tool-use."),
          agent: Optional[str] = typer.Argument(None, help="The agent whose hook file runs it, when not Claude "
-                                               "Code (copilot).")) -> None:
+                                               "Code (copilot; cursor: recorded, nothing printed).")) -> None:
     """Record one Claude Code hook event from stdin (what the installed hooks run)."""
     from gitmem import hook as hook_module
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -21,6 +22,7 @@ from gitmem.store.memory_ref import SessionRecord
 from gitmem.store.records import Observation, ObservationBatch, SessionSummary, render_summary_body
 
 if TYPE_CHECKING:  # only for the annotations: the CLI imports these modules itself, only where used
+    from gitmem.app.agent_status import AgentRow
     from gitmem.app.why import Why
     from gitmem.decisions.check import CheckResult
     from gitmem.decisions.decision_files import DecisionFile
@@ -179,6 +181,8 @@ def status_json(st: Status) -> JSONObject:
         "claude_hooks": st.hooks.to_json(),
         "codex_hooks": st.codex_hooks.to_json() if st.codex_hooks else None,
         "copilot_hooks": st.copilot_hooks.to_json() if st.copilot_hooks else None,
+        "cursor": st.cursor.to_json() if st.cursor else None,
+        "agents": [row.to_json() for row in st.agents],
         "spool": {"sessions": st.backlog.sessions, "files": st.backlog.files, "bytes": st.backlog.bytes,
                   "unreadable_files": st.backlog.bad_files, "flush_requests": st.backlog.requests},
         "last_flush": st.last_flush,
@@ -188,6 +192,23 @@ def status_json(st: Status) -> JSONObject:
         "remotes": [r.to_dict() for r in st.remotes],
         "memory_push_held": st.push_held,
     }
+
+
+def agent_lines(rows: Iterable[AgentRow]) -> list[str]:
+    """One line per agent: installed or not, events seen, the last event's time; a silent adapter said loudly."""
+    lines = []
+    for row in rows:
+        seen = row.seen
+        last = time.strftime("%Y-%m-%d %H:%M", time.localtime(seen.last_ts)) if seen.last_ts else ""
+        state = "installed" if row.installed else "not installed"
+        if row.silent:
+            lines.append(f"agent:        {row.label}: {state}, but 0 events seen: its hooks have not run here "
+                         "yet (start a session; if this stays at 0, the client is not running gitmem's hooks)")
+            continue
+        waiting = f" ({seen.pending} not yet flushed)" if seen.pending else ""
+        lines.append(f"agent:        {row.label}: {state}, {seen.events} events seen{waiting}"
+                     + (f", last {last}" if last else ""))
+    return lines
 
 
 def status_text(st: Status) -> str:
@@ -225,6 +246,12 @@ def status_text(st: Status) -> str:
         lines.append("copilot hooks: " + ("installed in .github/hooks/gitmem.json, folder trusted"
                                           if copilot.installed else "not running (see the problems below)"))
         lines += [f"  problem: {problem}" for problem in copilot.problems]
+    cursor = st.cursor
+    if cursor is not None and (cursor.hooked or cursor.problems):
+        lines.append("cursor hooks: " + ("installed in .cursor/hooks.json, brief in .cursor/rules/gitmem.mdc"
+                                         if cursor.installed and cursor.rules_file else "incomplete"))
+        lines += [f"  problem: {problem}" for problem in cursor.problems]
+    lines += agent_lines(st.agents)
     b = st.backlog
     lines.append(f"spool:        {b.sessions} sessions waiting, {_human_bytes(b.bytes)}"
                  + (f", {b.bad_files} files of unreadable lines kept aside" if b.bad_files else ""))

@@ -18,6 +18,27 @@ if TYPE_CHECKING:  # for annotations only: commands import what they use when th
 commands = typer.Typer()
 
 
+def _install_cursor(repo, shared: bool) -> None:
+    """Cursor's hooks and the brief's rules file, filled with the brief as it is now."""
+    from gitmem.agents.cursor_install import install_cursor
+    from gitmem.app import inject
+    from gitmem.app.project import root_of
+
+    hooks, rules = install_cursor(root_of(repo), shared=shared)
+    inject.refresh_brief(repo)  # renders the brief, which rewrites the rules file's block
+    _render_install([hooks])
+    _render_rules(rules, "the brief, rewritten at every flush and sync")
+
+
+def _render_rules(rules, done: str) -> None:
+    import os
+
+    if rules.changed:
+        typer.echo(f"{os.path.relpath(rules.path)}: {done}")
+    for note in rules.notes:
+        typer.echo(f"note: {note}")
+
+
 def _render_install(results, unchanged: str = "gitmem's hooks already up to date") -> None:
     import os
 
@@ -37,7 +58,7 @@ def init(
     shared: bool = typer.Option(False, "--shared", help="Write portable `gitmem hook` commands to "
                                 "the committed .claude/settings.json instead of .claude/settings.local.json."),
     no_hooks: bool = typer.Option(False, "--no-hooks", help="Do not install any agent's hooks (Claude Code, "
-                                  "Codex CLI, Copilot CLI)."),
+                                  "Codex CLI, Copilot CLI, Cursor)."),
     force: bool = typer.Option(False, "--force", help="Install the hooks even where the gitmem plugin is "
                                "enabled (each event is then recorded twice)."),
     fetch: bool = typer.Option(True, "--fetch/--no-fetch", help="Before creating .gitmem/, fetch the branch "
@@ -45,8 +66,9 @@ def init(
 ) -> None:
     """Set up gitmem in this repository: settings, decision folder, local state, and the hooks of each agent it
     finds (Claude Code always; the Codex CLI when the repository has .codex/ or `codex` is on PATH; the Copilot CLI
-    when it has .github/copilot-instructions.md or .github/hooks/, or `copilot` is on PATH)."""
-    from gitmem.agents import codex, copilot
+    when it has .github/copilot-instructions.md or .github/hooks/, or `copilot` is on PATH; Cursor when it has
+    .cursor/ or `cursor-agent` is on PATH)."""
+    from gitmem.agents import codex, copilot, cursor
     from gitmem.agents.codex_install import install_codex
     from gitmem.agents.copilot_install import install_copilot
     from gitmem.app.project import init_repository
@@ -85,6 +107,10 @@ def init(
     if why:
         _render_install([install_copilot(result.root, shared=shared)])
         agents.append(f"Copilot CLI ({why})")
+    why = "" if no_hooks else cursor.found_here(result.root)
+    if why:
+        _install_cursor(repo, shared=shared)
+        agents.append(f"Cursor ({why})")
     typer.echo(f"agents set up: {', '.join(agents) or 'none (--no-hooks)'}")
     typer.echo(f"memory ref: refs/notes/gitmem; local state: {result.state_dir}")
     if result.identity_warning:
@@ -93,25 +119,30 @@ def init(
 
 @commands.command()
 def install(
-    target: str = typer.Argument(..., help="What to hook gitmem into: claude, codex or copilot."),
+    target: str = typer.Argument(..., help="What to hook gitmem into: claude, codex, copilot or cursor."),
     shared: bool = typer.Option(False, "--shared", help="Portable `gitmem hook` commands in "
-                                ".claude/settings.json (copilot: .github/hooks/gitmem.json), for the team to "
-                                "commit (costs 1.25x a Python start per tool call against 0.83x for the default)."),
+                                ".claude/settings.json (copilot: .github/hooks/gitmem.json; cursor: "
+                                ".cursor/hooks.json and the rules file), not git-ignored, for the team to commit "
+                                "(costs 1.25x a Python start per tool call against 0.83x for the default)."),
     force: bool = typer.Option(False, "--force", help="Install even where the gitmem plugin is enabled."),
 ) -> None:
-    """Hook gitmem into Claude Code (`gitmem install claude`), the Codex CLI (`gitmem install codex`) or the
-    Copilot CLI (`gitmem install copilot`) here."""
+    """Hook gitmem into Claude Code (`gitmem install claude`), the Codex CLI (`gitmem install codex`), the
+    Copilot CLI (`gitmem install copilot`) or Cursor (`gitmem install cursor`: .cursor/hooks.json, and the brief
+    in .cursor/rules/gitmem.mdc) here."""
     from gitmem.app.project import init_repository, root_of
     from gitmem.integrations.install import install_claude
 
-    if target not in ("claude", "codex", "copilot"):
-        raise typer.BadParameter("choose `claude`, `codex` or `copilot`", param_hint="TARGET")
+    if target not in ("claude", "codex", "copilot", "cursor"):
+        raise typer.BadParameter("choose `claude`, `codex`, `copilot` or `cursor`", param_hint="TARGET")
     if target == "codex" and (shared or force):
         raise typer.BadParameter("--shared and --force go with `gitmem install claude`")
-    if target == "copilot" and force:
+    if target in ("copilot", "cursor") and force:
         raise typer.BadParameter("--force goes with `gitmem install claude`")
     repo = current_repo()
     init_repository(repo, shared=shared)  # the hook records nothing without the state folder
+    if target == "cursor":
+        _install_cursor(repo, shared=shared)
+        return
     if target == "codex":
         from gitmem.agents.codex_install import install_codex
 
@@ -129,7 +160,9 @@ def install(
 def uninstall(
     target: Optional[str] = typer.Argument(None, help="claude: only the Claude Code hooks and the .mcp.json "
                                            "entry; codex: only the Codex CLI hooks and their trust entries; "
-                                           "copilot: only .github/hooks/gitmem.json's hooks. "
+                                           "copilot: only .github/hooks/gitmem.json's hooks; "
+                                           "cursor: only .cursor/hooks.json's gitmem hooks and the brief's rules "
+                                           "file. "
                                            "Without it: everything `gitmem init` set up."),
     shared: bool = typer.Option(False, "--shared", help="With claude: only .claude/settings.json."),
     local: bool = typer.Option(False, "--local", help="With claude: only .claude/settings.local.json."),
@@ -139,14 +172,23 @@ def uninstall(
     """Remove what gitmem set up here: hooks, .mcp.json entry, pre-push hook, refspecs, config, local state."""
     from gitmem.app.project import root_of
 
-    if target not in (None, "claude", "codex", "copilot"):
-        raise typer.BadParameter("choose `claude`, `codex` or `copilot`", param_hint="TARGET")
+    if target not in (None, "claude", "codex", "copilot", "cursor"):
+        raise typer.BadParameter("choose `claude`, `codex`, `copilot` or `cursor`", param_hint="TARGET")
     if target == "copilot":
         if shared or local or purge_memory:
             raise typer.BadParameter("--shared, --local and --purge-memory do not go with `copilot`")
         from gitmem.agents.copilot_install import uninstall_copilot
 
         _render_install([uninstall_copilot(root_of(current_repo()))], unchanged="no gitmem hooks here")
+        return
+    if target == "cursor":
+        if shared or local or purge_memory:
+            raise typer.BadParameter("--shared, --local and --purge-memory do not go with `cursor`")
+        from gitmem.agents.cursor_install import uninstall_cursor
+
+        hooks, rules = uninstall_cursor(root_of(current_repo()))
+        _render_install([hooks], unchanged="no gitmem hooks here")
+        _render_rules(rules, "removed the brief")
         return
     if target == "codex":
         if shared or local or purge_memory:
@@ -168,7 +210,7 @@ def uninstall(
 
         result = uninstall_repository(repo, purge_memory=purge_memory)
         mcp: McpConfigResult | None = result.mcp
-        claude = result.claude + tuple(r for r in (result.codex, result.copilot) if r is not None)
+        claude = result.claude + tuple(r for r in (result.codex, result.copilot, result.cursor) if r is not None)
     else:
         from gitmem.integrations.install import uninstall_claude
         from gitmem.integrations.mcp_config import unregister_mcp_server

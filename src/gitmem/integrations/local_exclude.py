@@ -16,7 +16,8 @@ from gitmem.git import Repo
 from gitmem.git.worktree import exclude_file
 from gitmem.integrations.jsondoc import write_atomic
 
-EXCLUDE_COMMENT = "# gitmem: personal Claude Code settings (absolute paths)"
+COMMENT_PREFIX = "# gitmem: "
+EXCLUDE_COMMENT = COMMENT_PREFIX + "personal Claude Code settings (absolute paths)"
 
 
 def top_relative(repo: Repo, path: Path, fallback: str) -> str:
@@ -29,12 +30,13 @@ def top_relative(repo: Repo, path: Path, fallback: str) -> str:
         return fallback
 
 
-def add_exclude(repo: Repo, rel: str) -> Path:
+def add_exclude(repo: Repo, rel: str, comment: str = EXCLUDE_COMMENT) -> Path:
+    """Add ``/<rel>`` under ``comment`` (a ``# gitmem: ...`` line saying why)."""
     path = exclude_file(repo)
     text = path.read_text(encoding="utf-8") if path.exists() else ""
     if text and not text.endswith("\n"):
         text += "\n"
-    write_atomic(path, (text + f"{EXCLUDE_COMMENT}\n/{rel}\n").encode("utf-8"))
+    write_atomic(path, (text + f"{comment}\n/{rel}\n").encode("utf-8"))
     return path
 
 
@@ -46,7 +48,7 @@ def remove_exclude(repo: Repo, rel: str) -> bool:
     kept: list[str] = []
     for line in lines:
         if line.rstrip("\r\n") == f"/{rel}":
-            if kept and kept[-1].rstrip("\r\n") == EXCLUDE_COMMENT:
+            if kept and kept[-1].startswith(COMMENT_PREFIX):
                 kept.pop()
             continue
         kept.append(line)
