@@ -34,14 +34,13 @@ from typing import Any
 
 from gitmem.agents.codex import CODEX_EVENTS, HOOKS_FILE, codex_home, hooks_config, hooks_path, trust_hash, trust_key
 from gitmem.agents.codex_config import TrustState, plan_hook_trust, read_trust
+from gitmem.agents.project_hooks import keep_personal
 from gitmem.config import state_dir
 from gitmem.errors import ConfigError, GitmemError
 from gitmem.git import Repo, discover
-from gitmem.git.worktree import is_tracked, matches_ignore_rules
 from gitmem.integrations.claude_commands import command_problems, fast_command, hook_file, personal_python
 from gitmem.integrations.install import InstallResult, _merge, _spots, read_hooks_file, remove_gitmem_hooks
 from gitmem.integrations.jsondoc import JsonDoc, read_install_record, write_atomic, write_install_record
-from gitmem.integrations.local_exclude import add_exclude, top_relative
 
 logger = logging.getLogger(__name__)
 
@@ -146,13 +145,9 @@ def install_codex(root: Path, python: str | None = None, *, hook_path: Path | No
         notes.append(TRUST_PROJECT_HINT)
     new_entry = {"created": sorted(set(entry["created"] if entry and had_gitmem else []) | set(created + made)),
                  "exclude": bool(entry and had_gitmem and entry.get("exclude")), "trusted": sorted(keys)}
-    top_rel = top_relative(repo, path, HOOKS_FILE)
-    if is_tracked(repo, top_rel):
-        notes.append(f"{HOOKS_FILE} is tracked by git, so its absolute paths would be committed; "
-                     f"untrack it with `git rm --cached {HOOKS_FILE}`")
-    elif not matches_ignore_rules(repo, top_rel):
-        exclude = add_exclude(repo, top_rel)
-        notes.append(f"added {top_rel} to {exclude} so git ignores it")
+    kept, excluded = keep_personal(repo, path, HOOKS_FILE)
+    notes += kept
+    if excluded:
         new_entry["exclude"] = True
     if new_entry != entry:
         record["files"][str(path)] = new_entry

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Sequence
 
 from gitmem import hook, redact
-from gitmem.agents import codex, codex_transcript
+from gitmem.agents import codex, codex_transcript, gemini, gemini_events, gemini_transcript
 from gitmem.app import inject
 from gitmem.capture import compaction, spool, transcript
 from gitmem.compress import summarize
@@ -223,6 +223,8 @@ def flush_session(common_dir: Path, session_id: str) -> SessionFlush | None:
         return None
     router = _Router(common_dir, session_id)
     events, bad = _read_taken(folder, session_id, files, router)
+    agent = session_agent(session_id, events)
+    events = gemini_events.as_claude_events(events)  # Gemini's payloads read in Claude Code's shape
     router.send()  # before the release below: a kill in between sends them again, and their flush de-duplicates
     repo = _repo_for(common_dir, compaction.session_cwd(events))
     root = str(repo.root) if repo.root else None
@@ -258,7 +260,7 @@ def flush_session(common_dir: Path, session_id: str) -> SessionFlush | None:
 
     all_obs = tuple(previous.observations if previous else ()) + tuple(new_obs)
     summary = build_summary(repo, session_id, all_obs, facts, previous.summary if previous else None,
-                            agent=session_agent(session_id, events), said=said)
+                            agent=agent, said=said)
     notes = _commit_notes(summary)
     result = memory_ref.write_session(repo, session_id, summary.started_at, new_obs, summary, commit_notes=notes)
     _propose_decisions(repo, summary)  # before the release: a worker killed here proposes again next time
@@ -280,11 +282,14 @@ def _propose_decisions(repo: Repo, summary: SessionSummary) -> None:
 
 
 def session_agent(session_id: str, events: Sequence[compaction.SpoolEvent]) -> str:
-    """Which agent a session ran in: gitmem watch names its sessions, Codex names its transcripts."""
+    """Which agent a session ran in: gitmem watch names its sessions, Codex names its transcripts, the Gemini CLI
+    its events and transcripts."""
     if session_id.startswith("watch-"):
         return "watch"
     if any(codex.is_codex_transcript(str(ev.payload.get("transcript_path") or "")) for ev in events):
         return codex.AGENT
+    if gemini_events.is_gemini_session(events):
+        return gemini.AGENT
     return "claude-code"
 
 
@@ -341,6 +346,8 @@ def _read_transcript(path: str, session_id: str) -> transcript.Transcript:
     try:
         if codex.is_codex_transcript(path):
             return codex_transcript.read_codex_transcript(path)
+        if gemini.is_gemini_transcript(path):
+            return gemini_transcript.read_gemini_transcript(path)
         return transcript.read_transcript(path)
     except Exception:  # noqa: BLE001 - nothing of it is kept, so nothing unredacted is stored or sent
         logger.warning("the transcript of session %s was left out: it could not be read and redacted", session_id,

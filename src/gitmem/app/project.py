@@ -6,7 +6,7 @@ entries it added (a before/after diff of the repository's own config, so
 whatever ``sync`` sets up is covered) in ``<git-common-dir>/gitmem/init.json``.
 
 ``uninstall_repository`` undoes it: Claude Code hooks, the Codex CLI hooks
-and their trust entries, the ``.mcp.json`` entry, what ``setup.remove_sync_setup`` removes (pre-push hook, refspecs), the
+and their trust entries, the Gemini CLI hooks, the ``.mcp.json`` entry, what ``setup.remove_sync_setup`` removes (pre-push hook, refspecs), the
 recorded config entries, the files init created that nobody changed or
 committed, and the local state folder. A repository that had nothing of
 gitmem's before ``init`` is byte for byte as it was. The memory ref stays
@@ -25,6 +25,7 @@ from pathlib import Path
 
 from gitmem import worktree_files
 from gitmem.agents.codex_install import CodexHooksStatus, codex_hooks_status, uninstall_codex
+from gitmem.agents.gemini_install import GeminiHooksStatus, gemini_hooks_status, uninstall_gemini
 from gitmem.capture import spool
 from gitmem.config import CONFIG_FILE, DECISIONS_DIR, GITMEM_DIR, MEMORY_REF, load_config, read_template, state_dir
 from gitmem.errors import NotARepositoryError, NotInitializedError
@@ -83,6 +84,7 @@ class Status:
     remotes: tuple[sharing.RemoteState, ...] = ()   # which remotes receive memory (issue 15 item 8)
     push_held: bool = False
     codex_hooks: CodexHooksStatus | None = None     # the Codex CLI's hooks and their trust (issue 18)
+    gemini_hooks: GeminiHooksStatus | None = None   # the Gemini CLI's hooks and its folder trust (issue 18)
 
 
 def open_repo(path: str | Path | None = None) -> Repo:
@@ -268,6 +270,7 @@ def repository_status(repo: Repo) -> Status:
         remotes=tuple(sharing.remote_states(repo)),
         push_held=sharing.is_held(repo),
         codex_hooks=codex_hooks_status(root),
+        gemini_hooks=gemini_hooks_status(root),
     )
 
 
@@ -283,6 +286,7 @@ class UninstallResult:
     codex: InstallResult | None         # None when there was nothing of Codex's to remove
     removed: tuple[str, ...]            # what else was removed, one line each
     kept: tuple[str, ...]               # what was left on purpose, and why
+    gemini: InstallResult | None = None  # None when there was nothing of the Gemini CLI's to remove
 
 
 def _record_config(repo: Repo, before: list[tuple[str, str]], after: list[tuple[str, str]]) -> None:
@@ -359,6 +363,8 @@ def uninstall_repository(repo: Repo, *, purge_memory: bool = False) -> Uninstall
     codex: InstallResult | None = uninstall_codex(root)
     if codex is not None and codex.unchanged and not codex.notes:
         codex = None   # Codex was never set up here: nothing to report
+    gemini_result = uninstall_gemini(root)
+    gemini = None if gemini_result.unchanged and not gemini_result.notes else gemini_result
     mcp = mcp_config.unregister_mcp_server(root)
     kept: list[str] = []
     removed = list(setup.remove_sync_setup(repo))
@@ -392,4 +398,5 @@ def uninstall_repository(repo: Repo, *, purge_memory: bool = False) -> Uninstall
             shutil.rmtree(local)
             removed.append(str(local))
     logger.info("uninstalled gitmem from %s: %s", root, removed)
-    return UninstallResult(claude=claude, mcp=mcp, codex=codex, removed=tuple(removed), kept=tuple(kept))
+    return UninstallResult(claude=claude, mcp=mcp, codex=codex, removed=tuple(removed), kept=tuple(kept),
+                           gemini=gemini)

@@ -178,6 +178,7 @@ def status_json(st: Status) -> JSONObject:
         },
         "claude_hooks": st.hooks.to_json(),
         "codex_hooks": st.codex_hooks.to_json() if st.codex_hooks else None,
+        "gemini_hooks": st.gemini_hooks.to_json() if st.gemini_hooks else None,
         "spool": {"sessions": st.backlog.sessions, "files": st.backlog.files, "bytes": st.backlog.bytes,
                   "unreadable_files": st.backlog.bad_files, "flush_requests": st.backlog.requests},
         "last_flush": st.last_flush,
@@ -219,6 +220,11 @@ def status_text(st: Status) -> str:
         lines.append("codex hooks:  " + ("installed in .codex/hooks.json, trusted" if codex.installed
                                          else "not running (see the problems below)"))
         lines += [f"  problem: {problem}" for problem in codex.problems]
+    gem = st.gemini_hooks
+    if gem is not None and (gem.hooked or gem.problems):
+        lines.append("gemini hooks: " + ("installed in .gemini/settings.json, folder trusted" if gem.installed
+                                         else "not running (see the problems below)"))
+        lines += [f"  problem: {problem}" for problem in gem.problems]
     b = st.backlog
     lines.append(f"spool:        {b.sessions} sessions waiting, {_human_bytes(b.bytes)}"
                  + (f", {b.bad_files} files of unreadable lines kept aside" if b.bad_files else ""))

@@ -37,15 +37,16 @@ def init(
     shared: bool = typer.Option(False, "--shared", help="Write portable `gitmem hook` commands to "
                                 "the committed .claude/settings.json instead of .claude/settings.local.json."),
     no_hooks: bool = typer.Option(False, "--no-hooks", help="Do not install any agent's hooks (Claude Code, "
-                                  "Codex CLI)."),
+                                  "Codex CLI, Gemini CLI)."),
     force: bool = typer.Option(False, "--force", help="Install the hooks even where the gitmem plugin is "
                                "enabled (each event is then recorded twice)."),
     fetch: bool = typer.Option(True, "--fetch/--no-fetch", help="Before creating .gitmem/, fetch the branch "
                                "you pull from, so files your team already pushed are pulled, not copied."),
 ) -> None:
     """Set up gitmem in this repository: settings, decision folder, local state, and the hooks of each agent it
-    finds (Claude Code always; the Codex CLI when the repository has .codex/ or `codex` is on PATH)."""
-    from gitmem.agents import codex
+    finds (Claude Code always; the Codex CLI when the repository has .codex/ or `codex` is on PATH; the Gemini CLI
+    when it has .gemini/ or `gemini` is on PATH)."""
+    from gitmem.agents import codex, gemini
     from gitmem.agents.codex_install import install_codex
     from gitmem.app.project import init_repository
     from gitmem.integrations.claude_plugin import enabled_plugin
@@ -79,6 +80,12 @@ def init(
     if why:
         _render_install([install_codex(result.root)])
         agents.append(f"Codex CLI ({why})")
+    why = "" if no_hooks else gemini.found_here(result.root)
+    if why:
+        from gitmem.agents.gemini_install import install_gemini
+
+        _render_install([install_gemini(result.root, shared=shared)])
+        agents.append(f"Gemini CLI ({why})")
     typer.echo(f"agents set up: {', '.join(agents) or 'none (--no-hooks)'}")
     typer.echo(f"memory ref: refs/notes/gitmem; local state: {result.state_dir}")
     if result.identity_warning:
@@ -87,22 +94,30 @@ def init(
 
 @commands.command()
 def install(
-    target: str = typer.Argument(..., help="What to hook gitmem into: claude or codex."),
+    target: str = typer.Argument(..., help="What to hook gitmem into: claude, codex or gemini."),
     shared: bool = typer.Option(False, "--shared", help="Portable `gitmem hook` commands in "
-                                ".claude/settings.json, for the team to commit (costs 1.25x a Python start "
-                                "per tool call against 0.83x for the default)."),
+                                ".claude/settings.json (gemini: .gemini/settings.json), for the team to commit (costs "
+                                "1.25x a Python start per tool call against 0.83x for the default)."),
     force: bool = typer.Option(False, "--force", help="Install even where the gitmem plugin is enabled."),
 ) -> None:
-    """Hook gitmem into Claude Code (`gitmem install claude`) or the Codex CLI (`gitmem install codex`) here."""
+    """Hook gitmem into Claude Code (`gitmem install claude`), the Codex CLI (`gitmem install codex`) or the Gemini
+    CLI (`gitmem install gemini`) here."""
     from gitmem.app.project import init_repository, root_of
     from gitmem.integrations.install import install_claude
 
-    if target not in ("claude", "codex"):
-        raise typer.BadParameter("choose `claude` or `codex`", param_hint="TARGET")
+    if target not in ("claude", "codex", "gemini"):
+        raise typer.BadParameter("choose `claude`, `codex` or `gemini`", param_hint="TARGET")
     if target == "codex" and (shared or force):
         raise typer.BadParameter("--shared and --force go with `gitmem install claude`")
+    if target == "gemini" and force:
+        raise typer.BadParameter("--force goes with `gitmem install claude`")
     repo = current_repo()
     init_repository(repo, shared=shared)  # the hook records nothing without the state folder
+    if target == "gemini":
+        from gitmem.agents.gemini_install import install_gemini
+
+        _render_install([install_gemini(root_of(repo), shared=shared)])
+        return
     if target == "codex":
         from gitmem.agents.codex_install import install_codex
 
@@ -114,8 +129,9 @@ def install(
 @commands.command()
 def uninstall(
     target: Optional[str] = typer.Argument(None, help="claude: only the Claude Code hooks and the .mcp.json "
-                                           "entry; codex: only the Codex CLI hooks and their trust entries. "
-                                           "Without it: everything `gitmem init` set up."),
+                                           "entry; codex: only the Codex CLI hooks and their trust entries; "
+                                           "gemini: only the Gemini CLI hooks. Without it: everything `gitmem "
+                                           "init` set up."),
     shared: bool = typer.Option(False, "--shared", help="With claude: only .claude/settings.json."),
     local: bool = typer.Option(False, "--local", help="With claude: only .claude/settings.local.json."),
     purge_memory: bool = typer.Option(False, "--purge-memory", help="Also delete the memory ref "
@@ -124,8 +140,15 @@ def uninstall(
     """Remove what gitmem set up here: hooks, .mcp.json entry, pre-push hook, refspecs, config, local state."""
     from gitmem.app.project import root_of
 
-    if target not in (None, "claude", "codex"):
-        raise typer.BadParameter("choose `claude` or `codex`", param_hint="TARGET")
+    if target not in (None, "claude", "codex", "gemini"):
+        raise typer.BadParameter("choose `claude`, `codex` or `gemini`", param_hint="TARGET")
+    if target == "gemini":
+        if shared or local or purge_memory:
+            raise typer.BadParameter("--shared, --local and --purge-memory do not go with `gemini`")
+        from gitmem.agents.gemini_install import uninstall_gemini
+
+        _render_install([uninstall_gemini(root_of(current_repo()))], unchanged="no gitmem hooks here")
+        return
     if target == "codex":
         if shared or local or purge_memory:
             raise typer.BadParameter("--shared, --local and --purge-memory do not go with `codex`")
@@ -146,7 +169,7 @@ def uninstall(
 
         result = uninstall_repository(repo, purge_memory=purge_memory)
         mcp: McpConfigResult | None = result.mcp
-        claude = result.claude + ((result.codex,) if result.codex is not None else ())
+        claude = result.claude + tuple(r for r in (result.codex, result.gemini) if r is not None)
     else:
         from gitmem.integrations.install import uninstall_claude
         from gitmem.integrations.mcp_config import unregister_mcp_server
