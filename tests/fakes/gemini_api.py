@@ -111,6 +111,7 @@ class ScriptedGemini(LoopbackServer):
         self.requests: list[Request] = []
         self.unknown: list[str] = []
         self.unscripted: list[str] = []
+        self.preambles: dict[str, str] = {}   # script marker -> what the model says with its first tool call
         self._lock = threading.Lock()
         super().__init__()
         self._serve_scripted("scripted-gemini", Request, "x-request-id")
@@ -138,7 +139,8 @@ class ScriptedGemini(LoopbackServer):
         step = function_calls_since(contents, index)
         if step < len(script.steps):
             call = script.steps[step]
-            return [{"functionCall": {"name": call.name, "args": call.input}}]
+            said = self.preambles.get(script.marker) if step == 0 else None
+            return [{"text": said}] * bool(said) + [{"functionCall": {"name": call.name, "args": call.input}}]
         return [{"text": script.final}]
 
     def _side_answer(self, req: Request) -> str:
@@ -152,7 +154,7 @@ class ScriptedGemini(LoopbackServer):
         for name, spec in props.items():
             kind = spec.get("type") if isinstance(spec, dict) else None
             enum = spec.get("enum") if isinstance(spec, dict) else None
-            answer[name] = enum[0] if enum else {"string": "", "boolean": False, "number": 0, "integer": 0,
+            answer[name] = enum[0] if enum else {"string": "", "boolean": False, "number": 1, "integer": 1,
                                                   "array": [], "object": {}}.get(str(kind).lower(), "")
         if "next_speaker" in answer:
             answer["next_speaker"] = "user"  # the turn is over: never ask the model to go on by itself
