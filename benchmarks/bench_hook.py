@@ -10,6 +10,8 @@ Runs, interleaved in one loop so machine noise hits both alike:
   F: <python> -I -S <gitmem>/_hook.py SessionStart      (HEAD read from the ref files + append + the
                                                           pre-rendered brief printed; once per session)
   G, H: the installed PostToolUse and SessionStart with the Codex CLI's payloads (tests/data/codex/hooks/)
+  I, J: the installed AfterTool (PostToolUse) and BeforeAgent (UserPromptSubmit: the escaped brief in front of
+     the prompt, taken off before recall) with the Gemini CLI's payloads (tests/data/gemini-cli/hooks/)
 each fed the real PostToolUse payload from the Claude Code fixture (G, H: Codex's), in an
 initialized temporary repository. Prints medians and ratios to the baseline.
 
@@ -41,6 +43,7 @@ from gitmem.store.records import SessionSummary
 HOOK = Path(gitmem.__file__).parent / "_hook.py"
 FIXTURE = Path(__file__).resolve().parents[1] / "tests" / "data" / "session-hooks.jsonl"
 CODEX_PAYLOADS = Path(__file__).resolve().parents[1] / "tests" / "data" / "codex" / "hooks"
+GEMINI_PAYLOADS = Path(__file__).resolve().parents[1] / "tests" / "data" / "gemini-cli" / "hooks"
 
 
 def payload(event: str) -> bytes:
@@ -52,7 +55,12 @@ def payload(event: str) -> bytes:
 
 def codex_payload(name: str) -> bytes:
     """A payload the real Codex CLI sent (recorded by tests/data/codex/record.py), as one line."""
-    return json.dumps(json.loads((CODEX_PAYLOADS / f"{name}.json").read_text())).encode()
+    return recorded_payload(CODEX_PAYLOADS, name)
+
+
+def recorded_payload(folder: Path, name: str) -> bytes:
+    """A payload a real client sent, recorded in ``folder`` (tests/data/<agent>/hooks/), as one line."""
+    return json.dumps(json.loads((folder / f"{name}.json").read_text())).encode()
 
 
 def main() -> int:
@@ -101,6 +109,11 @@ def main() -> int:
                 [python, "-I", "-S", str(HOOK), "PostToolUse"], codex_payload("PostToolUse")),
             "Codex: _hook.py SessionStart (HEAD + append + pre-rendered brief)": (
                 [python, "-I", "-S", str(HOOK), "SessionStart"], codex_payload("SessionStart-startup")),
+            "Gemini: _hook.py PostToolUse (AfterTool, installed)": (
+                [python, "-I", "-S", str(HOOK), "PostToolUse"],
+                recorded_payload(GEMINI_PAYLOADS, "AfterTool-run_shell_command")),
+            "Gemini: _hook.py UserPromptSubmit (BeforeAgent, brief in front)": (
+                [python, "-I", "-S", str(HOOK), "UserPromptSubmit"], recorded_payload(GEMINI_PAYLOADS, "BeforeAgent")),
         }
         if args.other_hook is not None:
             cases["other _hook.py UserPromptSubmit (matches)"] = ([python, "-I", "-S", str(args.other_hook),

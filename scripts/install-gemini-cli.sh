@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Install the pinned Gemini CLI into .cache/gemini-cli/ for recording its hook payloads (tests/data/gemini-cli/)
-# and, later, its end-to-end tests. Safe to run again: when the stamp file says this version is installed and
-# the binary is there, it does nothing. The same skip rules as scripts/install-codex.sh:
+# Install the pinned Gemini CLI into .cache/gemini-cli/ for the end-to-end tests (tests/test_e2e_gemini.py) and
+# for recording its hook payloads (tests/data/gemini-cli/record.py). Run by `make test`; safe to run again: when
+# the stamp file says this version is installed and the binary is there, it does nothing. The same skip rules as
+# scripts/install-codex.sh:
 #
-#   no node or npm on PATH   prints why and exits 0
+#   no node or npm on PATH   prints why and exits 0: the e2e tests skip themselves with the same reason
 #   GITMEM_E2E=skip          the same, on purpose
-#   an install that fails    exits non-zero
+#   an install that fails    exits non-zero: where node and npm exist the e2e tests must run
 #
 # The npm package is one bundled node script (bundle/gemini.js); it needs node >= 20.
 set -euo pipefail
