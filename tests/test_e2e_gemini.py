@@ -195,6 +195,10 @@ def test_a_gemini_session_is_recorded_and_the_next_one_receives_the_brief(gm: Ge
     assert summary["files_modified"] == ["outbox.py", "app.py"] and summary["files_read"] == ["app.py"]
     [decision] = summary["decisions"]
     assert "outbox pattern" in decision["decision"] and decision["rationale"] == "the ledger must stay consistent"
+    # the reply as the model wrote it (the transcript's), not AfterAgent's prompt_response, which joins the
+    # streamed chunks with spaces and repeats the last one
+    [stop] = [o for o in shown["observations"] if o["kind"] == "stop"]
+    assert stop["text"] == DECISION_TEXT
 
     gm.model.add(Script("E2E-GEMINI-RECALL", (tool("read_file", file_path="outbox.py"),), "The outbox is there."))
     second = gm.run("E2E-GEMINI-RECALL what is the state of the outbox?")

@@ -135,6 +135,26 @@ def test_a_tool_that_reports_an_error_is_a_failure_and_an_unknown_tool_keeps_its
     assert second.text == 'list_directory(dir_path="src")'
 
 
+def test_a_stop_takes_the_reply_from_the_transcript_not_the_garbled_prompt_response() -> None:
+    from gitmem.capture.transcript import Turn
+
+    after = json.loads((DATA / "hooks" / "AfterAgent.json").read_text())
+    written = "Done. We decided to keep the ledger append-only because audits replay it."
+    assert after["prompt_response"] != written  # what 0.61.0 sent: the streamed chunks joined, the last one twice
+    turns = [Turn("user", "REC-TOOLS read the app", "2026-12-03T18:04:00.153Z"),
+             Turn("assistant", "Plan: read first.", "2026-12-03T18:04:00.370Z"),
+             Turn("assistant", written, after["timestamp"]),
+             Turn("user", "REC-AGAIN show the status", "2026-12-03T18:04:03.778Z"),
+             Turn("assistant", "Done again.", "2026-12-03T18:04:05.015Z")]
+    event = compaction.SpoolEvent(1.0, "Stop", after, "")
+    [stop] = gemini_events.as_claude_events([event], turns)
+    assert stop.payload["last_assistant_message"] == written
+    [stop] = gemini_events.as_claude_events([event], turns[:2])  # the reply is not there: what the hook said
+    assert stop.payload["last_assistant_message"] == after["prompt_response"]
+    [stop] = gemini_events.as_claude_events([event])
+    assert stop.payload["last_assistant_message"] == after["prompt_response"]
+
+
 # -- the brief in front of a prompt ----------------------------------------------------------------------------
 
 

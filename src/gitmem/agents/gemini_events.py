@@ -6,7 +6,11 @@ turned into the Claude Code shape ``capture.compaction`` reads, so one compactio
 - ``BeforeAgent`` -> ``UserPromptSubmit``; its ``prompt`` without the ``<hook_context>`` block the CLI
   put in front of it (gitmem's own brief, escaped: ``recall.own_words``), so the brief is never recorded
   as something the person said.
-- ``AfterAgent`` -> ``Stop``; ``prompt_response`` is the reply (``last_assistant_message``).
+- ``AfterAgent`` -> ``Stop``. Its ``prompt_response`` is not the reply as the model wrote it: the CLI
+  joins the streamed chunks of a turn's replies with spaces (and, against the stand-in, repeated the last
+  chunk). So the reply is the transcript's (``gemini_transcript``): its latest reply up to the event's
+  ``timestamp``, when ``prompt_response`` holds that reply's text (compared without white space); else
+  ``prompt_response`` as it is.
 - ``AfterTool`` -> ``PostToolUse`` (``PostToolUseFailure`` when the tool reported an error), the tool
   named as Claude Code names it where one matches (``read_file`` -> Read, ``write_file`` -> Write,
   ``replace`` -> Edit, ``run_shell_command`` -> Bash, ...) with its input and response in Claude
@@ -29,6 +33,7 @@ from typing import Any, Iterable, Sequence
 from gitmem.agents import gemini
 from gitmem.capture.compaction import SpoolEvent
 from gitmem.capture.payload_fields import as_dict, as_int, as_str
+from gitmem.capture.transcript import Turn
 from gitmem.recall import own_words
 
 # Gemini's own events: a session that has any of them ran in the Gemini CLI.
@@ -50,20 +55,38 @@ def is_gemini_session(events: Iterable[SpoolEvent]) -> bool:
                or gemini.is_gemini_transcript(as_str(ev.payload.get("transcript_path"))) for ev in events)
 
 
-def as_claude_events(events: Sequence[SpoolEvent]) -> list[SpoolEvent]:
-    """``events`` with every Gemini payload in Claude Code's shape; other agents' events unchanged."""
-    out = [_event(ev) if ev.payload.get("hook_event_name") in OWN_EVENTS else ev for ev in events]
+def as_claude_events(events: Sequence[SpoolEvent], turns: Sequence[Turn] = ()) -> list[SpoolEvent]:
+    """``events`` with every Gemini payload in Claude Code's shape; other agents' events unchanged. ``turns``:
+    the session's transcript, where a reply is read as the model wrote it."""
+    out = [_event(ev, turns) if ev.payload.get("hook_event_name") in OWN_EVENTS else ev for ev in events]
     return [ev for ev in out if ev is not None]
 
 
-def _event(ev: SpoolEvent) -> SpoolEvent | None:
+def _squeezed(text: str) -> str:
+    return "".join(text.split())
+
+
+def written_reply(said: str, at: str, turns: Sequence[Turn]) -> str:
+    """The reply an AfterAgent at time ``at`` reports as ``said``, as the transcript has it; '' when none fits."""
+    latest = None
+    for turn in turns:
+        if turn.ts and at and turn.ts <= at:
+            latest = turn if turn.role == "assistant" else None
+    if latest is None or not _squeezed(latest.text) or _squeezed(latest.text) not in _squeezed(said):
+        return ""
+    return latest.text
+
+
+def _event(ev: SpoolEvent, turns: Sequence[Turn]) -> SpoolEvent | None:
     p = ev.payload
     name = p.get("hook_event_name")
     if name == "BeforeAgent":
         out = dict(p, hook_event_name="UserPromptSubmit", prompt=own_words(as_str(p.get("prompt"))))
     elif name == "AfterAgent":
         out = {k: v for k, v in p.items() if k != "prompt"}
-        out.update(hook_event_name="Stop", last_assistant_message=as_str(p.get("prompt_response")))
+        said = as_str(p.get("prompt_response"))
+        out.update(hook_event_name="Stop",
+                   last_assistant_message=written_reply(said, as_str(p.get("timestamp")), turns) or said)
     elif name == "AfterTool":
         out = _tool_event(p)
     else:

@@ -224,13 +224,13 @@ def flush_session(common_dir: Path, session_id: str) -> SessionFlush | None:
     router = _Router(common_dir, session_id)
     events, bad = _read_taken(folder, session_id, files, router)
     agent = session_agent(session_id, events)
-    events = gemini_events.as_claude_events(events)  # Gemini's payloads read in Claude Code's shape
     router.send()  # before the release below: a kill in between sends them again, and their flush de-duplicates
     repo = _repo_for(common_dir, compaction.session_cwd(events))
     root = str(repo.root) if repo.root else None
-    # Codex's shell calls reach the hooks without their exit codes: read them from its transcript first
+    # Codex's shell calls reach the hooks without their exit codes, Gemini's replies garbled: read its transcript first
     said = (_read_transcript(compaction.transcript_path(events), session_id)
-            if compaction.output_without_status(events) else None)
+            if agent == gemini.AGENT or compaction.output_without_status(events) else None)
+    events = gemini_events.as_claude_events(events, said.turns if said else ())  # Gemini's, in Claude Code's shape
     compacted = compaction.compact_events(events, root, said.exit_code_by_call() if said else None)
     facts = compaction.session_facts(events, root, compacted) if events else None
     observations = [redact.redact_observation(o)[0] for o in compacted]
