@@ -20,7 +20,6 @@ decides that for the person; the status reads both and says when the hooks will 
 
 from __future__ import annotations
 
-import copy
 import json
 import logging
 import os
@@ -31,12 +30,10 @@ from typing import Any
 from gitmem.agents import gemini
 from gitmem.agents.project_hooks import keep_personal
 from gitmem.config import state_dir
-from gitmem.errors import GitmemError
 from gitmem.git import Repo, discover
 from gitmem.git.worktree import matches_ignore_rules
-from gitmem.integrations.claude_commands import (command_problems, fast_command, hook_file, personal_python,
-                                                 portable_command)
-from gitmem.integrations.install import InstallResult, _merge, _spots, read_hooks_file, remove_gitmem_hooks
+from gitmem.integrations.claude_commands import command_problems, personal_commands, portable_command
+from gitmem.integrations.install import InstallResult, _spots, merge_hooks, read_hooks_file, remove_gitmem_hooks
 from gitmem.integrations.jsondoc import JsonDoc, read_install_record, write_atomic, write_install_record
 from gitmem.integrations.local_exclude import top_relative
 
@@ -85,32 +82,20 @@ def install_gemini(root: Path, shared: bool = False, python: str | None = None, 
     root = Path(root).absolute()
     repo = discover(root)
     path = gemini.settings_path(root)
-    if shared:
-        wanted = gemini.hooks_config(portable_command)
-    else:
-        py = personal_python(python)
-        hook = Path(hook_path) if hook_path is not None else hook_file()
-        if not hook.is_file():
-            raise GitmemError(f"the hook file {hook} is missing from this gitmem installation",
-                              hint="reinstall gitmem, then rerun `gitmem install gemini`.")
-        wanted = gemini.hooks_config(lambda event: fast_command(event, py, hook.absolute()))
+    wanted = gemini.hooks_config(portable_command if shared else personal_commands(python, hook_path, "gemini"))
     doc = _read(path)
     record = read_install_record(_record_path(repo))
     entry = record["files"].get(str(path))
-    before = copy.deepcopy(doc.data)
     had_gitmem = _has_gitmem(doc.data)
-    created = [] if doc.existed else ["file"] + ([] if path.parent.exists() else ["dir"])
-    may_drop = (lambda c: c in entry["created"]) if entry else (lambda c: True)
-    added, replaced, removed, made = _merge(doc.data, wanted, may_drop)
-    changed = doc.data != before or not doc.existed
-    if changed:
+    merged = merge_hooks(doc, wanted, entry)
+    if merged.changed:
         write_atomic(path, doc.render())
-        logger.info("gitmem hooks in %s: added %s, replaced %s", path, added, replaced)
+        logger.info("gitmem hooks in %s: added %s, replaced %s", path, merged.added, merged.replaced)
 
     notes: list[str] = []
     if not had_gitmem or entry is not None:
         new_entry: dict[str, Any] | None = {
-            "created": sorted(set(entry["created"] if entry and had_gitmem else []) | set(created + made)),
+            "created": sorted(set(entry["created"] if entry and had_gitmem else []) | set(merged.created)),
             "exclude": bool(entry and had_gitmem and entry.get("exclude"))}
     else:
         new_entry = None  # installed by someone else: keep uninstall's conservative mode
@@ -127,8 +112,8 @@ def install_gemini(root: Path, shared: bool = False, python: str | None = None, 
     if new_entry is not None and new_entry != entry:
         record["files"][str(path)] = new_entry
         write_install_record(_record_path(repo), record)
-    return InstallResult(path=path, added=tuple(added), replaced=tuple(replaced), removed=tuple(removed),
-                         unchanged=not changed, notes=tuple(notes))
+    return InstallResult(path=path, added=merged.added, replaced=merged.replaced, removed=merged.removed,
+                         unchanged=not merged.changed, notes=tuple(notes))
 
 
 def uninstall_gemini(root: Path) -> InstallResult:
