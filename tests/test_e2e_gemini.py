@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +24,7 @@ from pathlib import Path
 import pytest
 from conftest import git, make_repo
 from fakes.gemini_api import Request, Script, ScriptedGemini, tool
-from test_e2e_claude import E2E, GITMEM, TAG_VAR, _kill_group, processes_in, tagged_processes, wait_until
+from test_e2e_claude import E2E, GITMEM, TAG_VAR, _kill_group, installed_client, processes_in, stop_all
 
 ROOT = Path(__file__).resolve().parents[1]
 INSTALLER = ROOT / "scripts" / "install-gemini-cli.sh"
@@ -43,16 +42,7 @@ pytestmark = pytest.mark.timeout(240)
 
 @pytest.fixture(scope="session")
 def gemini_bin() -> Path:
-    if E2E_MODE == "skip":
-        pytest.skip("GITMEM_E2E=skip: end-to-end tests with the Gemini CLI turned off")
-    missing = [name for name in ("node", "npm") if shutil.which(name) is None]
-    if missing:
-        pytest.skip(f"{' and '.join(missing)} not found on PATH: cannot install the pinned Gemini CLI "
-                    f"{PINNED} (scripts/install-gemini-cli.sh); install node and npm to run these tests")
-    proc = subprocess.run(["bash", str(INSTALLER)], capture_output=True, text=True, timeout=900)
-    if proc.returncode != 0 or not GEMINI.exists():
-        pytest.fail(f"node and npm are here but installing the Gemini CLI {PINNED} failed "
-                    f"(exit {proc.returncode}):\n{proc.stdout}{proc.stderr}", pytrace=False)
+    installed_client("Gemini CLI", INSTALLER, GEMINI, PINNED, E2E_MODE)
     version = subprocess.run([str(GEMINI), "--version"], capture_output=True, text=True, timeout=60,
                              stdin=subprocess.DEVNULL)
     assert version.stdout.strip() == PINNED, version.stdout + version.stderr
@@ -112,24 +102,6 @@ def _home_settings(trusting: bool) -> None:
     (folder / "settings.json").write_text(json.dumps(settings, indent=2) + "\n")
 
 
-def _stop(e2e: GeminiE2E) -> None:
-    for proc in e2e.procs:
-        _kill_group(proc)
-        try:
-            proc.communicate(timeout=10)
-        except (subprocess.TimeoutExpired, ValueError):
-            pass
-    wait_until(lambda: not tagged_processes(e2e.tag), 30)
-    leftovers = tagged_processes(e2e.tag)
-    for pid, _ in leftovers:
-        try:
-            os.kill(pid, 9)
-        except ProcessLookupError:
-            pass
-    e2e.model.close()
-    assert not leftovers, f"processes left behind by the test: {leftovers}"
-
-
 @pytest.fixture
 def gm(tmp_path: Path, gemini_bin: Path):
     root = make_repo(tmp_path / "payments")
@@ -147,7 +119,7 @@ def gm(tmp_path: Path, gemini_bin: Path):
     try:
         yield e2e
     finally:
-        _stop(e2e)
+        stop_all(e2e)
 
 
 def brief_in(req: Request) -> str:
@@ -275,4 +247,4 @@ def test_an_untrusted_folder_runs_no_hook_and_gitmem_status_says_so(tmp_path: Pa
         gm.settle(run.session_id)
         assert gm.show(run.session_id)["summary"]["agent"] == "gemini-cli"
     finally:
-        _stop(gm)
+        stop_all(gm)

@@ -22,10 +22,9 @@ Every request is recorded so a test can read what the model was shown.
 from __future__ import annotations
 
 import json
-import threading
 from typing import Any
 
-from fakes.loopback import LoopbackServer
+from fakes.responses_api import ScriptedResponses
 from fakes.scripted_model import Request as MessagesRequest
 from fakes.scripted_model import Script, ToolCall, tool  # noqa: F401  # the same script vocabulary
 
@@ -101,32 +100,14 @@ def stream(parts: list[dict], model: str, input_tokens: int) -> str:
     return "".join(f"data: {json.dumps(c)}\r\n\r\n" for c in chunks)
 
 
-class ScriptedGemini(LoopbackServer):
-    """``with ScriptedGemini() as model: model.add(Script(...)); GOOGLE_GEMINI_BASE_URL=model.url``."""
+class ScriptedGemini(ScriptedResponses):
+    """``with ScriptedGemini() as model: model.add(Script(...)); GOOGLE_GEMINI_BASE_URL=model.url``: the Responses
+    stand-in's scripts, preambles and records, answering as the Gemini API."""
 
-    def __init__(self, api_key: str = "test-key", side_text: str = "E2E session") -> None:
-        self.api_key = api_key
-        self.side_text = side_text
-        self.scripts: list[Script] = []
-        self.requests: list[Request] = []
-        self.unknown: list[str] = []
-        self.unscripted: list[str] = []
-        self.preambles: dict[str, str] = {}   # script marker -> what the model says with its first tool call
-        self._lock = threading.Lock()
-        super().__init__()
-        self._serve_scripted("scripted-gemini", Request, "x-request-id")
+    REQUEST = Request
+    NAME = "scripted-gemini"
 
-    def add(self, script: Script) -> Script:
-        with self._lock:
-            self.scripts.append(script)
-        return script
-
-    def script_for(self, prompt: str) -> Script | None:
-        with self._lock:
-            found = [(prompt.rfind(s.marker), s) for s in self.scripts if s.marker in prompt]
-        return max(found, key=lambda f: f[0])[1] if found else None
-
-    def reply_for(self, req: Request) -> list[dict]:
+    def reply_for(self, req: Request) -> list[dict]:  # type: ignore[override]
         if not req.is_agent_turn:
             return [{"text": self._side_answer(req)}]
         contents = req.contents
@@ -160,7 +141,7 @@ class ScriptedGemini(LoopbackServer):
             answer["next_speaker"] = "user"  # the turn is over: never ask the model to go on by itself
         return json.dumps(answer)
 
-    def answer(self, req: Request) -> tuple[int, str, bytes]:
+    def answer(self, req: Request) -> tuple[int, str, bytes]:  # type: ignore[override]
         model = req.path.rpartition("/")[2].partition(":")[0] or MODEL
         if req.method == "POST" and req.path.startswith("/v1beta/models/"):
             if req.headers.get("x-goog-api-key") != self.api_key:
@@ -177,7 +158,7 @@ class ScriptedGemini(LoopbackServer):
             self.unknown.append(f"{req.method} {req.path}")
         return _error(404, "NOT_FOUND", f"no route {req.method} {req.path}")
 
-    def agent_requests(self, marker: str | None = None) -> list[Request]:
+    def agent_requests(self, marker: str | None = None) -> list[Request]:  # type: ignore[override]
         with self._lock:
             reqs = [r for r in self.requests if r.is_agent_turn]
         if marker is None:
