@@ -213,15 +213,21 @@ class E2E:
         self.procs.append(proc)
         return proc
 
-    def finish(self, proc: subprocess.Popen) -> Run:
+    def wait(self, proc: subprocess.Popen, name: str, timeout: float) -> tuple[str, str]:
+        """The client's (stdout, stderr) once it exited 0; its process group killed and a failure naming ``name``
+        when it did not finish in ``timeout`` seconds, a failure when it exited otherwise."""
         try:
-            out, err = proc.communicate(timeout=CLAUDE_TIMEOUT)
+            out, err = proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
             _kill_group(proc)
             out, err = proc.communicate(timeout=10)
-            raise AssertionError(f"claude did not finish in {CLAUDE_TIMEOUT} s\n{out}\n{err}\n"
+            raise AssertionError(f"{name} did not finish in {timeout} s\n{out}\n{err}\n"
                                  f"unknown requests: {self.model.unknown}") from None
-        assert proc.returncode == 0, f"claude exited {proc.returncode}\n{out}\n{err}"
+        assert proc.returncode == 0, f"{name} exited {proc.returncode}\n{out}\n{err}"
+        return out, err
+
+    def finish(self, proc: subprocess.Popen) -> Run:
+        out, err = self.wait(proc, "claude", CLAUDE_TIMEOUT)
         result = json.loads(out)
         assert result.get("is_error") is False, result
         return Run(proc.returncode, out, err, result["session_id"], result.get("result", ""))

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 from conftest import git, make_repo
 from fakes.responses_api import Request, Script, ScriptedResponses, tool
-from test_e2e_claude import (E2E, GITMEM, TAG_VAR, _kill_group, claude_bin, e2e, hook_context,  # noqa: F401
+from test_e2e_claude import (E2E, GITMEM, TAG_VAR, claude_bin, e2e, hook_context,  # noqa: F401
                              installed_client, processes_in, run_decide_session, stop_all)  # (fixtures too)
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -75,14 +75,7 @@ class CodexE2E(E2E):
         return proc
 
     def finish(self, proc: subprocess.Popen) -> CodexRun:  # type: ignore[override]
-        try:
-            out, err = proc.communicate(timeout=CODEX_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            _kill_group(proc)
-            out, err = proc.communicate(timeout=10)
-            raise AssertionError(f"codex did not finish in {CODEX_TIMEOUT} s\n{out}\n{err}\n"
-                                 f"unknown requests: {self.model.unknown}") from None
-        assert proc.returncode == 0, f"codex exited {proc.returncode}\n{out}\n{err}"
+        out, err = self.wait(proc, "codex", CODEX_TIMEOUT)
         events = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
         [thread] = [e["thread_id"] for e in events if e.get("type") == "thread.started"]
         texts = [e["item"]["text"] for e in events

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 from conftest import git, make_repo
 from fakes.gemini_api import Request, Script, ScriptedGemini, tool
-from test_e2e_claude import E2E, GITMEM, TAG_VAR, _kill_group, installed_client, processes_in, stop_all
+from test_e2e_claude import E2E, GITMEM, TAG_VAR, installed_client, processes_in, stop_all
 
 ROOT = Path(__file__).resolve().parents[1]
 INSTALLER = ROOT / "scripts" / "install-gemini-cli.sh"
@@ -76,14 +76,7 @@ class GeminiE2E(E2E):
         return proc
 
     def finish(self, proc: subprocess.Popen) -> GeminiRun:  # type: ignore[override]
-        try:
-            out, err = proc.communicate(timeout=GEMINI_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            _kill_group(proc)
-            out, err = proc.communicate(timeout=10)
-            raise AssertionError(f"gemini did not finish in {GEMINI_TIMEOUT} s\n{out}\n{err}\n"
-                                 f"unknown requests: {self.model.unknown}") from None
-        assert proc.returncode == 0, f"gemini exited {proc.returncode}\n{out}\n{err}"
+        out, err = self.wait(proc, "gemini", GEMINI_TIMEOUT)
         result = json.loads(out[out.index("{"):])
         return GeminiRun(out, err, result["session_id"], result.get("response", ""))
 
