@@ -8,6 +8,9 @@ GOOGLE_GEMINI_BASE_URL pointed at :mod:`fakes.gemini_api`. What gitmem recorded 
 `gitmem show`; what the model received from the requests the stand-in recorded. Processes are tracked and
 stopped as in tests/test_e2e_claude.py.
 
+The last two tests run Claude Code and the Gemini CLI in one repository: what one agent's session decided,
+the other's next session is told.
+
 Skipped, with the reason, where node or npm is missing or GITMEM_E2E=skip; where node and npm exist an
 install that fails is a test failure, never a skip.
 """
@@ -24,7 +27,8 @@ from pathlib import Path
 import pytest
 from conftest import git, make_repo
 from fakes.gemini_api import Request, Script, ScriptedGemini, tool
-from test_e2e_claude import E2E, GITMEM, TAG_VAR, installed_client, processes_in, stop_all
+from test_e2e_claude import (E2E, GITMEM, TAG_VAR, claude_bin, e2e, hook_context, installed_client,  # noqa: F401
+                             processes_in, run_decide_session, stop_all)  # (fixtures too)
 
 ROOT = Path(__file__).resolve().parents[1]
 INSTALLER = ROOT / "scripts" / "install-gemini-cli.sh"
@@ -241,3 +245,47 @@ def test_an_untrusted_folder_runs_no_hook_and_gitmem_status_says_so(tmp_path: Pa
         assert gm.show(run.session_id)["summary"]["agent"] == "gemini-cli"
     finally:
         stop_all(gm)
+
+
+# -- one memory, two agents: Claude Code and the Gemini CLI in the same repository ---------------------------------
+
+
+@pytest.fixture
+def both(e2e: E2E, gemini_bin: Path):
+    """The Claude Code harness's repository (gitmem init: Claude's hooks) with `gitmem install gemini` too."""
+    _home_settings(trusting=True)
+    e2e.gitmem("install", "gemini")
+    with ScriptedGemini() as model:
+        # the same process tag and list: the Claude harness's teardown stops Gemini's processes too
+        yield e2e, GeminiE2E(root=e2e.root, model=model, claude=gemini_bin, tag=e2e.tag, procs=e2e.procs)
+
+
+def test_a_decision_made_in_claude_code_reaches_the_next_gemini_session(both) -> None:
+    claude, gm = both
+    first = run_decide_session(claude)  # Claude Code decides on the outbox pattern
+    gm.model.add(Script("E2E-CROSS-GEMINI", (tool("read_file", file_path="outbox.py"),), "The outbox is there."))
+    second = gm.run("E2E-CROSS-GEMINI what is the state of the outbox?")
+    brief = brief_in(gm.model.agent_requests("E2E-CROSS-GEMINI")[0])
+    assert "outbox pattern" in brief and "ledger must stay consistent" in brief, brief
+    assert first.session_id[:8] in brief
+    gm.settle(second.session_id)
+    assert claude.show(first.session_id)["summary"]["agent"] == "claude-code"
+    assert gm.show(second.session_id)["summary"]["agent"] == "gemini-cli"
+
+
+GEMINI_DECISION = ("Done. We decided to use idempotency keys for payment retries because the provider "
+                   "may deliver a callback twice.")
+
+
+def test_a_decision_made_in_gemini_reaches_the_next_claude_code_session(both) -> None:
+    claude, gm = both
+    gm.model.add(Script("E2E-CROSS-DECIDE", (tool("read_file", file_path="app.py"),), GEMINI_DECISION))
+    first = gm.run("E2E-CROSS-DECIDE plan the payment retries")
+    gm.settle(first.session_id)
+    claude.model.add(Script("E2E-CROSS-CLAUDE", (tool("Read", file_path=str(claude.root / "app.py")),), "Checked."))
+    second = claude.run("E2E-CROSS-CLAUDE how do payment retries work?")
+    brief = hook_context(claude.model.agent_requests("E2E-CROSS-CLAUDE")[0])
+    assert "idempotency keys" in brief and "callback twice" in brief, brief
+    assert first.session_id[:8] in brief
+    claude.settle(second.session_id)
+    assert gm.show(first.session_id)["summary"]["agent"] == "gemini-cli"
