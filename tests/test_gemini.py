@@ -166,31 +166,28 @@ def test_the_person_s_words_of_a_prompt_leave_out_the_hook_context_in_front() ->
     assert recall.own_words("<hook_context>never closed") == "<hook_context>never closed"
 
 
-def test_prompt_recall_matches_the_prompt_not_the_brief_in_front_of_it(tmp_path: Path) -> None:
-    import sqlite3
+def test_prompt_recall_matches_the_prompt_not_the_brief_in_front_of_it(repo: Path) -> None:
+    from gitmem.app import inject
+    from gitmem.config import state_dir
+    from gitmem.store import memory_ref
+    from gitmem.store.records import SessionSummary
 
-    state = tmp_path / "state"
-    state.mkdir()
-    (state / recall.CONF_FILE).write_text("budget_chars=2000\n")
-    conn = sqlite3.connect(state / recall.INDEX_FILE)
-    conn.executescript("""
-        CREATE TABLE records (rid TEXT, type TEXT, session_id TEXT, title TEXT, date TEXT, author TEXT,
-                              branch TEXT, path TEXT, tags TEXT, worktree TEXT);
-        CREATE VIRTUAL TABLE records_fts USING fts5(title, body, files, tags, id);
-        INSERT INTO records VALUES ('s1', 'session', 's1aaaaaa', 'outbox pattern payment ledger', '2026-12-01',
-                                    'Ann <ann@example.com>', 'main', '', '', '/w');
-        INSERT INTO records_fts(rowid, title, body, files, tags, id)
-            VALUES (1, 'outbox pattern payment ledger', '', '', '', 's1');
-    """)
-    conn.commit()
-    conn.close()
-    brief = "&lt;gitmem-memory&gt;outbox pattern payment ledger&lt;/gitmem-memory&gt;"
-    payload = json.dumps({"session_id": "s", "prompt": f"<hook_context>{brief}</hook_context>\n\nrename the "
-                                                         "variables"}).encode()
-    assert recall.recall_output(payload, str(state), "/w") is None  # the brief's words are not the prompt's
-    payload = json.dumps({"session_id": "s", "prompt": f"<hook_context>{brief}</hook_context>\n\nthe outbox "
-                                                         "pattern payment ledger"}).encode()
-    assert b"s1aaaaaa" in recall.recall_output(payload, str(state), "/w")
+    git_repo = discover(repo)
+    init_repository(git_repo)
+    summary = SessionSummary(id="s1aaaaaa-0000", title="Use the outbox pattern for ledger writes",
+                             started_at="2026-12-01T08:00:00Z", ended_at="2026-12-01T09:00:00Z", branch="main")
+    memory_ref.write_session(git_repo, summary.id, summary.started_at, (), summary)
+    inject.render_brief(git_repo)  # what a flush does: the index and the recall settings
+    state = str(state_dir(git_repo.common_dir))
+    brief = "&lt;gitmem-memory&gt;Use the outbox pattern for ledger writes&lt;/gitmem-memory&gt;"
+
+    def prompt(words: str) -> bytes:
+        return json.dumps({"session_id": "s", "prompt": f"<hook_context>{brief}</hook_context>\n\n{words}"}).encode()
+
+    assert recall.recall_output(prompt("rename the variables"), state, str(repo)) is None  # the brief's words
+    # without the block taken off, the brief's words would take the place of the prompt's and recall say nothing
+    said = recall.recall_output(prompt("how do ledger writes use the outbox pattern"), state, str(repo))
+    assert said is not None and b"s1aaaaaa" in said
 
 
 # -- the transcript --------------------------------------------------------------------------------------------
@@ -335,3 +332,7 @@ def test_init_sets_gemini_up_where_the_repository_has_a_gemini_folder(repo: Path
     assert "gemini hooks:" in out
     code, out, _ = run(capsys, "uninstall", "gemini")
     assert code == 0 and "removed hooks for SessionStart" in out and not (repo / ".gemini" / "settings.json").exists()
+    code, out, _ = run(capsys, "install", "gemini")
+    assert code == 0 and (repo / SETTINGS).exists()
+    code, out, _ = run(capsys, "uninstall")  # everything init set up, the Gemini CLI's hooks too
+    assert code == 0 and ".gemini/settings.json: removed hooks for" in out and not (repo / SETTINGS).exists()
