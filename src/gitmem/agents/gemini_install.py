@@ -41,7 +41,8 @@ logger = logging.getLogger(__name__)
 
 RECORD_FILE = "gemini-install.json"
 TRUST_HINT = ("the Gemini CLI runs a project's hooks only in a trusted folder: trust this one when `gemini` "
-              "asks (or with /permissions), or turn folder trust off (security.folderTrust.enabled)")
+              "asks (or with `/permissions trust` in it), or turn folder trust off (security.folderTrust.enabled "
+              "in ~/.gemini/settings.json)")
 
 
 @dataclass(frozen=True, slots=True)
