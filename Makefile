@@ -54,7 +54,7 @@ codex:
 copilot:
 	bash scripts/install-copilot.sh
 
-# The pinned Gemini CLI in .cache/gemini-cli/, for recording its payloads (tests/data/gemini-cli/); not yet in `test`.
+# The pinned Gemini CLI for tests/test_e2e_gemini.py, in .cache/gemini-cli/ (quick when installed); the same skip rules.
 gemini-cli:
 	bash scripts/install-gemini-cli.sh
 
@@ -69,7 +69,7 @@ view-shot: $(VENV)/.installed chromium
 	$(BIN)/python scripts/view_shot.py .cache/demo/memory.html docs/view.png
 
 # mypy first (its settings are in pyproject.toml): a type error fails in seconds, before the suite's minutes.
-test: $(VENV)/.installed-test claude-code codex copilot chromium
+test: $(VENV)/.installed-test claude-code codex copilot gemini-cli chromium
 	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 

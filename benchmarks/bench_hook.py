@@ -11,7 +11,9 @@ Runs, interleaved in one loop so machine noise hits both alike:
                                                           pre-rendered brief printed; once per session)
   then one row per entry of AGENT_ROWS: another agent's installed hook command fed that agent's payload
   (Codex CLI and Copilot CLI: recorded from the real clients, tests/data/codex/hooks/,
-  tests/data/copilot/hooks/gitmem-shape/; Cursor: as its documentation describes them, tests/data/cursor/hooks/).
+  tests/data/copilot/hooks/gitmem-shape/; Cursor: as its documentation describes them, tests/data/cursor/hooks/;
+  Gemini CLI: recorded, tests/data/gemini-cli/hooks/, the BeforeAgent row with the escaped brief in front of the
+  prompt, taken off before recall).
   A new agent adds one line there.
 each fed the real PostToolUse payload from the Claude Code fixture unless its row says otherwise, in an
 initialized temporary repository. Prints medians and ratios to the baseline.
@@ -52,6 +54,10 @@ AGENT_ROWS = (
      "copilot/hooks/gitmem-shape/PostToolUse.json"),
     ("Copilot: _hook.py SessionStart copilot (HEAD + append + brief reshaped)", ("SessionStart", "copilot"),
      "copilot/hooks/gitmem-shape/SessionStart-new.json"),
+    ("Gemini: _hook.py PostToolUse (AfterTool, installed)", ("PostToolUse",),
+     "gemini-cli/hooks/AfterTool-run_shell_command.json"),
+    ("Gemini: _hook.py UserPromptSubmit (BeforeAgent, brief in front)", ("UserPromptSubmit",),
+     "gemini-cli/hooks/BeforeAgent.json"),
     ("Cursor: _hook.py PostToolUse cursor (afterShellExecution)", ("PostToolUse", "cursor"),
      "cursor/hooks/afterShellExecution.json"),
     ("Cursor: _hook.py PostToolUse cursor (afterFileEdit)", ("PostToolUse", "cursor"), "cursor/hooks/afterFileEdit.json"),

@@ -39,7 +39,7 @@ def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     gitconfig = home / ".gitconfig-global"
     gitconfig.write_text("")
     for name in list(os.environ):
-        if name.startswith(("GITMEM_", "GIT_", "ANTHROPIC_", "CLAUDE", "CODEX_")) or name in ("XDG_CONFIG_HOME", "XDG_STATE_HOME",
+        if name.startswith(("GITMEM_", "GIT_", "ANTHROPIC_", "CLAUDE", "CODEX_", "GEMINI_", "GOOGLE_")) or name in ("XDG_CONFIG_HOME", "XDG_STATE_HOME",
                                                                                   "XDG_DATA_HOME", "XDG_CACHE_HOME"):
             monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HOME", str(home))

@@ -62,7 +62,7 @@ def test_every_recorded_copilot_event_goes_through_the_hook_into_the_spool_namin
     assert {ev.agent for ev in spooled if ev} == {"copilot"}
     assert session_agent(SID, [ev for ev in spooled if ev]) == "copilot"
     proc = run_hook(root, "Stop", events[-1]["payload"], "Copilot; rm -rf /")
-    assert proc.returncode == 0 and b"unknown agent" in proc.stderr   # refused, logged, never fails the session
+    assert proc.returncode == 0 and b"refused agent name" in proc.stderr   # refused, logged, never fails the session
 
 
 def test_recorded_copilot_tool_calls_become_the_observations_claude_codes_would() -> None:

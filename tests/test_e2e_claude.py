@@ -102,18 +102,25 @@ def test_the_stand_in_scripts_tool_calls_by_content_streaming_or_not() -> None:
 # -- the CLI -----------------------------------------------------------------------------------------
 
 
+def installed_client(name: str, installer: Path, binary: Path, pinned: str, mode: str) -> Path:
+    """The pinned client ``binary`` that ``installer`` puts in .cache/: skipped with the reason where node or npm
+    is missing or ``mode`` (GITMEM_E2E, read at import) is ``skip``; where both exist a failed install fails."""
+    if mode == "skip":
+        pytest.skip(f"GITMEM_E2E=skip: end-to-end tests with the {name} turned off")
+    missing = [tool for tool in ("node", "npm") if shutil.which(tool) is None]
+    if missing:
+        pytest.skip(f"{' and '.join(missing)} not found on PATH: cannot install the pinned {name} "
+                    f"{pinned} (scripts/{installer.name}); install node and npm to run these tests")
+    proc = subprocess.run(["bash", str(installer)], capture_output=True, text=True, timeout=900)
+    if proc.returncode != 0 or not binary.exists():
+        pytest.fail(f"node and npm are here but installing the {name} {pinned} failed "
+                    f"(exit {proc.returncode}):\n{proc.stdout}{proc.stderr}", pytrace=False)
+    return binary
+
+
 @pytest.fixture(scope="session")
 def claude_bin() -> Path:
-    if E2E_MODE == "skip":
-        pytest.skip("GITMEM_E2E=skip: end-to-end tests with the Claude Code CLI turned off")
-    missing = [name for name in ("node", "npm") if shutil.which(name) is None]
-    if missing:
-        pytest.skip(f"{' and '.join(missing)} not found on PATH: cannot install the pinned Claude Code CLI "
-                    f"{PINNED} (scripts/install-claude-code.sh); install node and npm to run these tests")
-    proc = subprocess.run(["bash", str(INSTALLER)], capture_output=True, text=True, timeout=900)
-    if proc.returncode != 0 or not CLAUDE.exists():
-        pytest.fail(f"node and npm are here but installing Claude Code {PINNED} failed "
-                    f"(exit {proc.returncode}):\n{proc.stdout}{proc.stderr}", pytrace=False)
+    installed_client("Claude Code CLI", INSTALLER, CLAUDE, PINNED, E2E_MODE)
     version = subprocess.run([str(CLAUDE), "--version"], capture_output=True, text=True, timeout=60,
                              stdin=subprocess.DEVNULL)
     assert version.stdout.startswith(f"{PINNED} "), version.stdout + version.stderr
@@ -206,15 +213,21 @@ class E2E:
         self.procs.append(proc)
         return proc
 
-    def finish(self, proc: subprocess.Popen) -> Run:
+    def wait(self, proc: subprocess.Popen, name: str, timeout: float) -> tuple[str, str]:
+        """The client's (stdout, stderr) once it exited 0; its process group killed and a failure naming ``name``
+        when it did not finish in ``timeout`` seconds, a failure when it exited otherwise."""
         try:
-            out, err = proc.communicate(timeout=CLAUDE_TIMEOUT)
+            out, err = proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
             _kill_group(proc)
             out, err = proc.communicate(timeout=10)
-            raise AssertionError(f"claude did not finish in {CLAUDE_TIMEOUT} s\n{out}\n{err}\n"
+            raise AssertionError(f"{name} did not finish in {timeout} s\n{out}\n{err}\n"
                                  f"unknown requests: {self.model.unknown}") from None
-        assert proc.returncode == 0, f"claude exited {proc.returncode}\n{out}\n{err}"
+        assert proc.returncode == 0, f"{name} exited {proc.returncode}\n{out}\n{err}"
+        return out, err
+
+    def finish(self, proc: subprocess.Popen) -> Run:
+        out, err = self.wait(proc, "claude", CLAUDE_TIMEOUT)
         result = json.loads(out)
         assert result.get("is_error") is False, result
         return Run(proc.returncode, out, err, result["session_id"], result.get("result", ""))
@@ -287,21 +300,27 @@ def e2e(tmp_path: Path, claude_bin: Path):
     try:
         yield env
     finally:
-        for proc in env.procs:
-            _kill_group(proc)
-            try:
-                proc.communicate(timeout=10)
-            except (subprocess.TimeoutExpired, ValueError):
-                pass
-        wait_until(lambda: not tagged_processes(env.tag), 30)
-        leftovers = tagged_processes(env.tag)
-        for pid, _ in leftovers:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        model.close()
-        assert not leftovers, f"processes left behind by the test: {leftovers}"
+        stop_all(env)
+
+
+def stop_all(env: E2E) -> None:
+    """Stop every client the test started (its process group), wait (bounded) for what carries the test's
+    process tag, kill what is left, close the model stand-in; fail when a process outlived the test."""
+    for proc in env.procs:
+        _kill_group(proc)
+        try:
+            proc.communicate(timeout=10)
+        except (subprocess.TimeoutExpired, ValueError):
+            pass
+    wait_until(lambda: not tagged_processes(env.tag), 30)
+    leftovers = tagged_processes(env.tag)
+    for pid, _ in leftovers:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    env.model.close()
+    assert not leftovers, f"processes left behind by the test: {leftovers}"
 
 
 # -- what the model received -------------------------------------------------------------------------

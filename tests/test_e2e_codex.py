@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,8 +24,8 @@ from pathlib import Path
 import pytest
 from conftest import git, make_repo
 from fakes.responses_api import Request, Script, ScriptedResponses, tool
-from test_e2e_claude import (E2E, GITMEM, TAG_VAR, _kill_group, claude_bin, e2e, hook_context,  # noqa: F401
-                             processes_in, run_decide_session, tagged_processes, wait_until)  # (fixtures too)
+from test_e2e_claude import (E2E, GITMEM, TAG_VAR, claude_bin, e2e, hook_context,  # noqa: F401
+                             installed_client, processes_in, run_decide_session, stop_all)  # (fixtures too)
 
 ROOT = Path(__file__).resolve().parents[1]
 INSTALLER = ROOT / "scripts" / "install-codex.sh"
@@ -42,16 +41,7 @@ pytestmark = pytest.mark.timeout(240)
 
 @pytest.fixture(scope="session")
 def codex_bin() -> Path:
-    if E2E_MODE == "skip":
-        pytest.skip("GITMEM_E2E=skip: end-to-end tests with the Codex CLI turned off")
-    missing = [name for name in ("node", "npm") if shutil.which(name) is None]
-    if missing:
-        pytest.skip(f"{' and '.join(missing)} not found on PATH: cannot install the pinned Codex CLI "
-                    f"{PINNED} (scripts/install-codex.sh); install node and npm to run these tests")
-    proc = subprocess.run(["bash", str(INSTALLER)], capture_output=True, text=True, timeout=900)
-    if proc.returncode != 0 or not CODEX.exists():
-        pytest.fail(f"node and npm are here but installing Codex {PINNED} failed "
-                    f"(exit {proc.returncode}):\n{proc.stdout}{proc.stderr}", pytrace=False)
+    installed_client("Codex CLI", INSTALLER, CODEX, PINNED, E2E_MODE)
     version = subprocess.run([str(CODEX), "--version"], capture_output=True, text=True, timeout=60,
                              stdin=subprocess.DEVNULL, env={**os.environ, "CODEX_HOME": "/nonexistent"})
     assert version.stdout.strip() == f"codex-cli {PINNED}", version.stdout + version.stderr
@@ -85,14 +75,7 @@ class CodexE2E(E2E):
         return proc
 
     def finish(self, proc: subprocess.Popen) -> CodexRun:  # type: ignore[override]
-        try:
-            out, err = proc.communicate(timeout=CODEX_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            _kill_group(proc)
-            out, err = proc.communicate(timeout=10)
-            raise AssertionError(f"codex did not finish in {CODEX_TIMEOUT} s\n{out}\n{err}\n"
-                                 f"unknown requests: {self.model.unknown}") from None
-        assert proc.returncode == 0, f"codex exited {proc.returncode}\n{out}\n{err}"
+        out, err = self.wait(proc, "codex", CODEX_TIMEOUT)
         events = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
         [thread] = [e["thread_id"] for e in events if e.get("type") == "thread.started"]
         texts = [e["item"]["text"] for e in events
@@ -121,21 +104,7 @@ def cx(tmp_path: Path, codex_bin: Path, monkeypatch: pytest.MonkeyPatch):
     try:
         yield e2e
     finally:
-        for proc in e2e.procs:
-            _kill_group(proc)
-            try:
-                proc.communicate(timeout=10)
-            except (subprocess.TimeoutExpired, ValueError):
-                pass
-        wait_until(lambda: not tagged_processes(e2e.tag), 30)
-        leftovers = tagged_processes(e2e.tag)
-        for pid, _ in leftovers:
-            try:
-                os.kill(pid, 9)
-            except ProcessLookupError:
-                pass
-        model.close()
-        assert not leftovers, f"processes left behind by the test: {leftovers}"
+        stop_all(e2e)
 
 
 def brief_in(req: Request) -> str:

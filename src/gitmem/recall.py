@@ -117,6 +117,25 @@ def _decode_string(payload, pos):
     return "".join(out)
 
 
+HOOK_CONTEXT_OPEN = "<hook_context>"
+HOOK_CONTEXT_CLOSE = "</hook_context>"
+
+
+def own_words(prompt):
+    """The person's words of a prompt: the context hooks put in front of it taken off.
+
+    The Gemini CLI puts the SessionStart hooks' context (gitmem's brief among it) in front of the first prompt
+    as ``<hook_context>...</hook_context>`` and a blank line, with every ``<`` and ``>`` inside escaped, so
+    the first closing tag is the block's own end. Any other prompt is returned as it is.
+    """
+    while prompt.startswith(HOOK_CONTEXT_OPEN):
+        end = prompt.find(HOOK_CONTEXT_CLOSE)
+        if end < 0:
+            break
+        prompt = prompt[end + len(HOOK_CONTEXT_CLOSE):].lstrip("\r\n")
+    return prompt
+
+
 def word_runs(text):
     """Lower-cased runs of letters and digits, in order."""
     words, cur = [], []
@@ -296,7 +315,7 @@ def recall_output(payload, state, worktree):
     budget, me = read_conf(state)
     if not budget:
         return None
-    prompt = json_string_value(payload, b"prompt")
+    prompt = own_words(json_string_value(payload, b"prompt") or "")
     if not prompt:
         return None
     rows = find(state + "/" + INDEX_FILE, content_words(prompt), worktree, store_path=state + "/" + NEIGHBOURS_FILE)

@@ -107,6 +107,9 @@ def call_item(name: str, arguments: dict) -> dict:
 class ScriptedResponses(LoopbackServer):
     """``with ScriptedResponses() as model: model.add(Script(...)); codex -c model_provider=...``."""
 
+    REQUEST: type[MessagesRequest] = Request   # how a received request is read (a subclass reads another API)
+    NAME = "scripted-responses"
+
     def __init__(self, api_key: str = "test-key", side_text: str = "E2E session") -> None:
         self.api_key = api_key
         self.side_text = side_text
@@ -117,7 +120,7 @@ class ScriptedResponses(LoopbackServer):
         self.preambles: dict[str, str] = {}   # script marker -> what the model says before its first tool call
         self._lock = threading.Lock()
         super().__init__()
-        self._serve_scripted("scripted-responses", Request, "x-request-id")
+        self._serve_scripted(self.NAME, self.REQUEST, "x-request-id")
 
     def provider_config(self, name: str = "standin") -> list[str]:
         """``-c`` overrides that point Codex at this stand-in, the key read from ``CODEX_STANDIN_KEY``."""

@@ -9,7 +9,8 @@ its agent). The hook itself does no extra work.
 
 Which agent a session ran in: the agent its hook command named (``_hook.py
 <Event> <agent>``), else ``watch`` for ``gitmem watch``'s sessions, else Codex
-when its payloads name a Codex transcript, else Claude Code.
+when its payloads name a Codex transcript, else the Gemini CLI by its event
+names or transcript, else Claude Code.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
-from gitmem.agents import codex
+from gitmem.agents import codex, gemini, gemini_events
 from gitmem.atomic import write_atomic
 from gitmem.capture import spool
 from gitmem.capture.compaction import SpoolEvent, parse_spool_line
@@ -39,6 +40,8 @@ def agent_of(session_id: str, events: Sequence[SpoolEvent]) -> str:
         return "watch"
     if any(codex.is_codex_transcript(str(ev.payload.get("transcript_path") or "")) for ev in events):
         return codex.AGENT
+    if gemini_events.is_gemini_session(events):
+        return gemini.AGENT
     return "claude-code"
 
 

@@ -20,9 +20,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 from pathlib import Path, PurePosixPath
 from typing import Any, Callable
+
+from gitmem.agents import project_hooks
 
 AGENT = "codex"                 # what a session's ``agent`` says
 HOOKS_FILE = ".codex/hooks.json"
@@ -49,9 +50,7 @@ def codex_home() -> Path:
 def found_here(root: Path) -> str:
     """Why ``gitmem init`` sets Codex up in ``root``: the repository has ``.codex/``, or ``codex`` is on PATH;
     '' when neither."""
-    if (Path(root) / ".codex").is_dir():
-        return ".codex/ in the repository"
-    return "codex on PATH" if shutil.which("codex") else ""
+    return project_hooks.found_here(root, ".codex", "codex")
 
 
 def hooks_path(root: Path) -> Path:

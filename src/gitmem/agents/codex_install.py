@@ -26,7 +26,6 @@ trust for hooks that are not there (Codex ignores it), never hooks Codex skips.
 from __future__ import annotations
 
 import contextlib
-import copy
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,14 +33,13 @@ from typing import Any
 
 from gitmem.agents.codex import CODEX_EVENTS, HOOKS_FILE, codex_home, hooks_config, hooks_path, trust_hash, trust_key
 from gitmem.agents.codex_config import TrustState, plan_hook_trust, read_trust
+from gitmem.agents.project_hooks import keep_personal
 from gitmem.config import state_dir
-from gitmem.errors import ConfigError, GitmemError
+from gitmem.errors import ConfigError
 from gitmem.git import Repo, discover
-from gitmem.git.worktree import is_tracked, matches_ignore_rules
-from gitmem.integrations.claude_commands import command_problems, fast_command, hook_file, personal_python
-from gitmem.integrations.install import InstallResult, _merge, _spots, read_hooks_file, remove_gitmem_hooks
+from gitmem.integrations.claude_commands import command_problems, personal_commands
+from gitmem.integrations.install import InstallResult, _spots, merge_hooks, read_hooks_file, remove_gitmem_hooks
 from gitmem.integrations.jsondoc import JsonDoc, read_install_record, write_atomic, write_install_record
-from gitmem.integrations.local_exclude import add_exclude, top_relative
 
 logger = logging.getLogger(__name__)
 
@@ -105,23 +103,15 @@ def install_codex(root: Path, python: str | None = None, *, hook_path: Path | No
     root = Path(root).absolute()
     repo = discover(root)
     path = hooks_path(root)
-    py = personal_python(python)
-    hook = Path(hook_path) if hook_path is not None else hook_file()
-    if not hook.is_file():
-        raise GitmemError(f"the hook file {hook} is missing from this gitmem installation",
-                          hint="reinstall gitmem, then rerun `gitmem install codex`.")
-    wanted = hooks_config(lambda event: fast_command(event, py, hook.absolute()))
+    wanted = hooks_config(personal_commands(python, hook_path, "codex"))
     config = codex_home() / "config.toml"
     doc = _read(path)
     trust = read_trust(config)  # an unreadable config.toml stops here, before anything is written
     record = read_install_record(_record_path(repo))
     entry = record["files"].get(str(path))
-    before = copy.deepcopy(doc.data)
     had_gitmem = bool(gitmem_trust(path, doc.data))
-    created = [] if doc.existed else ["file"] + ([] if path.parent.exists() else ["dir"])
-    may_drop = (lambda c: c in entry["created"]) if entry else (lambda c: True)
-    added, replaced, removed, made = _merge(doc.data, wanted, may_drop)
-    changed = doc.data != before or not doc.existed
+    merged = merge_hooks(doc, wanted, entry)
+    changed = merged.changed
     keys = gitmem_trust(path, doc.data)
     stale = {k for k in (entry or {}).get("trusted", []) if k not in keys}
     edit = plan_hook_trust(config, keys, drop=stale)  # both files checked before either is written
@@ -133,31 +123,27 @@ def install_codex(root: Path, python: str | None = None, *, hook_path: Path | No
             write_atomic(path, doc.render())
         except BaseException:
             edit.undo()
-            if "dir" in created:
+            if "dir" in merged.created:
                 with contextlib.suppress(OSError):
                     path.parent.rmdir()
             raise
-        logger.info("gitmem hooks in %s: added %s, replaced %s", path, added, replaced)
+        logger.info("gitmem hooks in %s: added %s, replaced %s", path, merged.added, merged.replaced)
 
     notes: list[str] = []
     if trust_changed:
         notes.append(f"trusted gitmem's {len(keys)} hooks in {config} (Codex skips an untrusted hook silently)")
     if not _project_trusted(trust, root):
         notes.append(TRUST_PROJECT_HINT)
-    new_entry = {"created": sorted(set(entry["created"] if entry and had_gitmem else []) | set(created + made)),
+    new_entry = {"created": sorted(set(entry["created"] if entry and had_gitmem else []) | set(merged.created)),
                  "exclude": bool(entry and had_gitmem and entry.get("exclude")), "trusted": sorted(keys)}
-    top_rel = top_relative(repo, path, HOOKS_FILE)
-    if is_tracked(repo, top_rel):
-        notes.append(f"{HOOKS_FILE} is tracked by git, so its absolute paths would be committed; "
-                     f"untrack it with `git rm --cached {HOOKS_FILE}`")
-    elif not matches_ignore_rules(repo, top_rel):
-        exclude = add_exclude(repo, top_rel)
-        notes.append(f"added {top_rel} to {exclude} so git ignores it")
+    kept, excluded = keep_personal(repo, path, HOOKS_FILE)
+    notes += kept
+    if excluded:
         new_entry["exclude"] = True
     if new_entry != entry:
         record["files"][str(path)] = new_entry
         write_install_record(_record_path(repo), record)
-    return InstallResult(path=path, added=tuple(added), replaced=tuple(replaced), removed=tuple(removed),
+    return InstallResult(path=path, added=merged.added, replaced=merged.replaced, removed=merged.removed,
                          unchanged=not changed, notes=tuple(notes))
 
 

@@ -17,6 +17,7 @@ from gitmem.agents.activity import Activity, activity
 from gitmem.agents.codex_install import codex_hooks_status
 from gitmem.agents.copilot_install import copilot_hooks_status
 from gitmem.agents.cursor_install import cursor_status
+from gitmem.agents.gemini_install import gemini_hooks_status
 from gitmem.config import state_dir
 from gitmem.git import Repo
 from gitmem.integrations.install import claude_hooks_status
@@ -33,6 +34,7 @@ AGENTS: tuple[tuple[str, str, Callable[[Path], bool]], ...] = (
     ("codex", "Codex CLI", lambda root: bool(codex_hooks_status(root).hooked)),
     ("copilot", "Copilot CLI", lambda root: bool(copilot_hooks_status(root).hooked)),
     ("cursor", "Cursor", lambda root: bool(cursor_status(root).hooked)),
+    ("gemini-cli", "Gemini CLI", lambda root: bool(gemini_hooks_status(root).hooked)),
 )
 LABELS = {"watch": "gitmem watch"}
 

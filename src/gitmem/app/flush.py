@@ -26,7 +26,8 @@ from pathlib import Path
 from typing import Sequence
 
 from gitmem import hook, redact
-from gitmem.agents import activity, codex, codex_transcript, copilot, copilot_log, cursor
+from gitmem.agents import activity, codex, codex_transcript, copilot, copilot_log, cursor, gemini, gemini_events
+from gitmem.agents import gemini_transcript
 from gitmem.agents.activity import agent_of as session_agent
 from gitmem.app import inject
 from gitmem.capture import compaction, spool, transcript
@@ -232,9 +233,10 @@ def flush_session(common_dir: Path, session_id: str) -> SessionFlush | None:
     events = cursor.as_gitmem_events(events)  # Cursor's payloads read as gitmem's events
     repo = _repo_for(common_dir, compaction.session_cwd(events))
     root = str(repo.root) if repo.root else None
-    # Codex's shell calls reach the hooks without their exit codes: read them from its transcript first
+    # Codex's shell calls reach the hooks without their exit codes, Gemini's replies garbled: read its transcript first
     said = (_read_transcript(compaction.transcript_path(events), session_id)
-            if compaction.output_without_status(events) else None)
+            if agent == gemini.AGENT or compaction.output_without_status(events) else None)
+    events = gemini_events.as_claude_events(events, said.turns if said else ())  # Gemini's, in Claude Code's shape
     compacted = compaction.compact_events(events, root, said.exit_code_by_call() if said else None)
     facts = compaction.session_facts(events, root, compacted) if events else None
     observations = [redact.redact_observation(o)[0] for o in compacted]
@@ -343,6 +345,8 @@ def _read_transcript(path: str, session_id: str) -> transcript.Transcript:
             return codex_transcript.read_codex_transcript(path)
         if copilot.is_copilot_log(path):
             return copilot_log.read_copilot_log(path)
+        if gemini.is_gemini_transcript(path):
+            return gemini_transcript.read_gemini_transcript(path)
         return transcript.read_transcript(path)
     except Exception:  # noqa: BLE001 - nothing of it is kept, so nothing unredacted is stored or sent
         logger.warning("the transcript of session %s was left out: it could not be read and redacted", session_id,

@@ -6,7 +6,8 @@ entries it added (a before/after diff of the repository's own config, so
 whatever ``sync`` sets up is covered) in ``<git-common-dir>/gitmem/init.json``.
 
 ``uninstall_repository`` undoes it: Claude Code hooks, the Codex CLI hooks
-and their trust entries, Cursor's hooks and the brief's rules file, the ``.mcp.json`` entry, what ``setup.remove_sync_setup`` removes (pre-push hook, refspecs), the
+and their trust entries, the Copilot CLI and Gemini CLI hooks, Cursor's hooks and the brief's rules file, the
+``.mcp.json`` entry, what ``setup.remove_sync_setup`` removes (pre-push hook, refspecs), the
 recorded config entries, the files init created that nobody changed or
 committed, and the local state folder. A repository that had nothing of
 gitmem's before ``init`` is byte for byte as it was. The memory ref stays
@@ -28,6 +29,7 @@ from gitmem.agents.codex_install import CodexHooksStatus, codex_hooks_status, un
 from gitmem.agents.copilot_install import CopilotHooksStatus, copilot_hooks_status, uninstall_copilot
 from gitmem.agents.cursor_install import CursorStatus, cursor_status, uninstall_cursor
 from gitmem.app import agent_status
+from gitmem.agents.gemini_install import GeminiHooksStatus, gemini_hooks_status, uninstall_gemini
 from gitmem.capture import spool
 from gitmem.config import CONFIG_FILE, DECISIONS_DIR, GITMEM_DIR, MEMORY_REF, load_config, read_template, state_dir
 from gitmem.errors import NotARepositoryError, NotInitializedError
@@ -89,6 +91,7 @@ class Status:
     copilot_hooks: CopilotHooksStatus | None = None  # the Copilot CLI's hooks and its folder trust (issue 18)
     agents: tuple[agent_status.AgentRow, ...] = ()  # each agent's install and events seen (issue 18)
     cursor: CursorStatus | None = None              # Cursor's hooks and the brief's rules file (issue 18)
+    gemini_hooks: GeminiHooksStatus | None = None   # the Gemini CLI's hooks and its folder trust (issue 18)
 
 
 def open_repo(path: str | Path | None = None) -> Repo:
@@ -277,6 +280,7 @@ def repository_status(repo: Repo) -> Status:
         copilot_hooks=copilot_hooks_status(root),
         agents=agent_status.agent_rows(repo),
         cursor=cursor_status(root),
+        gemini_hooks=gemini_hooks_status(root),
     )
 
 
@@ -294,6 +298,7 @@ class UninstallResult:
     kept: tuple[str, ...]               # what was left on purpose, and why
     copilot: InstallResult | None = None  # None when there was nothing of Copilot's to remove
     cursor: InstallResult | None = None  # None when there was nothing of Cursor's to remove
+    gemini: InstallResult | None = None  # None when there was nothing of the Gemini CLI's to remove
 
 
 def _record_config(repo: Repo, before: list[tuple[str, str]], after: list[tuple[str, str]]) -> None:
@@ -379,6 +384,8 @@ def uninstall_repository(repo: Repo, *, purge_memory: bool = False) -> Uninstall
                                + ((f"removed the brief from {cursor_rules.path.relative_to(root)}",)
                                   if cursor_rules.changed else ()))
     cursor = None if cursor_hooks.unchanged and not cursor_hooks.notes else cursor_hooks  # None: never set up
+    gemini_result = uninstall_gemini(root)
+    gemini = None if gemini_result.unchanged and not gemini_result.notes else gemini_result
     mcp = mcp_config.unregister_mcp_server(root)
     kept: list[str] = []
     removed = list(setup.remove_sync_setup(repo))
@@ -413,4 +420,4 @@ def uninstall_repository(repo: Repo, *, purge_memory: bool = False) -> Uninstall
             removed.append(str(local))
     logger.info("uninstalled gitmem from %s: %s", root, removed)
     return UninstallResult(claude=claude, mcp=mcp, codex=codex, copilot=copilot, removed=tuple(removed),
-                           kept=tuple(kept), cursor=cursor)
+                           kept=tuple(kept), cursor=cursor, gemini=gemini)

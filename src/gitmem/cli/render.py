@@ -183,6 +183,7 @@ def status_json(st: Status) -> JSONObject:
         "copilot_hooks": st.copilot_hooks.to_json() if st.copilot_hooks else None,
         "cursor": st.cursor.to_json() if st.cursor else None,
         "agents": [row.to_json() for row in st.agents],
+        "gemini_hooks": st.gemini_hooks.to_json() if st.gemini_hooks else None,
         "spool": {"sessions": st.backlog.sessions, "files": st.backlog.files, "bytes": st.backlog.bytes,
                   "unreadable_files": st.backlog.bad_files, "flush_requests": st.backlog.requests},
         "last_flush": st.last_flush,
@@ -251,6 +252,11 @@ def status_text(st: Status) -> str:
         lines.append("cursor hooks: " + ("installed in .cursor/hooks.json, brief in .cursor/rules/gitmem.mdc"
                                          if cursor.installed and cursor.rules_file else "incomplete"))
         lines += [f"  problem: {problem}" for problem in cursor.problems]
+    gem = st.gemini_hooks
+    if gem is not None and (gem.hooked or gem.problems):
+        lines.append("gemini hooks: " + ("installed in .gemini/settings.json, folder trusted" if gem.installed
+                                         else "not running (see the problems below)"))
+        lines += [f"  problem: {problem}" for problem in gem.problems]
     lines += agent_lines(st.agents)
     b = st.backlog
     lines.append(f"spool:        {b.sessions} sessions waiting, {_human_bytes(b.bytes)}"

@@ -58,7 +58,7 @@ def init(
     shared: bool = typer.Option(False, "--shared", help="Write portable `gitmem hook` commands to "
                                 "the committed .claude/settings.json instead of .claude/settings.local.json."),
     no_hooks: bool = typer.Option(False, "--no-hooks", help="Do not install any agent's hooks (Claude Code, "
-                                  "Codex CLI, Copilot CLI, Cursor)."),
+                                  "Codex CLI, Copilot CLI, Cursor, Gemini CLI)."),
     force: bool = typer.Option(False, "--force", help="Install the hooks even where the gitmem plugin is "
                                "enabled (each event is then recorded twice)."),
     fetch: bool = typer.Option(True, "--fetch/--no-fetch", help="Before creating .gitmem/, fetch the branch "
@@ -67,8 +67,8 @@ def init(
     """Set up gitmem in this repository: settings, decision folder, local state, and the hooks of each agent it
     finds (Claude Code always; the Codex CLI when the repository has .codex/ or `codex` is on PATH; the Copilot CLI
     when it has .github/copilot-instructions.md or .github/hooks/, or `copilot` is on PATH; Cursor when it has
-    .cursor/ or `cursor-agent` is on PATH)."""
-    from gitmem.agents import codex, copilot, cursor
+    .cursor/ or `cursor-agent` is on PATH; the Gemini CLI when it has .gemini/ or `gemini` is on PATH)."""
+    from gitmem.agents import codex, copilot, cursor, gemini
     from gitmem.agents.codex_install import install_codex
     from gitmem.agents.copilot_install import install_copilot
     from gitmem.app.project import init_repository
@@ -111,6 +111,12 @@ def init(
     if why:
         _install_cursor(repo, shared=shared)
         agents.append(f"Cursor ({why})")
+    why = "" if no_hooks else gemini.found_here(result.root)
+    if why:
+        from gitmem.agents.gemini_install import install_gemini
+
+        _render_install([install_gemini(result.root, shared=shared)])
+        agents.append(f"Gemini CLI ({why})")
     typer.echo(f"agents set up: {', '.join(agents) or 'none (--no-hooks)'}")
     typer.echo(f"memory ref: refs/notes/gitmem; local state: {result.state_dir}")
     if result.identity_warning:
@@ -119,27 +125,33 @@ def init(
 
 @commands.command()
 def install(
-    target: str = typer.Argument(..., help="What to hook gitmem into: claude, codex, copilot or cursor."),
+    target: str = typer.Argument(..., help="What to hook gitmem into: claude, codex, copilot, cursor or gemini."),
     shared: bool = typer.Option(False, "--shared", help="Portable `gitmem hook` commands in "
                                 ".claude/settings.json (copilot: .github/hooks/gitmem.json; cursor: "
-                                ".cursor/hooks.json and the rules file), not git-ignored, for the team to commit "
-                                "(costs 1.25x a Python start per tool call against 0.83x for the default)."),
+                                ".cursor/hooks.json and the rules file; gemini: .gemini/settings.json), not "
+                                "git-ignored, for the team to commit (costs 1.25x a Python start per tool call "
+                                "against 0.83x for the default)."),
     force: bool = typer.Option(False, "--force", help="Install even where the gitmem plugin is enabled."),
 ) -> None:
     """Hook gitmem into Claude Code (`gitmem install claude`), the Codex CLI (`gitmem install codex`), the
-    Copilot CLI (`gitmem install copilot`) or Cursor (`gitmem install cursor`: .cursor/hooks.json, and the brief
-    in .cursor/rules/gitmem.mdc) here."""
+    Copilot CLI (`gitmem install copilot`), Cursor (`gitmem install cursor`: .cursor/hooks.json, and the brief
+    in .cursor/rules/gitmem.mdc) or the Gemini CLI (`gitmem install gemini`) here."""
     from gitmem.app.project import init_repository, root_of
     from gitmem.integrations.install import install_claude
 
-    if target not in ("claude", "codex", "copilot", "cursor"):
-        raise typer.BadParameter("choose `claude`, `codex`, `copilot` or `cursor`", param_hint="TARGET")
+    if target not in ("claude", "codex", "copilot", "cursor", "gemini"):
+        raise typer.BadParameter("choose `claude`, `codex`, `copilot`, `cursor` or `gemini`", param_hint="TARGET")
     if target == "codex" and (shared or force):
         raise typer.BadParameter("--shared and --force go with `gitmem install claude`")
-    if target in ("copilot", "cursor") and force:
+    if target in ("copilot", "cursor", "gemini") and force:
         raise typer.BadParameter("--force goes with `gitmem install claude`")
     repo = current_repo()
     init_repository(repo, shared=shared)  # the hook records nothing without the state folder
+    if target == "gemini":
+        from gitmem.agents.gemini_install import install_gemini
+
+        _render_install([install_gemini(root_of(repo), shared=shared)])
+        return
     if target == "cursor":
         _install_cursor(repo, shared=shared)
         return
@@ -162,7 +174,7 @@ def uninstall(
                                            "entry; codex: only the Codex CLI hooks and their trust entries; "
                                            "copilot: only .github/hooks/gitmem.json's hooks; "
                                            "cursor: only .cursor/hooks.json's gitmem hooks and the brief's rules "
-                                           "file. "
+                                           "file; gemini: only the Gemini CLI hooks. "
                                            "Without it: everything `gitmem init` set up."),
     shared: bool = typer.Option(False, "--shared", help="With claude: only .claude/settings.json."),
     local: bool = typer.Option(False, "--local", help="With claude: only .claude/settings.local.json."),
@@ -172,8 +184,8 @@ def uninstall(
     """Remove what gitmem set up here: hooks, .mcp.json entry, pre-push hook, refspecs, config, local state."""
     from gitmem.app.project import root_of
 
-    if target not in (None, "claude", "codex", "copilot", "cursor"):
-        raise typer.BadParameter("choose `claude`, `codex`, `copilot` or `cursor`", param_hint="TARGET")
+    if target not in (None, "claude", "codex", "copilot", "cursor", "gemini"):
+        raise typer.BadParameter("choose `claude`, `codex`, `copilot`, `cursor` or `gemini`", param_hint="TARGET")
     if target == "copilot":
         if shared or local or purge_memory:
             raise typer.BadParameter("--shared, --local and --purge-memory do not go with `copilot`")
@@ -189,6 +201,13 @@ def uninstall(
         hooks, rules = uninstall_cursor(root_of(current_repo()))
         _render_install([hooks], unchanged="no gitmem hooks here")
         _render_rules(rules, "removed the brief")
+        return
+    if target == "gemini":
+        if shared or local or purge_memory:
+            raise typer.BadParameter("--shared, --local and --purge-memory do not go with `gemini`")
+        from gitmem.agents.gemini_install import uninstall_gemini
+
+        _render_install([uninstall_gemini(root_of(current_repo()))], unchanged="no gitmem hooks here")
         return
     if target == "codex":
         if shared or local or purge_memory:
@@ -210,7 +229,8 @@ def uninstall(
 
         result = uninstall_repository(repo, purge_memory=purge_memory)
         mcp: McpConfigResult | None = result.mcp
-        claude = result.claude + tuple(r for r in (result.codex, result.copilot, result.cursor) if r is not None)
+        claude = result.claude + tuple(r for r in (result.codex, result.copilot, result.cursor, result.gemini)
+                                       if r is not None)
     else:
         from gitmem.integrations.install import uninstall_claude
         from gitmem.integrations.mcp_config import unregister_mcp_server

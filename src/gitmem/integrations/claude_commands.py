@@ -57,6 +57,19 @@ def fast_command(event: str, python: str, hook: str | Path, agent: str = "") -> 
     return f"{shlex.quote(python)} -I -S {shlex.quote(str(hook))} {event}{' ' + agent if agent else ''}{NEVER_BLOCK}"
 
 
+def personal_commands(python: str | None, hook_path: Path | None, target: str,
+                      agent: str = "") -> Callable[[str], str]:
+    """The fast command of each event for a personal hooks file: ``python`` (this interpreter when None) and the
+    hook launcher ``hook_path`` (this installation's when None), which must exist; ``target`` names the install to
+    rerun in the error."""
+    py = personal_python(python)
+    hook = Path(hook_path) if hook_path is not None else hook_file()
+    if not hook.is_file():
+        raise GitmemError(f"the hook file {hook} is missing from this gitmem installation",
+                          hint=f"reinstall gitmem, then rerun `gitmem install {target}`.")
+    return lambda event: fast_command(event, py, hook.absolute(), agent)
+
+
 def portable_command(event: str, agent: str = "") -> str:
     return f"{PORTABLE_COMMAND} {event}{' ' + agent if agent else ''}{NEVER_BLOCK}"
 

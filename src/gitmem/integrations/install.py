@@ -39,8 +39,8 @@ from gitmem.config import state_dir
 from gitmem.errors import ConfigError, GitmemError
 from gitmem.git import Repo, discover
 from gitmem.git.worktree import is_tracked, matches_ignore_rules
-from gitmem.integrations.claude_commands import (CLAUDE_EVENTS, command_problems, fast_command, hook_file,
-                                                 hooks_config, is_gitmem_command, personal_python, portable_command)
+from gitmem.integrations.claude_commands import (CLAUDE_EVENTS, command_problems, hooks_config, is_gitmem_command,
+                                                 personal_commands, portable_command)
 from gitmem.integrations.claude_plugin import LOCAL_SETTINGS, SHARED_SETTINGS, PluginState, enabled_plugin
 from gitmem.integrations.jsondoc import (JsonDoc, json_kind, read_install_record, read_json_doc, write_atomic,
                                          write_install_record)
@@ -197,6 +197,29 @@ def _merge(data: dict[str, Any], wanted: dict[str, list[dict[str, Any]]],
     return added, replaced, removed, created
 
 
+@dataclass(frozen=True, slots=True)
+class HooksMerge:
+    """What putting gitmem's hooks into a hooks file did: the events added, replaced and removed, the containers
+    it created (``file`` and ``dir`` too, when the file and its folder are new), and whether the data changed."""
+
+    added: tuple[str, ...]
+    replaced: tuple[str, ...]
+    removed: tuple[str, ...]
+    created: tuple[str, ...]
+    changed: bool
+
+
+def merge_hooks(doc: JsonDoc, wanted: dict[str, list[dict[str, Any]]], entry: dict[str, Any] | None) -> HooksMerge:
+    """Put ``wanted`` (gitmem's one group per event) into the hooks file ``doc`` (any agent's in Claude Code's
+    shape); a container it empties goes only when the install recorded in ``entry`` created it (no record: any)."""
+    before = copy.deepcopy(doc.data)
+    created = [] if doc.existed else ["file"] + ([] if doc.path.parent.exists() else ["dir"])
+    may_drop = (lambda c: c in entry["created"]) if entry else (lambda c: True)
+    added, replaced, removed, made = _merge(doc.data, wanted, may_drop)
+    return HooksMerge(tuple(added), tuple(replaced), tuple(removed), tuple(created + made),
+                      doc.data != before or not doc.existed)
+
+
 # -- the install record ------------------------------------------------------------
 
 
@@ -235,33 +258,20 @@ def install_claude(root: Path, shared: bool = False, python: str | None = None, 
     repo = discover(root)
     rel = SHARED_SETTINGS if shared else LOCAL_SETTINGS
     path = root / rel
-    if shared:
-        wanted = hooks_config(portable_command)
-    else:
-        py = personal_python(python)
-        hook = Path(hook_path) if hook_path is not None else hook_file()
-        if not hook.is_file():
-            raise GitmemError(f"the hook file {hook} is missing from this gitmem installation",
-                              hint="reinstall gitmem, then rerun `gitmem install claude`.")
-        wanted = hooks_config(lambda event: fast_command(event, py, hook.absolute()))
-
+    wanted = hooks_config(portable_command if shared else personal_commands(python, hook_path, "claude"))
     doc = _read(path, rel)
     record = _load_record(repo)
     entry = record["files"].get(str(path))
-    before = copy.deepcopy(doc.data)
     had_gitmem = _has_gitmem(doc)
-    created = [] if doc.existed else ["file"] + ([] if path.parent.exists() else ["dir"])
-    may_drop = (lambda c: c in entry["created"]) if entry else (lambda c: True)
-    added, replaced, removed, made = _merge(doc.data, wanted, may_drop)
-    created += made
+    merged = merge_hooks(doc, wanted, entry)
     notes: list[str] = []
-    changed = doc.data != before or not doc.existed
+    changed = merged.changed
     if changed:
         write_atomic(path, doc.render())
-        logger.info("gitmem hooks in %s: added %s, replaced %s", path, added, replaced)
+        logger.info("gitmem hooks in %s: added %s, replaced %s", path, merged.added, merged.replaced)
 
     if not had_gitmem or entry is not None:
-        new_entry = {"created": sorted(set(entry["created"] if entry and had_gitmem else []) | set(created)),
+        new_entry = {"created": sorted(set(entry["created"] if entry and had_gitmem else []) | set(merged.created)),
                      "exclude": bool(entry and had_gitmem and entry.get("exclude"))}
     else:
         new_entry = None  # installed by someone else: keep uninstall's conservative mode
@@ -293,7 +303,7 @@ def install_claude(root: Path, shared: bool = False, python: str | None = None, 
     if new_entry is not None and new_entry != entry:
         record["files"][str(path)] = new_entry
         _save_record(repo, record)
-    return InstallResult(path=path, added=tuple(added), replaced=tuple(replaced), removed=tuple(removed),
+    return InstallResult(path=path, added=merged.added, replaced=merged.replaced, removed=merged.removed,
                          unchanged=not changed, notes=tuple(notes))
 
 
