@@ -34,7 +34,7 @@ from gitmem.git import Repo
 from gitmem.git.trees import changed_paths
 from gitmem.index.migrations import UnknownMigrationError, apply_migrations, pending_migrations
 from gitmem.index.rows import by_date, decision_rows, decisions_signature, read_decision_files, session_rows
-from gitmem.index import vectors
+from gitmem.index import embedding, vectors
 from gitmem.index.tables import (decision_units, delete_sources, get_meta, index_decisions, index_sessions,
                                  insert_rows, session_units, set_meta, transaction)
 from gitmem.progress import Progress, counted
@@ -99,6 +99,8 @@ def connect_index(path: Path, *, migrate: bool = True) -> sqlite3.Connection:
     version can use; callers rebuild it. With ``migrate=False`` a pending step
     raises ``_NeedsMigration`` instead of writing (writers hold the lock).
     """
+    if path.name != ":memory:":
+        embedding.keep_weights_in(path.parent)   # the state folder: the model's weights are cached beside the index
     conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_SECONDS)
     try:
         if not migrate and pending_migrations(conn):
