@@ -101,3 +101,10 @@ def test_prompt_hook_imports_only_sqlite3_beyond_the_capture_hook(remembered: Pa
     # fence (stdlib only, no re) and the small C module unicodedata it uses keep recorded titles inside the fence
     assert added <= set(allowed) | {"hook", "recall", "fence", "unicodedata"}, added - set(allowed)
     assert not added & {"json", "re", "yaml", "gitmem", "subprocess"}
+
+
+def test_prompt_hook_loads_sqlites_c_core_without_the_dbapi_layer(remembered: Path) -> None:
+    """``_sqlite3`` alone: the ``sqlite3`` package's dbapi2 imports datetime for date adapters recall never uses."""
+    out, added = modules_a_prompt_loads(remembered, "ledger writes through the outbox")
+    assert b"gitmem-recall" in out and "_sqlite3" in added
+    assert not added & {"sqlite3", "sqlite3.dbapi2", "datetime"}, added
