@@ -36,7 +36,7 @@ from gitmem.index.migrations import UnknownMigrationError, apply_migrations, pen
 from gitmem.index.rows import by_date, decision_rows, decisions_signature, read_decision_files, session_rows
 from gitmem.index import embedding, vectors
 from gitmem.index.tables import (decision_units, delete_sources, get_meta, index_decisions, index_sessions,
-                                 insert_rows, session_units, set_meta, transaction)
+                                 index_titles, insert_rows, session_units, set_meta, transaction)
 from gitmem.progress import Progress, counted
 from gitmem.store.layout import SESSIONS_DIR, session_folder
 from gitmem.store.memory_ref import (SessionRecord, memory_in_parts, memory_tip, read_memory, read_sessions,
@@ -152,6 +152,7 @@ def _fill_index(conn: sqlite3.Connection, *, tip: str | None, sessions: Iterable
     if progress is not None:
         progress(finishing, 0, 2)
     conn.execute("INSERT INTO records_fts (records_fts) VALUES ('rebuild')")
+    index_titles(conn)
     if progress is not None:
         progress(finishing, 1, 2)
     vectors.store(conn, decision_units(worktree, decisions), reuse)
