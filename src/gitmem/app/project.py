@@ -27,8 +27,8 @@ from gitmem import worktree_files
 from gitmem.agents.codex_install import CodexHooksStatus, codex_hooks_status, uninstall_codex
 from gitmem.capture import spool
 from gitmem.config import CONFIG_FILE, DECISIONS_DIR, GITMEM_DIR, MEMORY_REF, load_config, read_template, state_dir
-from gitmem.errors import NotARepositoryError, NotInitializedError
-from gitmem.git import Repo, discover
+from gitmem.errors import NotInitializedError
+from gitmem.git import Repo
 from gitmem.git.config import author_ident, local_config_entries, remote_names, remove_local_config
 from gitmem.git.objects import paths_in_tree
 from gitmem.git.refs import delete_ref_at, symref_targets, upstream_ref
@@ -83,14 +83,6 @@ class Status:
     remotes: tuple[sharing.RemoteState, ...] = ()   # which remotes receive memory (issue 15 item 8)
     push_held: bool = False
     codex_hooks: CodexHooksStatus | None = None     # the Codex CLI's hooks and their trust (issue 18)
-
-
-def open_repo(path: str | Path | None = None) -> Repo:
-    repo = discover(path)
-    if repo.root is None:
-        raise NotARepositoryError(f"{repo.git_dir} is a bare repository",
-                                  hint="run gitmem in a clone with a work tree.")
-    return repo
 
 
 def root_of(repo: Repo) -> Path:
