@@ -11,9 +11,17 @@ Per size it measures:
 - the render with 32 untracked proposed decisions vs with 1 (ratio, and the git processes each starts);
 - ``gitmem reindex``: wall time and the peak RSS of the process that rebuilds (``resource.getrusage`` in a child);
 - UserPromptSubmit with prompt recall (installed launcher), ``gitmem hook PostToolUse`` (the --shared command)
-  and ``gitmem search`` of a word nothing matches (its start-up, almost all of it), each vs ``python -c pass``.
+  and ``gitmem search`` of a word nothing matches (its start-up, almost all of it), each vs ``python -c pass``;
+  the same search words only (``--lexical``: no model), and through the typer app as every search ran before
+  ``cli.quick_search`` (``python -c 'gitmem.cli.app.main([...])'``), in the same rounds.
+
+``--baseline <gitmem src folder>`` (e.g. ``git archive <commit> src | tar -x -C /tmp/base``) adds, in the same
+rounds, that code's prompt-recall launcher and its ``gitmem reindex`` (interleaved with this code's, each in a
+child of its own): the before/after pairs. The console script must be pip >= 24.3's (no ``import re``; ``make``
+installs that pip): an older one is reported, since it makes ``gitmem hook`` a third of a start slower.
 
 Usage: .venv/bin/python benchmarks/bench_growth.py [--sizes 100,1000,10000] [--large] [--runs 15] [--json]
+       [--baseline <src folder>]
 """
 
 from __future__ import annotations
@@ -116,7 +124,7 @@ REINDEX = ("import resource, time; from gitmem.git import discover; from gitmem.
            "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
 
 
-def measure(n: int, runs: int, work: Path) -> dict[str, float]:
+def measure(n: int, runs: int, work: Path, baseline: Path | None = None) -> dict[str, float]:
     python = sys.executable
     gitmem_bin = str(Path(python).parent / "gitmem")
     root, remote, mate = work / "repo", work / "remote.git", work / "mate"
@@ -153,12 +161,21 @@ def measure(n: int, runs: int, work: Path) -> dict[str, float]:
                        "cwd": str(root), "tool_input": {"file_path": str(root / "README.md")}}).encode()
     prompt = json.dumps({"session_id": "bench-prompt", "hook_event_name": "UserPromptSubmit", "cwd": str(root),
                          "prompt": "How should the ledger outbox retry the webhook queue?"}).encode()
-    medians = paired({"base": ([python, "-c", "pass"], b""),
-                      "recall": ([python, "-I", "-S", str(LAUNCHER), "UserPromptSubmit"], prompt),
-                      "hook_shared": ([gitmem_bin, "hook", "PostToolUse"], post),
-                      "search": ([gitmem_bin, "search", "zzqxnomatchword"], b"")}, root, env, runs)
-    for name in ("recall", "hook_shared", "search"):
-        out[f"{name}_ratio"] = medians[name] / medians["base"]
+    typer_search = "import sys; from gitmem.cli.app import main; sys.exit(main(sys.argv[1:]))"
+    cases = {"base": ([python, "-c", "pass"], b""),
+             "recall": ([python, "-I", "-S", str(LAUNCHER), "UserPromptSubmit"], prompt),
+             "hook_shared": ([gitmem_bin, "hook", "PostToolUse"], post),
+             "search": ([gitmem_bin, "search", "zzqxnomatchword"], b""),
+             "search_lexical": ([gitmem_bin, "search", "--lexical", "zzqxnomatchword"], b""),
+             "search_typer": ([python, "-c", typer_search, "search", "zzqxnomatchword"], b""),
+             "search_lexical_typer": ([python, "-c", typer_search, "search", "--lexical", "zzqxnomatchword"], b"")}
+    if baseline is not None:
+        cases["recall_before"] = ([python, "-I", "-S", str(baseline / "gitmem" / "_hook.py"), "UserPromptSubmit"],
+                                  prompt)
+    medians = paired(cases, root, env, runs)
+    for name in cases:
+        if name != "base":
+            out[f"{name}_ratio"] = medians[name] / medians["base"]
     out["search_ms"] = medians["search"] * 1000
 
     # The render with 1 vs 32 untracked proposed decisions of sessions the brief did not read.
@@ -186,10 +203,26 @@ def measure(n: int, runs: int, work: Path) -> dict[str, float]:
     proposals(PROPOSALS)
     out["render_git_calls_32"] = git_processes(root, RENDER, env)
 
-    # gitmem reindex: wall time and peak RSS, in a child of its own.
-    proc = subprocess.run([python, "-c", REINDEX], cwd=root, check=True, env=env, capture_output=True, text=True)
-    seconds, kib = proc.stdout.split()
-    out["reindex_s"], out["reindex_peak_mib"] = float(seconds), int(kib) / 1024
+    # gitmem reindex: wall time and peak RSS, in a child of its own (interleaved with the baseline's, if given).
+    def reindex(src: Path | None) -> tuple[float, float]:
+        child_env = env if src is None else {**env, "PYTHONPATH": str(src)}
+        proc = subprocess.run([python, "-c", REINDEX], cwd=root, check=True, env=child_env, capture_output=True,
+                              text=True)
+        seconds, kib = proc.stdout.split()
+        return float(seconds), int(kib) / 1024
+
+    rounds = 1 if baseline is None else 3
+    now, before = [], []
+    for _ in range(rounds):
+        now.append(reindex(None))
+        if baseline is not None:
+            before.append(reindex(baseline))
+    if baseline is not None:
+        reindex(None)   # leave this code's index behind
+        out["reindex_before_s"] = statistics.median(s for s, _ in before)
+        out["reindex_before_peak_mib"] = max(m for _, m in before)
+    out["reindex_s"] = statistics.median(s for s, _ in now)
+    out["reindex_peak_mib"] = max(m for _, m in now)
     return out
 
 
@@ -198,10 +231,16 @@ ROWS = [("SessionStart after `gitmem sync` brought a teammate's session", "sessi
         ("render with 32 untracked proposals / with 1", "render_32_vs_1_ratio", "x", "flat (1.0x)"),
         ("git processes of that render, 1 / 32 proposals", ("render_git_calls_1", "render_git_calls_32"), "", "equal"),
         ("`gitmem reindex` wall time", "reindex_s", " s", "<= 20 s at 100k observations"),
+        ("`gitmem reindex` wall time, baseline code", "reindex_before_s", " s", ""),
         ("`gitmem reindex` peak RSS", "reindex_peak_mib", " MiB", "<= 200 MiB"),
+        ("`gitmem reindex` peak RSS, baseline code", "reindex_before_peak_mib", " MiB", ""),
         ("UserPromptSubmit with recall (installed)", "recall_ratio", "x", "<= 1.5x"),
+        ("UserPromptSubmit with recall, baseline code", "recall_before_ratio", "x", ""),
         ("`gitmem hook PostToolUse` (--shared)", "hook_shared_ratio", "x", "<= 1.25x"),
         ("`gitmem search` of a word nothing matches", "search_ratio", "x", "start-up <= 2x"),
+        ("the same through the typer app (as before quick_search)", "search_typer_ratio", "x", ""),
+        ("`gitmem search --lexical` of that word (no model)", "search_lexical_ratio", "x", "start-up <= 2x"),
+        ("the same through the typer app", "search_lexical_typer_ratio", "x", ""),
         ]
 
 
@@ -210,6 +249,8 @@ def table(results: list[dict[str, float]], command: str, load: str) -> str:
     lines = [f"| figure ({OBS_PER_SESSION} observations a session) | {' | '.join(sizes)} | goal |",
              "|---|" + "---:|" * len(results) + "---|"]
     for label, key, unit, goal in ROWS:
+        if isinstance(key, str) and key not in results[0]:
+            continue   # a baseline row without --baseline
         if isinstance(key, tuple):
             cells = [" / ".join(str(int(r[k])) for k in key) for r in results]
         else:
@@ -227,13 +268,18 @@ def main() -> int:
     parser.add_argument("--large", action="store_true", help="add 50,000 sessions")
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--baseline", type=Path, help="another gitmem's src folder, run in the same rounds")
     args = parser.parse_args()
+    script = Path(sys.executable).parent / "gitmem"
+    if "import re" in script.read_text():
+        print(f"# warning: {script} imports re (pip < 24.3 wrote it): `gitmem hook` pays ~1/3 of a start more",
+              file=sys.stderr)
     sizes = [int(s) for s in args.sizes.split(",") if s] + ([50_000] if args.large else [])
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     results = []
     for n in sizes:
         with tempfile.TemporaryDirectory(prefix=f"gitmem-bench-growth-{n}-") as tmp:
-            results.append(measure(n, args.runs, Path(tmp)))
+            results.append(measure(n, args.runs, Path(tmp), args.baseline))
             print(f"# {n:,} sessions: {json.dumps(results[-1])}", file=sys.stderr, flush=True)
     if args.json:
         print(json.dumps({"load": load, "results": results}, indent=2))

@@ -393,9 +393,9 @@ def test_an_unexpected_error_exits_3_and_logs_the_traceback(in_repo: Path, isola
 
 def test_an_unexpected_error_outside_a_repository_logs_under_gitmem_home(outside_repo: Path, monkeypatch,
                                                                         capsys) -> None:
-    import gitmem.app.project
+    import gitmem.app.checkout
 
-    monkeypatch.setattr(gitmem.app.project, "open_repo", _boom)
+    monkeypatch.setattr(gitmem.app.checkout, "open_repo", _boom)
 
     code, _out, err = run(capsys, "status")
 

@@ -92,3 +92,59 @@ def test_encoding_imports_neither_wordllama_nor_the_hub_library() -> None:
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def _fresh_model(monkeypatch: pytest.MonkeyPatch, folder: Path | None) -> None:
+    embedding._model.cache_clear()
+    monkeypatch.setattr(embedding, "_weights_folder", [folder] if folder is not None else [])
+
+
+def test_weights_are_cached_as_float32_in_the_state_folder_and_mapped_after(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    texts = ["the database connection pool size is twenty", "the logo is blue"]
+    _fresh_model(monkeypatch, None)
+    from_wheel = embedding.encode(texts)
+    _fresh_model(monkeypatch, tmp_path)
+    first = embedding.encode(texts)            # reads the wheel, writes the cache
+    cached = list(tmp_path.glob("model-*.npy"))
+    assert len(cached) == 1
+    _fresh_model(monkeypatch, tmp_path)
+    again = embedding.encode(texts)            # maps the cache
+    numpy = embedding.numpy_module()
+    assert isinstance(embedding._model().matrix, numpy.memmap)
+    assert from_wheel.tobytes() == first.tobytes() == again.tobytes()
+    embedding._model.cache_clear()
+
+
+def test_a_new_model_id_or_a_damaged_cache_writes_the_weights_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    texts = ["retry the ledger writes with backoff"]
+    _fresh_model(monkeypatch, tmp_path)
+    expected = embedding.encode(texts)
+    (old,) = tmp_path.glob("model-*.npy")
+    monkeypatch.setattr(embedding, "MODEL_ID", embedding.MODEL_ID + "-next")
+    _fresh_model(monkeypatch, tmp_path)
+    assert embedding.encode(texts).tobytes() == expected.tobytes()
+    (new,) = tmp_path.glob("model-*.npy")      # the other model's copy is gone
+    assert new.name != old.name
+    new.write_bytes(b"not a numpy file")
+    _fresh_model(monkeypatch, tmp_path)
+    assert embedding.encode(texts).tobytes() == expected.tobytes()
+    numpy = embedding.numpy_module()
+    assert numpy.load(new, mmap_mode="r").shape[1] == embedding.DIMS   # written again
+    embedding._model.cache_clear()
+
+
+def test_the_search_index_caches_the_weights_beside_it(repo: Path) -> None:
+    from gitmem.app.project import init_repository
+    from gitmem.git import discover
+    from gitmem.index import index_file, search
+
+    gm = discover(repo)
+    init_repository(gm)
+    embedding._model.cache_clear()
+    search.search(gm, "anything at all")
+    index_file.rebuild_index(gm)
+    embedding.encode(["x"])
+    assert list(index_file.index_path(gm).parent.glob("model-*.npy"))
+    embedding._model.cache_clear()

@@ -95,7 +95,7 @@ def test_a_record_the_index_no_longer_holds_is_not_named(remembered: Path) -> No
 def test_the_prompt_hook_never_imports_numpy_or_the_model(remembered: Path) -> None:
     out, loaded = modules_a_prompt_loads(remembered, PARAPHRASE)
     assert b"gitmem-recall" in out and b"outbox" in out   # it spoke from the store
-    assert "sqlite3" in loaded and "recall" in loaded
+    assert "_sqlite3" in loaded and "recall" in loaded
     heavy = {m for m in loaded if m.split(".")[0] in ("numpy", "wordllama", "tokenizers", "safetensors",
                                                       "huggingface_hub", "json", "re", "gitmem")}
     assert not heavy, heavy

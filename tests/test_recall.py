@@ -101,3 +101,74 @@ def test_prompt_hook_imports_only_sqlite3_beyond_the_capture_hook(remembered: Pa
     # fence (stdlib only, no re) and the small C module unicodedata it uses keep recorded titles inside the fence
     assert added <= set(allowed) | {"hook", "recall", "fence", "unicodedata"}, added - set(allowed)
     assert not added & {"json", "re", "yaml", "gitmem", "subprocess"}
+
+
+def test_prompt_hook_loads_sqlites_c_core_without_the_dbapi_layer(remembered: Path) -> None:
+    """``_sqlite3`` alone: the ``sqlite3`` package's dbapi2 imports datetime for date adapters recall never uses."""
+    out, added = modules_a_prompt_loads(remembered, "ledger writes through the outbox")
+    assert b"gitmem-recall" in out and "_sqlite3" in added
+    assert not added & {"sqlite3", "sqlite3.dbapi2", "datetime"}, added
+
+
+def _title_matches(conn, word: str) -> tuple[list[int], list[int]]:
+    """Rows whose title holds ``word``: from ``titles_fts``, and from ``records_fts``'s title column."""
+    alone = [r for (r,) in conn.execute("SELECT rowid FROM titles_fts WHERE titles_fts MATCH ? ORDER BY rowid",
+                                        (f'"{word}"',))]
+    column = [r for (r,) in conn.execute("SELECT rowid FROM records_fts WHERE records_fts MATCH ? ORDER BY rowid",
+                                         (f'{{title}} : "{word}"',))]
+    return alone, column
+
+
+def test_the_titles_table_follows_every_change_to_the_index(repo: Path) -> None:
+    """``titles_fts`` (m005_titles) answers as ``records_fts``'s title column does after new sessions, a session
+    folder written again, decision files added, edited and removed, and a rebuild; recall reads it."""
+    import sqlite3
+
+    from gitmem.index import index_file, search
+    from gitmem.store import memory_ref
+    from gitmem.store.records import Decision, SessionSummary
+
+    gm = discover(repo)
+    init_repository(gm)
+    words = ["ledger", "outbox", "retries", "webhook", "queue", "postgres"]
+    folder = repo / ".gitmem" / "decisions"
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def write(sid: str, title: str) -> None:
+        s = SessionSummary(id=sid, title=title, started_at="2026-11-20T10:00:00Z")
+        memory_ref.write_session(gm, sid, s.started_at, (), s)
+
+    def decision(name: str, title: str | None) -> None:
+        path = folder / f"2026-11-20-{name}.md"
+        if title is None:
+            path.unlink()
+            return
+        path.write_text(Decision(id=f"d-{name}", title=title, status="accepted", date="2026-11-20").to_text())
+
+    def check() -> None:
+        index_file.ensure_index(gm)
+        conn = sqlite3.connect(index_file.index_path(gm))
+        try:
+            for word in words:
+                alone, column = _title_matches(conn, word)
+                assert alone == column, word
+        finally:
+            conn.close()
+
+    write("s-1", "Ledger outbox retries")
+    decision("queue", "Queue the webhook retries in postgres")
+    check()
+    write("s-2", "Webhook queue for the ledger")
+    write("s-1", "Outbox only")               # the same session written again: its old title goes
+    decision("queue", "Queue in postgres")    # edited
+    decision("hook", "Webhook ledger")
+    check()
+    decision("hook", None)                    # removed
+    check()
+    index_file.rebuild_index(gm)
+    check()
+    from gitmem.app import inject
+
+    inject.render_brief(gm)   # writes recall.conf, as every flush does
+    out = prompt(repo, "Which webhook queue for the ledger?")
+    assert b"Webhook queue for the ledger" in out and b"Outbox only" not in out

@@ -174,3 +174,56 @@ def test_reindex_reads_the_memory_a_bounded_part_at_a_time_and_indexes_all_of_it
     for i in (0, 31, 59):
         assert [h.session_id for h in search.search(gm, f"zebra{letters(i)}", types="session")][:1] == [f"part-{i:03d}"]
         assert [h.session_id for h in search.search(gm, f"quokka{letters(i)}", types="observation")][:1] == [f"part-{i:03d}"]
+
+
+def _index_dump(repo) -> dict[str, list[tuple]]:
+    """Every row of every table of the index file (FTS5's own tables included), in rowid order; not the times
+    migrations ran nor the vectors' stamp (a fresh random value per build, ``vectors.STAMP_KEY``)."""
+    import sqlite3
+
+    from gitmem.index import index_file
+
+    conn = sqlite3.connect(index_file.index_path(repo))
+    try:
+        tables = [n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
+                                             "AND name != '_migrations' ORDER BY name")]
+        dump = {t: conn.execute(f'SELECT * FROM "{t}" ORDER BY 1').fetchall() for t in tables}
+        dump["meta"] = [row for row in dump["meta"] if row[0] != "vectors_stamp"]
+        return dump
+    finally:
+        conn.close()
+
+
+def test_reindex_reads_records_in_gitmems_own_shape_fast_and_builds_the_same_index(
+        repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The subset reader (``yaml_subset``) and PyYAML build the same index from a mixed ref: records with
+    multi-line, quoted, date-like, non-ASCII and NEL text, and a summary written by hand (outside the subset)."""
+    from gitmem import yaml_subset
+    from gitmem.index import index_file
+    from gitmem.store.records import DecisionNote, Observation
+
+    gm = discover(repo)
+    init_repository(gm)
+    texts = ["line one\nline two\n", "it's: quoted # here", "2026-01-01", "yes", "  leading spaces",
+             "kept\n\n", "café 😀 Straße", "next\x85line", "tab\there", "- dash", "no trailing newline\nend"]
+    for i, text in enumerate(texts):
+        obs = [Observation(ts=f"2026-11-2{i % 9}T08:00:0{k}Z", kind="edit", tool="Edit", text=text,
+                           files=(f"src/f{i}.py", text[:5] or "x"), command=f"make {text[:3]}") for k in range(3)]
+        summary = SessionSummary(id=f"mixed-{i}", title=f"Session {i}: {text[:20]}", started_at=f"2026-11-2{i % 9}",
+                                 learned=(text, "plain words"), decisions=(DecisionNote(title="Use X", rationale=text),),
+                                 observation_count=3)
+        memory_ref.write_session(gm, summary.id, summary.started_at, obs, summary)
+    hand = ("---\nid: by-hand\ntitle: Written by hand\nstarted_at: 2026-11-20\nlearned: [a, b]  # flow\n"
+            "tags:\n  - x\n---\nbody\n")
+    memory_ref.write_files(gm, {"sessions/2026-11/by-hand/summary.md": hand.encode()}, "by hand",
+                           parent=memory_ref.memory_tip(gm))
+    read_fast = []
+    real_load = yaml_subset.load
+    monkeypatch.setattr(yaml_subset, "load", lambda text: read_fast.append(real_load(text)) or read_fast[-1])
+    assert index_file.rebuild_index(gm).folders == len(texts) + 1
+    fast = _index_dump(gm)
+    assert sum(r is not None for r in read_fast) >= 2 * len(texts) - 4 and None in read_fast   # both readers ran
+    monkeypatch.setattr(yaml_subset, "load", lambda text: None)   # PyYAML reads everything
+    index_file.rebuild_index(gm)
+    slow = _index_dump(gm)
+    assert fast["entries"] and fast == slow

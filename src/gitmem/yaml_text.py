@@ -12,6 +12,7 @@ from typing import Any
 
 import yaml
 
+from gitmem import yaml_subset
 from gitmem.errors import RecordError
 
 # libyaml's C parser is several times faster; the pure-Python one remains the fallback and the source
@@ -54,11 +55,15 @@ def dump_yaml(data: Any) -> str:
 def load_yaml(text: str, path: str, line_offset: int = 0) -> Any:
     """``text`` parsed safely; ``RecordError`` naming the file's line (``line_offset`` + the YAML's own line).
 
-    libyaml parses first; on any error the pure-Python parser runs again for its precise message, so both
+    Text in the shape gitmem's own dumper writes is read by ``yaml_subset`` (same result, several times faster);
+    anything else by PyYAML: libyaml parses first; on any error the pure-Python parser runs again for its precise message, so both
     builds of PyYAML report the same line. Deep nesting is the one error the two disagree on (libyaml
     >= 6.0.4 stops it with a ScannerError, the pure parser recurses out): the line is where the pure
     parser's reader stood when it gave up, which is the line the nesting passed the limit on.
     """
+    fast = yaml_subset.load(text)
+    if fast is not None:
+        return fast
     if _FAST_LOADER is not None:
         try:
             return yaml.load(text, Loader=_FAST_LOADER)  # noqa: S506 - CSafeLoader is the safe loader

@@ -32,8 +32,8 @@ from gitmem.app import agent_status
 from gitmem.agents.gemini_install import GeminiHooksStatus, gemini_hooks_status, uninstall_gemini
 from gitmem.capture import spool
 from gitmem.config import CONFIG_FILE, DECISIONS_DIR, GITMEM_DIR, MEMORY_REF, load_config, read_template, state_dir
-from gitmem.errors import NotARepositoryError, NotInitializedError
-from gitmem.git import Repo, discover
+from gitmem.errors import NotInitializedError
+from gitmem.git import Repo
 from gitmem.git.config import author_ident, local_config_entries, remote_names, remove_local_config
 from gitmem.git.objects import paths_in_tree
 from gitmem.git.refs import delete_ref_at, symref_targets, upstream_ref
@@ -92,14 +92,6 @@ class Status:
     agents: tuple[agent_status.AgentRow, ...] = ()  # each agent's install and events seen (issue 18)
     cursor: CursorStatus | None = None              # Cursor's hooks and the brief's rules file (issue 18)
     gemini_hooks: GeminiHooksStatus | None = None   # the Gemini CLI's hooks and its folder trust (issue 18)
-
-
-def open_repo(path: str | Path | None = None) -> Repo:
-    repo = discover(path)
-    if repo.root is None:
-        raise NotARepositoryError(f"{repo.git_dir} is a bare repository",
-                                  hint="run gitmem in a clone with a work tree.")
-    return repo
 
 
 def root_of(repo: Repo) -> Path:

@@ -16,13 +16,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from gitmem import fence
-from gitmem.app.project import Status
 from gitmem.store.layout import session_folder
 from gitmem.store.memory_ref import SessionRecord
 from gitmem.store.records import Observation, ObservationBatch, SessionSummary, render_summary_body
 
 if TYPE_CHECKING:  # only for the annotations: the CLI imports these modules itself, only where used
     from gitmem.app.agent_status import AgentRow
+    from gitmem.app.project import Status
     from gitmem.app.why import Why
     from gitmem.decisions.check import CheckResult
     from gitmem.decisions.decision_files import DecisionFile

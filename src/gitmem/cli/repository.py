@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 def current_repo() -> Repo:
     """The repository of the current folder, with a work tree (a bare one is an error that says so)."""
-    from gitmem.app.project import open_repo
+    from gitmem.app.checkout import open_repo
 
     return open_repo()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import os
 import re
@@ -25,6 +26,15 @@ MODEL_ID = f"wordllama-0.4/{MODEL}/{DIMS}/content"
 FILLER = STOPWORDS | frozenset(("use", "uses", "used", "using"))
 _WORD = re.compile(r"[^\W_]+")
 INSTALL_HINT = 'install the extra: pip install "gitmem[semantic]" (or `make test`, which installs it)'
+WEIGHTS_CACHE = "model-{key}.npy"   # in the folder ``keep_weights_in`` names: the weights as float32, mapped
+_weights_folder: list[Path] = []    # the folder the weights are cached in (none: read from the wheel each time)
+
+
+def keep_weights_in(folder: Path) -> None:
+    """Cache the model's weights in ``folder`` (the state folder beside the search index): the wheel stores them
+    as float16, and converting them costs every process a tenth of a second and ~30 MiB; the cached float32 copy
+    is mapped, so a process reads only the rows of the tokens it looks up."""
+    _weights_folder[:] = [folder]
 
 
 def available() -> bool:
@@ -42,15 +52,13 @@ class _StaticModel:
     BATCH = 64   # texts per lookup: a batch's token matrix is texts x longest x DIMS floats
 
     def __init__(self, folder: Path) -> None:
-        from safetensors.numpy import load_file
         from tokenizers import Tokenizer
 
-        numpy = numpy_module()
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizers" / f"{MODEL}_tokenizer_config.json"))
         self.tokenizer.enable_padding()
         self.tokenizer.no_truncation()
-        weights = load_file(str(folder / "weights" / f"{MODEL}_{DIMS}.safetensors"))["embedding.weight"]
-        self.matrix = numpy.ascontiguousarray(weights.astype(numpy.float32))
+        self.matrix = _weights(folder / "weights" / f"{MODEL}_{DIMS}.safetensors",
+                               _weights_folder[0] if _weights_folder else None)
 
     def embed(self, texts: list[str]) -> Any:
         numpy = numpy_module()
@@ -66,6 +74,44 @@ class _StaticModel:
             pooled /= numpy.maximum(numpy.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
             out[i:i + len(encoded)] = pooled
         return out
+
+
+def _weights(source: Path, cache: Path | None) -> Any:
+    """The model's weights as a float32 matrix: mapped from ``cache``'s copy when it holds one for this model id
+    and this wheel file (size and time in its name), else read from the wheel and, with ``cache``, copied there
+    (replacing copies of other models or wheels)."""
+    from safetensors.numpy import load_file
+
+    numpy = numpy_module()
+    st = source.stat()
+    key = hashlib.sha256(f"{MODEL_ID}\0{st.st_size}\0{st.st_mtime_ns}".encode()).hexdigest()[:16]
+    cached = cache / WEIGHTS_CACHE.format(key=key) if cache is not None else None
+    if cached is not None:
+        try:
+            matrix = numpy.load(cached, mmap_mode="r")
+            if matrix.dtype == numpy.float32 and matrix.ndim == 2 and matrix.shape[1] == DIMS:
+                return matrix
+        except (OSError, ValueError):
+            pass   # missing or damaged: written again below
+    matrix = numpy.ascontiguousarray(load_file(str(source))["embedding.weight"].astype(numpy.float32))
+    if cached is not None and cached.parent.is_dir():
+        from gitmem.atomic import write_atomic
+
+        try:
+            for old in cached.parent.glob(WEIGHTS_CACHE.format(key="*")):
+                old.unlink(missing_ok=True)
+            write_atomic(cached, _npy_bytes(numpy, matrix))
+        except OSError:
+            pass   # a cache: without it the weights are read from the wheel, as now
+    return matrix
+
+
+def _npy_bytes(numpy: Any, matrix: Any) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    numpy.save(buffer, matrix, allow_pickle=False)
+    return buffer.getvalue()
 
 
 def model_folder() -> Path:

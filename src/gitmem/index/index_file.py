@@ -34,9 +34,9 @@ from gitmem.git import Repo
 from gitmem.git.trees import changed_paths
 from gitmem.index.migrations import UnknownMigrationError, apply_migrations, pending_migrations
 from gitmem.index.rows import by_date, decision_rows, decisions_signature, read_decision_files, session_rows
-from gitmem.index import vectors
+from gitmem.index import embedding, vectors
 from gitmem.index.tables import (decision_units, delete_sources, get_meta, index_decisions, index_sessions,
-                                 insert_rows, session_units, set_meta, transaction)
+                                 index_titles, insert_rows, session_units, set_meta, transaction)
 from gitmem.progress import Progress, counted
 from gitmem.store.layout import SESSIONS_DIR, session_folder
 from gitmem.store.memory_ref import (SessionRecord, memory_in_parts, memory_tip, read_memory, read_sessions,
@@ -99,6 +99,8 @@ def connect_index(path: Path, *, migrate: bool = True) -> sqlite3.Connection:
     version can use; callers rebuild it. With ``migrate=False`` a pending step
     raises ``_NeedsMigration`` instead of writing (writers hold the lock).
     """
+    if path.name != ":memory:":
+        embedding.keep_weights_in(path.parent)   # the state folder: the model's weights are cached beside the index
     conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_SECONDS)
     try:
         if not migrate and pending_migrations(conn):
@@ -150,6 +152,7 @@ def _fill_index(conn: sqlite3.Connection, *, tip: str | None, sessions: Iterable
     if progress is not None:
         progress(finishing, 0, 2)
     conn.execute("INSERT INTO records_fts (records_fts) VALUES ('rebuild')")
+    index_titles(conn)
     if progress is not None:
         progress(finishing, 1, 2)
     vectors.store(conn, decision_units(worktree, decisions), reuse)

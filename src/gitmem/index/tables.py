@@ -1,10 +1,12 @@
-"""Writing rows into the search index's tables: ``sources``, ``entries``, ``records_fts`` and ``meta``.
+"""Writing rows into the search index's tables: ``sources``, ``entries``, ``records_fts``, ``titles_fts``, ``meta``.
 
 Invariants:
 - ``records_fts`` is an external-content FTS5 table over the view ``records`` (``sources`` joined with
   ``entries``, see ``migrations.m002_sources``); only ``_add_rows`` and ``delete_sources`` write them, always
   together in one transaction, and always a whole source (a session folder or a decision file) at a time.
   A bulk load (``insert_rows`` into an empty index) is followed by one FTS5 ``'rebuild'`` in its transaction.
+- ``titles_fts`` (the titles of sessions and decisions, for prompt recall) is written beside ``records_fts``:
+  ``index_titles`` after rows are added, ``delete_sources`` before they go.
 - A source's entries sit on consecutive rowids (``first``..``last``), and rowid order is arrival order:
   sessions go in oldest first (``rows.by_date``), later ones are appended.
 """
@@ -61,7 +63,14 @@ def _add_rows(conn: sqlite3.Connection, groups: Iterable[Rows]) -> int:
     count = insert_rows(conn, groups)
     conn.execute(f"INSERT INTO records_fts (rowid, {FTS_COLUMNS}) SELECT rowid, {FTS_COLUMNS} FROM records "
                  "WHERE rowid > ?", (before,))
+    index_titles(conn, before)
     return count
+
+
+def index_titles(conn: sqlite3.Connection, after: int = 0) -> None:
+    """Add the titles of the sessions and decisions past rowid ``after`` to ``titles_fts`` (observations have none)."""
+    conn.execute("INSERT INTO titles_fts (rowid, title) SELECT rowid, title FROM entries WHERE rowid > ? AND kind != 2",
+                 (after,))
 
 
 def delete_sources(conn: sqlite3.Connection, where: str, params: Sequence[Any]) -> None:
@@ -72,6 +81,8 @@ def delete_sources(conn: sqlite3.Connection, where: str, params: Sequence[Any]) 
     for first, last in conn.execute(f"SELECT first, last FROM sources WHERE {where}", params).fetchall():
         conn.execute(f"INSERT INTO records_fts (records_fts, rowid, {FTS_COLUMNS}) "
                      f"SELECT 'delete', rowid, {FTS_COLUMNS} FROM records WHERE rowid BETWEEN ? AND ?", (first, last))
+        conn.execute("INSERT INTO titles_fts (titles_fts, rowid, title) "
+                     "SELECT 'delete', rowid, title FROM entries WHERE rowid BETWEEN ? AND ? AND kind != 2", (first, last))
         conn.execute("DELETE FROM entries WHERE rowid BETWEEN ? AND ?", (first, last))
     conn.execute(f"DELETE FROM sources WHERE {where}", params)
 

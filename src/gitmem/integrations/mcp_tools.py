@@ -149,7 +149,8 @@ class MemoryTools:
         self._me: str | None = None
 
     def repo(self) -> Repo:
-        from gitmem.app.project import open_repo, require_initialized
+        from gitmem.app.checkout import open_repo
+        from gitmem.app.project import require_initialized
 
         try:
             repo = open_repo(self.start)

@@ -144,7 +144,6 @@ def _dataclass_to_dict(obj: Any) -> dict[str, Any]:
 
 
 def _coerce(tp: Any, value: Any, where: str) -> Any:
-    origin = typing.get_origin(tp)
     if tp is str:
         if isinstance(value, str):
             return value
@@ -160,7 +159,7 @@ def _coerce(tp: Any, value: Any, where: str) -> Any:
         if isinstance(value, bool) or not isinstance(value, int):
             raise TypeError(f"{where} must be a whole number, not {type(value).__name__}")
         return value
-    if origin is tuple:
+    if typing.get_origin(tp) is tuple:
         (item_tp, _ellipsis) = typing.get_args(tp)
         if value is None:
             return ()
@@ -246,7 +245,13 @@ class Observation:
         _normalize_text(self)
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in _dataclass_to_dict(self).items() if v not in ("", [], ()) or k in ("ts", "kind")}
+        # ts and kind always, the other fields when not empty (the id hashes this: it is read for every row)
+        out: dict[str, Any] = {"ts": self.ts, "kind": self.kind}
+        for name in _OBSERVATION_OPTIONAL:
+            value = getattr(self, name)
+            if value:
+                out[name] = list(value) if isinstance(value, tuple) else value
+        return out
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], path: str = "<dict>") -> "Observation":
@@ -255,6 +260,9 @@ class Observation:
     @property
     def id(self) -> str:
         return content_id("o1-", self.to_dict())
+
+
+_OBSERVATION_OPTIONAL = tuple(f.name for f in dataclasses.fields(Observation) if f.name not in ("ts", "kind"))
 
 
 @dataclass(frozen=True, slots=True)
