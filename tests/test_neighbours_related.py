@@ -27,5 +27,6 @@ def test_a_word_is_related_to_the_records_holding_its_neighbours_and_a_common_on
     words = ["currency", "redis", "clock", "banana"]
     rel = neighbours.related(found, words)
     assert rel[0] == [0] and rel[1] == [0] and rel[2] == [1] and rel[3] == []
-    many = [neighbours.Target(i, "session", f"s-{i}", f"Cache the rates {i}") for i in range(neighbours.MAX_RELATED + 1)]
+    many = [neighbours.Target(i, "session", f"s-{i}", f"Cache the rates {i}")
+            for i in range(neighbours.MAX_RELATED + 1)]
     assert neighbours.related(many, ["cache"]) == [[]]     # in every record: says nothing about any one

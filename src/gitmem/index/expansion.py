@@ -25,9 +25,8 @@ from typing import Any
 
 from gitmem.index import embedding, vectors
 
-NEIGHBOURS = 12      # nearest whole words per query word (tuned on benchmarks/quality: see the decision)
+NEIGHBOURS = 12       # nearest whole words per query word (tuned on benchmarks/quality: see the decision)
 MIN_WORDS = 2         # different query words a source must hold (itself or a neighbour) to be found
-MIN_SHARE = 0.0       # ... and at least this share of the query's content words
 MAX_WORDS = 8         # query words widened (the first ones): a long question is a sentence vector's job
 
 
@@ -73,8 +72,8 @@ def related(words: list[str], k: int | None = None) -> list[list[str]]:
 
 
 def sources(conn: sqlite3.Connection, text: str, min_words: int | None = None) -> list[tuple[int, int]]:
-    """(fid, how many query words it holds) of the sources whose embedded lines hold words (themselves or
-    neighbours) of at least ``min_words`` (``MIN_WORDS``) different query words, most words first, then newest."""
+    """(fid, how many query words it holds) of the sources whose summary or decision text holds words (themselves
+    or neighbours) of at least ``min_words`` (``MIN_WORDS``) different query words, most words first, then newest."""
     min_words = MIN_WORDS if min_words is None else min_words
     words = query_words(text)
     if len(words) < min_words:
@@ -84,6 +83,5 @@ def sources(conn: sqlite3.Connection, text: str, min_words: int | None = None) -
     for group in related(words):
         for fid in set().union(*(index.get(vectors.stem(w), ()) for w in group)):
             counts[fid] = counts.get(fid, 0) + 1
-    need = max(min_words, MIN_SHARE * len(words))
-    found = [(fid, n) for fid, n in counts.items() if n >= need]
+    found = [(fid, n) for fid, n in counts.items() if n >= min_words]
     return sorted(found, key=lambda pair: (-pair[1], -pair[0]))

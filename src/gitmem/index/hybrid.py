@@ -6,12 +6,13 @@ Invariants:
 - Both sides rank groups: a session (its summary and observations) or a decision file. The lexical side is
   ``query_index``'s order (grouped per session); the meaning side ranks sources by their nearest embedded line
   (``vectors.nearest_sources``), then the sources that hold words near several query words (``expansion``,
-  found by meaning too: no query word need be in them). A group's fused score is the sum over the sides that found it of
-  ``1 / (RRF_K + rank)``.
+  found by meaning too: no query word need be in them). A group's fused score is the sum over the sides that
+  found it of ``1 / (RRF_K + rank)``.
 - Exact wording keeps its recall: a source found only by meaning must be at least ``FLOOR`` similar to the
-  query by one line, or ``WHOLE_FLOOR`` by its lines together, or be found by ``expansion``, to be listed, and unless it is ``STRONG``ly
-  similar it comes after every hit that has all the query words (it competes by fused score only with hits
-  that have some of them), so a vague neighbour never pushes a hit with the words out of the first places.
+  query by one line, or ``WHOLE_FLOOR`` by its lines together, or be found by ``expansion``, to be listed, and
+  unless it is ``STRONG``ly similar it comes after every hit that has all the query words (it competes by fused
+  score only with hits that have some of them), so a vague neighbour never pushes a hit with the words out of
+  the first places.
 - Filters apply to both sides alike (``query.filters``); the meaning side sees only the records the lexical
   side could list (this work tree's decisions, the memory ref's sessions).
 """

@@ -316,15 +316,16 @@ _words_cache: dict[str, tuple[str, dict[str, set[int]]]] = {}
 
 
 def word_sources(conn: sqlite3.Connection) -> dict[str, set[int]]:
-    """Each lower-cased word of the units' lines (``WHOLE`` aside) -> the sources whose lines hold it; read once
-    per process and again only when the units changed."""
+    """Each word (``stem``) of a session summary's or decision file's title and body -> the sources holding it
+    (``expansion`` looks query words up here); read once per process and again only when the units changed
+    (they change whenever a source does)."""
     stamp = _meta(conn, STAMP_KEY)
     cached = _words_cache.get("w")
     if cached is not None and cached[0] == stamp and stamp:
         return cached[1]
     index: dict[str, set[int]] = {}
-    for fid, text in conn.execute("SELECT s.fid, e.title || ' ' || e.body FROM sources s JOIN entries e ON e.rowid = s.first "
-                                  "WHERE e.kind != 2"):
+    for fid, text in conn.execute("SELECT s.fid, e.title || ' ' || e.body FROM sources s "
+                                  "JOIN entries e ON e.rowid = s.first WHERE e.kind != 2"):
         for word in {stem(w) for w in _WORD.findall(text.lower())}:
             index.setdefault(word, set()).add(fid)
     _words_cache["w"] = (stamp, index)
