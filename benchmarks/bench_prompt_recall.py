@@ -21,6 +21,9 @@ false speech <= 1% was 7/61 at 0.71%; with no cap and only the words the store k
 and ``CLOSE_SCORE`` as the threshold with the best paraphrased recall whose false speech stays at most 1%, half
 the goal: 0.12 -> 8/61 and 0.77% (7/61 and 0.70% through the hook), with a mean over fewer than three words
 taken over three (``MEAN_OVER``; without it 8/61 and 0.78%).
+Since the store also scores related words (index/neighbours.py ``related``, 2026-12-03 evening, 53 scenarios,
+68 paraphrases, 6,625 unrelated prompts): without them 0.12 -> 8/68 at 0.77%, 0.13 -> 7/68 at 0.48%; with them
+0.12 -> 15/68 at 1.68%, 0.13 -> 11/68 at 0.92%; ``CLOSE_SCORE`` moved to 0.13 by the same rule (at most 1%).
 
 Why a separate script and not a section of quality/run.py: the quality runner scores briefs and search in ~5
 minutes; this asks ~6,000 prompts and sweeps thresholds, which only a change to prompt recall needs to pay for.

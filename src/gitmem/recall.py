@@ -39,7 +39,7 @@ NEIGHBOURS_FILE = "neighbours.sqlite"  # written by index/neighbours.py where gi
 # The mean per-word cosine, in thousandths, at which a record is close enough to name. Tuned with
 # benchmarks/bench_prompt_recall.py: the threshold with the best paraphrased recall whose false speech on
 # unrelated prompts stays at most 1%, half the 2% goal (prompts unlike the benchmark's will differ).
-CLOSE_SCORE = 120
+CLOSE_SCORE = 130
 MIN_KNOWN = 2        # prompt words the neighbours store must know before a mean means anything
 WORD_CAP = 300       # a word's score counts up to this: a word shared with a record scores ~0.6 by itself
 MEAN_OVER = 3        # a mean over fewer words is taken over this many: in "document the outbox" one word is all

@@ -19,6 +19,7 @@ import re
 
 from gitmem import fence
 from gitmem.compress import restatement
+from gitmem.compress.clauses import gives_reason, states_rule
 from gitmem.compress.offline import kind_of, sentences
 from gitmem.decisions import decision_files
 from gitmem.store import identity
@@ -29,15 +30,6 @@ DONE_CHARS = 300
 DONE_ITEMS = 4
 SAID_CHARS = 240
 TRIED_CHARS = 240
-# A reason given: "because", "since", "so that", "due to", ", so", "otherwise", and the same in the other
-# languages people write in. Grammar words, not a topic's phrases.
-_REASON = re.compile(r"\b(?:because|since|so that|due to|in order to|otherwise|porque|ya que|para que|parce que|"
-                     r"puisque|weil|damit|perché|poiché)\b|,\s+so\b",
-                     re.IGNORECASE)
-# A rule: a modal or an always/never/only ("must", "never", "don't", "has to", "siempre", "nie"...).
-_RULE = re.compile(r"\b(?:must|mustn't|shall|should|shouldn't|always|never|do not|don't|only|has to|have to|"
-                   r"need to|needs to|avoid|siempre|nunca|debe|no uses?|toujours|jamais|doit|immer|nie|niemals|"
-                   r"muss)\b", re.IGNORECASE)
 # "Changed billing/charge.py (2 edits)", "Ran `pytest -q`": a verb and a path or a command, nothing said.
 _BARE = re.compile(r"^\w+\s+(?:`[^`]*(?:`|…)|\S+)(?:\s+\(\d+\s+\w+\))?\.?$")   # a command may be cut short
 # What a choice is set against: the words after these, up to the end of the clause.
@@ -91,14 +83,6 @@ def without_alternatives(text: str) -> str:
     for m in _AGAINST.finditer(text):
         text = text.replace(m.group(0), " ")
     return text
-
-
-def gives_reason(text: str) -> bool:
-    return _REASON.search(text) is not None
-
-
-def states_rule(text: str) -> bool:
-    return _RULE.search(text) is not None
 
 
 def telling(item: str) -> int:

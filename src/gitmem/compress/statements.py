@@ -24,6 +24,7 @@ from typing import Sequence
 
 from gitmem import fence
 from gitmem.compress import restatement
+from gitmem.compress.clauses import BECAUSE, states_rule
 from gitmem.store.records import DecisionNote
 
 _DECISION_CUE = re.compile(
@@ -47,7 +48,6 @@ TRAILING_LINK = re.compile(r"(?:[\s,;:–—-]|\b(?:and|then|but|so)\b)*$", re.I
 _SO = re.compile(r",\s+so\s+(?!that\b|far\b)", re.IGNORECASE)
 _COLON = re.compile(r":\s+|\s[—–]\s")
 _AFTER = re.compile(r"(.+)$")
-_BECAUSE = re.compile(r"(?:\b(?:because|since|so that|as it|due to)|,\s+so(?!\s+far))\b(.+)$", re.IGNORECASE)
 # The user choosing, in the imperative: "Use JSON in queue/codec.py, ...", "Switch the dedup check to a hash set"
 # ("move X to Y", "change X to Y" are tasks as often as choices: not counted).
 _USER_CHOICE = re.compile(
@@ -58,8 +58,6 @@ _SWITCH_TO = re.compile(r"^(?:switch|move|change|turn)\b(?P<subject>(?:\s+[^\s,;
                         r"(?P<choice>.+)$", re.IGNORECASE)
 # A choice said as a change from what was there: "switch X to Y", "Y instead", "replace X with Y".
 _CHANGE = re.compile(r"\b(?:switch\w*|instead|rather than|replac\w*)\b", re.IGNORECASE)
-# A rule the user states, with its reason: "never edit legacy/, because the auditors sign its checksums".
-_RULE = re.compile(r"\b(?:never|always|must|mustn't|don't|do not|only)\b", re.IGNORECASE)
 # Something tried that failed. The grammar of a failure report, in the languages people write here: a try verb,
 # then a contrast conjunction, or a clause after a comma (dash, colon) that opens with a negation.
 _TRY = (r"(?:tried|tries|trying|attempted|prob[ée]|probamos|probado|intent[ée]|intentamos|intentado|tentei|tentamos|"
@@ -183,7 +181,7 @@ def leaves_open(sentence: str) -> bool:
 
 
 def _head(sentence: str) -> tuple[str, re.Match[str] | None]:
-    because = _BECAUSE.search(sentence)
+    because = BECAUSE.search(sentence)
     return (sentence[: because.start()].rstrip(" ,;") if because else sentence), because
 
 
@@ -208,7 +206,7 @@ def is_choice(sentence: str, by_user: bool = False) -> bool:
         return True
     if not by_user:
         return False
-    if because is not None and _RULE.search(head) is not None:
+    if because is not None and states_rule(head):   # "never edit legacy/, because the auditors ..."
         return True
     # An imperative of choosing names what it concerns (a path, `code`) or says why: "Keep it short" is no choice.
     return _USER_CHOICE.match(sentence) is not None and (
@@ -230,7 +228,7 @@ def _reason_in(following: str, head: str) -> str:
     """The reason a sentence right after a choice gives for it: it names the choice or its alternative."""
     if not following or not (restatement.content_words(following) & restatement.content_words(head)):
         return ""
-    because = _BECAUSE.search(following)
+    because = BECAUSE.search(following)
     return (because.group(1) if because else following).strip().rstrip(".")
 
 

@@ -5,12 +5,14 @@ Invariants:
   not ``lexical``; otherwise the answer is exactly the lexical one (``query.query_index``).
 - Both sides rank groups: a session (its summary and observations) or a decision file. The lexical side is
   ``query_index``'s order (grouped per session); the meaning side ranks sources by their nearest embedded line
-  (``vectors.nearest_sources``). A group's fused score is the sum over the sides that found it of
-  ``1 / (RRF_K + rank)``.
+  (``vectors.nearest_sources``), then the sources that hold words near several query words (``expansion``,
+  found by meaning too: no query word need be in them). A group's fused score is the sum over the sides that
+  found it of ``1 / (RRF_K + rank)``.
 - Exact wording keeps its recall: a source found only by meaning must be at least ``FLOOR`` similar to the
-  query by one line, or ``WHOLE_FLOOR`` by its lines together, to be listed, and unless it is ``STRONG``ly
-  similar it comes after every hit that has all the query words (it competes by fused score only with hits
-  that have some of them), so a vague neighbour never pushes a hit with the words out of the first places.
+  query by one line, or ``WHOLE_FLOOR`` by its lines together, or be found by ``expansion``, to be listed, and
+  unless it is ``STRONG``ly similar it comes after every hit that has all the query words (it competes by fused
+  score only with hits that have some of them), so a vague neighbour never pushes a hit with the words out of
+  the first places.
 - Filters apply to both sides alike (``query.filters``); the meaning side sees only the records the lexical
   side could list (this work tree's decisions, the memory ref's sessions).
 """
@@ -22,13 +24,13 @@ import datetime
 import sqlite3
 from typing import Iterable
 
-from gitmem.index import embedding, vectors
+from gitmem.index import embedding, expansion, vectors
 from gitmem.index.query import SearchHit, filters, fts_expression, group_key, parse_types, query_index, source_leaders
 from gitmem.since import parse_since
 
 RRF_K = 60              # reciprocal rank fusion's constant (Cormack et al. 2009); 10-60 rank alike on the benchmark
 FLOOR = 0.18            # cosine a source needs by one of its lines to be found by meaning (tuned on
-WHOLE_FLOOR = 0.15      # benchmarks/quality: see the decision) or by its lines together (vectors.WHOLE)
+WHOLE_FLOOR = 0.16      # benchmarks/quality: see the decision) or by its lines together (vectors.WHOLE)
 STRONG = 0.30           # below it, a source found only by meaning never outranks a hit with every query word
 NEAR_POOL = 20          # sources ranked by meaning per query, before filters
 
@@ -47,6 +49,11 @@ def query(conn: sqlite3.Connection, text: str, *, lexical: bool = False, types: 
     if f.file is not None:
         conn.create_function("gm_file_match", 1, f.file, deterministic=True)
     near = vectors.nearest_sources(conn, text, NEAR_POOL, FLOOR, WHOLE_FLOOR)
+    # Then the sources holding words near several of the query's words (``expansion``), after those: weak hits,
+    # so not looked for when enough groups have every query word to fill the answer (they would come later).
+    if len({group_key(h) for h in words if h.match == "all"}) < limit:
+        seen = {fid for fid, _ in near}
+        near += [(fid, 0.0) for fid, _ in expansion.sources(conn, text) if fid not in seen][:NEAR_POOL]
     leaders = source_leaders(conn, [fid for fid, _ in near], f)
     meaning = [dataclasses.replace(leaders[fid], score=sim, match="none", found_by="meaning") for fid, sim in near if fid in leaders]
     return fuse(words, meaning)[:limit], True

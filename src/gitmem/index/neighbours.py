@@ -33,7 +33,8 @@ from typing import TYPE_CHECKING, Sequence
 
 from gitmem.config import state_dir
 from gitmem.git import Repo
-from gitmem.index import embedding
+from gitmem.index import embedding, expansion
+from gitmem.index.vectors import stem
 from gitmem.recall import NEIGHBOURS_FILE, STOPWORDS, word_runs
 
 if TYPE_CHECKING:
@@ -41,7 +42,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-SCHEMA = "1"
+SCHEMA = "2"
 TOP = 6                  # records kept per word
 FLOOR = 0.05             # below this a word says nothing about a record (cosine of unit vectors)
 MAX_RECORDS = 5_000      # the newest sessions beyond this are left to lexical recall
@@ -49,6 +50,9 @@ MIN_WORD = 3             # letters: "orm", "sql" and "jwt" matter
 TEXT_CHARS = 600         # of a decision's text; a sentence vector is a mean, so more words only blur it
 CHUNK = 2048             # vocabulary rows per matrix product (bounds memory: CHUNK x records floats)
 LIVE = ("accepted", "proposed")
+RELATED_SCORE = 0.3      # a word's score for a record holding it or one of its nearest words (``expansion``)
+MAX_RELATED = 10         # ... only when that names at most this many records: a common word tells nothing
+RELATED_CHUNK = 512      # record words widened per matrix product (bounds memory: CHUNK x vocabulary floats)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +105,8 @@ def targets(conn: sqlite3.Connection) -> list[Target]:
 
 
 def store_key(found: Sequence[Target]) -> str:
-    h = hashlib.sha256(f"{SCHEMA}\0{embedding.MODEL_ID}\0{TOP}\0{FLOOR}\0{MIN_WORD}\n".encode())
+    h = hashlib.sha256(f"{SCHEMA}\0{embedding.MODEL_ID}\0{TOP}\0{FLOOR}\0{MIN_WORD}\0{RELATED_SCORE}\0"
+                       f"{MAX_RELATED}\0{expansion.NEIGHBOURS}\n".encode())
     for t in sorted(found, key=lambda t: t.rowid):
         h.update(f"{t.rowid}\0{t.type}\0{t.rid}\0{t.text}\n".encode("utf-8", "surrogateescape"))
     return h.hexdigest()
@@ -153,6 +158,42 @@ def neighbours(word_vectors: "numpy.ndarray", record_vectors: "numpy.ndarray") -
         for cols, vals in zip(top.tolist(), picked.tolist()):
             kept = [i for i, v in enumerate(vals) if v >= FLOOR]
             out.append(([cols[i] for i in kept], [vals[i] for i in kept]))
+    return out
+
+
+def related(found: Sequence[Target], words: Sequence[str]) -> list[list[int]]:
+    """Per word of ``words``: the rows of ``found`` whose text holds a word that has it among its
+    ``expansion.NEIGHBOURS`` nearest whole words (or is it), when they are at most ``MAX_RELATED``, else none.
+    The widening is the search side's (``expansion``), turned around: each record word is widened, since the
+    hook cannot widen the prompt's words (it loads no model)."""
+    holders: dict[str, set[int]] = {}
+    for n, t in enumerate(found):
+        for w in _words(t.text):
+            holders.setdefault(w, set()).add(n)
+    record_words = sorted(holders)
+    by_word: dict[str, set[int]] = {}
+    for start in range(0, len(record_words), RELATED_CHUNK):
+        chunk = record_words[start:start + RELATED_CHUNK]
+        for group in expansion.related(chunk):
+            for w in group:
+                by_word.setdefault(stem(w), set()).update(holders[group[0]])
+    out = []
+    for w in words:
+        rows = by_word.get(stem(w), set())
+        out.append(sorted(rows) if len(rows) <= MAX_RELATED else [])
+    return out
+
+
+def with_related(near: Sequence[tuple[list[int], list[float]]],
+                 rel: Sequence[list[int]]) -> list[tuple[list[int], list[float]]]:
+    """``near`` with each word's related rows at ``RELATED_SCORE`` (a row in both keeps the higher), best first."""
+    out = []
+    for (cols, vals), extra in zip(near, rel):
+        score = dict(zip(cols, vals))
+        for n in extra:
+            score[n] = max(score.get(n, -1.0), RELATED_SCORE)
+        ranked = sorted(score.items(), key=lambda cv: -cv[1])
+        out.append(([c for c, _ in ranked], [v for _, v in ranked]))
     return out
 
 
@@ -211,6 +252,8 @@ def build(repo: Repo, conn: sqlite3.Connection) -> NeighboursUpdate:
         return NeighboursUpdate("current", len(found))
     words = vocabulary(found)
     near = neighbours(embedding.encode(words), embedding.encode([t.text for t in found])) if found else []
+    if found:
+        near = with_related(near, related(found, words))
     written = write_store(path, key, found, words, near)
     update = NeighboursUpdate("rebuilt", len(found), written, time.perf_counter() - started)
     logger.info("prompt recall neighbours rebuilt: %d records, %d words in %.1f s", update.records, written,

@@ -24,6 +24,7 @@ import contextvars
 import hashlib
 import json
 import logging
+import re
 import sqlite3
 import uuid
 from dataclasses import dataclass
@@ -49,6 +50,7 @@ STAMP_KEY = "vectors_stamp"      # meta: changes whenever units change, so a pro
 PRUNE_KEY = "vectors_prune"      # meta: units were forgotten since vectors were last pruned
 UNRECORDED_KEY = "vectors_unrecorded"   # meta: sources were indexed without the extra, their lines not recorded
 _BATCH = 500
+_WORD = re.compile(r"[^\W_]+")          # a word of a line, as ``embedding.content_words`` splits them
 _FORMAT = "int8"                 # how a vector is stored (``_packed``); part of its key
 _deferred: contextvars.ContextVar[bool] = contextvars.ContextVar("gitmem_vectors_deferred", default=False)
 
@@ -299,3 +301,32 @@ def nearest_sources(conn: sqlite3.Connection, query: str, limit: int, floor: flo
     top = numpy.argpartition(-best, n - 1)[:n] if n < len(best) else numpy.arange(len(best))
     top = top[numpy.argsort(-best[top], kind="stable")]
     return [(int(m.fids[i]), float(best[i])) for i in top if best[i] > -2.0]
+
+
+_SUFFIX = re.compile(r"(?<=\w\w\w)(?:ies|ied|y|es|s|ed|ing|ly|ions|ion)$")
+
+
+def stem(word: str) -> str:
+    """A lower-cased word without its common English ending (``retries``, ``retry`` -> ``retr``; ``verified``,
+    ``verify`` -> ``verif``): enough for word lookups to meet across inflections, the same function on both sides."""
+    return _SUFFIX.sub("", word)
+
+
+_words_cache: dict[str, tuple[str, dict[str, set[int]]]] = {}
+
+
+def word_sources(conn: sqlite3.Connection) -> dict[str, set[int]]:
+    """Each word (``stem``) of a session summary's or decision file's title and body -> the sources holding it
+    (``expansion`` looks query words up here); read once per process and again only when the units changed
+    (they change whenever a source does)."""
+    stamp = _meta(conn, STAMP_KEY)
+    cached = _words_cache.get("w")
+    if cached is not None and cached[0] == stamp and stamp:
+        return cached[1]
+    index: dict[str, set[int]] = {}
+    for fid, text in conn.execute("SELECT s.fid, e.title || ' ' || e.body FROM sources s "
+                                  "JOIN entries e ON e.rowid = s.first WHERE e.kind != 2"):
+        for word in {stem(w) for w in _WORD.findall(text.lower())}:
+            index.setdefault(word, set()).add(fid)
+    _words_cache["w"] = (stamp, index)
+    return index
