@@ -23,8 +23,9 @@ Scripts are chosen by content, never by request count, as in
 :mod:`fakes.scripted_model`: the marker in the latest user message of the
 request's ``input``; the step is the number of tool calls (``function_call``,
 ``custom_tool_call``) after that message. A freeform call is scripted as
-``patch(text)`` (or ``tool(name, input=text)``): its text is sent as is. Every request is recorded so a test can read what the model was
-shown (``instructions``, ``input``: developer and user messages, tool outputs).
+``patch(text)`` (or ``tool(name, input=text)``): its text is sent as is.
+Every request is recorded so a test can read what the model was shown
+(``instructions``, ``input``: developer and user messages, tool outputs).
 """
 
 from __future__ import annotations

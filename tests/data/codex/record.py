@@ -11,8 +11,8 @@ trusts the project and each hook the way ``[hooks.state]`` expects (hash
 computed here, then checked against ``codex app-server``'s ``hooks/list``), and
 runs four ``codex exec`` sessions: a plain one, a resumed one, one whose
 context is compacted, and one with a model Codex knows (``gpt-5.5``: it is offered
-the freeform ``apply_patch`` tool) whose edits go through ``apply_patch``. Paths and ids that differ per run are replaced by stable
-placeholders; very long model instructions are cut (their length is kept).
+the freeform ``apply_patch`` tool) whose edits go through ``apply_patch``.
+Paths and ids that differ per run are replaced by stable placeholders; very long model instructions are cut (their length is kept).
 The README in this folder says what was observed.
 """
 
