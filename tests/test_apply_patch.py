@@ -167,3 +167,12 @@ def test_a_copilot_edit_with_json_arguments_is_still_an_edit() -> None:
     assert shaped["tool_name"] == "Edit" and shaped["tool_input"]["file_path"] == "/work/repo/app.py"
     odd = copilot.claude_shaped({"tool_name": "Grep", "tool_input": "not json"})
     assert odd["tool_name"] == "Grep" and odd["tool_input"] == {}
+
+
+def test_a_patch_to_a_secrets_file_names_the_file_but_keeps_none_of_its_lines() -> None:
+    _, payload = codex_calls()[0]
+    text = ("*** Begin Patch\n*** Update File: .env\n@@\n-API_TOKEN=old-value\n+API_TOKEN=new-value\n"
+            "*** Add File: config/.env.local\n+PASSWORD=hunter2\n*** End Patch\n")
+    obs = compaction.compact_events(spooled([("PostToolUse", dict(payload, tool_input={"command": text}))]), ROOT)
+    assert [(o.files, o.detail) for o in obs] == [((".env",), ""), (("config/.env.local",), "")]
+    assert "new-value" not in json.dumps([o.to_dict() for o in obs])
