@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 from conftest import git, make_repo
-from fakes.responses_api import Request, Script, ScriptedResponses, tool
+from fakes.responses_api import Request, Script, ScriptedResponses, patch, tool
 from test_e2e_claude import (E2E, GITMEM, TAG_VAR, claude_bin, e2e, hook_context,  # noqa: F401
                              installed_client, processes_in, run_decide_session, stop_all)  # (fixtures too)
 
@@ -215,6 +215,32 @@ def test_untrusted_hooks_are_skipped_silently_and_gitmem_status_says_so(cx: Code
     cx.settle(again.session_id)
     assert [o.get("command") for o in cx.show(again.session_id)["observations"] if o["kind"] == "command"] \
         == ["cat app.py"]
+
+
+PATCH_MODEL = "gpt-5.5"   # a model in Codex's catalog: offered apply_patch (freeform), unlike gpt-standin
+OUTBOX_PATCH = ("*** Begin Patch\n*** Update File: app.py\n@@\n def post():\n-    return 1\n+    return outbox()\n"
+                "*** Add File: outbox.py\n+# payment events wait here until the ledger commits\n+OUTBOX = []\n"
+                "*** End Patch\n")
+
+
+def test_a_codex_edit_made_through_apply_patch_is_recorded_for_each_file_it_touches(cx: CodexE2E) -> None:
+    cx.model.add(Script("E2E-CODEX-PATCH", (patch(OUTBOX_PATCH),), "Done. The app posts through the outbox."))
+    run = cx.run("E2E-CODEX-PATCH move posting to an outbox", "--trust", "-c", f'model="{PATCH_MODEL}"')
+    [request, *_] = cx.model.agent_requests("E2E-CODEX-PATCH")
+    assert "apply_patch" in request.custom_tools   # offered as a freeform tool, and called as one
+    assert (cx.root / "app.py").read_text() == "def post():\n    return outbox()\n"   # the patch really applied
+    assert (cx.root / "outbox.py").read_text().endswith("OUTBOX = []\n")
+    cx.settle(run.session_id)
+    assert not cx.model.unscripted and not cx.model.unknown
+
+    shown = cx.show(run.session_id)
+    assert shown["summary"]["agent"] == "codex"
+    assert set(shown["summary"]["files_modified"]) == {"app.py", "outbox.py"}
+    edits = [(o["kind"], o["tool"], o["files"], o["outcome"]) for o in shown["observations"]
+             if o.get("tool") == "apply_patch"]
+    assert edits == [("edit", "apply_patch", ["app.py"], "ok"), ("write", "apply_patch", ["outbox.py"], "ok")]
+    assert "ledger commits" in json.dumps(shown["observations"])   # the comment the patch added, as for an Edit
+    assert run.session_id[:8] in cx.gitmem("why", "app.py")       # decisions and sessions by path see it
 
 
 # -- one memory, two agents: Claude Code and Codex in the same repository ---------------------------------------

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 from conftest import git, make_repo
-from fakes.responses_api import Request, Script, ScriptedResponses, tool
+from fakes.responses_api import Request, Script, ScriptedResponses, patch, tool
 from test_e2e_claude import (E2E, GITMEM, TAG_VAR, _kill_group, claude_bin, e2e, hook_context,  # noqa: F401
                              processes_in, run_decide_session, tagged_processes, wait_until)  # (fixtures too)
 
@@ -220,6 +220,31 @@ def test_in_an_untrusted_folder_copilot_skips_the_hooks_silently_and_gitmem_stat
     run = cp.run("E2E-COPILOT-UNTRUSTED read the app")
     assert "hook" not in run.stderr.lower()   # Copilot says nothing about the hooks it skipped
     assert cp.spool_files() == [] and not cp.recorded(run.session_id)   # and gitmem got nothing
+
+
+PATCH_MODEL = "gpt-5.4"   # a GPT model id: Copilot offers apply_patch (freeform) instead of edit and create
+OUTBOX_PATCH = ("*** Begin Patch\n*** Update File: app.py\n@@\n def post():\n-    return 1\n+    return outbox()\n"
+                "*** Add File: outbox.py\n+# payment events wait here until the ledger commits\n+OUTBOX = []\n"
+                "*** End Patch\n")
+
+
+def test_a_copilot_edit_made_through_apply_patch_is_recorded_for_each_file_it_touches(cp: CopilotE2E) -> None:
+    cp.model.add(Script("E2E-COPILOT-PATCH", (patch(OUTBOX_PATCH), patch("*** Begin Patch\n*** Update File: "
+                                                                         "gone.py\n@@\n-x\n+y\n*** End Patch\n")),
+                        "Done. The app posts through the outbox."))
+    run = cp.run("E2E-COPILOT-PATCH move posting to an outbox", COPILOT_MODEL=PATCH_MODEL)
+    [request, *_] = cp.model.agent_requests()
+    assert "apply_patch" in request.custom_tools and "edit" not in request.tool_names
+    assert (cp.root / "app.py").read_text() == "def post():\n    return outbox()\n"   # the patch really applied
+    cp.settle(run.session_id)
+    assert not cp.model.unscripted and not cp.model.unknown
+
+    shown = cp.show(run.session_id)
+    assert shown["summary"]["agent"] == "copilot"
+    assert set(shown["summary"]["files_modified"]) == {"app.py", "outbox.py"}
+    edits = [(o["kind"], o["files"], o["outcome"]) for o in shown["observations"] if o.get("tool") == "apply_patch"]
+    assert edits == [("edit", ["app.py"], "ok"), ("write", ["outbox.py"], "ok"), ("edit", ["gone.py"], "error")]
+    assert run.session_id[:8] in cp.gitmem("why", "outbox.py")   # decisions and sessions by path see it
 
 
 # -- one memory, two agents: Claude Code and Copilot in the same repository -------------------------------------

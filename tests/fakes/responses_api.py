@@ -8,19 +8,24 @@ a free port and answers:
 - ``POST /v1/responses``: always streamed as server-sent events, each
   ``event: <type>`` + ``data: <json>``: ``response.created``, per output item
   ``response.output_item.added`` / (``response.output_text.delta``) /
-  ``response.output_item.done`` (an assistant ``message`` or a ``function_call``
-  with ``call_id``, ``name`` and JSON ``arguments``), then ``response.completed``
-  with the usage. The shapes are the ones Codex's own test support builds
-  (codex-rs core_test_support::responses) and were checked against codex 0.171.0.
+  ``response.output_item.done`` (an assistant ``message``, a ``function_call``
+  with ``call_id``, ``name`` and JSON ``arguments``, or, for a tool the request
+  offers as a freeform ``custom`` tool such as ``apply_patch``, a
+  ``custom_tool_call`` with ``call_id``, ``name`` and the raw text ``input``),
+  then ``response.completed`` with the usage. The shapes are the ones Codex's own
+  test support builds (codex-rs core_test_support::responses) and were checked
+  against codex 0.171.0 and Copilot CLI 1.0.102.
 - ``GET /v1/models``: an empty model list (Codex asks for it with an API key);
 - anything else: logged in ``unknown`` and answered 404, so a test can see what
   a new Codex version started asking for.
 
 Scripts are chosen by content, never by request count, as in
 :mod:`fakes.scripted_model`: the marker in the latest user message of the
-request's ``input``; the step is the number of ``function_call`` items after
-that message. Every request is recorded so a test can read what the model was
-shown (``instructions``, ``input``: developer and user messages, tool outputs).
+request's ``input``; the step is the number of tool calls (``function_call``,
+``custom_tool_call``) after that message. A freeform call is scripted as
+``patch(text)`` (or ``tool(name, input=text)``): its text is sent as is.
+Every request is recorded so a test can read what the model was shown
+(``instructions``, ``input``: developer and user messages, tool outputs).
 """
 
 from __future__ import annotations
@@ -49,6 +54,13 @@ class Request(MessagesRequest):
     @property
     def is_agent_turn(self) -> bool:
         return self.path == "/v1/responses" and bool(self.tool_names)
+
+    @property
+    def custom_tools(self) -> dict[str, dict]:
+        """The freeform tools the request offers (``{"type": "custom", "name", "format"}``), by name."""
+        tools = self.body.get("tools") if isinstance(self.body, dict) else None
+        return {t["name"]: t for t in tools or [] if isinstance(t, dict) and t.get("type") == "custom"
+                and isinstance(t.get("name"), str)}
 
     def messages(self, role: str) -> list[str]:
         """The texts of the input messages of ``role`` (user, developer, assistant), in order."""
@@ -104,6 +116,21 @@ def call_item(name: str, arguments: dict) -> dict:
             "name": name, "arguments": json.dumps(arguments), "status": "completed"}
 
 
+def custom_call_item(name: str, text: str) -> dict:
+    """A call of a freeform tool: its ``input`` is the raw text the tool's grammar describes, not JSON."""
+    n = next(_ids)
+    return {"type": "custom_tool_call", "id": f"ctc_scripted_{n}", "call_id": f"call_scripted_{n:06d}",
+            "name": name, "input": text, "status": "completed"}
+
+
+def patch(text: str) -> ToolCall:
+    """A script step that calls ``apply_patch`` with ``text`` (``*** Begin Patch`` ... ``*** End Patch``)."""
+    return ToolCall("apply_patch", {"input": text})
+
+
+CALLS = ("function_call", "custom_tool_call")
+
+
 class ScriptedResponses(LoopbackServer):
     """``with ScriptedResponses() as model: model.add(Script(...)); codex -c model_provider=...``."""
 
@@ -151,11 +178,13 @@ class ScriptedResponses(LoopbackServer):
             with self._lock:
                 self.unscripted.append(prompt[-200:])
             return [message_item("No script for this prompt.")]
-        step = sum(1 for i in items[index + 1:] if i.get("type") == "function_call")
+        step = sum(1 for i in items[index + 1:] if i.get("type") in CALLS)
         if step < len(script.steps):
             call = script.steps[step]
             said = self.preambles.get(script.marker) if step == 0 else None
-            return [message_item(said)] * bool(said) + [call_item(call.name, call.input)]
+            item = (custom_call_item(call.name, str(call.input.get("input", ""))) if call.name in req.custom_tools
+                    else call_item(call.name, call.input))
+            return [message_item(said)] * bool(said) + [item]
         return [message_item(script.final)]
 
     def answer(self, req: Request) -> tuple[int, str, bytes]:

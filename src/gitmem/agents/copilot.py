@@ -11,6 +11,9 @@ Observed on the real client (``@github/copilot`` 1.0.102, tests/data/copilot/REA
 - Copilot runs a repository's hooks only in a trusted folder: ``trustedFolders`` in
   ``$COPILOT_HOME/config.json`` (the folder or a parent). That is the person's decision: gitmem reads it,
   never writes it. Without it, prompt mode (``copilot -p``) skips the hooks without a word.
+- With a GPT model id Copilot offers the freeform ``apply_patch`` tool instead of ``edit``/``create``; its
+  hooks name it ``Edit`` (PascalCase) or ``apply_patch`` (camelCase) with the patch as bare text, which
+  ``claude_shaped`` turns into Codex's shape (``apply_patch``, ``{"command": <patch>}``) for capture/apply_patch.py.
 - SessionStart context is read from a top-level ``{"additionalContext": ...}`` (Claude's
   ``hookSpecificOutput`` is ignored): the hook command names the agent (``<Event> copilot``) and hook.py answers
   in that shape (``hook.TOP_LEVEL_CONTEXT``). It reaches the model as a user message before the prompt.
@@ -26,6 +29,7 @@ from dataclasses import replace
 from pathlib import Path, PurePosixPath
 from typing import Any, Callable, Iterable
 
+from gitmem.capture.apply_patch import APPLY_PATCH
 from gitmem.capture.compaction import SpoolEvent
 from gitmem.capture.payload_fields import as_dict, as_int, as_str
 
@@ -154,13 +158,15 @@ def claude_shaped(payload: dict) -> dict:
     if not raw:
         return p
     tool = TOOL_NAMES.get(raw, raw)
-    p["tool_name"] = tool
     args = p.get("tool_input")
     if isinstance(args, str):   # the camelCase dialect sends the arguments as JSON text
         try:
             args = json.loads(args)
         except ValueError:
-            args = {}
+            # apply_patch's freeform input: the patch text itself (the PascalCase dialect names the tool Edit)
+            tool = APPLY_PATCH if raw in (APPLY_PATCH, "Edit") else tool
+            args = {"command": args} if tool == APPLY_PATCH else {}
+    p["tool_name"] = tool
     p["tool_input"] = _tool_input(tool, as_dict(args))
     if "tool_result" in p and "tool_response" not in p:
         p["tool_response"] = _tool_response(tool, as_dict(p.pop("tool_result")))

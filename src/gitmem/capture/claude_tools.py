@@ -54,12 +54,12 @@ def summarize_input(data: Any, limit: int = MAX_TEXT) -> str:
     return clip(", ".join(parts), limit, oneline=True)
 
 
-def _excerpt(old: Any, new: Any) -> str:
+def edit_excerpt(old: Any, new: Any) -> str:
     half = MAX_EXCERPT // 2 - 4
     return f"- {clip(old, half, oneline=True)}\n+ {clip(new, half, oneline=True)}"
 
 
-def _with_comments(excerpt: str, edits: list[tuple[Any, Any]]) -> str:
+def with_comments(excerpt: str, edits: list[tuple[Any, Any]]) -> str:
     """An edit's excerpt, then the comments its edits add (code_comments), within MAX_DETAIL."""
     room = MAX_DETAIL - len(excerpt) - 1
     added = "\n".join(c for c in (added_comments(old, new, room) for old, new in edits) if c)
@@ -110,7 +110,7 @@ def tool_fields(name: str, inp: dict, resp: dict, root: str | None, cwd: str) ->
             text += f" (+{added} -{removed} lines)"
         out["text"] = text
         if not is_sensitive_path(as_str(inp.get("file_path"))):
-            out["detail"] = _with_comments(_excerpt(inp.get("old_string"), inp.get("new_string")),
+            out["detail"] = with_comments(edit_excerpt(inp.get("old_string"), inp.get("new_string")),
                                            [(inp.get("old_string"), inp.get("new_string"))])
     elif name == "MultiEdit":
         out["files"] = (path_of("file_path"),)
@@ -119,7 +119,7 @@ def tool_fields(name: str, inp: dict, resp: dict, root: str | None, cwd: str) ->
         out["text"] = f"applied {plural(len(edits), 'edit')}" + (f" (+{added} -{removed} lines)" if added or removed else "")
         if edits and not is_sensitive_path(as_str(inp.get("file_path"))):
             more = f"\n(+{len(edits) - 1} more)" if len(edits) > 1 else ""
-            out["detail"] = _with_comments(_excerpt(edits[0].get("old_string"), edits[0].get("new_string")) + more,
+            out["detail"] = with_comments(edit_excerpt(edits[0].get("old_string"), edits[0].get("new_string")) + more,
                                            [(e.get("old_string"), e.get("new_string")) for e in edits[:50]])
     elif name == "NotebookEdit":
         out["files"] = (path_of("notebook_path"),)

@@ -32,6 +32,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
+from gitmem.capture.apply_patch import APPLY_PATCH, patch_outcome, split_patch_call
 from gitmem.capture.claude_tools import bash_outcome, failure_outcome, todo_items, tool_fields
 from gitmem.capture.payload_fields import (MAX_DETAIL, MAX_PATH, MAX_TEXT, as_dict, as_int, as_str, clip, local_path,
                                            rel_path)
@@ -213,6 +214,8 @@ def _observe(ev: SpoolEvent, name: str, root: str | None, exit_codes: Mapping[st
                 outcome, fields["detail"] = bash_outcome({"exit_code": code, "stdout": p["tool_response"]})
         elif tool == "Bash":
             outcome, fields["detail"] = bash_outcome(as_dict(p.get("tool_response")))
+        elif tool == APPLY_PATCH:
+            outcome, fields["detail"] = patch_outcome(p.get("tool_response"))
         else:
             outcome = "ok"
         return Observation(ts=ts, kind=fields["kind"], tool=tool, text=fields.get("text", ""),
@@ -286,7 +289,7 @@ def output_without_status(events: Iterable[SpoolEvent]) -> bool:
 
 def compact_events(events: Sequence[SpoolEvent], root: str | None,
                    exit_codes: Mapping[str, int] | None = None) -> list[Observation]:
-    """One observation per meaningful event, in event order, each event id once.
+    """One observation per meaningful event (per file for an apply_patch call), in event order, each id once.
 
     ``exit_codes`` (by tool_use_id) complete the shell calls whose payload has no exit status (Codex).
     """
@@ -302,10 +305,17 @@ def compact_events(events: Sequence[SpoolEvent], root: str | None,
         except Exception:  # noqa: BLE001 - one odd payload must not lose the session's other events
             logger.warning("skipped a %s event that could not be compacted", name, exc_info=True)
             obs = None
-        if obs is None or obs.event_id in seen:
-            continue
-        seen.add(obs.event_id)
-        out.append(obs)
+        found: list[Observation | None] = [obs]
+        if obs is not None and obs.tool == APPLY_PATCH:   # Codex, Copilot: one observation per file patched
+            try:
+                found = [*split_patch_call(obs, ev.payload, root)]
+            except Exception:  # noqa: BLE001 - the call stays recorded as it was
+                logger.warning("an apply_patch call was kept whole: its files could not be read", exc_info=True)
+        for one in found:
+            if one is None or one.event_id in seen:
+                continue
+            seen.add(one.event_id)
+            out.append(one)
     return out
 
 

@@ -9,9 +9,10 @@ scripted Responses API stand-in (tests/fakes/responses_api.py) on 127.0.0.1,
 installs a recorder for every hook event in the project's ``.codex/hooks.json``,
 trusts the project and each hook the way ``[hooks.state]`` expects (hash
 computed here, then checked against ``codex app-server``'s ``hooks/list``), and
-runs three ``codex exec`` sessions: a plain one, a resumed one, and one whose
-context is compacted. Paths and ids that differ per run are replaced by stable
-placeholders; very long model instructions are cut (their length is kept).
+runs four ``codex exec`` sessions: a plain one, a resumed one, one whose
+context is compacted, and one with a model Codex knows (``gpt-5.5``: it is offered
+the freeform ``apply_patch`` tool) whose edits go through ``apply_patch``.
+Paths and ids that differ per run are replaced by stable placeholders; very long model instructions are cut (their length is kept).
 The README in this folder says what was observed.
 """
 
@@ -32,7 +33,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[2]
 sys.path.insert(0, str(ROOT / "tests"))
-from fakes.responses_api import Script, ScriptedResponses, tool  # noqa: E402
+from fakes.responses_api import Script, ScriptedResponses, patch, tool  # noqa: E402
 
 CODEX = ROOT / ".cache" / "codex" / "node_modules" / ".bin" / "codex"
 EVENTS = {"SessionStart": "session_start", "UserPromptSubmit": "user_prompt_submit", "PreToolUse": "pre_tool_use",
@@ -49,6 +50,15 @@ if sys.argv[1] == "SessionStart":
     print(json.dumps({"hookSpecificOutput": {"hookEventName": "SessionStart", "additionalContext": %r}}))
 """ % CONTEXT
 LONG = 1500
+PATCH_MODEL = "gpt-5.5"   # in Codex's bundled model catalog: ``apply_patch_tool_type: freeform``
+PATCHES = (
+    "*** Begin Patch\n*** Update File: app.py\n@@\n def post():\n-    return 1\n+    return 2\n"
+    "*** Add File: notes.md\n+# Notes\n+Payments are retried.\n*** End Patch\n",
+    "*** Begin Patch\n*** Update File: notes.md\n*** Move to: docs/notes.md\n@@\n # Notes\n"
+    "-Payments are retried.\n+Payments are retried with idempotency keys.\n*** End Patch\n",
+    "*** Begin Patch\n*** Delete File: docs/notes.md\n*** End Patch\n",
+    "*** Begin Patch\n*** Update File: missing.py\n@@\n-x = 1\n+x = 2\n*** End Patch\n",  # fails
+)
 
 
 def trust_hash(event_label: str, command: str, timeout: int) -> str:
@@ -127,6 +137,7 @@ def record(base: Path, version: str) -> None:
         model.add(Script("REC-AGAIN", (tool("exec_command", cmd="git status --short"),), "Done again."))
         model.add(Script("REC-COMPACT", (tool("exec_command", cmd="ls"), tool("exec_command", cmd="cat app.py")),
                          "Done after compaction."))
+        model.add(Script("REC-PATCH", tuple(patch(p) for p in PATCHES), "Done: app.py returns 2."))
 
         def run(*args: str) -> None:
             proc = subprocess.run([str(CODEX), "exec", *model.provider_config(), *QUIET, *args], cwd=repo, env=env,
@@ -136,6 +147,8 @@ def record(base: Path, version: str) -> None:
         run("REC-READ read the app")
         run("resume", "--last", "REC-AGAIN show the status")
         run("-c", "model_auto_compact_token_limit=5000", "REC-COMPACT list and read")
+        run("-c", f'model="{PATCH_MODEL}"', "REC-PATCH change the app")
+        assert (repo / "app.py").read_text() == "def post():\n    return 2\n"
         assert model.unknown == [], model.unknown
         requests = [{"method": r.method, "path": r.path, "headers": r.headers,
                      "body": dict(r.body, tools=r.tool_names) if r.tool_names else r.body} for r in model.requests]
@@ -167,8 +180,13 @@ def record(base: Path, version: str) -> None:
     for e in events:
         payload = e["payload"]
         name = e["event"] + (f"-{payload['source']}" if "source" in payload else "")
+        tool_name = payload.get("tool_name")
+        if tool_name not in (None, "Bash"):   # the patch session's calls: every one, numbered
+            name += f"-{tool_name}"
         seen[name] = seen.get(name, 0) + 1
-        if seen[name] == 1:
+        if tool_name not in (None, "Bash"):
+            (out / f"{name}-{seen[name]}.json").write_text(clean(json.dumps(payload, indent=2)) + "\n")
+        elif seen[name] == 1:
             (out / f"{name}.json").write_text(clean(json.dumps(payload, indent=2)) + "\n")
     (HERE / "events.jsonl").write_text(clean("".join(json.dumps(e) + "\n" for e in events)))
     (HERE / "hooks-list.json").write_text(clean(json.dumps(listed, indent=2)) + "\n")

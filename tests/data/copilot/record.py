@@ -12,7 +12,9 @@ no GitHub account, no network), trusts the folder (``trustedFolders`` in
 ``gitmem-shape.json`` in the shape gitmem installs (Claude Code's nested groups,
 PascalCase event names) and ``native.json`` in Copilot's own flat shape
 (camelCase names), so one run shows both payload dialects. Then it runs a
-session with tool calls and resumes it. Paths and ids that differ per run are
+session with tool calls, resumes it, and runs a session with a GPT model id
+(``gpt-5.4``: Copilot then offers the freeform ``apply_patch`` tool) whose edits
+go through ``apply_patch``. Paths and ids that differ per run are
 replaced by stable placeholders; very long texts are cut (their length is kept).
 The README in this folder says what was observed.
 """
@@ -31,7 +33,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[2]
 sys.path.insert(0, str(ROOT / "tests"))
-from fakes.responses_api import Script, ScriptedResponses, tool  # noqa: E402
+from fakes.responses_api import Script, ScriptedResponses, patch, tool  # noqa: E402
 
 COPILOT = ROOT / ".cache" / "copilot" / "node_modules" / ".bin" / "copilot"
 PKG_CACHE = ROOT / ".cache" / "copilot" / "pkg-home"   # where the binary unpacks its JavaScript (once)
@@ -48,6 +50,15 @@ if sys.argv[2] == "SessionStart":
     print(json.dumps({"additionalContext": %r}))
 """ % CONTEXT
 LONG = 1500
+PATCH_MODEL = "gpt-5.4"   # a GPT model id: Copilot offers ``apply_patch`` instead of ``edit``/``create``
+PATCHES = (
+    "*** Begin Patch\n*** Update File: app.py\n@@\n def post():\n-    return 2\n+    return 3\n"
+    "*** Add File: docs/plan.md\n+# Plan\n+Retries use idempotency keys.\n*** End Patch\n",
+    "*** Begin Patch\n*** Update File: docs/plan.md\n*** Move to: docs/retries.md\n@@\n # Plan\n"
+    "-Retries use idempotency keys.\n+Retries use idempotency keys, kept a day.\n*** End Patch\n",
+    "*** Begin Patch\n*** Delete File: docs/retries.md\n*** End Patch\n",
+    "*** Begin Patch\n*** Update File: missing.py\n@@\n-x = 1\n+x = 2\n*** End Patch\n",  # fails
+)
 
 
 def env_for(base: Path, model: ScriptedResponses, record_to: Path) -> dict[str, str]:
@@ -108,9 +119,11 @@ def record(base: Path, version: str) -> None:
         ), "Done. app.py now returns 2."))
         model.add(Script("REC-AGAIN", (tool("bash", command="git status --short", description="Status"),),
                          "Done again."))
+        model.add(Script("REC-PATCH", tuple(patch(p) for p in PATCHES), "Done: app.py returns 3."))
 
-        def run(*args: str) -> None:
-            proc = subprocess.run([str(COPILOT), *args, "--allow-all-tools", "--no-auto-update"], cwd=repo, env=env,
+        def run(*args: str, **extra: str) -> None:
+            proc = subprocess.run([str(COPILOT), *args, "--allow-all-tools", "--no-auto-update"], cwd=repo,
+                                  env={**env, **extra},
                                   capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
             assert proc.returncode == 0, proc.stdout + proc.stderr
 
@@ -118,13 +131,18 @@ def record(base: Path, version: str) -> None:
         first = json.loads(rec.read_text().splitlines()[0])["payload"]
         sid = first.get("session_id") or first.get("sessionId")
         run(f"--resume={sid}", "-p", "REC-AGAIN show the status")
+        patched = base / "record-apply_patch.jsonl"   # kept apart: events.jsonl stays the first session's
+        run("-p", "REC-PATCH change the app", COPILOT_MODEL=PATCH_MODEL, RECORD_TO=str(patched))
+        assert (repo / "app.py").read_text() == "def post():\n    return 3\n"
         assert model.unknown == [], model.unknown
         assert model.unscripted == [], model.unscripted
         requests = [{"method": r.method, "path": r.path, "headers": r.headers,
                      "body": dict(r.body, tools=r.tool_names) if r.tool_names else r.body} for r in model.requests]
 
     events = [json.loads(line) for line in rec.read_text().splitlines()]
-    sessions = list(dict.fromkeys(e["payload"].get("session_id") or e["payload"].get("sessionId") for e in events))
+    patch_events = [json.loads(line) for line in patched.read_text().splitlines()]
+    sessions = list(dict.fromkeys(e["payload"].get("session_id") or e["payload"].get("sessionId")
+                                  for e in events + patch_events))
     transcript = copilot_home / "session-state" / sid / "events.jsonl"
 
     def clean(text: str) -> str:
@@ -149,14 +167,23 @@ def record(base: Path, version: str) -> None:
         out.mkdir(parents=True, exist_ok=True)
         for old in out.glob("*.json"):
             old.unlink()
-        seen: set[str] = set()
-        for e in events:
+        seen: dict[str, int] = {}
+        for e in events + patch_events:
             payload = e["payload"]
             name = e["event"] + (f"-{payload['source']}" if "source" in payload else "")
-            if e["file"] == shape and name not in seen:
-                seen.add(name)
+            # an apply_patch call (named "Edit" in the PascalCase dialect): every one, numbered
+            is_patch = "*** Begin Patch" in str(payload.get("tool_input") or payload.get("toolArgs") or "")
+            if e["file"] != shape:
+                continue
+            if is_patch:
+                name += "-apply_patch"
+            seen[name] = seen.get(name, 0) + 1
+            if is_patch:
+                (out / f"{name}-{seen[name]}.json").write_text(clean(json.dumps(payload, indent=2)) + "\n")
+            elif seen[name] == 1:
                 (out / f"{name}.json").write_text(clean(json.dumps(payload, indent=2)) + "\n")
     (HERE / "events.jsonl").write_text(clean("".join(json.dumps(e) + "\n" for e in events)))
+    (HERE / "events-apply_patch.jsonl").write_text(clean("".join(json.dumps(e) + "\n" for e in patch_events)))
     (HERE / "requests.json").write_text(clean(json.dumps(cut(requests), indent=1)) + "\n")
     (HERE / "session-events.jsonl").write_text(clean("".join(json.dumps(cut(json.loads(line))) + "\n"
                                                              for line in transcript.read_text().splitlines())))
