@@ -62,3 +62,31 @@ def test_status_says_claude_hooks_are_not_installed_where_none_are(in_repo: Path
     assert "claude hooks: not installed (run `gitmem install claude`)" in run(capsys, "status")[1]
     assert run(capsys, "install", "claude")[0] == 0
     assert "claude hooks: installed in .claude/settings.local.json" in run(capsys, "status")[1]
+
+
+OWN_FILES = {"claude": ".claude/settings.local.json", "codex": ".codex/hooks.json",
+             "copilot": ".github/hooks/gitmem.json", "gemini": ".gemini/settings.json"}
+
+
+@pytest.mark.parametrize("name", sorted(OWN_FILES))
+def test_install_then_uninstall_gives_back_a_file_people_own_and_the_exclude_file(in_repo: Path, name: str,
+                                                                                 monkeypatch: pytest.MonkeyPatch,
+                                                                                 capsys) -> None:
+    # one engine (agents/hooks_file.py, integrations/hooks_merge.py) for every hooks file in matcher groups: the
+    # person's own hook stays, and the exclude line the install added goes with gitmem's hooks
+    monkeypatch.delenv("COPILOT_HOME", raising=False)
+    assert run(capsys, "init", "--no-hooks")[0] == 0
+    path = in_repo / OWN_FILES[name]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    mine = b'{\n  "hooks": {\n    "Custom": [{"hooks": [{"type": "command", "command": "./mine.sh"}]}]\n  }\n}\n'
+    path.write_bytes(mine)
+    exclude = in_repo / ".git" / "info" / "exclude"
+    before = exclude.read_bytes()
+    code, out, err = run(capsys, "install", name)
+    assert code == 0, err
+    assert exclude.read_bytes() != before and "so git ignores it" in out
+    assert json.loads(path.read_text())["hooks"]["Custom"] == json.loads(mine)["hooks"]["Custom"]
+    code, _, err = run(capsys, "uninstall", name, *(["--local"] if name == "claude" else []))  # (not .mcp.json)
+    assert code == 0, err
+    assert path.read_bytes() == mine
+    assert exclude.read_bytes() == before
