@@ -8,7 +8,8 @@ Invariants (those of integrations/install.py for Claude Code's settings):
   a second install leaves it byte-identical.
 - Uninstall removes what the install created, and only that: the file (when nothing else is left in it), the
   folders made for it, and its exclude line, as recorded in ``<git-common-dir>/gitmem/<agent>-install.json``.
-  A file whose gitmem hooks someone else installed (no record) keeps its containers and is never deleted.
+  Without a record (gitmem's hooks installed by someone else) it removes only the containers its own removals
+  emptied, and never the file.
 - A file that is not valid JSON, or whose ``hooks`` has the wrong shape, is a ``ConfigError`` naming the file
   and the line, and nothing is written.
 - A personal install (absolute interpreter and hook paths) is kept out of commits through ``info/exclude`` (or,

@@ -18,7 +18,8 @@ from gitmem.agents.copilot_install import copilot_hooks_status, install_copilot,
 from gitmem.agents.cursor_install import cursor_status, install_cursor, uninstall_cursor
 from gitmem.agents.gemini_install import gemini_hooks_status, install_gemini, uninstall_gemini
 from gitmem.agents.rules_file import RulesResult
-from gitmem.integrations.install import ClaudeHooksStatus, InstallResult, claude_hooks_status, install_claude, uninstall_claude
+from gitmem.integrations.install import (ClaudeHooksStatus, InstallResult, claude_hooks_status, install_claude,
+                                         uninstall_claude)
 
 
 class HooksStatus(Protocol):
