@@ -22,10 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from conftest import git, make_repo
+from agent_e2e import claude_decision_reaches, decision_reaches_claude, payments_repo, running
 from fakes.responses_api import Request, Script, ScriptedResponses, patch, tool
-from test_e2e_claude import (E2E, GITMEM, TAG_VAR, claude_bin, e2e, hook_context,  # noqa: F401
-                             installed_client, processes_in, run_decide_session, stop_all)  # (fixtures too)
+from test_e2e_claude import (E2E, TAG_VAR, claude_bin, e2e, installed_client, processes_in)  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[1]
 INSTALLER = ROOT / "scripts" / "install-codex.sh"
@@ -88,23 +87,13 @@ class CodexE2E(E2E):
 
 @pytest.fixture
 def cx(tmp_path: Path, codex_bin: Path, monkeypatch: pytest.MonkeyPatch):
-    root = make_repo(tmp_path / "payments")
-    (root / "app.py").write_text("def post():\n    return 1\n")
-    git(root, "add", "app.py")
-    git(root, "commit", "-q", "-m", "payment service")
     home = tmp_path / "codex-home"
     monkeypatch.setenv("CODEX_HOME", str(home))  # for gitmem's commands and Codex alike
-    for args in (["init", "--no-hooks"], ["install", "codex"]):
-        proc = subprocess.run([*GITMEM, *args], cwd=root, capture_output=True, text=True, timeout=120)
-        assert proc.returncode == 0, proc.stderr
+    root, _ = payments_repo(tmp_path / "payments", "codex")
     assert "gitmem/_hook.py" in (root / ".codex" / "hooks.json").read_text()
     model = ScriptedResponses()
     model.__enter__()
-    e2e = CodexE2E(root=root, model=model, claude=codex_bin, home=home)
-    try:
-        yield e2e
-    finally:
-        stop_all(e2e)
+    yield from running(CodexE2E(root=root, model=model, claude=codex_bin, home=home))
 
 
 def brief_in(req: Request) -> str:
@@ -258,31 +247,9 @@ def both(e2e: E2E, codex_bin: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
 
 def test_a_decision_made_in_claude_code_reaches_the_next_codex_session(both) -> None:
-    claude, cx = both
-    first = run_decide_session(claude)  # Claude Code decides on the outbox pattern
-    cx.model.add(Script("E2E-CROSS-CODEX", (tool("exec_command", cmd="cat outbox.py"),), "The outbox is there."))
-    second = cx.run("E2E-CROSS-CODEX what is the state of the outbox?", "--trust")
-    brief = brief_in(cx.model.agent_requests("E2E-CROSS-CODEX")[0])
-    assert "outbox pattern" in brief and "ledger must stay consistent" in brief, brief
-    assert first.session_id[:8] in brief
-    cx.settle(second.session_id)
-    assert claude.show(first.session_id)["summary"]["agent"] == "claude-code"
-    assert cx.show(second.session_id)["summary"]["agent"] == "codex"
-
-
-CODEX_DECISION = ("Done. We decided to use idempotency keys for payment retries because the provider "
-                  "may deliver a callback twice.")
+    claude_decision_reaches(*both, "codex", tool("exec_command", cmd="cat outbox.py"),
+                            lambda model, marker: brief_in(model.agent_requests(marker)[0]), "--trust")
 
 
 def test_a_decision_made_in_codex_reaches_the_next_claude_code_session(both) -> None:
-    claude, cx = both
-    cx.model.add(Script("E2E-CROSS-DECIDE", (tool("exec_command", cmd="cat app.py"),), CODEX_DECISION))
-    first = cx.run("E2E-CROSS-DECIDE plan the payment retries", "--trust")
-    cx.settle(first.session_id)
-    claude.model.add(Script("E2E-CROSS-CLAUDE", (tool("Read", file_path=str(claude.root / "app.py")),), "Checked."))
-    second = claude.run("E2E-CROSS-CLAUDE how do payment retries work?")
-    brief = hook_context(claude.model.agent_requests("E2E-CROSS-CLAUDE")[0])
-    assert "idempotency keys" in brief and "callback twice" in brief, brief
-    assert first.session_id[:8] in brief
-    claude.settle(second.session_id)
-    assert cx.show(first.session_id)["summary"]["agent"] == "codex"
+    decision_reaches_claude(*both, "codex", tool("exec_command", cmd="cat app.py"), "--trust")

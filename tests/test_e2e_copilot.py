@@ -18,17 +18,16 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from conftest import git, make_repo
+from agent_e2e import claude_decision_reaches, decision_reaches_claude, payments_repo, running
 from fakes.responses_api import Request, Script, ScriptedResponses, patch, tool
-from test_e2e_claude import (E2E, GITMEM, TAG_VAR, _kill_group, claude_bin, e2e, hook_context,  # noqa: F401
-                             processes_in, run_decide_session, tagged_processes, wait_until)  # (fixtures too)
+from test_e2e_claude import (E2E, TAG_VAR, _kill_group, claude_bin, e2e, installed_client,  # noqa: F401
+                             processes_in)  # (fixtures too)
 
 ROOT = Path(__file__).resolve().parents[1]
 INSTALLER = ROOT / "scripts" / "install-copilot.sh"
@@ -43,16 +42,7 @@ pytestmark = pytest.mark.timeout(300)
 
 @pytest.fixture(scope="session")
 def copilot_bin() -> Path:
-    if E2E_MODE == "skip":
-        pytest.skip("GITMEM_E2E=skip: end-to-end tests with the Copilot CLI turned off")
-    missing = [name for name in ("node", "npm") if shutil.which(name) is None]
-    if missing:
-        pytest.skip(f"{' and '.join(missing)} not found on PATH: cannot install the pinned Copilot CLI "
-                    f"{PINNED} (scripts/install-copilot.sh); install node and npm to run these tests")
-    proc = subprocess.run(["bash", str(INSTALLER)], capture_output=True, text=True, timeout=900)
-    if proc.returncode != 0 or not COPILOT.exists():
-        pytest.fail(f"node and npm are here but installing Copilot {PINNED} failed "
-                    f"(exit {proc.returncode}):\n{proc.stdout}{proc.stderr}", pytrace=False)
+    installed_client("Copilot CLI", INSTALLER, COPILOT, PINNED, E2E_MODE)
     version = subprocess.run([str(COPILOT), "--version"], capture_output=True, text=True, timeout=120,
                              stdin=subprocess.DEVNULL, env={**os.environ, "COPILOT_PKG_CACHE_HOME": str(PKG_CACHE),
                                                             "COPILOT_AUTO_UPDATE": "false"})
@@ -108,40 +98,15 @@ def trust_folder(home: Path, folder: Path) -> None:
 
 @pytest.fixture
 def cp(tmp_path: Path, copilot_bin: Path, monkeypatch: pytest.MonkeyPatch):
-    root = make_repo(tmp_path / "payments")
-    (root / "app.py").write_text("def post():\n    return 1\n")
-    git(root, "add", "app.py")
-    git(root, "commit", "-q", "-m", "payment service")
     home = tmp_path / "copilot-home"
     monkeypatch.setenv("COPILOT_HOME", str(home))  # for gitmem's commands and Copilot alike
-    proc = subprocess.run([*GITMEM, "init", "--no-hooks"], cwd=root, capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr
-    proc = subprocess.run([*GITMEM, "install", "copilot"], cwd=root, capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr
-    assert "trusted folder" in proc.stdout  # not trusted yet: the install says what Copilot needs
+    root, installed = payments_repo(tmp_path / "payments", "copilot")
+    assert "trusted folder" in installed  # not trusted yet: the install says what Copilot needs
     assert "gitmem/_hook.py" in (root / ".github" / "hooks" / "gitmem.json").read_text()
     trust_folder(home, root)
     model = ScriptedResponses()
     model.__enter__()
-    e2e = CopilotE2E(root=root, model=model, claude=copilot_bin, home=home)  # type: ignore[arg-type]
-    try:
-        yield e2e
-    finally:
-        for p in e2e.procs:
-            _kill_group(p)
-            try:
-                p.communicate(timeout=10)
-            except (subprocess.TimeoutExpired, ValueError):
-                pass
-        wait_until(lambda: not tagged_processes(e2e.tag), 30)
-        leftovers = tagged_processes(e2e.tag)
-        for pid, _ in leftovers:
-            try:
-                os.kill(pid, 9)
-            except ProcessLookupError:
-                pass
-        model.close()
-        assert not leftovers, f"processes left behind by the test: {leftovers}"
+    yield from running(CopilotE2E(root=root, model=model, claude=copilot_bin, home=home))  # type: ignore[arg-type]
 
 
 def brief_in(req: Request) -> tuple[int, str]:
@@ -264,34 +229,12 @@ def both(e2e: E2E, copilot_bin: Path, tmp_path: Path, monkeypatch: pytest.Monkey
 
 
 def test_a_decision_made_in_claude_code_reaches_the_next_copilot_session(both) -> None:
-    claude, cp = both
-    first = run_decide_session(claude)  # Claude Code decides on the outbox pattern
-    cp.model.add(Script("E2E-CROSS-COPILOT", (tool("bash", command="cat outbox.py", description="Read"),),
-                        "The outbox is there."))
-    second = cp.run("E2E-CROSS-COPILOT what is the state of the outbox?")
-    [request, *_] = [r for r in cp.model.agent_requests() if "E2E-CROSS-COPILOT" in json.dumps(r.input)]
-    _, brief = brief_in(request)
-    assert "outbox pattern" in brief and "ledger must stay consistent" in brief, brief
-    assert first.session_id[:8] in brief
-    cp.settle(second.session_id)
-    assert claude.show(first.session_id)["summary"]["agent"] == "claude-code"
-    assert cp.show(second.session_id)["summary"]["agent"] == "copilot"
+    def brief_of(model: ScriptedResponses, marker: str) -> str:
+        [request, *_] = [r for r in model.agent_requests() if marker in json.dumps(r.input)]
+        return brief_in(request)[1]
 
-
-COPILOT_DECISION = ("Done. We decided to use idempotency keys for payment retries because the provider "
-                    "may deliver a callback twice.")
+    claude_decision_reaches(*both, "copilot", tool("bash", command="cat outbox.py", description="Read"), brief_of)
 
 
 def test_a_decision_made_in_copilot_reaches_the_next_claude_code_session(both) -> None:
-    claude, cp = both
-    cp.model.add(Script("E2E-CROSS-DECIDE", (tool("bash", command="cat app.py", description="Read"),),
-                        COPILOT_DECISION))
-    first = cp.run("E2E-CROSS-DECIDE plan the payment retries")
-    cp.settle(first.session_id)
-    claude.model.add(Script("E2E-CROSS-CLAUDE", (tool("Read", file_path=str(claude.root / "app.py")),), "Checked."))
-    second = claude.run("E2E-CROSS-CLAUDE how do payment retries work?")
-    brief = hook_context(claude.model.agent_requests("E2E-CROSS-CLAUDE")[0])
-    assert "idempotency keys" in brief and "callback twice" in brief, brief
-    assert first.session_id[:8] in brief
-    claude.settle(second.session_id)
-    assert cp.show(first.session_id)["summary"]["agent"] == "copilot"
+    decision_reaches_claude(*both, "copilot", tool("bash", command="cat app.py", description="Read"))

@@ -25,10 +25,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from conftest import git, make_repo
+from agent_e2e import claude_decision_reaches, decision_reaches_claude, payments_repo, running
 from fakes.gemini_api import Request, Script, ScriptedGemini, tool
-from test_e2e_claude import (E2E, GITMEM, TAG_VAR, claude_bin, e2e, hook_context, installed_client,  # noqa: F401
-                             processes_in, run_decide_session, stop_all)  # (fixtures too)
+from test_e2e_claude import (E2E, GITMEM, TAG_VAR, claude_bin, e2e, installed_client, processes_in,  # noqa: F401
+                             stop_all)  # (fixtures too)
 
 ROOT = Path(__file__).resolve().parents[1]
 INSTALLER = ROOT / "scripts" / "install-gemini-cli.sh"
@@ -101,22 +101,12 @@ def _home_settings(trusting: bool) -> None:
 
 @pytest.fixture
 def gm(tmp_path: Path, gemini_bin: Path):
-    root = make_repo(tmp_path / "payments")
-    (root / "app.py").write_text("def post():\n    return 1\n")
-    git(root, "add", "app.py")
-    git(root, "commit", "-q", "-m", "payment service")
     _home_settings(trusting=True)
-    for args in (["init", "--no-hooks"], ["install", "gemini"]):
-        proc = subprocess.run([*GITMEM, *args], cwd=root, capture_output=True, text=True, timeout=120)
-        assert proc.returncode == 0, proc.stderr
+    root, _ = payments_repo(tmp_path / "payments", "gemini")
     assert "gitmem/_hook.py" in (root / ".gemini" / "settings.json").read_text()
     model = ScriptedGemini()
     model.__enter__()
-    e2e = GeminiE2E(root=root, model=model, claude=gemini_bin)
-    try:
-        yield e2e
-    finally:
-        stop_all(e2e)
+    yield from running(GeminiE2E(root=root, model=model, claude=gemini_bin))
 
 
 def brief_in(req: Request) -> str:
@@ -216,12 +206,9 @@ def test_a_prompt_that_matches_a_recorded_title_gets_recall_lines_in_gemini(gm: 
 
 
 def test_an_untrusted_folder_runs_no_hook_and_gitmem_status_says_so(tmp_path: Path, gemini_bin: Path) -> None:
-    root = make_repo(tmp_path / "payments")
     _home_settings(trusting=False)  # folder trust on (the CLI's default) and nothing said about this folder
-    for args in (["init", "--no-hooks"], ["install", "gemini"]):
-        proc = subprocess.run([*GITMEM, *args], cwd=root, capture_output=True, text=True, timeout=120)
-        assert proc.returncode == 0, proc.stderr
-    assert "trusted folder" in proc.stdout
+    root, installed = payments_repo(tmp_path / "payments", "gemini")
+    assert "trusted folder" in installed
     status = json.loads(subprocess.run([*GITMEM, "status", "--json"], cwd=root, capture_output=True, text=True,
                                        timeout=120).stdout)["gemini_hooks"]
     assert status["installed"] is False and status["folder_trusted"] is None
@@ -261,31 +248,9 @@ def both(e2e: E2E, gemini_bin: Path):
 
 
 def test_a_decision_made_in_claude_code_reaches_the_next_gemini_session(both) -> None:
-    claude, gm = both
-    first = run_decide_session(claude)  # Claude Code decides on the outbox pattern
-    gm.model.add(Script("E2E-CROSS-GEMINI", (tool("read_file", file_path="outbox.py"),), "The outbox is there."))
-    second = gm.run("E2E-CROSS-GEMINI what is the state of the outbox?")
-    brief = brief_in(gm.model.agent_requests("E2E-CROSS-GEMINI")[0])
-    assert "outbox pattern" in brief and "ledger must stay consistent" in brief, brief
-    assert first.session_id[:8] in brief
-    gm.settle(second.session_id)
-    assert claude.show(first.session_id)["summary"]["agent"] == "claude-code"
-    assert gm.show(second.session_id)["summary"]["agent"] == "gemini-cli"
-
-
-GEMINI_DECISION = ("Done. We decided to use idempotency keys for payment retries because the provider "
-                   "may deliver a callback twice.")
+    claude_decision_reaches(*both, "gemini-cli", tool("read_file", file_path="outbox.py"),
+                            lambda model, marker: brief_in(model.agent_requests(marker)[0]))
 
 
 def test_a_decision_made_in_gemini_reaches_the_next_claude_code_session(both) -> None:
-    claude, gm = both
-    gm.model.add(Script("E2E-CROSS-DECIDE", (tool("read_file", file_path="app.py"),), GEMINI_DECISION))
-    first = gm.run("E2E-CROSS-DECIDE plan the payment retries")
-    gm.settle(first.session_id)
-    claude.model.add(Script("E2E-CROSS-CLAUDE", (tool("Read", file_path=str(claude.root / "app.py")),), "Checked."))
-    second = claude.run("E2E-CROSS-CLAUDE how do payment retries work?")
-    brief = hook_context(claude.model.agent_requests("E2E-CROSS-CLAUDE")[0])
-    assert "idempotency keys" in brief and "callback twice" in brief, brief
-    assert first.session_id[:8] in brief
-    claude.settle(second.session_id)
-    assert gm.show(first.session_id)["summary"]["agent"] == "gemini-cli"
+    decision_reaches_claude(*both, "gemini-cli", tool("read_file", file_path="app.py"))

@@ -23,7 +23,7 @@ import os
 from pathlib import Path, PurePosixPath
 from typing import Any, Callable
 
-from gitmem.agents import project_hooks
+from gitmem.agents import hooks_file
 
 AGENT = "codex"                 # what a session's ``agent`` says
 HOOKS_FILE = ".codex/hooks.json"
@@ -50,7 +50,7 @@ def codex_home() -> Path:
 def found_here(root: Path) -> str:
     """Why ``gitmem init`` sets Codex up in ``root``: the repository has ``.codex/``, or ``codex`` is on PATH;
     '' when neither."""
-    return project_hooks.found_here(root, ".codex", "codex")
+    return hooks_file.found_here(root, ".codex", "codex")
 
 
 def hooks_path(root: Path) -> Path:

@@ -29,21 +29,21 @@ import contextlib
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
-from gitmem.agents.codex import CODEX_EVENTS, HOOKS_FILE, codex_home, hooks_config, hooks_path, trust_hash, trust_key
+from gitmem.agents.codex import CODEX_EVENTS, HOOKS_FILE, codex_home, hooks_config, trust_hash, trust_key
 from gitmem.agents.codex_config import TrustState, plan_hook_trust, read_trust
-from gitmem.agents.project_hooks import keep_personal
-from gitmem.config import state_dir
+from gitmem.agents.hooks_file import HooksFile, hooked_events, keep_out_of_commits, uninstall_hooks
 from gitmem.errors import ConfigError
-from gitmem.git import Repo, discover
-from gitmem.integrations.claude_commands import command_problems, personal_commands
-from gitmem.integrations.install import InstallResult, _spots, merge_hooks, read_hooks_file, remove_gitmem_hooks
+from gitmem.git import discover
+from gitmem.integrations.hooks_merge import _spots, merge_hooks
+from gitmem.integrations.install import InstallResult
 from gitmem.integrations.jsondoc import JsonDoc, read_install_record, write_atomic, write_install_record
 
 logger = logging.getLogger(__name__)
 
-RECORD_FILE = "codex-install.json"
+HOOKS = HooksFile(agent="codex", rel=HOOKS_FILE, label="Codex hooks file", events=CODEX_EVENTS, config=hooks_config,
+                  shareable=False)
 TRUST_PROJECT_HINT = ("Codex loads .codex/hooks.json only in a trusted project: trust this one once with "
                       "`codex exec --trust` here, or accept the folder when `codex` asks")
 
@@ -67,11 +67,6 @@ class CodexHooksStatus:
                 "problems": list(self.problems)}
 
 
-def _read(path: Path) -> JsonDoc:
-    hint = f"fix it and rerun `gitmem install codex`; gitmem left {HOOKS_FILE} unchanged."
-    return read_hooks_file(path, f"Codex hooks file {HOOKS_FILE}", hint)
-
-
 def gitmem_handlers(path: Path, data: dict[str, Any]) -> list[tuple[str, str, str]]:
     """(event, trust key, hash) of each gitmem handler in ``data``: the ``[hooks.state]`` entries that make
     Codex run it."""
@@ -90,10 +85,6 @@ def gitmem_trust(path: Path, data: dict[str, Any]) -> dict[str, str]:
     return {key: value for _, key, value in gitmem_handlers(path, data)}
 
 
-def _record_path(repo: Repo) -> Path:
-    return state_dir(repo.common_dir) / RECORD_FILE
-
-
 def _project_trusted(trust: TrustState, root: Path) -> bool:
     return trust.projects.get(str(root)) == "trusted"
 
@@ -102,12 +93,12 @@ def install_codex(root: Path, python: str | None = None, *, hook_path: Path | No
     """Hook gitmem into ``.codex/hooks.json`` with the fast command, and trust those hooks in Codex's settings."""
     root = Path(root).absolute()
     repo = discover(root)
-    path = hooks_path(root)
-    wanted = hooks_config(personal_commands(python, hook_path, "codex"))
+    path = root / HOOKS_FILE
+    wanted = hooks_config(HOOKS.commands(False, python, hook_path))
     config = codex_home() / "config.toml"
-    doc = _read(path)
+    doc = HOOKS.read(path)
     trust = read_trust(config)  # an unreadable config.toml stops here, before anything is written
-    record = read_install_record(_record_path(repo))
+    record = read_install_record(HOOKS.record_path(repo))
     entry = record["files"].get(str(path))
     had_gitmem = bool(gitmem_trust(path, doc.data))
     merged = merge_hooks(doc, wanted, entry)
@@ -136,63 +127,47 @@ def install_codex(root: Path, python: str | None = None, *, hook_path: Path | No
         notes.append(TRUST_PROJECT_HINT)
     new_entry = {"created": sorted(set(entry["created"] if entry and had_gitmem else []) | set(merged.created)),
                  "exclude": bool(entry and had_gitmem and entry.get("exclude")), "trusted": sorted(keys)}
-    kept, excluded = keep_personal(repo, path, HOOKS_FILE)
+    kept, excluded = keep_out_of_commits(HOOKS, repo, path, False, bool(new_entry["exclude"]))
     notes += kept
-    if excluded:
-        new_entry["exclude"] = True
+    new_entry["exclude"] = excluded
     if new_entry != entry:
         record["files"][str(path)] = new_entry
-        write_install_record(_record_path(repo), record)
+        write_install_record(HOOKS.record_path(repo), record)
     return InstallResult(path=path, added=merged.added, replaced=merged.replaced, removed=merged.removed,
                          unchanged=not changed, notes=tuple(notes))
 
 
 def uninstall_codex(root: Path) -> InstallResult:
     """Remove gitmem's hooks from ``.codex/hooks.json`` and the trust entries gitmem wrote for them."""
-    root = Path(root).absolute()
-    repo = discover(root)
-    path = hooks_path(root)
     config = codex_home() / "config.toml"
-    doc = _read(path) if path.exists() else None
-    record = read_install_record(_record_path(repo))
-    entry = record["files"].pop(str(path), None)
-    drop = set((entry or {}).get("trusted", [])) | (set(gitmem_trust(path, doc.data)) if doc else set())
-    # both files checked before either is written; config.toml is not even read when gitmem trusted nothing
-    edit = plan_hook_trust(config, {}, drop=drop) if drop else None
-    # hooks.json first: stopped in between, trust entries are left for hooks that are gone (unused)
-    removed, notes = remove_gitmem_hooks(repo, path, HOOKS_FILE, doc, entry) if doc is not None else ([], [])
-    if edit is not None and edit.write():
-        notes.append(f"removed gitmem's hook trust entries from {config}")
-    if entry is not None:
-        write_install_record(_record_path(repo), record)
-    return InstallResult(path=path, removed=tuple(removed), unchanged=not removed, notes=tuple(notes))
+
+    def untrust(path: Path, doc: JsonDoc | None, entry: dict[str, Any] | None) -> Callable[[], list[str]]:
+        drop = set((entry or {}).get("trusted", [])) | (set(gitmem_trust(path, doc.data)) if doc else set())
+        # checked before the hooks go; config.toml is not even read when gitmem trusted nothing
+        edit = plan_hook_trust(config, {}, drop=drop) if drop else None
+        # hooks.json first: stopped in between, trust entries are left for hooks that are gone (unused)
+        return lambda: [f"removed gitmem's hook trust entries from {config}"] if edit is not None and edit.write() \
+            else []
+
+    return uninstall_hooks(HOOKS, root, untrust)
 
 
 def codex_hooks_status(root: Path) -> CodexHooksStatus:
     """What Codex will run of gitmem's hooks here, and why not; never raises on bad files."""
     root = Path(root).absolute()
-    path = hooks_path(root)
     problems: list[str] = []
     try:
         trust = read_trust(codex_home() / "config.toml")
     except ConfigError as exc:
         problems.append(exc.message)
         trust = TrustState()
+    scan = hooked_events(HOOKS, root)
+    problems += scan.problems
     events = {e: False for e in CODEX_EVENTS}
     hooked: list[str] = []
-    if path.exists():
-        try:
-            data = _read(path).data
-        except ConfigError as exc:
-            problems.append(exc.message)
-            data = {}
-        hooks = data.get("hooks", {})
-        for event, key, want in gitmem_handlers(path, data):
-            hooked.append(event)
-            events[event] = events[event] or trust.hooks.get(key) == want
-        for event, groups in hooks.items():
-            for gi, hi in _spots(groups) if isinstance(groups, list) else ():
-                problems.extend(command_problems(HOOKS_FILE, event, groups[gi]["hooks"][hi]["command"])[0])
+    for event, key, want in gitmem_handlers(root / HOOKS_FILE, scan.data):
+        hooked.append(event)
+        events[event] = events[event] or trust.hooks.get(key) == want
     project = _project_trusted(trust, root)
     if hooked:
         untrusted = [e for e in dict.fromkeys(hooked) if not events[e]]
@@ -201,10 +176,6 @@ def codex_hooks_status(root: Path) -> CodexHooksStatus:
                             "trusted (or changed since); rerun `gitmem install codex`")
         if not project:
             problems.append(TRUST_PROJECT_HINT)
-        missing = [e for e in CODEX_EVENTS if e not in hooked]
-        if missing:
-            problems.append(f"gitmem's Codex hooks are incomplete (missing {', '.join(missing)}); "
-                            "rerun `gitmem install codex`")
+        problems.append(scan.missing(HOOKS))
     return CodexHooksStatus(events=events, hooked=tuple(dict.fromkeys(hooked)), project_trusted=project,
-                            problems=tuple(dict.fromkeys(problems)))
-
+                            problems=tuple(dict.fromkeys(p for p in problems if p)))

@@ -13,7 +13,7 @@ from gitmem.agents.hooks_file import HooksFile, hooked_events, install_hooks, un
 from gitmem.integrations.install import InstallResult
 
 HOOKS = HooksFile(agent=AGENT, rel=HOOKS_FILE, label="Copilot hooks file", events=COPILOT_EVENTS,
-                  config=hooks_config)
+                  config=hooks_config, command_agent=AGENT)
 TRUST_HINT = ("Copilot runs .github/hooks/ only in a trusted folder, and skips them silently in `copilot -p`: "
               "trust this one once by starting `copilot` here and accepting the folder")
 
@@ -64,9 +64,9 @@ def uninstall_copilot(root: Path) -> InstallResult:
 def copilot_hooks_status(root: Path) -> CopilotHooksStatus:
     """What Copilot will run of gitmem's hooks here, and why not; never raises on bad files."""
     root = Path(root).absolute()
-    hooked, found = hooked_events(HOOKS, root)
+    scan = hooked_events(HOOKS, root)
     trusted, problem = _trust(root)
-    problems = list(found)
-    if hooked and not trusted:
+    problems = [*scan.problems, scan.missing(HOOKS)]
+    if scan.hooked and not trusted:
         problems.append(problem or TRUST_HINT)
-    return CopilotHooksStatus(hooked=hooked, folder_trusted=trusted, problems=tuple(problems))
+    return CopilotHooksStatus(hooked=scan.hooked, folder_trusted=trusted, problems=tuple(p for p in problems if p))

@@ -23,11 +23,11 @@ npm and no client runs here, so none of this is tested against the real client.
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable
 
+from gitmem.agents import hooks_file
 from gitmem.capture.compaction import SpoolEvent
 
 AGENT = "cursor"               # what a session's ``agent`` says, and the hook command's agent argument
@@ -52,9 +52,7 @@ TOOL_NAMES = {"read_file": "Read", "ReadFile": "Read", "grep": "Grep", "grep_sea
 def found_here(root: Path) -> str:
     """Why ``gitmem init`` sets Cursor up in ``root``: the repository has ``.cursor/``, or ``cursor-agent`` is on
     PATH; '' when neither."""
-    if (Path(root) / ".cursor").is_dir():
-        return ".cursor/ in the repository"
-    return "cursor-agent on PATH" if shutil.which("cursor-agent") else ""
+    return hooks_file.found_here(root, ".cursor", "cursor-agent")
 
 
 def hooks_path(root: Path) -> Path:

@@ -24,7 +24,7 @@ import os
 from pathlib import Path, PurePosixPath
 from typing import Any, Callable
 
-from gitmem.agents import project_hooks
+from gitmem.agents import hooks_file
 
 AGENT = "gemini-cli"                 # what a session's ``agent`` says
 SETTINGS_FILE = ".gemini/settings.json"
@@ -44,7 +44,7 @@ def gemini_home() -> Path:
 
 def found_here(root: Path) -> str:
     """Why ``gitmem init`` sets Gemini up in ``root``: the repository has ``.gemini/``, or ``gemini`` is on PATH."""
-    return project_hooks.found_here(root, ".gemini", "gemini")
+    return hooks_file.found_here(root, ".gemini", "gemini")
 
 
 def settings_path(root: Path) -> Path:

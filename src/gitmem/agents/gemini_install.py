@@ -21,25 +21,17 @@ decides that for the person; the status reads both and says when the hooks will 
 from __future__ import annotations
 
 import json
-import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from gitmem.agents import gemini
-from gitmem.agents.project_hooks import keep_personal
-from gitmem.config import state_dir
-from gitmem.git import Repo, discover
-from gitmem.git.worktree import matches_ignore_rules
-from gitmem.integrations.claude_commands import command_problems, personal_commands, portable_command
-from gitmem.integrations.install import InstallResult, _spots, merge_hooks, read_hooks_file, remove_gitmem_hooks
-from gitmem.integrations.jsondoc import JsonDoc, read_install_record, write_atomic, write_install_record
-from gitmem.integrations.local_exclude import top_relative
+from gitmem.agents.hooks_file import HooksFile, hooked_events, install_hooks, uninstall_hooks
+from gitmem.integrations.install import InstallResult
 
-logger = logging.getLogger(__name__)
-
-RECORD_FILE = "gemini-install.json"
+HOOKS = HooksFile(agent="gemini", rel=gemini.SETTINGS_FILE, label="Gemini settings file", events=tuple(gemini.EVENTS),
+                  config=gemini.hooks_config, checked=tuple(gemini.EVENTS))
 TRUST_HINT = ("the Gemini CLI runs a project's hooks only in a trusted folder: trust this one when `gemini` "
               "asks (or with `/permissions trust` in it), or turn folder trust off (security.folderTrust.enabled "
               "in ~/.gemini/settings.json)")
@@ -62,74 +54,19 @@ class GeminiHooksStatus:
                 "problems": list(self.problems)}
 
 
-def _read(path: Path) -> JsonDoc:
-    hint = f"fix it and rerun `gitmem install gemini`; gitmem left {gemini.SETTINGS_FILE} unchanged."
-    return read_hooks_file(path, f"Gemini settings file {gemini.SETTINGS_FILE}", hint, gemini.EVENTS)
-
-
-def _record_path(repo: Repo) -> Path:
-    return state_dir(repo.common_dir) / RECORD_FILE
-
-
-def _has_gitmem(data: dict[str, Any]) -> bool:
-    hooks = data.get("hooks")
-    return isinstance(hooks, dict) and any(_spots(g) for g in hooks.values() if isinstance(g, list))
-
-
 def install_gemini(root: Path, shared: bool = False, python: str | None = None, *,
                    hook_path: Path | None = None) -> InstallResult:
     """Hook gitmem into ``.gemini/settings.json``: the fast command (kept out of git), or with ``shared`` the
     portable ``gitmem hook <Event>`` for the team to commit."""
-    root = Path(root).absolute()
-    repo = discover(root)
-    path = gemini.settings_path(root)
-    wanted = gemini.hooks_config(portable_command if shared else personal_commands(python, hook_path, "gemini"))
-    doc = _read(path)
-    record = read_install_record(_record_path(repo))
-    entry = record["files"].get(str(path))
-    had_gitmem = _has_gitmem(doc.data)
-    merged = merge_hooks(doc, wanted, entry)
-    if merged.changed:
-        write_atomic(path, doc.render())
-        logger.info("gitmem hooks in %s: added %s, replaced %s", path, merged.added, merged.replaced)
-
-    notes: list[str] = []
-    if not had_gitmem or entry is not None:
-        new_entry: dict[str, Any] | None = {
-            "created": sorted(set(entry["created"] if entry and had_gitmem else []) | set(merged.created)),
-            "exclude": bool(entry and had_gitmem and entry.get("exclude"))}
-    else:
-        new_entry = None  # installed by someone else: keep uninstall's conservative mode
-    if not shared:
-        kept, excluded = keep_personal(repo, path, gemini.SETTINGS_FILE)
-        notes += kept
-        if excluded and new_entry is not None:
-            new_entry["exclude"] = True
-    elif matches_ignore_rules(repo, top_relative(repo, path, gemini.SETTINGS_FILE)):
-        notes.append(f"{gemini.SETTINGS_FILE} is ignored by git, so teammates will not receive it; commit it "
-                     f"with `git add -f {gemini.SETTINGS_FILE}`")
-    if folder_trusted(root) is not True:
-        notes.append(TRUST_HINT)
-    if new_entry is not None and new_entry != entry:
-        record["files"][str(path)] = new_entry
-        write_install_record(_record_path(repo), record)
-    return InstallResult(path=path, added=merged.added, replaced=merged.replaced, removed=merged.removed,
-                         unchanged=not merged.changed, notes=tuple(notes))
+    result = install_hooks(HOOKS, root, shared=shared, python=python, hook_path=hook_path)
+    if folder_trusted(Path(root).absolute()) is True:
+        return result
+    return replace(result, notes=result.notes + (TRUST_HINT,))
 
 
 def uninstall_gemini(root: Path) -> InstallResult:
     """Remove gitmem's hooks from ``.gemini/settings.json`` (and the file, when the install created it)."""
-    root = Path(root).absolute()
-    repo = discover(root)
-    path = gemini.settings_path(root)
-    doc = _read(path) if path.exists() else None  # an invalid file stops here, before anything changes
-    record = read_install_record(_record_path(repo))
-    entry = record["files"].pop(str(path), None)
-    removed, notes = (remove_gitmem_hooks(repo, path, gemini.SETTINGS_FILE, doc, entry) if doc is not None
-                      else ([], []))
-    if entry is not None:
-        write_install_record(_record_path(repo), record)
-    return InstallResult(path=path, removed=tuple(removed), unchanged=not removed, notes=tuple(notes))
+    return uninstall_hooks(HOOKS, root)
 
 
 def _json_file(path: Path) -> dict[str, Any]:
@@ -167,33 +104,16 @@ def folder_trusted(root: Path) -> bool | None:
 
 def gemini_hooks_status(root: Path) -> GeminiHooksStatus:
     """What the Gemini CLI will run of gitmem's hooks here, and why not; never raises on bad files."""
-    from gitmem.errors import ConfigError
-
     root = Path(root).absolute()
-    path = gemini.settings_path(root)
-    hooked: list[str] = []
-    problems: list[str] = []
-    if path.exists():
-        try:
-            data = _read(path).data
-        except ConfigError as exc:
-            problems.append(exc.message)
-            data = {}
-        hooks = data.get("hooks", {})
-        if isinstance(hooks, dict) and hooks.get("enabled") is False:
-            problems.append(f"{gemini.SETTINGS_FILE} sets hooks.enabled to false, so the Gemini CLI runs no hooks")
-        for event, groups in hooks.items() if isinstance(hooks, dict) else ():
-            for gi, hi in _spots(groups) if isinstance(groups, list) else ():
-                hooked.append(event)
-                problems.extend(command_problems(gemini.SETTINGS_FILE, event, groups[gi]["hooks"][hi]["command"])[0])
+    scan = hooked_events(HOOKS, root)
+    problems = list(scan.problems)
+    hooks = scan.data.get("hooks")
+    if isinstance(hooks, dict) and hooks.get("enabled") is False:
+        problems.append(f"{gemini.SETTINGS_FILE} sets hooks.enabled to false, so the Gemini CLI runs no hooks")
     trusted = folder_trusted(root)
-    if hooked:
-        if trusted is not True:
-            problems.append(f"the Gemini CLI {'does not trust' if trusted is False else 'has not been told to trust'} "
-                            f"{root}, so it skips the project's settings and gitmem's hooks with them; {TRUST_HINT}")
-        missing = [e for e in gemini.EVENTS if e not in hooked]
-        if missing:
-            problems.append(f"gitmem's Gemini hooks are incomplete (missing {', '.join(missing)}); "
-                            "rerun `gitmem install gemini`")
-    return GeminiHooksStatus(hooked=tuple(dict.fromkeys(hooked)), folder_trusted=trusted,
-                             problems=tuple(dict.fromkeys(problems)))
+    if scan.hooked and trusted is not True:
+        problems.append(f"the Gemini CLI {'does not trust' if trusted is False else 'has not been told to trust'} "
+                        f"{root}, so it skips the project's settings and gitmem's hooks with them; {TRUST_HINT}")
+    problems.append(scan.missing(HOOKS))
+    return GeminiHooksStatus(hooked=scan.hooked, folder_trusted=trusted,
+                             problems=tuple(dict.fromkeys(p for p in problems if p)))

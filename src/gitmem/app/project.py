@@ -5,8 +5,8 @@ never rewrites a file a person may have edited. It records the git config
 entries it added (a before/after diff of the repository's own config, so
 whatever ``sync`` sets up is covered) in ``<git-common-dir>/gitmem/init.json``.
 
-``uninstall_repository`` undoes it: Claude Code hooks, the Codex CLI hooks
-and their trust entries, the Copilot CLI and Gemini CLI hooks, Cursor's hooks and the brief's rules file, the
+``uninstall_repository`` undoes it: every agent's hooks (agents/registry.py: Claude Code's, the Codex CLI's
+and their trust entries, the Copilot CLI's, Cursor's and the brief's rules file, the Gemini CLI's), the
 ``.mcp.json`` entry, what ``setup.remove_sync_setup`` removes (pre-push hook, refspecs), the
 recorded config entries, the files init created that nobody changed or
 committed, and the local state folder. A repository that had nothing of
@@ -21,15 +21,12 @@ import json
 import logging
 import os
 import shutil
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from gitmem import worktree_files
-from gitmem.agents.codex_install import CodexHooksStatus, codex_hooks_status, uninstall_codex
-from gitmem.agents.copilot_install import CopilotHooksStatus, copilot_hooks_status, uninstall_copilot
-from gitmem.agents.cursor_install import CursorStatus, cursor_status, uninstall_cursor
+from gitmem.agents import registry
 from gitmem.app import agent_status
-from gitmem.agents.gemini_install import GeminiHooksStatus, gemini_hooks_status, uninstall_gemini
 from gitmem.capture import spool
 from gitmem.config import CONFIG_FILE, DECISIONS_DIR, GITMEM_DIR, MEMORY_REF, load_config, read_template, state_dir
 from gitmem.errors import NotInitializedError
@@ -39,7 +36,7 @@ from gitmem.git.objects import paths_in_tree
 from gitmem.git.refs import delete_ref_at, symref_targets, upstream_ref
 from gitmem.git.worktree import is_tracked
 from gitmem.integrations import mcp_config
-from gitmem.integrations.install import SHARED_SETTINGS, ClaudeHooksStatus, InstallResult, claude_hooks_status
+from gitmem.integrations.install import SHARED_SETTINGS, ClaudeHooksStatus, InstallResult
 from gitmem.store import memory_ref
 from gitmem.team import after_push, setup, sharing
 
@@ -87,11 +84,9 @@ class Status:
     identity_warning: str | None = None
     remotes: tuple[sharing.RemoteState, ...] = ()   # which remotes receive memory (issue 15 item 8)
     push_held: bool = False
-    codex_hooks: CodexHooksStatus | None = None     # the Codex CLI's hooks and their trust (issue 18)
-    copilot_hooks: CopilotHooksStatus | None = None  # the Copilot CLI's hooks and its folder trust (issue 18)
+    # the other agents' hooks (Codex, Copilot, Cursor, Gemini), by their word in `gitmem install` (issue 18)
+    agent_hooks: dict[str, registry.HooksStatus] = field(default_factory=dict)
     agents: tuple[agent_status.AgentRow, ...] = ()  # each agent's install and events seen (issue 18)
-    cursor: CursorStatus | None = None              # Cursor's hooks and the brief's rules file (issue 18)
-    gemini_hooks: GeminiHooksStatus | None = None   # the Gemini CLI's hooks and its folder trust (issue 18)
 
 
 def root_of(repo: Repo) -> Path:
@@ -253,6 +248,8 @@ def _stats(repo: Repo) -> memory_ref.StoreStats:
 def repository_status(repo: Repo) -> Status:
     root = root_of(repo)
     local = state_dir(repo.common_dir)
+    hooks = {agent.name: agent.status(root) for agent in registry.AGENTS}
+    claude = hooks.pop(registry.CLAUDE.name)
     return Status(
         root=root,
         initialized=is_initialized(repo),
@@ -260,7 +257,7 @@ def repository_status(repo: Repo) -> Status:
         state_dir=local,
         state_bytes=_tree_bytes(local),
         stats=_stats(repo),
-        hooks=claude_hooks_status(root),
+        hooks=claude,
         backlog=spool.backlog(spool.spool_dir(repo.common_dir)),
         last_flush=spool.read_flush_status(repo.common_dir),
         worker_running=local.is_dir() and spool.worker_running(repo.common_dir),
@@ -268,11 +265,8 @@ def repository_status(repo: Repo) -> Status:
         identity_warning=identity_warning(repo),
         remotes=tuple(sharing.remote_states(repo)),
         push_held=sharing.is_held(repo),
-        codex_hooks=codex_hooks_status(root),
-        copilot_hooks=copilot_hooks_status(root),
-        agents=agent_status.agent_rows(repo),
-        cursor=cursor_status(root),
-        gemini_hooks=gemini_hooks_status(root),
+        agent_hooks=hooks,
+        agents=agent_status.agent_rows(repo, {registry.CLAUDE.name: claude, **hooks}),
     )
 
 
@@ -285,12 +279,9 @@ INIT_RECORD = "init.json"
 class UninstallResult:
     claude: tuple[InstallResult, ...]
     mcp: mcp_config.McpConfigResult
-    codex: InstallResult | None         # None when there was nothing of Codex's to remove
     removed: tuple[str, ...]            # what else was removed, one line each
     kept: tuple[str, ...]               # what was left on purpose, and why
-    copilot: InstallResult | None = None  # None when there was nothing of Copilot's to remove
-    cursor: InstallResult | None = None  # None when there was nothing of Cursor's to remove
-    gemini: InstallResult | None = None  # None when there was nothing of the Gemini CLI's to remove
+    agents: tuple[InstallResult, ...] = ()   # the other agents' hooks removed, of those set up here
 
 
 def _record_config(repo: Repo, before: list[tuple[str, str]], after: list[tuple[str, str]]) -> None:
@@ -364,20 +355,7 @@ def uninstall_repository(repo: Repo, *, purge_memory: bool = False) -> Uninstall
     root = root_of(repo)
     local = state_dir(repo.common_dir)
     claude = uninstall_claude(root)
-    codex: InstallResult | None = uninstall_codex(root)
-    if codex is not None and codex.unchanged and not codex.notes:
-        codex = None   # Codex was never set up here: nothing to report
-    copilot: InstallResult | None = uninstall_copilot(root)
-    if copilot is not None and copilot.unchanged and not copilot.notes:
-        copilot = None   # nor Copilot
-    cursor_hooks, cursor_rules = uninstall_cursor(root)
-    if cursor_rules.changed or cursor_rules.notes:
-        cursor_hooks = replace(cursor_hooks, unchanged=False, notes=cursor_hooks.notes + cursor_rules.notes
-                               + ((f"removed the brief from {cursor_rules.path.relative_to(root)}",)
-                                  if cursor_rules.changed else ()))
-    cursor = None if cursor_hooks.unchanged and not cursor_hooks.notes else cursor_hooks  # None: never set up
-    gemini_result = uninstall_gemini(root)
-    gemini = None if gemini_result.unchanged and not gemini_result.notes else gemini_result
+    agents = [registry.folded(agent.uninstall(root), root) for agent in registry.OTHERS]
     mcp = mcp_config.unregister_mcp_server(root)
     kept: list[str] = []
     removed = list(setup.remove_sync_setup(repo))
@@ -411,5 +389,5 @@ def uninstall_repository(repo: Repo, *, purge_memory: bool = False) -> Uninstall
             shutil.rmtree(local)
             removed.append(str(local))
     logger.info("uninstalled gitmem from %s: %s", root, removed)
-    return UninstallResult(claude=claude, mcp=mcp, codex=codex, copilot=copilot, removed=tuple(removed),
-                           kept=tuple(kept), cursor=cursor, gemini=gemini)
+    return UninstallResult(claude=claude, mcp=mcp, removed=tuple(removed), kept=tuple(kept),
+                           agents=tuple(r for r in agents if r is not None))

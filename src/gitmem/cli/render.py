@@ -162,6 +162,8 @@ def _human_bytes(n: int) -> str:
 
 
 def status_json(st: Status) -> JSONObject:
+    from gitmem.agents import registry   # here, not at the top: `gitmem search` imports this module too
+
     return {
         "root": str(st.root),
         "initialized": st.initialized,
@@ -179,11 +181,9 @@ def status_json(st: Status) -> JSONObject:
             "unreadable_records": st.stats.errors,
         },
         "claude_hooks": st.hooks.to_json(),
-        "codex_hooks": st.codex_hooks.to_json() if st.codex_hooks else None,
-        "copilot_hooks": st.copilot_hooks.to_json() if st.copilot_hooks else None,
-        "cursor": st.cursor.to_json() if st.cursor else None,
+        **{agent.json_key: st.agent_hooks[agent.name].to_json() if agent.name in st.agent_hooks else None
+           for agent in registry.OTHERS},
         "agents": [row.to_json() for row in st.agents],
-        "gemini_hooks": st.gemini_hooks.to_json() if st.gemini_hooks else None,
         "spool": {"sessions": st.backlog.sessions, "files": st.backlog.files, "bytes": st.backlog.bytes,
                   "unreadable_files": st.backlog.bad_files, "flush_requests": st.backlog.requests},
         "last_flush": st.last_flush,
@@ -213,6 +213,8 @@ def agent_lines(rows: Iterable[AgentRow]) -> list[str]:
 
 
 def status_text(st: Status) -> str:
+    from gitmem.agents import registry
+
     m = st.stats
     lines = [
         f"repository:   {st.root}",
@@ -226,37 +228,14 @@ def status_text(st: Status) -> str:
     ]
     if m.errors:
         lines.append(f"unreadable:   {m.errors} records (see `gitmem log` warnings)")
-    if st.hooks.plugin is not None:
-        lines.append(f"claude hooks: via the gitmem plugin ({st.hooks.plugin.describe()})")
-    elif st.hooks.installed:
-        where = sorted({f for files in st.hooks.events.values() for f in files})
-        lines.append(f"claude hooks: installed in {', '.join(where)}")
-    elif st.hooks.events:
-        lines.append(f"claude hooks: incomplete, missing {', '.join(st.hooks.missing)} (run `gitmem install claude`)")
-    else:
-        lines.append("claude hooks: not installed (run `gitmem install claude`)")
+    lines.append(f"claude hooks: {registry.CLAUDE.summary(st.hooks)}")
     for problem in st.hooks.problems:
         lines.append(f"  problem: {problem}")
-    codex = st.codex_hooks
-    if codex is not None and (codex.hooked or codex.problems):
-        lines.append("codex hooks:  " + ("installed in .codex/hooks.json, trusted" if codex.installed
-                                         else "not running (see the problems below)"))
-        lines += [f"  problem: {problem}" for problem in codex.problems]
-    copilot = st.copilot_hooks
-    if copilot is not None and (copilot.hooked or copilot.problems):
-        lines.append("copilot hooks: " + ("installed in .github/hooks/gitmem.json, folder trusted"
-                                          if copilot.installed else "not running (see the problems below)"))
-        lines += [f"  problem: {problem}" for problem in copilot.problems]
-    cursor = st.cursor
-    if cursor is not None and (cursor.hooked or cursor.problems):
-        lines.append("cursor hooks: " + ("installed in .cursor/hooks.json, brief in .cursor/rules/gitmem.mdc"
-                                         if cursor.installed and cursor.rules_file else "incomplete"))
-        lines += [f"  problem: {problem}" for problem in cursor.problems]
-    gem = st.gemini_hooks
-    if gem is not None and (gem.hooked or gem.problems):
-        lines.append("gemini hooks: " + ("installed in .gemini/settings.json, folder trusted" if gem.installed
-                                         else "not running (see the problems below)"))
-        lines += [f"  problem: {problem}" for problem in gem.problems]
+    for agent in registry.OTHERS:
+        hooks = st.agent_hooks.get(agent.name)
+        if hooks is not None and (agent.hooked(hooks) or hooks.problems):
+            lines.append(f"{agent.name + ' hooks:':13} {agent.summary(hooks)}")
+            lines += [f"  problem: {problem}" for problem in hooks.problems]
     lines += agent_lines(st.agents)
     b = st.backlog
     lines.append(f"spool:        {b.sessions} sessions waiting, {_human_bytes(b.bytes)}"

@@ -18,16 +18,19 @@ if TYPE_CHECKING:  # for annotations only: commands import what they use when th
 commands = typer.Typer()
 
 
-def _install_cursor(repo, shared: bool) -> None:
-    """Cursor's hooks and the brief's rules file, filled with the brief as it is now."""
-    from gitmem.agents.cursor_install import install_cursor
-    from gitmem.app import inject
+def _install_agent(repo, agent, shared: bool, force: bool = False) -> None:
+    """Install one agent's hooks and render what changed; an agent that reads the brief from a rules file gets the
+    brief as it is now."""
     from gitmem.app.project import root_of
 
-    hooks, rules = install_cursor(root_of(repo), shared=shared)
-    inject.refresh_brief(repo)  # renders the brief, which rewrites the rules file's block
-    _render_install([hooks])
-    _render_rules(rules, "the brief, rewritten at every flush and sync")
+    done = agent.install(root_of(repo), shared and "shared" in agent.install_options, force)
+    if done.rules is not None:
+        from gitmem.app import inject
+
+        inject.refresh_brief(repo)  # renders the brief, which rewrites the rules file's block
+    _render_install(done.hooks)
+    if done.rules is not None:
+        _render_rules(done.rules, "the brief, rewritten at every flush and sync")
 
 
 def _render_rules(rules, done: str) -> None:
@@ -68,9 +71,7 @@ def init(
     finds (Claude Code always; the Codex CLI when the repository has .codex/ or `codex` is on PATH; the Copilot CLI
     when it has .github/copilot-instructions.md or .github/hooks/, or `copilot` is on PATH; Cursor when it has
     .cursor/ or `cursor-agent` is on PATH; the Gemini CLI when it has .gemini/ or `gemini` is on PATH)."""
-    from gitmem.agents import codex, copilot, cursor, gemini
-    from gitmem.agents.codex_install import install_codex
-    from gitmem.agents.copilot_install import install_copilot
+    from gitmem.agents.registry import OTHERS
     from gitmem.app.project import init_repository
     from gitmem.integrations.claude_plugin import enabled_plugin
     from gitmem.integrations.install import SHARED_SETTINGS, install_claude
@@ -99,24 +100,11 @@ def init(
     elif not no_hooks and not (shared and SHARED_SETTINGS in result.awaiting_pull):
         _render_install([install_claude(result.root, shared=shared, force=force)])
         agents.append("Claude Code")
-    why = "" if no_hooks else codex.found_here(result.root)
-    if why:
-        _render_install([install_codex(result.root)])
-        agents.append(f"Codex CLI ({why})")
-    why = "" if no_hooks else copilot.found_here(result.root)
-    if why:
-        _render_install([install_copilot(result.root, shared=shared)])
-        agents.append(f"Copilot CLI ({why})")
-    why = "" if no_hooks else cursor.found_here(result.root)
-    if why:
-        _install_cursor(repo, shared=shared)
-        agents.append(f"Cursor ({why})")
-    why = "" if no_hooks else gemini.found_here(result.root)
-    if why:
-        from gitmem.agents.gemini_install import install_gemini
-
-        _render_install([install_gemini(result.root, shared=shared)])
-        agents.append(f"Gemini CLI ({why})")
+    for agent in OTHERS:
+        why = "" if no_hooks else agent.found_here(result.root)
+        if why:
+            _install_agent(repo, agent, shared)
+            agents.append(f"{agent.label} ({why})")
     typer.echo(f"agents set up: {', '.join(agents) or 'none (--no-hooks)'}")
     typer.echo(f"memory ref: refs/notes/gitmem; local state: {result.state_dir}")
     if result.identity_warning:
@@ -136,36 +124,20 @@ def install(
     """Hook gitmem into Claude Code (`gitmem install claude`), the Codex CLI (`gitmem install codex`), the
     Copilot CLI (`gitmem install copilot`), Cursor (`gitmem install cursor`: .cursor/hooks.json, and the brief
     in .cursor/rules/gitmem.mdc) or the Gemini CLI (`gitmem install gemini`) here."""
-    from gitmem.app.project import init_repository, root_of
-    from gitmem.integrations.install import install_claude
+    from gitmem.agents import registry
+    from gitmem.app.project import init_repository
 
-    if target not in ("claude", "codex", "copilot", "cursor", "gemini"):
-        raise typer.BadParameter("choose `claude`, `codex`, `copilot`, `cursor` or `gemini`", param_hint="TARGET")
-    if target == "codex" and (shared or force):
-        raise typer.BadParameter("--shared and --force go with `gitmem install claude`")
-    if target in ("copilot", "cursor", "gemini") and force:
-        raise typer.BadParameter("--force goes with `gitmem install claude`")
+    if target not in registry.NAMES:
+        raise typer.BadParameter(f"choose {registry.choices()}", param_hint="TARGET")
+    agent = registry.get(target)
+    given = [option for option, on in (("shared", shared), ("force", force)) if on]
+    wrong = [f"--{option}" for option in given if option not in agent.install_options]
+    if wrong:
+        raise typer.BadParameter(f"{' and '.join(wrong)} {'goes' if len(wrong) == 1 else 'go'} with "
+                                 "`gitmem install claude`")
     repo = current_repo()
     init_repository(repo, shared=shared)  # the hook records nothing without the state folder
-    if target == "gemini":
-        from gitmem.agents.gemini_install import install_gemini
-
-        _render_install([install_gemini(root_of(repo), shared=shared)])
-        return
-    if target == "cursor":
-        _install_cursor(repo, shared=shared)
-        return
-    if target == "codex":
-        from gitmem.agents.codex_install import install_codex
-
-        _render_install([install_codex(root_of(repo))])
-        return
-    if target == "copilot":
-        from gitmem.agents.copilot_install import install_copilot
-
-        _render_install([install_copilot(root_of(repo), shared=shared)])
-        return
-    _render_install([install_claude(root_of(repo), shared=shared, force=force)])
+    _install_agent(repo, agent, shared, force)
 
 
 @commands.command()
@@ -182,39 +154,19 @@ def uninstall(
                                       "refs/notes/gitmem, teammates' fetched memory and sessions not yet flushed."),
 ) -> None:
     """Remove what gitmem set up here: hooks, .mcp.json entry, pre-push hook, refspecs, config, local state."""
+    from gitmem.agents import registry
     from gitmem.app.project import root_of
 
-    if target not in (None, "claude", "codex", "copilot", "cursor", "gemini"):
-        raise typer.BadParameter("choose `claude`, `codex`, `copilot`, `cursor` or `gemini`", param_hint="TARGET")
-    if target == "copilot":
+    if target is not None and target not in registry.NAMES:
+        raise typer.BadParameter(f"choose {registry.choices()}", param_hint="TARGET")
+    agent = registry.get(target) if target is not None else None
+    if agent is not None and not agent.uninstall_options:
         if shared or local or purge_memory:
-            raise typer.BadParameter("--shared, --local and --purge-memory do not go with `copilot`")
-        from gitmem.agents.copilot_install import uninstall_copilot
-
-        _render_install([uninstall_copilot(root_of(current_repo()))], unchanged="no gitmem hooks here")
-        return
-    if target == "cursor":
-        if shared or local or purge_memory:
-            raise typer.BadParameter("--shared, --local and --purge-memory do not go with `cursor`")
-        from gitmem.agents.cursor_install import uninstall_cursor
-
-        hooks, rules = uninstall_cursor(root_of(current_repo()))
-        _render_install([hooks], unchanged="no gitmem hooks here")
-        _render_rules(rules, "removed the brief")
-        return
-    if target == "gemini":
-        if shared or local or purge_memory:
-            raise typer.BadParameter("--shared, --local and --purge-memory do not go with `gemini`")
-        from gitmem.agents.gemini_install import uninstall_gemini
-
-        _render_install([uninstall_gemini(root_of(current_repo()))], unchanged="no gitmem hooks here")
-        return
-    if target == "codex":
-        if shared or local or purge_memory:
-            raise typer.BadParameter("--shared, --local and --purge-memory do not go with `codex`")
-        from gitmem.agents.codex_install import uninstall_codex
-
-        _render_install([uninstall_codex(root_of(current_repo()))], unchanged="no gitmem hooks here")
+            raise typer.BadParameter(f"--shared, --local and --purge-memory do not go with `{target}`")
+        done = agent.uninstall(root_of(current_repo()))
+        _render_install(done.hooks, unchanged="no gitmem hooks here")
+        if done.rules is not None:
+            _render_rules(done.rules, "removed the brief")
         return
     if shared and local:
         raise typer.BadParameter("choose one of --shared and --local")
@@ -229,8 +181,7 @@ def uninstall(
 
         result = uninstall_repository(repo, purge_memory=purge_memory)
         mcp: McpConfigResult | None = result.mcp
-        claude = result.claude + tuple(r for r in (result.codex, result.copilot, result.cursor, result.gemini)
-                                       if r is not None)
+        claude = result.claude + result.agents
     else:
         from gitmem.integrations.install import uninstall_claude
         from gitmem.integrations.mcp_config import unregister_mcp_server

@@ -28,20 +28,21 @@ Invariants this module keeps:
 from __future__ import annotations
 
 import contextlib
-import copy
 import logging
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable
 
 from gitmem.config import state_dir
 from gitmem.errors import ConfigError, GitmemError
 from gitmem.git import Repo, discover
 from gitmem.git.worktree import is_tracked, matches_ignore_rules
-from gitmem.integrations.claude_commands import (CLAUDE_EVENTS, command_problems, hooks_config, is_gitmem_command,
-                                                 personal_commands, portable_command)
+from gitmem.integrations.claude_commands import (CLAUDE_EVENTS, command_problems, hooks_config, personal_commands,
+                                                 portable_command)
 from gitmem.integrations.claude_plugin import LOCAL_SETTINGS, SHARED_SETTINGS, PluginState, enabled_plugin
+from gitmem.integrations.hooks_merge import (MATCHER_GROUPS, Shape, _spots, default_may_drop, has_gitmem, merge_hooks,
+                                             remove_gitmem)
 from gitmem.integrations.jsondoc import (JsonDoc, json_kind, read_install_record, read_json_doc, write_atomic,
                                          write_install_record)
 from gitmem.integrations.local_exclude import add_exclude, remove_exclude, top_relative
@@ -98,9 +99,10 @@ def _read(path: Path, rel: str) -> JsonDoc:
     return read_hooks_file(path, f"settings file {rel}", hint, CLAUDE_EVENTS)
 
 
-def read_hooks_file(path: Path, label: str, hint: str, events: Iterable[str] | None = None) -> JsonDoc:
-    """Parse a hooks file in Claude Code's shape (missing: empty): ``hooks`` an object of event names, each of
-    ``events`` (every event when None) a list of matcher groups; else an error naming ``label``, key and line."""
+def read_hooks_file(path: Path, label: str, hint: str, events: Iterable[str] | None = None,
+                    shape: Shape = MATCHER_GROUPS) -> JsonDoc:
+    """Parse a hooks file (missing: empty): ``hooks`` an object of event names, each of ``events`` (every event
+    when None) a list (of ``shape.noun``); else an error naming ``label``, key and line."""
     doc = read_json_doc(path, label, hint)
     hooks = doc.data.get("hooks", {})
     if not isinstance(hooks, dict):
@@ -108,116 +110,14 @@ def read_hooks_file(path: Path, label: str, hint: str, events: Iterable[str] | N
                           f"{json_kind(hooks)} (line {doc.key_line('hooks')})", hint=hint)
     for event in (hooks if events is None else events):
         if event in hooks and not isinstance(hooks[event], list):
-            raise ConfigError(f"{label}: `hooks.{event}` must be a list of matcher groups, "
+            raise ConfigError(f"{label}: `hooks.{event}` must be a list of {shape.noun}, "
                               f"not {json_kind(hooks[event])} (line {doc.key_line('hooks', event)})",
                               hint=hint)
     return doc
 
 
 def _has_gitmem(doc: JsonDoc) -> bool:
-    hooks = doc.data.get("hooks", {})
-    return any(_spots(groups) for groups in hooks.values() if isinstance(groups, list))
-
-
-# -- merging --------------------------------------------------------------------
-
-
-def _spots(groups: list[Any]) -> list[tuple[int, int]]:
-    """(group, handler) positions of gitmem's handlers in one event's list."""
-    found = []
-    for gi, group in enumerate(groups):
-        if not isinstance(group, dict) or not isinstance(group.get("hooks"), list):
-            continue
-        for hi, handler in enumerate(group["hooks"]):
-            if isinstance(handler, dict) and isinstance(handler.get("command"), str) \
-                    and is_gitmem_command(handler["command"]):
-                found.append((gi, hi))
-    return found
-
-
-def _drop(groups: list[Any], spots: list[tuple[int, int]]) -> None:
-    """Remove the handlers at ``spots``, and the groups that this leaves empty."""
-    for gi, hi in sorted(spots, reverse=True):
-        del groups[gi]["hooks"][hi]
-    for gi in sorted({gi for gi, _ in spots}, reverse=True):
-        if not groups[gi]["hooks"]:
-            del groups[gi]
-
-
-def _remove_gitmem(data: dict[str, Any], keep: set[str], may_drop: Callable[[str], bool]) -> list[str]:
-    """Remove gitmem's handlers from every event not in ``keep``; return those events."""
-    hooks = data.get("hooks")
-    if not isinstance(hooks, dict):
-        return []
-    removed = []
-    for event in list(hooks):
-        groups = hooks[event]
-        if event in keep or not isinstance(groups, list):
-            continue
-        spots = _spots(groups)
-        if not spots:
-            continue
-        _drop(groups, spots)
-        removed.append(event)
-        if not groups and may_drop(f"hooks/{event}"):
-            del hooks[event]
-    if removed and not hooks and may_drop("hooks"):
-        del data["hooks"]
-    return removed
-
-
-def _merge(data: dict[str, Any], wanted: dict[str, list[dict[str, Any]]],
-           may_drop: Callable[[str], bool]) -> tuple[list[str], list[str], list[str], list[str]]:
-    """Put gitmem's groups into ``data``; return (added, replaced, removed, created containers)."""
-    added, replaced, created = [], [], []
-    if "hooks" not in data:
-        data["hooks"] = {}
-        created.append("hooks")
-    hooks = data["hooks"]
-    for event, (group,) in wanted.items():
-        if event not in hooks:
-            hooks[event] = []
-            created.append(f"hooks/{event}")
-        groups = hooks[event]
-        spots = _spots(groups)
-        if not spots:
-            groups.append(copy.deepcopy(group))
-            added.append(event)
-            continue
-        before = copy.deepcopy(groups)
-        gi, hi = spots[0]
-        if len(groups[gi]["hooks"]) == 1:
-            groups[gi] = copy.deepcopy(group)
-        else:  # a person grouped gitmem with other handlers: swap only gitmem's one
-            groups[gi]["hooks"][hi] = copy.deepcopy(group["hooks"][0])
-        _drop(groups, spots[1:])
-        if groups != before:
-            replaced.append(event)
-    removed = _remove_gitmem(data, set(wanted), may_drop)
-    return added, replaced, removed, created
-
-
-@dataclass(frozen=True, slots=True)
-class HooksMerge:
-    """What putting gitmem's hooks into a hooks file did: the events added, replaced and removed, the containers
-    it created (``file`` and ``dir`` too, when the file and its folder are new), and whether the data changed."""
-
-    added: tuple[str, ...]
-    replaced: tuple[str, ...]
-    removed: tuple[str, ...]
-    created: tuple[str, ...]
-    changed: bool
-
-
-def merge_hooks(doc: JsonDoc, wanted: dict[str, list[dict[str, Any]]], entry: dict[str, Any] | None) -> HooksMerge:
-    """Put ``wanted`` (gitmem's one group per event) into the hooks file ``doc`` (any agent's in Claude Code's
-    shape); a container it empties goes only when the install recorded in ``entry`` created it (no record: any)."""
-    before = copy.deepcopy(doc.data)
-    created = [] if doc.existed else ["file"] + ([] if doc.path.parent.exists() else ["dir"])
-    may_drop = (lambda c: c in entry["created"]) if entry else (lambda c: True)
-    added, replaced, removed, made = _merge(doc.data, wanted, may_drop)
-    return HooksMerge(tuple(added), tuple(replaced), tuple(removed), tuple(created + made),
-                      doc.data != before or not doc.existed)
+    return has_gitmem(doc.data)
 
 
 # -- the install record ------------------------------------------------------------
@@ -319,15 +219,14 @@ def _uninstall_file(repo: Repo, root: Path, shared: bool, record: dict[str, Any]
     return InstallResult(path=path, removed=tuple(removed), unchanged=False, notes=tuple(notes))
 
 
-def remove_gitmem_hooks(repo: Repo, path: Path, rel: str, doc: JsonDoc,
-                        entry: dict[str, Any] | None) -> tuple[list[str], list[str]]:
+def remove_gitmem_hooks(repo: Repo, path: Path, rel: str, doc: JsonDoc, entry: dict[str, Any] | None,
+                        shape: Shape = MATCHER_GROUPS) -> tuple[list[str], list[str]]:
     """Remove gitmem's handlers from the hooks file ``doc`` and write it back, or delete it (with its folder and
     its exclude line) when the install recorded in ``entry`` created it and nothing else is left.
 
-    Returns (events removed, notes). Any agent's hooks file shaped like Claude Code's uses it.
+    Returns (events removed, notes). Every agent's hooks file uses it, with its ``shape``.
     """
-    may_drop = (lambda c: c in entry["created"]) if entry else (lambda c: True)
-    removed = _remove_gitmem(doc.data, set(), may_drop)
+    removed = remove_gitmem(doc.data, set(), default_may_drop(entry, shape), shape)
     notes: list[str] = []
     if not removed:
         return removed, notes
@@ -337,10 +236,10 @@ def remove_gitmem_hooks(repo: Repo, path: Path, rel: str, doc: JsonDoc,
         if "dir" in entry["created"]:
             with contextlib.suppress(OSError):
                 path.parent.rmdir()  # only when empty
-        if entry.get("exclude") and remove_exclude(repo, top_relative(repo, path, rel)):
-            notes.append(f"removed {rel} from .git/info/exclude")
     else:
         write_atomic(path, doc.render())
+    if entry and entry.get("exclude") and remove_exclude(repo, top_relative(repo, path, rel)):
+        notes.append(f"removed {rel} from .git/info/exclude")
     return removed, notes
 
 

@@ -23,17 +23,16 @@ import json
 import os
 import re
 import select
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[2]
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path[:0] = [str(ROOT / "tests"), str(HERE.parent)]
 from fakes.responses_api import Script, ScriptedResponses, patch, tool  # noqa: E402
+from record_common import app_repo, cleaner, cut, in_temp_folder, requests_of  # noqa: E402
 
 CODEX = ROOT / ".cache" / "codex" / "node_modules" / ".bin" / "codex"
 EVENTS = {"SessionStart": "session_start", "UserPromptSubmit": "user_prompt_submit", "PreToolUse": "pre_tool_use",
@@ -49,7 +48,6 @@ with open(os.environ["RECORD_TO"], "a") as f:
 if sys.argv[1] == "SessionStart":
     print(json.dumps({"hookSpecificOutput": {"hookEventName": "SessionStart", "additionalContext": %r}}))
 """ % CONTEXT
-LONG = 1500
 PATCH_MODEL = "gpt-5.5"   # in Codex's bundled model catalog: ``apply_patch_tool_type: freeform``
 PATCHES = (
     "*** Begin Patch\n*** Update File: app.py\n@@\n def post():\n-    return 1\n+    return 2\n"
@@ -99,21 +97,13 @@ def hooks_list(env: dict, repo: Path) -> dict:
 
 def main() -> None:
     version = subprocess.run([str(CODEX), "--version"], capture_output=True, text=True).stdout.split()[-1]
-    base = Path(tempfile.mkdtemp(prefix="codex-record-"))
-    try:
-        record(base, version)
-    finally:
-        shutil.rmtree(base, ignore_errors=True)
+    in_temp_folder("codex-record-", record, version)
 
 
 def record(base: Path, version: str) -> None:
     home, repo, rec = base / "codex-home", base / "repo", base / "record.jsonl"
     home.mkdir()
-    subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True)
-    (repo / "app.py").write_text("def post():\n    return 1\n")
-    subprocess.run(["git", "-C", str(repo), "add", "."], check=True)
-    subprocess.run(["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm",
-                    "init"], check=True)
+    app_repo(repo)
     (base / "recorder.py").write_text(RECORDER)
     commands = {e: f"{sys.executable} {base / 'recorder.py'} {e}" for e in EVENTS}
     (repo / ".codex").mkdir()
@@ -150,29 +140,16 @@ def record(base: Path, version: str) -> None:
         run("-c", f'model="{PATCH_MODEL}"', "REC-PATCH change the app")
         assert (repo / "app.py").read_text() == "def post():\n    return 2\n"
         assert model.unknown == [], model.unknown
-        requests = [{"method": r.method, "path": r.path, "headers": r.headers,
-                     "body": dict(r.body, tools=r.tool_names) if r.tool_names else r.body} for r in model.requests]
+        requests = requests_of(model)
 
     events = [json.loads(line) for line in rec.read_text().splitlines()]
     sessions = list(dict.fromkeys(e["payload"]["session_id"] for e in events))
     transcripts = sorted((home / "sessions").rglob("*.jsonl"))
 
-    def clean(text: str) -> str:
-        text = text.replace(str(repo), "/work/repo").replace(str(home), "/home/user/.codex")
-        text = text.replace(str(base), "/tmp/record").replace(sys.executable, "python3")
-        text = re.sub(r'(installation[_-]id\\?": ?\\?")[0-9a-f-]{36}', r"\g<1>00000000-0000-0000-0000-0000000000ff", text)
-        for n, sid in enumerate(sessions, 1):
-            text = text.replace(sid, f"00000000-0000-0000-0000-00000000000{n}")
-        return text
-
-    def cut(value):
-        if isinstance(value, str) and len(value) > LONG:
-            return value[:200] + f"... [{len(value)} characters in all, cut by record.py]"
-        if isinstance(value, dict):
-            return {k: cut(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [cut(v) for v in value]
-        return value
+    clean = cleaner([(str(repo), "/work/repo"), (str(home), "/home/user/.codex"), (str(base), "/tmp/record"),
+                     (sys.executable, "python3")], sessions, port=False,
+                    before=lambda text: re.sub(r'(installation[_-]id\\?": ?\\?")[0-9a-f-]{36}',
+                                               r"\g<1>00000000-0000-0000-0000-0000000000ff", text))
 
     out = HERE / "hooks"
     out.mkdir(exist_ok=True)

@@ -24,16 +24,15 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[2]
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path[:0] = [str(ROOT / "tests"), str(HERE.parent)]
 from fakes.responses_api import Script, ScriptedResponses, patch, tool  # noqa: E402
+from record_common import app_repo, cleaner, cut, in_temp_folder, requests_of  # noqa: E402
 
 COPILOT = ROOT / ".cache" / "copilot" / "node_modules" / ".bin" / "copilot"
 PKG_CACHE = ROOT / ".cache" / "copilot" / "pkg-home"   # where the binary unpacks its JavaScript (once)
@@ -49,7 +48,6 @@ with open(os.environ["RECORD_TO"], "a") as f:
 if sys.argv[2] == "SessionStart":
     print(json.dumps({"additionalContext": %r}))
 """ % CONTEXT
-LONG = 1500
 PATCH_MODEL = "gpt-5.4"   # a GPT model id: Copilot offers ``apply_patch`` instead of ``edit``/``create``
 PATCHES = (
     "*** Begin Patch\n*** Update File: app.py\n@@\n def post():\n-    return 2\n+    return 3\n"
@@ -77,22 +75,14 @@ def main() -> None:
     version = subprocess.run([str(COPILOT), "--version"], capture_output=True, text=True,
                              env={**os.environ, "COPILOT_PKG_CACHE_HOME": str(PKG_CACHE)}).stdout
     version = re.search(r"(\d+\.\d+\.\d+)", version).group(1)
-    base = Path(tempfile.mkdtemp(prefix="copilot-record-"))
-    try:
-        record(base, version)
-    finally:
-        shutil.rmtree(base, ignore_errors=True)
+    in_temp_folder("copilot-record-", record, version)
 
 
 def record(base: Path, version: str) -> None:
     repo, rec = base / "repo", base / "record.jsonl"
     copilot_home = base / "home" / ".copilot"
     copilot_home.mkdir(parents=True)
-    subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True)
-    (repo / "app.py").write_text("def post():\n    return 1\n")
-    subprocess.run(["git", "-C", str(repo), "add", "."], check=True)
-    subprocess.run(["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm",
-                    "init"], check=True)
+    app_repo(repo)
     (base / "recorder.py").write_text(RECORDER)
     hooks = repo / ".github" / "hooks"
     hooks.mkdir(parents=True)
@@ -136,8 +126,7 @@ def record(base: Path, version: str) -> None:
         assert (repo / "app.py").read_text() == "def post():\n    return 3\n"
         assert model.unknown == [], model.unknown
         assert model.unscripted == [], model.unscripted
-        requests = [{"method": r.method, "path": r.path, "headers": r.headers,
-                     "body": dict(r.body, tools=r.tool_names) if r.tool_names else r.body} for r in model.requests]
+        requests = requests_of(model)
 
     events = [json.loads(line) for line in rec.read_text().splitlines()]
     patch_events = [json.loads(line) for line in patched.read_text().splitlines()]
@@ -145,22 +134,9 @@ def record(base: Path, version: str) -> None:
                                   for e in events + patch_events))
     transcript = copilot_home / "session-state" / sid / "events.jsonl"
 
-    def clean(text: str) -> str:
-        text = text.replace(str(repo), "/work/repo").replace(str(copilot_home), "/home/user/.copilot")
-        text = text.replace(str(base), "/tmp/record").replace(sys.executable, "python3")
-        text = text.replace(str(PKG_CACHE), "/home/user/.cache/copilot")
-        for n, s in enumerate(sessions, 1):
-            text = text.replace(s, f"00000000-0000-0000-0000-00000000000{n}")
-        return re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1:PORT", text)
-
-    def cut(value):
-        if isinstance(value, str) and len(value) > LONG:
-            return value[:200] + f"... [{len(value)} characters in all, cut by record.py]"
-        if isinstance(value, dict):
-            return {k: cut(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [cut(v) for v in value]
-        return value
+    clean = cleaner([(str(repo), "/work/repo"), (str(copilot_home), "/home/user/.copilot"),
+                     (str(base), "/tmp/record"), (sys.executable, "python3"),
+                     (str(PKG_CACHE), "/home/user/.cache/copilot")], sessions)
 
     for shape in ("gitmem-shape", "native"):
         out = HERE / "hooks" / shape

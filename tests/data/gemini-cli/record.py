@@ -19,17 +19,16 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[2]
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path[:0] = [str(ROOT / "tests"), str(HERE.parent)]
 from fakes.gemini_api import Script, ScriptedGemini, tool  # noqa: E402
+from record_common import app_repo, cleaner, cut, in_temp_folder, requests_of  # noqa: E402
 
 GEMINI = ROOT / ".cache" / "gemini-cli" / "node_modules" / ".bin" / "gemini"
 EVENTS = ("SessionStart", "BeforeAgent", "AfterAgent", "BeforeTool", "AfterTool", "PreCompress", "SessionEnd",
@@ -48,27 +47,18 @@ if context:
 HOME_SETTINGS = {"security": {"auth": {"selectedType": "gemini-api-key"}, "folderTrust": {"enabled": False}},
                  "privacy": {"usageStatisticsEnabled": False}, "general": {"disableAutoUpdate": True},
                  "telemetry": {"enabled": False}}
-LONG = 1500
 
 
 def main() -> None:
     version = subprocess.run([str(GEMINI), "--version"], capture_output=True, text=True).stdout.strip()
-    base = Path(tempfile.mkdtemp(prefix="gemini-record-"))
-    try:
-        record(base, version)
-    finally:
-        shutil.rmtree(base, ignore_errors=True)
+    in_temp_folder("gemini-record-", record, version)
 
 
 def record(base: Path, version: str) -> None:
     home, repo, rec = base / "home", base / "repo", base / "record.jsonl"
     (home / ".gemini").mkdir(parents=True)
     (home / ".gemini" / "settings.json").write_text(json.dumps(HOME_SETTINGS, indent=2) + "\n")
-    subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True)
-    (repo / "app.py").write_text("def post():\n    return 1\n")
-    subprocess.run(["git", "-C", str(repo), "add", "."], check=True)
-    subprocess.run(["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm",
-                    "init"], check=True)
+    app_repo(repo)
     (base / "recorder.py").write_text(RECORDER)
     (repo / ".gemini").mkdir()
     hooks = {e: [{"matcher": "*", "hooks": [{"type": "command", "command": f"{sys.executable} "
@@ -95,31 +85,15 @@ def record(base: Path, version: str) -> None:
         first = run("-p", "REC-TOOLS read the app, add an outbox, edit and run it", "--yolo", "-m", "gemini-2.5-pro")
         run("--resume", "latest", "-p", "REC-AGAIN show the status", "--yolo", "-m", "gemini-2.5-pro")
         assert model.unknown == [] and model.unscripted == [], (model.unknown, model.unscripted)
-        requests = [{"method": r.method, "path": r.path, "headers": {k: v for k, v in r.headers.items()
-                                                                      if k not in ("x-goog-api-key",)},
-                     "body": dict(r.body, tools=r.tool_names) if r.tool_names else r.body} for r in model.requests]
+        requests = requests_of(model, drop_headers=("x-goog-api-key",))
 
     events = [json.loads(line) for line in rec.read_text().splitlines()]
     sessions = list(dict.fromkeys(e["payload"]["session_id"] for e in events if e["payload"]))
     transcripts = sorted((home / ".gemini" / "tmp").rglob("*.json*"))
     trusted = home / ".gemini" / "trusted_hooks.json"
 
-    def clean(text: str) -> str:
-        text = text.replace(str(repo), "/work/repo").replace(str(home), "/home/user")
-        text = text.replace(str(base), "/tmp/record").replace(sys.executable, "python3")
-        for n, sid in enumerate(sessions, 1):
-            text = text.replace(sid, f"00000000-0000-0000-0000-00000000000{n}").replace(
-                sid[:8], f"0000000{n}")
-        return re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1:PORT", text)
-
-    def cut(value):
-        if isinstance(value, str) and len(value) > LONG:
-            return value[:200] + f"... [{len(value)} characters in all, cut by record.py]"
-        if isinstance(value, dict):
-            return {k: cut(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [cut(v) for v in value]
-        return value
+    clean = cleaner([(str(repo), "/work/repo"), (str(home), "/home/user"), (str(base), "/tmp/record"),
+                     (sys.executable, "python3")], sessions, short_ids=True)
 
     out = HERE / "hooks"
     shutil.rmtree(out, ignore_errors=True)
