@@ -16,7 +16,6 @@ Invariants:
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
 from typing import TYPE_CHECKING, Any
@@ -103,6 +102,8 @@ def _answer(params: dict[str, Any]) -> str:
         found = answer.hits, answer.hybrid
     hits, hybrid = found
     if params["as_json"]:
+        import json
+
         return json.dumps(fence.scrub({"hybrid": hybrid, "results": [h.to_dict() for h in hits]}),
                           indent=2, ensure_ascii=False)
     if not hits:

@@ -25,14 +25,11 @@ def decisions_key(worktree: str) -> str:
     return f"decisions:{worktree}"
 
 
-def _meta(conn: sqlite3.Connection, key: str) -> str | None:
-    row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-    return None if row is None else row[0]
-
-
 def recorded_state(conn: sqlite3.Connection, worktree: str) -> tuple[str | None, str | None]:
     """(the ref tip, the decision files' signature) the index reflects; None for what it never recorded."""
-    return _meta(conn, REF_TIP_KEY), _meta(conn, decisions_key(worktree)) if worktree else ""
+    from gitmem.index.tables import get_meta
+
+    return get_meta(conn, REF_TIP_KEY), get_meta(conn, decisions_key(worktree)) if worktree else ""
 
 
 def open_if_current(state: str, worktree: str, tip: str) -> sqlite3.Connection | None:

@@ -36,7 +36,7 @@ from gitmem.index.current import decisions_key as _decisions_key, recorded_state
 from gitmem.index.migrations import UnknownMigrationError, apply_migrations, pending_migrations
 from gitmem.index.rows import by_date, decision_rows, decisions_signature, read_decision_files, session_rows
 from gitmem.index import embedding, vectors
-from gitmem.index.tables import (decision_units, delete_sources, get_meta, index_decisions, index_sessions,
+from gitmem.index.tables import (decision_units, delete_sources, index_decisions, index_sessions,
                                  index_titles, insert_rows, session_units, set_meta, transaction)
 from gitmem.progress import Progress, counted
 from gitmem.store.layout import SESSIONS_DIR, session_folder
