@@ -12,6 +12,9 @@ Invariants:
   the error in its one place (``cli.app.error_handler``). A search only reads memory (and brings its cache, the
   index, up to date), so running it twice changes nothing.
 - Output and exit code are the typer command's (``memory_commands.search_cmd``), byte for byte; tests compare.
+- When files alone show the index current (``index.current``: the repository found as the hook finds it, the
+  memory ref's tip and teammates' fetched tips read from the ref files), the query runs on it with no git
+  process and no YAML, records or git modules imported; otherwise the core call (``search.find``) runs.
 """
 
 from __future__ import annotations
