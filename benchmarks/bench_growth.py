@@ -13,7 +13,11 @@ Per size it measures:
 - UserPromptSubmit with prompt recall (installed launcher), ``gitmem hook PostToolUse`` (the --shared command)
   and ``gitmem search`` of a word nothing matches (its start-up, almost all of it), each vs ``python -c pass``;
   the same search words only (``--lexical``: no model), and through the typer app as every search ran before
-  ``cli.quick_search`` (``python -c 'gitmem.cli.app.main([...])'``), in the same rounds.
+  ``cli.quick_search`` (``python -c 'gitmem.cli.app.main([...])'``), in the same rounds;
+- ``gitmem search``'s start-up apart from its query: the console script's path (``entry.main``) run in a child
+  whose ``hybrid.query`` ends the process at once (``STARTUP``: a hook of this benchmark only), so the time is
+  everything before the first SQL of the query (finding the repository, checking the index is current, imports);
+  and the git processes a search of a current index starts (GIT_TRACE).
 
 ``--baseline <gitmem src folder>`` (e.g. ``git archive <commit> src | tar -x -C /tmp/base``) adds, in the same
 rounds, that code's prompt-recall launcher and its ``gitmem reindex`` (interleaved with this code's, each in a
@@ -118,6 +122,10 @@ def git_processes(root: Path, code: str, env: dict[str, str]) -> int:
         return sum(1 for line in Path(trace.name).read_text().splitlines() if "trace: built-in: " in line)
 
 
+# gitmem search up to its query: the same path as the console script, ended where the query would start.
+STARTUP = ("import os, sys\nsys.argv = ['gitmem', 'search', *sys.argv[1:]]\nimport gitmem.index.hybrid as h\n"
+           "h.query = lambda *a, **k: os._exit(0)\nfrom gitmem.entry import main\nsys.exit(main())")
+SEARCH = "import sys\nfrom gitmem.entry import main\nsys.argv = ['gitmem', 'search', 'zzqxnomatchword']\nmain()"
 RENDER = "from gitmem.app import inject; from gitmem.git import discover; inject.build_brief(discover('.'))"
 REINDEX = ("import resource, time; from gitmem.git import discover; from gitmem.index import index_file\n"
            "t = time.perf_counter(); index_file.rebuild_index(discover('.'))\n"
@@ -168,14 +176,21 @@ def measure(n: int, runs: int, work: Path, baseline: Path | None = None) -> dict
              "search": ([gitmem_bin, "search", "zzqxnomatchword"], b""),
              "search_lexical": ([gitmem_bin, "search", "--lexical", "zzqxnomatchword"], b""),
              "search_typer": ([python, "-c", typer_search, "search", "zzqxnomatchword"], b""),
-             "search_lexical_typer": ([python, "-c", typer_search, "search", "--lexical", "zzqxnomatchword"], b"")}
+             "search_lexical_typer": ([python, "-c", typer_search, "search", "--lexical", "zzqxnomatchword"], b""),
+             "search_startup": ([python, "-c", STARTUP, "zzqxnomatchword"], b""),
+             "search_lexical_startup": ([python, "-c", STARTUP, "--lexical", "zzqxnomatchword"], b"")}
     if baseline is not None:
         cases["recall_before"] = ([python, "-I", "-S", str(baseline / "gitmem" / "_hook.py"), "UserPromptSubmit"],
                                   prompt)
+        before_env = {**env, "PYTHONPATH": str(baseline)}
+        cases["search_lexical_startup_before"] = (
+            ["/usr/bin/env", f"PYTHONPATH={baseline}", python, "-c", STARTUP, "--lexical", "zzqxnomatchword"], b"")
+        out["search_git_calls_before"] = git_processes(root, SEARCH, before_env)
     medians = paired(cases, root, env, runs)
     for name in cases:
         if name != "base":
             out[f"{name}_ratio"] = medians[name] / medians["base"]
+    out["search_git_calls"] = git_processes(root, SEARCH, env)
     out["search_ms"] = medians["search"] * 1000
 
     # The render with 1 vs 32 untracked proposed decisions of sessions the brief did not read.
@@ -241,6 +256,11 @@ ROWS = [("SessionStart after `gitmem sync` brought a teammate's session", "sessi
         ("the same through the typer app (as before quick_search)", "search_typer_ratio", "x", ""),
         ("`gitmem search --lexical` of that word (no model)", "search_lexical_ratio", "x", "start-up <= 2x"),
         ("the same through the typer app", "search_lexical_typer_ratio", "x", ""),
+        ("`gitmem search` start-up, to its query (hybrid side)", "search_startup_ratio", "x", "<= 2x"),
+        ("`gitmem search --lexical` start-up, to its query", "search_lexical_startup_ratio", "x", "<= 2x"),
+        ("the same, baseline code", "search_lexical_startup_before_ratio", "x", ""),
+        ("git processes of a search of a current index", ("search_git_calls",), "", "0"),
+        ("the same, baseline code", ("search_git_calls_before",), "", ""),
         ]
 
 
@@ -249,7 +269,7 @@ def table(results: list[dict[str, float]], command: str, load: str) -> str:
     lines = [f"| figure ({OBS_PER_SESSION} observations a session) | {' | '.join(sizes)} | goal |",
              "|---|" + "---:|" * len(results) + "---|"]
     for label, key, unit, goal in ROWS:
-        if isinstance(key, str) and key not in results[0]:
+        if any(k not in results[0] for k in ((key,) if isinstance(key, str) else key)):
             continue   # a baseline row without --baseline
         if isinstance(key, tuple):
             cells = [" / ".join(str(int(r[k])) for k in key) for r in results]

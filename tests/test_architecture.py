@@ -60,6 +60,7 @@ TOP_LEVEL: dict[str, str] = {
     "gitmem.worktree_files": "foundation",  # regular files inside the work tree only: no links, bounded reads
     "gitmem.yaml_text": "foundation",     # YAML loaded safely and dumped in gitmem's form; front matter split
     "gitmem.yaml_subset": "foundation",   # YAML in the shape gitmem's dumper writes, read without PyYAML's constructor
+    "gitmem.ref_files": "foundation",     # refs read from git's files (loose, packed-refs) where that can be told
     "gitmem.since": "foundation",         # the dates and ages a user types (--since 2w)
     "gitmem.progress": "foundation",      # the progress callback a long job reports through
     "gitmem.entry": "front",              # the console script

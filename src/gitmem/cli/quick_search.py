@@ -12,20 +12,28 @@ Invariants:
   the error in its one place (``cli.app.error_handler``). A search only reads memory (and brings its cache, the
   index, up to date), so running it twice changes nothing.
 - Output and exit code are the typer command's (``memory_commands.search_cmd``), byte for byte; tests compare.
+- When files alone show the index current (``index.current``: the repository found as the hook finds it, the
+  memory ref's tip and teammates' fetched tips read from the ref files), the query runs on it with no git
+  process and no YAML, records or git modules imported; otherwise the core call (``search.find``) runs.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitmem.errors import ExitCode
+
+if TYPE_CHECKING:
+    from gitmem.index.query import SearchHit
 
 VALUE_OPTIONS = {"--type": "types", "--author": "author", "--branch": "branch", "--file": "file",
                  "--since": "since", "--limit": "limit", "-n": "limit"}
 FLAGS = {"--lexical": "lexical", "--json": "as_json"}
+# Variables that change where git finds the repository: with any of them set, git finds it (the full path).
+DISCOVERY_ENV = ("GIT_DIR", "GIT_WORK_TREE", "GIT_COMMON_DIR", "GIT_CEILING_DIRECTORIES",
+                 "GIT_DISCOVERY_ACROSS_FILESYSTEM")
 LOG_FORMAT = "gitmem: %(levelname)s: %(name)s: %(message)s"   # the CLI's (``cli.app``), for the same stderr
 
 
@@ -85,17 +93,67 @@ def run(args: list[str]) -> int | None:
 
 def _answer(params: dict[str, Any]) -> str:
     from gitmem import fence
-    from gitmem.cli.repository import read_repo
-    from gitmem.index import search
 
-    found = search.find(read_repo(), " ".join(params["words"]), types=params["types"] or None,
-                        author=params.get("author"), branch=params.get("branch"), file=params.get("file"),
-                        since=params.get("since"), limit=params["limit"], lexical=params["lexical"])
+    found = _from_current_index(params)
+    if found is None:
+        from gitmem.cli.repository import read_repo
+        from gitmem.index import search
+
+        answer = search.find(read_repo(), " ".join(params["words"]), types=params["types"] or None,
+                             author=params.get("author"), branch=params.get("branch"), file=params.get("file"),
+                             since=params.get("since"), limit=params["limit"], lexical=params["lexical"])
+        found = answer.hits, answer.hybrid
+    hits, hybrid = found
     if params["as_json"]:
-        return json.dumps(fence.scrub({"hybrid": found.hybrid, "results": [h.to_dict() for h in found.hits]}),
+        import json
+
+        return json.dumps(fence.scrub({"hybrid": hybrid, "results": [h.to_dict() for h in hits]}),
                           indent=2, ensure_ascii=False)
-    if not found.hits:
+    if not hits:
         return "nothing found."
     from gitmem.cli import render
 
-    return render.search_text(found.hits)
+    return render.search_text(hits)
+
+
+def _from_current_index(params: dict[str, Any]) -> tuple[list[SearchHit], bool] | None:
+    """(hits, hybrid) from an index that files alone show current (no git process: ``index.current``); None
+    when they cannot tell, or it is not: the full path (``search.find``) then finds, merges and updates."""
+    import os
+
+    from gitmem import hook, ref_files
+    from gitmem.config import MEMORY_REF
+    from gitmem.index import current
+    from gitmem.team.fetched_tips import moved_since_merge
+
+    if any(name in os.environ for name in DISCOVERY_ENV):
+        return None
+    located = hook.locate(os.getcwdb())
+    if located is None or located[2] is None:
+        return None
+    common, root = os.fsdecode(located[0]), os.path.realpath(os.fsdecode(located[2]))
+    try:
+        if os.stat(common).st_uid != os.geteuid():
+            return None   # git may refuse it (safe.directory): let git say so
+    except OSError:
+        return None
+    state = os.path.join(common, os.fsdecode(hook.STATE))
+    tip = ref_files.read_ref(common, MEMORY_REF)
+    if tip is None or moved_since_merge(common, state) is not False:
+        return None
+    conn = current.open_if_current(state, root, tip)
+    if conn is None:
+        return None
+    import sqlite3
+
+    from gitmem.index import hybrid
+
+    try:
+        return hybrid.query(conn, " ".join(params["words"]), types=params["types"] or None,
+                            author=params.get("author"), branch=params.get("branch"), file=params.get("file"),
+                            since=params.get("since"), limit=params["limit"], lexical=params["lexical"],
+                            worktree=root)
+    except sqlite3.DatabaseError:
+        return None   # damaged past what opening checks: the full path rebuilds it
+    finally:
+        conn.close()

@@ -17,8 +17,6 @@ from typing import TYPE_CHECKING
 
 from gitmem import fence
 from gitmem.store.layout import session_folder
-from gitmem.store.memory_ref import SessionRecord
-from gitmem.store.records import Observation, ObservationBatch, SessionSummary, render_summary_body
 
 if TYPE_CHECKING:  # only for the annotations: the CLI imports these modules itself, only where used
     from gitmem.app.agent_status import AgentRow
@@ -28,6 +26,8 @@ if TYPE_CHECKING:  # only for the annotations: the CLI imports these modules its
     from gitmem.decisions.decision_files import DecisionFile
     from gitmem.decisions.lifecycle import EditResult
     from gitmem.index.query import SearchHit
+    from gitmem.store.memory_ref import SessionRecord   # records (YAML) and the ref (git): not for search hits
+    from gitmem.store.records import Observation, SessionSummary
 
 # A view as plain data for `--json`: what json.dumps takes.
 JSONObject = dict[str, object]
@@ -123,6 +123,8 @@ def _observation_line(o: Observation) -> str:
 
 
 def session_text(rec: SessionRecord) -> str:
+    from gitmem.store.records import ObservationBatch, render_summary_body
+
     total = len(rec.observations)
     if total > MAX_OBSERVATIONS_SHOWN:  # the newest ones
         rec = dataclasses.replace(rec, batches=(ObservationBatch(rec.session_id, 0,

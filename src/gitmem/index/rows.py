@@ -22,17 +22,18 @@ import logging
 import os
 import re
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
 from gitmem import fence
 from gitmem.config import DECISIONS_DIR
-from gitmem.decisions.decision_files import read_decisions
 from gitmem.index.identifiers import split_text
 from gitmem.since import utc_time
 from gitmem.store.dates import believable_date
 from gitmem.store.layout import folder_month
-from gitmem.store.memory_ref import SessionRecord
-from gitmem.store.records import Decision, Observation
+
+if TYPE_CHECKING:   # a query (``gitmem search``) imports this module for its constants: no YAML, no git behind it
+    from gitmem.store.memory_ref import SessionRecord
+    from gitmem.store.records import Decision, Observation
 
 logger = logging.getLogger(__name__)
 
@@ -200,6 +201,8 @@ def decisions_signature(root: Path | None) -> str:
 def read_decision_files(root: Path) -> list[tuple[str, Decision]]:
     """(path relative to ``root``, decision) of every readable decision file, by name; broken, conflicted
     and refused ones (links, files over the size cap) are logged and left out (``decisions.read_decisions``)."""
+    from gitmem.decisions.decision_files import read_decisions
+
     found = read_decisions(root)
     for err in found.errors:
         logger.warning("search index skips %s", err.message)

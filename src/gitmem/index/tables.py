@@ -16,12 +16,14 @@ from __future__ import annotations
 import contextlib
 import json
 import sqlite3
-from typing import Any, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
 
 from gitmem.index import vectors
 from gitmem.index.rows import ENTRY_COLUMNS, SOURCE_COLUMNS, Rows, by_date, decision_rows, session_rows
-from gitmem.store.memory_ref import SessionRecord
-from gitmem.store.records import Decision
+
+if TYPE_CHECKING:   # a query imports this module (``json_list``): no YAML, no git behind it
+    from gitmem.store.memory_ref import SessionRecord
+    from gitmem.store.records import Decision
 
 FTS_COLUMNS = "title, body, files, tags, facets, idents"
 _INSERT_SOURCE = f"INSERT INTO sources (fid, {', '.join(SOURCE_COLUMNS)}, first, last) VALUES (?{', ?' * 8})"

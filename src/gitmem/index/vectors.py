@@ -26,18 +26,17 @@ import json
 import logging
 import re
 import sqlite3
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
 
 from gitmem import fence
-from gitmem.decisions.decision_files import section_text
 from gitmem.index import embedding
-from gitmem.store.records import Decision, SessionSummary
 
 if TYPE_CHECKING:
     import numpy
+
+    from gitmem.store.records import Decision, SessionSummary
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +75,8 @@ def session_units(s: SessionSummary) -> Units:
 
 def decision_units(d: Decision) -> Units:
     """A decision file: its title, what was decided and why."""
+    from gitmem.decisions.decision_files import section_text
+
     return _kept([("title", _line(d.title)), ("decision", _line(section_text(d.body, "Decision"))),
                   ("rationale", _line(section_text(d.body, "Rationale") or section_text(d.body, "Context")))])
 
@@ -100,6 +101,12 @@ def _packed(vectors: "numpy.ndarray") -> list[bytes]:
     """Unit vectors stored as int8 (x 127): a quarter of float32's bytes; cosines move by about 0.005."""
     numpy = embedding.numpy_module()
     return [row.tobytes() for row in numpy.clip(numpy.rint(vectors * 127.0), -127, 127).astype(numpy.int8)]
+
+
+def _new_stamp() -> str:
+    import uuid   # only writers need it (its import is a tenth of a start)
+
+    return uuid.uuid4().hex
 
 
 def _set_meta(conn: sqlite3.Connection, name: str, value: str) -> None:
@@ -143,7 +150,7 @@ def forget(conn: sqlite3.Connection, where: str, params: Sequence[Any]) -> None:
     """Drop the units of the sources matching ``where`` (on ``sources``); their vectors go at the next ``prune``."""
     if conn.execute(f"DELETE FROM units WHERE fid IN (SELECT fid FROM sources WHERE {where})", params).rowcount:
         _set_meta(conn, PRUNE_KEY, "1")
-        _set_meta(conn, STAMP_KEY, uuid.uuid4().hex)
+        _set_meta(conn, STAMP_KEY, _new_stamp())
 
 
 def prune(conn: sqlite3.Connection) -> int:
@@ -174,7 +181,7 @@ def store(conn: sqlite3.Connection, sources: Iterable[SourceUnits], reuse: Path 
     rows = [(fids[where], name, key(text), text) for where, units in wanted if where in fids for name, text in units]
     conn.executemany("INSERT INTO units (fid, unit, key, text) VALUES (?, ?, ?, ?)", rows)
     if rows:
-        _set_meta(conn, STAMP_KEY, uuid.uuid4().hex)
+        _set_meta(conn, STAMP_KEY, _new_stamp())
         if _meta(conn, MODEL_KEY) and not _may_embed():
             _set_meta(conn, MODEL_KEY, "")
     return fill(conn, reuse, {k: text for _, _, k, text in rows})
@@ -206,7 +213,7 @@ def fill(conn: sqlite3.Connection, reuse: Path | None = None, lines: dict[bytes,
                                              "(SELECT 1 FROM vectors v WHERE v.key = u.key) LIMIT 1").fetchone():
             _set_meta(conn, MODEL_KEY, embedding.MODEL_ID)
     if missing:
-        _set_meta(conn, STAMP_KEY, uuid.uuid4().hex)
+        _set_meta(conn, STAMP_KEY, _new_stamp())
     if keys:
         logger.debug("embedded %d new lines", len(keys))
     return len(keys)

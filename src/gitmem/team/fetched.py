@@ -17,18 +17,16 @@ from gitmem.atomic import write_atomic
 from gitmem.config import state_dir
 from gitmem.errors import GitmemError
 from gitmem.git import Repo
+from gitmem.team.fetched_tips import FETCHED_TIPS_FILE, TRACKING_PREFIX, tips_text
 
 logger = logging.getLogger(__name__)
-
-FETCHED_TIPS_FILE = "fetched-tips"
 
 
 def merge_fetched_memory(repo: Repo) -> int:
     """Merge every tracking ref that moved since the last merge into local memory; how many merges ran."""
     from gitmem.team.merge import merge_fetched
-    from gitmem.team.sharing import TRACKING_PREFIX
 
-    tips = "".join(f"{ref} {oid}\n" for ref, oid in repo.for_each_ref(TRACKING_PREFIX).items())
+    tips = tips_text(repo.for_each_ref(TRACKING_PREFIX))
     if not tips:
         return 0
     local = state_dir(repo.common_dir)

@@ -32,6 +32,7 @@ from gitmem.config import MEMORY_REF, state_dir
 from gitmem.errors import GitmemError
 from gitmem.git import Repo
 from gitmem.git.config import add_config, config_values, remote_names, set_config, unset_config
+from gitmem.team.fetched_tips import TRACKING_PREFIX
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +40,6 @@ PUSH_KEY = "gitmemPush"                 # remote.<name>.gitmemPush
 CHOSEN_KEY = "gitmem.remotesChosen"     # set once init enabled the remotes that existed then
 HOLD_KEY = "gitmem.pushHold"
 REMOTES_STATE_FILE = "remotes.json"
-TRACKING_PREFIX = "refs/gitmem/remotes/"
 _TRACKING_SUFFIX = "/memory"
 _REMOTE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*$")
 _TRUE = ("true", "yes", "on", "1")
