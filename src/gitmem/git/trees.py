@@ -64,17 +64,20 @@ def diff_tree(repo: Repo, a: str, b: str) -> list[DiffEntry]:
     return parse_raw_diff(out)
 
 
-def run_git_parallel(repo: Repo, argvs: Sequence[Sequence[str]],
-                     timeout: float = GIT_TIMEOUT_SECONDS) -> list[subprocess.CompletedProcess[bytes]]:
-    """Several git commands side by side (their results in order); no check of return codes."""
-    procs = [subprocess.Popen(["git", *argv], cwd=repo.cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+def run_git_parallel(repo: Repo, argvs: Sequence[Sequence[str]], timeout: float = GIT_TIMEOUT_SECONDS,
+                     inputs: Sequence[bytes | None] = ()) -> list[subprocess.CompletedProcess[bytes]]:
+    """Several git commands side by side (their results in order); no check of return codes.
+    ``inputs[i]``, when given and not None, is what command ``i`` reads on stdin."""
+    feeds = [inputs[i] if i < len(inputs) else None for i in range(len(argvs))]
+    procs = [subprocess.Popen(["git", *argv], cwd=repo.cwd,
+                              stdin=subprocess.DEVNULL if feed is None else subprocess.PIPE, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, env=_git_env(dict(repo.env)), start_new_session=True)
-             for argv in argvs]
+             for argv, feed in zip(argvs, feeds)]
     results: list[subprocess.CompletedProcess[bytes]] = []
     try:
-        for proc, argv in zip(procs, argvs):
+        for proc, argv, feed in zip(procs, argvs, feeds):
             try:
-                out, err = proc.communicate(timeout=timeout)
+                out, err = proc.communicate(feed, timeout=timeout)
             except subprocess.TimeoutExpired as exc:
                 raise GitError(["git", *argv], -1, f"timed out after {timeout:.0f} s") from exc
             results.append(subprocess.CompletedProcess(["git", *argv], proc.returncode, out, err))
@@ -86,7 +89,8 @@ def run_git_parallel(repo: Repo, argvs: Sequence[Sequence[str]],
     return results
 
 
-def _diff_argv(a: str, b: str) -> list[str]:
+def diff_argv(a: str, b: str) -> list[str]:
+    """The argv of `diff_tree`'s ``diff-tree`` (for a caller that runs it beside other commands)."""
     return ["diff-tree", "-r", "-z", "--raw", "--no-renames", "--no-abbrev", a, b]
 
 
@@ -94,7 +98,7 @@ def diff_trees(repo: Repo, pairs: Sequence[tuple[str, str]],
                timeout: float = GIT_TIMEOUT_SECONDS) -> list[list[DiffEntry]]:
     """``diff_tree`` for several pairs at once: one git process per pair, run side by side."""
     results = []
-    for proc in run_git_parallel(repo, [_diff_argv(a, b) for a, b in pairs], timeout):
+    for proc in run_git_parallel(repo, [diff_argv(a, b) for a, b in pairs], timeout):
         if proc.returncode != 0:
             raise GitError(proc.args, proc.returncode, proc.stderr.decode("utf-8", "replace"))
         results.append(parse_raw_diff(proc.stdout))
