@@ -38,18 +38,22 @@ def merge_base(repo: Repo, a: str, b: str) -> str | None:
 
 
 def parse_raw_diff(out: bytes) -> list[DiffEntry]:
+    """``diff-tree -z --raw --no-renames`` output as entries (one pass over the decoded text: a merge of thousands of
+    sessions parses tens of thousands of lines)."""
+    items = out.decode("utf-8", "surrogateescape").split("\0")
     entries: list[DiffEntry] = []
-    items = out.split(b"\0")
-    i = 0
-    while i + 1 < len(items):
-        meta = items[i].decode()
+    null = ""
+    i, last = 0, len(items) - 1
+    while i < last:
+        meta = items[i]
         if not meta.startswith(":"):
             i += 1
             continue
         old_mode, new_mode, old_oid, new_oid, status = meta[1:].split(" ")
-        path = items[i + 1].decode("utf-8", "surrogateescape")
-        entries.append(DiffEntry(old_mode, new_mode, old_oid if old_oid.strip("0") else None,
-                                 new_oid if new_oid.strip("0") else None, status[:1], path))
+        if len(null) != len(old_oid):
+            null = "0" * len(old_oid)
+        entries.append(DiffEntry(old_mode, new_mode, None if old_oid == null else old_oid,
+                                 None if new_oid == null else new_oid, status[:1], items[i + 1]))
         i += 2
     return entries
 
