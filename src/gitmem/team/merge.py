@@ -101,10 +101,12 @@ def merge_commits(repo: Repo, ours: str, theirs: str, *, ref: str = MEMORY_REF, 
     ``theirs`` when the caller read them with the tips (``read_tips``).
 
     Engines (measured in benchmarks/bench_sync.py): ``merge-tree`` runs
-    ``merge-tree --write-tree`` (beside a ``rev-parse`` of both trees; only
-    when the result equals one side does it ask ``merge-base`` whether this
-    is a fast-forward), then ``commit-tree`` + ``update-ref`` when clean, or
-    one fast-import that sets the merged root tree and the resolved paths;
+    ``merge-tree --write-tree`` beside the check's ``diff-tree`` of the fetched
+    tree, then the check's ``cat-file --batch-check`` beside the guard's
+    ``diff-tree`` of the merged tree and a ``commit-tree`` of it (only when the
+    result equals one side does it ask ``merge-base`` whether this is a
+    fast-forward); then ``update-ref`` when clean, or one fast-import that sets
+    the merged root tree and the resolved paths;
     ``union`` diffs both sides against the base and writes theirs' changes
     with fast-import.
     """
