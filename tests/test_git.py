@@ -80,6 +80,28 @@ def test_objects_written_in_a_quarantine_are_kept_until_the_ref_moves(repo: Path
     assert git(repo, "cat-file", "blob", blob) == "memory in transit\n"  # reachable from the ref now
 
 
+def test_a_quarantine_keeps_its_objects_as_one_pack_with_its_index_and_keep(repo: Path) -> None:
+    """One pack-objects writes the pack and its index inside the quarantine; both move next to a .keep of the same
+    name, and the quarantine holds nothing afterwards."""
+    from gitmem.git import quarantine
+
+    real = discover(repo)
+    packs = repo / ".git" / "objects" / "pack"
+    before = set(packs.iterdir()) if packs.is_dir() else set()
+    with quarantine(real) as q:
+        blobs = [q.repo.git_bytes("hash-object", "-w", "--stdin", input=f"record {i}\n".encode()).stdout.decode()
+                 .strip() for i in range(3)]
+        q.keep()
+        new = sorted(p.name for p in set(packs.iterdir()) - before)
+        assert len({n.rpartition(".")[0] for n in new}) == 1
+        assert {n.rpartition(".")[2] for n in new} >= {"pack", "idx", "keep"}
+        assert [p.name for p in q.folder.rglob("*") if p.is_file()] == []
+        assert git(repo, "cat-file", "--batch-check=%(objecttype)", input="".join(b + "\n" for b in blobs)
+                   ).split() == ["blob"] * 3
+        q.keep()   # nothing new written: no second pack
+        assert len(set(packs.iterdir()) - before) == len(new)
+
+
 def test_syncs_survive_git_gc_prune_now_running_beside_them(tmp_path: Path, remote: Path, clone) -> None:
     """Issue 15 item 11: merge trees and commits were written loose before their ref update, and fetched objects
     too; a concurrent `git gc --prune=now` deleted them (broken refs, 26 of 60 sessions missing)."""

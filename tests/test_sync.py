@@ -850,3 +850,65 @@ def test_sync_draws_a_progress_bar_on_a_terminal_only(team, remote: Path):
     assert code == 0 and "1 out" in out and not err
     code, err, out = gitmem_on(a, "sync", "--json", tty=True)
     assert code == 0 and b"syncing" not in err and '"remote": "origin"' in out
+
+
+@pytest.mark.parametrize("engine", ["merge-tree", "union"])
+def test_a_diverged_merge_that_drops_a_record_of_ours_keeps_it(gm_repo: Repo, repo: Path, engine: str):
+    """Issue 20: the guard's diff of the merged tree and a commit of it run beside the fetched tree's check;
+    when the guard then restores a record, that early commit (of a tree without it) must not be what lands."""
+    base = memory_ref.write_files(gm_repo, {"sessions/2026-11/a/summary.md": b"a\n",
+                                            "sessions/2026-11/b/summary.md": b"b\n"}, "base")
+    added = memory_ref.write_files(gm_repo, {"sessions/2026-11/t/summary.md": b"t\n"}, "t", ref="refs/theirs",
+                                   parent=base)
+    month = git(repo, "rev-parse", f"{added}:sessions/2026-11").strip()     # theirs then drops folder `a`
+    listing = "".join(line + "\n" for line in git(repo, "ls-tree", month).splitlines() if not line.endswith("\ta"))
+    sessions = git(repo, "mktree", input=f"040000 tree {git(repo, 'mktree', input=listing).strip()}\t2026-11\n")
+    root = git(repo, "mktree", input=f"040000 tree {sessions.strip()}\tsessions\n").strip()
+    theirs = git(repo, "commit-tree", root, "-p", added, "-m", "drop a").strip()
+    ours = memory_ref.write_files(gm_repo, {"sessions/2026-11/o/summary.md": b"o\n"}, "o", parent=base)
+
+    result = merge.merge_commits(gm_repo, ours, theirs, engine=engine)
+
+    assert result.kind == "merge" and gm_repo.resolve(MEMORY_REF) == result.commit
+    assert sessions_in(repo) == ["a", "b", "o", "t"]
+    assert git(repo, "rev-list", "--parents", "-n1", MEMORY_REF).split()[1:] == [ours, theirs]
+    assert any("may not delete a record" in c.rule for c in result.conflicts)
+
+
+def test_a_clean_diverged_merge_lands_the_commit_made_beside_the_check(gm_repo: Repo, repo: Path):
+    """The merged tree is exactly merge-tree's and the commit has both parents and the merge message."""
+    base = memory_ref.write_files(gm_repo, {"sessions/2026-11/b/summary.md": b"b\n"}, "base")
+    theirs = memory_ref.write_files(gm_repo, {"sessions/2026-11/t/summary.md": b"t\n"}, "t", ref="refs/theirs",
+                                    parent=base)
+    ours = memory_ref.write_files(gm_repo, {"sessions/2026-11/o/summary.md": b"o\n"}, "o", parent=base)
+    expected = git(repo, "merge-tree", "--write-tree", ours, theirs).split()[0]
+
+    result = merge.merge_commits(gm_repo, ours, theirs, engine="merge-tree", label="origin")
+
+    assert result.kind == "merge" and not result.conflicts
+    assert git(repo, "rev-parse", f"{MEMORY_REF}^{{tree}}").strip() == expected
+    assert git(repo, "rev-list", "--parents", "-n1", MEMORY_REF).split()[1:] == [ours, theirs]
+    assert git(repo, "log", "-1", "--format=%s", MEMORY_REF).strip() == "gitmem: merge memory from origin"
+
+
+def test_a_diverged_merge_leaves_out_a_symlink_the_fetch_brings(gm_repo: Repo, repo: Path):
+    """merge-tree takes the symlink; the check, run beside the commit of that merged tree, leaves it out, so
+    that commit must not be what lands."""
+    base = memory_ref.write_files(gm_repo, {"sessions/2026-11/b/summary.md": b"b\n"}, "base")
+    ours = memory_ref.write_files(gm_repo, {"sessions/2026-11/o/summary.md": b"o\n"}, "o", parent=base)
+    summary = git(repo, "hash-object", "-w", "--stdin", input="t\n").strip()
+    target = git(repo, "hash-object", "-w", "--stdin", input="/etc/passwd").strip()
+    folder = git(repo, "mktree", input=f"100644 blob {summary}\tsummary.md\n120000 blob {target}\tlink\n").strip()
+    b_folder = git(repo, "rev-parse", f"{base}:sessions/2026-11/b").strip()
+    month = git(repo, "mktree", input=f"040000 tree {b_folder}\tb\n040000 tree {folder}\tt\n").strip()
+    sessions = git(repo, "mktree", input=f"040000 tree {month}\t2026-11\n").strip()
+    root = git(repo, "mktree", input=f"040000 tree {sessions}\tsessions\n").strip()
+    theirs = git(repo, "commit-tree", root, "-p", base, "-m", "a symlink").strip()
+
+    result = merge.merge_commits(gm_repo, ours, theirs, engine="merge-tree")
+
+    assert result.kind == "merge" and gm_repo.resolve(MEMORY_REF) == result.commit
+    assert [b.path for b in result.skipped] == ["sessions/2026-11/t/link"]
+    assert sessions_in(repo) == ["b", "o", "t"]
+    assert git(repo, "ls-tree", "-r", "--name-only", MEMORY_REF, "sessions/2026-11/t/").split() == [
+        "sessions/2026-11/t/summary.md"]

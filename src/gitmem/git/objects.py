@@ -8,7 +8,8 @@ from typing import Iterable, Mapping, Sequence
 
 from gitmem.errors import GitError
 from gitmem.git.repo import PLACEHOLDER_EMAIL, PLACEHOLDER_NAME, Repo, TreeEntry, run_git_bytes
-from gitmem.git.trees import DiffEntry, MergeTree, merge_tree_argv, parse_merge_tree, parse_raw_diff, run_git_parallel
+from gitmem.git.trees import (DiffEntry, MergeTree, diff_argv, merge_tree_argv, parse_merge_tree, parse_raw_diff,
+                              run_git_parallel)
 
 PLACEHOLDER_IDENTITY = ("-c", f"user.name={PLACEHOLDER_NAME}", "-c", f"user.email={PLACEHOLDER_EMAIL}")
 
@@ -37,7 +38,14 @@ def object_infos(repo: Repo, specs: Sequence[str]) -> list[tuple[str, str, int] 
     exist; one ``cat-file --batch-check``."""
     if not specs:
         return []
-    out = repo.git_bytes("cat-file", "--batch-check", input=("\n".join(specs) + "\n").encode()).stdout
+    return _parse_infos(repo.git_bytes("cat-file", "--batch-check", input=_infos_query(specs)).stdout)
+
+
+def _infos_query(specs: Sequence[str]) -> bytes:
+    return ("\n".join(specs) + "\n").encode()
+
+
+def _parse_infos(out: bytes) -> list[tuple[str, str, int] | None]:
     infos: list[tuple[str, str, int] | None] = []
     for line in out.decode("utf-8", "replace").splitlines():
         parts = line.split(" ")
@@ -116,6 +124,23 @@ def diff_and_merge_tree(repo: Repo, diff_from: str, diff_to: str, ours: str, the
     except GitError as exc:
         merged = exc
     return parse_raw_diff(diff_proc.stdout), merged
+
+
+def infos_diff_and_commit(repo: Repo, specs: Sequence[str], diff_from: str, diff_to: str,
+                          commit: tuple[str, Sequence[str], str] | None
+                          ) -> tuple[list[tuple[str, str, int] | None], list[DiffEntry], str | None]:
+    """``object_infos(specs)``, ``diff_tree(diff_from, diff_to)`` and, when ``commit`` is ``(tree, parents,
+    message)``, ``try_commit_tree`` of it, run side by side: one ``cat-file --batch-check``, one ``diff-tree``
+    and one ``commit-tree``. The commit is None when git refused it (no identity) or was not asked for."""
+    argvs: list[list[str]] = [["cat-file", "--batch-check"], diff_argv(diff_from, diff_to)]
+    if commit is not None:
+        argvs.append(_commit_tree_argv(*commit))
+    procs = run_git_parallel(repo, argvs, inputs=[_infos_query(specs) if specs else b""])
+    for proc in procs[:2]:
+        if proc.returncode != 0:
+            raise GitError(proc.args, proc.returncode, proc.stderr.decode("utf-8", "replace"))
+    made = procs[2].stdout.decode().strip() if len(procs) > 2 and procs[2].returncode == 0 else None
+    return (_parse_infos(procs[0].stdout) if specs else []), parse_raw_diff(procs[1].stdout), made or None
 
 
 def tree_of(repo: Repo, commit: str) -> str:

@@ -43,19 +43,29 @@ class Quarantine:
         return oids
 
     def keep(self) -> None:
-        """Move what was written so far into a kept pack of the repository (WriteInterrupted: retry)."""
+        """Move what was written so far into a kept pack of the repository (WriteInterrupted: retry).
+
+        One ``pack-objects`` writes the pack and its index inside the quarantine; the ``.keep`` is created
+        before the pack is moved in and the index moves last (git sees a pack by its index), so there is no
+        moment where gc could repack or prune it."""
         oids = self._written()
         if not oids:
             return
-        pack = self.repo.git_bytes("pack-objects", "--stdout", "-q", input=("\n".join(oids) + "\n").encode()).stdout
-        # index-pack creates the .keep before the pack becomes visible: no moment where gc could drop it.
-        proc = self._real.git_bytes("index-pack", "--stdin", "--keep=gitmem: until its ref update", input=pack,
-                                    check=False)
-        if proc.returncode != 0:
-            raise WriteInterrupted(["git", "index-pack", "--stdin", "--keep"], proc.returncode,
+        staging = self.folder / "pack"
+        staging.mkdir(exist_ok=True)
+        proc = self.repo.git_bytes("pack-objects", "-q", str(staging / "gitmem"),
+                                   input=("\n".join(oids) + "\n").encode(), check=False)
+        name = proc.stdout.decode("ascii", "replace").strip()
+        written = {f.name.rpartition(".")[2]: f for f in staging.glob(f"gitmem-{name}.*")} if name else {}
+        if proc.returncode != 0 or "pack" not in written or "idx" not in written:
+            raise WriteInterrupted(["git", "pack-objects", str(staging / "gitmem")], proc.returncode,
                                    proc.stderr.decode("utf-8", "replace"))
-        name = proc.stdout.decode("ascii", "replace").split()[-1]
-        self._keeps.append(self._real.common_dir / "objects" / "pack" / f"pack-{name}.keep")
+        packs = self._real.common_dir / "objects" / "pack"
+        keep = packs / f"pack-{name}.keep"
+        keep.write_text("gitmem: until its ref update\n", encoding="utf-8")
+        self._keeps.append(keep)
+        for ext in sorted(written, key=lambda e: e == "idx"):   # the index last
+            os.replace(written[ext], packs / f"pack-{name}.{ext}")
         for sub in self.folder.iterdir():
             if len(sub.name) == 2 and sub.is_dir():
                 shutil.rmtree(sub, ignore_errors=True)

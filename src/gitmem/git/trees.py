@@ -38,18 +38,22 @@ def merge_base(repo: Repo, a: str, b: str) -> str | None:
 
 
 def parse_raw_diff(out: bytes) -> list[DiffEntry]:
+    """``diff-tree -z --raw --no-renames`` output as entries (one pass over the decoded text: a merge of thousands of
+    sessions parses tens of thousands of lines)."""
+    items = out.decode("utf-8", "surrogateescape").split("\0")
     entries: list[DiffEntry] = []
-    items = out.split(b"\0")
-    i = 0
-    while i + 1 < len(items):
-        meta = items[i].decode()
+    null = ""
+    i, last = 0, len(items) - 1
+    while i < last:
+        meta = items[i]
         if not meta.startswith(":"):
             i += 1
             continue
         old_mode, new_mode, old_oid, new_oid, status = meta[1:].split(" ")
-        path = items[i + 1].decode("utf-8", "surrogateescape")
-        entries.append(DiffEntry(old_mode, new_mode, old_oid if old_oid.strip("0") else None,
-                                 new_oid if new_oid.strip("0") else None, status[:1], path))
+        if len(null) != len(old_oid):
+            null = "0" * len(old_oid)
+        entries.append(DiffEntry(old_mode, new_mode, None if old_oid == null else old_oid,
+                                 None if new_oid == null else new_oid, status[:1], items[i + 1]))
         i += 2
     return entries
 
@@ -64,17 +68,20 @@ def diff_tree(repo: Repo, a: str, b: str) -> list[DiffEntry]:
     return parse_raw_diff(out)
 
 
-def run_git_parallel(repo: Repo, argvs: Sequence[Sequence[str]],
-                     timeout: float = GIT_TIMEOUT_SECONDS) -> list[subprocess.CompletedProcess[bytes]]:
-    """Several git commands side by side (their results in order); no check of return codes."""
-    procs = [subprocess.Popen(["git", *argv], cwd=repo.cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+def run_git_parallel(repo: Repo, argvs: Sequence[Sequence[str]], timeout: float = GIT_TIMEOUT_SECONDS,
+                     inputs: Sequence[bytes | None] = ()) -> list[subprocess.CompletedProcess[bytes]]:
+    """Several git commands side by side (their results in order); no check of return codes.
+    ``inputs[i]``, when given and not None, is what command ``i`` reads on stdin."""
+    feeds = [inputs[i] if i < len(inputs) else None for i in range(len(argvs))]
+    procs = [subprocess.Popen(["git", *argv], cwd=repo.cwd,
+                              stdin=subprocess.DEVNULL if feed is None else subprocess.PIPE, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, env=_git_env(dict(repo.env)), start_new_session=True)
-             for argv in argvs]
+             for argv, feed in zip(argvs, feeds)]
     results: list[subprocess.CompletedProcess[bytes]] = []
     try:
-        for proc, argv in zip(procs, argvs):
+        for proc, argv, feed in zip(procs, argvs, feeds):
             try:
-                out, err = proc.communicate(timeout=timeout)
+                out, err = proc.communicate(feed, timeout=timeout)
             except subprocess.TimeoutExpired as exc:
                 raise GitError(["git", *argv], -1, f"timed out after {timeout:.0f} s") from exc
             results.append(subprocess.CompletedProcess(["git", *argv], proc.returncode, out, err))
@@ -86,7 +93,8 @@ def run_git_parallel(repo: Repo, argvs: Sequence[Sequence[str]],
     return results
 
 
-def _diff_argv(a: str, b: str) -> list[str]:
+def diff_argv(a: str, b: str) -> list[str]:
+    """The argv of `diff_tree`'s ``diff-tree`` (for a caller that runs it beside other commands)."""
     return ["diff-tree", "-r", "-z", "--raw", "--no-renames", "--no-abbrev", a, b]
 
 
@@ -94,7 +102,7 @@ def diff_trees(repo: Repo, pairs: Sequence[tuple[str, str]],
                timeout: float = GIT_TIMEOUT_SECONDS) -> list[list[DiffEntry]]:
     """``diff_tree`` for several pairs at once: one git process per pair, run side by side."""
     results = []
-    for proc in run_git_parallel(repo, [_diff_argv(a, b) for a, b in pairs], timeout):
+    for proc in run_git_parallel(repo, [diff_argv(a, b) for a, b in pairs], timeout):
         if proc.returncode != 0:
             raise GitError(proc.args, proc.returncode, proc.stderr.decode("utf-8", "replace"))
         results.append(parse_raw_diff(proc.stdout))

@@ -20,15 +20,15 @@ import random
 import re
 import time
 from dataclasses import dataclass
-from typing import Sequence, TypedDict
+from typing import Callable, Sequence, TypedDict
 
 from gitmem import git as gitcmd
 from gitmem import switches
 from gitmem.config import MEMORY_REF
 from gitmem.errors import GitError, RefUpdateConflict
 from gitmem.git import Repo
-from gitmem.git.objects import (blob_ids, commit_tree, diff_and_merge_tree, folder_paths, tree_ids, try_commit_tree,
-                                write_tree)
+from gitmem.git.objects import (blob_ids, commit_tree, diff_and_merge_tree, folder_paths, infos_diff_and_commit,
+                                tree_ids, try_commit_tree, write_tree)
 from gitmem.git.refs import commit_tips, expire_reflogs
 from gitmem.store import identity
 from gitmem.store.layout import (SESSIONS_DIR, conflict_copy, is_record_path, is_session_folder, is_tombstone,
@@ -101,10 +101,12 @@ def merge_commits(repo: Repo, ours: str, theirs: str, *, ref: str = MEMORY_REF, 
     ``theirs`` when the caller read them with the tips (``read_tips``).
 
     Engines (measured in benchmarks/bench_sync.py): ``merge-tree`` runs
-    ``merge-tree --write-tree`` (beside a ``rev-parse`` of both trees; only
-    when the result equals one side does it ask ``merge-base`` whether this
-    is a fast-forward), then ``commit-tree`` + ``update-ref`` when clean, or
-    one fast-import that sets the merged root tree and the resolved paths;
+    ``merge-tree --write-tree`` beside the check's ``diff-tree`` of the fetched
+    tree, then the check's ``cat-file --batch-check`` beside the guard's
+    ``diff-tree`` of the merged tree and a ``commit-tree`` of it (only when the
+    result equals one side does it ask ``merge-base`` whether this is a
+    fast-forward); then ``update-ref`` when clean, or one fast-import that sets
+    the merged root tree and the resolved paths;
     ``union`` diffs both sides against the base and writes theirs' changes
     with fast-import.
     """
@@ -128,10 +130,19 @@ def _merge_in(repo: Repo, q: gitcmd.Quarantine, ours: str, theirs: str, ref: str
         ours_tree, theirs_tree = trees
     # Validate the fetched tree before trusting any merge of it: a name with `/` aborts merge-tree. The
     # check's diff runs beside merge-tree; that merge is used only when the check finds nothing wrong.
+    # When the merge diverged from both sides, the check's cat-file runs beside the guard's diff of the merged
+    # tree and a commit of it (kept only if the check, the tombstones and the guard leave that tree as it is).
     early: gitcmd.MergeTree | None = None
+    ahead = _Ahead()
     if engine == "merge-tree":
         folder_diff, early_merge = diff_and_merge_tree(w, ours_tree, theirs_tree, ours, theirs)
-        check = merge_guard.check_tree(w, theirs_tree, ours_tree, diff=folder_diff)
+        lookup = None
+        if not isinstance(early_merge, GitError) and early_merge.tree not in (ours_tree, theirs_tree):
+            ahead.diff_key = (ours_tree, early_merge.tree)
+            if not early_merge.conflicts:
+                ahead.commit_key = (early_merge.tree, [ours, theirs], _merge_message(label, theirs, ()))
+            lookup = ahead.run(w)
+        check = merge_guard.check_tree(w, theirs_tree, ours_tree, diff=folder_diff, lookup=lookup)
         if not check.bad:
             if isinstance(early_merge, GitError):
                 raise early_merge
@@ -176,7 +187,7 @@ def _merge_in(repo: Repo, q: gitcmd.Quarantine, ours: str, theirs: str, ref: str
         plan = plan_from_merge_tree(w, merged) if merged is not None else plan_union(w, base, ours, theirs)
         if plan.root:
             changes = {e.path: (e.old_oid, (e.new_mode, e.new_oid))
-                       for e in gitcmd.diff_tree(w, ours_tree, plan.root)}
+                       for e in ahead.diff_of(w, ours_tree, plan.root)}
         else:
             changes = {}
         changes.update(_old_values(w, ours_tree, plan.writes))
@@ -186,7 +197,7 @@ def _merge_in(repo: Repo, q: gitcmd.Quarantine, ours: str, theirs: str, ref: str
     message = _merge_message(label, theirs, plan.conflicts)
     commit = None
     if plan.root and not plan.writes:
-        commit = try_commit_tree(w, plan.root, parents, message)
+        commit = ahead.commit_of(w, plan.root, parents, message)
         if commit is not None:  # else no identity is configured: fast-import below uses a placeholder one
             q.keep()
             repo.update_ref(ref, commit, original, f"gitmem: merge memory from {label}")
@@ -206,6 +217,34 @@ def _merge_in(repo: Repo, q: gitcmd.Quarantine, ours: str, theirs: str, ref: str
     for c in plan.conflicts:
         logger.info("memory merge conflict at %s: %s", c.path, c.rule)
     return MergeResult("merge", commit, conflicts=tuple(plan.conflicts), **extra)
+
+
+@dataclass
+class _Ahead:
+    """The guard's diff of the merged tree and a commit of it, run beside the fetched tree's check; each is used
+    only when the merge ends with exactly what it was run for (else it runs again for what the merge ended with)."""
+
+    diff_key: tuple[str, str] | None = None                       # (ours' tree, the merged tree)
+    commit_key: tuple[str, list[str], str] | None = None          # (tree, parents, message)
+    diff: list[gitcmd.DiffEntry] | None = None
+    commit: str | None = None
+
+    def run(self, repo: Repo) -> Callable[[list[str]], merge_guard.Infos]:
+        def lookup(specs: list[str]) -> merge_guard.Infos:
+            assert self.diff_key is not None
+            infos, self.diff, self.commit = infos_diff_and_commit(repo, specs, *self.diff_key, self.commit_key)
+            return infos
+        return lookup
+
+    def diff_of(self, repo: Repo, a: str, b: str) -> list[gitcmd.DiffEntry]:
+        if self.diff is not None and self.diff_key == (a, b):
+            return self.diff
+        return gitcmd.diff_tree(repo, a, b)
+
+    def commit_of(self, repo: Repo, tree: str, parents: list[str], message: str) -> str | None:
+        if self.diff is not None and self.commit_key == (tree, parents, message):
+            return self.commit    # None: git refused it (no identity), as it would again
+        return try_commit_tree(repo, tree, parents, message)
 
 
 def _apply_tombstones(repo: Repo, ours: str, ours_tree: str, theirs: str, theirs_tree: str, label: str

@@ -19,10 +19,11 @@ Invariants (each checked before or after the tree union in ``merge.merge_commits
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping
+from typing import Callable, Iterable, Mapping
 
 from gitmem.errors import RecordError
 from gitmem.git import DiffEntry, Repo, empty_tree
@@ -123,14 +124,18 @@ def _layout_problem(path: str, kind: str) -> str:
     return "too deep for the session layout"
 
 
+Infos = list[tuple[str, str, int] | None]
+
+
 def check_tree(repo: Repo, theirs_tree: str, ours_tree: str | None, *,
-               diff: list[DiffEntry] | None = None) -> TreeCheck:
+               diff: list[DiffEntry] | None = None, lookup: Callable[[list[str]], Infos] | None = None) -> TreeCheck:
     """Validate what ``theirs_tree`` adds or changes over ``ours_tree``; rebuild it without bad entries.
 
     One ``diff-tree -r -t`` lists every changed entry, folders included, at git's speed; a path whose
     parent folder is not among them holds a name with ``/`` (git prints such a name as nested folders).
     One ``cat-file --batch-check`` then sizes the new files and finds both sides' ``forgotten/``.
-    ``diff`` is that ``diff-tree`` when the caller ran it already (``diff_tree_with_folders(ours, theirs)``).
+    ``diff`` is that ``diff-tree`` when the caller ran it already (``diff_tree_with_folders(ours, theirs)``);
+    ``lookup`` answers that ``cat-file`` query (``object_infos``) when the caller runs it beside other commands.
     """
     base = ours_tree or empty_tree(repo)
     entries = diff if diff is not None else diff_tree_with_folders(repo, base, theirs_tree)
@@ -164,7 +169,7 @@ def check_tree(repo: Repo, theirs_tree: str, ours_tree: str | None, *,
         elif kind == "blob" and e.new_oid:   # every changed entry has one
             blobs[e.new_oid] = e.path
     query = [*blobs, f"{base}:{FORGOTTEN_DIR}", f"{theirs_tree}:{FORGOTTEN_DIR}"]
-    infos = object_infos(repo, query)
+    infos = (lookup or functools.partial(object_infos, repo))(query)
     for oid, info in zip(blobs, infos):
         if info is not None and info[1] == "blob" and info[2] <= MAX_RECORD_BYTES:
             continue
