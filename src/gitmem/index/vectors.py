@@ -312,21 +312,29 @@ def stem(word: str) -> str:
     return _SUFFIX.sub("", word)
 
 
-_words_cache: dict[str, tuple[str, dict[str, set[int]]]] = {}
+def index_words(conn: sqlite3.Connection, after: int = 0, where: str = "s.first > ?") -> None:
+    """Add to ``source_words`` each word (``stem``) of the title and body of the session summaries and decision
+    files whose entries start past rowid ``after`` (``where``, on ``sources s``, picks others): what ``word_sources``
+    reads. Observations have none."""
+    rows = conn.execute("SELECT s.fid, e.title || ' ' || e.body FROM sources s "
+                        f"JOIN entries e ON e.rowid = s.first WHERE e.kind != 2 AND {where}", (after,))
+    conn.executemany("INSERT OR IGNORE INTO source_words (word, fid) VALUES (?, ?)",
+                     ((word, fid) for fid, text in rows for word in {stem(w) for w in _WORD.findall(text.lower())}))
 
 
-def word_sources(conn: sqlite3.Connection) -> dict[str, set[int]]:
-    """Each word (``stem``) of a session summary's or decision file's title and body -> the sources holding it
-    (``expansion`` looks query words up here); read once per process and again only when the units changed
-    (they change whenever a source does)."""
-    stamp = _meta(conn, STAMP_KEY)
-    cached = _words_cache.get("w")
-    if cached is not None and cached[0] == stamp and stamp:
-        return cached[1]
+def forget_words(conn: sqlite3.Connection, where: str, params: Sequence[Any]) -> None:
+    """Drop the words of the sources matching ``where`` (on ``sources``)."""
+    conn.execute(f"DELETE FROM source_words WHERE fid IN (SELECT fid FROM sources WHERE {where})", params)
+
+
+def word_sources(conn: sqlite3.Connection, words: Iterable[str]) -> dict[str, set[int]]:
+    """Each of ``words`` (already ``stem``-med) held by a session summary's or decision file's title or body ->
+    the sources holding it (``expansion`` looks query words up here), read from ``source_words``."""
+    wanted = sorted(set(words))
     index: dict[str, set[int]] = {}
-    for fid, text in conn.execute("SELECT s.fid, e.title || ' ' || e.body FROM sources s "
-                                  "JOIN entries e ON e.rowid = s.first WHERE e.kind != 2"):
-        for word in {stem(w) for w in _WORD.findall(text.lower())}:
+    for start in range(0, len(wanted), _BATCH):
+        chunk = wanted[start:start + _BATCH]
+        for word, fid in conn.execute(f"SELECT word, fid FROM source_words WHERE word IN ({','.join('?' * len(chunk))})",
+                                      chunk):
             index.setdefault(word, set()).add(fid)
-    _words_cache["w"] = (stamp, index)
     return index
