@@ -345,11 +345,11 @@ def m006_source_words(conn: sqlite3.Connection) -> None:
 
     Built in memory by every search process it cost 0.6-0.9 s at 100,000 observations; stored, a query reads the
     rows of its words only. Written with the rows (``index.tables``: added after a source's rows, deleted with
-    them); filled here from the rows already indexed, so no re-index is needed.
+    them; ``vectors.forget_words`` finds a source's words again from its text, so no second index by source
+    doubles the table). Filled here from the rows already indexed: no re-index.
     """
     from gitmem.index import vectors
 
     conn.execute("CREATE TABLE source_words (word TEXT NOT NULL, fid INTEGER NOT NULL, "
                  "PRIMARY KEY (word, fid)) WITHOUT ROWID")
-    conn.execute("CREATE INDEX source_words_fid ON source_words (fid)")
     vectors.index_words(conn)

@@ -312,19 +312,23 @@ def stem(word: str) -> str:
     return _SUFFIX.sub("", word)
 
 
-def index_words(conn: sqlite3.Connection, after: int = 0, where: str = "s.first > ?") -> None:
+def index_words(conn: sqlite3.Connection, after: int = 0) -> None:
     """Add to ``source_words`` each word (``stem``) of the title and body of the session summaries and decision
-    files whose entries start past rowid ``after`` (``where``, on ``sources s``, picks others): what ``word_sources``
-    reads. Observations have none."""
-    rows = conn.execute("SELECT s.fid, e.title || ' ' || e.body FROM sources s "
-                        f"JOIN entries e ON e.rowid = s.first WHERE e.kind != 2 AND {where}", (after,))
+    files whose entries start past rowid ``after``: what ``word_sources`` reads. Observations have none."""
     conn.executemany("INSERT OR IGNORE INTO source_words (word, fid) VALUES (?, ?)",
-                     ((word, fid) for fid, text in rows for word in {stem(w) for w in _WORD.findall(text.lower())}))
+                     _words_of(conn, "first > ?", (after,)))
 
 
 def forget_words(conn: sqlite3.Connection, where: str, params: Sequence[Any]) -> None:
-    """Drop the words of the sources matching ``where`` (on ``sources``)."""
-    conn.execute(f"DELETE FROM source_words WHERE fid IN (SELECT fid FROM sources WHERE {where})", params)
+    """Drop the words of the sources matching ``where`` (on ``sources``), found again from their entries (so the
+    table needs no second index by source: it would double its size); call it before the entries go."""
+    conn.executemany("DELETE FROM source_words WHERE word = ? AND fid = ?", _words_of(conn, where, params))
+
+
+def _words_of(conn: sqlite3.Connection, where: str, params: Sequence[Any]) -> list[tuple[str, int]]:
+    rows = conn.execute("SELECT e.fid, e.title || ' ' || e.body FROM entries e WHERE e.kind != 2 AND e.rowid IN "
+                        f"(SELECT first FROM sources WHERE {where})", params).fetchall()
+    return [(word, fid) for fid, text in rows for word in {stem(w) for w in _WORD.findall(text.lower())}]
 
 
 def word_sources(conn: sqlite3.Connection, words: Iterable[str]) -> dict[str, set[int]]:
