@@ -55,10 +55,7 @@ def _read_every_text(conn: sqlite3.Connection) -> dict[str, set[int]]:
 
 
 def _stored(conn: sqlite3.Connection) -> dict[str, set[int]]:
-    index: dict[str, set[int]] = {}
-    for word, fid in conn.execute("SELECT word, fid FROM source_words"):
-        index.setdefault(word, set()).add(fid)
-    return index
+    return vectors.word_sources(conn, [w for (w,) in conn.execute("SELECT word FROM source_words")])
 
 
 @pytest.fixture
