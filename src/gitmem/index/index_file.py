@@ -150,6 +150,7 @@ def _fill_index(conn: sqlite3.Connection, *, tip: str | None, sessions: Iterable
         progress(finishing, 0, 2)
     conn.execute("INSERT INTO records_fts (records_fts) VALUES ('rebuild')")
     index_titles(conn)
+    vectors.index_words(conn)
     if progress is not None:
         progress(finishing, 1, 2)
     vectors.store(conn, decision_units(worktree, decisions), reuse)

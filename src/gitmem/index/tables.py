@@ -7,6 +7,8 @@ Invariants:
   A bulk load (``insert_rows`` into an empty index) is followed by one FTS5 ``'rebuild'`` in its transaction.
 - ``titles_fts`` (the titles of sessions and decisions, for prompt recall) is written beside ``records_fts``:
   ``index_titles`` after rows are added, ``delete_sources`` before they go.
+- ``source_words`` (the words of sessions' and decisions' titles and bodies, for query expansion) likewise:
+  ``vectors.index_words`` after rows are added (the bulk load too), ``vectors.forget_words`` before they go.
 - A source's entries sit on consecutive rowids (``first``..``last``), and rowid order is arrival order:
   sessions go in oldest first (``rows.by_date``), later ones are appended.
 """
@@ -66,6 +68,7 @@ def _add_rows(conn: sqlite3.Connection, groups: Iterable[Rows]) -> int:
     conn.execute(f"INSERT INTO records_fts (rowid, {FTS_COLUMNS}) SELECT rowid, {FTS_COLUMNS} FROM records "
                  "WHERE rowid > ?", (before,))
     index_titles(conn, before)
+    vectors.index_words(conn, before)
     return count
 
 
@@ -80,6 +83,7 @@ def delete_sources(conn: sqlite3.Connection, where: str, params: Sequence[Any]) 
     through the view while it still yields the exact old text and tokens, then the entries and sources (and the
     names of their embedded lines: ``vectors.forget``)."""
     vectors.forget(conn, where, params)
+    vectors.forget_words(conn, where, params)
     for first, last in conn.execute(f"SELECT first, last FROM sources WHERE {where}", params).fetchall():
         conn.execute(f"INSERT INTO records_fts (records_fts, rowid, {FTS_COLUMNS}) "
                      f"SELECT 'delete', rowid, {FTS_COLUMNS} FROM records WHERE rowid BETWEEN ? AND ?", (first, last))

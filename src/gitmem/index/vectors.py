@@ -19,6 +19,7 @@ Invariants:
 
 from __future__ import annotations
 
+import array
 import contextlib
 import contextvars
 import hashlib
@@ -319,21 +320,47 @@ def stem(word: str) -> str:
     return _SUFFIX.sub("", word)
 
 
-_words_cache: dict[str, tuple[str, dict[str, set[int]]]] = {}
+def index_words(conn: sqlite3.Connection, after: int = 0) -> None:
+    """Add to ``source_words`` each word (``stem``) of the title and body of the session summaries and decision
+    files whose entries start past rowid ``after``: what ``word_sources`` reads. Observations have none."""
+    _change_words(conn, _words_of(conn, "first > ?", (after,)), add=True)
 
 
-def word_sources(conn: sqlite3.Connection) -> dict[str, set[int]]:
-    """Each word (``stem``) of a session summary's or decision file's title and body -> the sources holding it
-    (``expansion`` looks query words up here); read once per process and again only when the units changed
-    (they change whenever a source does)."""
-    stamp = _meta(conn, STAMP_KEY)
-    cached = _words_cache.get("w")
-    if cached is not None and cached[0] == stamp and stamp:
-        return cached[1]
-    index: dict[str, set[int]] = {}
-    for fid, text in conn.execute("SELECT s.fid, e.title || ' ' || e.body FROM sources s "
-                                  "JOIN entries e ON e.rowid = s.first WHERE e.kind != 2"):
+def forget_words(conn: sqlite3.Connection, where: str, params: Sequence[Any]) -> None:
+    """Drop the words of the sources matching ``where`` (on ``sources``), found again from their entries; call it
+    before the entries go."""
+    _change_words(conn, _words_of(conn, where, params), add=False)
+
+
+def _words_of(conn: sqlite3.Connection, where: str, params: Sequence[Any]) -> dict[str, set[int]]:
+    words: dict[str, set[int]] = {}
+    for fid, text in conn.execute("SELECT e.fid, e.title || ' ' || e.body FROM entries e WHERE e.kind != 2 AND "
+                                  f"e.rowid IN (SELECT first FROM sources WHERE {where})", params):
         for word in {stem(w) for w in _WORD.findall(text.lower())}:
-            index.setdefault(word, set()).add(fid)
-    _words_cache["w"] = (stamp, index)
+            words.setdefault(word, set()).add(fid)
+    return words
+
+
+def _change_words(conn: sqlite3.Connection, words: dict[str, set[int]], *, add: bool) -> None:
+    """Add ``words``' sources to their rows of ``source_words`` (one row per word, its sources' fids packed as
+    int32: a row per word and source was 3x the size), or take them out (a row left with none goes)."""
+    old = word_sources(conn, words)
+    rows = [(word, array.array("i", sorted(old.get(word, set()) | fids if add else old.get(word, set()) - fids))
+             .tobytes()) for word, fids in words.items()]
+    conn.executemany("INSERT OR REPLACE INTO source_words (word, fids) VALUES (?, ?)", [r for r in rows if r[1]])
+    conn.executemany("DELETE FROM source_words WHERE word = ?", [(word,) for word, packed in rows if not packed])
+
+
+def word_sources(conn: sqlite3.Connection, words: Iterable[str]) -> dict[str, set[int]]:
+    """Each of ``words`` (already ``stem``-med) held by a session summary's or decision file's title or body ->
+    the sources holding it (``expansion`` looks query words up here), read from ``source_words``."""
+    wanted = sorted(set(words))
+    index: dict[str, set[int]] = {}
+    for start in range(0, len(wanted), _BATCH):
+        chunk = wanted[start:start + _BATCH]
+        for word, packed in conn.execute(
+                f"SELECT word, fids FROM source_words WHERE word IN ({','.join('?' * len(chunk))})", chunk):
+            fids = array.array("i")
+            fids.frombytes(packed)
+            index[word] = set(fids)
     return index
