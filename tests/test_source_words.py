@@ -99,7 +99,7 @@ def test_an_index_from_before_m006_gets_its_words_in_the_migration(built: tuple[
     try:
         assert migrations.applied_migrations(conn)[-1] == "m006_source_words"
         assert _stored(conn) == _read_every_text(conn) != {}
-        assert index_file.get_meta(conn, "ref_tip") is not None     # nothing forgotten: no re-index
+        assert tables.get_meta(conn, "ref_tip") is not None     # nothing forgotten: no re-index
     finally:
         conn.close()
 
