@@ -75,9 +75,30 @@ def test_documented_conversation_is_recorded_as_a_cursor_session_in_the_memory_r
     edits = [o for o in record.observations if o.kind == "edit"]
     assert [(o.tool, o.files) for o in edits] == [("Edit", ("app.py",))] and "APP_RETRIES" in edits[0].detail
     commands = [o for o in record.observations if o.kind == "command"]
-    # the shell call arrives twice (postToolUse Shell, afterShellExecution) and is kept once, its status unsaid
-    assert [(o.tool, o.command, o.outcome) for o in commands] == [("Bash", "python -m pytest -q", "")]
+    # the shell call arrives twice (postToolUse Shell, afterShellExecution) and is kept once, with the exit status
+    # the Shell call said (afterShellExecution says none)
+    assert [(o.tool, o.command, o.outcome) for o in commands] == [("Bash", "python -m pytest -q", "ok")]
     assert [o.kind for o in record.observations].count("stop") == 1
+
+
+def test_a_shell_command_takes_its_exit_status_from_the_shell_call_of_the_same_turn() -> None:
+    from gitmem.agents.cursor import as_gitmem_events
+    from gitmem.capture.compaction import SpoolEvent, compact_events
+
+    def ev(ts: float, **payload: object) -> SpoolEvent:
+        return SpoolEvent(ts, "PostToolUse", {"conversation_id": CONVERSATION, "workspace_roots": ["/w"], **payload},
+                          agent="cursor")
+
+    events = [ev(1.0, hook_event_name="postToolUse", generation_id="g1", tool_name="Shell",
+                 tool_input={"command": "make build"}, tool_output='{"exitCode": 2, "stdout": "boom"}'),
+              ev(1.1, hook_event_name="afterShellExecution", generation_id="g1", command="make build", output="boom"),
+              ev(2.0, hook_event_name="afterShellExecution", generation_id="g2", command="make build", output="ok"),
+              ev(3.0, hook_event_name="postToolUse", generation_id="g3", tool_name="Shell",
+                 tool_input={"command": "ls"}, tool_output="not json"),
+              ev(3.1, hook_event_name="afterShellExecution", generation_id="g3", command="ls", output="a b")]
+    commands = [(o.command, o.outcome) for o in compact_events(as_gitmem_events(events), "/w") if o.kind == "command"]
+    # the failing build says so; the same command in another turn, and one whose Shell output is not JSON, stay unsaid
+    assert commands == [("make build", "error"), ("make build", ""), ("ls", "")]
 
 
 def test_an_unknown_cursor_tool_is_still_recorded_under_its_own_name() -> None:

@@ -18,11 +18,15 @@ npm and no client runs here, so none of this is tested against the real client.
 - ``as_gitmem_event`` turns one spooled Cursor event into the Claude-shaped event
   the compaction reads: the shell and file edits arrive through afterShellExecution
   and afterFileEdit, so postToolUse keeps the other tools only (each call once);
-  an unknown tool is still recorded under its own name.
+  an unknown tool is still recorded under its own name. afterShellExecution does
+  not say the exit status; postToolUse's Shell call does (``tool_output``'s
+  ``exitCode``), so a shell command takes it from the Shell call of the same
+  turn and command (``shell_exit_codes``), else its outcome stays unsaid.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable
@@ -105,8 +109,34 @@ def _tool_name(name: str) -> str:
     return TOOL_NAMES.get(name, name)
 
 
-def as_gitmem_event(ev: SpoolEvent) -> SpoolEvent | None:
-    """The Claude-shaped event of one spooled Cursor event, or None when gitmem keeps nothing of it."""
+def _exit_code(output: Any) -> int | None:
+    """postToolUse Shell's ``tool_output`` (a JSON text or an object) -> its ``exitCode``, or None."""
+    if isinstance(output, str):
+        try:
+            output = json.loads(output)
+        except (ValueError, RecursionError):
+            return None
+    code = output.get("exitCode") if isinstance(output, dict) else None
+    return code if isinstance(code, int) and not isinstance(code, bool) else None
+
+
+def shell_exit_codes(events: list[SpoolEvent]) -> dict[tuple[str, str], int]:
+    """(generation_id, command) -> exit code, from the postToolUse Shell calls of Cursor's events."""
+    out: dict[tuple[str, str], int] = {}
+    for ev in events:
+        p = ev.payload
+        if ev.agent != AGENT or p.get("hook_event_name") != "postToolUse" or p.get("tool_name") not in SHELL_TOOLS:
+            continue
+        inp = p.get("tool_input")
+        code = _exit_code(p.get("tool_output"))
+        if code is not None and isinstance(inp, dict):
+            out[(_text(p.get("generation_id")), _text(inp.get("command")))] = code
+    return out
+
+
+def as_gitmem_event(ev: SpoolEvent, exit_codes: dict[tuple[str, str], int] | None = None) -> SpoolEvent | None:
+    """The Claude-shaped event of one spooled Cursor event, or None when gitmem keeps nothing of it; ``exit_codes``
+    (``shell_exit_codes``) give a shell command its exit status."""
     p = ev.payload
     name = _text(p.get("hook_event_name"))
     if name not in CURSOR_EVENTS:
@@ -120,9 +150,12 @@ def as_gitmem_event(ev: SpoolEvent) -> SpoolEvent | None:
         out["tool_name"], out["tool_input"] = _edit_call(p)
         out["tool_response"] = {}
     elif name == "afterShellExecution":
-        # Cursor says the output, not the exit status: a string response leaves the outcome unsaid
-        out.update(tool_name="Bash", tool_input={"command": _text(p.get("command"))},
-                   tool_response=_text(p.get("output")))
+        # Cursor says the output, not the exit status: a string response leaves the outcome unsaid, unless the
+        # Shell call of the same turn and command said it
+        command, output = _text(p.get("command")), _text(p.get("output"))
+        code = (exit_codes or {}).get((_text(p.get("generation_id")), command))
+        out.update(tool_name="Bash", tool_input={"command": command},
+                   tool_response=output if code is None else {"exit_code": code, "stdout": output})
     elif name == "postToolUse":
         tool = _text(p.get("tool_name"))
         if not tool or tool in SHELL_TOOLS or tool in EDIT_TOOLS:
@@ -147,11 +180,12 @@ def is_cursor_event(ev: SpoolEvent) -> bool:
 def as_gitmem_events(events: list[SpoolEvent]) -> list[SpoolEvent]:
     """A session's events with Cursor's read as gitmem's (the others unchanged)."""
     out = []
+    codes = shell_exit_codes(events)
     for ev in events:
         if not is_cursor_event(ev):
             out.append(ev)
             continue
-        read = as_gitmem_event(ev)
+        read = as_gitmem_event(ev, codes)
         if read is not None:
             out.append(read)
     return out
